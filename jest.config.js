@@ -1,0 +1,44 @@
+// Two tiers (STYLE.md §11): unit specs beside the code, e2e tests under test/ against the
+// real PostgreSQL and Redis. `npm test` runs both with coverage over src/.
+// Full-program compilation (tsconfig.jest.json) on purpose; TS151002 is ts-jest's note that
+// hybrid module kinds prefer isolatedModules.
+const transform = {
+  '^.+\\.ts$': [
+    'ts-jest',
+    { tsconfig: 'tsconfig.jest.json', diagnostics: { ignoreCodes: [151002] } },
+  ],
+};
+
+/** @type {import('jest').Config} */
+module.exports = {
+  collectCoverageFrom: [
+    'src/**/*.ts',
+    '!src/**/*.spec.ts',
+    // Process entry points: exercised by test/embedded-mode.e2e-spec.ts in a child process,
+    // where coverage cannot follow.
+    '!src/main.ts',
+    '!src/infra/database/data-source.ts',
+  ],
+  coverageDirectory: 'coverage',
+  coverageReporters: ['text-summary', 'lcov'],
+  coverageThreshold: { global: { lines: 80, branches: 80 } },
+  projects: [
+    {
+      displayName: 'unit',
+      testEnvironment: 'node',
+      rootDir: '.',
+      testMatch: ['<rootDir>/src/**/*.spec.ts'],
+      transform,
+    },
+    {
+      displayName: 'e2e',
+      testEnvironment: 'node',
+      rootDir: '.',
+      testMatch: ['<rootDir>/test/**/*.e2e-spec.ts'],
+      transform,
+      globalSetup: '<rootDir>/test/support/global-setup.ts',
+      globalTeardown: '<rootDir>/test/support/global-teardown.ts',
+      testTimeout: 60000,
+    },
+  ],
+};

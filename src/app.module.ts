@@ -1,0 +1,63 @@
+import {
+  type DynamicModule,
+  type MiddlewareConsumer,
+  Module,
+  type NestModule,
+} from '@nestjs/common';
+import { APP_FILTER, APP_GUARD, APP_PIPE } from '@nestjs/core';
+import { ThrottlerStorageRedisService } from '@nest-lab/throttler-storage-redis';
+import { ThrottlerGuard, ThrottlerModule } from '@nestjs/throttler';
+import { LoggerModule } from 'nestjs-pino';
+import { ProblemDetailsFilter } from './common/errors/problem-details.filter';
+import { createValidationPipe } from './common/errors/validation';
+import { AppConfig } from './config/app-config';
+import { ConfigModule } from './config/config.module';
+import { DatabaseModule } from './infra/database/database.module';
+import { HealthModule } from './infra/health/health.module';
+import { loggerParams } from './infra/logging/logger-options';
+import { HttpMetricsMiddleware } from './infra/metrics/http-metrics.middleware';
+import { MetricsModule } from './infra/metrics/metrics.module';
+import { RedisConnections } from './infra/redis/redis-connections';
+import { RedisModule } from './infra/redis/redis.module';
+import { ResilientThrottlerStorage } from './infra/redis/resilient-throttler.storage';
+import { UsersModule } from './modules/users/users.module';
+
+@Module({})
+export class AppModule implements NestModule {
+  static register(config: AppConfig): DynamicModule {
+    return {
+      module: AppModule,
+      imports: [
+        ConfigModule.register(config),
+        LoggerModule.forRoot(loggerParams(config)),
+        DatabaseModule,
+        RedisModule,
+        MetricsModule,
+        HealthModule,
+        // Rate-limit counters live in Redis when there is one, so limits hold across
+        // instances; in process otherwise. Routes tighten the default with @Throttle.
+        ThrottlerModule.forRootAsync({
+          inject: [RedisConnections, AppConfig],
+          useFactory: (redis: RedisConnections, cfg: AppConfig) => ({
+            throttlers: [{ name: 'default', ttl: 60_000, limit: 600 }],
+            storage: redis.client
+              ? new ResilientThrottlerStorage(new ThrottlerStorageRedisService(redis.client))
+              : undefined,
+            generateKey: (context, tracker, throttler) =>
+              `${cfg.redis.keyPrefix}throttle:${throttler}:${context.getClass().name}.${context.getHandler().name}:${tracker}`,
+          }),
+        }),
+        UsersModule,
+      ],
+      providers: [
+        { provide: APP_FILTER, useClass: ProblemDetailsFilter },
+        { provide: APP_PIPE, useFactory: createValidationPipe },
+        { provide: APP_GUARD, useClass: ThrottlerGuard },
+      ],
+    };
+  }
+
+  configure(consumer: MiddlewareConsumer): void {
+    consumer.apply(HttpMetricsMiddleware).forRoutes('{*splat}');
+  }
+}

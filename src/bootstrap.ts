@@ -1,0 +1,21 @@
+import { NestFactory } from '@nestjs/core';
+import type { NestExpressApplication } from '@nestjs/platform-express';
+import { Logger } from 'nestjs-pino';
+import { AppModule } from './app.module';
+import { configureApp } from './common/http/configure-app';
+import type { AppConfig } from './config/app-config';
+import { DatabaseMigrator } from './infra/database/database-migrator';
+
+// Builds a configured, migrated application that is not yet listening. main.ts and the e2e
+// tests both start Hekim through here, so tests exercise the real wiring.
+export async function createApp(config: AppConfig): Promise<NestExpressApplication> {
+  const app = await NestFactory.create<NestExpressApplication>(AppModule.register(config), {
+    bodyParser: false,
+    bufferLogs: true,
+    abortOnError: false,
+  });
+  app.useLogger(app.get(Logger));
+  configureApp(app, config);
+  if (config.database.migrationsRun) await app.get(DatabaseMigrator).migrate();
+  return app;
+}

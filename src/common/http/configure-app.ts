@@ -1,0 +1,73 @@
+import { RequestMethod } from '@nestjs/common';
+import type { NestExpressApplication } from '@nestjs/platform-express';
+import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
+import helmet from 'helmet';
+import type { AppConfig } from '../../config/app-config';
+
+export const API_PREFIX = 'api/v1';
+
+// Routes that live outside /api/v1 (DESIGN.md §5, "Ops").
+const UNPREFIXED = ['health/live', 'health/ready', 'metrics', 'demo', 'demo/{*path}'];
+
+// Everything about the HTTP surface that is not a route: prefix, security headers, CORS, body
+// limits, proxies, Swagger. Shared by main.ts and the e2e tests so they run the same app.
+export function configureApp(app: NestExpressApplication, config: AppConfig): void {
+  app.setGlobalPrefix(API_PREFIX, {
+    exclude: UNPREFIXED.map((path) => ({ path, method: RequestMethod.ALL })),
+  });
+  app.useBodyParser('json', { limit: config.http.bodyLimitBytes, strict: true });
+  if (config.trustProxy) app.set('trust proxy', 'loopback, linklocal, uniquelocal');
+  app.disable('x-powered-by');
+
+  app.use(
+    helmet({
+      contentSecurityPolicy: {
+        directives: {
+          defaultSrc: ["'self'"],
+          scriptSrc: ["'self'"],
+          styleSrc: ["'self'", "'unsafe-inline'"],
+          imgSrc: ["'self'", 'data:', 'blob:'],
+          mediaSrc: ["'self'", 'blob:'],
+          connectSrc: ["'self'", 'ws:', 'wss:'],
+          objectSrc: ["'none'"],
+          frameAncestors: ["'none'"],
+        },
+      },
+      crossOriginEmbedderPolicy: false,
+    }),
+  );
+
+  // Browsers get CORS headers only for listed origins; requests without an Origin (mobile
+  // apps, curl) are not affected by CORS at all.
+  const allowed = new Set(config.http.corsOrigins);
+  app.enableCors({
+    origin: (origin, callback) => callback(null, origin !== undefined && allowed.has(origin)),
+    methods: ['GET', 'POST', 'PATCH', 'DELETE', 'OPTIONS'],
+    allowedHeaders: ['Authorization', 'Content-Type', 'X-Request-Id'],
+    exposedHeaders: ['X-Request-Id', 'Retry-After', 'Content-Disposition'],
+    maxAge: 600,
+  });
+
+  if (config.http.docsEnabled) setupSwagger(app, config);
+}
+
+export function buildOpenApiDocument(app: NestExpressApplication, config: AppConfig) {
+  const document = new DocumentBuilder()
+    .setTitle('Hekim API')
+    .setDescription(
+      'Tele-medicine consultation backend: identity, consultation rooms and sessions, direct calls, ' +
+        'TURN credentials and the audit trail. Errors are RFC 9457 application/problem+json with a `code`. ' +
+        'WebRTC signaling runs over Socket.IO on the /signaling namespace (see docs/signaling.md).',
+    )
+    .setVersion(config.version)
+    .addBearerAuth({ type: 'http', scheme: 'bearer', bearerFormat: 'JWT' }, 'bearer')
+    .build();
+  return SwaggerModule.createDocument(app, document);
+}
+
+function setupSwagger(app: NestExpressApplication, config: AppConfig): void {
+  SwaggerModule.setup('docs', app, () => buildOpenApiDocument(app, config), {
+    jsonDocumentUrl: 'docs-json',
+    useGlobalPrefix: false,
+  });
+}

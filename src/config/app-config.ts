@@ -1,0 +1,97 @@
+import type { Role } from '../common/auth/role';
+
+export type NodeEnv = 'development' | 'test' | 'production';
+
+// The typed, validated configuration. It is built once by loadConfig() and injected by class;
+// nothing else in the code reads process.env.
+export class AppConfig {
+  env!: NodeEnv;
+  version!: string;
+  host!: string;
+  port!: number;
+  dataDir!: string;
+  instances!: number;
+  trustProxy!: boolean;
+
+  database!: {
+    // embedded: Hekim starts its own PostgreSQL from the binaries installed by npm ci.
+    mode: 'embedded' | 'server';
+    url: string | undefined;
+    embeddedPort: number;
+    migrationsRun: boolean;
+    poolSize: number;
+    statementTimeoutMs: number;
+  };
+
+  redis!: {
+    // Unset: in-process stores, single instance only.
+    url: string | undefined;
+    keyPrefix: string;
+  };
+
+  http!: {
+    corsOrigins: string[];
+    bodyLimitBytes: number;
+    docsEnabled: boolean;
+    metricsEnabled: boolean;
+    metricsToken: string | undefined;
+  };
+
+  log!: {
+    level: string;
+  };
+
+  shutdown!: {
+    // Seconds between readiness turning false and the server closing, so load balancers notice.
+    drainDelaySeconds: number;
+    timeoutSeconds: number;
+  };
+
+  auth!: {
+    jwtSecret: string;
+    jwtIssuer: string;
+    jwtAudience: string;
+    accessTokenTtlSeconds: number;
+    refreshTokenTtlSeconds: number;
+    refreshIdleTimeoutSeconds: number;
+    mfaRequiredRoles: Role[];
+    loginMaxAttempts: number;
+    lockoutBaseSeconds: number;
+    passwordResetTtlSeconds: number;
+  };
+
+  admin!: {
+    email: string | undefined;
+    password: string | undefined;
+  };
+
+  ice!: {
+    stunUrls: string[];
+    turnUrls: string[];
+    turnSecret: string;
+    turnTtlSeconds: number;
+  };
+
+  calls!: {
+    ringTimeoutSeconds: number;
+  };
+
+  signaling!: {
+    reconnectGraceSeconds: number;
+    maxPayloadBytes: number;
+    eventsPerSecond: number;
+  };
+
+  audit!: {
+    // PKCS#8 DER of an Ed25519 private key, base64.
+    signingKey: string;
+    retentionDays: number;
+    checkpointEveryRecords: number;
+    checkpointEveryMinutes: number;
+  };
+
+  encryption!: {
+    // 32 bytes, base64: the master key that wraps each person's data key.
+    dataEncryptionKey: string;
+  };
+}

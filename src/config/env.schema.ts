@@ -1,0 +1,285 @@
+import { Transform } from 'class-transformer';
+import {
+  IsBoolean,
+  IsIn,
+  IsInt,
+  IsOptional,
+  IsString,
+  Matches,
+  Max,
+  MaxLength,
+  Min,
+  MinLength,
+} from 'class-validator';
+
+// Environment strings become typed values here, once; a value that does not parse stays a
+// string so that the validator names it.
+const toInt = ({ value }: { value: unknown }): unknown =>
+  typeof value === 'string' && /^-?\d+$/.test(value.trim()) ? Number(value.trim()) : value;
+
+const toBool = ({ value }: { value: unknown }): unknown => {
+  if (typeof value !== 'string') return value;
+  const v = value.trim().toLowerCase();
+  if (['true', '1', 'yes', 'on'].includes(v)) return true;
+  if (['false', '0', 'no', 'off'].includes(v)) return false;
+  return value;
+};
+
+const trimmed = ({ value }: { value: unknown }): unknown =>
+  typeof value === 'string' ? value.trim() : value;
+
+const URL_LIST = /^\s*$|^\s*(stuns?|turns?):[^\s,]+(\s*,\s*(stuns?|turns?):[^\s,]+)*\s*$/;
+
+// Every variable Hekim reads. docs/configuration.md and .env.example list the same names;
+// a unit test keeps the three in step.
+export class EnvironmentVariables {
+  @IsIn(['development', 'test', 'production'], {
+    message: 'must be one of development, test, production',
+  })
+  NODE_ENV: string = 'development';
+
+  @Transform(trimmed)
+  @IsString()
+  @MinLength(1, { message: 'must be an interface address such as 127.0.0.1 or 0.0.0.0' })
+  HOST: string = '127.0.0.1';
+
+  @Transform(toInt)
+  @IsInt({ message: 'must be a whole number from 0 to 65535' })
+  @Min(0, { message: 'must be a whole number from 0 to 65535' })
+  @Max(65535, { message: 'must be a whole number from 0 to 65535' })
+  PORT: number = 3000;
+
+  @Transform(trimmed)
+  @IsString()
+  @MinLength(1, { message: 'must be a directory path' })
+  DATA_DIR: string = './.data';
+
+  @Transform(toInt)
+  @IsInt({ message: 'must be a whole number of at least 1' })
+  @Min(1, { message: 'must be a whole number of at least 1' })
+  INSTANCES: number = 1;
+
+  @Transform(toBool)
+  @IsBoolean({ message: 'must be true or false' })
+  TRUST_PROXY: boolean = false;
+
+  @IsOptional()
+  @Transform(trimmed)
+  @Matches(/^postgres(ql)?:\/\/\S+$/, { message: 'must be a postgres:// connection URL' })
+  DATABASE_URL?: string;
+
+  @Transform(toInt)
+  @IsInt({ message: 'must be a whole number from 0 (any free port) to 65535' })
+  @Min(0, { message: 'must be a whole number from 0 (any free port) to 65535' })
+  @Max(65535, { message: 'must be a whole number from 0 (any free port) to 65535' })
+  EMBEDDED_DATABASE_PORT: number = 0;
+
+  @Transform(toBool)
+  @IsBoolean({ message: 'must be true or false' })
+  DATABASE_MIGRATIONS_RUN: boolean = true;
+
+  @Transform(toInt)
+  @IsInt({ message: 'must be a whole number from 1 to 200' })
+  @Min(1, { message: 'must be a whole number from 1 to 200' })
+  @Max(200, { message: 'must be a whole number from 1 to 200' })
+  DATABASE_POOL_SIZE: number = 10;
+
+  @Transform(toInt)
+  @IsInt({ message: 'must be a whole number of milliseconds, at least 100' })
+  @Min(100, { message: 'must be a whole number of milliseconds, at least 100' })
+  DATABASE_STATEMENT_TIMEOUT_MS: number = 15000;
+
+  @IsOptional()
+  @Transform(trimmed)
+  @Matches(/^rediss?:\/\/\S+$/, { message: 'must be a redis:// or rediss:// URL' })
+  REDIS_URL?: string;
+
+  @Transform(trimmed)
+  @Matches(/^[A-Za-z0-9:_.-]{1,64}$/, {
+    message: 'must be 1-64 characters of letters, digits, ":", "_", "." or "-"',
+  })
+  REDIS_KEY_PREFIX: string = 'hekim:';
+
+  @Transform(trimmed)
+  @Matches(/^\s*$|^https?:\/\/[^\s,]+(\s*,\s*https?:\/\/[^\s,]+)*$/, {
+    message: 'must be a comma-separated list of origins such as https://app.example.org',
+  })
+  CORS_ORIGINS: string = '';
+
+  @Transform(toInt)
+  @IsInt({ message: 'must be a whole number of bytes from 1024 to 10485760' })
+  @Min(1024, { message: 'must be a whole number of bytes from 1024 to 10485760' })
+  @Max(10485760, { message: 'must be a whole number of bytes from 1024 to 10485760' })
+  BODY_LIMIT_BYTES: number = 131072;
+
+  @Transform(toBool)
+  @IsBoolean({ message: 'must be true or false' })
+  DOCS_ENABLED: boolean = true;
+
+  @Transform(toBool)
+  @IsBoolean({ message: 'must be true or false' })
+  METRICS_ENABLED: boolean = true;
+
+  @IsOptional()
+  @IsString()
+  @MinLength(16, { message: 'must be at least 16 characters' })
+  METRICS_TOKEN?: string;
+
+  @IsIn(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], {
+    message: 'must be one of fatal, error, warn, info, debug, trace, silent',
+  })
+  LOG_LEVEL: string = 'info';
+
+  @IsOptional()
+  @Transform(toInt)
+  @IsInt({ message: 'must be a whole number of seconds from 0 to 120' })
+  @Min(0, { message: 'must be a whole number of seconds from 0 to 120' })
+  @Max(120, { message: 'must be a whole number of seconds from 0 to 120' })
+  SHUTDOWN_DRAIN_DELAY_SECONDS?: number;
+
+  @Transform(toInt)
+  @IsInt({ message: 'must be a whole number of seconds from 1 to 600' })
+  @Min(1, { message: 'must be a whole number of seconds from 1 to 600' })
+  @Max(600, { message: 'must be a whole number of seconds from 1 to 600' })
+  SHUTDOWN_TIMEOUT_SECONDS: number = 25;
+
+  @IsOptional()
+  @IsString()
+  @MinLength(32, { message: 'must be at least 32 characters of random data' })
+  JWT_SECRET?: string;
+
+  @Transform(trimmed)
+  @IsString()
+  @MinLength(1, { message: 'must not be empty' })
+  JWT_ISSUER: string = 'hekim';
+
+  @Transform(trimmed)
+  @IsString()
+  @MinLength(1, { message: 'must not be empty' })
+  JWT_AUDIENCE: string = 'hekim-api';
+
+  @Transform(toInt)
+  @IsInt({ message: 'must be a whole number of seconds from 60 to 86400' })
+  @Min(60, { message: 'must be a whole number of seconds from 60 to 86400' })
+  @Max(86400, { message: 'must be a whole number of seconds from 60 to 86400' })
+  ACCESS_TOKEN_TTL_SECONDS: number = 900;
+
+  @Transform(toInt)
+  @IsInt({ message: 'must be a whole number of seconds, at least 300' })
+  @Min(300, { message: 'must be a whole number of seconds, at least 300' })
+  REFRESH_TOKEN_TTL_SECONDS: number = 30 * 24 * 3600;
+
+  @Transform(toInt)
+  @IsInt({ message: 'must be a whole number of seconds, at least 60' })
+  @Min(60, { message: 'must be a whole number of seconds, at least 60' })
+  REFRESH_IDLE_TIMEOUT_SECONDS: number = 3600;
+
+  @IsOptional()
+  @Transform(trimmed)
+  @Matches(
+    /^\s*$|^(patient|doctor|admin|compliance_officer)(\s*,\s*(patient|doctor|admin|compliance_officer))*$/,
+    {
+      message:
+        'must be a comma-separated list of roles: patient, doctor, admin, compliance_officer',
+    },
+  )
+  MFA_REQUIRED_ROLES?: string;
+
+  @Transform(toInt)
+  @IsInt({ message: 'must be a whole number from 1 to 100' })
+  @Min(1, { message: 'must be a whole number from 1 to 100' })
+  @Max(100, { message: 'must be a whole number from 1 to 100' })
+  LOGIN_MAX_ATTEMPTS: number = 5;
+
+  @Transform(toInt)
+  @IsInt({ message: 'must be a whole number of seconds, at least 1' })
+  @Min(1, { message: 'must be a whole number of seconds, at least 1' })
+  LOCKOUT_BASE_SECONDS: number = 60;
+
+  @Transform(toInt)
+  @IsInt({ message: 'must be a whole number of seconds from 60 to 86400' })
+  @Min(60, { message: 'must be a whole number of seconds from 60 to 86400' })
+  @Max(86400, { message: 'must be a whole number of seconds from 60 to 86400' })
+  PASSWORD_RESET_TTL_SECONDS: number = 1800;
+
+  @IsOptional()
+  @Transform(trimmed)
+  @Matches(/^[^\s@]+@[^\s@]+\.[^\s@]+$/, { message: 'must be an e-mail address' })
+  ADMIN_EMAIL?: string;
+
+  @IsOptional()
+  @IsString()
+  @MinLength(12, { message: 'must be 12 to 128 characters' })
+  @MaxLength(128, { message: 'must be 12 to 128 characters' })
+  ADMIN_PASSWORD?: string;
+
+  @Matches(URL_LIST, { message: 'must be a comma-separated list of stun: or stuns: URLs' })
+  STUN_URLS: string = '';
+
+  @Matches(URL_LIST, { message: 'must be a comma-separated list of turn: or turns: URLs' })
+  TURN_URLS: string = '';
+
+  @IsOptional()
+  @IsString()
+  @MinLength(16, { message: 'must be at least 16 characters (coturn static-auth-secret)' })
+  TURN_SECRET?: string;
+
+  @Transform(toInt)
+  @IsInt({ message: 'must be a whole number of seconds from 60 to 3600' })
+  @Min(60, { message: 'must be a whole number of seconds from 60 to 3600' })
+  @Max(3600, { message: 'must be a whole number of seconds from 60 to 3600' })
+  TURN_TTL_SECONDS: number = 900;
+
+  @Transform(toInt)
+  @IsInt({ message: 'must be a whole number of seconds from 5 to 300' })
+  @Min(5, { message: 'must be a whole number of seconds from 5 to 300' })
+  @Max(300, { message: 'must be a whole number of seconds from 5 to 300' })
+  CALL_RING_TIMEOUT_SECONDS: number = 30;
+
+  @Transform(toInt)
+  @IsInt({ message: 'must be a whole number of seconds from 1 to 600' })
+  @Min(1, { message: 'must be a whole number of seconds from 1 to 600' })
+  @Max(600, { message: 'must be a whole number of seconds from 1 to 600' })
+  SIGNALING_RECONNECT_GRACE_SECONDS: number = 15;
+
+  @Transform(toInt)
+  @IsInt({ message: 'must be a whole number of bytes from 4096 to 1048576' })
+  @Min(4096, { message: 'must be a whole number of bytes from 4096 to 1048576' })
+  @Max(1048576, { message: 'must be a whole number of bytes from 4096 to 1048576' })
+  SIGNALING_MAX_PAYLOAD_BYTES: number = 65536;
+
+  @Transform(toInt)
+  @IsInt({ message: 'must be a whole number from 1 to 10000' })
+  @Min(1, { message: 'must be a whole number from 1 to 10000' })
+  @Max(10000, { message: 'must be a whole number from 1 to 10000' })
+  SIGNALING_EVENTS_PER_SECOND: number = 50;
+
+  @IsOptional()
+  @IsString()
+  AUDIT_SIGNING_KEY?: string;
+
+  @Transform(toInt)
+  @IsInt({ message: 'must be a whole number of days, at least 1' })
+  @Min(1, { message: 'must be a whole number of days, at least 1' })
+  AUDIT_RETENTION_DAYS: number = 2190;
+
+  @Transform(toInt)
+  @IsInt({ message: 'must be a whole number from 1 to 1000000' })
+  @Min(1, { message: 'must be a whole number from 1 to 1000000' })
+  @Max(1000000, { message: 'must be a whole number from 1 to 1000000' })
+  AUDIT_CHECKPOINT_EVERY_RECORDS: number = 1000;
+
+  @Transform(toInt)
+  @IsInt({ message: 'must be a whole number of minutes from 1 to 1440' })
+  @Min(1, { message: 'must be a whole number of minutes from 1 to 1440' })
+  @Max(1440, { message: 'must be a whole number of minutes from 1 to 1440' })
+  AUDIT_CHECKPOINT_EVERY_MINUTES: number = 15;
+
+  @IsOptional()
+  @IsString()
+  DATA_ENCRYPTION_KEY?: string;
+}
+
+// Every name the schema knows (optional fields are own properties too, as class fields are
+// defined even when left undefined).
+export const ENV_NAMES: readonly string[] = Object.keys(new EnvironmentVariables());

@@ -1,0 +1,150 @@
+import { mkdtempSync, readFileSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Role } from '../common/auth/role';
+import { ConfigError, loadConfig } from './load-config';
+import { generateSecrets } from './secrets';
+
+const secrets = generateSecrets();
+
+function problemsOf(env: NodeJS.ProcessEnv): string[] {
+  try {
+    loadConfig(env, { persistGeneratedSecrets: false });
+  } catch (error) {
+    if (error instanceof ConfigError) return error.problems;
+    throw error;
+  }
+  return [];
+}
+
+describe('loadConfig', () => {
+  it('applies documented defaults', () => {
+    const config = loadConfig({ ...secrets }, { persistGeneratedSecrets: false });
+    expect(config).toMatchObject({
+      env: 'development',
+      host: '127.0.0.1',
+      port: 3000,
+      database: { mode: 'embedded', migrationsRun: true },
+      redis: { url: undefined, keyPrefix: 'hekim:' },
+      auth: { accessTokenTtlSeconds: 900, mfaRequiredRoles: [] },
+      calls: { ringTimeoutSeconds: 30 },
+      signaling: { reconnectGraceSeconds: 15 },
+      audit: { retentionDays: 2190 },
+    });
+  });
+
+  it('parses numbers, booleans and lists, and treats empty strings as unset', () => {
+    const config = loadConfig(
+      {
+        ...secrets,
+        PORT: '8080',
+        DOCS_ENABLED: 'false',
+        CORS_ORIGINS: 'https://a.example, https://b.example',
+        STUN_URLS: 'stun:stun.example:3478',
+        TURN_URLS: 'turn:turn.example:3478?transport=udp,turns:turn.example:5349',
+        MFA_REQUIRED_ROLES: 'doctor, admin',
+        DATABASE_URL: 'postgres://u:p@db:5432/hekim',
+        REDIS_URL: '',
+      },
+      { persistGeneratedSecrets: false },
+    );
+    expect(config.port).toBe(8080);
+    expect(config.http.docsEnabled).toBe(false);
+    expect(config.http.corsOrigins).toEqual(['https://a.example', 'https://b.example']);
+    expect(config.ice.turnUrls).toHaveLength(2);
+    expect(config.auth.mfaRequiredRoles).toEqual([Role.Doctor, Role.Admin]);
+    expect(config.database.mode).toBe('server');
+    expect(config.redis.url).toBeUndefined();
+  });
+
+  it('names every offending variable with what it expects', () => {
+    const problems = problemsOf({
+      ...secrets,
+      PORT: '70000',
+      TURN_TTL_SECONDS: '7200',
+      REDIS_URL: 'http://x',
+      CORS_ORIGINS: 'not a url',
+    });
+    expect(problems).toEqual(
+      expect.arrayContaining([
+        expect.stringMatching(/^PORT: must be a whole number from 0 to 65535 \(got 70000\)$/),
+        expect.stringMatching(
+          /^TURN_TTL_SECONDS: must be a whole number of seconds from 60 to 3600/,
+        ),
+        expect.stringMatching(/^REDIS_URL: must be a redis:\/\//),
+        expect.stringMatching(/^CORS_ORIGINS: must be a comma-separated list of origins/),
+      ]),
+    );
+    expect(() => loadConfig({ ...secrets, PORT: 'x' }, { persistGeneratedSecrets: false })).toThrow(
+      /docs\/configuration\.md/,
+    );
+  });
+
+  it('never echoes a long value that may be a secret', () => {
+    const problems = problemsOf({
+      ...secrets,
+      JWT_SECRET: 'short',
+      AUDIT_SIGNING_KEY: 'A'.repeat(64),
+    });
+    expect(problems.join('\n')).toContain('JWT_SECRET: must be at least 32 characters');
+    expect(problems.join('\n')).toContain(
+      'AUDIT_SIGNING_KEY: must be a base64 PKCS#8 DER Ed25519 private key',
+    );
+    expect(problems.join('\n')).not.toContain('A'.repeat(64));
+  });
+
+  it('requires secrets when generation is off', () => {
+    expect(problemsOf({})).toEqual(
+      expect.arrayContaining(['JWT_SECRET: is required', 'DATA_ENCRYPTION_KEY: is required']),
+    );
+  });
+
+  it('refuses production with missing or well-known secrets', () => {
+    const problems = problemsOf({
+      NODE_ENV: 'production',
+      JWT_SECRET: 'changeme',
+      TURN_URLS: 'turn:turn.example:3478',
+      DATA_ENCRYPTION_KEY: secrets.DATA_ENCRYPTION_KEY,
+      AUDIT_SIGNING_KEY: secrets.AUDIT_SIGNING_KEY,
+    });
+    expect(problems).toEqual(
+      expect.arrayContaining([
+        'JWT_SECRET: must be at least 32 characters of random data (got "changeme")',
+        'JWT_SECRET: is a well-known default; generate a random secret',
+        'TURN_SECRET: is required in production (no default secret is used there)',
+        'ADMIN_EMAIL: is required in production (first admin account)',
+        'DATABASE_URL: is required in production (the embedded database is for development)',
+        'REDIS_URL: is required in production',
+      ]),
+    );
+  });
+
+  it('accepts a complete production configuration and requires MFA for clinicians there', () => {
+    const config = loadConfig(
+      {
+        ...secrets,
+        NODE_ENV: 'production',
+        ADMIN_EMAIL: 'Root@Hospital.example',
+        ADMIN_PASSWORD: 'a-long-admin-password',
+        DATABASE_URL: 'postgres://u:p@db/hekim',
+        REDIS_URL: 'redis://redis:6379',
+      },
+      { persistGeneratedSecrets: false },
+    );
+    expect(config.admin.email).toBe('root@hospital.example');
+    expect(config.auth.mfaRequiredRoles).toEqual([Role.Doctor, Role.Admin, Role.ComplianceOfficer]);
+    expect(config.shutdown.drainDelaySeconds).toBe(5);
+  });
+
+  it('generates secrets once outside production and keeps them for the next start', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'hekim-config-'));
+    const first = loadConfig({ DATA_DIR: dir });
+    const second = loadConfig({ DATA_DIR: dir });
+    expect(second.auth.jwtSecret).toBe(first.auth.jwtSecret);
+    expect(second.audit.signingKey).toBe(first.audit.signingKey);
+    expect(statSync(join(dir, 'secrets.json')).mode & 0o777).toBe(0o600);
+    expect(JSON.parse(readFileSync(join(dir, 'secrets.json'), 'utf8'))).toHaveProperty(
+      'DATA_ENCRYPTION_KEY',
+    );
+  });
+});

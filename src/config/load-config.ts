@@ -1,0 +1,245 @@
+import { createPrivateKey } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { dirname, isAbsolute, join, resolve } from 'node:path';
+import { plainToInstance } from 'class-transformer';
+import { validateSync, type ValidationError } from 'class-validator';
+import { isRole, Role } from '../common/auth/role';
+import { AppConfig, type NodeEnv } from './app-config';
+import { ENV_NAMES, EnvironmentVariables } from './env.schema';
+import { loadOrCreateDevSecrets, type GeneratedSecrets } from './secrets';
+
+// Thrown when the environment is unusable; its message names every offending variable.
+export class ConfigError extends Error {
+  constructor(readonly problems: string[]) {
+    super(
+      `Hekim cannot start: the configuration is invalid.\n${problems.map((p) => `  - ${p}`).join('\n')}\n` +
+        'See docs/configuration.md for every variable, its default and what it expects.',
+    );
+    this.name = 'ConfigError';
+  }
+}
+
+// Values that appear in examples and tutorials; a production deployment must not use them.
+const WEAK_SECRETS = new Set([
+  'changeme',
+  'change-me',
+  'secret',
+  'password',
+  'hekim',
+  'default',
+  'test',
+  'development',
+]);
+
+const SECRET_NAMES = [
+  'JWT_SECRET',
+  'TURN_SECRET',
+  'AUDIT_SIGNING_KEY',
+  'DATA_ENCRYPTION_KEY',
+] as const;
+
+export interface LoadConfigOptions {
+  // Outside production, missing secrets are generated and kept under DATA_DIR so that a
+  // restart keeps sessions valid. Tests pass false and supply their own.
+  persistGeneratedSecrets?: boolean;
+  cwd?: string;
+}
+
+// The version Swagger and /health report: the nearest package.json named "hekim", found by
+// walking up from this file (it sits at a different depth under src/ and dist/src/).
+function packageVersion(): string {
+  let dir = __dirname;
+  for (let i = 0; i < 5; i++) {
+    try {
+      const pkg = JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8')) as {
+        name?: string;
+        version?: string;
+      };
+      if (pkg.name === 'hekim' && pkg.version) return pkg.version;
+    } catch {
+      // Not here; keep walking up.
+    }
+    dir = dirname(dir);
+  }
+  return '0.0.0';
+}
+
+function flatten(errors: ValidationError[]): string[] {
+  return errors.flatMap((e) =>
+    Object.values(e.constraints ?? {}).map(
+      (message) => `${e.property}: ${message} (got ${describe(e.value)})`,
+    ),
+  );
+}
+
+// Never echo a value that may be a secret.
+function describe(value: unknown): string {
+  if (value === undefined) return 'nothing';
+  if (typeof value === 'string')
+    return value.length > 40 ? `a ${value.length}-character value` : JSON.stringify(value);
+  return JSON.stringify(value);
+}
+
+function list(value: string | undefined): string[] {
+  return (value ?? '')
+    .split(',')
+    .map((v) => v.trim())
+    .filter((v) => v.length > 0);
+}
+
+function checkSigningKey(value: string): string | undefined {
+  try {
+    const key = createPrivateKey({
+      key: Buffer.from(value, 'base64'),
+      format: 'der',
+      type: 'pkcs8',
+    });
+    return key.asymmetricKeyType === 'ed25519' ? undefined : 'must be an Ed25519 private key';
+  } catch {
+    return 'must be a base64 PKCS#8 DER Ed25519 private key (see docs/configuration.md to generate one)';
+  }
+}
+
+function checkEncryptionKey(value: string): string | undefined {
+  return Buffer.from(value, 'base64').length === 32
+    ? undefined
+    : 'must be 32 random bytes, base64-encoded';
+}
+
+export function loadConfig(rawEnv: NodeJS.ProcessEnv, options: LoadConfigOptions = {}): AppConfig {
+  // Unknown names are ignored; empty strings count as unset so that `FOO=` in a .env file
+  // means "use the default".
+  const plain: Record<string, string> = {};
+  for (const name of ENV_NAMES) {
+    const value = rawEnv[name];
+    if (value !== undefined && value !== '') plain[name] = value;
+  }
+  const env = plainToInstance(EnvironmentVariables, plain);
+  const problems = flatten(validateSync(env, { forbidUnknownValues: true }));
+
+  const nodeEnv = env.NODE_ENV as NodeEnv;
+  const production = nodeEnv === 'production';
+  const dataDir = isAbsolute(env.DATA_DIR)
+    ? env.DATA_DIR
+    : resolve(options.cwd ?? process.cwd(), env.DATA_DIR);
+
+  let generated: GeneratedSecrets | undefined;
+  if (production) {
+    for (const name of SECRET_NAMES) {
+      const value = env[name];
+      if (name === 'TURN_SECRET' && list(env.TURN_URLS).length === 0 && value === undefined)
+        continue;
+      if (value === undefined)
+        problems.push(`${name}: is required in production (no default secret is used there)`);
+      else if (WEAK_SECRETS.has(value.trim().toLowerCase()) || /^(example|dev-|test-)/i.test(value))
+        problems.push(`${name}: is a well-known default; generate a random secret`);
+    }
+    if (!env.ADMIN_EMAIL)
+      problems.push('ADMIN_EMAIL: is required in production (first admin account)');
+    if (!env.ADMIN_PASSWORD)
+      problems.push('ADMIN_PASSWORD: is required in production (first admin account)');
+    if (!env.DATABASE_URL)
+      problems.push(
+        'DATABASE_URL: is required in production (the embedded database is for development)',
+      );
+    if (!env.REDIS_URL) problems.push('REDIS_URL: is required in production');
+  } else if (SECRET_NAMES.some((name) => env[name] === undefined)) {
+    if (options.persistGeneratedSecrets === false) {
+      for (const name of SECRET_NAMES)
+        if (env[name] === undefined) problems.push(`${name}: is required`);
+    } else if (problems.length === 0) {
+      generated = loadOrCreateDevSecrets(dataDir);
+    }
+  }
+  if (env.INSTANCES > 1 && !env.REDIS_URL) {
+    problems.push(
+      `REDIS_URL: is required when INSTANCES is ${env.INSTANCES} (in-process stores serve one instance only)`,
+    );
+  }
+
+  const jwtSecret = env.JWT_SECRET ?? generated?.JWT_SECRET;
+  const turnSecret = env.TURN_SECRET ?? generated?.TURN_SECRET;
+  const signingKey = env.AUDIT_SIGNING_KEY ?? generated?.AUDIT_SIGNING_KEY;
+  const encryptionKey = env.DATA_ENCRYPTION_KEY ?? generated?.DATA_ENCRYPTION_KEY;
+  if (signingKey !== undefined) {
+    const problem = checkSigningKey(signingKey);
+    if (problem) problems.push(`AUDIT_SIGNING_KEY: ${problem}`);
+  }
+  if (encryptionKey !== undefined) {
+    const problem = checkEncryptionKey(encryptionKey);
+    if (problem) problems.push(`DATA_ENCRYPTION_KEY: ${problem}`);
+  }
+  if (problems.length > 0) throw new ConfigError(problems);
+
+  const mfaRoles =
+    env.MFA_REQUIRED_ROLES !== undefined
+      ? list(env.MFA_REQUIRED_ROLES).filter(isRole)
+      : production
+        ? [Role.Doctor, Role.Admin, Role.ComplianceOfficer]
+        : [];
+
+  const config = new AppConfig();
+  Object.assign(config, {
+    env: nodeEnv,
+    version: packageVersion(),
+    host: env.HOST,
+    port: env.PORT,
+    dataDir,
+    instances: env.INSTANCES,
+    trustProxy: env.TRUST_PROXY,
+    database: {
+      mode: env.DATABASE_URL ? 'server' : 'embedded',
+      url: env.DATABASE_URL,
+      embeddedPort: env.EMBEDDED_DATABASE_PORT,
+      migrationsRun: env.DATABASE_MIGRATIONS_RUN,
+      poolSize: env.DATABASE_POOL_SIZE,
+      statementTimeoutMs: env.DATABASE_STATEMENT_TIMEOUT_MS,
+    },
+    redis: { url: env.REDIS_URL, keyPrefix: env.REDIS_KEY_PREFIX },
+    http: {
+      corsOrigins: list(env.CORS_ORIGINS),
+      bodyLimitBytes: env.BODY_LIMIT_BYTES,
+      docsEnabled: env.DOCS_ENABLED,
+      metricsEnabled: env.METRICS_ENABLED,
+      metricsToken: env.METRICS_TOKEN,
+    },
+    log: { level: env.LOG_LEVEL },
+    shutdown: {
+      drainDelaySeconds: env.SHUTDOWN_DRAIN_DELAY_SECONDS ?? (production ? 5 : 0),
+      timeoutSeconds: env.SHUTDOWN_TIMEOUT_SECONDS,
+    },
+    auth: {
+      jwtSecret: jwtSecret as string,
+      jwtIssuer: env.JWT_ISSUER,
+      jwtAudience: env.JWT_AUDIENCE,
+      accessTokenTtlSeconds: env.ACCESS_TOKEN_TTL_SECONDS,
+      refreshTokenTtlSeconds: env.REFRESH_TOKEN_TTL_SECONDS,
+      refreshIdleTimeoutSeconds: env.REFRESH_IDLE_TIMEOUT_SECONDS,
+      mfaRequiredRoles: mfaRoles,
+      loginMaxAttempts: env.LOGIN_MAX_ATTEMPTS,
+      lockoutBaseSeconds: env.LOCKOUT_BASE_SECONDS,
+      passwordResetTtlSeconds: env.PASSWORD_RESET_TTL_SECONDS,
+    },
+    admin: { email: env.ADMIN_EMAIL?.toLowerCase(), password: env.ADMIN_PASSWORD },
+    ice: {
+      stunUrls: list(env.STUN_URLS),
+      turnUrls: list(env.TURN_URLS),
+      turnSecret: turnSecret ?? '',
+      turnTtlSeconds: env.TURN_TTL_SECONDS,
+    },
+    calls: { ringTimeoutSeconds: env.CALL_RING_TIMEOUT_SECONDS },
+    signaling: {
+      reconnectGraceSeconds: env.SIGNALING_RECONNECT_GRACE_SECONDS,
+      maxPayloadBytes: env.SIGNALING_MAX_PAYLOAD_BYTES,
+      eventsPerSecond: env.SIGNALING_EVENTS_PER_SECOND,
+    },
+    audit: {
+      signingKey: signingKey as string,
+      retentionDays: env.AUDIT_RETENTION_DAYS,
+      checkpointEveryRecords: env.AUDIT_CHECKPOINT_EVERY_RECORDS,
+      checkpointEveryMinutes: env.AUDIT_CHECKPOINT_EVERY_MINUTES,
+    },
+    encryption: { dataEncryptionKey: encryptionKey as string },
+  } satisfies AppConfig);
+  return config;
+}

@@ -1,0 +1,95 @@
+import { SkipThrottle } from '@nestjs/throttler';
+import { Controller, Get, HttpCode, Res, ServiceUnavailableException } from '@nestjs/common';
+import {
+  ApiOkResponse,
+  ApiOperation,
+  ApiServiceUnavailableResponse,
+  ApiTags,
+} from '@nestjs/swagger';
+import {
+  HealthCheckService,
+  HealthIndicatorService,
+  TypeOrmHealthIndicator,
+  type HealthCheckResult,
+} from '@nestjs/terminus';
+import type { Response } from 'express';
+import { Public } from '../../common/auth/public.decorator';
+import { KeyValueStore } from '../redis/key-value.store';
+import { RedisConnections } from '../redis/redis-connections';
+import { LifecycleState } from './lifecycle.state';
+
+const CHECK_TIMEOUT_MS = 1500;
+
+@ApiTags('ops')
+// Probes and scrapes are never rate limited: an orchestrator must always get an answer.
+@SkipThrottle()
+@Controller('health')
+export class HealthController {
+  constructor(
+    private readonly health: HealthCheckService,
+    private readonly db: TypeOrmHealthIndicator,
+    private readonly indicators: HealthIndicatorService,
+    private readonly store: KeyValueStore,
+    private readonly redis: RedisConnections,
+    private readonly lifecycle: LifecycleState,
+  ) {}
+
+  // Liveness never looks at PostgreSQL or Redis: an outage of either must not turn into a
+  // restart loop of every Hekim pod.
+  @Public()
+  @Get('live')
+  @HttpCode(200)
+  @ApiOperation({ summary: 'Liveness: the process is up and its event loop answers.' })
+  @ApiOkResponse({ schema: { example: { status: 'ok' } } })
+  live(): { status: 'ok' } {
+    return { status: 'ok' };
+  }
+
+  @Public()
+  @Get('ready')
+  @ApiOperation({
+    summary:
+      'Readiness: PostgreSQL and Redis (or the in-process store) answer, and the instance is not draining.',
+  })
+  @ApiOkResponse({ description: 'Ready to serve traffic.' })
+  @ApiServiceUnavailableResponse({
+    description: 'A dependency is down or the instance is shutting down.',
+  })
+  async ready(@Res() res: Response): Promise<void> {
+    try {
+      const result: HealthCheckResult = await this.health.check([
+        () => this.draining(),
+        () => this.db.pingCheck('database', { timeout: CHECK_TIMEOUT_MS }),
+        () => this.redisCheck(),
+      ]);
+      res.status(200).json(result);
+    } catch (error) {
+      if (error instanceof ServiceUnavailableException) {
+        res.status(503).json(error.getResponse());
+        return;
+      }
+      throw error;
+    }
+  }
+
+  private draining() {
+    const check = this.indicators.check('lifecycle');
+    return this.lifecycle.draining ? check.down({ message: 'shutting down' }) : check.up();
+  }
+
+  private async redisCheck() {
+    const check = this.indicators.check('redis');
+    const mode = this.redis.enabled ? 'redis' : 'in-process';
+    try {
+      await Promise.race([
+        this.store.ping(),
+        new Promise((_, reject) =>
+          setTimeout(() => reject(new Error('timeout')), CHECK_TIMEOUT_MS).unref(),
+        ),
+      ]);
+      return check.up({ mode });
+    } catch (error) {
+      return check.down({ mode, message: error instanceof Error ? error.message : 'unreachable' });
+    }
+  }
+}
