@@ -242,7 +242,7 @@ export async function startEmbeddedPostgres(
 
   // A free port found here can be taken by someone else before PostgreSQL binds it; when we
   // chose the port, try another one.
-  let port = 0;
+  let port: number;
   for (let attempt = 1; ; attempt++) {
     port = requestedPort === 0 ? await freePort() : requestedPort;
     const start = await run(
