@@ -22,6 +22,8 @@ module.exports = {
   coverageDirectory: 'coverage',
   coverageReporters: ['text-summary', 'lcov'],
   coverageThreshold: { global: { lines: 80, branches: 80 } },
+  // e2e tests start whole apps and real processes; nothing here is a timing assertion.
+  testTimeout: 60000,
   projects: [
     {
       displayName: 'unit',
@@ -38,7 +40,6 @@ module.exports = {
       transform,
       globalSetup: '<rootDir>/test/support/global-setup.ts',
       globalTeardown: '<rootDir>/test/support/global-teardown.ts',
-      testTimeout: 60000,
     },
   ],
 };

@@ -20,6 +20,7 @@ import { MetricsModule } from './infra/metrics/metrics.module';
 import { RedisConnections } from './infra/redis/redis-connections';
 import { RedisModule } from './infra/redis/redis.module';
 import { ResilientThrottlerStorage } from './infra/redis/resilient-throttler.storage';
+import { AuditModule } from './modules/audit/audit.module';
 import { UsersModule } from './modules/users/users.module';
 
 @Module({})
@@ -47,6 +48,7 @@ export class AppModule implements NestModule {
               `${cfg.redis.keyPrefix}throttle:${throttler}:${context.getClass().name}.${context.getHandler().name}:${tracker}`,
           }),
         }),
+        AuditModule,
         UsersModule,
       ],
       providers: [

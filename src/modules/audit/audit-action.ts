@@ -1,0 +1,14 @@
+// Every action the audit trail records. One enum for the whole application, documented in
+// docs/audit.md; modules add their actions here.
+export enum AuditAction {
+  AuthLogin = 'auth.login',
+  AuthLogout = 'auth.logout',
+  AuditExport = 'audit.export',
+  AuditVerify = 'audit.verify',
+}
+
+export enum AuditOutcome {
+  Success = 'success',
+  Failure = 'failure',
+  Denied = 'denied',
+}
