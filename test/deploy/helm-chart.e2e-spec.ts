@@ -214,6 +214,12 @@ describe('deploy: Helm chart helm/hekim', () => {
     expect(find(manifests, 'Deployment', 'hekim-coturn').spec.template.spec.hostNetwork).toBe(
       undefined,
     );
+    // In the pod network, coturn may relay only to public addresses.
+    const np = find(manifests, 'NetworkPolicy', 'hekim-coturn').spec;
+    expect(np.ingress[0].ports).toContainEqual({ port: 61000, endPort: 61009, protocol: 'UDP' });
+    expect(np.egress[0].to[0].ipBlock.except).toEqual(
+      expect.arrayContaining(['10.0.0.0/8', '169.254.0.0/16', '100.64.0.0/10', '172.16.0.0/12']),
+    );
   });
 
   it('renders no field the Kubernetes API types do not know (strict validation)', () => {
