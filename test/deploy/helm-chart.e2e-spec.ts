@@ -180,6 +180,8 @@ describe('deploy: Helm chart helm/hekim', () => {
         'CoturnDown',
       ]),
     );
+    // 80% of coturn's total-quota (1200).
+    expect(rules.find((r) => r.alert === 'CoturnAllocationsNearQuota')?.expr).toMatch(/> 960\s*$/);
     // Every alert has its runbook section in docs/operations.md.
     const runbook = readFileSync(join(ROOT, 'docs', 'operations.md'), 'utf8');
     for (const alert of alerts) expect(runbook).toContain(`### ${alert}`);
