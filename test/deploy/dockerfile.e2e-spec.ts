@@ -1,4 +1,5 @@
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
+import { isBuiltin } from 'node:module';
 import { join } from 'node:path';
 import { validate } from 'dockerfile-utils';
 import { ROOT } from '../support/helm';
@@ -44,6 +45,28 @@ describe('deploy: Dockerfile', () => {
     expect(runtime.filter((l) => /^COPY --from=build /.test(l))).toEqual([
       'COPY --from=build /app/dist ./dist',
     ]);
+  });
+
+  it('runs on production dependencies alone: compiled code requires no devDependency', () => {
+    const pkg = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as {
+      dependencies: Record<string, string>;
+    };
+    const files = readdirSync(join(ROOT, 'dist'), { recursive: true, encoding: 'utf8' }).filter(
+      (f) => f.endsWith('.js'),
+    );
+    expect(files).toContain(join('src', 'main.js'));
+    expect(files).toContain(join('src', 'migrate.js'));
+    const packages = new Set<string>();
+    for (const file of files) {
+      const code = readFileSync(join(ROOT, 'dist', file), 'utf8');
+      for (const [, spec] of code.matchAll(/require\("([^"./][^"]*)"\)/g)) {
+        if (isBuiltin(spec)) continue;
+        const parts = spec.split('/');
+        packages.add(spec.startsWith('@') ? parts.slice(0, 2).join('/') : parts[0]);
+      }
+    }
+    expect(packages.size).toBeGreaterThan(10);
+    expect([...packages].filter((p) => !(p in pkg.dependencies))).toEqual([]);
   });
 
   it('keeps the build context to what the image needs (.dockerignore)', () => {

@@ -6,6 +6,7 @@ import {
   copyFileSync,
   mkdtempSync,
   readdirSync,
+  readFileSync,
   rmSync,
   symlinkSync,
 } from 'node:fs';
@@ -153,6 +154,15 @@ describe('deploy: the production start command', () => {
     expect(metrics).toContain('hekim_dependency_up{dependency="database"} 1');
     expect(metrics).toContain('hekim_dependency_up{dependency="redis"} 1');
     expect((await fetch(`${url}/docs`)).status).toBe(404); // DOCS_ENABLED=false in the chart
+
+    // The Dockerfile's HEALTHCHECK command, run as the image runs it.
+    const healthcheck = /^HEALTHCHECK .* CMD (\[.*\])$/m.exec(
+      readFileSync(join(ROOT, 'Dockerfile'), 'utf8').replace(/\\\n\s*/g, ' '),
+    );
+    const [node, ...checkArgs] = JSON.parse(healthcheck?.[1] ?? '[]') as string[];
+    expect(node).toBe('node');
+    const check = spawnInApp(checkArgs, { ...env, PORT: new URL(url).port });
+    expect(await exitOf(check)).toBe(0);
 
     proc.kill('SIGTERM');
     let status = 200;
