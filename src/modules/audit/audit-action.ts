@@ -22,6 +22,7 @@ export enum AuditAction {
   UserProfileUpdate = 'user.profile_update',
   UserRead = 'user.read',
   UserSearch = 'user.search',
+  AccessDenied = 'access.denied',
 }
 
 export enum AuditOutcome {
