@@ -3,6 +3,9 @@
 export enum AuditAction {
   AuthLogin = 'auth.login',
   AuthLogout = 'auth.logout',
+  // A request refused with 401, 403 or 404 on a protected route.
+  AccessDenied = 'access.denied',
+  AuditEventsRead = 'audit.events.read',
   AuditExport = 'audit.export',
   AuditVerify = 'audit.verify',
 }
