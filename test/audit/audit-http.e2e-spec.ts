@@ -1,9 +1,12 @@
 import { writeFile } from 'node:fs/promises';
+import { DataSource } from 'typeorm';
 import { join } from 'node:path';
 import { publicKeyFromPem } from '../../src/modules/audit/audit-signing';
 import { verifyExportFile } from '../../src/modules/audit/audit-verify-cli';
 import { AuditService } from '../../src/modules/audit/audit.service';
 import { AuditAction, AuditOutcome } from '../../src/modules/audit/audit-action';
+import { Role } from '../../src/common/auth/role';
+import { authHeader, signIn } from '../support/auth';
 import { createTestApp, type TestApp } from '../support/test-app';
 import { recordMany, tempDir } from './audit-support';
 
@@ -15,9 +18,16 @@ interface Page {
 describe('audit trail: HTTP API', () => {
   let t: TestApp;
   let dir: string;
+  let token: string;
+  let first: number;
 
   beforeAll(async () => {
     t = await createTestApp({ env: { AUDIT_CHECKPOINT_EVERY_RECORDS: '10' } });
+    token = (await signIn(t, Role.ComplianceOfficer)).accessToken;
+    const [{ head }] = await t.app
+      .get(DataSource)
+      .query<{ head: string }[]>('SELECT coalesce(max(seq), 0) AS head FROM audit_events');
+    first = Number(head) + 1;
     await recordMany(t, 12);
     await t.app.get(AuditService).record({
       action: AuditAction.AuthLogout,
@@ -28,7 +38,7 @@ describe('audit trail: HTTP API', () => {
   });
   afterAll(() => t.close());
 
-  const get = (path: string) => t.http().get(`/api/v1/audit/${path}`);
+  const get = (path: string) => t.http().get(`/api/v1/audit/${path}`).set(authHeader(token));
 
   it('publishes the Ed25519 public key', async () => {
     const res = await get('public-key').expect(200);
@@ -40,8 +50,7 @@ describe('audit trail: HTTP API', () => {
   });
 
   it('lists events in seq order with cursor pagination and filters', async () => {
-    const first = await get('events?limit=5').expect(200);
-    const page1 = first.body as Page;
+    const page1 = (await get('events?limit=5').expect(200)).body as Page;
     expect(page1.items.map((i) => i.seq)).toEqual(['1', '2', '3', '4', '5']);
     expect(page1.nextCursor).toBe('5');
     const page2 = (await get(`events?limit=5&cursor=${page1.nextCursor}`).expect(200)).body as Page;
@@ -50,7 +59,7 @@ describe('audit trail: HTTP API', () => {
     const all = (await get('events?limit=200').expect(200)).body as Page;
     expect(all.nextCursor).toBeNull();
     const denied = (await get('events?outcome=denied&action=auth.logout').expect(200)).body as Page;
-    expect(denied.items.map((i) => i.seq)).toEqual(['13']);
+    expect(denied.items.map((i) => i.seq)).toEqual([String(first + 12)]);
     const byActor = (await get('events?actorId=11111111-2222-4333-8444-555555555555').expect(200))
       .body as Page;
     expect(byActor.items).toHaveLength(1);
@@ -139,5 +148,54 @@ describe('audit trail: HTTP API', () => {
     expect(verifies.items).toHaveLength(3);
     const exports = (await get('events?action=audit.export&limit=200').expect(200)).body as Page;
     expect(exports.items.length).toBeGreaterThanOrEqual(4);
+  });
+
+  describe('who may call', () => {
+    const routes = ['events', 'export?format=ndjson', 'verify'];
+
+    it.each(routes)('%s: 401 without a token, and the refusal is answered', async (path) => {
+      const res = await t.http().get(`/api/v1/audit/${path}`).expect(401);
+      expect(res.body).toMatchObject({ code: 'UNAUTHORIZED' });
+    });
+
+    it.each([
+      [Role.Patient, 403],
+      [Role.Doctor, 403],
+      [Role.Admin, 200],
+      [Role.ComplianceOfficer, 200],
+    ])('%s gets %i on events, export and verify', async (role, status) => {
+      const { accessToken } = await signIn(t, role);
+      for (const path of routes) {
+        await t.http().get(`/api/v1/audit/${path}`).set(authHeader(accessToken)).expect(status);
+      }
+    });
+
+    it('the public key is public', async () => {
+      await t.http().get('/api/v1/audit/public-key').expect(200);
+    });
+
+    it('records a 403 or 404 thrown by a handler on a protected route as access.denied', async () => {
+      const patient = await signIn(t, Role.Patient);
+      const other = await signIn(t, Role.Patient);
+      const res = await t
+        .http()
+        .get(`/api/v1/users/${other.user.id}`)
+        .set(authHeader(patient.accessToken));
+      expect([403, 404]).toContain(res.status);
+      const denials = (await get('events?action=access.denied&limit=200').expect(200)).body as {
+        items: {
+          actor: { userId: string };
+          resource: { id: string };
+          details: { status: number };
+        }[];
+      };
+      expect(denials.items).toContainEqual(
+        expect.objectContaining({
+          actor: expect.objectContaining({ userId: patient.user.id }) as unknown,
+          resource: { type: 'route', id: 'GET /api/v1/users/:id' },
+          details: { status: res.status, resourceId: other.user.id },
+        }),
+      );
+    });
   });
 });

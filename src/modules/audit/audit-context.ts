@@ -1,6 +1,7 @@
 import { createParamDecorator, type ExecutionContext } from '@nestjs/common';
 import type { Request } from 'express';
 import type { AuthUser } from '../../common/auth/auth-user';
+import { requestMeta } from '../../common/http/request-meta';
 import type { AuditActor } from './audit.service';
 
 export interface RequestContext {
@@ -11,15 +12,10 @@ export interface RequestContext {
 // Who did it, from where, for the audit record of an HTTP request. `request.user` is set by
 // the global authentication guard; it is absent on refused or public requests.
 export function requestContextOf(req: Request & { user?: AuthUser; id?: unknown }): RequestContext {
-  const ua = req.headers['user-agent'];
+  const { ip, userAgent, requestId } = requestMeta(req);
   return {
-    actor: {
-      userId: req.user?.id ?? null,
-      role: req.user?.role ?? null,
-      ip: req.ip ?? null,
-      userAgent: typeof ua === 'string' ? ua : null,
-    },
-    requestId: typeof req.id === 'string' ? req.id : null,
+    actor: { userId: req.user?.id ?? null, role: req.user?.role ?? null, ip, userAgent },
+    requestId,
   };
 }
 
