@@ -226,6 +226,37 @@ describe('audit trail: checkpoints, export and offline verification', () => {
       });
     });
 
+    it.each([
+      [ExportFormat.Csv, '\r\n'],
+      [ExportFormat.Fhir, '\n'],
+    ])('the same tampering is named in a %s copy', async (format, eol) => {
+      const { text } = await exportToFile(t, format, dir);
+      // Line k holds seq k in both formats (line 0 is the CSV header or the Bundle's opening).
+      const lines = text.split(eol);
+      const save = async (name: string, content: string[]) => {
+        const path = join(dir, `${name}.${format}`);
+        await writeFile(path, content.join(eol));
+        return verifyExportFile(path, key);
+      };
+      expect(await save('clean', lines)).toMatchObject({ valid: true });
+      const edited = [...lines];
+      edited[8] = edited[8].replace('203.0.113.7', '198.51.100.66');
+      expect(await save('edit', edited)).toMatchObject({ valid: false, firstInvalidSeq: '8' });
+      const deleted = lines.filter((_, i) => i !== 8);
+      expect(await save('delete', deleted)).toMatchObject({ valid: false, firstInvalidSeq: '8' });
+      const swapped = [...lines];
+      [swapped[8], swapped[9]] = [swapped[9], swapped[8]];
+      expect(await save('reorder', swapped)).toMatchObject({ valid: false, firstInvalidSeq: '8' });
+      // The readable side of a checkpoint must match what was signed, too.
+      const backdated = lines.map((l) =>
+        l.includes('"resourceType":"Provenance"')
+          ? l.replace(/("recorded":")\d{4}/, '$11999')
+          : l.replace(/^(checkpoint,\d+,)\d{4}/, '$11999'),
+      );
+      expect(backdated).not.toEqual(lines);
+      expect(await save('backdated', backdated)).toMatchObject({ valid: false });
+    });
+
     it('a checkpoint signed with another key is refused', async () => {
       const other = await createTestApp();
       try {

@@ -3,9 +3,20 @@ import { open } from 'node:fs/promises';
 import { createInterface } from 'node:readline';
 import { parse } from 'csv-parse';
 import { parse as parseSync } from 'csv-parse/sync';
-import type { AuditRecordBody, CheckpointBody } from './audit-chain';
-import { CSV_COLUMNS, csvLine, csvRecordRow, ExportFormat } from './audit-export-format';
-import { FHIR_CHAIN_EXTENSION, FHIR_CHECKPOINT_EXTENSION } from './audit-fhir';
+import { canonicalJson, type AuditRecordBody, type CheckpointBody } from './audit-chain';
+import {
+  CSV_COLUMNS,
+  csvCheckpointRow,
+  csvLine,
+  csvRecordRow,
+  ExportFormat,
+} from './audit-export-format';
+import {
+  FHIR_CHAIN_EXTENSION,
+  FHIR_CHECKPOINT_EXTENSION,
+  toFhirAuditEvent,
+  toFhirProvenance,
+} from './audit-fhir';
 import type { ChainRecordItem, CheckpointItem } from './audit-verifier';
 
 export type ExportItem =
@@ -73,20 +84,15 @@ function fhirItem(line: string): ExportItem {
     const parts = ext.find((e) => e.url === FHIR_CHAIN_EXTENSION)?.extension ?? [];
     const part = (url: string) => parts.find((p) => p.url === url);
     const body = fromBase64Json<AuditRecordBody>(part('canonical')?.valueBase64Binary);
-    const subtype = resource.subtype as { code?: string }[] | undefined;
     const item: ChainRecordItem = {
       seq: String(part('seq')?.valueString),
       prevHash: String(part('prevHash')?.valueString),
       hash: String(part('hash')?.valueString),
       body,
     };
-    // The readable fields must say what the hashed record says.
-    if (
-      resource.id !== body.seq ||
-      resource.recorded !== body.occurredAt ||
-      subtype?.[0]?.code !== body.action ||
-      resource.outcomeDesc !== body.outcome
-    )
+    // Every readable field must say what the hashed record says: re-render and compare.
+    const expected = toFhirAuditEvent(body, item.prevHash, item.hash);
+    if (canonicalJson(expected) !== canonicalJson(resource))
       item.mismatch = 'the AuditEvent differs from its hashed record';
     return { kind: 'record', item };
   }
@@ -94,31 +100,40 @@ function fhirItem(line: string): ExportItem {
     const body = fromBase64Json<CheckpointBody>(
       ext.find((e) => e.url === FHIR_CHECKPOINT_EXTENSION)?.valueBase64Binary,
     );
-    const signature = (resource.signature as { data?: string }[] | undefined)?.[0]?.data;
-    return { kind: 'checkpoint', item: { body, signature: String(signature) } };
+    const signature = String((resource.signature as { data?: string }[] | undefined)?.[0]?.data);
+    const item: CheckpointItem = { body, signature };
+    if (canonicalJson(toFhirProvenance(body, signature)) !== canonicalJson(resource))
+      item.mismatch = 'the Provenance differs from its signed checkpoint';
+    return { kind: 'checkpoint', item };
   }
   throw new ExportFormatError('a Bundle entry is neither an AuditEvent nor a Provenance');
+}
+
+// Re-renders the row from the hashed or signed content and compares it cell by cell, formula
+// guard included.
+function sameCells(expected: readonly string[], row: readonly string[]): boolean {
+  const [rendered] = parseSync(csvLine(expected));
+  return rendered.length === row.length && rendered.every((cell, i) => cell === row[i]);
 }
 
 function csvItem(row: string[]): ExportItem {
   const [type, seq] = row;
   const canonical = row[16];
-  if (type === 'checkpoint')
-    return {
-      kind: 'checkpoint',
-      item: {
-        body: parseJson(canonical) as unknown as CheckpointBody,
-        // A base64 signature may begin with "+", which the formula guard prefixes with "'".
-        signature: row[17].replace(/^'/, ''),
-      },
+  if (type === 'checkpoint') {
+    const item: CheckpointItem = {
+      body: parseJson(canonical) as unknown as CheckpointBody,
+      // A base64 signature may begin with "+", which the formula guard prefixes with "'".
+      signature: row[17].replace(/^'/, ''),
     };
+    if (!sameCells(csvCheckpointRow(item), row))
+      item.mismatch = 'a CSV cell differs from its signed checkpoint';
+    return { kind: 'checkpoint', item };
+  }
   if (type !== 'record')
     throw new ExportFormatError('a CSV row is neither a record nor a checkpoint');
   const body = parseJson(canonical) as unknown as AuditRecordBody;
   const item: ChainRecordItem = { seq, prevHash: row[14], hash: row[15], body };
-  // Re-render the row from the hashed record and compare cell by cell, formula guard included.
-  const expected = parseSync(csvLine(csvRecordRow(body, row[14], row[15])));
-  if (expected[0].some((cell, i) => cell !== row[i]))
+  if (!sameCells(csvRecordRow(body, row[14], row[15]), row))
     item.mismatch = 'a CSV cell differs from its hashed record';
   return { kind: 'record', item };
 }
