@@ -170,6 +170,17 @@ describe('audit trail: HTTP API', () => {
       }
     });
 
+    it('a role refusal by the guard is recorded as access.denied', async () => {
+      const doctor = await signIn(t, Role.Doctor);
+      await t.http().get('/api/v1/audit/verify').set(authHeader(doctor.accessToken)).expect(403);
+      const denials = (await get('events?action=access.denied&limit=200').expect(200)).body as {
+        items: { actor: { userId: string }; outcome: string }[];
+      };
+      expect(denials.items.filter((d) => d.actor.userId === doctor.user.id)).toEqual([
+        expect.objectContaining({ outcome: 'denied' }),
+      ]);
+    });
+
     it('the public key is public', async () => {
       await t.http().get('/api/v1/audit/public-key').expect(200);
     });
