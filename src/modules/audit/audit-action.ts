@@ -3,7 +3,7 @@
 export enum AuditAction {
   AuthLogin = 'auth.login',
   AuthLogout = 'auth.logout',
-  // A request refused with 401, 403 or 404 on a protected route.
+  // A protected route refused an authenticated caller (403, 404); see docs/audit.md.
   AccessDenied = 'access.denied',
   AuditEventsRead = 'audit.events.read',
   AuditExport = 'audit.export',

@@ -77,9 +77,9 @@ export class AuditService {
     return this.dataSource.transaction((m) => this.append(input, m));
   }
 
-  // The one call for refused requests (401, 403, 404 on protected resources): the global
-  // authentication guard calls it before throwing, and AuditDenialsInterceptor calls it for
-  // 403/404 thrown by handlers. Awaited, so a denial that cannot be recorded fails loudly.
+  // Records a refused request on a protected resource (AuditDenialsInterceptor uses it for
+  // 403/404 thrown by handlers; any other refusing code may). Awaited, so a denial that
+  // cannot be recorded fails loudly.
   recordAccessDenied(denial: AccessDenial): Promise<string> {
     return this.record({
       action: AuditAction.AccessDenied,
