@@ -259,8 +259,10 @@ describe('security: authorization matrix for Auth and Users', () => {
 
   it('covers every Auth and Users route of the app', () => {
     const covered = new Set(cases.map((c) => c.route.replace(/ \(.*\)$/, '')));
+    // The routes of the identity controllers (other modules' routes under /users, such as the
+    // KVKK data export, are covered by their own matrices).
     const routes = listRoutes(t.app)
-      .filter((r) => /^\/api\/v1\/(auth|users)(\/|$)/.test(r.path))
+      .filter((r) => /^(AuthController|UsersController)\./.test(r.handler))
       .map((r) => `${r.method} ${r.path.replace('/api/v1', '')}`);
     expect(routes.length).toBeGreaterThanOrEqual(18);
     expect([...covered].sort()).toEqual(routes.sort());

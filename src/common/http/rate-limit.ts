@@ -4,7 +4,7 @@ import { ThrottlerGuard, type ThrottlerLimitDetail } from '@nestjs/throttler';
 import { AppException } from '../errors/app.exception';
 import { ErrorCode } from '../errors/error-code';
 
-// The throttler that guards credentials (login, register, refresh, password reset). It fails
+// The throttler that guards credentials (login, register, refresh, password reset, MFA codes). It fails
 // closed when its storage (Redis) is down: see ResilientThrottlerStorage.
 export const AUTH_THROTTLER = 'auth';
 const CREDENTIAL_ROUTE = 'hekim:credentialRoute';

@@ -169,6 +169,8 @@ export class AuthController {
   @Post('mfa/enable')
   @HttpCode(200)
   @Authenticated()
+  // A 6-digit code is guessable without a limit.
+  @CredentialRateLimit()
   @MfaEnrollmentRoute()
   @ApiOperation({
     summary: 'Finish enrollment with a current code; returns one-time recovery codes',
@@ -188,6 +190,8 @@ export class AuthController {
   @Post('mfa/disable')
   @HttpCode(204)
   @Authenticated()
+  // A 6-digit code is guessable without a limit.
+  @CredentialRateLimit()
   @ApiOperation({ summary: 'Turn MFA off with a current code or a recovery code' })
   @ApiNoContentResponse({ description: 'MFA disabled.' })
   @ApiProblem(400, 'The code is not valid (VALIDATION_FAILED).')
