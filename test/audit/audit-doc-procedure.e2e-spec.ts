@@ -1,5 +1,5 @@
 import { execFile } from 'node:child_process';
-import { readFile, writeFile } from 'node:fs/promises';
+import { readFile, writeFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { chainHash, recordLine, type AuditRecordBody } from '../../src/modules/audit/audit-chain';
@@ -33,7 +33,10 @@ describe('audit trail: the auditor’s shell procedure in docs/audit.md', () => 
     await writeFile(pubkey, t.app.get(AuditTrailService).publicKey().publicKey);
     lines = (await exportToFile(t, ExportFormat.Ndjson, dir)).text.trimEnd().split('\n');
   });
-  afterAll(() => t.close());
+  afterAll(async () => {
+    await t.close();
+    await rm(dir, { recursive: true, force: true });
+  });
 
   const verify = async (name: string, content: string[]) => {
     const file = await writeLines(dir, name, content);

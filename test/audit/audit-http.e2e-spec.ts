@@ -1,4 +1,4 @@
-import { writeFile } from 'node:fs/promises';
+import { writeFile, rm } from 'node:fs/promises';
 import { DataSource } from 'typeorm';
 import { join } from 'node:path';
 import { publicKeyFromPem } from '../../src/modules/audit/audit-signing';
@@ -36,7 +36,10 @@ describe('audit trail: HTTP API', () => {
     });
     dir = await tempDir();
   });
-  afterAll(() => t.close());
+  afterAll(async () => {
+    await t.close();
+    await rm(dir, { recursive: true, force: true });
+  });
 
   const get = (path: string) => t.http().get(`/api/v1/audit/${path}`).set(authHeader(token));
 

@@ -1,6 +1,6 @@
 import { execFile } from 'node:child_process';
 import { createPublicKey } from 'node:crypto';
-import { readFile, writeFile } from 'node:fs/promises';
+import { readFile, writeFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { parse } from 'csv-parse/sync';
@@ -45,7 +45,10 @@ describe('audit trail: checkpoints, export and offline verification', () => {
     keyFile = join(dir, 'public.pem');
     await writeFile(keyFile, t.app.get(AuditTrailService).publicKey().publicKey);
   });
-  afterAll(() => t.close());
+  afterAll(async () => {
+    await t.close();
+    await rm(dir, { recursive: true, force: true });
+  });
 
   it('signs a checkpoint every N records, each one carrying the previous signature', async () => {
     const cps = await db.query<
