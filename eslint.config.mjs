@@ -12,6 +12,7 @@ export default tseslint.config(
       'node_modules/**',
       '.data/**',
       'test-output/**',
+      '.bench-dist/**',
       '**/*.js',
       '**/*.mjs',
     ],

@@ -3,6 +3,9 @@
 export enum AuditAction {
   AuthLogin = 'auth.login',
   AuthLogout = 'auth.logout',
+  // A protected route refused an authenticated caller (403, 404); see docs/audit.md.
+  AccessDenied = 'access.denied',
+  AuditEventsRead = 'audit.events.read',
   AuditExport = 'audit.export',
   AuditVerify = 'audit.verify',
   // Identity (auth and users modules).
@@ -22,7 +25,6 @@ export enum AuditAction {
   UserProfileUpdate = 'user.profile_update',
   UserRead = 'user.read',
   UserSearch = 'user.search',
-  AccessDenied = 'access.denied',
 }
 
 export enum AuditOutcome {

@@ -1,14 +1,27 @@
 import { Global, Module } from '@nestjs/common';
+import { APP_INTERCEPTOR } from '@nestjs/core';
 import { TypeOrmModule } from '@nestjs/typeorm';
+import { AuditCheckpointEntity } from './audit-checkpoint.entity';
+import { AuditCheckpointer } from './audit-checkpointer';
+import { AuditController } from './audit.controller';
+import { AuditDenialsInterceptor } from './audit-denials.interceptor';
 import { AuditEventEntity } from './audit-event.entity';
 import { AuditRepository } from './audit.repository';
 import { AuditService } from './audit.service';
+import { AuditTrailService } from './audit-trail.service';
 
 // Global: every feature module records through AuditService.
 @Global()
 @Module({
-  imports: [TypeOrmModule.forFeature([AuditEventEntity])],
-  providers: [AuditRepository, AuditService],
+  imports: [TypeOrmModule.forFeature([AuditEventEntity, AuditCheckpointEntity])],
+  controllers: [AuditController],
+  providers: [
+    AuditRepository,
+    AuditCheckpointer,
+    AuditService,
+    AuditTrailService,
+    { provide: APP_INTERCEPTOR, useClass: AuditDenialsInterceptor },
+  ],
   exports: [AuditService],
 })
 export class AuditModule {}

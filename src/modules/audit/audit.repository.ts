@@ -2,27 +2,47 @@ import { Injectable } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import { type EntityManager, Repository } from 'typeorm';
 import type { QueryDeepPartialEntity } from 'typeorm/query-builder/QueryPartialEntity';
+import { AuditCheckpointEntity } from './audit-checkpoint.entity';
 import { AuditEventEntity } from './audit-event.entity';
 
 // Serialises appends to the chain across every instance sharing the database; held until
 // the surrounding transaction ends, so the business change and its record commit together.
 const CHAIN_LOCK = 0x41554449; // "AUDI"
 
+export interface AuditEventFilter {
+  from?: Date;
+  to?: Date;
+  actorId?: string;
+  subjectId?: string;
+  action?: string;
+  outcome?: string;
+}
+
+// Reads and appends only: there is deliberately no method that changes or deletes a record
+// or a checkpoint (docs/audit.md, retention).
 @Injectable()
 export class AuditRepository {
   constructor(
     @InjectRepository(AuditEventEntity) private readonly events: Repository<AuditEventEntity>,
+    @InjectRepository(AuditCheckpointEntity)
+    private readonly checkpoints: Repository<AuditCheckpointEntity>,
   ) {}
 
   async lockChain(manager: EntityManager): Promise<void> {
     await manager.query('SELECT pg_advisory_xact_lock($1)', [CHAIN_LOCK]);
   }
 
-  async head(manager: EntityManager): Promise<{ seq: string; hash: string } | null> {
-    const rows = await manager.query<{ seq: string; hash: string }[]>(
-      'SELECT seq, hash FROM audit_events ORDER BY seq DESC LIMIT 1',
+  // The chain head and the database's clock, read under the lock: times come from one clock
+  // so that occurredAt never goes backwards along seq, whichever instance writes.
+  async head(
+    manager: EntityManager,
+  ): Promise<{ seq: string | null; hash: string | null; now: Date }> {
+    const rows = await manager.query<{ seq: string | null; hash: string | null; now: Date }[]>(
+      `SELECT clock_timestamp() AS now, h.seq, h.hash
+         FROM (SELECT 1) AS one
+         LEFT JOIN LATERAL (SELECT seq, hash FROM audit_events ORDER BY seq DESC LIMIT 1) h ON true`,
     );
-    return rows[0] ?? null;
+    return rows[0];
   }
 
   async append(event: AuditEventEntity, manager: EntityManager): Promise<void> {
@@ -32,12 +52,84 @@ export class AuditRepository {
       .insert(event as QueryDeepPartialEntity<AuditEventEntity>);
   }
 
-  findBySeqRange(fromSeq: string, limit: number): Promise<AuditEventEntity[]> {
+  lastCheckpoint(manager: EntityManager): Promise<AuditCheckpointEntity | null> {
+    return manager
+      .getRepository(AuditCheckpointEntity)
+      .createQueryBuilder('c')
+      .orderBy('c.seq', 'DESC')
+      .limit(1)
+      .getOne();
+  }
+
+  async appendCheckpoint(checkpoint: AuditCheckpointEntity, manager: EntityManager): Promise<void> {
+    await manager.getRepository(AuditCheckpointEntity).insert(checkpoint);
+  }
+
+  // Checkpoints with fromSeq <= seq (<= toSeq when given), in chain order.
+  findCheckpointsInRange(fromSeq: string, toSeq: string | null): Promise<AuditCheckpointEntity[]> {
+    const q = this.checkpoints
+      .createQueryBuilder('c')
+      .where('c.seq >= :fromSeq', { fromSeq })
+      .orderBy('c.seq', 'ASC');
+    if (toSeq !== null) q.andWhere('c.seq <= :toSeq', { toSeq });
+    return q.getMany();
+  }
+
+  findFirstCheckpointFrom(seq: string): Promise<AuditCheckpointEntity | null> {
+    return this.checkpoints
+      .createQueryBuilder('c')
+      .where('c.seq >= :seq', { seq })
+      .orderBy('c.seq', 'ASC')
+      .limit(1)
+      .getOne();
+  }
+
+  // The first and last seq recorded within [from, to]; occurredAt grows with seq.
+  async findSeqBounds(from?: Date, to?: Date): Promise<{ first: string; last: string } | null> {
+    const rows = await this.events.query<{ first: string | null; last: string | null }[]>(
+      `SELECT min(seq) AS first, max(seq) AS last FROM audit_events
+        WHERE ($1::timestamptz IS NULL OR occurred_at >= $1)
+          AND ($2::timestamptz IS NULL OR occurred_at <= $2)`,
+      [from ?? null, to ?? null],
+    );
+    const { first, last } = rows[0];
+    return first !== null && last !== null ? { first, last } : null;
+  }
+
+  // The seq after the last record when a checkpoint lies beyond it (the tail was removed),
+  // read in one statement so that concurrent appends cannot fake a gap.
+  async findTailGap(): Promise<string | null> {
+    const rows = await this.events.query<{ gap: string | null }[]>(
+      `SELECT CASE WHEN c.seq > e.seq THEN (e.seq + 1)::text END AS gap
+         FROM (SELECT coalesce(max(seq), 0) AS seq FROM audit_events) e,
+              (SELECT coalesce(max(seq), 0) AS seq FROM audit_checkpoints) c`,
+    );
+    return rows[0].gap;
+  }
+
+  // One keyset page of the chain: seq in (afterSeq, toSeq], ascending.
+  findChainPage(afterSeq: string, toSeq: string, limit: number): Promise<AuditEventEntity[]> {
     return this.events
       .createQueryBuilder('e')
-      .where('e.seq >= :fromSeq', { fromSeq })
+      .where('e.seq > :afterSeq AND e.seq <= :toSeq', { afterSeq, toSeq })
       .orderBy('e.seq', 'ASC')
       .limit(limit)
       .getMany();
+  }
+
+  findPage(
+    filter: AuditEventFilter,
+    afterSeq: string | null,
+    limit: number,
+  ): Promise<AuditEventEntity[]> {
+    const q = this.events.createQueryBuilder('e').orderBy('e.seq', 'ASC').limit(limit);
+    if (afterSeq !== null) q.andWhere('e.seq > :afterSeq', { afterSeq });
+    if (filter.from) q.andWhere('e.occurredAt >= :from', { from: filter.from });
+    if (filter.to) q.andWhere('e.occurredAt <= :to', { to: filter.to });
+    if (filter.actorId) q.andWhere('e.actorUserId = :actorId', { actorId: filter.actorId });
+    if (filter.subjectId) q.andWhere('e.subjectId = :subjectId', { subjectId: filter.subjectId });
+    if (filter.action) q.andWhere('e.action = :action', { action: filter.action });
+    if (filter.outcome) q.andWhere('e.outcome = :outcome', { outcome: filter.outcome });
+    return q.getMany();
   }
 }

@@ -1,0 +1,164 @@
+import type * as fhir4 from 'fhir/r4';
+import { canonicalJson, type AuditRecordBody, type CheckpointBody } from './audit-chain';
+
+// FHIR R4 mapping of the trail (DESIGN.md §7). Every AuditEvent and Provenance also carries
+// the exact canonical bytes that were hashed or signed, base64 in an extension, so the Bundle
+// verifies offline like the other formats.
+export const FHIR_CHAIN_EXTENSION = 'urn:hekim:audit:chain';
+export const FHIR_CHECKPOINT_EXTENSION = 'urn:hekim:audit:checkpoint';
+const ACTION_SYSTEM = 'urn:hekim:audit:action';
+const ROLE_SYSTEM = 'urn:hekim:role';
+const USER_SYSTEM = 'urn:hekim:user';
+const DCM = 'http://dicom.nema.org/resources/ontology/DCM';
+
+const OUTCOME: Record<string, fhir4.AuditEvent['outcome']> = {
+  success: '0',
+  failure: '4',
+  denied: '4',
+};
+
+function eventType(action: string): fhir4.Coding {
+  if (action.startsWith('auth.'))
+    return { system: DCM, code: '110114', display: 'User Authentication' };
+  if (action === 'audit.export') return { system: DCM, code: '110106', display: 'Export' };
+  if (action.startsWith('audit.'))
+    return { system: DCM, code: '110101', display: 'Audit Log Used' };
+  return {
+    system: 'http://terminology.hl7.org/CodeSystem/audit-event-type',
+    code: 'rest',
+    display: 'RESTful Operation',
+  };
+}
+
+// C/R/U/D/E from the verb at the end of the action name.
+function eventAction(action: string): fhir4.AuditEvent['action'] {
+  const verb = action.slice(action.lastIndexOf('.') + 1);
+  if (/^(create|register|invite|start|grant)/.test(verb)) return 'C';
+  if (/^(read|view|list|search|export|verify)/.test(verb)) return 'R';
+  if (/^(update|change|enable|disable|approve|reset)/.test(verb)) return 'U';
+  if (/^(delete|remove|erase|revoke)/.test(verb)) return 'D';
+  return 'E';
+}
+
+function chainExtension(body: AuditRecordBody, prevHash: string, hash: string): fhir4.Extension {
+  return {
+    url: FHIR_CHAIN_EXTENSION,
+    extension: [
+      { url: 'seq', valueString: body.seq },
+      { url: 'prevHash', valueString: prevHash },
+      { url: 'hash', valueString: hash },
+      {
+        url: 'canonical',
+        valueBase64Binary: Buffer.from(canonicalJson(body), 'utf8').toString('base64'),
+      },
+    ],
+  };
+}
+
+export function toFhirAuditEvent(
+  body: AuditRecordBody,
+  prevHash: string,
+  hash: string,
+): fhir4.AuditEvent {
+  const agent: fhir4.AuditEventAgent = {
+    type: {
+      coding: [
+        {
+          system: 'http://terminology.hl7.org/CodeSystem/extra-security-role-type',
+          code: 'humanuser',
+          display: 'human user',
+        },
+      ],
+    },
+    requestor: true,
+  };
+  if (body.actor.userId)
+    agent.who = { identifier: { system: USER_SYSTEM, value: body.actor.userId } };
+  if (body.actor.role) agent.role = [{ coding: [{ system: ROLE_SYSTEM, code: body.actor.role }] }];
+  if (body.actor.ip) agent.network = { address: body.actor.ip, type: '2' };
+  const entity: fhir4.AuditEventEntity[] = [];
+  if (body.resource.type) {
+    entity.push({
+      what: {
+        identifier: { system: `urn:hekim:${body.resource.type}`, value: body.resource.id ?? '' },
+      },
+      type: {
+        system: 'http://terminology.hl7.org/CodeSystem/audit-entity-type',
+        code: '2',
+        display: 'System Object',
+      },
+    });
+  }
+  if (body.subjectId) {
+    entity.push({
+      what: { identifier: { system: USER_SYSTEM, value: body.subjectId } },
+      type: {
+        system: 'http://terminology.hl7.org/CodeSystem/audit-entity-type',
+        code: '1',
+        display: 'Person',
+      },
+      role: {
+        system: 'http://terminology.hl7.org/CodeSystem/object-role',
+        code: '1',
+        display: 'Patient',
+      },
+    });
+  }
+  // An empty identifier value is not allowed in FHIR: drop it.
+  for (const e of entity) if (e.what?.identifier?.value === '') delete e.what.identifier.value;
+  return {
+    resourceType: 'AuditEvent',
+    id: body.seq,
+    extension: [chainExtension(body, prevHash, hash)],
+    type: eventType(body.action),
+    subtype: [{ system: ACTION_SYSTEM, code: body.action }],
+    action: eventAction(body.action),
+    recorded: body.occurredAt,
+    outcome: OUTCOME[body.outcome] ?? '8',
+    outcomeDesc: body.outcome,
+    agent: [agent],
+    source: {
+      site: 'hekim',
+      observer: { display: 'hekim' },
+      type: [
+        {
+          system: 'http://terminology.hl7.org/CodeSystem/security-source-type',
+          code: '4',
+          display: 'Application Server',
+        },
+      ],
+    },
+    ...(entity.length > 0 ? { entity } : {}),
+  };
+}
+
+export function toFhirProvenance(body: CheckpointBody, signature: string): fhir4.Provenance {
+  return {
+    resourceType: 'Provenance',
+    id: `checkpoint-${body.seq}`,
+    extension: [
+      {
+        url: FHIR_CHECKPOINT_EXTENSION,
+        valueBase64Binary: Buffer.from(canonicalJson(body), 'utf8').toString('base64'),
+      },
+    ],
+    target: [{ reference: `AuditEvent/${body.seq}` }],
+    recorded: body.createdAt,
+    agent: [{ who: { display: 'hekim audit signer' } }],
+    signature: [
+      {
+        type: [
+          {
+            system: 'urn:iso-astm:E1762-95:2013',
+            code: '1.2.840.10065.1.12.1.5',
+            display: 'Verification Signature',
+          },
+        ],
+        when: body.createdAt,
+        who: { display: `hekim audit key ${body.keyId}` },
+        sigFormat: 'application/octet-stream',
+        data: signature,
+      },
+    ],
+  };
+}

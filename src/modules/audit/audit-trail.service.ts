@@ -1,0 +1,164 @@
+import { Injectable } from '@nestjs/common';
+import { AuditAction, AuditOutcome } from './audit-action';
+import { AuditCheckpointer } from './audit-checkpointer';
+import { EXPORT_MEDIA, ExportFormat, renderExport } from './audit-export-format';
+import { toChainRecord, toCheckpointItem } from './audit-mapper';
+import { verifyChain, type ChainRecordItem, type VerifyResult } from './audit-verifier';
+import { type AuditEventFilter, AuditRepository } from './audit.repository';
+import { AuditService } from './audit.service';
+import type { AuditEventEntity } from './audit-event.entity';
+import type { RequestContext } from './audit-context';
+
+// Rows per keyset page when streaming: memory stays at one page whatever the range.
+export const CHAIN_PAGE_SIZE = 1000;
+
+export interface TimeRange {
+  from?: Date;
+  to?: Date;
+}
+
+export interface AuditExport {
+  filename: string;
+  contentType: string;
+  body: AsyncGenerator<string>;
+}
+
+// Reading side of the trail: listing, streaming export and verification.
+@Injectable()
+export class AuditTrailService {
+  constructor(
+    private readonly repository: AuditRepository,
+    private readonly audit: AuditService,
+    private readonly checkpointer: AuditCheckpointer,
+  ) {}
+
+  // Reading the trail is itself recorded (it shows other people's activity).
+  async list(
+    filter: AuditEventFilter,
+    cursor: string | null,
+    limit: number,
+    ctx: RequestContext,
+  ): Promise<{ items: AuditEventEntity[]; nextCursor: string | null }> {
+    await this.audit.record({
+      action: AuditAction.AuditEventsRead,
+      outcome: AuditOutcome.Success,
+      actor: ctx.actor,
+      requestId: ctx.requestId,
+      resource: { type: 'audit_trail' },
+      subjectId: filter.subjectId ?? null,
+      details: {
+        from: filter.from?.toISOString(),
+        to: filter.to?.toISOString(),
+        actorId: filter.actorId,
+        action: filter.action,
+        outcome: filter.outcome,
+        cursor: cursor ?? undefined,
+        limit,
+      },
+    });
+    const rows = await this.repository.findPage(filter, cursor, limit + 1);
+    const items = rows.slice(0, limit);
+    return { items, nextCursor: rows.length > limit ? items[items.length - 1].seq : null };
+  }
+
+  // Streams seq in [fromSeq, toSeq] page by page.
+  async *chain(fromSeq: string, toSeq: string): AsyncGenerator<ChainRecordItem> {
+    let after = (BigInt(fromSeq) - 1n).toString();
+    for (;;) {
+      const page = await this.repository.findChainPage(after, toSeq, CHAIN_PAGE_SIZE);
+      for (const row of page) yield toChainRecord(row);
+      if (page.length < CHAIN_PAGE_SIZE) return;
+      after = page[page.length - 1].seq;
+    }
+  }
+
+  // The export is recorded first (if that fails, nothing is exported). The records run from
+  // the first one in the range up to the first checkpoint at or after its last one (the
+  // head is signed now if need be), so the file ends on a signature and verifies offline.
+  async export(format: ExportFormat, range: TimeRange, ctx: RequestContext): Promise<AuditExport> {
+    await this.audit.record({
+      action: AuditAction.AuditExport,
+      outcome: AuditOutcome.Success,
+      actor: ctx.actor,
+      requestId: ctx.requestId,
+      resource: { type: 'audit_trail' },
+      details: { format, from: range.from?.toISOString(), to: range.to?.toISOString() },
+    });
+    await this.checkpointer.checkpointHead();
+    const bounds = await this.repository.findSeqBounds(range.from, range.to);
+    const end = bounds ? await this.repository.findFirstCheckpointFrom(bounds.last) : null;
+    const media = EXPORT_MEDIA[format];
+    const generatedAt = new Date().toISOString();
+    if (!bounds || !end) {
+      return {
+        filename: `hekim-audit-empty.${media.extension}`,
+        contentType: media.contentType,
+        body: renderExport(format, this.none(), [], generatedAt),
+      };
+    }
+    const checkpoints = await this.repository.findCheckpointsInRange(bounds.first, end.seq);
+    return {
+      filename: `hekim-audit-${bounds.first}-${end.seq}.${media.extension}`,
+      contentType: media.contentType,
+      body: renderExport(
+        format,
+        this.chain(bounds.first, end.seq),
+        checkpoints.map(toCheckpointItem),
+        generatedAt,
+      ),
+    };
+  }
+
+  // Re-computes the chain over the range and matches it against the signed checkpoints;
+  // without `to` it runs to the head, where a checkpoint past the last record means records
+  // were removed. The call and its result are recorded.
+  async verify(range: TimeRange, ctx: RequestContext): Promise<VerifyResult> {
+    const bounds = await this.repository.findSeqBounds(range.from, range.to);
+    let result: VerifyResult = { valid: true, checked: 0 };
+    if (bounds) {
+      const checkpoints = await this.repository.findCheckpointsInRange(bounds.first, bounds.last);
+      result = await verifyChain(this.chain(bounds.first, bounds.last), {
+        publicKey: this.checkpointer.publicKey,
+        checkpoints: checkpoints.map(toCheckpointItem),
+        expectedFirstSeq: range.from === undefined ? '1' : bounds.first,
+        reachesEnd: false,
+        requireSignedEnd: false,
+      });
+    }
+    // Up to the head, a checkpoint beyond the last record means the tail was removed.
+    const gap = range.to === undefined ? await this.repository.findTailGap() : null;
+    if (gap !== null && (result.valid || BigInt(gap) < BigInt(result.firstInvalidSeq ?? gap))) {
+      result = {
+        valid: false,
+        checked: result.checked,
+        firstInvalidSeq: gap,
+        reason: 'records after the last one are missing',
+      };
+    }
+    await this.audit.record({
+      action: AuditAction.AuditVerify,
+      outcome: AuditOutcome.Success,
+      actor: ctx.actor,
+      requestId: ctx.requestId,
+      resource: { type: 'audit_trail' },
+      details: {
+        from: range.from?.toISOString(),
+        to: range.to?.toISOString(),
+        valid: result.valid,
+        checked: result.checked,
+        firstInvalidSeq: result.firstInvalidSeq,
+      },
+    });
+    return result;
+  }
+
+  publicKey(): { publicKey: string; keyId: string; algorithm: 'Ed25519' } {
+    return {
+      publicKey: this.checkpointer.publicKeyPem,
+      keyId: this.checkpointer.keyId,
+      algorithm: 'Ed25519',
+    };
+  }
+
+  private async *none(): AsyncGenerator<ChainRecordItem> {}
+}
