@@ -22,6 +22,9 @@ import { RedisModule } from './infra/redis/redis.module';
 import { ResilientThrottlerStorage } from './infra/redis/resilient-throttler.storage';
 import { AuditModule } from './modules/audit/audit.module';
 import { UsersModule } from './modules/users/users.module';
+import { IceModule } from './modules/ice/ice.module';
+import { RoomsModule } from './modules/rooms/rooms.module';
+import { SessionsModule } from './modules/sessions/sessions.module';
 
 @Module({})
 export class AppModule implements NestModule {
@@ -50,6 +53,9 @@ export class AppModule implements NestModule {
         }),
         AuditModule,
         UsersModule,
+        IceModule,
+        RoomsModule,
+        SessionsModule,
       ],
       providers: [
         { provide: APP_FILTER, useClass: ProblemDetailsFilter },

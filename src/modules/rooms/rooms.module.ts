@@ -1,0 +1,15 @@
+import { Module } from '@nestjs/common';
+import { TypeOrmModule } from '@nestjs/typeorm';
+import { UsersModule } from '../users/users.module';
+import { RoomEntity, RoomMemberEntity } from './room.entity';
+import { RoomsController } from './rooms.controller';
+import { RoomsRepository } from './rooms.repository';
+import { RoomsService } from './rooms.service';
+
+@Module({
+  imports: [TypeOrmModule.forFeature([RoomEntity, RoomMemberEntity]), UsersModule],
+  controllers: [RoomsController],
+  providers: [RoomsRepository, RoomsService],
+  exports: [RoomsService],
+})
+export class RoomsModule {}
