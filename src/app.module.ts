@@ -27,6 +27,7 @@ import { UsersModule } from './modules/users/users.module';
 import { IceModule } from './modules/ice/ice.module';
 import { RoomsModule } from './modules/rooms/rooms.module';
 import { SessionsModule } from './modules/sessions/sessions.module';
+import { SignalingModule } from './modules/signaling/signaling.module';
 
 @Module({})
 export class AppModule implements NestModule {
@@ -67,6 +68,7 @@ export class AppModule implements NestModule {
         IceModule,
         RoomsModule,
         SessionsModule,
+        SignalingModule,
       ],
       providers: [
         { provide: APP_FILTER, useClass: ProblemDetailsFilter },

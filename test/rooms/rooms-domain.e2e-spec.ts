@@ -68,8 +68,10 @@ describe('rooms and sessions domain', () => {
     expect((await rooms.update(admin, room.id, { name: 'Renamed' })).name).toBe('Renamed');
     expect((await rooms.list(patient, {})).items.map((r) => r.id)).toContain(room.id);
     expect((await rooms.list(other, {})).items.map((r) => r.id)).not.toContain(room.id);
-    expect(await rooms.shareRoom(doctor.id, patient.id)).toBe(true);
-    expect(await rooms.shareRoom(doctor.id, other.id)).toBe(false);
+    expect(await rooms.shareARoom(doctor.id, patient.id)).toBe(true);
+    expect(await rooms.shareARoom(doctor.id, other.id)).toBe(false);
+    expect(await rooms.peopleSharingARoomWith(doctor.id)).toContain(patient.id);
+    expect(await rooms.peopleSharingARoomWith(doctor.id)).not.toContain(other.id);
   });
 
   it('manages members (host only) and refuses unknown users', async () => {

@@ -31,6 +31,9 @@ import {
 } from './dto/room.dto';
 import { RoomsService } from './rooms.service';
 
+// Only doctors and admins can be hosts; the service checks that the caller hosts this room.
+const MANAGERS = [Role.Doctor, Role.Admin];
+
 @ApiTags('rooms')
 @Controller('rooms')
 export class RoomsController {
@@ -65,7 +68,7 @@ export class RoomsController {
   }
 
   @Patch(':id')
-  @Authenticated()
+  @Authenticated({ roles: MANAGERS })
   @ApiOkResponse({ type: RoomResponse })
   update(
     @CurrentUser() user: AuthUser,
@@ -77,14 +80,14 @@ export class RoomsController {
 
   @Delete(':id')
   @HttpCode(204)
-  @Authenticated()
+  @Authenticated({ roles: MANAGERS })
   @ApiNoContentResponse({ description: 'The room is closed.' })
   close(@CurrentUser() user: AuthUser, @Param('id', ParseUUIDPipe) id: string): Promise<void> {
     return this.rooms.close(user, id);
   }
 
   @Post(':id/members')
-  @Authenticated()
+  @Authenticated({ roles: MANAGERS })
   @ApiCreatedResponse({ type: RoomResponse })
   addMember(
     @CurrentUser() user: AuthUser,
@@ -96,7 +99,7 @@ export class RoomsController {
 
   @Delete(':id/members/:userId')
   @HttpCode(204)
-  @Authenticated()
+  @Authenticated({ roles: MANAGERS })
   @ApiNoContentResponse()
   removeMember(
     @CurrentUser() user: AuthUser,

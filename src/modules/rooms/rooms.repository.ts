@@ -124,6 +124,15 @@ export class RoomsRepository {
     return rows.map((r) => r.roomId);
   }
 
+  async peopleSharingARoomWith(userId: string): Promise<string[]> {
+    const rows = await this.members.query<{ user_id: string }[]>(
+      `SELECT DISTINCT b.user_id FROM room_members a JOIN room_members b ON a.room_id = b.room_id
+        WHERE a.user_id = $1 AND b.user_id <> $1`,
+      [userId],
+    );
+    return rows.map((r) => r.user_id);
+  }
+
   // True when both users are members of at least one common room.
   async shareRoom(userA: string, userB: string): Promise<boolean> {
     const rows = await this.members.query<unknown[]>(

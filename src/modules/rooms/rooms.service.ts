@@ -6,6 +6,7 @@ import { decodeCursor, DEFAULT_PAGE_SIZE, encodeCursor } from '../../common/http
 import { AuditAction, AuditOutcome } from '../audit/audit-action';
 import { AuditService } from '../audit/audit.service';
 import { UserStatus } from '../users/user.entity';
+import type { SharedRoomsPort } from '../users/ports/shared-rooms.port';
 import { UsersRepository } from '../users/users.repository';
 import type {
   AddMemberRequest,
@@ -29,7 +30,7 @@ export interface RoomAccess {
 }
 
 @Injectable()
-export class RoomsService {
+export class RoomsService implements SharedRoomsPort {
   constructor(
     private readonly dataSource: DataSource,
     private readonly rooms: RoomsRepository,
@@ -173,9 +174,14 @@ export class RoomsService {
     return this.rooms.roomIdsOf(userId);
   }
 
-  // For the users module: a doctor may look up the patients they share a room with.
-  shareRoom(userA: string, userB: string): Promise<boolean> {
-    return this.rooms.shareRoom(userA, userB);
+  // For the users module (SharedRoomsPort): a doctor may look up the patients they share a
+  // room with.
+  shareARoom(userId: string, otherUserId: string): Promise<boolean> {
+    return this.rooms.shareRoom(userId, otherUserId);
+  }
+
+  peopleSharingARoomWith(userId: string): Promise<string[]> {
+    return this.rooms.peopleSharingARoomWith(userId);
   }
 
   private async assertUsersExist(ids: string[]): Promise<void> {

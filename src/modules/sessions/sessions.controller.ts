@@ -3,6 +3,7 @@ import { ApiNotFoundResponse, ApiOkResponse, ApiTags } from '@nestjs/swagger';
 import type { AuthUser } from '../../common/auth/auth-user';
 import { CurrentUser } from '../../common/auth/auth-user';
 import { Authenticated } from '../../common/auth/authenticated.decorator';
+import { Role } from '../../common/auth/role';
 import { ListSessionsQuery, SessionListResponse, SessionResponse } from './dto/session.dto';
 import { SessionsService } from './sessions.service';
 
@@ -34,7 +35,7 @@ export class SessionsController {
 
   @Post(':id/end')
   @HttpCode(200)
-  @Authenticated()
+  @Authenticated({ roles: [Role.Doctor, Role.Admin] })
   @ApiOkResponse({ type: SessionResponse, description: 'Host or admin only.' })
   end(
     @CurrentUser() user: AuthUser,

@@ -17,6 +17,6 @@ import { SessionsService } from './sessions.service';
   ],
   controllers: [SessionsController],
   providers: [SessionsRepository, SessionsService, RoomPresenceService, SessionEvents],
-  exports: [RoomPresenceService, SessionEvents],
+  exports: [RoomPresenceService, SessionEvents, SessionsRepository],
 })
 export class SessionsModule {}

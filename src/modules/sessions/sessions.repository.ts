@@ -133,6 +133,10 @@ export class SessionsRepository {
     });
   }
 
+  countActive(): Promise<number> {
+    return this.sessions.count({ where: { status: SessionStatus.Active } });
+  }
+
   listPage(filter: SessionPageFilter): Promise<SessionEntity[]> {
     const qb = this.sessions.createQueryBuilder('s');
     if (filter.roomIds) {
