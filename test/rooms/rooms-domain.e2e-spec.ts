@@ -1,3 +1,4 @@
+import { DataSource } from 'typeorm';
 import type { AuthUser } from '../../src/common/auth/auth-user';
 import { Role } from '../../src/common/auth/role';
 import { AppException } from '../../src/common/errors/app.exception';
@@ -8,6 +9,16 @@ import { SessionEvents, type SessionEndedEvent } from '../../src/modules/session
 import { SessionsService } from '../../src/modules/sessions/sessions.service';
 import { insertUser } from '../support/room-fixtures';
 import { createTestApp, type TestApp } from '../support/test-app';
+
+async function actionsOf(t: TestApp, roomId: string): Promise<string[]> {
+  const rows = await t.app
+    .get(DataSource)
+    .query<{ action: string }[]>(
+      'SELECT action FROM audit_events WHERE resource_id = $1 ORDER BY seq',
+      [roomId],
+    );
+  return rows.map((r) => r.action);
+}
 
 async function code(p: Promise<unknown>): Promise<string> {
   try {
@@ -171,6 +182,14 @@ describe('rooms and sessions domain', () => {
     expect(back.sessionId).toBe(first.sessionId);
     expect(back.replacedSocketId).toBeNull();
     expect((await presence.liveSockets(room.id)).get(patient.id)).toBe('pat-2');
+    expect(await actionsOf(t, room.id)).toEqual([
+      'room.create',
+      'session.start',
+      'room.join',
+      'room.join',
+      'room.replaced',
+      'room.join',
+    ]);
   });
 
   it('ends the stay after the grace and the session with the last one', async () => {
@@ -188,6 +207,11 @@ describe('rooms and sessions domain', () => {
     const ended = await presence.expireGraces(new Date(Date.now() + 6000));
     expect(ended[0]?.sessionEnded).toBe(true);
     expect((await sessions.get(doctor, a.sessionId)).status).toBe('ended');
+    expect((await actionsOf(t, room.id)).slice(-3)).toEqual([
+      'room.leave',
+      'room.leave',
+      'session.end',
+    ]);
   });
 
   it('queues knocks behind a waiting room until the host admits, even when the host drops', async () => {
@@ -211,6 +235,15 @@ describe('rooms and sessions domain', () => {
     expect(admitted.joined.participants.map((p) => p.userId)).toEqual([doctor.id]);
     expect(admitted.joined.polite).toBe(true);
     expect(await code(presence.admit(doctor, room.id, patient.id))).toBe('NOT_FOUND');
+    expect(await actionsOf(t, room.id)).toEqual([
+      'room.create',
+      'room.wait',
+      'session.start',
+      'room.join',
+      'room.join',
+      'room.admit',
+      'room.join',
+    ]);
   });
 
   it('lets the host end a session; members are told through SessionEvents', async () => {
@@ -228,5 +261,24 @@ describe('rooms and sessions domain', () => {
     ]);
     expect(await code(sessions.end(doctor, a.sessionId))).toBe('CONFLICT');
     expect((await sessions.list(admin, {})).items.map((s) => s.id)).toContain(a.sessionId);
+  });
+
+  it('ends the live session when the room is closed, and tells its members', async () => {
+    const room = await create();
+    const seen: SessionEndedEvent[] = [];
+    const sub = t.app.get(SessionEvents).ended.subscribe((e) => seen.push(e));
+    const a = (await presence.join(doctor, room.id, 'c-1')) as Joined;
+    await rooms.close(admin, room.id);
+    await rooms.close(admin, room.id);
+    sub.unsubscribe();
+    expect(seen).toEqual([
+      expect.objectContaining({
+        sessionId: a.sessionId,
+        reason: 'room-closed',
+        socketIds: ['c-1'],
+      }),
+    ]);
+    expect((await sessions.get(doctor, a.sessionId)).status).toBe('ended');
+    expect((await actionsOf(t, room.id)).slice(-2)).toEqual(['room.close', 'session.end']);
   });
 });

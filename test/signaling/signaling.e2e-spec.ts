@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { JwtService } from '@nestjs/jwt';
 import { DataSource } from 'typeorm';
 import { Role } from '../../src/common/auth/role';
+import { LifecycleState } from '../../src/infra/health/lifecycle.state';
 import { authHeader, signIn, type SignedIn } from '../support/auth';
 import {
   type Client,
@@ -228,6 +229,13 @@ describe('signaling gateway', () => {
         'room.leave',
       ]);
       expect(JSON.stringify(rows)).not.toContain('v=0');
+
+      const metrics = (await t.http().get('/metrics')).text;
+      expect(metrics).toMatch(/hekim_signaling_joins_total [1-9]/);
+      expect(metrics).toMatch(/hekim_signaling_relayed_total\{event="call:offer"\} [1-9]/);
+      expect(metrics).toMatch(/hekim_signaling_relayed_total\{event="call:ice-candidate"\} [1-9]/);
+      expect(metrics).toMatch(/hekim_signaling_sockets [1-9]/);
+      expect(metrics).toMatch(/hekim_sessions_active \d+/);
     });
 
     it('refuses joins and relays from non-members, and relays to anyone outside the room', async () => {
@@ -466,5 +474,14 @@ describe('signaling: reconnect grace running out', () => {
     expect(
       (s.body as { participants: { leftAt: string | null }[] }).participants.every((x) => x.leftAt),
     ).toBe(true);
+  });
+
+  it('tells connected clients to reconnect elsewhere once the instance drains', async () => {
+    const doctor = await signIn(t, Role.Doctor);
+    const socket = await connect(t, { token: doctor.accessToken });
+    const inbox = new Inbox(socket);
+    t.app.get(LifecycleState).beginDrain();
+    expect(await inbox.next('server:draining')).toEqual({ reconnect: true });
+    socket.close();
   });
 });

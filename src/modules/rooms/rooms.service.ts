@@ -21,6 +21,12 @@ import { toRoomResponse } from './room.mapper';
 import { RoomErrors } from './rooms.errors';
 import { RoomsRepository } from './rooms.repository';
 
+export type RoomCloseHook = (
+  roomId: string,
+  actor: AuthUser,
+  manager: EntityManager,
+) => Promise<(() => void) | undefined>;
+
 // What a caller may do in a room, established once by `access()`.
 export interface RoomAccess {
   room: RoomEntity;
@@ -31,6 +37,8 @@ export interface RoomAccess {
 
 @Injectable()
 export class RoomsService implements SharedRoomsPort {
+  private readonly closeHooks: RoomCloseHook[] = [];
+
   constructor(
     private readonly dataSource: DataSource,
     private readonly rooms: RoomsRepository,
@@ -122,15 +130,29 @@ export class RoomsService implements SharedRoomsPort {
   }
 
   // Closing is final: the room stays listed for its history, but nobody can join it again.
+  // Lets a module built on rooms (sessions) act inside the closing transaction, without rooms
+  // depending on it. A hook may return work to run after the commit (telling clients).
+  onClose(hook: RoomCloseHook): void {
+    this.closeHooks.push(hook);
+  }
+
   async close(actor: AuthUser, roomId: string): Promise<void> {
-    await this.dataSource.transaction(async (m) => {
-      const { room } = await this.manageable(actor, roomId, m);
-      if (room.status === RoomStatus.Closed) return;
+    const afterCommit = await this.dataSource.transaction(async (m) => {
+      await this.manageable(actor, roomId, m);
+      const room = await this.lockForPresence(roomId, m);
+      if (room.status === RoomStatus.Closed) return [];
       room.status = RoomStatus.Closed;
       room.closedAt = new Date();
       await this.rooms.save(room, m);
       await this.record(actor, AuditAction.RoomClose, room.id, m);
+      const after: (() => void)[] = [];
+      for (const hook of this.closeHooks) {
+        const next = await hook(room.id, actor, m);
+        if (next) after.push(next);
+      }
+      return after;
     });
+    for (const run of afterCommit) run();
   }
 
   async addMember(actor: AuthUser, roomId: string, dto: AddMemberRequest): Promise<RoomResponse> {

@@ -1,5 +1,5 @@
-import { Injectable } from '@nestjs/common';
-import { DataSource } from 'typeorm';
+import { Injectable, type OnModuleInit } from '@nestjs/common';
+import { DataSource, type EntityManager } from 'typeorm';
 import type { AuthUser } from '../../common/auth/auth-user';
 import { Role } from '../../common/auth/role';
 import { AppException } from '../../common/errors/app.exception';
@@ -8,15 +8,15 @@ import { AuditAction, AuditOutcome } from '../audit/audit-action';
 import { AuditService } from '../audit/audit.service';
 import { RoomsService } from '../rooms/rooms.service';
 import type { ListSessionsQuery, SessionListResponse, SessionResponse } from './dto/session.dto';
-import { SessionEvents } from './session-events';
-import { SessionStatus } from './session.entity';
+import { type SessionEndedEvent, SessionEvents } from './session-events';
+import { type SessionEntity, SessionStatus } from './session.entity';
 import { toSessionResponse } from './session.mapper';
 import { SessionErrors } from './sessions.errors';
 import { SessionsRepository } from './sessions.repository';
 
 // Session history over REST. Members of a room (and admins) see its sessions; others get 404.
 @Injectable()
-export class SessionsService {
+export class SessionsService implements OnModuleInit {
   constructor(
     private readonly dataSource: DataSource,
     private readonly rooms: RoomsService,
@@ -58,10 +58,20 @@ export class SessionsService {
     return toSessionResponse(session, await this.sessions.participantsOf([id]));
   }
 
+  // Closing a room ends its live session in the same transaction.
+  onModuleInit(): void {
+    this.rooms.onClose(async (roomId, actor, m) => {
+      const session = await this.sessions.findActiveByRoom(roomId, m);
+      if (!session) return undefined;
+      const event = await this.endInTransaction(session, actor, 'room-closed', m);
+      return () => this.events.ended.next(event);
+    });
+  }
+
   // The host (or an admin) ends a live session: every stay ends now and the joined clients
   // are told through SessionEvents.
   async end(actor: AuthUser, id: string): Promise<SessionResponse> {
-    const result = await this.dataSource.transaction(async (m) => {
+    const event = await this.dataSource.transaction(async (m) => {
       const found = await this.sessions.findById(id, m);
       if (!found) throw SessionErrors.notFound();
       await this.visible(actor, found.roomId);
@@ -70,34 +80,43 @@ export class SessionsService {
       const session = await this.sessions.findById(id, m);
       if (!session || session.status !== SessionStatus.Active)
         throw AppException.conflict('The session has already ended.');
-      const live = await this.sessions.liveParticipants(id, m);
-      const now = new Date();
-      await this.sessions.markLeft(
-        live.map((p) => p.id),
-        now,
-        m,
-      );
-      await this.sessions.end(session, now, 'ended-by-host', m);
-      await this.audit.record(
-        {
-          action: AuditAction.SessionEnd,
-          outcome: AuditOutcome.Success,
-          actor: { userId: actor.id, role: actor.role },
-          resource: { type: 'room', id: session.roomId },
-          details: { sessionId: id, reason: 'ended-by-host' },
-        },
-        m,
-      );
-      return { roomId: session.roomId, live };
+      return this.endInTransaction(session, actor, 'ended-by-host', m);
     });
-    this.events.ended.next({
-      roomId: result.roomId,
-      sessionId: id,
-      reason: 'ended-by-host',
-      socketIds: result.live.flatMap((p) => (p.socketId ? [p.socketId] : [])),
-      userIds: result.live.map((p) => p.userId),
-    });
+    this.events.ended.next(event);
     return this.get(actor, id);
+  }
+
+  private async endInTransaction(
+    session: SessionEntity,
+    actor: AuthUser,
+    reason: string,
+    m: EntityManager,
+  ): Promise<SessionEndedEvent> {
+    const live = await this.sessions.liveParticipants(session.id, m);
+    const now = new Date();
+    await this.sessions.markLeft(
+      live.map((p) => p.id),
+      now,
+      m,
+    );
+    await this.sessions.end(session, now, reason, m);
+    await this.audit.record(
+      {
+        action: AuditAction.SessionEnd,
+        outcome: AuditOutcome.Success,
+        actor: { userId: actor.id, role: actor.role },
+        resource: { type: 'room', id: session.roomId },
+        details: { sessionId: session.id, reason },
+      },
+      m,
+    );
+    return {
+      roomId: session.roomId,
+      sessionId: session.id,
+      reason,
+      socketIds: live.flatMap((p) => (p.socketId ? [p.socketId] : [])),
+      userIds: live.map((p) => p.userId),
+    };
   }
 
   private async visible(actor: AuthUser, roomId: string): Promise<void> {

@@ -31,9 +31,13 @@ export class SignalingIoAdapter extends IoAdapter {
       server.adapter(
         createAdapter(
           guardPublish(this.redis.duplicate('socketio-pub')),
-          // ioredis resubscribes after a reconnect; with a retry cap those commands would be
-          // failed as unhandled rejections during a Redis outage.
-          this.redis.duplicate('socketio-sub', { maxRetriesPerRequest: null }),
+          // ioredis resubscribes after a reconnect without handling the result; with a retry
+          // cap or a command timeout those commands fail as unhandled rejections during a
+          // Redis outage. The subscriber waits for Redis instead.
+          this.redis.duplicate('socketio-sub', {
+            maxRetriesPerRequest: null,
+            commandTimeout: undefined,
+          }),
           {
             key: `${this.config.redis.keyPrefix}socket.io`,
           },
