@@ -214,6 +214,27 @@ describe('rooms and sessions domain', () => {
     ]);
   });
 
+  it('releases the sockets of an instance that died without shutting down', async () => {
+    const room = await create({ waitingRoom: true });
+    await presence.join(doctor, room.id, 'dead-host');
+    await presence.join(patient, room.id, 'dead-knock');
+    const db = t.app.get(DataSource);
+    await db.query(
+      `UPDATE session_participants SET instance_id = 'gone' WHERE socket_id = 'dead-host'`,
+    );
+    await db.query(`UPDATE room_waiting SET instance_id = 'gone' WHERE socket_id = 'dead-knock'`);
+    await presence.heartbeat();
+    expect(await presence.releaseDeadInstances()).toEqual(['gone']);
+    expect((await presence.liveSockets(room.id)).has(doctor.id)).toBe(false);
+    const rows = await db.query<unknown[]>(`SELECT 1 FROM room_waiting WHERE room_id = $1`, [
+      room.id,
+    ]);
+    expect(rows).toEqual([]);
+    const left = await presence.expireGraces(new Date(Date.now() + 6000));
+    expect(left).toEqual([expect.objectContaining({ userId: doctor.id, sessionEnded: true })]);
+    expect(await presence.releaseDeadInstances()).toEqual([]);
+  });
+
   it('queues knocks behind a waiting room until the host admits, even when the host drops', async () => {
     const room = await create({ waitingRoom: true });
     const knock = await presence.join(patient, room.id, 'w-pat');

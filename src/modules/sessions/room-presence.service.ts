@@ -2,6 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { DataSource, type EntityManager } from 'typeorm';
 import type { AuthUser } from '../../common/auth/auth-user';
 import { AppConfig } from '../../config/app-config';
+import { KeyValueStore } from '../../infra/redis/key-value.store';
 import { AuditAction, AuditOutcome } from '../audit/audit-action';
 import { AuditService } from '../audit/audit.service';
 import { MemberRole, type RoomEntity, RoomStatus } from '../rooms/room.entity';
@@ -10,7 +11,8 @@ import { RoomsService } from '../rooms/rooms.service';
 import { UsersRepository } from '../users/users.repository';
 import type { SessionEntity, SessionParticipantEntity } from './session.entity';
 import { SessionErrors } from './sessions.errors';
-import { SessionsRepository } from './sessions.repository';
+import { InstanceIdentity } from './instance-identity';
+import { SessionsRepository, type SocketRef } from './sessions.repository';
 
 export interface ParticipantView {
   userId: string;
@@ -69,7 +71,38 @@ export class RoomPresenceService {
     private readonly sessions: SessionsRepository,
     private readonly users: UsersRepository,
     private readonly audit: AuditService,
+    private readonly instance: InstanceIdentity,
+    private readonly store: KeyValueStore,
   ) {}
+
+  // Each instance proves it is alive; a lapsed heartbeat means its sockets are gone.
+  static readonly HEARTBEAT_TTL_SECONDS = 15;
+
+  async heartbeat(): Promise<void> {
+    await this.store.set(
+      `signaling:instance:${this.instance.id}`,
+      '1',
+      RoomPresenceService.HEARTBEAT_TTL_SECONDS,
+    );
+  }
+
+  // Stays and knocks held by an instance that died without shutting down enter the reconnect
+  // grace, exactly as if their sockets had disconnected. Returns the instances released.
+  async releaseDeadInstances(): Promise<string[]> {
+    const released: string[] = [];
+    for (const id of await this.sessions.instancesHoldingSockets()) {
+      if (id === this.instance.id) continue;
+      if ((await this.store.get(`signaling:instance:${id}`)) !== null) continue;
+      const until = new Date(Date.now() + this.config.signaling.reconnectGraceSeconds * 1000);
+      await this.dataSource.transaction((m) => this.sessions.releaseInstance(id, until, m));
+      released.push(id);
+    }
+    return released;
+  }
+
+  private here(socketId: string): SocketRef {
+    return { socketId, instanceId: this.instance.id };
+  }
 
   async join(actor: AuthUser, roomId: string, socketId: string): Promise<Joined | Waiting> {
     return this.dataSource.transaction(async (m) => {
@@ -80,12 +113,13 @@ export class RoomPresenceService {
       const session = await this.sessions.findActiveByRoom(roomId, m);
       const live = session ? await this.sessions.liveParticipants(session.id, m) : [];
       const mine = live.find((p) => p.userId === actor.id);
-      if (session && mine) return this.resume(actor, room, session, mine, live, socketId, m);
+      const here = this.here(socketId);
+      if (session && mine) return this.resume(actor, room, session, mine, live, here, m);
 
       // A waiting room holds everyone but the host until the host admits them; it never
       // lets anyone in on its own.
       if (room.waitingRoom && membership.role !== MemberRole.Host) {
-        await this.sessions.upsertWaiting(roomId, actor.id, socketId, new Date(), m);
+        await this.sessions.upsertWaiting(roomId, actor.id, here, new Date(), m);
         await this.record(actor.id, actor.role, AuditAction.RoomWait, room.id, null, m);
         return {
           kind: 'waiting',
@@ -94,7 +128,7 @@ export class RoomPresenceService {
           user: await this.view(actor.id, membership.role),
         };
       }
-      return this.enter(actor.id, actor.role, room, session, live, socketId, m);
+      return this.enter(actor.id, actor.role, room, session, live, here, m);
     });
   }
 
@@ -116,7 +150,7 @@ export class RoomPresenceService {
         room,
         session,
         live,
-        entry.socketId,
+        { socketId: entry.socketId, instanceId: entry.instanceId },
         m,
         member,
       );
@@ -194,11 +228,12 @@ export class RoomPresenceService {
     session: SessionEntity,
     mine: SessionParticipantEntity,
     live: SessionParticipantEntity[],
-    socketId: string,
+    socket: SocketRef,
     m: EntityManager,
   ): Promise<Joined> {
-    const replaced = mine.socketId !== null && mine.socketId !== socketId ? mine.socketId : null;
-    await this.sessions.attachSocket(mine.id, socketId, m);
+    const replaced =
+      mine.socketId !== null && mine.socketId !== socket.socketId ? mine.socketId : null;
+    await this.sessions.attachSocket(mine.id, socket, m);
     await this.record(
       actor.id,
       actor.role,
@@ -219,7 +254,7 @@ export class RoomPresenceService {
     room: RoomEntity,
     existing: SessionEntity | null,
     live: SessionParticipantEntity[],
-    socketId: string,
+    socket: SocketRef,
     m: EntityManager,
     memberRole?: MemberRole | null,
   ): Promise<Joined> {
@@ -230,7 +265,7 @@ export class RoomPresenceService {
       session = await this.sessions.open(room.id, now, m);
       await this.record(userId, actorRole, AuditAction.SessionStart, room.id, session.id, m);
     }
-    await this.sessions.addParticipant(session.id, userId, socketId, now, m);
+    await this.sessions.addParticipant(session.id, userId, socket, now, m);
     await this.sessions.deleteWaiting(room.id, userId, m);
     await this.record(userId, actorRole, AuditAction.RoomJoin, room.id, session.id, m);
     const role =

@@ -92,6 +92,10 @@ export class SessionParticipantEntity {
 
   @Column({ name: 'grace_until', type: 'timestamptz', nullable: true })
   graceUntil!: Date | null;
+
+  // The instance holding `socketId`.
+  @Column({ name: 'instance_id', type: 'varchar', length: 64, nullable: true })
+  instanceId!: string | null;
 }
 
 // Users knocking at a room with a waiting room. Rows stay until the host admits the user or
@@ -117,4 +121,7 @@ export class WaitingEntryEntity {
 
   @Column({ name: 'requested_at', type: 'timestamptz' })
   requestedAt!: Date;
+
+  @Column({ name: 'instance_id', type: 'varchar', length: 64, nullable: true })
+  instanceId!: string | null;
 }

@@ -2,6 +2,7 @@ import { Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { RoomsModule } from '../rooms/rooms.module';
 import { UsersModule } from '../users/users.module';
+import { InstanceIdentity } from './instance-identity';
 import { RoomPresenceService } from './room-presence.service';
 import { SessionEvents } from './session-events';
 import { SessionEntity, SessionParticipantEntity, WaitingEntryEntity } from './session.entity';
@@ -16,7 +17,13 @@ import { SessionsService } from './sessions.service';
     UsersModule,
   ],
   controllers: [SessionsController],
-  providers: [SessionsRepository, SessionsService, RoomPresenceService, SessionEvents],
+  providers: [
+    SessionsRepository,
+    SessionsService,
+    RoomPresenceService,
+    SessionEvents,
+    InstanceIdentity,
+  ],
   exports: [RoomPresenceService, SessionEvents, SessionsRepository],
 })
 export class SessionsModule {}

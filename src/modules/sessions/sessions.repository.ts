@@ -9,6 +9,12 @@ import {
   WaitingEntryEntity,
 } from './session.entity';
 
+// A socket and the instance that holds it.
+export interface SocketRef {
+  socketId: string;
+  instanceId: string | null;
+}
+
 export interface SessionPageFilter {
   roomIds?: string[];
   roomId?: string;
@@ -66,18 +72,55 @@ export class SessionsRepository {
   async addParticipant(
     sessionId: string,
     userId: string,
-    socketId: string,
+    socket: SocketRef,
     at: Date,
     manager: EntityManager,
   ): Promise<SessionParticipantEntity> {
     const repo = manager.getRepository(SessionParticipantEntity);
-    return repo.save(repo.create({ sessionId, userId, socketId, joinedAt: at, leftAt: null }));
+    return repo.save(
+      repo.create({
+        sessionId,
+        userId,
+        socketId: socket.socketId,
+        instanceId: socket.instanceId,
+        joinedAt: at,
+        leftAt: null,
+      }),
+    );
   }
 
-  async attachSocket(id: string, socketId: string, manager: EntityManager): Promise<void> {
+  async attachSocket(id: string, socket: SocketRef, manager: EntityManager): Promise<void> {
     await manager
       .getRepository(SessionParticipantEntity)
-      .update({ id }, { socketId, graceUntil: null });
+      .update(
+        { id },
+        { socketId: socket.socketId, instanceId: socket.instanceId, graceUntil: null },
+      );
+  }
+
+  // Instances that hold joined or waiting sockets right now.
+  async instancesHoldingSockets(): Promise<string[]> {
+    const rows = await this.participants.query<{ instance_id: string }[]>(
+      `SELECT instance_id FROM session_participants
+        WHERE socket_id IS NOT NULL AND left_at IS NULL AND instance_id IS NOT NULL
+       UNION SELECT instance_id FROM room_waiting WHERE instance_id IS NOT NULL`,
+    );
+    return rows.map((r) => r.instance_id);
+  }
+
+  // The sockets of a dead instance are gone: their stays enter the reconnect grace and their
+  // knocks are withdrawn, as if each socket had disconnected.
+  async releaseInstance(instanceId: string, until: Date, manager: EntityManager): Promise<void> {
+    await manager
+      .getRepository(SessionParticipantEntity)
+      .createQueryBuilder()
+      .update()
+      .set({ socketId: null, graceUntil: until })
+      .where('instance_id = :instanceId AND socket_id IS NOT NULL AND left_at IS NULL', {
+        instanceId,
+      })
+      .execute();
+    await manager.getRepository(WaitingEntryEntity).delete({ instanceId });
   }
 
   async markLeft(ids: string[], at: Date, manager: EntityManager): Promise<void> {
@@ -167,13 +210,20 @@ export class SessionsRepository {
   async upsertWaiting(
     roomId: string,
     userId: string,
-    socketId: string,
+    socket: SocketRef,
     at: Date,
     manager: EntityManager,
   ): Promise<void> {
-    await manager
-      .getRepository(WaitingEntryEntity)
-      .upsert({ roomId, userId, socketId, requestedAt: at }, ['roomId', 'userId']);
+    await manager.getRepository(WaitingEntryEntity).upsert(
+      {
+        roomId,
+        userId,
+        socketId: socket.socketId,
+        instanceId: socket.instanceId,
+        requestedAt: at,
+      },
+      ['roomId', 'userId'],
+    );
   }
 
   findWaiting(

@@ -134,6 +134,10 @@ export class SignalingGateway
         this.server.in(id).socketsLeave(ROOM_CHANNEL(e.roomId));
       }
     });
+    // Alive before the first socket arrives, so no other instance mistakes this one for dead.
+    this.presence.heartbeat().catch((err: unknown) => {
+      this.logger.error({ err: describe(err) }, 'signaling heartbeat failed');
+    });
     this.timer = setInterval(() => void this.tick(), TICK_MS);
     this.timer.unref();
   }
@@ -440,6 +444,11 @@ export class SignalingGateway
     this.ticking = true;
     try {
       this.ticks++;
+      // Every 5 s: prove this instance alive and release the sockets of dead ones.
+      if (this.ticks % 10 === 1) {
+        await this.presence.heartbeat();
+        await this.presence.releaseDeadInstances();
+      }
       for (const left of await this.presence.expireGraces())
         this.notifyLeft(left.roomId, left.userId, left.otherSocketIds);
       await this.checkLocalSockets();
