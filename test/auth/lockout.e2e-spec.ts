@@ -109,3 +109,34 @@ describe('auth: per-address rate limit on credential routes', () => {
     await t.http().get('/health/live').expect(200);
   });
 });
+
+describe('auth: lockout across instances', () => {
+  it('a lock earned on one instance holds on another', async () => {
+    const env = { LOGIN_MAX_ATTEMPTS: '2', AUTH_RATE_LIMIT_PER_MINUTE: '1000' };
+    const a = await createTestApp({ env });
+    const b = await createTestApp({
+      db: a.db,
+      redisPrefix: a.config.redis.keyPrefix,
+      env: { ...env, JWT_SECRET: a.config.auth.jwtSecret },
+    });
+    try {
+      const u = await createUser(a, { role: Role.Patient });
+      for (let i = 0; i < 2; i++) {
+        await a
+          .http()
+          .post('/api/v1/auth/login')
+          .send({ email: u.email, password: 'wrong password here' })
+          .expect(401);
+      }
+      const res = await b
+        .http()
+        .post('/api/v1/auth/login')
+        .send({ email: u.email, password: u.password })
+        .expect(423);
+      expect(Number(res.headers['retry-after'])).toBeGreaterThan(0);
+    } finally {
+      await b.close();
+      await a.close();
+    }
+  });
+});

@@ -85,3 +85,33 @@ describe('auth: register, login, me', () => {
     expect(res.body.code).toBe('UNAUTHORIZED');
   });
 });
+
+describe('auth: the bootstrapped first admin', () => {
+  it('signs in with ADMIN_EMAIL and ADMIN_PASSWORD and may create clinicians', async () => {
+    const password = strongPassword();
+    const t = await createTestApp({
+      env: { ADMIN_EMAIL: 'First.Admin@Example.test', ADMIN_PASSWORD: password },
+    });
+    try {
+      const res = await t
+        .http()
+        .post('/api/v1/auth/login')
+        .send({ email: 'first.admin@example.test', password })
+        .expect(200);
+      expect(res.body.user).toMatchObject({ role: 'admin', email: 'first.admin@example.test' });
+      await t
+        .http()
+        .post('/api/v1/users')
+        .set(authHeader(res.body.accessToken))
+        .send({
+          email: uniqueEmail(),
+          password: strongPassword(),
+          displayName: 'Dr. A',
+          role: 'doctor',
+        })
+        .expect(201);
+    } finally {
+      await t.close();
+    }
+  });
+});

@@ -1,7 +1,15 @@
 import { generate } from 'otplib';
 import { DataSource } from 'typeorm';
 import { Role } from '../../src/common/auth/role';
-import { authHeader, createUser, login, signIn, type SignedIn } from '../support/auth';
+import {
+  authHeader,
+  createUser,
+  enrollMfa,
+  login,
+  signIn,
+  totp,
+  type SignedIn,
+} from '../support/auth';
 import { createTestApp, type TestApp } from '../support/test-app';
 
 // A code for the current time step shifted by `offsetSteps`. The server accepts one step either
@@ -136,32 +144,18 @@ describe('auth: MFA_REQUIRED_ROLES', () => {
     expect(blocked.body.code).toBe('MFA_REQUIRED');
     await t.http().get('/api/v1/auth/sessions').set(authHeader(first.accessToken)).expect(403);
 
-    const setup = await t
-      .http()
-      .post('/api/v1/auth/mfa/setup')
-      .set(authHeader(first.accessToken))
-      .expect(200);
-    await t
-      .http()
-      .post('/api/v1/auth/mfa/enable')
-      .set(authHeader(first.accessToken))
-      .send({ otp: await codeAt(setup.body.secret, 0) })
-      .expect(200);
-
-    // A refreshed token carries the enrollment.
-    const refreshed = await t
-      .http()
-      .post('/api/v1/auth/refresh')
-      .send({ refreshToken: first.refreshToken })
-      .expect(200);
-    await t.http().get('/api/v1/users/me').set(authHeader(refreshed.body.accessToken)).expect(200);
+    // Enrolling (setup, enable, refresh) gives tokens that carry the enrollment.
+    const enrolled = await enrollMfa(t, first);
+    await t.http().get('/api/v1/users/me').set(authHeader(enrolled.accessToken)).expect(200);
+    const next = await login(t, doctor.email, doctor.password, await totp(enrolled.secret, 1));
+    await t.http().get('/api/v1/auth/sessions').set(authHeader(next.accessToken)).expect(200);
 
     // MFA cannot be turned off for a role that requires it.
     const off = await t
       .http()
       .post('/api/v1/auth/mfa/disable')
-      .set(authHeader(refreshed.body.accessToken))
-      .send({ otp: await codeAt(setup.body.secret, 1) })
+      .set(authHeader(enrolled.accessToken))
+      .send({ otp: enrolled.recoveryCodes[0] })
       .expect(403);
     expect(off.body.code).toBe('FORBIDDEN');
 

@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import { generate } from 'otplib';
 import { DataSource } from 'typeorm';
 import { Role } from '../../src/common/auth/role';
 import { UsersService } from '../../src/modules/users/users.service';
@@ -89,4 +90,49 @@ export async function login(
 
 export function authHeader(token: string): { Authorization: string } {
   return { Authorization: `Bearer ${token}` };
+}
+
+export interface MfaEnrollment {
+  secret: string;
+  recoveryCodes: string[];
+  // Fresh tokens that carry the enrollment (needed for roles in MFA_REQUIRED_ROLES).
+  accessToken: string;
+  refreshToken: string;
+}
+
+// Enrols a signed-in user in TOTP MFA over HTTP and refreshes their tokens. Later sign-ins
+// need `otp`: use `totp(secret, 1)` (the next step, never a replay of the enrollment code).
+export async function enrollMfa(
+  t: TestApp,
+  tokens: { accessToken: string; refreshToken: string },
+): Promise<MfaEnrollment> {
+  const setup = await t
+    .http()
+    .post('/api/v1/auth/mfa/setup')
+    .set(authHeader(tokens.accessToken))
+    .expect(200);
+  const secret = (setup.body as { secret: string }).secret;
+  const enable = await t
+    .http()
+    .post('/api/v1/auth/mfa/enable')
+    .set(authHeader(tokens.accessToken))
+    .send({ otp: await totp(secret) })
+    .expect(200);
+  const refreshed = await t
+    .http()
+    .post('/api/v1/auth/refresh')
+    .send({ refreshToken: tokens.refreshToken })
+    .expect(200);
+  const pair = refreshed.body as TokenPair;
+  return {
+    secret,
+    recoveryCodes: (enable.body as { recoveryCodes: string[] }).recoveryCodes,
+    accessToken: pair.accessToken,
+    refreshToken: pair.refreshToken,
+  };
+}
+
+// The TOTP code of the current time step shifted by `offsetSteps` (30 s each).
+export function totp(secret: string, offsetSteps = 0): Promise<string> {
+  return generate({ secret, epoch: Math.floor(Date.now() / 1000) + offsetSteps * 30 });
 }

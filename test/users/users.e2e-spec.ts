@@ -164,6 +164,18 @@ describe('users endpoints', () => {
     await as(admin).patch(`/users/${u.user.id}`, { role: 'root' }).expect(400);
   });
 
+  it('audits a refusal by role', async () => {
+    const p = await signIn(t, Role.Patient);
+    await as(p).get('/users').expect(403);
+    const rows = await db.query<{ outcome: string; resource_id: string; details: object }[]>(
+      `SELECT outcome, resource_id, details FROM audit_events WHERE action = 'access.denied' AND actor_user_id = $1`,
+      [p.user.id],
+    );
+    expect(rows).toEqual([
+      { outcome: 'denied', resource_id: 'GET /api/v1/users', details: { reason: 'role' } },
+    ]);
+  });
+
   it('does not let an admin change their own role or status', async () => {
     const res = await as(admin).patch(`/users/${admin.user.id}`, { role: 'patient' }).expect(403);
     expect(res.body.code).toBe('FORBIDDEN');

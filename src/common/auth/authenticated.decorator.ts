@@ -1,5 +1,6 @@
 import { applyDecorators, SetMetadata } from '@nestjs/common';
-import { ApiBearerAuth, ApiForbiddenResponse, ApiUnauthorizedResponse } from '@nestjs/swagger';
+import { ApiBearerAuth } from '@nestjs/swagger';
+import { ApiProblem } from '../errors/problem.response';
 import { ALL_ROLES, type Role } from './role';
 
 export const ROLES_KEY = 'hekim:roles';
@@ -18,11 +19,10 @@ export function Authenticated(
   return applyDecorators(
     SetMetadata(ROLES_KEY, options.roles ?? ALL_ROLES),
     ApiBearerAuth('bearer'),
-    ApiUnauthorizedResponse({
-      description: 'Missing, invalid, expired or revoked access token (UNAUTHORIZED).',
-    }),
-    ApiForbiddenResponse({
-      description: 'The caller is authenticated but not allowed (FORBIDDEN).',
-    }),
+    ApiProblem(401, 'Missing, invalid, expired or revoked access token (UNAUTHORIZED).'),
+    ApiProblem(
+      403,
+      'The caller is authenticated but not allowed (FORBIDDEN), or must enrol in MFA first (MFA_REQUIRED).',
+    ),
   );
 }

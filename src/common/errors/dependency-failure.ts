@@ -25,6 +25,8 @@ const CONNECTION_MESSAGES = [
   'Connection is closed',
   "Stream isn't writeable",
   'Reached the max retries per request limit',
+  // ioredis commandTimeout while Redis is unreachable.
+  'Command timed out',
 ];
 
 export function isDependencyFailure(error: unknown): boolean {

@@ -1,10 +1,10 @@
 import { applyDecorators, type ExecutionContext, Injectable, SetMetadata } from '@nestjs/common';
-import { ApiResponse } from '@nestjs/swagger';
+import { ApiProblem } from '../errors/problem.response';
 import { ThrottlerGuard, type ThrottlerLimitDetail } from '@nestjs/throttler';
 import { AppException } from '../errors/app.exception';
 import { ErrorCode } from '../errors/error-code';
 
-// The throttler that guards credentials (login, register, refresh, password reset). It fails
+// The throttler that guards credentials (login, register, refresh, password reset, MFA codes). It fails
 // closed when its storage (Redis) is down: see ResilientThrottlerStorage.
 export const AUTH_THROTTLER = 'auth';
 const CREDENTIAL_ROUTE = 'hekim:credentialRoute';
@@ -13,10 +13,7 @@ const CREDENTIAL_ROUTE = 'hekim:credentialRoute';
 export const CredentialRateLimit = (): MethodDecorator & ClassDecorator =>
   applyDecorators(
     SetMetadata(CREDENTIAL_ROUTE, true),
-    ApiResponse({
-      status: 429,
-      description: 'Too many attempts from this address (RATE_LIMITED, with Retry-After).',
-    }),
+    ApiProblem(429, 'Too many attempts from this address (RATE_LIMITED, with Retry-After).'),
   );
 
 // Only credential routes count against the `auth` throttler.

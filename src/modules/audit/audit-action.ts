@@ -22,6 +22,7 @@ export enum AuditAction {
   UserProfileUpdate = 'user.profile_update',
   UserRead = 'user.read',
   UserSearch = 'user.search',
+  AccessDenied = 'access.denied',
   RoomCreate = 'room.create',
   RoomUpdate = 'room.update',
   RoomClose = 'room.close',

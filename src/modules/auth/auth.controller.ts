@@ -10,18 +10,13 @@ import {
 } from '@nestjs/common';
 import {
   ApiAcceptedResponse,
-  ApiBadRequestResponse,
-  ApiConflictResponse,
   ApiCreatedResponse,
   ApiNoContentResponse,
-  ApiNotFoundResponse,
   ApiOkResponse,
   ApiOperation,
-  ApiResponse,
-  ApiServiceUnavailableResponse,
   ApiTags,
-  ApiUnauthorizedResponse,
 } from '@nestjs/swagger';
+import { ApiProblem } from '../../common/errors/problem.response';
 import type { AuthUser } from '../../common/auth/auth-user';
 import { Authenticated } from '../../common/auth/authenticated.decorator';
 import { CurrentUser } from '../../common/auth/auth-user';
@@ -71,8 +66,8 @@ export class AuthController {
       'and its owner is notified, so the endpoint cannot reveal who is registered.',
   })
   @ApiCreatedResponse({ type: RegisterResponse })
-  @ApiBadRequestResponse({ description: 'Invalid fields or a password the policy refuses.' })
-  @ApiServiceUnavailableResponse({ description: CREDENTIALS_UNAVAILABLE })
+  @ApiProblem(400, 'Invalid fields or a password the policy refuses.')
+  @ApiProblem(503, CREDENTIALS_UNAVAILABLE)
   register(
     @Body() body: RegisterRequest,
     @ClientMeta() meta: RequestMeta,
@@ -86,15 +81,13 @@ export class AuthController {
   @CredentialRateLimit()
   @ApiOperation({ summary: 'Sign in; opens a device session' })
   @ApiOkResponse({ type: TokenPairResponse })
-  @ApiUnauthorizedResponse({
-    description:
-      'Wrong credentials (UNAUTHORIZED) or a missing `otp` when MFA is on (MFA_REQUIRED).',
-  })
-  @ApiResponse({
-    status: 423,
-    description: 'Account locked after repeated failures (RATE_LIMITED, with Retry-After).',
-  })
-  @ApiServiceUnavailableResponse({ description: CREDENTIALS_UNAVAILABLE })
+  @ApiProblem(400, 'Invalid or unknown fields (VALIDATION_FAILED).')
+  @ApiProblem(
+    401,
+    'Wrong credentials (UNAUTHORIZED) or a missing `otp` when MFA is on (MFA_REQUIRED).',
+  )
+  @ApiProblem(423, 'Account locked after repeated failures (RATE_LIMITED, with Retry-After).')
+  @ApiProblem(503, CREDENTIALS_UNAVAILABLE)
   login(@Body() body: LoginRequest, @ClientMeta() meta: RequestMeta): Promise<TokenPairResponse> {
     return this.auth.login(body, meta);
   }
@@ -105,11 +98,12 @@ export class AuthController {
   @CredentialRateLimit()
   @ApiOperation({ summary: 'Exchange a refresh token for a new pair (rotation)' })
   @ApiOkResponse({ type: TokenPairResponse })
-  @ApiUnauthorizedResponse({
-    description:
-      'Invalid or ended (UNAUTHORIZED); an already-used token (TOKEN_REUSED) ends the whole session.',
-  })
-  @ApiServiceUnavailableResponse({ description: CREDENTIALS_UNAVAILABLE })
+  @ApiProblem(400, 'Not a refresh token (VALIDATION_FAILED).')
+  @ApiProblem(
+    401,
+    'Invalid or ended (UNAUTHORIZED); an already-used token (TOKEN_REUSED) ends the whole session.',
+  )
+  @ApiProblem(503, CREDENTIALS_UNAVAILABLE)
   refresh(
     @Body() body: RefreshRequest,
     @ClientMeta() meta: RequestMeta,
@@ -125,6 +119,7 @@ export class AuthController {
     summary: 'End the current device session; its access token stops working at once',
   })
   @ApiNoContentResponse({ description: 'Signed out.' })
+  @ApiProblem(400, 'Invalid or unknown fields (VALIDATION_FAILED).')
   async logout(
     @CurrentUser() user: AuthUser,
     // Accepted for clients that send it; the session of the access token is what ends.
@@ -147,7 +142,8 @@ export class AuthController {
   @Authenticated()
   @ApiOperation({ summary: 'Revoke one of the caller’s device sessions' })
   @ApiNoContentResponse({ description: 'Revoked.' })
-  @ApiNotFoundResponse({ description: 'No such session of the caller (NOT_FOUND).' })
+  @ApiProblem(400, 'The id is not a UUID (VALIDATION_FAILED).')
+  @ApiProblem(404, 'No such session of the caller (NOT_FOUND).')
   revokeSession(
     @CurrentUser() user: AuthUser,
     @Param('id', new ParseUUIDPipe()) id: string,
@@ -162,7 +158,7 @@ export class AuthController {
   @MfaEnrollmentRoute()
   @ApiOperation({ summary: 'Start TOTP enrollment: a new secret and its otpauth:// URL' })
   @ApiOkResponse({ type: MfaSetupResponse })
-  @ApiConflictResponse({ description: 'MFA is already enabled (CONFLICT).' })
+  @ApiProblem(409, 'MFA is already enabled (CONFLICT).')
   setupMfa(
     @CurrentUser() user: AuthUser,
     @ClientMeta() meta: RequestMeta,
@@ -173,14 +169,16 @@ export class AuthController {
   @Post('mfa/enable')
   @HttpCode(200)
   @Authenticated()
+  // A 6-digit code is guessable without a limit.
+  @CredentialRateLimit()
   @MfaEnrollmentRoute()
   @ApiOperation({
     summary: 'Finish enrollment with a current code; returns one-time recovery codes',
     description: 'Refresh the tokens afterwards: new access tokens carry the enrollment.',
   })
   @ApiOkResponse({ type: RecoveryCodesResponse })
-  @ApiBadRequestResponse({ description: 'The code is not valid (VALIDATION_FAILED).' })
-  @ApiConflictResponse({ description: 'No setup in progress, or already enabled (CONFLICT).' })
+  @ApiProblem(400, 'The code is not valid (VALIDATION_FAILED).')
+  @ApiProblem(409, 'No setup in progress, or already enabled (CONFLICT).')
   enableMfa(
     @CurrentUser() user: AuthUser,
     @Body() body: OtpRequest,
@@ -192,10 +190,12 @@ export class AuthController {
   @Post('mfa/disable')
   @HttpCode(204)
   @Authenticated()
+  // A 6-digit code is guessable without a limit.
+  @CredentialRateLimit()
   @ApiOperation({ summary: 'Turn MFA off with a current code or a recovery code' })
   @ApiNoContentResponse({ description: 'MFA disabled.' })
-  @ApiBadRequestResponse({ description: 'The code is not valid (VALIDATION_FAILED).' })
-  @ApiConflictResponse({ description: 'MFA is not enabled (CONFLICT).' })
+  @ApiProblem(400, 'The code is not valid (VALIDATION_FAILED).')
+  @ApiProblem(409, 'MFA is not enabled (CONFLICT).')
   disableMfa(
     @CurrentUser() user: AuthUser,
     @Body() body: OtpRequest,
@@ -212,7 +212,8 @@ export class AuthController {
   @ApiAcceptedResponse({
     description: 'If the address has an active account, a message is on its way.',
   })
-  @ApiServiceUnavailableResponse({ description: CREDENTIALS_UNAVAILABLE })
+  @ApiProblem(400, 'Invalid or unknown fields (VALIDATION_FAILED).')
+  @ApiProblem(503, CREDENTIALS_UNAVAILABLE)
   forgotPassword(
     @Body() body: ForgotPasswordRequest,
     @ClientMeta() meta: RequestMeta,
@@ -228,11 +229,11 @@ export class AuthController {
     summary: 'Set a new password with a reset token; ends every session of the user',
   })
   @ApiNoContentResponse({ description: 'Password changed.' })
-  @ApiBadRequestResponse({
-    description:
-      'Invalid, used or expired token, or a password the policy refuses (VALIDATION_FAILED).',
-  })
-  @ApiServiceUnavailableResponse({ description: CREDENTIALS_UNAVAILABLE })
+  @ApiProblem(
+    400,
+    'Invalid, used or expired token, or a password the policy refuses (VALIDATION_FAILED).',
+  )
+  @ApiProblem(503, CREDENTIALS_UNAVAILABLE)
   resetPassword(
     @Body() body: ResetPasswordRequest,
     @ClientMeta() meta: RequestMeta,

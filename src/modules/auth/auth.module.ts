@@ -15,6 +15,7 @@ import { RecoveryCodeEntity } from './mfa/recovery-code.entity';
 import { AccountNotifier } from './notifier/account-notifier';
 import { OutboxMessageEntity } from './notifier/outbox-message.entity';
 import { OutboxNotifier } from './notifier/outbox-notifier';
+import { OutboxRepository } from './notifier/outbox.repository';
 import { PasswordResetEntity } from './password/password-reset.entity';
 import { PasswordResetRepository } from './password/password-reset.repository';
 import { PasswordResetService } from './password/password-reset.service';
@@ -55,6 +56,7 @@ import { AccessTokenService, AccessTokenVerifier } from './tokens/access-token.s
     MfaService,
     PasswordResetRepository,
     PasswordResetService,
+    OutboxRepository,
     { provide: AccountNotifier, useClass: OutboxNotifier },
     AuthService,
     { provide: APP_GUARD, useClass: AuthGuard },

@@ -5,7 +5,8 @@ import { sha256Hex } from './tokens/opaque-token';
 
 // Failures are counted within this window before they lock the account.
 const FAILURE_WINDOW_SECONDS = 15 * 60;
-// Each lock doubles the previous one for a day, up to this ceiling.
+// Each lock doubles the previous one while the previous lock is less than a day old, up to
+// this ceiling.
 const LEVEL_MEMORY_SECONDS = 24 * 3600;
 const MAX_LOCK_SECONDS = 24 * 3600;
 
@@ -39,11 +40,12 @@ export class LoginLockoutService {
     const keys = this.keys(email);
     const failures = await this.store.increment(keys.failures, FAILURE_WINDOW_SECONDS);
     if (failures < this.config.auth.loginMaxAttempts) return 0;
-    const level = await this.store.increment(keys.level, LEVEL_MEMORY_SECONDS);
+    const level = Number((await this.store.get(keys.level)) ?? '0') + 1;
     const seconds = Math.min(
       this.config.auth.lockoutBaseSeconds * 2 ** Math.min(level - 1, 20),
       MAX_LOCK_SECONDS,
     );
+    await this.store.set(keys.level, String(level), seconds + LEVEL_MEMORY_SECONDS);
     await this.store.set(keys.lock, String(level), seconds);
     await this.store.delete(keys.failures);
     return seconds;

@@ -11,15 +11,13 @@ import {
   Query,
 } from '@nestjs/common';
 import {
-  ApiBadRequestResponse,
-  ApiConflictResponse,
   ApiCreatedResponse,
   ApiNoContentResponse,
-  ApiNotFoundResponse,
   ApiOkResponse,
   ApiOperation,
   ApiTags,
 } from '@nestjs/swagger';
+import { ApiProblem } from '../../common/errors/problem.response';
 import type { AuthUser } from '../../common/auth/auth-user';
 import { Authenticated } from '../../common/auth/authenticated.decorator';
 import { CurrentUser } from '../../common/auth/auth-user';
@@ -56,7 +54,7 @@ export class UsersController {
     summary: 'Change the caller’s display name (role, status and unknown fields are refused)',
   })
   @ApiOkResponse({ type: UserResponse })
-  @ApiBadRequestResponse({ description: 'Invalid or unknown fields (VALIDATION_FAILED).' })
+  @ApiProblem(400, 'Invalid or unknown fields (VALIDATION_FAILED).')
   updateMe(
     @CurrentUser() user: AuthUser,
     @Body() body: UpdateMeRequest,
@@ -69,8 +67,8 @@ export class UsersController {
   @Authenticated({ roles: [Role.Admin] })
   @ApiOperation({ summary: 'Create a user of any role (admin)' })
   @ApiCreatedResponse({ type: UserResponse })
-  @ApiBadRequestResponse({ description: 'Invalid fields or a password the policy refuses.' })
-  @ApiConflictResponse({ description: 'The e-mail address is taken (CONFLICT).' })
+  @ApiProblem(400, 'Invalid fields or a password the policy refuses.')
+  @ApiProblem(409, 'The e-mail address is taken (CONFLICT).')
   create(
     @CurrentUser() user: AuthUser,
     @Body() body: CreateUserRequest,
@@ -85,7 +83,7 @@ export class UsersController {
     summary: 'List users (admin: everyone; doctor: patients sharing a room with the doctor)',
   })
   @ApiOkResponse({ type: UserListResponse })
-  @ApiBadRequestResponse({ description: 'Invalid query (VALIDATION_FAILED).' })
+  @ApiProblem(400, 'Invalid query (VALIDATION_FAILED).')
   list(
     @CurrentUser() user: AuthUser,
     @Query() query: ListUsersQuery,
@@ -100,7 +98,8 @@ export class UsersController {
     summary: 'One user (themselves, admins, and people sharing a consultation room)',
   })
   @ApiOkResponse({ type: UserResponse })
-  @ApiNotFoundResponse({ description: 'No such user, or not visible to the caller (NOT_FOUND).' })
+  @ApiProblem(400, 'The id is not a UUID (VALIDATION_FAILED).')
+  @ApiProblem(404, 'No such user, or not visible to the caller (NOT_FOUND).')
   get(
     @CurrentUser() user: AuthUser,
     @Param('id', uuid) id: string,
@@ -113,8 +112,9 @@ export class UsersController {
   @Authenticated({ roles: [Role.Admin] })
   @ApiOperation({ summary: 'Change a user’s role or status (admin); ends their sessions' })
   @ApiOkResponse({ type: UserResponse })
-  @ApiNotFoundResponse({ description: 'No such user (NOT_FOUND).' })
-  @ApiConflictResponse({ description: 'The last active admin cannot be demoted (CONFLICT).' })
+  @ApiProblem(400, 'Invalid id or fields (VALIDATION_FAILED).')
+  @ApiProblem(404, 'No such user (NOT_FOUND).')
+  @ApiProblem(409, 'The last active admin cannot be demoted (CONFLICT).')
   update(
     @CurrentUser() user: AuthUser,
     @Param('id', uuid) id: string,
@@ -129,7 +129,9 @@ export class UsersController {
   @Authenticated({ roles: [Role.Admin] })
   @ApiOperation({ summary: 'Deactivate a user (admin); ends their sessions at once' })
   @ApiNoContentResponse({ description: 'Deactivated.' })
-  @ApiNotFoundResponse({ description: 'No such user (NOT_FOUND).' })
+  @ApiProblem(400, 'The id is not a UUID (VALIDATION_FAILED).')
+  @ApiProblem(404, 'No such user (NOT_FOUND).')
+  @ApiProblem(409, 'The last active admin cannot be deactivated (CONFLICT).')
   deactivate(
     @CurrentUser() user: AuthUser,
     @Param('id', uuid) id: string,

@@ -6,6 +6,9 @@ import { ROLES_KEY } from '../../../common/auth/authenticated.decorator';
 import { IS_PUBLIC } from '../../../common/auth/public.decorator';
 import type { Role } from '../../../common/auth/role';
 import { AppException } from '../../../common/errors/app.exception';
+import { requestMeta } from '../../../common/http/request-meta';
+import { AuditAction, AuditOutcome } from '../../audit/audit-action';
+import { AuditService } from '../../audit/audit.service';
 import { AccessTokenVerifier } from '../tokens/access-token.service';
 import { MFA_ENROLLMENT_ROUTE } from './mfa-enrollment.decorator';
 
@@ -25,6 +28,7 @@ export class AuthGuard implements CanActivate {
   constructor(
     private readonly reflector: Reflector,
     private readonly verifier: AccessTokenVerifier,
+    private readonly audit: AuditService,
   ) {}
 
   async canActivate(context: ExecutionContext): Promise<boolean> {
@@ -48,9 +52,25 @@ export class AuthGuard implements CanActivate {
         { route: `${context.getClass().name}.${context.getHandler().name}` },
         'route declares neither @Public() nor @Authenticated(); refused',
       );
+    }
+    if (!roles?.includes(user.role)) {
+      await this.recordDenial(req, user, roles ? 'role' : 'undeclared_route');
       throw AppException.forbidden();
     }
-    if (!roles.includes(user.role)) throw AppException.forbidden();
     return true;
+  }
+
+  // Authenticated callers refused by role are audited (anonymous 401s are not: they carry
+  // no identity and would let anyone flood the trail).
+  private async recordDenial(req: Request, user: AuthUser, reason: string): Promise<void> {
+    const meta = requestMeta(req);
+    await this.audit.record({
+      action: AuditAction.AccessDenied,
+      outcome: AuditOutcome.Denied,
+      actor: { userId: user.id, role: user.role, ip: meta.ip, userAgent: meta.userAgent },
+      resource: { type: 'route', id: `${req.method} ${req.path}`.slice(0, 128) },
+      requestId: meta.requestId,
+      details: { reason },
+    });
   }
 }

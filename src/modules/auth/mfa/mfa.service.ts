@@ -3,6 +3,7 @@ import { Injectable } from '@nestjs/common';
 import { generateSecret, generateURI, verify } from 'otplib';
 import { DataSource, type EntityManager } from 'typeorm';
 import type { AuthUser } from '../../../common/auth/auth-user';
+import { AppException } from '../../../common/errors/app.exception';
 import type { RequestMeta } from '../../../common/http/request-meta';
 import { AppConfig } from '../../../config/app-config';
 import { AuditAction, AuditOutcome } from '../../audit/audit-action';
@@ -51,7 +52,7 @@ export class MfaService {
   setup(actor: AuthUser, meta: RequestMeta): Promise<{ secret: string; otpauthUrl: string }> {
     return this.dataSource.transaction(async (manager) => {
       const user = await this.users.findByIdForUpdate(actor.id, manager);
-      if (!user) throw AuthErrors.invalidRefreshToken();
+      if (!user) throw AppException.unauthorized();
       if (user.mfaEnabled) throw AuthErrors.mfaAlreadyEnabled();
       const secret = generateSecret();
       await this.repository.saveSetup(user.id, this.box.seal(secret), manager);

@@ -48,11 +48,8 @@ export class SessionsRepository {
     return rows[0]?.session_id;
   }
 
-  findRefreshToken(tokenHash: string, manager?: EntityManager): Promise<RefreshTokenEntity | null> {
-    const repo = manager
-      ? manager.getRepository(RefreshTokenEntity)
-      : this.sessions.manager.getRepository(RefreshTokenEntity);
-    return repo.findOne({ where: { tokenHash } });
+  findRefreshToken(tokenHash: string, manager: EntityManager): Promise<RefreshTokenEntity | null> {
+    return manager.getRepository(RefreshTokenEntity).findOne({ where: { tokenHash } });
   }
 
   findById(id: string, manager?: EntityManager): Promise<DeviceSessionEntity | null> {

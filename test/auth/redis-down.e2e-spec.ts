@@ -1,0 +1,45 @@
+import { Role } from '../../src/common/auth/role';
+import { authHeader, createUser, signIn } from '../support/auth';
+import { createTestApp, type TestApp } from '../support/test-app';
+import { TcpProxy } from '../support/tcp-proxy';
+import { TEST_REDIS_URL } from '../support/test-env';
+
+// Without Redis neither the credential rate limits nor the revocation list can be checked:
+// Hekim refuses rather than let a request through unchecked.
+describe('auth: fails closed when Redis is unreachable', () => {
+  const target = new URL(TEST_REDIS_URL);
+  const proxy = new TcpProxy(target.hostname, Number(target.port || 6379));
+  let t: TestApp;
+
+  beforeAll(async () => {
+    await proxy.start();
+    t = await createTestApp({ env: { REDIS_URL: `redis://127.0.0.1:${proxy.port}` } });
+  });
+  afterAll(async () => {
+    await t.close();
+    await proxy.stop();
+  });
+
+  it('answers 503 on credential routes and protected routes, and recovers', async () => {
+    const s = await signIn(t, Role.Patient);
+    const u = await createUser(t, { role: Role.Patient });
+    await proxy.stop();
+
+    const login = await t
+      .http()
+      .post('/api/v1/auth/login')
+      .send({ email: u.email, password: u.password });
+    expect(login.status).toBe(503);
+    expect(login.body.code).toBe('UNAVAILABLE');
+    const me = await t.http().get('/api/v1/users/me').set(authHeader(s.accessToken));
+    expect(me.status).toBe(503);
+
+    await proxy.start();
+    let status = 0;
+    for (let attempt = 0; attempt < 60 && status !== 200; attempt++) {
+      status = (await t.http().get('/api/v1/users/me').set(authHeader(s.accessToken))).status;
+      if (status !== 200) await new Promise((r) => setTimeout(r, 100));
+    }
+    expect(status).toBe(200);
+  });
+});
