@@ -24,6 +24,10 @@ import { ResilientThrottlerStorage } from './infra/redis/resilient-throttler.sto
 import { AuditModule } from './modules/audit/audit.module';
 import { AuthModule } from './modules/auth/auth.module';
 import { UsersModule } from './modules/users/users.module';
+import { IceModule } from './modules/ice/ice.module';
+import { RoomsModule } from './modules/rooms/rooms.module';
+import { SessionsModule } from './modules/sessions/sessions.module';
+import { SignalingModule } from './modules/signaling/signaling.module';
 
 @Module({})
 export class AppModule implements NestModule {
@@ -61,6 +65,10 @@ export class AppModule implements NestModule {
         AuditModule,
         UsersModule,
         AuthModule,
+        IceModule,
+        RoomsModule,
+        SessionsModule,
+        SignalingModule,
       ],
       providers: [
         { provide: APP_FILTER, useClass: ProblemDetailsFilter },
