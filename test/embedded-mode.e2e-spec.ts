@@ -1,4 +1,5 @@
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { chownSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { runHekim, startHekim } from './support/hekim-process';
@@ -48,6 +49,32 @@ describe('embedded mode (the README quick start)', () => {
     expect((await fetch(`${third.url}/health/ready`)).status).toBe(200);
     third.proc.kill('SIGTERM');
     expect((await third.exited).code).toBe(0);
+  });
+
+  it('runs as an unprivileged user too, with PostgreSQL under that same user', async () => {
+    // As root (CI), start Hekim as `nobody`; as a normal user, as that user.
+    const root = process.getuid?.() === 0;
+    const uid = root
+      ? Number(execFileSync('id', ['-u', 'nobody'], { encoding: 'utf8' }))
+      : process.getuid?.();
+    const gid = root
+      ? Number(execFileSync('id', ['-g', 'nobody'], { encoding: 'utf8' }))
+      : process.getgid?.();
+    const userDir = mkdtempSync(join(tmpdir(), 'hekim-user-'));
+    if (root && uid !== undefined && gid !== undefined) chownSync(userDir, uid, gid);
+    try {
+      const app = await startHekim({ ...env, DATA_DIR: userDir }, 45_000, { uid, gid });
+      expect((await fetch(`${app.url}/health/ready`)).status).toBe(200);
+      const owner = execFileSync('ps', ['-o', 'uid=', '-C', 'postgres'], { encoding: 'utf8' })
+        .split('\n')
+        .map((l) => Number(l.trim()))
+        .filter((n) => n === uid);
+      expect(owner.length).toBeGreaterThan(0);
+      app.proc.kill('SIGTERM');
+      expect((await app.exited).code).toBe(0);
+    } finally {
+      rmSync(userDir, { recursive: true, force: true });
+    }
   });
 
   it('refuses to start on a bad configuration, naming every offending variable', async () => {

@@ -15,12 +15,14 @@ export interface HekimProcess {
 export async function startHekim(
   env: NodeJS.ProcessEnv,
   timeoutMs = 45_000,
+  as: { uid?: number; gid?: number } = {},
 ): Promise<HekimProcess> {
   if (!existsSync(MAIN))
     throw new Error(`${MAIN} is missing: run \`npm run build\` first (npm test does).`);
   const proc = spawn(process.execPath, [MAIN], {
     env: { PATH: process.env.PATH, HOME: process.env.HOME, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
+    ...as,
   });
   let output = '';
   proc.stdout?.on('data', (c: Buffer) => (output += c.toString()));

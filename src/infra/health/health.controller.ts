@@ -13,7 +13,9 @@ import {
   type HealthCheckResult,
 } from '@nestjs/terminus';
 import type { Response } from 'express';
+import type { Gauge } from 'prom-client';
 import { Public } from '../../common/auth/public.decorator';
+import { MetricsService } from '../metrics/metrics.service';
 import { KeyValueStore } from '../redis/key-value.store';
 import { RedisConnections } from '../redis/redis-connections';
 import { LifecycleState } from './lifecycle.state';
@@ -32,7 +34,17 @@ export class HealthController {
     private readonly store: KeyValueStore,
     private readonly redis: RedisConnections,
     private readonly lifecycle: LifecycleState,
-  ) {}
+    metrics: MetricsService,
+  ) {
+    // Alerts tell "PostgreSQL down" from "Redis down" by this gauge; kubelet probes keep it fresh.
+    this.dependencyUp = metrics.gauge(
+      'hekim_dependency_up',
+      'Whether a dependency answered the last readiness check (1) or not (0)',
+      ['dependency'],
+    );
+  }
+
+  private readonly dependencyUp: Gauge<'dependency'>;
 
   // Liveness never looks at PostgreSQL or Redis: an outage of either must not turn into a
   // restart loop of every Hekim pod.
@@ -62,13 +74,23 @@ export class HealthController {
         () => this.db.pingCheck('database', { timeout: CHECK_TIMEOUT_MS }),
         () => this.redisCheck(),
       ]);
+      this.recordDependencies(result);
       res.status(200).json(result);
     } catch (error) {
       if (error instanceof ServiceUnavailableException) {
-        res.status(503).json(error.getResponse());
+        const body = error.getResponse() as HealthCheckResult;
+        this.recordDependencies(body);
+        res.status(503).json(body);
         return;
       }
       throw error;
+    }
+  }
+
+  private recordDependencies(result: HealthCheckResult): void {
+    for (const name of ['database', 'redis']) {
+      const status = result.details[name]?.status;
+      if (status) this.dependencyUp.set({ dependency: name }, status === 'up' ? 1 : 0);
     }
   }
 
