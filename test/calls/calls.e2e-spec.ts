@@ -1,5 +1,8 @@
 import { DataSource } from 'typeorm';
 import { Role } from '../../src/common/auth/role';
+import { AppException } from '../../src/common/errors/app.exception';
+import { ErrorCode } from '../../src/common/errors/error-code';
+import { CallAcceptPolicy } from '../../src/modules/calls/call-accept.policy';
 import { CallsService } from '../../src/modules/calls/calls.service';
 import { authHeader, signIn, type SignedIn } from '../support/auth';
 import { type Client, connect, Inbox, request, until } from '../support/signaling-client';
@@ -489,6 +492,28 @@ describe('direct calls', () => {
     expect((history.body as { items: unknown[] }).items).toEqual([]);
     expect((await t.http().get(`/api/v1/calls/${call.id}`)).status).toBe(401);
     expect((await get(patient, call.id)).id).toBe(call.id);
+  });
+
+  it('consent check point: the accept policy runs inside accept and can refuse it', async () => {
+    const { doctor, patient } = await people();
+    const callee = await device(patient);
+    const call = await place(doctor, [patient.user.id]);
+    await callee.inbox.next('call:incoming');
+    // What the compliance module's policy does for a patient without telemedicine consent.
+    const policy = jest
+      .spyOn(t.app.get(CallAcceptPolicy), 'assertMayAccept')
+      .mockRejectedValueOnce(new AppException(ErrorCode.ConsentRequired, 'Consent required.'));
+    const refused = await act(patient, call.id, 'accept');
+    expect(refused.status).toBe(403);
+    expect(refused.body).toMatchObject({ code: 'CONSENT_REQUIRED' });
+    expect(policy).toHaveBeenCalledWith(
+      expect.objectContaining({ id: patient.user.id }),
+      call.id,
+      expect.anything(),
+    );
+    expect((await get(doctor, call.id)).status).toBe('ringing');
+    expect((await request(callee.socket, 'call:accept', { callId: call.id })).ok).toBe(true);
+    policy.mockRestore();
   });
 
   it('initiation is validated and rate limited per user', async () => {
