@@ -503,7 +503,6 @@ export class SignalingGateway
           if (p.userId === call.callerId) continue;
           // Each callee gets TURN credentials of their own.
           const ice = this.ice.forUser(p.userId);
-          const devices = await this.server.in(USER_CHANNEL(p.userId)).fetchSockets();
           this.server.to(USER_CHANNEL(p.userId)).emit('call:incoming', {
             callId,
             roomId: call.roomId,
@@ -513,6 +512,8 @@ export class SignalingGateway
             iceServers: ice.iceServers,
             expiresAt: ice.expiresAt,
           });
+          // Ring first, count after: a slow instance must not delay the ringing.
+          const devices = await this.server.in(USER_CHANNEL(p.userId)).fetchSockets();
           await this.calls.delivered(call, p.userId, devices.length);
         }
         return;
