@@ -27,6 +27,7 @@ import { UsersModule } from './modules/users/users.module';
 import { IceModule } from './modules/ice/ice.module';
 import { RoomsModule } from './modules/rooms/rooms.module';
 import { SessionsModule } from './modules/sessions/sessions.module';
+import { CallsModule } from './modules/calls/calls.module';
 import { SignalingModule } from './modules/signaling/signaling.module';
 
 @Module({})
@@ -68,6 +69,7 @@ export class AppModule implements NestModule {
         IceModule,
         RoomsModule,
         SessionsModule,
+        CallsModule,
         SignalingModule,
       ],
       providers: [

@@ -39,6 +39,16 @@ export enum AuditAction {
   SessionEnd = 'session.end',
   SignalingHandshake = 'signaling.handshake',
   SignalingRelay = 'signaling.relay',
+  // Direct calls (calls module).
+  CallInitiate = 'call.initiate',
+  CallIncomingDelivered = 'call.incoming_delivered',
+  CallAccept = 'call.accept',
+  CallReject = 'call.reject',
+  CallCancel = 'call.cancel',
+  CallEnd = 'call.end',
+  CallLeave = 'call.leave',
+  CallMissed = 'call.missed',
+  CallAnsweredElsewhere = 'call.answered_elsewhere',
 }
 
 export enum AuditOutcome {

@@ -53,6 +53,30 @@ export interface IceCandidateInit {
   usernameFragment?: string | null;
 }
 
+export type CallType = 'audio' | 'video';
+
+// Answer to `call:initiate` and `call:accept`: the call's room (join it with `room:join` to
+// negotiate through the relay) and this device's ICE servers.
+export interface CallAnswer {
+  callId: string;
+  roomId: string;
+  iceServers: IceServer[];
+  expiresAt: string;
+}
+
+export interface CallStatus {
+  callId: string;
+  status: 'ringing' | 'active' | 'ended' | 'rejected' | 'missed' | 'cancelled';
+}
+
+export interface CallStats {
+  callId: string;
+  rttMs?: number;
+  jitterMs?: number;
+  packetLossPct?: number;
+  bitrateKbps?: number;
+}
+
 // Client → server. Every event takes an acknowledgement callback.
 export interface ClientToServerEvents {
   'room:join': (p: { roomId: string }, ack: (a: Ack<JoinedAnswer | WaitingAnswer>) => void) => void;
@@ -74,6 +98,15 @@ export interface ClientToServerEvents {
     ack: (a: Ack<Record<string, never>>) => void,
   ) => void;
   'auth:refresh': (p: { token: string }, ack: (a: Ack<{ expiresAt: string }>) => void) => void;
+  'call:initiate': (
+    p: { calleeIds: string[]; type: CallType; sdp?: string },
+    ack: (a: Ack<CallAnswer>) => void,
+  ) => void;
+  'call:accept': (p: { callId: string; sdp?: string }, ack: (a: Ack<CallAnswer>) => void) => void;
+  'call:reject': (p: { callId: string }, ack: (a: Ack<CallStatus>) => void) => void;
+  'call:cancel': (p: { callId: string }, ack: (a: Ack<CallStatus>) => void) => void;
+  'call:end': (p: { callId: string }, ack: (a: Ack<CallStatus>) => void) => void;
+  'call:stats': (p: CallStats, ack: (a: Ack<Record<string, never>>) => void) => void;
 }
 
 // Server → client.
@@ -90,6 +123,25 @@ export interface ServerToClientEvents {
   'ice:servers': (p: { iceServers: IceServer[]; expiresAt: string }) => void;
   'auth:expired': (p: Record<string, never>) => void;
   'server:draining': (p: { reconnect: true }) => void;
+  // Every device of a callee rings.
+  'call:incoming': (p: {
+    callId: string;
+    roomId: string;
+    from: string;
+    type: CallType;
+    sdp?: string;
+    iceServers: IceServer[];
+    expiresAt: string;
+  }) => void;
+  'call:accepted': (p: { callId: string; by: string; sdp?: string }) => void;
+  // Another device of the same user answered: stop ringing.
+  'call:answered-elsewhere': (p: { callId: string }) => void;
+  'call:rejected': (p: CallStatus & { by: string }) => void;
+  'call:cancelled': (p: { callId: string }) => void;
+  // A group participant hung up; the call goes on.
+  'call:participant-left': (p: { callId: string; userId: string }) => void;
+  'call:ended': (p: { callId: string; reason: string; durationSeconds: number | null }) => void;
+  'call:missed': (p: { callId: string }) => void;
 }
 
 export const CLIENT_EVENTS = [
@@ -100,6 +152,12 @@ export const CLIENT_EVENTS = [
   'call:answer',
   'call:ice-candidate',
   'auth:refresh',
+  'call:initiate',
+  'call:accept',
+  'call:reject',
+  'call:cancel',
+  'call:end',
+  'call:stats',
 ] as const satisfies readonly (keyof ClientToServerEvents)[];
 
 export const SERVER_EVENTS = [
@@ -115,4 +173,12 @@ export const SERVER_EVENTS = [
   'ice:servers',
   'auth:expired',
   'server:draining',
+  'call:incoming',
+  'call:accepted',
+  'call:answered-elsewhere',
+  'call:rejected',
+  'call:cancelled',
+  'call:participant-left',
+  'call:ended',
+  'call:missed',
 ] as const satisfies readonly (keyof ServerToClientEvents)[];

@@ -25,6 +25,15 @@ import { AppConfig } from '../../config/app-config';
 import { LifecycleState } from '../../infra/health/lifecycle.state';
 import { AuditAction, AuditOutcome } from '../audit/audit-action';
 import { AuditService } from '../audit/audit.service';
+import { type CallChange, CallEvents } from '../calls/call-events';
+import { type CallAction, CallsService } from '../calls/calls.service';
+import {
+  AcceptCallPayload,
+  CallIdPayload,
+  CallStatsPayload,
+  InitiateCallPayload,
+} from '../calls/dto/call.dto';
+import { durationSeconds } from '../calls/call-state-machine';
 import { IceService } from '../ice/ice.service';
 import { type Joined, RoomPresenceService } from '../sessions/room-presence.service';
 import { SessionEvents } from '../sessions/session-events';
@@ -39,6 +48,8 @@ import {
 } from './dto/signaling.dto';
 import type {
   Ack,
+  CallAnswer,
+  CallStatus,
   ClientToServerEvents,
   ErrorCodeName,
   JoinedAnswer,
@@ -102,6 +113,7 @@ export class SignalingGateway
   private drainingAnnounced = false;
   private shuttingDown = false;
   private ended: Subscription | undefined;
+  private callChanges: Subscription | undefined;
 
   constructor(
     private readonly config: AppConfig,
@@ -114,6 +126,8 @@ export class SignalingGateway
     private readonly metrics: SignalingMetrics,
     private readonly lifecycle: LifecycleState,
     private readonly sessionEvents: SessionEvents,
+    private readonly calls: CallsService,
+    private readonly callEvents: CallEvents,
   ) {}
 
   afterInit(namespace: SignalingNamespace): void {
@@ -137,6 +151,14 @@ export class SignalingGateway
     // Alive before the first socket arrives, so no other instance mistakes this one for dead.
     this.presence.heartbeat().catch((err: unknown) => {
       this.logger.error({ err: describe(err) }, 'signaling heartbeat failed');
+    });
+    this.callChanges = this.callEvents.changes.subscribe((change) => {
+      this.onCallChange(change).catch((err: unknown) => {
+        this.logger.error(
+          { err: describe(err), callId: change.call.id, kind: change.kind },
+          'could not signal a call change',
+        );
+      });
     });
     this.timer = setInterval(() => void this.tick(), TICK_MS);
     this.timer.unref();
@@ -273,9 +295,73 @@ export class SignalingGateway
     });
   }
 
+  // Direct calls (DESIGN.md §6): the same CallsService as REST; its changes come back through
+  // CallEvents and are signalled by onCallChange, whichever way they were made.
+
+  @SubscribeMessage('call:initiate')
+  initiateCall(
+    @ConnectedSocket() socket: SignalingSocket,
+    @MessageBody() body: unknown,
+  ): Promise<Ack<CallAnswer>> {
+    return this.run(socket, InitiateCallPayload, body, async (p, user) => {
+      const call = await this.calls.initiate(user, p);
+      return this.callAnswer(call.id, call.roomId, user.id);
+    });
+  }
+
+  @SubscribeMessage('call:accept')
+  acceptCall(
+    @ConnectedSocket() socket: SignalingSocket,
+    @MessageBody() body: unknown,
+  ): Promise<Ack<CallAnswer>> {
+    return this.run(socket, AcceptCallPayload, body, async (p, user) => {
+      const call = await this.calls.act(user, p.callId, 'accept', {
+        sdp: p.sdp,
+        socketId: socket.id,
+      });
+      return this.callAnswer(call.id, call.roomId, user.id);
+    });
+  }
+
+  @SubscribeMessage('call:reject')
+  rejectCall(
+    @ConnectedSocket() socket: SignalingSocket,
+    @MessageBody() body: unknown,
+  ): Promise<Ack<CallStatus>> {
+    return this.callAction(socket, body, 'reject');
+  }
+
+  @SubscribeMessage('call:cancel')
+  cancelCall(
+    @ConnectedSocket() socket: SignalingSocket,
+    @MessageBody() body: unknown,
+  ): Promise<Ack<CallStatus>> {
+    return this.callAction(socket, body, 'cancel');
+  }
+
+  @SubscribeMessage('call:end')
+  endCall(
+    @ConnectedSocket() socket: SignalingSocket,
+    @MessageBody() body: unknown,
+  ): Promise<Ack<CallStatus>> {
+    return this.callAction(socket, body, 'end');
+  }
+
+  @SubscribeMessage('call:stats')
+  callStats(
+    @ConnectedSocket() socket: SignalingSocket,
+    @MessageBody() body: unknown,
+  ): Promise<Ack<Empty>> {
+    return this.run(socket, CallStatsPayload, body, async (p, user) => {
+      await this.calls.stats(user, p);
+      return {};
+    });
+  }
+
   onModuleDestroy(): void {
     if (this.timer) clearInterval(this.timer);
     this.ended?.unsubscribe();
+    this.callChanges?.unsubscribe();
   }
 
   // Before the database closes: tell this instance's clients to reconnect elsewhere and start
@@ -394,6 +480,92 @@ export class SignalingGateway
     };
   }
 
+  private callAction(
+    socket: SignalingSocket,
+    body: unknown,
+    action: Exclude<CallAction, 'accept'>,
+  ): Promise<Ack<CallStatus>> {
+    return this.run(socket, CallIdPayload, body, async (p, user) => {
+      const call = await this.calls.act(user, p.callId, action, { socketId: socket.id });
+      return { callId: call.id, status: call.status };
+    });
+  }
+
+  private callAnswer(callId: string, roomId: string, userId: string): CallAnswer {
+    const ice = this.ice.forUser(userId);
+    return { callId, roomId, iceServers: ice.iceServers, expiresAt: ice.expiresAt };
+  }
+
+  // Emits go to users' private channels, so every device on every instance hears them.
+  private async onCallChange(change: CallChange): Promise<void> {
+    const { call } = change;
+    const callId = call.id;
+    const everyone = (call.participants ?? []).map((p) => USER_CHANNEL(p.userId));
+    switch (change.kind) {
+      case 'initiated':
+        for (const p of call.participants ?? []) {
+          if (p.userId === call.callerId) continue;
+          // Each callee gets TURN credentials of their own.
+          const ice = this.ice.forUser(p.userId);
+          this.server.to(USER_CHANNEL(p.userId)).emit('call:incoming', {
+            callId,
+            roomId: call.roomId,
+            from: call.callerId,
+            type: call.type,
+            ...(change.sdp === undefined ? {} : { sdp: change.sdp }),
+            iceServers: ice.iceServers,
+            expiresAt: ice.expiresAt,
+          });
+          // Ring first, count after: a slow instance must not delay the ringing.
+          const devices = await this.server.in(USER_CHANNEL(p.userId)).fetchSockets();
+          await this.calls.delivered(call, p.userId, devices.length);
+        }
+        return;
+      case 'accepted': {
+        const others = (call.participants ?? [])
+          .filter((p) => p.userId !== change.by)
+          .map((p) => USER_CHANNEL(p.userId));
+        this.server.to(others).emit('call:accepted', {
+          callId,
+          by: change.by,
+          ...(change.sdp === undefined ? {} : { sdp: change.sdp }),
+        });
+        const mine = this.server.to(USER_CHANNEL(change.by));
+        (change.socketId ? mine.except(change.socketId) : mine).emit('call:answered-elsewhere', {
+          callId,
+        });
+        return;
+      }
+      case 'rejected':
+        this.server
+          .to(everyone)
+          .emit('call:rejected', { callId, by: change.by, status: call.status });
+        return;
+      case 'cancelled':
+        this.server.to(everyone).emit('call:cancelled', { callId });
+        return;
+      case 'left':
+        this.server.to(everyone).emit('call:participant-left', { callId, userId: change.by });
+        return;
+      case 'ended':
+        this.server.to(everyone).emit('call:ended', {
+          callId,
+          reason: call.endReason ?? 'completed',
+          durationSeconds: durationSeconds(call, call.endedAt ?? new Date()),
+        });
+        return;
+      case 'missed':
+        // A missed call is told to both sides; in an active group call only the ones who
+        // never answered are told.
+        // (`to([])` would address every socket: never emit to an empty list.)
+        if (call.status === 'missed' || change.userIds.length > 0)
+          this.server
+            .to(call.status === 'missed' ? everyone : change.userIds.map(USER_CHANNEL))
+            .emit('call:missed', { callId });
+        return;
+    }
+  }
+
   private notifyLeft(roomId: string, userId: string, socketIds: string[]): void {
     for (const id of socketIds)
       this.server.to(id).emit('room:participant-left', { roomId, userId });
@@ -449,10 +621,16 @@ export class SignalingGateway
         await this.presence.heartbeat();
         await this.presence.releaseDeadInstances();
       }
-      for (const left of await this.presence.expireGraces())
+      for (const left of await this.presence.expireGraces()) {
         this.notifyLeft(left.roomId, left.userId, left.otherSocketIds);
+        await this.calls.dropped(left.roomId, left.userId);
+      }
+      await this.calls.expireRinging();
       await this.checkLocalSockets();
-      if (this.ticks % 10 === 1) this.metrics.sessionsActive.set(await this.sessions.countActive());
+      if (this.ticks % 10 === 1) {
+        this.metrics.sessionsActive.set(await this.sessions.countActive());
+        await this.calls.refreshActiveGauge();
+      }
       if (this.lifecycle.draining && !this.drainingAnnounced) {
         this.drainingAnnounced = true;
         this.server.local.emit('server:draining', { reconnect: true });

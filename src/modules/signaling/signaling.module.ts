@@ -1,5 +1,6 @@
 import { Module } from '@nestjs/common';
 import { AccessTokenVerifier } from '../auth/tokens/access-token.service';
+import { CallsModule } from '../calls/calls.module';
 import { IceModule } from '../ice/ice.module';
 import { SessionsModule } from '../sessions/sessions.module';
 import { SignalingRateLimiter } from './signaling-rate-limiter';
@@ -8,7 +9,7 @@ import { SignalingMetrics } from './signaling.metrics';
 import { AccessTokenPort } from './socket-auth.port';
 
 @Module({
-  imports: [SessionsModule, IceModule],
+  imports: [SessionsModule, IceModule, CallsModule],
   providers: [
     SignalingGateway,
     SignalingRateLimiter,

@@ -1,0 +1,15 @@
+import { AppException } from '../../common/errors/app.exception';
+import { ErrorCode } from '../../common/errors/error-code';
+
+export const CallErrors = {
+  // Non-participants are told the call does not exist: its existence is private.
+  notFound: (): AppException => AppException.notFound('The call'),
+  unknownCallee: (): AppException => AppException.notFound('A callee'),
+  selfCall: (): AppException =>
+    AppException.validation([{ field: 'calleeIds', messages: ['must not include the caller'] }]),
+  refused: (reason: string): AppException => AppException.conflict(`The call ${reason}.`),
+  rateLimited: (retryAfter: number): AppException =>
+    new AppException(ErrorCode.RateLimited, 'Too many calls started; try again later.', {
+      headers: { 'Retry-After': String(retryAfter) },
+    }),
+};

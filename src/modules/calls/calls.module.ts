@@ -1,0 +1,27 @@
+import { Module } from '@nestjs/common';
+import { TypeOrmModule } from '@nestjs/typeorm';
+import { AllowAllCallAcceptPolicy, CallAcceptPolicy } from './call-accept.policy';
+import { CallEvents } from './call-events';
+import { CallNotifier, OutboxCallNotifier } from './call-notifier';
+import { CallEntity, CallParticipantEntity } from './call.entity';
+import { CallsController } from './calls.controller';
+import { CallsMetrics } from './calls.metrics';
+import { CallsRepository } from './calls.repository';
+import { CallsService } from './calls.service';
+
+// Direct calls (DESIGN.md §5, §6). The signaling module imports this one for the socket side.
+@Module({
+  imports: [TypeOrmModule.forFeature([CallEntity, CallParticipantEntity])],
+  controllers: [CallsController],
+  providers: [
+    CallsRepository,
+    CallsService,
+    CallEvents,
+    CallsMetrics,
+    { provide: CallNotifier, useClass: OutboxCallNotifier },
+    // The consent check point: the compliance module replaces this provider.
+    { provide: CallAcceptPolicy, useClass: AllowAllCallAcceptPolicy },
+  ],
+  exports: [CallsService, CallEvents],
+})
+export class CallsModule {}

@@ -1,0 +1,242 @@
+import { Injectable } from '@nestjs/common';
+import { InjectRepository } from '@nestjs/typeorm';
+import { Brackets, type EntityManager, In, Repository } from 'typeorm';
+import type { CursorPosition } from '../../common/http/cursor';
+import {
+  MemberRole,
+  RoomEntity,
+  RoomMemberEntity,
+  RoomStatus,
+  RoomType,
+} from '../rooms/room.entity';
+import { UserEntity, UserStatus } from '../users/user.entity';
+import type { CallSnapshot, CallStatus, CallType } from './call-state-machine';
+import { CallEntity, CallParticipantEntity } from './call.entity';
+
+export interface CallPageFilter {
+  userId: string;
+  status?: CallStatus;
+  type?: CallType;
+  from?: Date;
+  to?: Date;
+  after?: CursorPosition;
+  limit: number;
+}
+
+export interface NewCallRow {
+  type: CallType;
+  callerId: string;
+  snapshot: CallSnapshot;
+  ringDeadline: Date;
+}
+
+// The only code that touches the calls and call_participants tables (and the call's own room).
+@Injectable()
+export class CallsRepository {
+  constructor(@InjectRepository(CallEntity) private readonly calls: Repository<CallEntity>) {}
+
+  // The ids among `ids` that belong to active users.
+  async activeUserIds(ids: string[], manager: EntityManager): Promise<string[]> {
+    const rows = await manager
+      .getRepository(UserEntity)
+      .find({ select: { id: true }, where: { id: In(ids), status: UserStatus.Active } });
+    return rows.map((r) => r.id);
+  }
+
+  // A call gets its own room (type `call`) whose members are the participants, so that the
+  // signaling gateway's join and relay work for it unchanged.
+  async insert(row: NewCallRow, manager: EntityManager): Promise<CallEntity> {
+    const rooms = manager.getRepository(RoomEntity);
+    const room = await rooms.save(
+      rooms.create({
+        name: `call-${row.type}`,
+        type: RoomType.Call,
+        hostId: row.callerId,
+        status: RoomStatus.Open,
+        waitingRoom: false,
+        maxParticipants: Math.max(2, row.snapshot.participants.length),
+        scheduledFor: null,
+      }),
+    );
+    await manager.getRepository(RoomMemberEntity).insert(
+      row.snapshot.participants.map((p) => ({
+        roomId: room.id,
+        userId: p.userId,
+        role: p.userId === row.callerId ? MemberRole.Host : MemberRole.Participant,
+      })),
+    );
+    const calls = manager.getRepository(CallEntity);
+    const call = await calls.save(
+      calls.create({
+        type: row.type,
+        status: row.snapshot.status,
+        callerId: row.callerId,
+        roomId: room.id,
+        isGroup: row.snapshot.group,
+        ringDeadline: row.ringDeadline,
+        startedAt: null,
+        endedAt: null,
+        endReason: null,
+        quality: null,
+      }),
+    );
+    const parts = manager.getRepository(CallParticipantEntity);
+    call.participants = await parts.save(
+      row.snapshot.participants.map((p) => parts.create({ callId: call.id, ...p })),
+    );
+    return call;
+  }
+
+  // Loads a call with its participants under the call row's lock: every change to one call is
+  // serialised, so concurrent accepts, cancels and timeouts have exactly one winner.
+  async lockById(id: string, manager: EntityManager): Promise<CallEntity | null> {
+    const call = await manager
+      .getRepository(CallEntity)
+      .createQueryBuilder('c')
+      .setLock('pessimistic_write')
+      .where('c.id = :id', { id })
+      .getOne();
+    if (!call) return null;
+    call.participants = await this.participantsOf(call.id, manager);
+    return call;
+  }
+
+  async lockByRoomId(roomId: string, manager: EntityManager): Promise<CallEntity | null> {
+    const call = await manager
+      .getRepository(CallEntity)
+      .createQueryBuilder('c')
+      .setLock('pessimistic_write')
+      .where('c.room_id = :roomId', { roomId })
+      .getOne();
+    if (!call) return null;
+    call.participants = await this.participantsOf(call.id, manager);
+    return call;
+  }
+
+  // Calls whose ring deadline passed, locked; SKIP LOCKED lets every instance sweep at once
+  // without two handling the same call.
+  async lockRingExpired(now: Date, limit: number, manager: EntityManager): Promise<CallEntity[]> {
+    const calls = await manager
+      .getRepository(CallEntity)
+      .createQueryBuilder('c')
+      .setLock('pessimistic_write')
+      .setOnLocked('skip_locked')
+      .where('c.ring_deadline <= :now', { now })
+      .orderBy('c.ring_deadline', 'ASC')
+      .limit(limit)
+      .getMany();
+    for (const call of calls) call.participants = await this.participantsOf(call.id, manager);
+    return calls;
+  }
+
+  async findForUser(id: string, userId: string): Promise<CallEntity | null> {
+    const call = await this.calls
+      .createQueryBuilder('c')
+      .innerJoin(CallParticipantEntity, 'me', 'me.call_id = c.id AND me.user_id = :userId', {
+        userId,
+      })
+      .where('c.id = :id', { id })
+      .getOne();
+    if (!call) return null;
+    call.participants = await this.participantsOf(call.id);
+    return call;
+  }
+
+  // Persists the state machine's result onto the locked row and its participants.
+  async applySnapshot(
+    call: CallEntity,
+    next: CallSnapshot,
+    ringDeadline: Date | null,
+    manager: EntityManager,
+  ): Promise<CallEntity> {
+    call.status = next.status;
+    call.startedAt = next.startedAt;
+    call.endedAt = next.endedAt;
+    call.endReason = next.endReason;
+    call.ringDeadline = ringDeadline;
+    await manager.getRepository(CallEntity).update(
+      { id: call.id },
+      {
+        status: call.status,
+        startedAt: call.startedAt,
+        endedAt: call.endedAt,
+        endReason: call.endReason,
+        ringDeadline,
+      },
+    );
+    const parts = manager.getRepository(CallParticipantEntity);
+    for (const p of next.participants) {
+      const before = call.participants?.find((x) => x.userId === p.userId);
+      if (
+        before &&
+        before.state === p.state &&
+        before.joinedAt?.getTime() === p.joinedAt?.getTime() &&
+        before.leftAt?.getTime() === p.leftAt?.getTime()
+      )
+        continue;
+      await parts.update(
+        { callId: call.id, userId: p.userId },
+        { state: p.state, joinedAt: p.joinedAt, leftAt: p.leftAt },
+      );
+      if (before) Object.assign(before, p);
+    }
+    return call;
+  }
+
+  async saveQuality(call: CallEntity, manager: EntityManager): Promise<void> {
+    await manager.getRepository(CallEntity).update({ id: call.id }, { quality: call.quality });
+  }
+
+  async closeRoom(roomId: string, at: Date, manager: EntityManager): Promise<void> {
+    await manager
+      .getRepository(RoomEntity)
+      .update({ id: roomId }, { status: RoomStatus.Closed, closedAt: at });
+  }
+
+  countActive(): Promise<number> {
+    return this.calls.count({ where: { status: 'active' } });
+  }
+
+  // The user's calls (as caller or callee), newest first, keyset-paginated.
+  async listPage(filter: CallPageFilter): Promise<CallEntity[]> {
+    const qb = this.calls
+      .createQueryBuilder('c')
+      .innerJoin(CallParticipantEntity, 'me', 'me.call_id = c.id AND me.user_id = :userId', {
+        userId: filter.userId,
+      });
+    if (filter.status) qb.andWhere('c.status = :status', { status: filter.status });
+    if (filter.type) qb.andWhere('c.type = :type', { type: filter.type });
+    if (filter.from) qb.andWhere('c.created_at >= :from', { from: filter.from });
+    if (filter.to) qb.andWhere('c.created_at < :to', { to: filter.to });
+    const after = filter.after;
+    if (after)
+      qb.andWhere(
+        new Brackets((w) => {
+          w.where('c.created_at < :at', { at: after.at }).orWhere(
+            'c.created_at = :at AND c.id < :id',
+            { at: after.at, id: after.id },
+          );
+        }),
+      );
+    const calls = await qb
+      .orderBy('c.created_at', 'DESC')
+      .addOrderBy('c.id', 'DESC')
+      .limit(filter.limit)
+      .getMany();
+    if (calls.length === 0) return calls;
+    const parts = await this.calls.manager
+      .getRepository(CallParticipantEntity)
+      .find({ where: { callId: In(calls.map((c) => c.id)) }, order: { createdAt: 'ASC' } });
+    for (const call of calls) call.participants = parts.filter((p) => p.callId === call.id);
+    return calls;
+  }
+
+  private participantsOf(
+    callId: string,
+    manager?: EntityManager,
+  ): Promise<CallParticipantEntity[]> {
+    return (manager ?? this.calls.manager)
+      .getRepository(CallParticipantEntity)
+      .find({ where: { callId }, order: { createdAt: 'ASC' } });
+  }
+}

@@ -1,0 +1,348 @@
+import { Injectable, Logger } from '@nestjs/common';
+import { DataSource, type EntityManager } from 'typeorm';
+import type { AuthUser } from '../../common/auth/auth-user';
+import { decodeCursor, DEFAULT_PAGE_SIZE, encodeCursor } from '../../common/http/cursor';
+import { AppConfig } from '../../config/app-config';
+import { KeyValueStore } from '../../infra/redis/key-value.store';
+import { AuditAction, AuditOutcome } from '../audit/audit-action';
+import { AuditService } from '../audit/audit.service';
+import { CallAcceptPolicy } from './call-accept.policy';
+import { type CallChange, CallEvents } from './call-events';
+import { CallNotifier } from './call-notifier';
+import {
+  type CallEvent,
+  type CallSnapshot,
+  type CallType,
+  newCall,
+  TERMINAL,
+  transition,
+} from './call-state-machine';
+import type { CallEntity, MetricSummary } from './call.entity';
+import { toCallResponse, toSnapshot } from './call.mapper';
+import { CallErrors } from './calls.errors';
+import { CallsMetrics } from './calls.metrics';
+import { CallsRepository } from './calls.repository';
+import type {
+  CallListResponse,
+  CallResponse,
+  CallStatsPayload,
+  ListCallsQuery,
+} from './dto/call.dto';
+
+// Calls one user may start per window, over REST and signaling together.
+export const INITIATE_LIMIT = 10;
+export const INITIATE_WINDOW_SECONDS = 60;
+
+export type CallAction = 'accept' | 'reject' | 'cancel' | 'end';
+
+export interface ActOptions {
+  sdp?: string;
+  // The device that acted, when it acted over signaling (its other devices are told).
+  socketId?: string;
+}
+
+const AUDIT_OF: Record<CallAction, AuditAction> = {
+  accept: AuditAction.CallAccept,
+  reject: AuditAction.CallReject,
+  cancel: AuditAction.CallCancel,
+  end: AuditAction.CallEnd,
+};
+
+// Every change to a call: one transaction that locks the call row, asks the state machine,
+// persists the result and writes the audit record; the socket events go out after commit.
+// REST and signaling both come through here, so they have the same effects.
+@Injectable()
+export class CallsService {
+  private readonly logger = new Logger('Calls');
+
+  constructor(
+    private readonly dataSource: DataSource,
+    private readonly config: AppConfig,
+    private readonly calls: CallsRepository,
+    private readonly audit: AuditService,
+    private readonly events: CallEvents,
+    private readonly notifier: CallNotifier,
+    private readonly acceptPolicy: CallAcceptPolicy,
+    private readonly kv: KeyValueStore,
+    private readonly metrics: CallsMetrics,
+  ) {}
+
+  async initiate(
+    actor: AuthUser,
+    input: { calleeIds: string[]; type: CallType; sdp?: string },
+  ): Promise<CallResponse> {
+    if (input.calleeIds.includes(actor.id)) throw CallErrors.selfCall();
+    await this.limit(actor.id);
+    const now = new Date();
+    const call = await this.dataSource.transaction(async (m) => {
+      const known = await this.calls.activeUserIds(input.calleeIds, m);
+      if (known.length !== input.calleeIds.length) throw CallErrors.unknownCallee();
+      const created = await this.calls.insert(
+        {
+          type: input.type,
+          callerId: actor.id,
+          snapshot: newCall(actor.id, input.calleeIds, now),
+          ringDeadline: new Date(now.getTime() + this.config.calls.ringTimeoutSeconds * 1000),
+        },
+        m,
+      );
+      await this.record(actor, AuditAction.CallInitiate, created, m, {
+        type: input.type,
+        callees: input.calleeIds.length,
+      });
+      return created;
+    });
+    this.publish({ kind: 'initiated', call, sdp: input.sdp });
+    return toCallResponse(call, now);
+  }
+
+  // The gateway rang a callee's devices (possibly none: then the notifier is asked to reach
+  // them some other way).
+  async delivered(call: CallEntity, calleeId: string, devices: number): Promise<void> {
+    await this.dataSource.transaction(async (m) => {
+      await this.record({ id: calleeId }, AuditAction.CallIncomingDelivered, call, m, { devices });
+      if (devices === 0)
+        await this.notifier.incoming(
+          { callId: call.id, calleeId, callerId: call.callerId, type: call.type },
+          m,
+        );
+    });
+  }
+
+  async act(
+    actor: AuthUser,
+    callId: string,
+    action: CallAction,
+    options: ActOptions = {},
+  ): Promise<CallResponse> {
+    const now = new Date();
+    const { call, change } = await this.dataSource.transaction(async (m) => {
+      const locked = await this.calls.lockById(callId, m);
+      if (!locked?.participants?.some((p) => p.userId === actor.id)) throw CallErrors.notFound();
+      if (action === 'accept') await this.acceptPolicy.assertMayAccept(actor, callId, m);
+      const before = toSnapshot(locked);
+      const next = this.decide(before, { kind: action, by: actor.id }, now);
+      await this.persist(locked, before, next, now, m);
+      const details: Record<string, unknown> = { status: next.status };
+      if (next.endReason) details.reason = next.endReason;
+      const left = action === 'end' && !TERMINAL.has(next.status);
+      await this.record(actor, left ? AuditAction.CallLeave : AUDIT_OF[action], locked, m, details);
+      // The callee's other devices stop ringing: part of the same change.
+      if (action === 'accept')
+        await this.record(actor, AuditAction.CallAnsweredElsewhere, locked, m, {});
+      return { call: locked, change: this.changeOf(action, locked, actor.id, options, left) };
+    });
+    this.publish(change);
+    return toCallResponse(call, now);
+  }
+
+  // A participant's device dropped from the call's room and did not come back within the
+  // reconnect grace: a one-to-one call has failed; in a group call that participant left.
+  // Anything else (not a call room, call already over) is not a change.
+  async dropped(roomId: string, userId: string): Promise<boolean> {
+    const now = new Date();
+    const change = await this.dataSource.transaction(async (m) => {
+      const locked = await this.calls.lockByRoomId(roomId, m);
+      if (!locked) return null;
+      const before = toSnapshot(locked);
+      const event: CallEvent = locked.isGroup ? { kind: 'leave', by: userId } : { kind: 'fail' };
+      const who = before.participants.find((p) => p.userId === userId);
+      if (who?.state !== 'joined') return null;
+      const t = transition(before, event, now);
+      if (!t.ok) return null;
+      await this.persist(locked, before, t.call, now, m);
+      const over = TERMINAL.has(t.call.status);
+      await this.record(
+        { id: userId },
+        over ? AuditAction.CallEnd : AuditAction.CallLeave,
+        locked,
+        m,
+        { status: t.call.status, reason: t.call.endReason ?? 'connection_lost' },
+      );
+      return over
+        ? ({ kind: 'ended', call: locked } as const)
+        : ({ kind: 'left', call: locked, by: userId } as const);
+    });
+    if (change) this.publish(change);
+    return change !== null;
+  }
+
+  // Rings that ran out, on any instance: each expired call is handled once (SKIP LOCKED).
+  async expireRinging(now: Date = new Date()): Promise<number> {
+    const changes = await this.dataSource.transaction(async (m) => {
+      const out: CallChange[] = [];
+      for (const locked of await this.calls.lockRingExpired(now, 50, m)) {
+        const before = toSnapshot(locked);
+        const t = transition(before, { kind: 'timeout' }, now);
+        if (!t.ok) {
+          // Nothing left to ring: only the stale deadline goes.
+          await this.calls.applySnapshot(locked, before, null, m);
+          continue;
+        }
+        const missed = before.participants
+          .filter((p) => p.state === 'ringing')
+          .map((p) => p.userId);
+        await this.persist(locked, before, t.call, now, m);
+        await this.record({ id: null }, AuditAction.CallMissed, locked, m, {
+          status: t.call.status,
+          missed: missed.length,
+        });
+        out.push({ kind: 'missed', call: locked, userIds: missed });
+      }
+      return out;
+    });
+    for (const change of changes) this.publish(change);
+    return changes.length;
+  }
+
+  async stats(actor: AuthUser, p: CallStatsPayload): Promise<void> {
+    await this.dataSource.transaction(async (m) => {
+      const call = await this.calls.lockById(p.callId, m);
+      if (!call?.participants?.some((x) => x.userId === actor.id)) throw CallErrors.notFound();
+      if (call.status !== 'active') throw CallErrors.refused(`is ${call.status}, not active`);
+      const quality = call.quality ?? { reports: 0 };
+      quality.reports += 1;
+      const metrics = {
+        rttMs: [p.rttMs, this.metrics.rttMs],
+        jitterMs: [p.jitterMs, this.metrics.jitterMs],
+        packetLossPct: [p.packetLossPct, this.metrics.packetLossPct],
+        bitrateKbps: [p.bitrateKbps, this.metrics.bitrateKbps],
+      } as const;
+      for (const [key, [value, histogram]] of Object.entries(metrics) as [
+        keyof typeof metrics,
+        (typeof metrics)[keyof typeof metrics],
+      ][]) {
+        if (value === undefined) continue;
+        quality[key] = accumulate(quality[key], value);
+        histogram.observe(value);
+      }
+      call.quality = quality;
+      await this.calls.saveQuality(call, m);
+    });
+  }
+
+  async get(actor: AuthUser, id: string): Promise<CallResponse> {
+    const call = await this.calls.findForUser(id, actor.id);
+    if (!call) throw CallErrors.notFound();
+    return toCallResponse(call);
+  }
+
+  async list(actor: AuthUser, query: ListCallsQuery): Promise<CallListResponse> {
+    const limit = query.limit ?? DEFAULT_PAGE_SIZE;
+    const rows = await this.calls.listPage({
+      userId: actor.id,
+      status: query.status,
+      type: query.type,
+      from: query.from,
+      to: query.to,
+      after: decodeCursor(query.cursor),
+      limit: limit + 1,
+    });
+    const page = rows.slice(0, limit);
+    const last = page.at(-1);
+    const now = new Date();
+    return {
+      items: page.map((c) => toCallResponse(c, now)),
+      nextCursor:
+        rows.length > limit && last ? encodeCursor({ at: last.createdAt, id: last.id }) : null,
+    };
+  }
+
+  async refreshActiveGauge(): Promise<void> {
+    this.metrics.active.set(await this.calls.countActive());
+  }
+
+  private decide(before: CallSnapshot, event: CallEvent, now: Date): CallSnapshot {
+    const t = transition(before, event, now);
+    if (!t.ok) throw CallErrors.refused(t.reason);
+    return t.call;
+  }
+
+  private async persist(
+    locked: CallEntity,
+    before: CallSnapshot,
+    next: CallSnapshot,
+    now: Date,
+    m: EntityManager,
+  ): Promise<void> {
+    const stillRinging = next.participants.some((p) => p.state === 'ringing');
+    await this.calls.applySnapshot(locked, next, stillRinging ? locked.ringDeadline : null, m);
+    if (TERMINAL.has(next.status)) await this.calls.closeRoom(locked.roomId, now, m);
+    this.observe(locked, before, next, now);
+  }
+
+  private observe(call: CallEntity, before: CallSnapshot, next: CallSnapshot, now: Date): void {
+    const sinceStart = (now.getTime() - call.createdAt.getTime()) / 1000;
+    if (before.status === 'ringing' && next.status !== 'ringing')
+      this.metrics.ringSeconds.observe(sinceStart);
+    if (before.status === 'ringing' && next.status === 'active')
+      this.metrics.setupSeconds.observe(sinceStart);
+    if (!TERMINAL.has(before.status) && TERMINAL.has(next.status))
+      this.metrics.total.inc({ status: next.status, type: call.type });
+  }
+
+  private changeOf(
+    action: CallAction,
+    call: CallEntity,
+    by: string,
+    options: ActOptions,
+    left: boolean,
+  ): CallChange {
+    switch (action) {
+      case 'accept':
+        return { kind: 'accepted', call, by, sdp: options.sdp, socketId: options.socketId };
+      case 'reject':
+        return { kind: 'rejected', call, by };
+      case 'cancel':
+        return { kind: 'cancelled', call, by };
+      case 'end':
+        return left ? { kind: 'left', call, by } : { kind: 'ended', call };
+    }
+  }
+
+  private async limit(userId: string): Promise<void> {
+    // A window opens with the first call and lasts INITIATE_WINDOW_SECONDS.
+    const count = await this.kv.increment(`calls:initiate:${userId}`, INITIATE_WINDOW_SECONDS);
+    if (count > INITIATE_LIMIT) throw CallErrors.rateLimited(INITIATE_WINDOW_SECONDS);
+  }
+
+  private record(
+    actor: (Pick<AuthUser, 'role'> & { id: string | null }) | { id: string | null },
+    action: AuditAction,
+    call: CallEntity,
+    m: EntityManager,
+    details: Record<string, unknown>,
+  ): Promise<unknown> {
+    return this.audit.record(
+      {
+        action,
+        outcome: AuditOutcome.Success,
+        actor: { userId: actor.id, role: 'role' in actor ? actor.role : null },
+        resource: { type: 'call', id: call.id },
+        details: { type: call.type, ...details },
+      },
+      m,
+    );
+  }
+
+  private publish(change: CallChange): void {
+    try {
+      this.events.changes.next(change);
+    } catch (err) {
+      this.logger.error(
+        { err: err instanceof Error ? err.message : String(err), callId: change.call.id },
+        'could not publish a call change',
+      );
+    }
+  }
+}
+
+function accumulate(s: MetricSummary | undefined, value: number): MetricSummary {
+  if (!s) return { min: value, max: value, sum: value, count: 1 };
+  return {
+    min: Math.min(s.min, value),
+    max: Math.max(s.max, value),
+    sum: s.sum + value,
+    count: s.count + 1,
+  };
+}

@@ -1,0 +1,233 @@
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { Type } from 'class-transformer';
+import {
+  ArrayMaxSize,
+  ArrayMinSize,
+  ArrayUnique,
+  IsArray,
+  IsDate,
+  IsIn,
+  IsInt,
+  IsNumber,
+  IsOptional,
+  IsString,
+  IsUUID,
+  Max,
+  MaxLength,
+  Min,
+  MinLength,
+} from 'class-validator';
+import { MAX_SDP_LENGTH } from '../../signaling/dto/signaling.dto';
+import type { CallStatus, CallType, EndReason, ParticipantState } from '../call-state-machine';
+
+const CALL_TYPES: CallType[] = ['audio', 'video'];
+const CALL_STATUSES: CallStatus[] = [
+  'ringing',
+  'active',
+  'ended',
+  'rejected',
+  'missed',
+  'cancelled',
+];
+const PARTICIPANT_STATES: ParticipantState[] = ['ringing', 'joined', 'declined', 'left', 'missed'];
+const END_REASONS: EndReason[] = ['completed', 'rejected', 'missed', 'cancelled', 'failed'];
+// A group call's room holds at most 50 people (rooms_max_participants_check); calls stay small.
+export const MAX_CALLEES = 7;
+
+export class InitiateCallRequest {
+  @ApiProperty({ type: [String], format: 'uuid', minItems: 1, maxItems: MAX_CALLEES })
+  @IsArray()
+  @ArrayMinSize(1)
+  @ArrayMaxSize(MAX_CALLEES)
+  @ArrayUnique()
+  @IsUUID('4', { each: true })
+  calleeIds!: string[];
+
+  @ApiProperty({ enum: CALL_TYPES })
+  @IsIn(CALL_TYPES)
+  type!: CallType;
+}
+
+// `call:initiate` also takes the caller's SDP offer, handed to every callee device.
+export class InitiateCallPayload extends InitiateCallRequest {
+  @IsOptional()
+  @IsString()
+  @MinLength(1)
+  @MaxLength(MAX_SDP_LENGTH)
+  sdp?: string;
+}
+
+export class CallIdPayload {
+  @IsUUID('4')
+  callId!: string;
+}
+
+export class AcceptCallPayload extends CallIdPayload {
+  @IsOptional()
+  @IsString()
+  @MinLength(1)
+  @MaxLength(MAX_SDP_LENGTH)
+  sdp?: string;
+}
+
+export class CallStatsPayload extends CallIdPayload {
+  @IsOptional()
+  @IsNumber({ allowNaN: false, allowInfinity: false })
+  @Min(0)
+  @Max(60_000)
+  rttMs?: number;
+
+  @IsOptional()
+  @IsNumber({ allowNaN: false, allowInfinity: false })
+  @Min(0)
+  @Max(60_000)
+  jitterMs?: number;
+
+  @IsOptional()
+  @IsNumber({ allowNaN: false, allowInfinity: false })
+  @Min(0)
+  @Max(100)
+  packetLossPct?: number;
+
+  @IsOptional()
+  @IsNumber({ allowNaN: false, allowInfinity: false })
+  @Min(0)
+  @Max(1_000_000)
+  bitrateKbps?: number;
+}
+
+export class ListCallsQuery {
+  @ApiPropertyOptional({ enum: CALL_STATUSES })
+  @IsOptional()
+  @IsIn(CALL_STATUSES)
+  status?: CallStatus;
+
+  @ApiPropertyOptional({ enum: CALL_TYPES })
+  @IsOptional()
+  @IsIn(CALL_TYPES)
+  type?: CallType;
+
+  @ApiPropertyOptional({ format: 'date-time', description: 'placed at or after' })
+  @IsOptional()
+  @Type(() => Date)
+  @IsDate()
+  from?: Date;
+
+  @ApiPropertyOptional({ format: 'date-time', description: 'placed before' })
+  @IsOptional()
+  @Type(() => Date)
+  @IsDate()
+  to?: Date;
+
+  @ApiPropertyOptional()
+  @IsOptional()
+  @IsString()
+  @MaxLength(200)
+  cursor?: string;
+
+  @ApiPropertyOptional({ minimum: 1, maximum: 200, default: 50 })
+  @IsOptional()
+  @Type(() => Number)
+  @IsInt()
+  @Min(1)
+  @Max(200)
+  limit?: number;
+}
+
+export class CallParticipantResponse {
+  @ApiProperty({ format: 'uuid' })
+  userId!: string;
+
+  @ApiProperty({ enum: PARTICIPANT_STATES })
+  state!: ParticipantState;
+
+  @ApiProperty({ format: 'date-time', nullable: true, type: String })
+  joinedAt!: string | null;
+
+  @ApiProperty({ format: 'date-time', nullable: true, type: String })
+  leftAt!: string | null;
+}
+
+export class MetricSummaryResponse {
+  @ApiProperty()
+  min!: number;
+
+  @ApiProperty()
+  avg!: number;
+
+  @ApiProperty()
+  max!: number;
+}
+
+export class CallQualityResponse {
+  @ApiProperty({ description: 'Number of `call:stats` reports received.' })
+  reports!: number;
+
+  @ApiPropertyOptional({ type: MetricSummaryResponse })
+  rttMs?: MetricSummaryResponse;
+
+  @ApiPropertyOptional({ type: MetricSummaryResponse })
+  jitterMs?: MetricSummaryResponse;
+
+  @ApiPropertyOptional({ type: MetricSummaryResponse })
+  packetLossPct?: MetricSummaryResponse;
+
+  @ApiPropertyOptional({ type: MetricSummaryResponse })
+  bitrateKbps?: MetricSummaryResponse;
+}
+
+export class CallResponse {
+  @ApiProperty({ format: 'uuid' })
+  id!: string;
+
+  @ApiProperty({ enum: CALL_TYPES })
+  type!: CallType;
+
+  @ApiProperty({ enum: CALL_STATUSES })
+  status!: CallStatus;
+
+  @ApiProperty({ format: 'uuid' })
+  callerId!: string;
+
+  @ApiProperty({ format: 'uuid', description: 'The call’s own room (type `call`).' })
+  roomId!: string;
+
+  @ApiProperty({ type: [CallParticipantResponse], description: 'The caller comes first.' })
+  participants!: CallParticipantResponse[];
+
+  @ApiProperty({ format: 'date-time' })
+  createdAt!: string;
+
+  @ApiProperty({ format: 'date-time', nullable: true, type: String, description: 'When answered' })
+  startedAt!: string | null;
+
+  @ApiProperty({ format: 'date-time', nullable: true, type: String })
+  endedAt!: string | null;
+
+  @ApiProperty({
+    nullable: true,
+    type: Number,
+    description:
+      'Seconds from the answer to the end (or now while active); null if never answered.',
+  })
+  durationSeconds!: number | null;
+
+  @ApiProperty({ enum: END_REASONS, nullable: true })
+  endReason!: EndReason | null;
+
+  @ApiProperty({ type: CallQualityResponse, nullable: true })
+  quality!: CallQualityResponse | null;
+}
+
+export class CallEnvelope {
+  @ApiProperty({ type: CallResponse })
+  call!: CallResponse;
+}
+
+export class CallListResponse {
+  @ApiProperty({ type: [CallResponse] })
+  items!: CallResponse[];
+
+  @ApiProperty({ nullable: true, type: String })
+  nextCursor!: string | null;
+}

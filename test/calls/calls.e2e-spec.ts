@@ -1,0 +1,700 @@
+import { DataSource } from 'typeorm';
+import { Role } from '../../src/common/auth/role';
+import { AppException } from '../../src/common/errors/app.exception';
+import { ErrorCode } from '../../src/common/errors/error-code';
+import { CallAcceptPolicy } from '../../src/modules/calls/call-accept.policy';
+import { CallsService } from '../../src/modules/calls/calls.service';
+import { authHeader, signIn, type SignedIn } from '../support/auth';
+import { type Client, connect, Inbox, request, until } from '../support/signaling-client';
+import { createTestApp, type TestApp } from '../support/test-app';
+
+const OFFER = 'v=0\r\no=- 1 2 IN IP4 127.0.0.1\r\ns=offer\r\nt=0 0\r\n';
+const ANSWER = 'v=0\r\no=- 3 4 IN IP4 127.0.0.1\r\ns=answer\r\nt=0 0\r\n';
+const CANDIDATE = {
+  candidate: 'candidate:1 1 udp 2122260223 192.0.2.10 54321 typ host',
+  sdpMid: '0',
+  sdpMLineIndex: 0,
+};
+
+interface CallBody {
+  id: string;
+  type: string;
+  status: string;
+  callerId: string;
+  roomId: string;
+  participants: { userId: string; state: string }[];
+  startedAt: string | null;
+  endedAt: string | null;
+  durationSeconds: number | null;
+  endReason: string | null;
+  quality: Record<string, unknown> | null;
+}
+
+interface Device {
+  socket: Client;
+  inbox: Inbox;
+}
+
+describe('direct calls', () => {
+  let t: TestApp;
+  const open: Client[] = [];
+
+  beforeAll(async () => {
+    t = await createTestApp({
+      listen: true,
+      env: {
+        TURN_URLS: 'turn:turn.example.test:3478?transport=udp',
+        STUN_URLS: 'stun:stun.example.test:3478',
+        TURN_SECRET: 'a-turn-secret-for-these-tests',
+        SIGNALING_EVENTS_PER_SECOND: '50',
+        SIGNALING_RECONNECT_GRACE_SECONDS: '30',
+        // Every test signs in fresh users from one address.
+        AUTH_RATE_LIMIT_PER_MINUTE: '1000',
+      },
+    });
+  });
+  afterEach(() => {
+    for (const s of open.splice(0)) s.close();
+  });
+  afterAll(() => t.close());
+
+  async function device(who: SignedIn): Promise<Device> {
+    const socket = await connect(t, { token: who.accessToken });
+    open.push(socket);
+    return { socket, inbox: new Inbox(socket) };
+  }
+
+  async function people(): Promise<{ doctor: SignedIn; patient: SignedIn }> {
+    return { doctor: await signIn(t, Role.Doctor), patient: await signIn(t, Role.Patient) };
+  }
+
+  async function place(caller: SignedIn, calleeIds: string[], type = 'audio'): Promise<CallBody> {
+    const res = await t
+      .http()
+      .post('/api/v1/calls')
+      .set(authHeader(caller.accessToken))
+      .send({ calleeIds, type });
+    expect(res.status).toBe(201);
+    return (res.body as { call: CallBody }).call;
+  }
+
+  function act(
+    who: SignedIn,
+    callId: string,
+    action: string,
+  ): Promise<{ status: number; body: unknown }> {
+    return t
+      .http()
+      .post(`/api/v1/calls/${callId}/${action}`)
+      .set(authHeader(who.accessToken))
+      .send();
+  }
+
+  async function get(who: SignedIn, callId: string): Promise<CallBody> {
+    const res = await t.http().get(`/api/v1/calls/${callId}`).set(authHeader(who.accessToken));
+    expect(res.status).toBe(200);
+    return (res.body as { call: CallBody }).call;
+  }
+
+  async function actions(
+    callId: string,
+  ): Promise<{ action: string; details: Record<string, unknown> }[]> {
+    return t.app
+      .get(DataSource)
+      .query(`SELECT action, details FROM audit_events WHERE resource_id = $1 ORDER BY seq`, [
+        callId,
+      ]);
+  }
+
+  // Runs the ring-timeout sweep as if the deadline had passed (what any instance's tick does).
+  const expireRingsNow = (): Promise<number> =>
+    t.app.get(CallsService).expireRinging(new Date(Date.now() + 3_600_000));
+
+  it('one-to-one audio: rings every device with the callee’s own ICE servers, answer, hang-up', async () => {
+    const { doctor, patient } = await people();
+    const caller = await device(doctor);
+    const phone = await device(patient);
+    const laptop = await device(patient);
+
+    const started = await request(caller.socket, 'call:initiate', {
+      calleeIds: [patient.user.id],
+      type: 'audio',
+      sdp: OFFER,
+    });
+    expect(started.ok).toBe(true);
+    const callId = started.data?.callId as string;
+    expect(started.data?.roomId).toEqual(expect.any(String));
+
+    for (const d of [phone, laptop]) {
+      const incoming = await d.inbox.next('call:incoming');
+      expect(incoming).toMatchObject({
+        callId,
+        roomId: started.data?.roomId,
+        from: doctor.user.id,
+        type: 'audio',
+        sdp: OFFER,
+      });
+      const servers = incoming.iceServers as { urls: string[]; username?: string }[];
+      expect(servers.find((s) => s.username)?.username).toMatch(new RegExp(`:${patient.user.id}$`));
+    }
+    expect((await get(doctor, callId)).status).toBe('ringing');
+
+    const accepted = await request(phone.socket, 'call:accept', { callId, sdp: ANSWER });
+    expect(accepted).toMatchObject({ ok: true, data: { callId, roomId: started.data?.roomId } });
+    expect(await caller.inbox.next('call:accepted')).toEqual({
+      callId,
+      by: patient.user.id,
+      sdp: ANSWER,
+    });
+    expect(await laptop.inbox.next('call:answered-elsewhere')).toEqual({ callId });
+    expect(phone.inbox.of('call:answered-elsewhere')).toHaveLength(0);
+
+    const active = await get(patient, callId);
+    expect(active).toMatchObject({ status: 'active', endReason: null });
+    expect(active.startedAt).not.toBeNull();
+
+    expect(await request(caller.socket, 'call:end', { callId })).toEqual({
+      ok: true,
+      data: { callId, status: 'ended' },
+    });
+    for (const d of [caller, phone, laptop]) {
+      const ended = await d.inbox.next('call:ended');
+      expect(ended).toMatchObject({ callId, reason: 'completed' });
+      expect(ended.durationSeconds).toEqual(expect.any(Number));
+    }
+    const done = await get(doctor, callId);
+    expect(done).toMatchObject({
+      type: 'audio',
+      status: 'ended',
+      endReason: 'completed',
+      callerId: doctor.user.id,
+      participants: [
+        { userId: doctor.user.id, state: 'left' },
+        { userId: patient.user.id, state: 'left' },
+      ],
+    });
+    expect(done.durationSeconds).toBeGreaterThanOrEqual(0);
+  });
+
+  it('one-to-one video: after accept both join the call room and negotiate through the relay; stats summary', async () => {
+    const { doctor, patient } = await people();
+    const caller = await device(doctor);
+    const callee = await device(patient);
+    const call = await place(doctor, [patient.user.id], 'video');
+    expect(call).toMatchObject({ type: 'video', status: 'ringing' });
+    await callee.inbox.next('call:incoming', (p) => p.callId === call.id);
+
+    expect((await request(callee.socket, 'call:accept', { callId: call.id })).ok).toBe(true);
+    await caller.inbox.next('call:accepted');
+
+    const cj = await request(caller.socket, 'room:join', { roomId: call.roomId });
+    const pj = await request(callee.socket, 'room:join', { roomId: call.roomId });
+    expect(cj.ok && pj.ok).toBe(true);
+    const { roomId } = call;
+    expect(
+      (await request(caller.socket, 'call:offer', { roomId, to: patient.user.id, sdp: OFFER })).ok,
+    ).toBe(true);
+    expect(await callee.inbox.next('call:offer')).toEqual({
+      roomId,
+      from: doctor.user.id,
+      sdp: OFFER,
+    });
+    await request(callee.socket, 'call:answer', { roomId, to: doctor.user.id, sdp: ANSWER });
+    expect(await caller.inbox.next('call:answer')).toEqual({
+      roomId,
+      from: patient.user.id,
+      sdp: ANSWER,
+    });
+    await request(callee.socket, 'call:ice-candidate', {
+      roomId,
+      to: doctor.user.id,
+      candidate: CANDIDATE,
+    });
+    expect((await caller.inbox.next('call:ice-candidate')).candidate).toMatchObject(CANDIDATE);
+
+    const stats = [
+      { rttMs: 40, jitterMs: 5, packetLossPct: 0, bitrateKbps: 1200 },
+      { rttMs: 80, jitterMs: 15, packetLossPct: 2, bitrateKbps: 800 },
+    ];
+    expect((await request(caller.socket, 'call:stats', { callId: call.id, ...stats[0] })).ok).toBe(
+      true,
+    );
+    expect((await request(callee.socket, 'call:stats', { callId: call.id, ...stats[1] })).ok).toBe(
+      true,
+    );
+    const bad = await request(callee.socket, 'call:stats', { callId: call.id, packetLossPct: 101 });
+    expect(bad.error?.code).toBe('VALIDATION_FAILED');
+
+    expect((await get(doctor, call.id)).quality).toEqual({
+      reports: 2,
+      rttMs: { min: 40, avg: 60, max: 80 },
+      jitterMs: { min: 5, avg: 10, max: 15 },
+      packetLossPct: { min: 0, avg: 1, max: 2 },
+      bitrateKbps: { min: 800, avg: 1000, max: 1200 },
+    });
+    const metrics = await t.http().get('/metrics');
+    expect(metrics.text).toMatch(/hekim_call_rtt_ms_count \d+/);
+    expect(metrics.text).toMatch(/hekim_call_setup_seconds_count \d+/);
+
+    expect((await act(patient, call.id, 'end')).status).toBe(200);
+    await caller.inbox.next('call:ended', (p) => p.callId === call.id);
+    const after = await request(caller.socket, 'call:stats', { callId: call.id, rttMs: 1 });
+    expect(after.error?.code).toBe('CONFLICT');
+    expect((await t.http().get('/metrics')).text).toMatch(
+      /hekim_calls_total\{status="ended",type="video"\} \d+/,
+    );
+  });
+
+  it('rejection: every party hears it and the call is rejected', async () => {
+    const { doctor, patient } = await people();
+    const caller = await device(doctor);
+    const phone = await device(patient);
+    const laptop = await device(patient);
+    const call = await place(doctor, [patient.user.id]);
+    await phone.inbox.next('call:incoming');
+
+    const res = await act(patient, call.id, 'reject');
+    expect(res.status).toBe(200);
+    expect(res.body).toMatchObject({ call: { status: 'rejected', endReason: 'rejected' } });
+    for (const d of [caller, phone, laptop])
+      expect(await d.inbox.next('call:rejected')).toEqual({
+        callId: call.id,
+        by: patient.user.id,
+        status: 'rejected',
+      });
+    const done = await get(doctor, call.id);
+    expect(done).toMatchObject({ status: 'rejected', durationSeconds: null });
+    expect(done.participants[1]).toMatchObject({ state: 'declined' });
+    // Too late now: refused with CONFLICT.
+    expect((await act(patient, call.id, 'accept')).status).toBe(409);
+  });
+
+  it('cancel: the caller hangs up while ringing; the callee devices stop ringing', async () => {
+    const { doctor, patient } = await people();
+    const caller = await device(doctor);
+    const phone = await device(patient);
+    const started = await request(caller.socket, 'call:initiate', {
+      calleeIds: [patient.user.id],
+      type: 'video',
+    });
+    const callId = started.data?.callId as string;
+    const incoming = await phone.inbox.next('call:incoming');
+    expect(incoming).not.toHaveProperty('sdp');
+
+    // Only the caller cancels.
+    expect((await request(phone.socket, 'call:cancel', { callId })).error?.code).toBe('CONFLICT');
+    expect(await request(caller.socket, 'call:cancel', { callId })).toEqual({
+      ok: true,
+      data: { callId, status: 'cancelled' },
+    });
+    expect(await phone.inbox.next('call:cancelled')).toEqual({ callId });
+    expect(await get(patient, callId)).toMatchObject({
+      status: 'cancelled',
+      endReason: 'cancelled',
+    });
+    const late = await request(phone.socket, 'call:accept', { callId });
+    expect(late.error?.code).toBe('CONFLICT');
+    // The call's room is closed with it.
+    expect((await request(phone.socket, 'room:join', { roomId: started.data?.roomId })).ok).toBe(
+      false,
+    );
+  });
+
+  it('answered elsewhere: accepting over REST stops every device of the callee', async () => {
+    const { doctor, patient } = await people();
+    const caller = await device(doctor);
+    const phone = await device(patient);
+    const laptop = await device(patient);
+    const call = await place(doctor, [patient.user.id]);
+    await laptop.inbox.next('call:incoming');
+
+    expect((await act(patient, call.id, 'accept')).status).toBe(200);
+    expect(await caller.inbox.next('call:accepted')).toEqual({
+      callId: call.id,
+      by: patient.user.id,
+    });
+    for (const d of [phone, laptop])
+      expect(await d.inbox.next('call:answered-elsewhere')).toEqual({ callId: call.id });
+    expect(caller.inbox.of('call:answered-elsewhere')).toHaveLength(0);
+  });
+
+  it('race: two devices accepting at once — one wins, the other is refused and told', async () => {
+    const { doctor, patient } = await people();
+    const caller = await device(doctor);
+    const phone = await device(patient);
+    const laptop = await device(patient);
+    const call = await place(doctor, [patient.user.id]);
+    await phone.inbox.next('call:incoming');
+    await laptop.inbox.next('call:incoming');
+
+    const [a, b] = await Promise.all([
+      request(phone.socket, 'call:accept', { callId: call.id, sdp: ANSWER }),
+      request(laptop.socket, 'call:accept', { callId: call.id, sdp: ANSWER }),
+    ]);
+    expect([a.ok, b.ok].filter(Boolean)).toHaveLength(1);
+    const loser = a.ok ? laptop : phone;
+    expect((a.ok ? b : a).error?.code).toBe('CONFLICT');
+    expect(await loser.inbox.next('call:answered-elsewhere')).toEqual({ callId: call.id });
+    await caller.inbox.next('call:accepted');
+    expect(caller.inbox.of('call:accepted')).toHaveLength(1);
+    expect((await get(doctor, call.id)).status).toBe('active');
+    const accepts = (await actions(call.id)).filter((r) => r.action === 'call.accept');
+    expect(accepts).toHaveLength(1);
+  });
+
+  it('race: accept against cancel — exactly one outcome, told to both sides', async () => {
+    for (let round = 0; round < 3; round++) {
+      const { doctor, patient } = await people();
+      const caller = await device(doctor);
+      const callee = await device(patient);
+      const call = await place(doctor, [patient.user.id]);
+      await callee.inbox.next('call:incoming');
+
+      const [accept, cancel] = await Promise.all([
+        request(callee.socket, 'call:accept', { callId: call.id }),
+        request(caller.socket, 'call:cancel', { callId: call.id }),
+      ]);
+      expect([accept.ok, cancel.ok].filter(Boolean)).toHaveLength(1);
+      const final = await get(doctor, call.id);
+      if (accept.ok) {
+        expect(cancel.error?.code).toBe('CONFLICT');
+        expect(final.status).toBe('active');
+        await caller.inbox.next('call:accepted');
+        expect([
+          ...caller.inbox.of('call:cancelled'),
+          ...callee.inbox.of('call:cancelled'),
+        ]).toHaveLength(0);
+      } else {
+        expect(accept.error?.code).toBe('CONFLICT');
+        expect(final.status).toBe('cancelled');
+        await callee.inbox.next('call:cancelled');
+        await caller.inbox.next('call:cancelled');
+        expect(caller.inbox.of('call:accepted')).toHaveLength(0);
+      }
+    }
+  });
+
+  it('race: accept against the ring timeout — exactly one outcome, told to both sides', async () => {
+    for (let round = 0; round < 3; round++) {
+      const { doctor, patient } = await people();
+      const caller = await device(doctor);
+      const callee = await device(patient);
+      const call = await place(doctor, [patient.user.id]);
+      await callee.inbox.next('call:incoming');
+
+      const [accept] = await Promise.all([
+        request(callee.socket, 'call:accept', { callId: call.id }),
+        expireRingsNow(),
+      ]);
+      const final = await get(doctor, call.id);
+      if (accept.ok) {
+        expect(final.status).toBe('active');
+        await caller.inbox.next('call:accepted');
+        expect([...caller.inbox.of('call:missed'), ...callee.inbox.of('call:missed')]).toHaveLength(
+          0,
+        );
+      } else {
+        expect(accept.error?.code).toBe('CONFLICT');
+        expect(final).toMatchObject({ status: 'missed', endReason: 'missed' });
+        await caller.inbox.next('call:missed');
+        await callee.inbox.next('call:missed');
+        expect(caller.inbox.of('call:accepted')).toHaveLength(0);
+      }
+    }
+  });
+
+  it('missed: an unanswered call becomes missed for both parties (sweep at the deadline)', async () => {
+    const { doctor, patient } = await people();
+    const caller = await device(doctor);
+    const callee = await device(patient);
+    const call = await place(doctor, [patient.user.id]);
+    await callee.inbox.next('call:incoming');
+    expect(await t.app.get(CallsService).expireRinging(new Date())).toBe(0);
+    expect(await expireRingsNow()).toBeGreaterThanOrEqual(1);
+    expect(await caller.inbox.next('call:missed')).toEqual({ callId: call.id });
+    expect(await callee.inbox.next('call:missed')).toEqual({ callId: call.id });
+    for (const who of [doctor, patient]) {
+      const res = await t
+        .http()
+        .get('/api/v1/calls?status=missed')
+        .set(authHeader(who.accessToken));
+      expect((res.body as { items: CallBody[] }).items.map((c) => c.id)).toEqual([call.id]);
+    }
+    expect((await get(patient, call.id)).participants[1]).toMatchObject({ state: 'missed' });
+  });
+
+  it('history: filters by status, type and time, with cursor pagination', async () => {
+    const { doctor, patient } = await people();
+    const other = await signIn(t, Role.Patient);
+    const first = await place(doctor, [patient.user.id], 'audio');
+    await act(doctor, first.id, 'cancel');
+    const second = await place(doctor, [patient.user.id], 'video');
+    await act(patient, second.id, 'reject');
+    const third = await place(doctor, [other.user.id], 'audio');
+    await act(other, third.id, 'accept');
+
+    const list = async (
+      who: SignedIn,
+      query: string,
+    ): Promise<{ items: CallBody[]; nextCursor: string | null }> => {
+      const res = await t.http().get(`/api/v1/calls${query}`).set(authHeader(who.accessToken));
+      expect(res.status).toBe(200);
+      return res.body as { items: CallBody[]; nextCursor: string | null };
+    };
+    const page1 = await list(doctor, '?limit=2');
+    expect(page1.items.map((c) => c.id)).toEqual([third.id, second.id]);
+    expect(page1.nextCursor).toEqual(expect.any(String));
+    const page2 = await list(doctor, `?limit=2&cursor=${page1.nextCursor}`);
+    expect(page2).toEqual({ items: [expect.objectContaining({ id: first.id })], nextCursor: null });
+
+    expect((await list(doctor, '?type=video')).items.map((c) => c.id)).toEqual([second.id]);
+    expect((await list(doctor, '?status=active')).items.map((c) => c.id)).toEqual([third.id]);
+    expect((await list(doctor, '?status=cancelled&type=audio')).items.map((c) => c.id)).toEqual([
+      first.id,
+    ]);
+    const future = new Date(Date.now() + 3_600_000).toISOString();
+    expect((await list(doctor, `?from=${future}`)).items).toEqual([]);
+    expect((await list(doctor, `?to=${future}`)).items).toHaveLength(3);
+    // A callee's history holds their own calls only.
+    expect((await list(patient, '')).items.map((c) => c.id)).toEqual([second.id, first.id]);
+    expect((await list(other, '')).items.map((c) => c.id)).toEqual([third.id]);
+
+    const bad = await t
+      .http()
+      .get('/api/v1/calls?status=bogus')
+      .set(authHeader(doctor.accessToken));
+    expect(bad.status).toBe(400);
+    const badCursor = await t
+      .http()
+      .get('/api/v1/calls?cursor=nope')
+      .set(authHeader(doctor.accessToken));
+    expect(badCursor.status).toBe(400);
+  });
+
+  it('permission denial: a non-participant neither sees nor acts on a call', async () => {
+    const { doctor, patient } = await people();
+    const outsider = await signIn(t, Role.Doctor);
+    const call = await place(doctor, [patient.user.id]);
+    expect(
+      (await t.http().get(`/api/v1/calls/${call.id}`).set(authHeader(outsider.accessToken))).status,
+    ).toBe(404);
+    for (const action of ['accept', 'reject', 'cancel', 'end'])
+      expect((await act(outsider, call.id, action)).status).toBe(404);
+    const socket = await device(outsider);
+    expect((await request(socket.socket, 'call:accept', { callId: call.id })).error?.code).toBe(
+      'NOT_FOUND',
+    );
+    expect(
+      (await request(socket.socket, 'call:stats', { callId: call.id, rttMs: 1 })).error?.code,
+    ).toBe('NOT_FOUND');
+    expect((await request(socket.socket, 'room:join', { roomId: call.roomId })).ok).toBe(false);
+    const history = await t.http().get('/api/v1/calls').set(authHeader(outsider.accessToken));
+    expect((history.body as { items: unknown[] }).items).toEqual([]);
+    expect((await t.http().get(`/api/v1/calls/${call.id}`)).status).toBe(401);
+    expect((await get(patient, call.id)).id).toBe(call.id);
+  });
+
+  it('consent check point: the accept policy runs inside accept and can refuse it', async () => {
+    const { doctor, patient } = await people();
+    const callee = await device(patient);
+    const call = await place(doctor, [patient.user.id]);
+    await callee.inbox.next('call:incoming');
+    // What the compliance module's policy does for a patient without telemedicine consent.
+    const policy = jest
+      .spyOn(t.app.get(CallAcceptPolicy), 'assertMayAccept')
+      .mockRejectedValueOnce(new AppException(ErrorCode.ConsentRequired, 'Consent required.'));
+    const refused = await act(patient, call.id, 'accept');
+    expect(refused.status).toBe(403);
+    expect(refused.body).toMatchObject({ code: 'CONSENT_REQUIRED' });
+    expect(policy).toHaveBeenCalledWith(
+      expect.objectContaining({ id: patient.user.id }),
+      call.id,
+      expect.anything(),
+    );
+    expect((await get(doctor, call.id)).status).toBe('ringing');
+    expect((await request(callee.socket, 'call:accept', { callId: call.id })).ok).toBe(true);
+    policy.mockRestore();
+  });
+
+  it('initiation is validated and rate limited per user', async () => {
+    const { doctor, patient } = await people();
+    const post = (body: unknown) =>
+      t
+        .http()
+        .post('/api/v1/calls')
+        .set(authHeader(doctor.accessToken))
+        .send(body as object);
+    expect((await post({ calleeIds: [doctor.user.id], type: 'audio' })).status).toBe(400);
+    expect((await post({ calleeIds: [], type: 'audio' })).status).toBe(400);
+    expect((await post({ calleeIds: [patient.user.id], type: 'fax' })).status).toBe(400);
+    expect((await post({ calleeIds: [patient.user.id], type: 'audio', extra: 1 })).status).toBe(
+      400,
+    );
+    expect(
+      (await post({ calleeIds: ['6f1c7a4e-1b2c-4d3e-8f90-123456789abc'], type: 'audio' })).status,
+    ).toBe(404);
+    const caller = await device(doctor);
+    const statuses: number[] = [];
+    for (let i = 0; i < 10; i++)
+      statuses.push((await post({ calleeIds: [patient.user.id], type: 'audio' })).status);
+    // The 404 above already counted: the limit is reached inside these ten.
+    expect(statuses.filter((s) => s === 201).length).toBeLessThan(10);
+    const limited = await post({ calleeIds: [patient.user.id], type: 'audio' });
+    expect(limited.status).toBe(429);
+    expect(limited.headers['retry-after']).toBeDefined();
+    const bySocket = await request(caller.socket, 'call:initiate', {
+      calleeIds: [patient.user.id],
+      type: 'audio',
+    });
+    expect(bySocket.error?.code).toBe('RATE_LIMITED');
+  });
+
+  it('notifier: a callee with no connected device gets a call.incoming message in the outbox', async () => {
+    const { doctor, patient } = await people();
+    const call = await place(doctor, [patient.user.id]);
+    const db = t.app.get(DataSource);
+    await until(async () => {
+      const rows = await db.query<{ payload: Record<string, unknown> }[]>(
+        `SELECT payload FROM notification_outbox WHERE recipient = $1 AND kind = 'call.incoming'`,
+        [patient.user.email],
+      );
+      return rows.some((r) => r.payload.callId === call.id);
+    });
+    await until(async () =>
+      (await actions(call.id)).some(
+        (r) => r.action === 'call.incoming_delivered' && r.details.devices === 0,
+      ),
+    );
+  });
+
+  it('audit: a full call leaves initiate, delivery, accept, answered-elsewhere and end, without SDP', async () => {
+    const { doctor, patient } = await people();
+    const caller = await device(doctor);
+    const callee = await device(patient);
+    const started = await request(caller.socket, 'call:initiate', {
+      calleeIds: [patient.user.id],
+      type: 'video',
+      sdp: OFFER,
+    });
+    const callId = started.data?.callId as string;
+    await callee.inbox.next('call:incoming');
+    await until(async () => (await actions(callId)).length >= 2);
+    await request(callee.socket, 'call:accept', { callId, sdp: ANSWER });
+    await request(callee.socket, 'call:end', { callId });
+    await caller.inbox.next('call:ended');
+    const rows = await actions(callId);
+    expect(rows.map((r) => r.action)).toEqual([
+      'call.initiate',
+      'call.incoming_delivered',
+      'call.accept',
+      'call.answered_elsewhere',
+      'call.end',
+    ]);
+    expect(rows[1]?.details).toMatchObject({ devices: 1 });
+    expect(rows[4]?.details).toMatchObject({ status: 'ended', reason: 'completed' });
+    expect(JSON.stringify(rows)).not.toContain('v=0');
+  });
+
+  it('group audio: mixed responses — joined, declined, missed — and the call stays active while two are in', async () => {
+    const doctor = await signIn(t, Role.Doctor);
+    const [p1, p2, p3] = [
+      await signIn(t, Role.Patient),
+      await signIn(t, Role.Patient),
+      await signIn(t, Role.Patient),
+    ];
+    const caller = await device(doctor);
+    const d1 = await device(p1);
+    const d2 = await device(p2);
+    const d3 = await device(p3);
+    const call = await place(doctor, [p1.user.id, p2.user.id, p3.user.id], 'audio');
+    for (const d of [d1, d2, d3]) await d.inbox.next('call:incoming');
+
+    expect((await request(d2.socket, 'call:reject', { callId: call.id })).data).toEqual({
+      callId: call.id,
+      status: 'ringing',
+    });
+    await caller.inbox.next('call:rejected');
+    expect((await request(d1.socket, 'call:accept', { callId: call.id })).ok).toBe(true);
+    await caller.inbox.next('call:accepted');
+    await expireRingsNow();
+    expect(await d3.inbox.next('call:missed')).toEqual({ callId: call.id });
+    const mid = await get(doctor, call.id);
+    expect(mid.status).toBe('active');
+    expect(mid.participants.map((p) => [p.userId, p.state])).toEqual([
+      [doctor.user.id, 'joined'],
+      [p1.user.id, 'joined'],
+      [p2.user.id, 'declined'],
+      [p3.user.id, 'missed'],
+    ]);
+    expect(caller.inbox.of('call:missed')).toHaveLength(0);
+
+    // One of two leaves: fewer than two remain, so it ends for everyone.
+    expect((await request(d1.socket, 'call:end', { callId: call.id })).data).toMatchObject({
+      status: 'ended',
+    });
+    expect(await caller.inbox.next('call:ended')).toMatchObject({
+      callId: call.id,
+      reason: 'completed',
+    });
+  });
+
+  it('group video: a participant leaving keeps the call active for the other two until the caller ends it', async () => {
+    const doctor = await signIn(t, Role.Doctor);
+    const [p1, p2] = [await signIn(t, Role.Patient), await signIn(t, Role.Patient)];
+    const caller = await device(doctor);
+    const d1 = await device(p1);
+    const d2 = await device(p2);
+    const call = await place(doctor, [p1.user.id, p2.user.id], 'video');
+    await d1.inbox.next('call:incoming');
+    await d2.inbox.next('call:incoming');
+    await request(d1.socket, 'call:accept', { callId: call.id });
+    await request(d2.socket, 'call:accept', { callId: call.id });
+    // Everyone in the group call's room negotiates pairwise through the relay.
+    for (const d of [caller, d1, d2])
+      expect((await request(d.socket, 'room:join', { roomId: call.roomId })).ok).toBe(true);
+    await request(d1.socket, 'call:offer', { roomId: call.roomId, to: p2.user.id, sdp: OFFER });
+    expect(await d2.inbox.next('call:offer')).toMatchObject({ from: p1.user.id });
+
+    expect((await request(d2.socket, 'call:end', { callId: call.id })).data).toMatchObject({
+      status: 'active',
+    });
+    expect(await caller.inbox.next('call:participant-left')).toEqual({
+      callId: call.id,
+      userId: p2.user.id,
+    });
+    const mid = await get(p1, call.id);
+    expect(mid.status).toBe('active');
+    expect(mid.participants.find((p) => p.userId === p2.user.id)?.state).toBe('left');
+
+    expect((await act(doctor, call.id, 'end')).status).toBe(200);
+    for (const d of [d1, d2]) await d.inbox.next('call:ended');
+    expect(await get(p2, call.id)).toMatchObject({ status: 'ended', endReason: 'completed' });
+  });
+
+  it('reconnection and network failure: a socket dropped mid-call resumes within the grace and the call goes on', async () => {
+    const { doctor, patient } = await people();
+    const caller = await device(doctor);
+    const callee = await device(patient);
+    const call = await place(doctor, [patient.user.id], 'video');
+    await callee.inbox.next('call:incoming');
+    await request(callee.socket, 'call:accept', { callId: call.id });
+    await request(caller.socket, 'room:join', { roomId: call.roomId });
+    await request(callee.socket, 'room:join', { roomId: call.roomId });
+
+    // The network drops the callee's socket.
+    callee.socket.disconnect();
+    const back = await device(patient);
+    const resumed = await request(back.socket, 'room:join', { roomId: call.roomId });
+    expect(resumed.ok).toBe(true);
+    expect(caller.inbox.of('room:participant-left')).toHaveLength(0);
+    expect((await get(doctor, call.id)).status).toBe('active');
+    await request(caller.socket, 'call:offer', {
+      roomId: call.roomId,
+      to: patient.user.id,
+      sdp: OFFER,
+    });
+    expect(await back.inbox.next('call:offer')).toMatchObject({ from: doctor.user.id, sdp: OFFER });
+    expect((await request(back.socket, 'call:end', { callId: call.id })).ok).toBe(true);
+    await caller.inbox.next('call:ended');
+  });
+});
