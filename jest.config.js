@@ -33,6 +33,21 @@ module.exports = {
       transform,
     },
     {
+      // Pure helpers of the browser demo (demo/src), compiled with the demo's own tsconfig.
+      // Its ES module imports carry browser-style `.js` suffixes that map back to the sources.
+      displayName: 'demo',
+      testEnvironment: 'node',
+      rootDir: '.',
+      testMatch: ['<rootDir>/demo/src/**/*.spec.ts'],
+      moduleNameMapper: { '^(\\.{1,2}/.*)\\.js$': '$1' },
+      transform: {
+        '^.+\\.ts$': [
+          'ts-jest',
+          { tsconfig: 'demo/tsconfig.json', diagnostics: { ignoreCodes: [151002] } },
+        ],
+      },
+    },
+    {
       displayName: 'e2e',
       testEnvironment: 'node',
       rootDir: '.',

@@ -21,6 +21,7 @@ import { RedisConnections } from './infra/redis/redis-connections';
 import { RedisModule } from './infra/redis/redis.module';
 import { ResilientThrottlerStorage } from './infra/redis/resilient-throttler.storage';
 import { AuditModule } from './modules/audit/audit.module';
+import { DemoModule } from './modules/demo/demo.module';
 import { UsersModule } from './modules/users/users.module';
 
 @Module({})
@@ -50,6 +51,7 @@ export class AppModule implements NestModule {
         }),
         AuditModule,
         UsersModule,
+        DemoModule,
       ],
       providers: [
         { provide: APP_FILTER, useClass: ProblemDetailsFilter },

@@ -1,0 +1,61 @@
+import {
+  isOfferCollision,
+  needsIceRestart,
+  politeInCall,
+  politeTowardsNewcomer,
+  shouldIgnoreOffer,
+} from './negotiation';
+
+const idle = {
+  makingOffer: false,
+  signalingState: 'stable',
+  settingRemoteAnswerPending: false,
+} as const;
+
+describe('perfect negotiation decisions', () => {
+  it('sees no collision for an offer arriving while stable and idle', () => {
+    expect(isOfferCollision('offer', idle)).toBe(false);
+  });
+
+  it('sees a collision when our own offer is being made or is outstanding (glare)', () => {
+    expect(isOfferCollision('offer', { ...idle, makingOffer: true })).toBe(true);
+    expect(isOfferCollision('offer', { ...idle, signalingState: 'have-local-offer' })).toBe(true);
+  });
+
+  it('does not count an offer arriving while our answer is being applied as a collision', () => {
+    expect(
+      isOfferCollision('offer', {
+        ...idle,
+        signalingState: 'have-local-offer',
+        settingRemoteAnswerPending: true,
+      }),
+    ).toBe(false);
+  });
+
+  it('never treats an answer as a collision', () => {
+    expect(isOfferCollision('answer', { ...idle, makingOffer: true })).toBe(false);
+  });
+
+  it('makes the impolite peer ignore a colliding offer and the polite one yield to it', () => {
+    expect(shouldIgnoreOffer(false, true)).toBe(true);
+    expect(shouldIgnoreOffer(true, true)).toBe(false);
+    expect(shouldIgnoreOffer(false, false)).toBe(false);
+  });
+
+  it('gives those already in a room the role opposite to the newcomer', () => {
+    expect(politeTowardsNewcomer(true)).toBe(false);
+    expect(politeTowardsNewcomer(false)).toBe(true);
+    expect(politeTowardsNewcomer(undefined)).toBe(false);
+  });
+
+  it('makes the caller impolite and the callee polite in a direct call', () => {
+    expect(politeInCall(true)).toBe(false);
+    expect(politeInCall(false)).toBe(true);
+  });
+
+  it('restarts ICE only once the connection has failed', () => {
+    expect(needsIceRestart('failed')).toBe(true);
+    expect(needsIceRestart('disconnected')).toBe(false);
+    expect(needsIceRestart('connected')).toBe(false);
+  });
+});
