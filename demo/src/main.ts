@@ -51,7 +51,7 @@ async function run(what: string, action: () => Promise<void>): Promise<void> {
     await action();
   } catch (error) {
     log(`${what} failed: ${errorMessage(error)}`);
-    if (isCode(error, 'CONSENT_REQUIRED')) await checkConsent();
+    if (isCode(error, 'CONSENT_REQUIRED')) await run('consent', checkConsent);
   }
 }
 
@@ -69,7 +69,7 @@ async function signIn(email: string, password: string): Promise<void> {
     setText('auth-error', errorMessage(error));
     return;
   }
-  await afterSignIn();
+  await run('sign in', afterSignIn);
 }
 
 async function register(name: string, email: string, password: string): Promise<void> {
@@ -92,12 +92,17 @@ async function afterSignIn(): Promise<void> {
   show('user-panel', true);
   show('room-create-form', me.role === 'doctor' || me.role === 'admin');
   log(`signed in as ${me.displayName} (${me.role})`);
-  connectSignaling();
-  await Promise.all([loadRooms(), checkConsent()]);
+  try {
+    connectSignaling();
+  } catch (error) {
+    setText('signaling-state', 'unavailable');
+    log(`signaling unavailable: ${errorMessage(error)}`);
+  }
+  await Promise.all([run('rooms', loadRooms), run('consent', checkConsent)]);
 }
 
 async function signOut(): Promise<void> {
-  await leave().catch(() => undefined);
+  await run('leave', leave);
   signaling?.close();
   signaling = undefined;
   await api.logout();

@@ -22,6 +22,7 @@ export class Peer {
   // Candidates that arrived before the remote description: addIceCandidate() rejects without
   // one (the candidate would belong to no media section yet), so they wait here.
   private pendingCandidates: RTCIceCandidateInit[] = [];
+  private inbox: Promise<void> = Promise.resolve();
   private readonly remoteStream = new MediaStream();
 
   constructor(
@@ -80,7 +81,24 @@ export class Peer {
     }
   }
 
-  async handleDescription(type: 'offer' | 'answer', sdp: string): Promise<void> {
+  // Signals are applied one at a time, in the order they arrived: each step awaits the
+  // browser, and a candidate must never overtake the description it belongs to.
+  handleDescription(type: 'offer' | 'answer', sdp: string): Promise<void> {
+    return this.inOrder(() => this.applyDescription(type, sdp));
+  }
+
+  handleCandidate(candidate: RTCIceCandidateInit): Promise<void> {
+    return this.inOrder(() => this.applyCandidate(candidate));
+  }
+
+  private inOrder(step: () => Promise<void>): Promise<void> {
+    const run = this.inbox.then(step);
+    // The next signal waits for this one, whether it worked or not; the caller sees the error.
+    this.inbox = run.catch(() => undefined);
+    return run;
+  }
+
+  private async applyDescription(type: 'offer' | 'answer', sdp: string): Promise<void> {
     const collision = isOfferCollision(type, {
       makingOffer: this.makingOffer,
       signalingState: this.pc.signalingState,
@@ -104,27 +122,21 @@ export class Peer {
     }
   }
 
-  async handleCandidate(candidate: RTCIceCandidateInit): Promise<void> {
+  private async applyCandidate(candidate: RTCIceCandidateInit): Promise<void> {
+    // Signals arrive in order, so candidates that follow an offer we ignored (glare, impolite
+    // side) belong to that offer: the other side is about to roll it back. Drop them.
+    if (this.ignoreOffer) return;
     if (!this.pc.remoteDescription) {
       this.pendingCandidates.push(candidate);
       return;
     }
-    await this.addCandidate(candidate);
+    await this.pc.addIceCandidate(candidate);
   }
 
   private async flushCandidates(): Promise<void> {
     const queued = this.pendingCandidates;
     this.pendingCandidates = [];
-    for (const candidate of queued) await this.addCandidate(candidate);
-  }
-
-  private async addCandidate(candidate: RTCIceCandidateInit): Promise<void> {
-    try {
-      await this.pc.addIceCandidate(candidate);
-    } catch (error) {
-      // Candidates of an offer we ignored (impolite side of a glare) are expected to fail.
-      if (!this.ignoreOffer) throw error;
-    }
+    for (const candidate of queued) await this.pc.addIceCandidate(candidate);
   }
 
   close(): void {
