@@ -6,6 +6,7 @@ import { CallUi, type IncomingCall } from './call-ui.js';
 import { LocalMedia } from './media.js';
 import { politeInCall, politeTowardsNewcomer } from './negotiation.js';
 import { Peer } from './peer.js';
+import { PeerGroup } from './peers.js';
 import { Signaling, SignalingError } from './signaling.js';
 import { QualityMonitor } from './stats.js';
 import type { QualitySample } from './stats-math.js';
@@ -19,10 +20,8 @@ interface MediaSession {
   kind: 'room' | 'call';
   roomId: string;
   callId?: string;
-  // Our perfect-negotiation role towards peers whose role no join answer gave us.
-  defaultPolite: boolean;
-  peers: Map<string, Peer>;
-  monitor?: QualityMonitor;
+  peers: PeerGroup;
+  monitor: QualityMonitor;
 }
 
 const api = new Api();
@@ -167,8 +166,7 @@ async function joinRoom(roomId: string): Promise<void> {
   if ('waiting' in result) {
     // Behind a waiting room: nothing to connect yet; room:admitted follows when the host lets
     // us in.
-    endSession();
-    session = { kind: 'room', roomId, defaultPolite: true, peers: new Map() };
+    beginSession('room', roomId, undefined, true);
     setRoomStatus('waiting');
     log('waiting for the host to admit you');
     return;
@@ -177,20 +175,14 @@ async function joinRoom(roomId: string): Promise<void> {
 }
 
 function enterRoom(roomId: string, joined: JoinedRoom): void {
-  // A (re)join starts from fresh peer connections on both sides: the others replace theirs
-  // when they see room:participant-joined, so keeping an old one here could never match.
-  endSession();
-  session = {
-    kind: 'room',
-    roomId,
-    defaultPolite: joined.polite,
-    peers: new Map(),
-  };
+  // A (re)join starts from fresh peer connections: the others see offers from a new peer
+  // connection and replace theirs (PeerGroup.receive), so nothing stale is kept anywhere.
   iceServers = joined.iceServers;
+  const current = beginSession('room', roomId, undefined, joined.polite);
   setRoomStatus('joined');
   log(`joined room (${joined.participants.length} participant(s), polite=${joined.polite})`);
   for (const participant of joined.participants) {
-    if (participant.userId !== me?.id) ensurePeer(participant.userId, joined.polite);
+    if (participant.userId !== me?.id) current.peers.ensure(participant.userId);
   }
 }
 
@@ -206,15 +198,8 @@ async function startCall(calleeId: string): Promise<void> {
   const channel = requireSignaling();
   await startLocalMedia();
   const ack = await channel.request('call:initiate', { calleeIds: [calleeId], type: 'video' });
-  endSession();
   iceServers = ack.iceServers;
-  session = {
-    kind: 'call',
-    roomId: ack.roomId,
-    callId: ack.callId,
-    defaultPolite: politeInCall(true),
-    peers: new Map(),
-  };
+  beginSession('call', ack.roomId, ack.callId, politeInCall(true));
   outgoing = { callId: ack.callId, roomId: ack.roomId, calleeName: calleeId };
   callUi.setStatus('ringing');
   setRoomStatus('calling');
@@ -225,22 +210,15 @@ async function acceptCall(call: IncomingCall): Promise<void> {
   const ring = incomingCalls.get(call.callId);
   if (!ring) return;
   await startLocalMedia();
-  endSession();
   iceServers = ring.iceServers;
   // The session exists before the accept goes out: the caller's offer may arrive before our
   // own acknowledgement does.
-  session = {
-    kind: 'call',
-    roomId: ring.roomId,
-    callId: call.callId,
-    defaultPolite: politeInCall(false),
-    peers: new Map(),
-  };
+  const current = beginSession('call', ring.roomId, call.callId, politeInCall(false));
   await requireSignaling().request('call:accept', { callId: call.callId });
   incomingCalls.delete(call.callId);
   callUi.setStatus('active');
   setRoomStatus('in call');
-  ensurePeer(ring.fromId, politeInCall(false));
+  current.peers.ensure(ring.fromId);
 }
 
 async function rejectCall(call: IncomingCall): Promise<void> {
@@ -267,12 +245,34 @@ async function startLocalMedia(): Promise<void> {
   updateMediaButtons();
 }
 
-function ensurePeer(userId: string, polite: boolean): Peer | undefined {
-  const current = session;
-  if (!current) return undefined;
-  const existing = current.peers.get(userId);
-  if (existing) return existing;
-  const { roomId } = current;
+// Starts a media session (closing any previous one). `polite` is our perfect-negotiation role
+// towards the others: the join answer's flag in a room, the callee's role in a call.
+function beginSession(
+  kind: MediaSession['kind'],
+  roomId: string,
+  callId: string | undefined,
+  polite: boolean,
+): MediaSession {
+  endSession();
+  const peers = new PeerGroup(
+    polite,
+    (userId, role) => createPeer(roomId, userId, role),
+    (userId) => {
+      document.querySelector(`[data-testid="remote-video"][data-user-id="${userId}"]`)?.remove();
+      setConnectionState(peers.first?.pc.connectionState ?? 'closed');
+    },
+  );
+  const monitor = new QualityMonitor(
+    () => peers.first?.pc,
+    showSample,
+    callId ? (stats) => requireSignaling().request('call:stats', { callId, ...stats }) : undefined,
+  );
+  monitor.start();
+  session = { kind, roomId, callId, peers, monitor };
+  return session;
+}
+
+function createPeer(roomId: string, userId: string, polite: boolean): Peer {
   const config: RTCConfiguration = {
     iceServers,
     // Relay-only forces media through TURN: what a patient behind a strict NAT gets anyway.
@@ -298,33 +298,8 @@ function ensurePeer(userId: string, polite: boolean): Peer | undefined {
       onError: (error) => log(`negotiation error: ${errorMessage(error)}`),
     },
   );
-  current.peers.set(userId, peer);
-  if (!current.monitor) {
-    const callId = current.callId;
-    current.monitor = new QualityMonitor(
-      peer.pc,
-      showSample,
-      callId
-        ? (stats) => requireSignaling().request('call:stats', { callId, ...stats })
-        : undefined,
-    );
-    current.monitor.start();
-  }
   setConnectionState(peer.pc.connectionState);
   return peer;
-}
-
-function removePeer(userId: string): void {
-  const peer = session?.peers.get(userId);
-  if (!peer) return;
-  if (session?.monitor && session.peers.size === 1) {
-    session.monitor.stop();
-    session.monitor = undefined;
-  }
-  peer.close();
-  session?.peers.delete(userId);
-  document.querySelector(`[data-testid="remote-video"][data-user-id="${userId}"]`)?.remove();
-  setConnectionState(session?.peers.size ? 'connected' : 'closed');
 }
 
 function showRemote(userId: string, stream: MediaStream): void {
@@ -351,10 +326,9 @@ function showRemote(userId: string, stream: MediaStream): void {
 // Closes every peer connection of the current session (the local camera stays on).
 function endSession(): void {
   if (!session) return;
-  session.monitor?.stop();
-  for (const peer of session.peers.values()) peer.close();
+  session.monitor.stop();
+  session.peers.closeAll();
   byTestId('remote-videos').replaceChildren();
-  byTestId('waiting-list').replaceChildren();
   session = undefined;
   setConnectionState('closed');
 }
@@ -362,6 +336,7 @@ function endSession(): void {
 async function leave(): Promise<void> {
   const current = session;
   endSession();
+  byTestId('waiting-list').replaceChildren();
   media.stop();
   byTestId<HTMLVideoElement>('local-video').srcObject = null;
   sessionStorage.removeItem(ACTIVE_ROOM_KEY);
@@ -420,20 +395,20 @@ function connectSignaling(): void {
   });
   channel.on('ice:servers', (payload) => {
     iceServers = payload.iceServers;
-    for (const peer of session?.peers.values() ?? []) peer.updateIceServers(payload.iceServers);
+    for (const peer of session?.peers.all() ?? []) peer.updateIceServers(payload.iceServers);
     log(`fresh ICE servers until ${payload.expiresAt}`);
   });
 
   channel.on('room:participant-joined', (p) => {
     if (!session || session.roomId !== p.roomId || p.userId === me?.id) return;
-    // A participant that joins again (reload, new device) brings a new peer connection.
-    removePeer(p.userId);
-    ensurePeer(p.userId, politeTowardsNewcomer(p.polite));
+    // Someone we already know (a reload, a new device) announces itself with an offer from a
+    // new peer connection, which PeerGroup.receive handles; only newcomers are set up here.
+    session.peers.ensure(p.userId, politeTowardsNewcomer(p.polite));
     log(`${p.displayName ?? p.userId} joined`);
   });
   channel.on('room:participant-left', (p) => {
     if (session?.roomId !== p.roomId) return;
-    removePeer(p.userId);
+    session.peers.remove(p.userId);
     log(`${p.userId} left`);
   });
   channel.on('room:waiting', (p) => showWaiting(p.roomId, userIdOf(p.user), displayNameOf(p.user)));
@@ -456,9 +431,9 @@ function connectSignaling(): void {
   channel.on('call:offer', (p) => void run('offer', () => onDescription('offer', p)));
   channel.on('call:answer', (p) => void run('answer', () => onDescription('answer', p)));
   channel.on('call:ice-candidate', (p) => {
-    if (session?.roomId !== p.roomId) return;
-    const peer = ensurePeer(p.from, session.defaultPolite);
-    if (peer) void run('candidate', () => peer.handleCandidate(p.candidate));
+    const peers = session?.roomId === p.roomId ? session.peers : undefined;
+    const signal = { kind: 'candidate', candidate: p.candidate } as const;
+    if (peers) void run('candidate', () => peers.receive(p.from, signal));
   });
 
   channel.on('call:incoming', (p) => {
@@ -477,7 +452,7 @@ function connectSignaling(): void {
     outgoing = undefined;
     callUi.setStatus('active');
     setRoomStatus('in call');
-    ensurePeer(userIdOf(p.by), session.defaultPolite);
+    session.peers.ensure(userIdOf(p.by));
   });
   channel.on('call:answered-elsewhere', (p) => {
     incomingCalls.delete(p.callId);
@@ -500,8 +475,7 @@ async function onDescription(
   p: { roomId: string; from: string; sdp: string },
 ): Promise<void> {
   if (session?.roomId !== p.roomId) return;
-  const peer = ensurePeer(p.from, session.defaultPolite);
-  await peer?.handleDescription(type, p.sdp);
+  await session.peers.receive(p.from, { kind: type, sdp: p.sdp });
 }
 
 function finishCall(
@@ -583,10 +557,10 @@ function updateMediaButtons(): void {
 
 const debugHandle = Object.freeze({
   get pc(): RTCPeerConnection | undefined {
-    return session?.peers.values().next().value?.pc;
+    return session?.peers.first?.pc;
   },
   get peerConnections(): RTCPeerConnection[] {
-    return [...(session?.peers.values() ?? [])].map((p) => p.pc);
+    return session?.peers.all().map((p) => p.pc) ?? [];
   },
   get state() {
     return {
@@ -595,7 +569,7 @@ const debugHandle = Object.freeze({
       session: session
         ? { kind: session.kind, roomId: session.roomId, callId: session.callId }
         : undefined,
-      connectionState: session?.peers.values().next().value?.pc.connectionState,
+      connectionState: session?.peers.first?.pc.connectionState,
       audioEnabled: media.audioEnabled,
       videoEnabled: media.videoEnabled,
       quality: lastSample,

@@ -1,8 +1,10 @@
 import {
+  isNewRemoteSession,
   isOfferCollision,
   needsIceRestart,
   politeInCall,
   politeTowardsNewcomer,
+  sdpSessionId,
   shouldIgnoreOffer,
 } from './negotiation';
 
@@ -57,5 +59,21 @@ describe('perfect negotiation decisions', () => {
     expect(needsIceRestart('failed')).toBe(true);
     expect(needsIceRestart('disconnected')).toBe(false);
     expect(needsIceRestart('connected')).toBe(false);
+  });
+
+  const offer = (id: string, version: number) =>
+    `v=0\r\no=- ${id} ${version} IN IP4 127.0.0.1\r\ns=-\r\nt=0 0\r\n`;
+
+  it('reads the session id of the origin line', () => {
+    expect(sdpSessionId(offer('4611731400430051336', 2))).toBe('4611731400430051336');
+    expect(sdpSessionId('v=0\r\ns=-\r\n')).toBeUndefined();
+  });
+
+  it('replaces a connection only for an offer from another peer connection', () => {
+    const current = '111';
+    expect(isNewRemoteSession(current, offer('111', 3))).toBe(false); // renegotiation, ICE restart
+    expect(isNewRemoteSession(current, offer('222', 2))).toBe(true); // the sender reloaded
+    expect(isNewRemoteSession(undefined, offer('222', 2))).toBe(false); // first offer
+    expect(isNewRemoteSession(current, 'garbage')).toBe(false);
   });
 });

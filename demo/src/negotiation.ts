@@ -47,3 +47,18 @@ export function politeInCall(isCaller: boolean): boolean {
 export function needsIceRestart(state: RTCPeerConnectionState): boolean {
   return state === 'failed';
 }
+
+// The session id of an SDP's origin line (`o=- 4611731400430051336 2 IN IP4 127.0.0.1`). It
+// stays the same across renegotiations of one RTCPeerConnection (JSEP) and differs for a new
+// one, so an offer with another id comes from a peer that reloaded or rejoined.
+export function sdpSessionId(sdp: string): string | undefined {
+  return /^o=\S+ (\S+) /m.exec(sdp)?.[1];
+}
+
+// Must this offer replace our connection to its sender? Only when we were connected to
+// another of its peer connections: our old connection can never match the new one (other
+// DTLS certificate), so it is closed and a fresh one answers.
+export function isNewRemoteSession(current: string | undefined, offerSdp: string): boolean {
+  const incoming = sdpSessionId(offerSdp);
+  return current !== undefined && incoming !== undefined && incoming !== current;
+}

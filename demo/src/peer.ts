@@ -1,6 +1,11 @@
 // One RTCPeerConnection to one remote participant, negotiated with "perfect negotiation"
 // (see negotiation.ts for the decisions and why they settle glare).
-import { isOfferCollision, needsIceRestart, shouldIgnoreOffer } from './negotiation.js';
+import {
+  isOfferCollision,
+  needsIceRestart,
+  sdpSessionId,
+  shouldIgnoreOffer,
+} from './negotiation.js';
 
 export interface PeerSignals {
   sendOffer(sdp: string): Promise<unknown>;
@@ -56,6 +61,12 @@ export class Peer {
     };
     // Adding tracks fires negotiationneeded: both sides offer, and the roles settle it.
     for (const track of local?.getTracks() ?? []) this.pc.addTrack(track, local as MediaStream);
+  }
+
+  // Which of the remote side's peer connections we are talking to (see isNewRemoteSession).
+  get remoteSessionId(): string | undefined {
+    const sdp = this.pc.remoteDescription?.sdp;
+    return sdp ? sdpSessionId(sdp) : undefined;
   }
 
   // TURN credentials expire; Hekim pushes fresh ones (ice:servers) while we are in the room.

@@ -9,9 +9,11 @@ const INTERVAL_MS = 2000;
 export class QualityMonitor {
   private timer: number | undefined;
   private last: QualitySample | undefined;
+  private pc: RTCPeerConnection | undefined;
 
   constructor(
-    private readonly pc: RTCPeerConnection,
+    // The connection to sample; it changes when a peer reconnects with a new one.
+    private readonly current: () => RTCPeerConnection | undefined,
     private readonly onSample: (sample: QualitySample) => void,
     private readonly report?: (stats: Omit<CallStats, 'callId'>) => Promise<unknown>,
   ) {}
@@ -30,14 +32,18 @@ export class QualityMonitor {
   }
 
   async sample(): Promise<QualitySample | undefined> {
-    if (this.pc.connectionState === 'closed') return undefined;
-    const report = await this.pc.getStats();
+    const pc = this.current();
+    if (!pc || pc.connectionState === 'closed') return undefined;
+    // Counters start again on a new connection: no interval across the two.
+    if (pc !== this.pc) this.last = undefined;
+    this.pc = pc;
+    const report = await pc.getStats();
     const entries: StatEntry[] = [];
     report.forEach((entry: StatEntry) => entries.push(entry));
     const sample = summarize(entries, this.last);
     this.last = sample;
     this.onSample(sample);
-    if (this.report && this.pc.connectionState === 'connected') {
+    if (this.report && pc.connectionState === 'connected') {
       const { rttMs, jitterMs, packetLossPct, bitrateKbps } = sample;
       // Quality reports are best effort: a lost one only thins the metrics.
       await this.report({ rttMs, jitterMs, packetLossPct, bitrateKbps }).catch(() => undefined);

@@ -4,17 +4,17 @@ import type { Page } from 'playwright-core';
 import { launchBrowser, pollUntil, TEST_OUTPUT, type BrowserPeer } from '../support/browser';
 import { createTestApp, type TestApp } from '../support/test-app';
 
-// The demo's Peer (demo/src/peer.ts) in two real Chromium processes, wired to each other
-// through this test instead of the signaling gateway. Both sides add their tracks at once
-// and their offers are held back until both exist, so every run is a glare: the polite side
-// must roll back and answer, the impolite side must ignore the crossing offer and its
-// candidates. Passing means perfect negotiation works with the browser's real behaviour.
+// The demo's PeerGroup and Peer (demo/src/peers.ts, peer.ts) in two real Chromium processes,
+// wired to each other through this test instead of the signaling gateway. Both sides add
+// their tracks at once and their offers are held back until both exist, so every run is a
+// glare: the polite side must roll back and answer, the impolite side must ignore the
+// crossing offer and its candidates. Then one side reloads and comes back with a new peer
+// connection, which the other side must recognise and replace.
 
 interface InPage {
-  __peer: {
-    pc: { connectionState: string; close(): void };
-    handleDescription(type: string, sdp: string): Promise<void>;
-    handleCandidate(candidate: unknown): Promise<void>;
+  __group?: {
+    first?: { pc: { connectionState: string; close(): void } };
+    receive(from: string, signal: unknown): Promise<void>;
   };
   __errors: string[];
 }
@@ -22,11 +22,12 @@ interface InPage {
 // Runs in the page: imports the compiled Peer from Hekim and starts it with the fake camera.
 const startPeer = (polite: boolean): string => `(async () => {
   const { Peer } = await import('/demo/peer.js');
+  const { PeerGroup } = await import('/demo/peers.js');
   const local = await navigator.mediaDevices.getUserMedia({ audio: true, video: true });
   document.querySelector('[data-testid="local-video"]').srcObject = local;
   document.querySelector('[data-testid="media-panel"]').hidden = false;
   window.__errors = [];
-  window.__peer = new Peer('other', ${polite}, { iceServers: [] }, local, {
+  const group = new PeerGroup(${polite}, (id, polite) => new Peer(id, polite, { iceServers: [] }, local, {
     sendOffer: (sdp) => window.relay('offer', sdp),
     sendAnswer: (sdp) => window.relay('answer', sdp),
     sendCandidate: (candidate) => window.relay('candidate', candidate),
@@ -46,11 +47,13 @@ const startPeer = (polite: boolean): string => `(async () => {
       document.querySelector('[data-testid="connection-state"]').textContent = state;
     },
     onError: (error) => window.__errors.push(String(error)),
-  });
+  }), () => undefined);
+  window.__group = group;
+  group.ensure('other');
 })()`;
 
 const readPeer = `(async () => {
-  const pc = window.__peer.pc;
+  const pc = window.__group.first.pc;
   let framesDecoded = 0;
   (await pc.getStats()).forEach((e) => {
     if (e.type === 'inbound-rtp' && e.kind === 'video') framesDecoded += e.framesDecoded || 0;
@@ -80,7 +83,7 @@ describe('browser: perfect negotiation between two Chromium peers', () => {
     await t?.close();
   });
 
-  it('settles a glare and both sides decode video from each other', async () => {
+  it('settles a glare, both sides decode video, and a reloaded side gets back in', async () => {
     const address = t.app.getHttpServer().address();
     if (typeof address !== 'object' || !address) throw new Error('not listening');
     const base = `http://127.0.0.1:${address.port}`;
@@ -100,11 +103,11 @@ describe('browser: perfect negotiation between two Chromium peers', () => {
         chain = chain
           .then(() =>
             to.evaluate(
-              ([k, p]) => {
-                const peer = (globalThis as unknown as InPage).__peer;
-                return k === 'candidate'
-                  ? peer.handleCandidate(p)
-                  : peer.handleDescription(k, p as string);
+              async ([k, p]) => {
+                // A page that is reloading has nobody to deliver to, as on a real network.
+                const group = (globalThis as unknown as InPage).__group;
+                const signal = k === 'candidate' ? { kind: k, candidate: p } : { kind: k, sdp: p };
+                await group?.receive('other', signal);
               },
               [kind, payload] as const,
             ),
@@ -137,9 +140,28 @@ describe('browser: perfect negotiation between two Chromium peers', () => {
     await polite.page.screenshot({ path: join(TEST_OUTPUT, 'browser', 'peer-polite.png') });
     await impolite.page.screenshot({ path: join(TEST_OUTPUT, 'browser', 'peer-impolite.png') });
 
+    // The impolite side reloads: its new peer connection offers, and the polite side must
+    // drop its old connection for a fresh one instead of failing on the stranger's offer.
+    await polite.page.evaluate(() => {
+      const g = globalThis as unknown as InPage & { __old?: unknown };
+      g.__old = g.__group?.first?.pc;
+    });
+    await impolite.page.reload();
+    await impolite.page.evaluate(startPeer(false));
+    const [c, d] = await Promise.all([
+      pollUntil('the polite side to decode video again', () => read(polite.page), connected),
+      pollUntil('the reloaded side to decode video', () => read(impolite.page), connected),
+    ]);
+    expect([c.errors, d.errors, relayErrors]).toEqual([[], [], []]);
+    const replaced = await polite.page.evaluate(() => {
+      const g = globalThis as unknown as InPage & { __old?: { connectionState: string } };
+      return { fresh: g.__group?.first?.pc !== g.__old, old: g.__old?.connectionState };
+    });
+    expect(replaced).toEqual({ fresh: true, old: 'closed' });
+
     await Promise.all(
       [polite, impolite].map((p) =>
-        p.page.evaluate(() => (globalThis as unknown as InPage).__peer.pc.close()),
+        p.page.evaluate(() => (globalThis as unknown as InPage).__group?.first?.pc.close()),
       ),
     );
   });
