@@ -10,7 +10,14 @@ import { PeerGroup } from './peers.js';
 import { Signaling, SignalingError } from './signaling.js';
 import { QualityMonitor } from './stats.js';
 import type { QualitySample } from './stats-math.js';
-import { displayNameOf, type JoinedRoom, type Room, type User, userIdOf } from './types.js';
+import {
+  displayNameOf,
+  type JoinedRoom,
+  type JoinResult,
+  type Room,
+  type User,
+  userIdOf,
+} from './types.js';
 import { byTestId, errorMessage, inputValue, log, setText, show } from './view.js';
 
 const ACTIVE_ROOM_KEY = 'hekim-demo.activeRoom';
@@ -107,6 +114,7 @@ async function signOut(): Promise<void> {
   await api.logout();
   me = undefined;
   show('user-panel', false);
+  show('media-panel', false);
   show('auth-panel', true);
   setText('signaling-state', 'offline');
   log('signed out');
@@ -161,7 +169,13 @@ async function joinRoom(roomId: string): Promise<void> {
   const channel = requireSignaling();
   await startLocalMedia();
   setRoomStatus('joining');
-  const result = await channel.request('room:join', { roomId });
+  let result: JoinResult;
+  try {
+    result = await channel.request('room:join', { roomId });
+  } catch (error) {
+    setRoomStatus('idle');
+    throw error;
+  }
   sessionStorage.setItem(ACTIVE_ROOM_KEY, roomId);
   if ('waiting' in result) {
     // Behind a waiting room: nothing to connect yet; room:admitted follows when the host lets
@@ -196,6 +210,8 @@ async function admit(roomId: string, userId: string): Promise<void> {
 
 async function startCall(calleeId: string): Promise<void> {
   const channel = requireSignaling();
+  // One media session at a time: a consultation in progress is left properly first.
+  if (session) await leave();
   await startLocalMedia();
   const ack = await channel.request('call:initiate', { calleeIds: [calleeId], type: 'video' });
   iceServers = ack.iceServers;
@@ -209,6 +225,7 @@ async function startCall(calleeId: string): Promise<void> {
 async function acceptCall(call: IncomingCall): Promise<void> {
   const ring = incomingCalls.get(call.callId);
   if (!ring) return;
+  if (session) await leave();
   await startLocalMedia();
   iceServers = ring.iceServers;
   // The session exists before the accept goes out: the caller's offer may arrive before our
