@@ -7,7 +7,14 @@ const transform = {
     'ts-jest',
     { tsconfig: 'tsconfig.jest.json', diagnostics: { ignoreCodes: [151002] } },
   ],
+  // otplib's default plugins depend on ESM-only packages; Node loads them with require(esm),
+  // jest's module system needs them compiled to CommonJS.
+  '/node_modules/(@scure|@noble)/.+\\.js$': [
+    'ts-jest',
+    { tsconfig: { allowJs: true, module: 'commonjs' }, isolatedModules: true },
+  ],
 };
+const transformIgnorePatterns = ['/node_modules/(?!(@scure|@noble)/)'];
 
 /** @type {import('jest').Config} */
 module.exports = {
@@ -31,6 +38,7 @@ module.exports = {
       rootDir: '.',
       testMatch: ['<rootDir>/src/**/*.spec.ts'],
       transform,
+      transformIgnorePatterns,
     },
     {
       // Pure helpers of the browser demo (demo/src), compiled with the demo's own tsconfig.
@@ -53,6 +61,7 @@ module.exports = {
       rootDir: '.',
       testMatch: ['<rootDir>/test/**/*.e2e-spec.ts'],
       transform,
+      transformIgnorePatterns,
       globalSetup: '<rootDir>/test/support/global-setup.ts',
       globalTeardown: '<rootDir>/test/support/global-teardown.ts',
     },

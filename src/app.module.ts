@@ -6,10 +6,11 @@ import {
 } from '@nestjs/common';
 import { APP_FILTER, APP_GUARD, APP_PIPE } from '@nestjs/core';
 import { ThrottlerStorageRedisService } from '@nest-lab/throttler-storage-redis';
-import { ThrottlerGuard, ThrottlerModule } from '@nestjs/throttler';
+import { ThrottlerModule } from '@nestjs/throttler';
 import { LoggerModule } from 'nestjs-pino';
 import { ProblemDetailsFilter } from './common/errors/problem-details.filter';
 import { createValidationPipe } from './common/errors/validation';
+import { AppThrottlerGuard, AUTH_THROTTLER, isNotCredentialRoute } from './common/http/rate-limit';
 import { AppConfig } from './config/app-config';
 import { ConfigModule } from './config/config.module';
 import { DatabaseModule } from './infra/database/database.module';
@@ -21,6 +22,7 @@ import { RedisConnections } from './infra/redis/redis-connections';
 import { RedisModule } from './infra/redis/redis.module';
 import { ResilientThrottlerStorage } from './infra/redis/resilient-throttler.storage';
 import { AuditModule } from './modules/audit/audit.module';
+import { AuthModule } from './modules/auth/auth.module';
 import { DemoModule } from './modules/demo/demo.module';
 import { UsersModule } from './modules/users/users.module';
 
@@ -41,7 +43,15 @@ export class AppModule implements NestModule {
         ThrottlerModule.forRootAsync({
           inject: [RedisConnections, AppConfig],
           useFactory: (redis: RedisConnections, cfg: AppConfig) => ({
-            throttlers: [{ name: 'default', ttl: 60_000, limit: 600 }],
+            throttlers: [
+              { name: 'default', ttl: 60_000, limit: 600 },
+              {
+                name: AUTH_THROTTLER,
+                ttl: 60_000,
+                limit: cfg.auth.rateLimitPerMinute,
+                skipIf: isNotCredentialRoute,
+              },
+            ],
             storage: redis.client
               ? new ResilientThrottlerStorage(new ThrottlerStorageRedisService(redis.client))
               : undefined,
@@ -51,12 +61,13 @@ export class AppModule implements NestModule {
         }),
         AuditModule,
         UsersModule,
+        AuthModule,
         DemoModule,
       ],
       providers: [
         { provide: APP_FILTER, useClass: ProblemDetailsFilter },
         { provide: APP_PIPE, useFactory: createValidationPipe },
-        { provide: APP_GUARD, useClass: ThrottlerGuard },
+        { provide: APP_GUARD, useClass: AppThrottlerGuard },
       ],
     };
   }

@@ -58,6 +58,8 @@ export class AppConfig {
     loginMaxAttempts: number;
     lockoutBaseSeconds: number;
     passwordResetTtlSeconds: number;
+    // Per client address and credential route.
+    rateLimitPerMinute: number;
   };
 
   admin!: {

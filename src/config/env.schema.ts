@@ -202,6 +202,12 @@ export class EnvironmentVariables {
   @Max(86400, { message: 'must be a whole number of seconds from 60 to 86400' })
   PASSWORD_RESET_TTL_SECONDS: number = 1800;
 
+  @Transform(toInt)
+  @IsInt({ message: 'must be a whole number from 1 to 10000' })
+  @Min(1, { message: 'must be a whole number from 1 to 10000' })
+  @Max(10000, { message: 'must be a whole number from 1 to 10000' })
+  AUTH_RATE_LIMIT_PER_MINUTE: number = 30;
+
   @IsOptional()
   @Transform(trimmed)
   @Matches(/^[^\s@]+@[^\s@]+\.[^\s@]+$/, { message: 'must be an e-mail address' })

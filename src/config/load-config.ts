@@ -219,6 +219,7 @@ export function loadConfig(rawEnv: NodeJS.ProcessEnv, options: LoadConfigOptions
       loginMaxAttempts: env.LOGIN_MAX_ATTEMPTS,
       lockoutBaseSeconds: env.LOCKOUT_BASE_SECONDS,
       passwordResetTtlSeconds: env.PASSWORD_RESET_TTL_SECONDS,
+      rateLimitPerMinute: env.AUTH_RATE_LIMIT_PER_MINUTE,
     },
     admin: { email: env.ADMIN_EMAIL?.toLowerCase(), password: env.ADMIN_PASSWORD },
     ice: {

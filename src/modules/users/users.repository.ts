@@ -1,8 +1,19 @@
 import { Injectable } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
-import { type EntityManager, Repository } from 'typeorm';
+import { Brackets, type EntityManager, In, Repository } from 'typeorm';
 import { Role } from '../../common/auth/role';
-import { UserEntity } from './user.entity';
+import { UserEntity, UserStatus } from './user.entity';
+
+export interface UserSearch {
+  role?: Role;
+  // Matched case-insensitively against e-mail and display name.
+  q?: string;
+  // Only these ids (a doctor's patients); undefined means no restriction.
+  ids?: readonly string[];
+  // Keyset pagination on id: stable whatever is inserted meanwhile.
+  afterId?: string;
+  limit: number;
+}
 
 // The only code that touches the users table.
 @Injectable()
@@ -15,6 +26,13 @@ export class UsersRepository {
 
   findById(id: string, manager?: EntityManager): Promise<UserEntity | null> {
     return this.repo(manager).findOne({ where: { id } });
+  }
+
+  // Locks the row for the rest of the caller's transaction (role/status changes).
+  findByIdForUpdate(id: string, manager: EntityManager): Promise<UserEntity | null> {
+    return manager
+      .getRepository(UserEntity)
+      .findOne({ where: { id }, lock: { mode: 'pessimistic_write' } });
   }
 
   findByEmail(email: string, manager?: EntityManager): Promise<UserEntity | null> {
@@ -31,5 +49,42 @@ export class UsersRepository {
   ): Promise<UserEntity> {
     const repo = this.repo(manager);
     return repo.save(repo.create({ ...user, email: user.email.toLowerCase() }));
+  }
+
+  async update(
+    id: string,
+    changes: Partial<
+      Pick<UserEntity, 'displayName' | 'role' | 'status' | 'passwordHash' | 'mfaEnabled'>
+    >,
+    manager?: EntityManager,
+  ): Promise<void> {
+    await this.repo(manager).update({ id }, changes);
+  }
+
+  search(search: UserSearch, manager?: EntityManager): Promise<UserEntity[]> {
+    const qb = this.repo(manager).createQueryBuilder('u');
+    if (search.role) qb.andWhere('u.role = :role', { role: search.role });
+    if (search.ids) {
+      if (search.ids.length === 0) return Promise.resolve([]);
+      qb.andWhere({ id: In([...search.ids]) });
+    }
+    if (search.q) {
+      // The search text is data: escaped for LIKE and bound as a parameter.
+      const pattern = `%${search.q.toLowerCase().replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
+      qb.andWhere(
+        new Brackets((w) => {
+          w.where('u.email LIKE :pattern', { pattern }).orWhere(
+            'lower(u.display_name) LIKE :pattern',
+            { pattern },
+          );
+        }),
+      );
+    }
+    if (search.afterId) qb.andWhere('u.id > :afterId', { afterId: search.afterId });
+    return qb.orderBy('u.id', 'ASC').take(search.limit).getMany();
+  }
+
+  countActiveAdmins(manager?: EntityManager): Promise<number> {
+    return this.repo(manager).count({ where: { role: Role.Admin, status: UserStatus.Active } });
   }
 }

@@ -1,0 +1,242 @@
+import {
+  Body,
+  Controller,
+  Delete,
+  Get,
+  HttpCode,
+  Param,
+  ParseUUIDPipe,
+  Post,
+} from '@nestjs/common';
+import {
+  ApiAcceptedResponse,
+  ApiBadRequestResponse,
+  ApiConflictResponse,
+  ApiCreatedResponse,
+  ApiNoContentResponse,
+  ApiNotFoundResponse,
+  ApiOkResponse,
+  ApiOperation,
+  ApiResponse,
+  ApiServiceUnavailableResponse,
+  ApiTags,
+  ApiUnauthorizedResponse,
+} from '@nestjs/swagger';
+import type { AuthUser } from '../../common/auth/auth-user';
+import { Authenticated } from '../../common/auth/authenticated.decorator';
+import { CurrentUser } from '../../common/auth/auth-user';
+import { Public } from '../../common/auth/public.decorator';
+import { CredentialRateLimit } from '../../common/http/rate-limit';
+import { ClientMeta, type RequestMeta } from '../../common/http/request-meta';
+import { AuthService } from './auth.service';
+import {
+  ForgotPasswordRequest,
+  LoginRequest,
+  LogoutRequest,
+  MfaSetupResponse,
+  OtpRequest,
+  RecoveryCodesResponse,
+  RefreshRequest,
+  RegisterRequest,
+  RegisterResponse,
+  ResetPasswordRequest,
+  TokenPairResponse,
+} from './dto/auth.dto';
+import { SessionListResponse } from './dto/session.response';
+import { MfaEnrollmentRoute } from './guards/mfa-enrollment.decorator';
+import { MfaService } from './mfa/mfa.service';
+import { PasswordResetService } from './password/password-reset.service';
+import { SessionsService } from './sessions/sessions.service';
+
+const CREDENTIALS_UNAVAILABLE =
+  'The rate-limit store is unreachable; credential routes fail closed (UNAVAILABLE).';
+
+@ApiTags('auth')
+@Controller('auth')
+export class AuthController {
+  constructor(
+    private readonly auth: AuthService,
+    private readonly sessions: SessionsService,
+    private readonly mfa: MfaService,
+    private readonly passwords: PasswordResetService,
+  ) {}
+
+  @Post('register')
+  @Public()
+  @CredentialRateLimit()
+  @ApiOperation({
+    summary: 'Create a patient account',
+    description:
+      'Always 201 for a valid request: an address that already has an account gets the same answer ' +
+      'and its owner is notified, so the endpoint cannot reveal who is registered.',
+  })
+  @ApiCreatedResponse({ type: RegisterResponse })
+  @ApiBadRequestResponse({ description: 'Invalid fields or a password the policy refuses.' })
+  @ApiServiceUnavailableResponse({ description: CREDENTIALS_UNAVAILABLE })
+  register(
+    @Body() body: RegisterRequest,
+    @ClientMeta() meta: RequestMeta,
+  ): Promise<RegisterResponse> {
+    return this.auth.register(body, meta);
+  }
+
+  @Post('login')
+  @HttpCode(200)
+  @Public()
+  @CredentialRateLimit()
+  @ApiOperation({ summary: 'Sign in; opens a device session' })
+  @ApiOkResponse({ type: TokenPairResponse })
+  @ApiUnauthorizedResponse({
+    description:
+      'Wrong credentials (UNAUTHORIZED) or a missing `otp` when MFA is on (MFA_REQUIRED).',
+  })
+  @ApiResponse({
+    status: 423,
+    description: 'Account locked after repeated failures (RATE_LIMITED, with Retry-After).',
+  })
+  @ApiServiceUnavailableResponse({ description: CREDENTIALS_UNAVAILABLE })
+  login(@Body() body: LoginRequest, @ClientMeta() meta: RequestMeta): Promise<TokenPairResponse> {
+    return this.auth.login(body, meta);
+  }
+
+  @Post('refresh')
+  @HttpCode(200)
+  @Public()
+  @CredentialRateLimit()
+  @ApiOperation({ summary: 'Exchange a refresh token for a new pair (rotation)' })
+  @ApiOkResponse({ type: TokenPairResponse })
+  @ApiUnauthorizedResponse({
+    description:
+      'Invalid or ended (UNAUTHORIZED); an already-used token (TOKEN_REUSED) ends the whole session.',
+  })
+  @ApiServiceUnavailableResponse({ description: CREDENTIALS_UNAVAILABLE })
+  refresh(
+    @Body() body: RefreshRequest,
+    @ClientMeta() meta: RequestMeta,
+  ): Promise<TokenPairResponse> {
+    return this.auth.refresh(body.refreshToken, meta);
+  }
+
+  @Post('logout')
+  @HttpCode(204)
+  @Authenticated()
+  @MfaEnrollmentRoute()
+  @ApiOperation({
+    summary: 'End the current device session; its access token stops working at once',
+  })
+  @ApiNoContentResponse({ description: 'Signed out.' })
+  async logout(
+    @CurrentUser() user: AuthUser,
+    // Accepted for clients that send it; the session of the access token is what ends.
+    @Body() _body: LogoutRequest,
+    @ClientMeta() meta: RequestMeta,
+  ): Promise<void> {
+    await this.auth.logout(user, meta);
+  }
+
+  @Get('sessions')
+  @Authenticated()
+  @ApiOperation({ summary: 'The caller’s live device sessions' })
+  @ApiOkResponse({ type: SessionListResponse })
+  async listSessions(@CurrentUser() user: AuthUser): Promise<SessionListResponse> {
+    return { items: await this.sessions.list(user) };
+  }
+
+  @Delete('sessions/:id')
+  @HttpCode(204)
+  @Authenticated()
+  @ApiOperation({ summary: 'Revoke one of the caller’s device sessions' })
+  @ApiNoContentResponse({ description: 'Revoked.' })
+  @ApiNotFoundResponse({ description: 'No such session of the caller (NOT_FOUND).' })
+  revokeSession(
+    @CurrentUser() user: AuthUser,
+    @Param('id', new ParseUUIDPipe()) id: string,
+    @ClientMeta() meta: RequestMeta,
+  ): Promise<void> {
+    return this.sessions.revokeOne(user, id, meta);
+  }
+
+  @Post('mfa/setup')
+  @HttpCode(200)
+  @Authenticated()
+  @MfaEnrollmentRoute()
+  @ApiOperation({ summary: 'Start TOTP enrollment: a new secret and its otpauth:// URL' })
+  @ApiOkResponse({ type: MfaSetupResponse })
+  @ApiConflictResponse({ description: 'MFA is already enabled (CONFLICT).' })
+  setupMfa(
+    @CurrentUser() user: AuthUser,
+    @ClientMeta() meta: RequestMeta,
+  ): Promise<MfaSetupResponse> {
+    return this.mfa.setup(user, meta);
+  }
+
+  @Post('mfa/enable')
+  @HttpCode(200)
+  @Authenticated()
+  @MfaEnrollmentRoute()
+  @ApiOperation({
+    summary: 'Finish enrollment with a current code; returns one-time recovery codes',
+    description: 'Refresh the tokens afterwards: new access tokens carry the enrollment.',
+  })
+  @ApiOkResponse({ type: RecoveryCodesResponse })
+  @ApiBadRequestResponse({ description: 'The code is not valid (VALIDATION_FAILED).' })
+  @ApiConflictResponse({ description: 'No setup in progress, or already enabled (CONFLICT).' })
+  enableMfa(
+    @CurrentUser() user: AuthUser,
+    @Body() body: OtpRequest,
+    @ClientMeta() meta: RequestMeta,
+  ): Promise<RecoveryCodesResponse> {
+    return this.mfa.enable(user, body.otp, meta);
+  }
+
+  @Post('mfa/disable')
+  @HttpCode(204)
+  @Authenticated()
+  @ApiOperation({ summary: 'Turn MFA off with a current code or a recovery code' })
+  @ApiNoContentResponse({ description: 'MFA disabled.' })
+  @ApiBadRequestResponse({ description: 'The code is not valid (VALIDATION_FAILED).' })
+  @ApiConflictResponse({ description: 'MFA is not enabled (CONFLICT).' })
+  disableMfa(
+    @CurrentUser() user: AuthUser,
+    @Body() body: OtpRequest,
+    @ClientMeta() meta: RequestMeta,
+  ): Promise<void> {
+    return this.mfa.disable(user, body.otp, meta);
+  }
+
+  @Post('password/forgot')
+  @HttpCode(202)
+  @Public()
+  @CredentialRateLimit()
+  @ApiOperation({ summary: 'Ask for a password reset link; always 202' })
+  @ApiAcceptedResponse({
+    description: 'If the address has an active account, a message is on its way.',
+  })
+  @ApiServiceUnavailableResponse({ description: CREDENTIALS_UNAVAILABLE })
+  forgotPassword(
+    @Body() body: ForgotPasswordRequest,
+    @ClientMeta() meta: RequestMeta,
+  ): Promise<void> {
+    return this.passwords.forgot(body.email, meta);
+  }
+
+  @Post('password/reset')
+  @HttpCode(204)
+  @Public()
+  @CredentialRateLimit()
+  @ApiOperation({
+    summary: 'Set a new password with a reset token; ends every session of the user',
+  })
+  @ApiNoContentResponse({ description: 'Password changed.' })
+  @ApiBadRequestResponse({
+    description:
+      'Invalid, used or expired token, or a password the policy refuses (VALIDATION_FAILED).',
+  })
+  @ApiServiceUnavailableResponse({ description: CREDENTIALS_UNAVAILABLE })
+  resetPassword(
+    @Body() body: ResetPasswordRequest,
+    @ClientMeta() meta: RequestMeta,
+  ): Promise<void> {
+    return this.passwords.reset(body.token, body.newPassword, meta);
+  }
+}

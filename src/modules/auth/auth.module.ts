@@ -1,0 +1,64 @@
+import { Global, Module } from '@nestjs/common';
+import { APP_GUARD } from '@nestjs/core';
+import { JwtModule } from '@nestjs/jwt';
+import { TypeOrmModule } from '@nestjs/typeorm';
+import { UserSessionsPort } from '../users/ports/user-sessions.port';
+import { UsersModule } from '../users/users.module';
+import { AuthController } from './auth.controller';
+import { AuthService } from './auth.service';
+import { AuthGuard } from './guards/auth.guard';
+import { LoginLockoutService } from './login-lockout.service';
+import { MfaSecretEntity } from './mfa/mfa-secret.entity';
+import { MfaRepository } from './mfa/mfa.repository';
+import { MfaService } from './mfa/mfa.service';
+import { RecoveryCodeEntity } from './mfa/recovery-code.entity';
+import { AccountNotifier } from './notifier/account-notifier';
+import { OutboxMessageEntity } from './notifier/outbox-message.entity';
+import { OutboxNotifier } from './notifier/outbox-notifier';
+import { PasswordResetEntity } from './password/password-reset.entity';
+import { PasswordResetRepository } from './password/password-reset.repository';
+import { PasswordResetService } from './password/password-reset.service';
+import { DeviceSessionEntity } from './sessions/device-session.entity';
+import { RefreshTokenEntity } from './sessions/refresh-token.entity';
+import { SessionRevocationStore } from './sessions/session-revocation.store';
+import { SessionsRepository } from './sessions/sessions.repository';
+import { SessionsService } from './sessions/sessions.service';
+import { AccessTokenService, AccessTokenVerifier } from './tokens/access-token.service';
+
+// Global so that the signaling gateway can inject AccessTokenVerifier and the users module
+// gets UserSessionsPort without importing this module (which depends on users).
+@Global()
+@Module({
+  imports: [
+    UsersModule,
+    // Secret, algorithm, issuer and audience are passed on every call from AppConfig.
+    JwtModule.register({}),
+    TypeOrmModule.forFeature([
+      DeviceSessionEntity,
+      RefreshTokenEntity,
+      MfaSecretEntity,
+      RecoveryCodeEntity,
+      PasswordResetEntity,
+      OutboxMessageEntity,
+    ]),
+  ],
+  controllers: [AuthController],
+  providers: [
+    AccessTokenService,
+    AccessTokenVerifier,
+    SessionRevocationStore,
+    SessionsRepository,
+    SessionsService,
+    { provide: UserSessionsPort, useExisting: SessionsService },
+    LoginLockoutService,
+    MfaRepository,
+    MfaService,
+    PasswordResetRepository,
+    PasswordResetService,
+    { provide: AccountNotifier, useClass: OutboxNotifier },
+    AuthService,
+    { provide: APP_GUARD, useClass: AuthGuard },
+  ],
+  exports: [AccessTokenVerifier, AccessTokenService, UserSessionsPort, SessionsService],
+})
+export class AuthModule {}

@@ -1,0 +1,144 @@
+import { randomUUID } from 'node:crypto';
+import { Injectable } from '@nestjs/common';
+import { JwtService } from '@nestjs/jwt';
+import type { AuthUser } from '../../../common/auth/auth-user';
+import { isRole, type Role } from '../../../common/auth/role';
+import { AppException } from '../../../common/errors/app.exception';
+import { ErrorCode } from '../../../common/errors/error-code';
+import { AppConfig } from '../../../config/app-config';
+import { SessionRevocationStore } from '../sessions/session-revocation.store';
+
+// Pinned on both sides: a token with any other `alg` (none, HS512, RS256…) is refused.
+export const ACCESS_TOKEN_ALGORITHM = 'HS256';
+export const ACCESS_TOKEN_TYPE = 'access';
+
+export interface AccessTokenClaims {
+  sub: string;
+  role: Role;
+  sid: string;
+  jti: string;
+  typ: typeof ACCESS_TOKEN_TYPE;
+  // Whether the user had MFA enrolled when the token was issued (MFA_REQUIRED_ROLES).
+  mfa: boolean;
+  iss: string;
+  aud: string;
+  iat: number;
+  nbf: number;
+  exp: number;
+}
+
+export interface IssueAccessToken {
+  userId: string;
+  role: Role;
+  sessionId: string;
+  mfaEnrolled: boolean;
+}
+
+// What a verified access token says about its bearer; an AuthUser with a little more.
+export interface VerifiedAccess extends AuthUser {
+  mfaEnrolled: boolean;
+  expiresAt: Date;
+}
+
+export interface VerifyOptions {
+  // Only the MFA enrollment routes set this: they must work for a user whose role requires
+  // MFA before that user has enrolled.
+  allowWithoutMfa?: boolean;
+}
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+@Injectable()
+export class AccessTokenService {
+  constructor(
+    private readonly jwt: JwtService,
+    private readonly config: AppConfig,
+  ) {}
+
+  async issue(input: IssueAccessToken): Promise<{ token: string; expiresIn: number }> {
+    const expiresIn = this.config.auth.accessTokenTtlSeconds;
+    const token = await this.jwt.signAsync(
+      {
+        role: input.role,
+        sid: input.sessionId,
+        typ: ACCESS_TOKEN_TYPE,
+        mfa: input.mfaEnrolled,
+      },
+      {
+        algorithm: ACCESS_TOKEN_ALGORITHM,
+        secret: this.config.auth.jwtSecret,
+        subject: input.userId,
+        jwtid: randomUUID(),
+        issuer: this.config.auth.jwtIssuer,
+        audience: this.config.auth.jwtAudience,
+        expiresIn,
+        notBefore: 0,
+      },
+    );
+    return { token, expiresIn };
+  }
+}
+
+// Verifies an access token for every entry point: the HTTP guard and the Socket.IO
+// handshake use this same method, so both accept and refuse exactly the same tokens.
+@Injectable()
+export class AccessTokenVerifier {
+  constructor(
+    private readonly jwt: JwtService,
+    private readonly config: AppConfig,
+    private readonly revocations: SessionRevocationStore,
+  ) {}
+
+  async verify(token: string, options: VerifyOptions = {}): Promise<VerifiedAccess> {
+    let claims: Record<string, unknown>;
+    try {
+      claims = await this.jwt.verifyAsync<Record<string, unknown>>(token, {
+        algorithms: [ACCESS_TOKEN_ALGORITHM],
+        secret: this.config.auth.jwtSecret,
+        issuer: this.config.auth.jwtIssuer,
+        audience: this.config.auth.jwtAudience,
+        clockTolerance: 5,
+      });
+    } catch (error) {
+      // Expired, not yet valid, bad signature, wrong alg/iss/aud, malformed: all the same
+      // answer, so a caller learns nothing about which check failed.
+      throw new AppException(ErrorCode.Unauthorized, 'The access token is invalid or expired.', {
+        cause: error,
+      });
+    }
+    const user = toVerifiedAccess(claims);
+    if (!user) throw AppException.unauthorized('The access token is invalid or expired.');
+    if (await this.revocations.isRevoked(user.sessionId)) {
+      throw AppException.unauthorized('The session of this access token has ended.');
+    }
+    if (
+      !options.allowWithoutMfa &&
+      !user.mfaEnrolled &&
+      this.config.auth.mfaRequiredRoles.includes(user.role)
+    ) {
+      throw new AppException(
+        ErrorCode.MfaRequired,
+        'Your role requires multi-factor authentication. Enrol with POST /api/v1/auth/mfa/setup ' +
+          'and POST /api/v1/auth/mfa/enable, then refresh your tokens.',
+        { status: 403, extensions: { reason: 'mfa_enrollment_required' } },
+      );
+    }
+    return user;
+  }
+}
+
+// Every claim is checked, not only the signature: a refresh-type or hand-made token signed
+// with the right key must still be refused.
+export function toVerifiedAccess(claims: Record<string, unknown>): VerifiedAccess | undefined {
+  const { sub, role, sid, jti, typ, mfa, iat, nbf, exp } = claims;
+  if (typ !== ACCESS_TOKEN_TYPE) return undefined;
+  if (typeof sub !== 'string' || !UUID.test(sub)) return undefined;
+  if (typeof sid !== 'string' || !UUID.test(sid)) return undefined;
+  if (typeof role !== 'string' || !isRole(role)) return undefined;
+  if (typeof jti !== 'string' || jti.length === 0) return undefined;
+  if (typeof mfa !== 'boolean') return undefined;
+  if (typeof iat !== 'number' || typeof nbf !== 'number' || typeof exp !== 'number') {
+    return undefined;
+  }
+  return { id: sub, role, sessionId: sid, mfaEnrolled: mfa, expiresAt: new Date(exp * 1000) };
+}

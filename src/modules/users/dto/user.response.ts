@@ -1,0 +1,39 @@
+import { ApiProperty } from '@nestjs/swagger';
+import { Role } from '../../../common/auth/role';
+import { type UserEntity, UserStatus } from '../user.entity';
+
+// The user shape of DESIGN.md §5. Built only by toUserResponse: no hash or secret can leak.
+export class UserResponse {
+  @ApiProperty({ format: 'uuid' })
+  id!: string;
+
+  @ApiProperty({ example: 'ayse.yilmaz@example.org' })
+  email!: string;
+
+  @ApiProperty({ example: 'Dr. Ayşe Yılmaz' })
+  displayName!: string;
+
+  @ApiProperty({ enum: Role, enumName: 'Role' })
+  role!: Role;
+
+  @ApiProperty({ enum: UserStatus, enumName: 'UserStatus' })
+  status!: UserStatus;
+
+  @ApiProperty()
+  mfaEnabled!: boolean;
+
+  @ApiProperty({ type: String, format: 'date-time' })
+  createdAt!: string;
+}
+
+export function toUserResponse(user: UserEntity): UserResponse {
+  return {
+    id: user.id,
+    email: user.email,
+    displayName: user.displayName,
+    role: user.role,
+    status: user.status,
+    mfaEnabled: user.mfaEnabled,
+    createdAt: user.createdAt.toISOString(),
+  };
+}

@@ -1,0 +1,111 @@
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { Transform } from 'class-transformer';
+import {
+  IsEmail,
+  IsIn,
+  IsInt,
+  IsOptional,
+  IsString,
+  Length,
+  Matches,
+  Max,
+  MaxLength,
+  Min,
+} from 'class-validator';
+import { Role } from '../../../common/auth/role';
+import { PASSWORD_MAX_LENGTH, PASSWORD_MIN_LENGTH } from '../password-policy/password-policy';
+import { UserStatus } from '../user.entity';
+import { UserResponse } from './user.response';
+
+const trim = ({ value }: { value: unknown }): unknown =>
+  typeof value === 'string' ? value.trim() : value;
+
+// A visible name: printable text only, so it cannot smuggle control characters into logs,
+// exports or other people's screens.
+const DISPLAY_NAME = /^[^\p{Cc}\p{Cf}\p{Zl}\p{Zp}]+$/u;
+
+export class CreateUserRequest {
+  @ApiProperty({ example: 'mehmet.demir@example.org', maxLength: 254 })
+  @Transform(trim)
+  @IsEmail({}, { message: 'email must be an e-mail address' })
+  @MaxLength(254)
+  email!: string;
+
+  @ApiProperty({ minLength: PASSWORD_MIN_LENGTH, maxLength: PASSWORD_MAX_LENGTH })
+  @IsString()
+  @Length(PASSWORD_MIN_LENGTH, PASSWORD_MAX_LENGTH)
+  password!: string;
+
+  @ApiProperty({ example: 'Dr. Mehmet Demir', maxLength: 120 })
+  @Transform(trim)
+  @IsString()
+  @Length(1, 120)
+  @Matches(DISPLAY_NAME, { message: 'displayName must be printable text' })
+  displayName!: string;
+
+  @ApiProperty({ enum: Role, enumName: 'Role' })
+  @IsIn(Object.values(Role))
+  role!: Role;
+}
+
+// Only the display name is the owner's to change; role, status or anything else is refused
+// by the global validation pipe (unknown fields are rejected).
+export class UpdateMeRequest {
+  @ApiPropertyOptional({ example: 'Ayşe Yılmaz', maxLength: 120 })
+  @IsOptional()
+  @Transform(trim)
+  @IsString()
+  @Length(1, 120)
+  @Matches(DISPLAY_NAME, { message: 'displayName must be printable text' })
+  displayName?: string;
+}
+
+export class AdminUpdateUserRequest {
+  @ApiPropertyOptional({ enum: Role, enumName: 'Role' })
+  @IsOptional()
+  @IsIn(Object.values(Role))
+  role?: Role;
+
+  @ApiPropertyOptional({ enum: UserStatus, enumName: 'UserStatus' })
+  @IsOptional()
+  @IsIn(Object.values(UserStatus))
+  status?: UserStatus;
+}
+
+const toInt = ({ value }: { value: unknown }): unknown =>
+  typeof value === 'string' && /^\d+$/.test(value) ? Number(value) : value;
+
+export class ListUsersQuery {
+  @ApiPropertyOptional({ enum: Role, enumName: 'Role' })
+  @IsOptional()
+  @IsIn(Object.values(Role))
+  role?: Role;
+
+  @ApiPropertyOptional({ description: 'Matches e-mail or display name (case-insensitive).' })
+  @IsOptional()
+  @IsString()
+  @Length(1, 120)
+  q?: string;
+
+  @ApiPropertyOptional({ description: 'The `nextCursor` of the previous page.' })
+  @IsOptional()
+  @IsString()
+  @MaxLength(200)
+  cursor?: string;
+
+  @ApiPropertyOptional({ minimum: 1, maximum: 200, default: 50 })
+  @IsOptional()
+  @Transform(toInt)
+  @IsInt()
+  @Min(1)
+  @Max(200)
+  limit?: number;
+}
+
+export class UserListResponse {
+  @ApiProperty({ type: [UserResponse] })
+  items!: UserResponse[];
+
+  @ApiProperty({ type: String, nullable: true })
+  nextCursor!: string | null;
+}

@@ -1,0 +1,17 @@
+import type { EntityManager } from 'typeorm';
+
+// What the users module needs from device sessions (owned by the auth module, which
+// provides this port globally): ending every session of a user whose role, status or
+// password changed. The auth module depends on users, never the reverse.
+export abstract class UserSessionsPort {
+  // Revokes the sessions in the caller's transaction and returns their ids.
+  abstract revokeAllForUser(
+    userId: string,
+    reason: 'user_deactivated' | 'role_changed' | 'password_reset',
+    manager: EntityManager,
+  ): Promise<string[]>;
+
+  // After commit: makes the revocation visible to every instance, so access tokens of those
+  // sessions fail on the next request.
+  abstract propagate(sessionIds: readonly string[]): Promise<void>;
+}

@@ -1,0 +1,140 @@
+import {
+  Body,
+  Controller,
+  Delete,
+  Get,
+  HttpCode,
+  Param,
+  ParseUUIDPipe,
+  Patch,
+  Post,
+  Query,
+} from '@nestjs/common';
+import {
+  ApiBadRequestResponse,
+  ApiConflictResponse,
+  ApiCreatedResponse,
+  ApiNoContentResponse,
+  ApiNotFoundResponse,
+  ApiOkResponse,
+  ApiOperation,
+  ApiTags,
+} from '@nestjs/swagger';
+import type { AuthUser } from '../../common/auth/auth-user';
+import { Authenticated } from '../../common/auth/authenticated.decorator';
+import { CurrentUser } from '../../common/auth/auth-user';
+import { Role } from '../../common/auth/role';
+import { ClientMeta, type RequestMeta } from '../../common/http/request-meta';
+import { UserResponse } from './dto/user.response';
+import {
+  AdminUpdateUserRequest,
+  CreateUserRequest,
+  ListUsersQuery,
+  UpdateMeRequest,
+  UserListResponse,
+} from './dto/users.dto';
+import { UsersService } from './users.service';
+
+const uuid = new ParseUUIDPipe({ version: '4' });
+
+@ApiTags('users')
+@Controller('users')
+export class UsersController {
+  constructor(private readonly users: UsersService) {}
+
+  @Get('me')
+  @Authenticated()
+  @ApiOperation({ summary: 'The caller’s own user record' })
+  @ApiOkResponse({ type: UserResponse })
+  me(@CurrentUser() user: AuthUser): Promise<UserResponse> {
+    return this.users.me(user);
+  }
+
+  @Patch('me')
+  @Authenticated()
+  @ApiOperation({
+    summary: 'Change the caller’s display name (role, status and unknown fields are refused)',
+  })
+  @ApiOkResponse({ type: UserResponse })
+  @ApiBadRequestResponse({ description: 'Invalid or unknown fields (VALIDATION_FAILED).' })
+  updateMe(
+    @CurrentUser() user: AuthUser,
+    @Body() body: UpdateMeRequest,
+    @ClientMeta() meta: RequestMeta,
+  ): Promise<UserResponse> {
+    return this.users.updateMe(user, body, meta);
+  }
+
+  @Post()
+  @Authenticated({ roles: [Role.Admin] })
+  @ApiOperation({ summary: 'Create a user of any role (admin)' })
+  @ApiCreatedResponse({ type: UserResponse })
+  @ApiBadRequestResponse({ description: 'Invalid fields or a password the policy refuses.' })
+  @ApiConflictResponse({ description: 'The e-mail address is taken (CONFLICT).' })
+  create(
+    @CurrentUser() user: AuthUser,
+    @Body() body: CreateUserRequest,
+    @ClientMeta() meta: RequestMeta,
+  ): Promise<UserResponse> {
+    return this.users.adminCreate(user, body, meta);
+  }
+
+  @Get()
+  @Authenticated({ roles: [Role.Admin, Role.Doctor] })
+  @ApiOperation({
+    summary: 'List users (admin: everyone; doctor: patients sharing a room with the doctor)',
+  })
+  @ApiOkResponse({ type: UserListResponse })
+  @ApiBadRequestResponse({ description: 'Invalid query (VALIDATION_FAILED).' })
+  list(
+    @CurrentUser() user: AuthUser,
+    @Query() query: ListUsersQuery,
+    @ClientMeta() meta: RequestMeta,
+  ): Promise<UserListResponse> {
+    return this.users.list(user, query, meta);
+  }
+
+  @Get(':id')
+  @Authenticated()
+  @ApiOperation({
+    summary: 'One user (themselves, admins, and people sharing a consultation room)',
+  })
+  @ApiOkResponse({ type: UserResponse })
+  @ApiNotFoundResponse({ description: 'No such user, or not visible to the caller (NOT_FOUND).' })
+  get(
+    @CurrentUser() user: AuthUser,
+    @Param('id', uuid) id: string,
+    @ClientMeta() meta: RequestMeta,
+  ): Promise<UserResponse> {
+    return this.users.get(user, id, meta);
+  }
+
+  @Patch(':id')
+  @Authenticated({ roles: [Role.Admin] })
+  @ApiOperation({ summary: 'Change a user’s role or status (admin); ends their sessions' })
+  @ApiOkResponse({ type: UserResponse })
+  @ApiNotFoundResponse({ description: 'No such user (NOT_FOUND).' })
+  @ApiConflictResponse({ description: 'The last active admin cannot be demoted (CONFLICT).' })
+  update(
+    @CurrentUser() user: AuthUser,
+    @Param('id', uuid) id: string,
+    @Body() body: AdminUpdateUserRequest,
+    @ClientMeta() meta: RequestMeta,
+  ): Promise<UserResponse> {
+    return this.users.adminUpdate(user, id, body, meta);
+  }
+
+  @Delete(':id')
+  @HttpCode(204)
+  @Authenticated({ roles: [Role.Admin] })
+  @ApiOperation({ summary: 'Deactivate a user (admin); ends their sessions at once' })
+  @ApiNoContentResponse({ description: 'Deactivated.' })
+  @ApiNotFoundResponse({ description: 'No such user (NOT_FOUND).' })
+  deactivate(
+    @CurrentUser() user: AuthUser,
+    @Param('id', uuid) id: string,
+    @ClientMeta() meta: RequestMeta,
+  ): Promise<void> {
+    return this.users.deactivate(user, id, meta);
+  }
+}

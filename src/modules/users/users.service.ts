@@ -1,0 +1,254 @@
+import { Injectable } from '@nestjs/common';
+import { DataSource, type EntityManager, QueryFailedError } from 'typeorm';
+import type { AuthUser } from '../../common/auth/auth-user';
+import { Role } from '../../common/auth/role';
+import { hashPassword } from '../../common/crypto/password-hasher';
+import { AppException } from '../../common/errors/app.exception';
+import type { RequestMeta } from '../../common/http/request-meta';
+import { AuditAction, AuditOutcome } from '../audit/audit-action';
+import { type AuditActor, AuditService } from '../audit/audit.service';
+import { type UserResponse, toUserResponse } from './dto/user.response';
+import type {
+  AdminUpdateUserRequest,
+  CreateUserRequest,
+  ListUsersQuery,
+  UpdateMeRequest,
+  UserListResponse,
+} from './dto/users.dto';
+import { passwordProblems } from './password-policy/password-policy';
+import { UserSessionsPort } from './ports/user-sessions.port';
+import { UserAccessPolicy } from './user-access.policy';
+import { type UserEntity, UserStatus } from './user.entity';
+import { UsersErrors } from './users.errors';
+import { UsersRepository } from './users.repository';
+
+export interface NewAccount {
+  email: string;
+  password: string;
+  displayName: string;
+  role: Role;
+}
+
+export function auditActor(user: AuthUser | null, meta: RequestMeta): AuditActor {
+  return {
+    userId: user?.id ?? null,
+    role: user?.role ?? null,
+    ip: meta.ip,
+    userAgent: meta.userAgent,
+  };
+}
+
+const DEFAULT_LIMIT = 50;
+
+function isUniqueViolation(error: unknown): boolean {
+  return (
+    error instanceof QueryFailedError &&
+    (error.driverError as { code?: unknown } | undefined)?.code === '23505'
+  );
+}
+
+function encodeCursor(id: string): string {
+  return Buffer.from(id, 'utf8').toString('base64url');
+}
+
+function decodeCursor(cursor: string): string {
+  const id = Buffer.from(cursor, 'base64url').toString('utf8');
+  if (!/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/.test(id)) {
+    throw AppException.validation([{ field: 'cursor', messages: ['cursor is not valid'] }]);
+  }
+  return id;
+}
+
+@Injectable()
+export class UsersService {
+  constructor(
+    private readonly dataSource: DataSource,
+    private readonly users: UsersRepository,
+    private readonly audit: AuditService,
+    private readonly access: UserAccessPolicy,
+    private readonly sessions: UserSessionsPort,
+  ) {}
+
+  // Creates an account after the password policy; the caller owns the transaction (and
+  // records the audit event that goes with it).
+  async createAccount(input: NewAccount, manager: EntityManager): Promise<UserEntity> {
+    this.checkPassword(input.password, input.email);
+    const passwordHash = await hashPassword(input.password);
+    try {
+      return await this.users.insert(
+        { email: input.email, passwordHash, displayName: input.displayName, role: input.role },
+        manager,
+      );
+    } catch (error) {
+      if (isUniqueViolation(error)) throw UsersErrors.emailTaken();
+      throw error;
+    }
+  }
+
+  // Throws VALIDATION_FAILED naming the password field when the policy refuses it.
+  checkPassword(password: string, email: string, field = 'password'): void {
+    const problems = passwordProblems(password, email);
+    if (problems.length > 0) throw UsersErrors.weakPassword(problems, field);
+  }
+
+  async me(actor: AuthUser): Promise<UserResponse> {
+    const user = await this.users.findById(actor.id);
+    if (!user) throw UsersErrors.notFound();
+    return toUserResponse(user);
+  }
+
+  updateMe(actor: AuthUser, changes: UpdateMeRequest, meta: RequestMeta): Promise<UserResponse> {
+    return this.dataSource.transaction(async (manager) => {
+      const user = await this.users.findByIdForUpdate(actor.id, manager);
+      if (!user) throw UsersErrors.notFound();
+      if (changes.displayName !== undefined) {
+        await this.users.update(user.id, { displayName: changes.displayName }, manager);
+        user.displayName = changes.displayName;
+      }
+      await this.audit.record(
+        {
+          action: AuditAction.UserProfileUpdate,
+          outcome: AuditOutcome.Success,
+          actor: auditActor(actor, meta),
+          resource: { type: 'user', id: user.id },
+          subjectId: user.id,
+          requestId: meta.requestId,
+          details: { fields: Object.keys(changes) },
+        },
+        manager,
+      );
+      return toUserResponse(user);
+    });
+  }
+
+  adminCreate(actor: AuthUser, input: CreateUserRequest, meta: RequestMeta): Promise<UserResponse> {
+    return this.dataSource.transaction(async (manager) => {
+      const user = await this.createAccount(input, manager);
+      await this.audit.record(
+        {
+          action: AuditAction.UserCreate,
+          outcome: AuditOutcome.Success,
+          actor: auditActor(actor, meta),
+          resource: { type: 'user', id: user.id },
+          subjectId: user.id,
+          requestId: meta.requestId,
+          details: { role: user.role },
+        },
+        manager,
+      );
+      return toUserResponse(user);
+    });
+  }
+
+  async list(actor: AuthUser, query: ListUsersQuery, meta: RequestMeta): Promise<UserListResponse> {
+    const limit = query.limit ?? DEFAULT_LIMIT;
+    const ids = await this.access.listableIds(actor);
+    // Doctors search among the patients they share a room with, nobody else.
+    const role = actor.role === Role.Doctor ? Role.Patient : query.role;
+    if (actor.role === Role.Doctor && query.role !== undefined && query.role !== Role.Patient) {
+      return { items: [], nextCursor: null };
+    }
+    const rows = await this.users.search({
+      role,
+      q: query.q,
+      ids,
+      afterId: query.cursor ? decodeCursor(query.cursor) : undefined,
+      limit: limit + 1,
+    });
+    const page = rows.slice(0, limit);
+    await this.audit.record({
+      action: AuditAction.UserSearch,
+      outcome: AuditOutcome.Success,
+      actor: auditActor(actor, meta),
+      resource: { type: 'user' },
+      requestId: meta.requestId,
+      details: { role: role ?? null, returned: page.length, userIds: page.map((u) => u.id) },
+    });
+    return {
+      items: page.map(toUserResponse),
+      nextCursor: rows.length > limit ? encodeCursor(page[page.length - 1].id) : null,
+    };
+  }
+
+  async get(actor: AuthUser, id: string, meta: RequestMeta): Promise<UserResponse> {
+    const allowed = await this.access.canRead(actor, id);
+    const user = allowed ? await this.users.findById(id) : null;
+    if (actor.id !== id) {
+      // Reads of another person's record are audited, refusals included.
+      await this.audit.record({
+        action: AuditAction.UserRead,
+        outcome: user ? AuditOutcome.Success : AuditOutcome.Denied,
+        actor: auditActor(actor, meta),
+        resource: { type: 'user', id },
+        subjectId: user?.id ?? null,
+        requestId: meta.requestId,
+        details: user ? {} : { reason: allowed ? 'not_found' : 'not_allowed' },
+      });
+    }
+    // Not allowed and not found look the same: the answer does not reveal who exists.
+    if (!user) throw UsersErrors.notFound();
+    return toUserResponse(user);
+  }
+
+  async adminUpdate(
+    actor: AuthUser,
+    id: string,
+    changes: AdminUpdateUserRequest,
+    meta: RequestMeta,
+  ): Promise<UserResponse> {
+    const { user, revoked } = await this.dataSource.transaction(async (manager) => {
+      const target = await this.users.findByIdForUpdate(id, manager);
+      if (!target) throw UsersErrors.notFound();
+      const before = { role: target.role, status: target.status };
+      const next = { role: changes.role ?? target.role, status: changes.status ?? target.status };
+      const changed = next.role !== before.role || next.status !== before.status;
+      if (changed && target.id === actor.id) throw UsersErrors.selfChange();
+      await this.guardLastAdmin(target, next, manager);
+      let revokedIds: string[] = [];
+      if (changed) {
+        await this.users.update(target.id, next, manager);
+        // The role is inside every access token and a deactivated user must be out now.
+        revokedIds = await this.sessions.revokeAllForUser(
+          target.id,
+          next.status === UserStatus.Deactivated ? 'user_deactivated' : 'role_changed',
+          manager,
+        );
+        Object.assign(target, next);
+      }
+      await this.audit.record(
+        {
+          action:
+            next.status === UserStatus.Deactivated && before.status !== UserStatus.Deactivated
+              ? AuditAction.UserDeactivate
+              : AuditAction.UserUpdate,
+          outcome: AuditOutcome.Success,
+          actor: auditActor(actor, meta),
+          resource: { type: 'user', id: target.id },
+          subjectId: target.id,
+          requestId: meta.requestId,
+          details: { before, after: next, sessionsRevoked: revokedIds.length },
+        },
+        manager,
+      );
+      return { user: target, revoked: revokedIds };
+    });
+    await this.sessions.propagate(revoked);
+    return toUserResponse(user);
+  }
+
+  async deactivate(actor: AuthUser, id: string, meta: RequestMeta): Promise<void> {
+    await this.adminUpdate(actor, id, { status: UserStatus.Deactivated }, meta);
+  }
+
+  private async guardLastAdmin(
+    target: UserEntity,
+    next: { role: Role; status: UserStatus },
+    manager: EntityManager,
+  ): Promise<void> {
+    const wasActiveAdmin = target.role === Role.Admin && target.status === UserStatus.Active;
+    const staysActiveAdmin = next.role === Role.Admin && next.status === UserStatus.Active;
+    if (wasActiveAdmin && !staysActiveAdmin && (await this.users.countActiveAdmins(manager)) <= 1) {
+      throw UsersErrors.lastAdmin();
+    }
+  }
+}
