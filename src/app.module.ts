@@ -25,6 +25,10 @@ import { AuditModule } from './modules/audit/audit.module';
 import { AuthModule } from './modules/auth/auth.module';
 import { DemoModule } from './modules/demo/demo.module';
 import { UsersModule } from './modules/users/users.module';
+import { IceModule } from './modules/ice/ice.module';
+import { RoomsModule } from './modules/rooms/rooms.module';
+import { SessionsModule } from './modules/sessions/sessions.module';
+import { SignalingModule } from './modules/signaling/signaling.module';
 
 @Module({})
 export class AppModule implements NestModule {
@@ -62,6 +66,10 @@ export class AppModule implements NestModule {
         AuditModule,
         UsersModule,
         AuthModule,
+        IceModule,
+        RoomsModule,
+        SessionsModule,
+        SignalingModule,
         DemoModule,
       ],
       providers: [

@@ -445,6 +445,16 @@ function connectSignaling(): void {
     log('joined from another device; this page left the room');
   });
 
+  channel.on('room:session-ended', (p) => {
+    if (session?.roomId !== p.roomId) return;
+    endSession();
+    sessionStorage.removeItem(ACTIVE_ROOM_KEY);
+    setRoomStatus('ended');
+    log(`consultation ended: ${p.reason}`);
+  });
+  // The instance is shutting down; Socket.IO reconnects (to another one) and we rejoin.
+  channel.on('server:draining', () => log('server draining; reconnecting'));
+
   channel.on('call:offer', (p) => void run('offer', () => onDescription('offer', p)));
   channel.on('call:answer', (p) => void run('answer', () => onDescription('answer', p)));
   channel.on('call:ice-candidate', (p) => {

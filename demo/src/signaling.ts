@@ -1,6 +1,6 @@
 // The Socket.IO connection to /signaling (DESIGN.md §6), with typed events and acks.
 //
-// The Socket.IO client is the one Hekim serves at /socket.io/socket.io.min.js (a classic
+// The Socket.IO client is the copy Hekim serves at /demo/vendor/socket.io.min.js (a classic
 // script that defines `window.io`); only its types are imported here.
 import type { ManagerOptions, Socket, SocketOptions } from 'socket.io-client';
 import type { Ack, ClientEvents, ServerEvents } from './types.js';
@@ -31,7 +31,7 @@ export class Signaling {
 
   constructor(token: string) {
     this.token = token;
-    if (!window.io) throw new Error('Socket.IO client not loaded (/socket.io/socket.io.min.js)');
+    if (!window.io) throw new Error('Socket.IO client not loaded (/demo/vendor/socket.io.min.js)');
     // `auth` is a function so every reconnect presents the latest token, not the first one.
     this.socket = window.io('/signaling', {
       auth: (cb) => cb({ token: this.token }),

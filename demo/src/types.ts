@@ -148,6 +148,8 @@ export interface ServerEvents {
   'room:waiting': { roomId: string; user: UserRef };
   'room:admitted': { roomId: string } & Partial<JoinedRoom>;
   'room:replaced': { roomId: string };
+  'room:session-ended': { roomId: string; sessionId: string; reason: string };
+  'server:draining': { reconnect: true };
   'call:offer': { roomId: string; from: string; sdp: string };
   'call:answer': { roomId: string; from: string; sdp: string };
   'call:ice-candidate': { roomId: string; from: string; candidate: RTCIceCandidateInit };

@@ -66,6 +66,8 @@ describe('browser: the demo page', () => {
     expect(await page.getByTestId('my-role').textContent()).toBe('patient');
     expect(await page.getByTestId('my-user-id').textContent()).toMatch(/^[0-9a-f-]{36}$/);
     expect(await page.getByTestId('auth-panel').isHidden()).toBe(true);
+    // The signaling gateway accepted the access token at the handshake.
+    await page.getByTestId('signaling-state').filter({ hasText: 'connected' }).waitFor();
     await mkdir(join(TEST_OUTPUT, 'browser'), { recursive: true });
     await page.screenshot({
       path: join(TEST_OUTPUT, 'browser', 'demo-signed-in.png'),

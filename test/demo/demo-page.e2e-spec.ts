@@ -14,7 +14,7 @@ describe('demo page (GET /demo)', () => {
     const res = await t.http().get('/demo').expect(200);
     expect(res.headers['content-type']).toBe('text/html; charset=utf-8');
     expect(res.text).toContain('<script type="module" src="/demo/main.js"></script>');
-    expect(res.text).toContain('<script src="/socket.io/socket.io.min.js" defer></script>');
+    expect(res.text).toContain('<script src="/demo/vendor/socket.io.min.js" defer></script>');
     expect(res.text).toContain('<link rel="stylesheet" href="/demo/demo.css" />');
     for (const testId of ['signin-form', 'connection-state', 'frames-decoded', 'call-status']) {
       expect(res.text).toContain(`data-testid="${testId}"`);
@@ -34,7 +34,11 @@ describe('demo page (GET /demo)', () => {
   it('serves the compiled scripts and styles with their content types', async () => {
     const page = await t.http().get('/demo').expect(200);
     const scripts = [...page.text.matchAll(/<script[^>]+src="\/demo\/([^"]+)"/g)].map((m) => m[1]);
-    expect(scripts).toEqual(['main.js']);
+    expect(scripts).toEqual(['vendor/socket.io.min.js', 'main.js']);
+
+    const client = await t.http().get('/demo/vendor/socket.io.min.js').expect(200);
+    expect(client.headers['content-type']).toBe('text/javascript; charset=utf-8');
+    expect(client.text).toContain('Socket.IO');
 
     const main = await t.http().get('/demo/main.js').expect(200);
     expect(main.headers['content-type']).toBe('text/javascript; charset=utf-8');

@@ -1,5 +1,5 @@
 import { Injectable, Logger, type OnApplicationShutdown } from '@nestjs/common';
-import { Redis } from 'ioredis';
+import { Redis, type RedisOptions } from 'ioredis';
 import { AppConfig } from '../../config/app-config';
 
 // Owns every Redis connection of the process. In the embedded mode there are none and
@@ -22,14 +22,16 @@ export class RedisConnections implements OnApplicationShutdown {
   }
 
   // A further connection (subscriber mode, Socket.IO adapter), closed with the others.
-  duplicate(name: string): Redis {
+  // `overrides` tune one connection, e.g. a subscriber that must queue its resubscribe
+  // commands across an outage instead of failing them (maxRetriesPerRequest: null).
+  duplicate(name: string, overrides: Partial<RedisOptions> = {}): Redis {
     if (!this.config.redis.url) throw new Error('Redis is not configured');
-    const connection = this.connect(name);
+    const connection = this.connect(name, overrides);
     this.extra.push(connection);
     return connection;
   }
 
-  private connect(name: string): Redis {
+  private connect(name: string, overrides: Partial<RedisOptions> = {}): Redis {
     const connection = new Redis(this.config.redis.url as string, {
       connectionName: `hekim-${name}`,
       // Fail commands fast while Redis is away instead of queueing them for minutes; callers
@@ -39,6 +41,7 @@ export class RedisConnections implements OnApplicationShutdown {
       connectTimeout: 2000,
       retryStrategy: (attempt) => Math.min(attempt * 200, 2000),
       lazyConnect: false,
+      ...overrides,
     });
     let down = false;
     connection.on('error', (err: Error) => {

@@ -22,6 +22,20 @@ export enum AuditAction {
   UserProfileUpdate = 'user.profile_update',
   UserRead = 'user.read',
   UserSearch = 'user.search',
+  RoomCreate = 'room.create',
+  RoomUpdate = 'room.update',
+  RoomClose = 'room.close',
+  RoomMemberAdd = 'room.member.add',
+  RoomMemberRemove = 'room.member.remove',
+  RoomJoin = 'room.join',
+  RoomLeave = 'room.leave',
+  RoomWait = 'room.wait',
+  RoomAdmit = 'room.admit',
+  RoomReplaced = 'room.replaced',
+  SessionStart = 'session.start',
+  SessionEnd = 'session.end',
+  SignalingHandshake = 'signaling.handshake',
+  SignalingRelay = 'signaling.relay',
 }
 
 export enum AuditOutcome {

@@ -1,0 +1,145 @@
+import { Injectable } from '@nestjs/common';
+import { InjectRepository } from '@nestjs/typeorm';
+import { Brackets, type EntityManager, Repository } from 'typeorm';
+import type { CursorPosition } from '../../common/http/cursor';
+import { MemberRole, RoomEntity, RoomMemberEntity, RoomStatus } from './room.entity';
+
+// The only code that touches the rooms and room_members tables.
+@Injectable()
+export class RoomsRepository {
+  constructor(
+    @InjectRepository(RoomEntity) private readonly rooms: Repository<RoomEntity>,
+    @InjectRepository(RoomMemberEntity) private readonly members: Repository<RoomMemberEntity>,
+  ) {}
+
+  private roomRepo(manager?: EntityManager): Repository<RoomEntity> {
+    return manager ? manager.getRepository(RoomEntity) : this.rooms;
+  }
+
+  private memberRepo(manager?: EntityManager): Repository<RoomMemberEntity> {
+    return manager ? manager.getRepository(RoomMemberEntity) : this.members;
+  }
+
+  async insertWithMembers(
+    room: Pick<
+      RoomEntity,
+      'name' | 'type' | 'hostId' | 'waitingRoom' | 'maxParticipants' | 'scheduledFor'
+    >,
+    participantIds: string[],
+    manager: EntityManager,
+  ): Promise<RoomEntity> {
+    const repo = this.roomRepo(manager);
+    const saved = await repo.save(repo.create({ ...room, status: RoomStatus.Open }));
+    const members = [
+      { roomId: saved.id, userId: room.hostId, role: MemberRole.Host },
+      ...participantIds
+        .filter((id) => id !== room.hostId)
+        .map((userId) => ({ roomId: saved.id, userId, role: MemberRole.Participant })),
+    ];
+    await this.memberRepo(manager).insert(members);
+    return saved;
+  }
+
+  findById(id: string, manager?: EntityManager): Promise<RoomEntity | null> {
+    return this.roomRepo(manager).findOne({ where: { id } });
+  }
+
+  // Locks the room row for the rest of the transaction: joins and admissions to one room are
+  // serialised, so capacity checks cannot be raced past.
+  async lockById(id: string, manager: EntityManager): Promise<RoomEntity | null> {
+    return manager
+      .getRepository(RoomEntity)
+      .createQueryBuilder('r')
+      .setLock('pessimistic_write')
+      .where('r.id = :id', { id })
+      .getOne();
+  }
+
+  membersOf(roomId: string, manager?: EntityManager): Promise<RoomMemberEntity[]> {
+    return this.memberRepo(manager).find({ where: { roomId }, order: { createdAt: 'ASC' } });
+  }
+
+  findMember(
+    roomId: string,
+    userId: string,
+    manager?: EntityManager,
+  ): Promise<RoomMemberEntity | null> {
+    return this.memberRepo(manager).findOne({ where: { roomId, userId } });
+  }
+
+  async addMember(
+    roomId: string,
+    userId: string,
+    role: MemberRole,
+    manager: EntityManager,
+  ): Promise<void> {
+    await this.memberRepo(manager)
+      .createQueryBuilder()
+      .insert()
+      .values({ roomId, userId, role })
+      .orIgnore()
+      .execute();
+  }
+
+  async removeMember(roomId: string, userId: string, manager: EntityManager): Promise<boolean> {
+    const res = await this.memberRepo(manager).delete({ roomId, userId });
+    return (res.affected ?? 0) > 0;
+  }
+
+  async save(room: RoomEntity, manager: EntityManager): Promise<RoomEntity> {
+    return this.roomRepo(manager).save(room);
+  }
+
+  // Newest first; `userId` limits the page to rooms that user is a member of.
+  listPage(
+    userId: string | undefined,
+    after: CursorPosition | undefined,
+    limit: number,
+  ): Promise<RoomEntity[]> {
+    const qb = this.rooms.createQueryBuilder('r');
+    if (userId)
+      qb.innerJoin(RoomMemberEntity, 'm', 'm.room_id = r.id AND m.user_id = :userId', { userId });
+    if (after)
+      qb.andWhere(
+        new Brackets((w) =>
+          w
+            .where('r.created_at < :at', { at: after.at })
+            .orWhere('r.created_at = :at AND r.id < :id', { at: after.at, id: after.id }),
+        ),
+      );
+    return qb.orderBy('r.created_at', 'DESC').addOrderBy('r.id', 'DESC').limit(limit).getMany();
+  }
+
+  async membersOfRooms(roomIds: string[]): Promise<RoomMemberEntity[]> {
+    if (roomIds.length === 0) return [];
+    return this.members
+      .createQueryBuilder('m')
+      .where('m.room_id IN (:...roomIds)', { roomIds })
+      .orderBy('m.created_at', 'ASC')
+      .getMany();
+  }
+
+  async roomIdsOf(userId: string): Promise<string[]> {
+    const rows = await this.members.find({ where: { userId }, select: { roomId: true } });
+    return rows.map((r) => r.roomId);
+  }
+
+  async peopleSharingARoomWith(userId: string): Promise<string[]> {
+    const rows = await this.members.query<{ user_id: string }[]>(
+      `SELECT DISTINCT b.user_id FROM room_members a JOIN room_members b ON a.room_id = b.room_id
+        WHERE a.user_id = $1 AND b.user_id <> $1`,
+      [userId],
+    );
+    return rows.map((r) => r.user_id);
+  }
+
+  // True when both users are members of at least one common room.
+  async shareRoom(userA: string, userB: string): Promise<boolean> {
+    const rows = await this.members.query<unknown[]>(
+      `SELECT 1 FROM room_members a JOIN room_members b ON a.room_id = b.room_id
+        WHERE a.user_id = $1 AND b.user_id = $2 LIMIT 1`,
+      [userA, userB],
+    );
+    return rows.length > 0;
+  }
+}

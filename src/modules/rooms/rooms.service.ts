@@ -1,0 +1,214 @@
+import { Injectable } from '@nestjs/common';
+import { DataSource, type EntityManager } from 'typeorm';
+import type { AuthUser } from '../../common/auth/auth-user';
+import { Role } from '../../common/auth/role';
+import { decodeCursor, DEFAULT_PAGE_SIZE, encodeCursor } from '../../common/http/cursor';
+import { AuditAction, AuditOutcome } from '../audit/audit-action';
+import { AuditService } from '../audit/audit.service';
+import { UserStatus } from '../users/user.entity';
+import type { SharedRoomsPort } from '../users/ports/shared-rooms.port';
+import { UsersRepository } from '../users/users.repository';
+import type {
+  AddMemberRequest,
+  CreateRoomRequest,
+  ListRoomsQuery,
+  RoomListResponse,
+  RoomResponse,
+  UpdateRoomRequest,
+} from './dto/room.dto';
+import { MemberRole, type RoomEntity, type RoomMemberEntity, RoomStatus } from './room.entity';
+import { toRoomResponse } from './room.mapper';
+import { RoomErrors } from './rooms.errors';
+import { RoomsRepository } from './rooms.repository';
+
+// What a caller may do in a room, established once by `access()`.
+export interface RoomAccess {
+  room: RoomEntity;
+  // The caller's membership; null for an admin who is not a member.
+  membership: RoomMemberEntity | null;
+  canManage: boolean;
+}
+
+@Injectable()
+export class RoomsService implements SharedRoomsPort {
+  constructor(
+    private readonly dataSource: DataSource,
+    private readonly rooms: RoomsRepository,
+    private readonly users: UsersRepository,
+    private readonly audit: AuditService,
+  ) {}
+
+  // The one record-level check: members and admins see a room, everyone else gets 404 so
+  // room ids cannot be probed; only the host and admins manage it.
+  async access(actor: AuthUser, roomId: string, manager?: EntityManager): Promise<RoomAccess> {
+    const room = await this.rooms.findById(roomId, manager);
+    if (!room) throw RoomErrors.notFound();
+    const membership = await this.rooms.findMember(roomId, actor.id, manager);
+    const isAdmin = actor.role === Role.Admin;
+    if (!membership && !isAdmin) throw RoomErrors.notFound();
+    return { room, membership, canManage: isAdmin || room.hostId === actor.id };
+  }
+
+  async manageable(actor: AuthUser, roomId: string, manager?: EntityManager): Promise<RoomAccess> {
+    const access = await this.access(actor, roomId, manager);
+    if (!access.canManage) throw RoomErrors.notHost();
+    return access;
+  }
+
+  async create(actor: AuthUser, dto: CreateRoomRequest): Promise<RoomResponse> {
+    await this.assertUsersExist(dto.memberIds);
+    return this.dataSource.transaction(async (m) => {
+      const room = await this.rooms.insertWithMembers(
+        {
+          name: dto.name,
+          type: dto.type,
+          hostId: actor.id,
+          waitingRoom: dto.waitingRoom ?? false,
+          maxParticipants: dto.maxParticipants ?? 2,
+          scheduledFor: dto.scheduledFor ?? null,
+        },
+        dto.memberIds,
+        m,
+      );
+      await this.record(actor, AuditAction.RoomCreate, room.id, m, {
+        type: room.type,
+        members: dto.memberIds.length,
+      });
+      return toRoomResponse(room, await this.rooms.membersOf(room.id, m));
+    });
+  }
+
+  async get(actor: AuthUser, roomId: string): Promise<RoomResponse> {
+    const { room } = await this.access(actor, roomId);
+    return toRoomResponse(room, await this.rooms.membersOf(room.id));
+  }
+
+  async list(actor: AuthUser, query: ListRoomsQuery): Promise<RoomListResponse> {
+    const limit = query.limit ?? DEFAULT_PAGE_SIZE;
+    const rows = await this.rooms.listPage(
+      actor.role === Role.Admin ? undefined : actor.id,
+      decodeCursor(query.cursor),
+      limit + 1,
+    );
+    const page = rows.slice(0, limit);
+    const members = await this.rooms.membersOfRooms(page.map((r) => r.id));
+    const last = page.at(-1);
+    return {
+      items: page.map((r) =>
+        toRoomResponse(
+          r,
+          members.filter((mm) => mm.roomId === r.id),
+        ),
+      ),
+      nextCursor:
+        rows.length > limit && last ? encodeCursor({ at: last.createdAt, id: last.id }) : null,
+    };
+  }
+
+  async update(actor: AuthUser, roomId: string, dto: UpdateRoomRequest): Promise<RoomResponse> {
+    return this.dataSource.transaction(async (m) => {
+      const { room } = await this.manageable(actor, roomId, m);
+      if (room.status === RoomStatus.Closed) throw RoomErrors.closed();
+      if (dto.name !== undefined) room.name = dto.name;
+      if (dto.waitingRoom !== undefined) room.waitingRoom = dto.waitingRoom;
+      if (dto.maxParticipants !== undefined) room.maxParticipants = dto.maxParticipants;
+      if (dto.scheduledFor !== undefined) room.scheduledFor = dto.scheduledFor;
+      const saved = await this.rooms.save(room, m);
+      await this.record(actor, AuditAction.RoomUpdate, room.id, m, {
+        fields: Object.keys(dto).sort(),
+      });
+      return toRoomResponse(saved, await this.rooms.membersOf(room.id, m));
+    });
+  }
+
+  // Closing is final: the room stays listed for its history, but nobody can join it again.
+  async close(actor: AuthUser, roomId: string): Promise<void> {
+    await this.dataSource.transaction(async (m) => {
+      const { room } = await this.manageable(actor, roomId, m);
+      if (room.status === RoomStatus.Closed) return;
+      room.status = RoomStatus.Closed;
+      room.closedAt = new Date();
+      await this.rooms.save(room, m);
+      await this.record(actor, AuditAction.RoomClose, room.id, m);
+    });
+  }
+
+  async addMember(actor: AuthUser, roomId: string, dto: AddMemberRequest): Promise<RoomResponse> {
+    await this.assertUsersExist([dto.userId]);
+    return this.dataSource.transaction(async (m) => {
+      const { room } = await this.manageable(actor, roomId, m);
+      if (room.status === RoomStatus.Closed) throw RoomErrors.closed();
+      if (dto.userId === room.hostId) throw RoomErrors.hostMembership();
+      await this.rooms.addMember(roomId, dto.userId, MemberRole.Participant, m);
+      await this.record(actor, AuditAction.RoomMemberAdd, roomId, m, undefined, dto.userId);
+      return toRoomResponse(room, await this.rooms.membersOf(roomId, m));
+    });
+  }
+
+  async removeMember(actor: AuthUser, roomId: string, userId: string): Promise<void> {
+    await this.dataSource.transaction(async (m) => {
+      const { room } = await this.manageable(actor, roomId, m);
+      if (userId === room.hostId) throw RoomErrors.hostMembership();
+      if (!(await this.rooms.removeMember(roomId, userId, m))) throw RoomErrors.memberNotFound();
+      await this.record(actor, AuditAction.RoomMemberRemove, roomId, m, undefined, userId);
+    });
+  }
+
+  // Serialises presence changes (join, leave, admit) of one room across instances.
+  async lockForPresence(roomId: string, manager: EntityManager): Promise<RoomEntity> {
+    const room = await this.rooms.lockById(roomId, manager);
+    if (!room) throw RoomErrors.notFound();
+    return room;
+  }
+
+  async memberRole(
+    roomId: string,
+    userId: string,
+    manager?: EntityManager,
+  ): Promise<MemberRole | null> {
+    return (await this.rooms.findMember(roomId, userId, manager))?.role ?? null;
+  }
+
+  // Ids of the rooms a user belongs to (session history is visible to room members).
+  roomIdsOf(userId: string): Promise<string[]> {
+    return this.rooms.roomIdsOf(userId);
+  }
+
+  // For the users module (SharedRoomsPort): a doctor may look up the patients they share a
+  // room with.
+  shareARoom(userId: string, otherUserId: string): Promise<boolean> {
+    return this.rooms.shareRoom(userId, otherUserId);
+  }
+
+  peopleSharingARoomWith(userId: string): Promise<string[]> {
+    return this.rooms.peopleSharingARoomWith(userId);
+  }
+
+  private async assertUsersExist(ids: string[]): Promise<void> {
+    for (const id of ids) {
+      const user = await this.users.findById(id);
+      if (!user || user.status !== UserStatus.Active) throw RoomErrors.unknownUser(id);
+    }
+  }
+
+  private async record(
+    actor: AuthUser,
+    action: AuditAction,
+    roomId: string,
+    manager: EntityManager,
+    details?: Record<string, unknown>,
+    subjectId?: string,
+  ): Promise<void> {
+    await this.audit.record(
+      {
+        action,
+        outcome: AuditOutcome.Success,
+        actor: { userId: actor.id, role: actor.role },
+        resource: { type: 'room', id: roomId },
+        subjectId,
+        details,
+      },
+      manager,
+    );
+  }
+}

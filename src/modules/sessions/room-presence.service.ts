@@ -1,0 +1,350 @@
+import { Injectable } from '@nestjs/common';
+import { DataSource, type EntityManager } from 'typeorm';
+import type { AuthUser } from '../../common/auth/auth-user';
+import { AppConfig } from '../../config/app-config';
+import { AuditAction, AuditOutcome } from '../audit/audit-action';
+import { AuditService } from '../audit/audit.service';
+import { MemberRole, type RoomEntity, RoomStatus } from '../rooms/room.entity';
+import { RoomErrors } from '../rooms/rooms.errors';
+import { RoomsService } from '../rooms/rooms.service';
+import { UsersRepository } from '../users/users.repository';
+import type { SessionEntity, SessionParticipantEntity } from './session.entity';
+import { SessionErrors } from './sessions.errors';
+import { SessionsRepository } from './sessions.repository';
+
+export interface ParticipantView {
+  userId: string;
+  displayName: string;
+  role: MemberRole;
+}
+
+export interface Joined {
+  kind: 'joined';
+  roomId: string;
+  sessionId: string;
+  self: ParticipantView;
+  // Everyone else in the room right now (not the joiner).
+  participants: ParticipantView[];
+  // Sockets of those participants, to tell them someone joined.
+  otherSocketIds: string[];
+  // The joiner is polite when others were there first (perfect negotiation).
+  polite: boolean;
+  // The user's previous device in this room, which must be told `room:replaced`.
+  replacedSocketId: string | null;
+  sessionStarted: boolean;
+  // Queued knocks the host should see again (only when the host joins).
+  waiting: ParticipantView[];
+}
+
+export interface Waiting {
+  kind: 'waiting';
+  roomId: string;
+  hostId: string;
+  user: ParticipantView;
+}
+
+export interface Left {
+  roomId: string;
+  sessionId: string;
+  userId: string;
+  otherSocketIds: string[];
+  sessionEnded: boolean;
+}
+
+export interface Admitted {
+  joined: Joined;
+  socketId: string;
+}
+
+// Who is in which room, right now. All of it lives in PostgreSQL (session_participants,
+// room_waiting) so that every instance sees the same rooms, and the reconnect-grace deadline
+// is a column any instance can expire. Each change is one transaction holding the room's row
+// lock, with its audit record inside.
+@Injectable()
+export class RoomPresenceService {
+  constructor(
+    private readonly dataSource: DataSource,
+    private readonly config: AppConfig,
+    private readonly rooms: RoomsService,
+    private readonly sessions: SessionsRepository,
+    private readonly users: UsersRepository,
+    private readonly audit: AuditService,
+  ) {}
+
+  async join(actor: AuthUser, roomId: string, socketId: string): Promise<Joined | Waiting> {
+    return this.dataSource.transaction(async (m) => {
+      const { membership } = await this.rooms.access(actor, roomId, m);
+      if (!membership) throw SessionErrors.notAMember();
+      const room = await this.rooms.lockForPresence(roomId, m);
+      if (room.status === RoomStatus.Closed) throw RoomErrors.closed();
+      const session = await this.sessions.findActiveByRoom(roomId, m);
+      const live = session ? await this.sessions.liveParticipants(session.id, m) : [];
+      const mine = live.find((p) => p.userId === actor.id);
+      if (session && mine) return this.resume(actor, room, session, mine, live, socketId, m);
+
+      // A waiting room holds everyone but the host until the host admits them; it never
+      // lets anyone in on its own.
+      if (room.waitingRoom && membership.role !== MemberRole.Host) {
+        await this.sessions.upsertWaiting(roomId, actor.id, socketId, new Date(), m);
+        await this.record(actor.id, actor.role, AuditAction.RoomWait, room.id, null, m);
+        return {
+          kind: 'waiting',
+          roomId,
+          hostId: room.hostId,
+          user: await this.view(actor.id, membership.role),
+        };
+      }
+      return this.enter(actor.id, actor.role, room, session, live, socketId, m);
+    });
+  }
+
+  async admit(host: AuthUser, roomId: string, userId: string): Promise<Admitted> {
+    return this.dataSource.transaction(async (m) => {
+      await this.rooms.manageable(host, roomId, m);
+      const room = await this.rooms.lockForPresence(roomId, m);
+      if (room.status === RoomStatus.Closed) throw RoomErrors.closed();
+      const entry = await this.sessions.findWaiting(roomId, userId, m);
+      if (!entry) throw SessionErrors.notWaiting();
+      await this.sessions.deleteWaiting(roomId, userId, m);
+      await this.record(host.id, host.role, AuditAction.RoomAdmit, room.id, null, m, userId);
+      const session = await this.sessions.findActiveByRoom(roomId, m);
+      const live = session ? await this.sessions.liveParticipants(session.id, m) : [];
+      const member = await this.rooms.memberRole(roomId, userId, m);
+      const joined = await this.enter(
+        userId,
+        member ?? MemberRole.Participant,
+        room,
+        session,
+        live,
+        entry.socketId,
+        m,
+        member,
+      );
+      return { joined, socketId: entry.socketId };
+    });
+  }
+
+  async leave(actor: AuthUser, roomId: string, socketId: string): Promise<Left | null> {
+    return this.dataSource.transaction(async (m) => {
+      await this.rooms.access(actor, roomId, m);
+      await this.rooms.lockForPresence(roomId, m);
+      await this.sessions.deleteWaiting(roomId, actor.id, m);
+      const session = await this.sessions.findActiveByRoom(roomId, m);
+      if (!session) return null;
+      const live = await this.sessions.liveParticipants(session.id, m);
+      const mine = live.find((p) => p.userId === actor.id && p.socketId === socketId);
+      if (!mine) return null;
+      return this.depart(mine, actor.id, actor.role, session, live, 'left', m);
+    });
+  }
+
+  // The socket dropped: its stays keep their place until the grace deadline; its knocks go.
+  async disconnected(socketId: string): Promise<void> {
+    const until = new Date(Date.now() + this.config.signaling.reconnectGraceSeconds * 1000);
+    await this.dataSource.transaction(async (m) => {
+      await this.sessions.startGrace(socketId, until, m);
+      await this.sessions.deleteWaitingBySocket(socketId, m);
+    });
+  }
+
+  // Ends the stays whose grace ran out. Any instance may run this; row locks with SKIP LOCKED
+  // hand each expired stay to exactly one of them.
+  async expireGraces(now: Date = new Date()): Promise<Left[]> {
+    if (!(await this.sessions.hasExpiredGraces(now))) return [];
+    return this.dataSource.transaction(async (m) => {
+      const expired = await this.sessions.lockExpiredGraces(now, 50, m);
+      const out: Left[] = [];
+      for (const stay of expired) {
+        const session = await this.sessions.findById(stay.sessionId, m);
+        if (!session) continue;
+        await this.rooms.lockForPresence(session.roomId, m);
+        const live = await this.sessions.liveParticipants(session.id, m);
+        const current = live.find((p) => p.id === stay.id);
+        if (!current) continue;
+        out.push(
+          await this.depart(
+            current,
+            stay.userId,
+            null,
+            session,
+            live,
+            'reconnect-grace-expired',
+            m,
+          ),
+        );
+      }
+      return out;
+    });
+  }
+
+  // Who is in the room now: the relay's check. Returns the live stays with a joined socket.
+  async liveSockets(roomId: string): Promise<Map<string, string>> {
+    return this.dataSource.transaction(async (m) => {
+      const session = await this.sessions.findActiveByRoom(roomId, m);
+      const live = session ? await this.sessions.liveParticipants(session.id, m) : [];
+      const byUser = new Map<string, string>();
+      for (const p of live) if (p.socketId) byUser.set(p.userId, p.socketId);
+      return byUser;
+    });
+  }
+
+  private async resume(
+    actor: AuthUser,
+    room: RoomEntity,
+    session: SessionEntity,
+    mine: SessionParticipantEntity,
+    live: SessionParticipantEntity[],
+    socketId: string,
+    m: EntityManager,
+  ): Promise<Joined> {
+    const replaced = mine.socketId !== null && mine.socketId !== socketId ? mine.socketId : null;
+    await this.sessions.attachSocket(mine.id, socketId, m);
+    await this.record(
+      actor.id,
+      actor.role,
+      replaced ? AuditAction.RoomReplaced : AuditAction.RoomJoin,
+      room.id,
+      session.id,
+      m,
+      undefined,
+      { resumed: true },
+    );
+    const role = (await this.rooms.memberRole(room.id, actor.id, m)) ?? MemberRole.Participant;
+    return this.joinedView(room, session, actor.id, role, live, replaced, false, m);
+  }
+
+  private async enter(
+    userId: string,
+    actorRole: string | null,
+    room: RoomEntity,
+    existing: SessionEntity | null,
+    live: SessionParticipantEntity[],
+    socketId: string,
+    m: EntityManager,
+    memberRole?: MemberRole | null,
+  ): Promise<Joined> {
+    if (live.length >= room.maxParticipants) throw RoomErrors.full();
+    const now = new Date();
+    let session = existing;
+    if (!session) {
+      session = await this.sessions.open(room.id, now, m);
+      await this.record(userId, actorRole, AuditAction.SessionStart, room.id, session.id, m);
+    }
+    await this.sessions.addParticipant(session.id, userId, socketId, now, m);
+    await this.sessions.deleteWaiting(room.id, userId, m);
+    await this.record(userId, actorRole, AuditAction.RoomJoin, room.id, session.id, m);
+    const role =
+      memberRole ?? (await this.rooms.memberRole(room.id, userId, m)) ?? MemberRole.Participant;
+    return this.joinedView(room, session, userId, role, live, null, !existing, m);
+  }
+
+  private async depart(
+    stay: SessionParticipantEntity,
+    userId: string,
+    actorRole: string | null,
+    session: SessionEntity,
+    live: SessionParticipantEntity[],
+    reason: string,
+    m: EntityManager,
+  ): Promise<Left> {
+    const now = new Date();
+    await this.sessions.markLeft([stay.id], now, m);
+    await this.record(
+      userId,
+      actorRole,
+      AuditAction.RoomLeave,
+      session.roomId,
+      session.id,
+      m,
+      undefined,
+      { reason },
+    );
+    const others = live.filter((p) => p.id !== stay.id);
+    const sessionEnded = others.length === 0;
+    if (sessionEnded) {
+      await this.sessions.end(session, now, 'empty', m);
+      await this.record(
+        userId,
+        actorRole,
+        AuditAction.SessionEnd,
+        session.roomId,
+        session.id,
+        m,
+        undefined,
+        { reason: 'empty' },
+      );
+    }
+    return {
+      roomId: session.roomId,
+      sessionId: session.id,
+      userId,
+      otherSocketIds: others.flatMap((p) => (p.socketId ? [p.socketId] : [])),
+      sessionEnded,
+    };
+  }
+
+  private async joinedView(
+    room: RoomEntity,
+    session: SessionEntity,
+    userId: string,
+    role: MemberRole,
+    live: SessionParticipantEntity[],
+    replacedSocketId: string | null,
+    sessionStarted: boolean,
+    m: EntityManager,
+  ): Promise<Joined> {
+    const others = live.filter((p) => p.userId !== userId);
+    const participants: ParticipantView[] = [];
+    for (const p of others)
+      participants.push(
+        await this.view(
+          p.userId,
+          (await this.rooms.memberRole(room.id, p.userId, m)) ?? MemberRole.Participant,
+        ),
+      );
+    const waiting: ParticipantView[] = [];
+    if (role === MemberRole.Host)
+      for (const w of await this.sessions.waitingIn(room.id, m))
+        waiting.push(await this.view(w.userId, MemberRole.Participant));
+    return {
+      kind: 'joined',
+      roomId: room.id,
+      sessionId: session.id,
+      self: await this.view(userId, role),
+      participants,
+      otherSocketIds: others.flatMap((p) => (p.socketId ? [p.socketId] : [])),
+      polite: others.length > 0,
+      replacedSocketId,
+      sessionStarted,
+      waiting,
+    };
+  }
+
+  private async view(userId: string, role: MemberRole): Promise<ParticipantView> {
+    const user = await this.users.findById(userId);
+    return { userId, displayName: user?.displayName ?? '', role };
+  }
+
+  private async record(
+    userId: string,
+    role: string | null,
+    action: AuditAction,
+    roomId: string,
+    sessionId: string | null,
+    m: EntityManager,
+    subjectId?: string,
+    details?: Record<string, unknown>,
+  ): Promise<void> {
+    await this.audit.record(
+      {
+        action,
+        outcome: AuditOutcome.Success,
+        actor: { userId, role },
+        resource: { type: 'room', id: roomId },
+        subjectId,
+        details: { ...(sessionId ? { sessionId } : {}), ...details },
+      },
+      m,
+    );
+  }
+}

@@ -1,0 +1,22 @@
+import { Module } from '@nestjs/common';
+import { TypeOrmModule } from '@nestjs/typeorm';
+import { RoomsModule } from '../rooms/rooms.module';
+import { UsersModule } from '../users/users.module';
+import { RoomPresenceService } from './room-presence.service';
+import { SessionEvents } from './session-events';
+import { SessionEntity, SessionParticipantEntity, WaitingEntryEntity } from './session.entity';
+import { SessionsController } from './sessions.controller';
+import { SessionsRepository } from './sessions.repository';
+import { SessionsService } from './sessions.service';
+
+@Module({
+  imports: [
+    TypeOrmModule.forFeature([SessionEntity, SessionParticipantEntity, WaitingEntryEntity]),
+    RoomsModule,
+    UsersModule,
+  ],
+  controllers: [SessionsController],
+  providers: [SessionsRepository, SessionsService, RoomPresenceService, SessionEvents],
+  exports: [RoomPresenceService, SessionEvents, SessionsRepository],
+})
+export class SessionsModule {}

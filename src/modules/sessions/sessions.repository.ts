@@ -1,0 +1,200 @@
+import { Injectable } from '@nestjs/common';
+import { InjectRepository } from '@nestjs/typeorm';
+import { Brackets, type EntityManager, IsNull, LessThanOrEqual, Repository } from 'typeorm';
+import type { CursorPosition } from '../../common/http/cursor';
+import {
+  SessionEntity,
+  SessionParticipantEntity,
+  SessionStatus,
+  WaitingEntryEntity,
+} from './session.entity';
+
+export interface SessionPageFilter {
+  roomIds?: string[];
+  roomId?: string;
+  from?: Date;
+  to?: Date;
+  after?: CursorPosition;
+  limit: number;
+}
+
+// The only code that touches room_sessions, session_participants and room_waiting.
+@Injectable()
+export class SessionsRepository {
+  constructor(
+    @InjectRepository(SessionEntity) private readonly sessions: Repository<SessionEntity>,
+    @InjectRepository(SessionParticipantEntity)
+    private readonly participants: Repository<SessionParticipantEntity>,
+  ) {}
+
+  findById(id: string, manager?: EntityManager): Promise<SessionEntity | null> {
+    return (manager?.getRepository(SessionEntity) ?? this.sessions).findOne({ where: { id } });
+  }
+
+  findActiveByRoom(roomId: string, manager: EntityManager): Promise<SessionEntity | null> {
+    return manager
+      .getRepository(SessionEntity)
+      .findOne({ where: { roomId, status: SessionStatus.Active } });
+  }
+
+  async open(roomId: string, at: Date, manager: EntityManager): Promise<SessionEntity> {
+    const repo = manager.getRepository(SessionEntity);
+    return repo.save(repo.create({ roomId, status: SessionStatus.Active, startedAt: at }));
+  }
+
+  async end(session: SessionEntity, at: Date, reason: string, m: EntityManager): Promise<void> {
+    await m
+      .getRepository(SessionEntity)
+      .update({ id: session.id }, { status: SessionStatus.Ended, endedAt: at, endReason: reason });
+  }
+
+  liveParticipants(sessionId: string, manager: EntityManager): Promise<SessionParticipantEntity[]> {
+    return manager
+      .getRepository(SessionParticipantEntity)
+      .find({ where: { sessionId, leftAt: IsNull() }, order: { joinedAt: 'ASC' } });
+  }
+
+  participantsOf(sessionIds: string[]): Promise<SessionParticipantEntity[]> {
+    if (sessionIds.length === 0) return Promise.resolve([]);
+    return this.participants
+      .createQueryBuilder('p')
+      .where('p.session_id IN (:...sessionIds)', { sessionIds })
+      .orderBy('p.joined_at', 'ASC')
+      .getMany();
+  }
+
+  async addParticipant(
+    sessionId: string,
+    userId: string,
+    socketId: string,
+    at: Date,
+    manager: EntityManager,
+  ): Promise<SessionParticipantEntity> {
+    const repo = manager.getRepository(SessionParticipantEntity);
+    return repo.save(repo.create({ sessionId, userId, socketId, joinedAt: at, leftAt: null }));
+  }
+
+  async attachSocket(id: string, socketId: string, manager: EntityManager): Promise<void> {
+    await manager
+      .getRepository(SessionParticipantEntity)
+      .update({ id }, { socketId, graceUntil: null });
+  }
+
+  async markLeft(ids: string[], at: Date, manager: EntityManager): Promise<void> {
+    if (ids.length === 0) return;
+    await manager
+      .getRepository(SessionParticipantEntity)
+      .createQueryBuilder()
+      .update()
+      .set({ leftAt: at, socketId: null, graceUntil: null })
+      .whereInIds(ids)
+      .execute();
+  }
+
+  // The socket went away: its stays enter the reconnect grace. Returns the affected rows.
+  async startGrace(
+    socketId: string,
+    until: Date,
+    manager: EntityManager,
+  ): Promise<SessionParticipantEntity[]> {
+    const repo = manager.getRepository(SessionParticipantEntity);
+    const rows = await repo.find({ where: { socketId, leftAt: IsNull() } });
+    if (rows.length > 0)
+      await repo
+        .createQueryBuilder()
+        .update()
+        .set({ socketId: null, graceUntil: until })
+        .whereInIds(rows.map((r) => r.id))
+        .execute();
+    return rows;
+  }
+
+  // Graces that ran out, locked so that of several instances sweeping at once only one
+  // handles each row.
+  lockExpiredGraces(
+    now: Date,
+    limit: number,
+    manager: EntityManager,
+  ): Promise<SessionParticipantEntity[]> {
+    return manager
+      .getRepository(SessionParticipantEntity)
+      .createQueryBuilder('p')
+      .setLock('pessimistic_write')
+      .setOnLocked('skip_locked')
+      .where('p.grace_until <= :now AND p.left_at IS NULL', { now })
+      .orderBy('p.grace_until', 'ASC')
+      .limit(limit)
+      .getMany();
+  }
+
+  hasExpiredGraces(now: Date): Promise<boolean> {
+    return this.participants.exists({
+      where: { graceUntil: LessThanOrEqual(now), leftAt: IsNull() },
+    });
+  }
+
+  countActive(): Promise<number> {
+    return this.sessions.count({ where: { status: SessionStatus.Active } });
+  }
+
+  listPage(filter: SessionPageFilter): Promise<SessionEntity[]> {
+    const qb = this.sessions.createQueryBuilder('s');
+    if (filter.roomIds) {
+      if (filter.roomIds.length === 0) return Promise.resolve([]);
+      qb.andWhere('s.room_id IN (:...roomIds)', { roomIds: filter.roomIds });
+    }
+    if (filter.roomId) qb.andWhere('s.room_id = :roomId', { roomId: filter.roomId });
+    if (filter.from) qb.andWhere('s.started_at >= :from', { from: filter.from });
+    if (filter.to) qb.andWhere('s.started_at < :to', { to: filter.to });
+    const after = filter.after;
+    if (after)
+      qb.andWhere(
+        new Brackets((w) =>
+          w
+            .where('s.started_at < :at', { at: after.at })
+            .orWhere('s.started_at = :at AND s.id < :id', { at: after.at, id: after.id }),
+        ),
+      );
+    return qb
+      .orderBy('s.started_at', 'DESC')
+      .addOrderBy('s.id', 'DESC')
+      .limit(filter.limit)
+      .getMany();
+  }
+
+  // Waiting room
+
+  async upsertWaiting(
+    roomId: string,
+    userId: string,
+    socketId: string,
+    at: Date,
+    manager: EntityManager,
+  ): Promise<void> {
+    await manager
+      .getRepository(WaitingEntryEntity)
+      .upsert({ roomId, userId, socketId, requestedAt: at }, ['roomId', 'userId']);
+  }
+
+  findWaiting(
+    roomId: string,
+    userId: string,
+    m: EntityManager,
+  ): Promise<WaitingEntryEntity | null> {
+    return m.getRepository(WaitingEntryEntity).findOne({ where: { roomId, userId } });
+  }
+
+  waitingIn(roomId: string, manager: EntityManager): Promise<WaitingEntryEntity[]> {
+    return manager
+      .getRepository(WaitingEntryEntity)
+      .find({ where: { roomId }, order: { requestedAt: 'ASC' } });
+  }
+
+  async deleteWaiting(roomId: string, userId: string, manager: EntityManager): Promise<void> {
+    await manager.getRepository(WaitingEntryEntity).delete({ roomId, userId });
+  }
+
+  async deleteWaitingBySocket(socketId: string, manager: EntityManager): Promise<void> {
+    await manager.getRepository(WaitingEntryEntity).delete({ socketId });
+  }
+}

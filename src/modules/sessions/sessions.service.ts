@@ -1,0 +1,112 @@
+import { Injectable } from '@nestjs/common';
+import { DataSource } from 'typeorm';
+import type { AuthUser } from '../../common/auth/auth-user';
+import { Role } from '../../common/auth/role';
+import { AppException } from '../../common/errors/app.exception';
+import { decodeCursor, DEFAULT_PAGE_SIZE, encodeCursor } from '../../common/http/cursor';
+import { AuditAction, AuditOutcome } from '../audit/audit-action';
+import { AuditService } from '../audit/audit.service';
+import { RoomsService } from '../rooms/rooms.service';
+import type { ListSessionsQuery, SessionListResponse, SessionResponse } from './dto/session.dto';
+import { SessionEvents } from './session-events';
+import { SessionStatus } from './session.entity';
+import { toSessionResponse } from './session.mapper';
+import { SessionErrors } from './sessions.errors';
+import { SessionsRepository } from './sessions.repository';
+
+// Session history over REST. Members of a room (and admins) see its sessions; others get 404.
+@Injectable()
+export class SessionsService {
+  constructor(
+    private readonly dataSource: DataSource,
+    private readonly rooms: RoomsService,
+    private readonly sessions: SessionsRepository,
+    private readonly audit: AuditService,
+    private readonly events: SessionEvents,
+  ) {}
+
+  async list(actor: AuthUser, query: ListSessionsQuery): Promise<SessionListResponse> {
+    if (query.roomId) await this.rooms.access(actor, query.roomId);
+    const limit = query.limit ?? DEFAULT_PAGE_SIZE;
+    const rows = await this.sessions.listPage({
+      roomIds: actor.role === Role.Admin ? undefined : await this.rooms.roomIdsOf(actor.id),
+      roomId: query.roomId,
+      from: query.from,
+      to: query.to,
+      after: decodeCursor(query.cursor),
+      limit: limit + 1,
+    });
+    const page = rows.slice(0, limit);
+    const participants = await this.sessions.participantsOf(page.map((s) => s.id));
+    const last = page.at(-1);
+    return {
+      items: page.map((s) =>
+        toSessionResponse(
+          s,
+          participants.filter((p) => p.sessionId === s.id),
+        ),
+      ),
+      nextCursor:
+        rows.length > limit && last ? encodeCursor({ at: last.startedAt, id: last.id }) : null,
+    };
+  }
+
+  async get(actor: AuthUser, id: string): Promise<SessionResponse> {
+    const session = await this.sessions.findById(id);
+    if (!session) throw SessionErrors.notFound();
+    await this.visible(actor, session.roomId);
+    return toSessionResponse(session, await this.sessions.participantsOf([id]));
+  }
+
+  // The host (or an admin) ends a live session: every stay ends now and the joined clients
+  // are told through SessionEvents.
+  async end(actor: AuthUser, id: string): Promise<SessionResponse> {
+    const result = await this.dataSource.transaction(async (m) => {
+      const found = await this.sessions.findById(id, m);
+      if (!found) throw SessionErrors.notFound();
+      await this.visible(actor, found.roomId);
+      await this.rooms.manageable(actor, found.roomId, m);
+      await this.rooms.lockForPresence(found.roomId, m);
+      const session = await this.sessions.findById(id, m);
+      if (!session || session.status !== SessionStatus.Active)
+        throw AppException.conflict('The session has already ended.');
+      const live = await this.sessions.liveParticipants(id, m);
+      const now = new Date();
+      await this.sessions.markLeft(
+        live.map((p) => p.id),
+        now,
+        m,
+      );
+      await this.sessions.end(session, now, 'ended-by-host', m);
+      await this.audit.record(
+        {
+          action: AuditAction.SessionEnd,
+          outcome: AuditOutcome.Success,
+          actor: { userId: actor.id, role: actor.role },
+          resource: { type: 'room', id: session.roomId },
+          details: { sessionId: id, reason: 'ended-by-host' },
+        },
+        m,
+      );
+      return { roomId: session.roomId, live };
+    });
+    this.events.ended.next({
+      roomId: result.roomId,
+      sessionId: id,
+      reason: 'ended-by-host',
+      socketIds: result.live.flatMap((p) => (p.socketId ? [p.socketId] : [])),
+      userIds: result.live.map((p) => p.userId),
+    });
+    return this.get(actor, id);
+  }
+
+  private async visible(actor: AuthUser, roomId: string): Promise<void> {
+    try {
+      await this.rooms.access(actor, roomId);
+    } catch (err) {
+      // A session of a room the caller cannot see does not exist for them either.
+      if (err instanceof AppException && err.status === 404) throw SessionErrors.notFound();
+      throw err;
+    }
+  }
+}

@@ -1,0 +1,118 @@
+// The signaling contract of DESIGN.md §6 as TypeScript types: the one place that names every
+// event and its payload. It imports nothing, so a client SDK can copy or share this file.
+
+export type ErrorCodeName =
+  | 'VALIDATION_FAILED'
+  | 'UNAUTHORIZED'
+  | 'MFA_REQUIRED'
+  | 'TOKEN_REUSED'
+  | 'FORBIDDEN'
+  | 'NOT_FOUND'
+  | 'CONFLICT'
+  | 'RATE_LIMITED'
+  | 'CONSENT_REQUIRED'
+  | 'PAYLOAD_TOO_LARGE'
+  | 'INTERNAL'
+  | 'UNAVAILABLE';
+
+export type Ack<T> =
+  { ok: true; data: T } | { ok: false; error: { code: ErrorCodeName; message: string } };
+
+export interface IceServer {
+  urls: string[];
+  username?: string;
+  credential?: string;
+}
+
+export interface Participant {
+  userId: string;
+  displayName: string;
+  role: 'host' | 'participant';
+}
+
+export interface JoinedAnswer {
+  roomId: string;
+  sessionId: string;
+  // Everyone else in the room now (not the caller).
+  participants: Participant[];
+  iceServers: IceServer[];
+  // When the TURN credentials in iceServers stop working; fresh ones arrive by `ice:servers`.
+  expiresAt: string;
+  // Perfect negotiation: true when others were already in the room.
+  polite: boolean;
+}
+
+export interface WaitingAnswer {
+  waiting: true;
+}
+
+export interface IceCandidateInit {
+  candidate: string;
+  sdpMid?: string | null;
+  sdpMLineIndex?: number | null;
+  usernameFragment?: string | null;
+}
+
+// Client → server. Every event takes an acknowledgement callback.
+export interface ClientToServerEvents {
+  'room:join': (p: { roomId: string }, ack: (a: Ack<JoinedAnswer | WaitingAnswer>) => void) => void;
+  'room:leave': (p: { roomId: string }, ack: (a: Ack<Record<string, never>>) => void) => void;
+  'room:admit': (
+    p: { roomId: string; userId: string },
+    ack: (a: Ack<Record<string, never>>) => void,
+  ) => void;
+  'call:offer': (
+    p: { roomId: string; to: string; sdp: string },
+    ack: (a: Ack<Record<string, never>>) => void,
+  ) => void;
+  'call:answer': (
+    p: { roomId: string; to: string; sdp: string },
+    ack: (a: Ack<Record<string, never>>) => void,
+  ) => void;
+  'call:ice-candidate': (
+    p: { roomId: string; to: string; candidate: IceCandidateInit },
+    ack: (a: Ack<Record<string, never>>) => void,
+  ) => void;
+  'auth:refresh': (p: { token: string }, ack: (a: Ack<{ expiresAt: string }>) => void) => void;
+}
+
+// Server → client.
+export interface ServerToClientEvents {
+  'room:participant-joined': (p: { roomId: string } & Participant) => void;
+  'room:participant-left': (p: { roomId: string; userId: string }) => void;
+  'room:waiting': (p: { roomId: string; user: Participant }) => void;
+  'room:admitted': (p: JoinedAnswer) => void;
+  'room:replaced': (p: { roomId: string }) => void;
+  'room:session-ended': (p: { roomId: string; sessionId: string; reason: string }) => void;
+  'call:offer': (p: { roomId: string; from: string; sdp: string }) => void;
+  'call:answer': (p: { roomId: string; from: string; sdp: string }) => void;
+  'call:ice-candidate': (p: { roomId: string; from: string; candidate: IceCandidateInit }) => void;
+  'ice:servers': (p: { iceServers: IceServer[]; expiresAt: string }) => void;
+  'auth:expired': (p: Record<string, never>) => void;
+  'server:draining': (p: { reconnect: true }) => void;
+}
+
+export const CLIENT_EVENTS = [
+  'room:join',
+  'room:leave',
+  'room:admit',
+  'call:offer',
+  'call:answer',
+  'call:ice-candidate',
+  'auth:refresh',
+] as const satisfies readonly (keyof ClientToServerEvents)[];
+
+export const SERVER_EVENTS = [
+  'room:participant-joined',
+  'room:participant-left',
+  'room:waiting',
+  'room:admitted',
+  'room:replaced',
+  'room:session-ended',
+  'call:offer',
+  'call:answer',
+  'call:ice-candidate',
+  'ice:servers',
+  'auth:expired',
+  'server:draining',
+] as const satisfies readonly (keyof ServerToClientEvents)[];

@@ -1,0 +1,499 @@
+import {
+  type BeforeApplicationShutdown,
+  Logger,
+  type OnModuleDestroy,
+  type Type,
+  ValidationPipe,
+} from '@nestjs/common';
+import {
+  ConnectedSocket,
+  MessageBody,
+  type OnGatewayConnection,
+  type OnGatewayDisconnect,
+  type OnGatewayInit,
+  SubscribeMessage,
+  WebSocketGateway,
+  WebSocketServer,
+} from '@nestjs/websockets';
+import type { Subscription } from 'rxjs';
+import type { Namespace, Socket } from 'socket.io';
+import type { AuthUser } from '../../common/auth/auth-user';
+import { AppException } from '../../common/errors/app.exception';
+import { ErrorCode } from '../../common/errors/error-code';
+import { VALIDATION_OPTIONS } from '../../common/errors/validation';
+import { AppConfig } from '../../config/app-config';
+import { LifecycleState } from '../../infra/health/lifecycle.state';
+import { AuditAction, AuditOutcome } from '../audit/audit-action';
+import { AuditService } from '../audit/audit.service';
+import { IceService } from '../ice/ice.service';
+import { type Joined, RoomPresenceService } from '../sessions/room-presence.service';
+import { SessionEvents } from '../sessions/session-events';
+import { SessionsRepository } from '../sessions/sessions.repository';
+import {
+  AdmitPayload,
+  IceCandidatePayload,
+  MAX_SDP_LENGTH,
+  RefreshPayload,
+  RoomPayload,
+  SdpPayload,
+} from './dto/signaling.dto';
+import type {
+  Ack,
+  ClientToServerEvents,
+  ErrorCodeName,
+  JoinedAnswer,
+  ServerToClientEvents,
+  WaitingAnswer,
+} from './signaling-events';
+import { iceRefreshDue } from './ice-refresh';
+import { SignalingRateLimiter } from './signaling-rate-limiter';
+import { SignalingMetrics } from './signaling.metrics';
+import { AccessTokenPort } from './socket-auth.port';
+
+interface SocketData {
+  user: AuthUser;
+  token: string;
+  expiresAt: number;
+  iceExpiresAt?: number;
+  revocationCheckedAt?: number;
+}
+
+type SignalingSocket = Socket<ClientToServerEvents, ServerToClientEvents, object, SocketData>;
+type SignalingNamespace = Namespace<ClientToServerEvents, ServerToClientEvents, object, SocketData>;
+type Empty = Record<string, never>;
+
+// Anything larger than the biggest valid SDP plus its envelope is refused before validation.
+const MAX_EVENT_BYTES = MAX_SDP_LENGTH + 2048;
+// How often the housekeeping tick runs, and how often each socket's session is re-checked.
+const TICK_MS = 500;
+const REVOCATION_CHECK_MS = 2000;
+const USER_CHANNEL = (userId: string): string => `user:${userId}`;
+const ROOM_CHANNEL = (roomId: string): string => `room:${roomId}`;
+
+class HandshakeRefused extends Error {
+  constructor(
+    readonly reason: string,
+    message: 'UNAUTHORIZED' | 'FORBIDDEN',
+  ) {
+    super(message);
+  }
+}
+
+// The WebRTC signaling gateway of DESIGN.md §6. Thin on purpose: it authenticates the
+// handshake, validates and rate-limits every event, and hands the work to RoomPresenceService
+// (whose state lives in PostgreSQL, shared by every instance); emits to other instances go
+// through the Socket.IO Redis adapter. SDP and candidates are passed through, never logged.
+@WebSocketGateway({ namespace: '/signaling' })
+export class SignalingGateway
+  implements
+    OnGatewayInit,
+    OnGatewayConnection,
+    OnGatewayDisconnect,
+    OnModuleDestroy,
+    BeforeApplicationShutdown
+{
+  @WebSocketServer() private server!: SignalingNamespace;
+
+  private readonly logger = new Logger('Signaling');
+  private readonly pipe = new ValidationPipe(VALIDATION_OPTIONS);
+  private timer: NodeJS.Timeout | undefined;
+  private ticking = false;
+  private ticks = 0;
+  private drainingAnnounced = false;
+  private shuttingDown = false;
+  private ended: Subscription | undefined;
+
+  constructor(
+    private readonly config: AppConfig,
+    private readonly tokens: AccessTokenPort,
+    private readonly presence: RoomPresenceService,
+    private readonly sessions: SessionsRepository,
+    private readonly ice: IceService,
+    private readonly audit: AuditService,
+    private readonly limiter: SignalingRateLimiter,
+    private readonly metrics: SignalingMetrics,
+    private readonly lifecycle: LifecycleState,
+    private readonly sessionEvents: SessionEvents,
+  ) {}
+
+  afterInit(namespace: SignalingNamespace): void {
+    // Nest guards do not run on connection: this middleware is the authentication.
+    namespace.use((socket, next) => {
+      this.authenticate(socket).then(
+        () => next(),
+        (err: unknown) => next(err instanceof Error ? err : new Error('UNAUTHORIZED')),
+      );
+    });
+    this.ended = this.sessionEvents.ended.subscribe((e) => {
+      for (const id of e.socketIds) {
+        this.server.to(id).emit('room:session-ended', {
+          roomId: e.roomId,
+          sessionId: e.sessionId,
+          reason: e.reason,
+        });
+        this.server.in(id).socketsLeave(ROOM_CHANNEL(e.roomId));
+      }
+    });
+    this.timer = setInterval(() => void this.tick(), TICK_MS);
+    this.timer.unref();
+  }
+
+  handleConnection(socket: SignalingSocket): void {
+    this.metrics.sockets.inc();
+    void socket.join(USER_CHANNEL(socket.data.user.id));
+    // Every incoming event, known or not, counts against the rate limit.
+    socket.use((packet, next) => {
+      const ack: unknown = packet.at(-1);
+      this.limiter.check(socket.id, socket.data.user.id).then(
+        (verdict) => {
+          if (verdict === 'ok') return next();
+          this.metrics.rateLimited.inc();
+          if (typeof ack === 'function')
+            (ack as (a: Ack<never>) => void)(
+              failure(ErrorCode.RateLimited, 'Too many events; slow down.'),
+            );
+          if (verdict === 'abusive') socket.disconnect(true);
+        },
+        // Fail open when the shared counter is unreachable: signaling matters more than the limit.
+        () => next(),
+      );
+    });
+  }
+
+  handleDisconnect(socket: SignalingSocket): void {
+    this.metrics.sockets.dec();
+    this.limiter.forget(socket.id);
+    if (this.shuttingDown) return;
+    this.presence.disconnected(socket.id).catch((err: unknown) => {
+      this.logger.error(
+        { err: describe(err), socketId: socket.id },
+        'could not start the reconnect grace',
+      );
+    });
+  }
+
+  @SubscribeMessage('room:join')
+  join(
+    @ConnectedSocket() socket: SignalingSocket,
+    @MessageBody() body: unknown,
+  ): Promise<Ack<JoinedAnswer | WaitingAnswer>> {
+    return this.run(socket, RoomPayload, body, async (p, user) => {
+      const outcome = await this.presence.join(user, p.roomId, socket.id);
+      if (outcome.kind === 'waiting') {
+        this.server
+          .to(USER_CHANNEL(outcome.hostId))
+          .emit('room:waiting', { roomId: p.roomId, user: outcome.user });
+        return { waiting: true } as const;
+      }
+      return this.joined(outcome, socket.id, user.id);
+    });
+  }
+
+  @SubscribeMessage('room:admit')
+  admit(
+    @ConnectedSocket() socket: SignalingSocket,
+    @MessageBody() body: unknown,
+  ): Promise<Ack<Empty>> {
+    return this.run(socket, AdmitPayload, body, async (p, user) => {
+      const { joined, socketId } = await this.presence.admit(user, p.roomId, p.userId);
+      this.server.to(socketId).emit('room:admitted', this.joined(joined, socketId, p.userId));
+      return {};
+    });
+  }
+
+  @SubscribeMessage('room:leave')
+  leave(
+    @ConnectedSocket() socket: SignalingSocket,
+    @MessageBody() body: unknown,
+  ): Promise<Ack<Empty>> {
+    return this.run(socket, RoomPayload, body, async (p, user) => {
+      const left = await this.presence.leave(user, p.roomId, socket.id);
+      await socket.leave(ROOM_CHANNEL(p.roomId));
+      if (left) this.notifyLeft(left.roomId, left.userId, left.otherSocketIds);
+      return {};
+    });
+  }
+
+  @SubscribeMessage('call:offer')
+  offer(
+    @ConnectedSocket() socket: SignalingSocket,
+    @MessageBody() body: unknown,
+  ): Promise<Ack<Empty>> {
+    return this.run(socket, SdpPayload, body, (p, user) =>
+      this.relay(socket, user, 'call:offer', p, (from) => ({ roomId: p.roomId, from, sdp: p.sdp })),
+    );
+  }
+
+  @SubscribeMessage('call:answer')
+  answer(
+    @ConnectedSocket() socket: SignalingSocket,
+    @MessageBody() body: unknown,
+  ): Promise<Ack<Empty>> {
+    return this.run(socket, SdpPayload, body, (p, user) =>
+      this.relay(socket, user, 'call:answer', p, (from) => ({
+        roomId: p.roomId,
+        from,
+        sdp: p.sdp,
+      })),
+    );
+  }
+
+  @SubscribeMessage('call:ice-candidate')
+  candidate(
+    @ConnectedSocket() socket: SignalingSocket,
+    @MessageBody() body: unknown,
+  ): Promise<Ack<Empty>> {
+    return this.run(socket, IceCandidatePayload, body, (p, user) =>
+      this.relay(socket, user, 'call:ice-candidate', p, (from) => ({
+        roomId: p.roomId,
+        from,
+        candidate: { ...p.candidate },
+      })),
+    );
+  }
+
+  @SubscribeMessage('auth:refresh')
+  refresh(
+    @ConnectedSocket() socket: SignalingSocket,
+    @MessageBody() body: unknown,
+  ): Promise<Ack<{ expiresAt: string }>> {
+    return this.run(socket, RefreshPayload, body, async (p, user) => {
+      const principal = await this.tokens.verify(p.token);
+      // A socket belongs to one user for its whole life.
+      if (principal.id !== user.id)
+        throw AppException.unauthorized('The token belongs to another user.');
+      socket.data.token = p.token;
+      socket.data.expiresAt = principal.expiresAt.getTime();
+      socket.data.user = { id: principal.id, role: principal.role, sessionId: principal.sessionId };
+      return { expiresAt: principal.expiresAt.toISOString() };
+    });
+  }
+
+  onModuleDestroy(): void {
+    if (this.timer) clearInterval(this.timer);
+    this.ended?.unsubscribe();
+  }
+
+  // Before the database closes: tell this instance's clients to reconnect elsewhere and start
+  // their reconnect grace, so their sessions survive the restart.
+  async beforeApplicationShutdown(): Promise<void> {
+    if (this.timer) clearInterval(this.timer);
+    this.shuttingDown = true;
+    const local = [...this.server.sockets.values()];
+    for (const socket of local) {
+      socket.emit('server:draining', { reconnect: true });
+      await this.presence.disconnected(socket.id).catch((err: unknown) => {
+        this.logger.error(
+          { err: describe(err) },
+          'could not start the reconnect grace on shutdown',
+        );
+      });
+      socket.disconnect(true);
+    }
+  }
+
+  private async authenticate(socket: SignalingSocket): Promise<void> {
+    try {
+      const origin = socket.handshake.headers.origin;
+      if (origin !== undefined && !this.originAllowed(origin, socket.handshake.headers.host))
+        throw new HandshakeRefused('origin', 'FORBIDDEN');
+      // Query strings end up in proxy and access logs: a token there is refused outright.
+      const query = socket.handshake.query;
+      if (['token', 'access_token', 'accessToken', 'auth'].some((k) => k in query))
+        throw new HandshakeRefused('token_in_query', 'UNAUTHORIZED');
+      const auth = socket.handshake.auth as Record<string, unknown> | undefined;
+      const token = auth?.token;
+      if (typeof token !== 'string' || token.length === 0 || token.length > 4096)
+        throw new HandshakeRefused('missing_token', 'UNAUTHORIZED');
+      let principal;
+      try {
+        principal = await this.tokens.verify(token);
+      } catch {
+        throw new HandshakeRefused('invalid_token', 'UNAUTHORIZED');
+      }
+      socket.data.user = { id: principal.id, role: principal.role, sessionId: principal.sessionId };
+      socket.data.token = token;
+      socket.data.expiresAt = principal.expiresAt.getTime();
+      socket.data.revocationCheckedAt = Date.now();
+    } catch (err) {
+      const refused =
+        err instanceof HandshakeRefused ? err : new HandshakeRefused('error', 'UNAUTHORIZED');
+      this.metrics.handshakeRefused.inc({ reason: refused.reason });
+      await this.audit
+        .record({
+          action: AuditAction.SignalingHandshake,
+          outcome: AuditOutcome.Denied,
+          actor: {
+            ip: socket.handshake.address,
+            userAgent: socket.handshake.headers['user-agent'] ?? null,
+          },
+          details: { reason: refused.reason },
+        })
+        .catch((auditErr: unknown) => {
+          this.logger.error({ err: describe(auditErr) }, 'could not audit a refused handshake');
+        });
+      throw refused;
+    }
+  }
+
+  // Cross-site WebSocket hijacking: a browser page may only connect from an allowed origin
+  // (or from Hekim's own origin, e.g. the demo page).
+  private originAllowed(origin: string, host: string | undefined): boolean {
+    if (this.config.http.corsOrigins.includes(origin)) return true;
+    try {
+      return host !== undefined && new URL(origin).host === host;
+    } catch {
+      return false;
+    }
+  }
+
+  private async run<D extends object, R>(
+    socket: SignalingSocket,
+    dto: Type<D>,
+    body: unknown,
+    work: (payload: D, user: AuthUser) => Promise<R> | R,
+  ): Promise<Ack<R>> {
+    try {
+      if (typeof body !== 'object' || body === null || Array.isArray(body))
+        throw AppException.validation([{ field: 'payload', messages: ['must be an object'] }]);
+      if (Buffer.byteLength(JSON.stringify(body)) > MAX_EVENT_BYTES)
+        throw new AppException(ErrorCode.PayloadTooLarge, 'The message is too large.');
+      const payload = (await this.pipe.transform(body, { type: 'body', metatype: dto })) as D;
+      return { ok: true, data: await work(payload, socket.data.user) };
+    } catch (err) {
+      if (err instanceof AppException) return failure(err.code, err.detail);
+      this.logger.error({ err: describe(err), socketId: socket.id }, 'signaling handler failed');
+      return failure(ErrorCode.Internal, 'Something went wrong.');
+    }
+  }
+
+  private joined(outcome: Joined, socketId: string, userId: string): JoinedAnswer {
+    const { roomId } = outcome;
+    if (outcome.replacedSocketId) {
+      this.server.to(outcome.replacedSocketId).emit('room:replaced', { roomId });
+      this.server.in(outcome.replacedSocketId).socketsLeave(ROOM_CHANNEL(roomId));
+    }
+    this.server.in(socketId).socketsJoin(ROOM_CHANNEL(roomId));
+    for (const other of outcome.otherSocketIds)
+      this.server.to(other).emit('room:participant-joined', { roomId, ...outcome.self });
+    for (const user of outcome.waiting)
+      this.server.to(socketId).emit('room:waiting', { roomId, user });
+    this.metrics.joins.inc();
+    const ice = this.ice.forUser(userId);
+    return {
+      roomId,
+      sessionId: outcome.sessionId,
+      participants: outcome.participants,
+      iceServers: ice.iceServers,
+      expiresAt: ice.expiresAt,
+      polite: outcome.polite,
+    };
+  }
+
+  private notifyLeft(roomId: string, userId: string, socketIds: string[]): void {
+    for (const id of socketIds)
+      this.server.to(id).emit('room:participant-left', { roomId, userId });
+  }
+
+  // Relay only from the sender's joined socket to another participant's joined socket of the
+  // same room. `from` is always the authenticated sender.
+  private async relay<E extends 'call:offer' | 'call:answer' | 'call:ice-candidate'>(
+    socket: SignalingSocket,
+    user: AuthUser,
+    event: E,
+    p: { roomId: string; to: string },
+    build: (from: string) => Parameters<ServerToClientEvents[E]>[0],
+  ): Promise<Empty> {
+    const live = await this.presence.liveSockets(p.roomId);
+    const reason =
+      live.get(user.id) !== socket.id
+        ? 'sender-not-joined'
+        : p.to === user.id || !live.has(p.to)
+          ? 'target-not-in-room'
+          : null;
+    const target = live.get(p.to);
+    if (reason || !target) {
+      await this.audit.record({
+        action: AuditAction.SignalingRelay,
+        outcome: AuditOutcome.Denied,
+        actor: { userId: user.id, role: user.role },
+        resource: { type: 'room', id: p.roomId },
+        details: { event, reason },
+      });
+      throw AppException.forbidden(
+        'You can only signal another participant of a room you have joined.',
+      );
+    }
+    const payload = build(user.id);
+    (
+      this.server.to(target).emit as (
+        ev: E,
+        payload: Parameters<ServerToClientEvents[E]>[0],
+      ) => boolean
+    )(event, payload);
+    this.metrics.relayed.inc({ event });
+    return {};
+  }
+
+  private async tick(): Promise<void> {
+    if (this.ticking) return;
+    this.ticking = true;
+    try {
+      this.ticks++;
+      for (const left of await this.presence.expireGraces())
+        this.notifyLeft(left.roomId, left.userId, left.otherSocketIds);
+      await this.checkLocalSockets();
+      if (this.ticks % 10 === 1) this.metrics.sessionsActive.set(await this.sessions.countActive());
+      if (this.lifecycle.draining && !this.drainingAnnounced) {
+        this.drainingAnnounced = true;
+        this.server.local.emit('server:draining', { reconnect: true });
+      }
+    } catch (err) {
+      this.logger.error({ err: describe(err) }, 'signaling housekeeping failed');
+    } finally {
+      this.ticking = false;
+    }
+  }
+
+  private async checkLocalSockets(): Promise<void> {
+    const now = Date.now();
+    for (const socket of this.server.sockets.values()) {
+      const data = socket.data;
+      if (now >= data.expiresAt) {
+        socket.emit('auth:expired', {});
+        socket.disconnect(true);
+        continue;
+      }
+      if (now - (data.revocationCheckedAt ?? 0) >= REVOCATION_CHECK_MS) {
+        data.revocationCheckedAt = now;
+        const valid = await this.tokens.verify(data.token).then(
+          () => true,
+          () => false,
+        );
+        if (!valid) {
+          socket.disconnect(true);
+          continue;
+        }
+      }
+      // While a socket is in a room, hand it fresh TURN credentials before the old expire.
+      const inRoom = [...socket.rooms].some((r) => r.startsWith('room:'));
+      if (inRoom && iceRefreshDue(now, data.iceExpiresAt, this.ice.ttlSeconds)) {
+        const ice = this.ice.forUser(data.user.id);
+        if (data.iceExpiresAt !== undefined)
+          socket.emit('ice:servers', { iceServers: ice.iceServers, expiresAt: ice.expiresAt });
+        data.iceExpiresAt = Date.parse(ice.expiresAt);
+      }
+    }
+  }
+}
+
+function failure(
+  code: ErrorCode,
+  message: string,
+): { ok: false; error: { code: ErrorCodeName; message: string } } {
+  return { ok: false, error: { code: `${code}`, message } };
+}
+
+function describe(err: unknown): string {
+  return err instanceof Error ? err.message : String(err);
+}

@@ -1,0 +1,232 @@
+import type { AuthUser } from '../../src/common/auth/auth-user';
+import { Role } from '../../src/common/auth/role';
+import { AppException } from '../../src/common/errors/app.exception';
+import { RoomType } from '../../src/modules/rooms/room.entity';
+import { RoomsService } from '../../src/modules/rooms/rooms.service';
+import { RoomPresenceService, type Joined } from '../../src/modules/sessions/room-presence.service';
+import { SessionEvents, type SessionEndedEvent } from '../../src/modules/sessions/session-events';
+import { SessionsService } from '../../src/modules/sessions/sessions.service';
+import { insertUser } from '../support/room-fixtures';
+import { createTestApp, type TestApp } from '../support/test-app';
+
+async function code(p: Promise<unknown>): Promise<string> {
+  try {
+    await p;
+  } catch (err) {
+    if (err instanceof AppException) return err.code;
+    throw err;
+  }
+  return 'OK';
+}
+
+// The rooms and sessions domain against the real database, below the transport: the same
+// services serve REST and the signaling gateway.
+describe('rooms and sessions domain', () => {
+  let t: TestApp;
+  let rooms: RoomsService;
+  let presence: RoomPresenceService;
+  let sessions: SessionsService;
+  let doctor: AuthUser;
+  let patient: AuthUser;
+  let other: AuthUser;
+  let admin: AuthUser;
+
+  beforeAll(async () => {
+    t = await createTestApp({ env: { SIGNALING_RECONNECT_GRACE_SECONDS: '5' } });
+    rooms = t.app.get(RoomsService);
+    presence = t.app.get(RoomPresenceService);
+    sessions = t.app.get(SessionsService);
+    doctor = await insertUser(t, Role.Doctor);
+    patient = await insertUser(t, Role.Patient);
+    other = await insertUser(t, Role.Patient);
+    admin = await insertUser(t, Role.Admin);
+  });
+  afterAll(() => t.close());
+
+  const create = (extra: Partial<Parameters<RoomsService['create']>[1]> = {}) =>
+    rooms.create(doctor, {
+      name: 'Follow-up',
+      type: RoomType.Consultation,
+      memberIds: [patient.id],
+      ...extra,
+    });
+
+  it('shows a room to its members and admins only; others get NOT_FOUND', async () => {
+    const room = await create();
+    expect(room.hostId).toBe(doctor.id);
+    expect(room.members).toEqual(
+      expect.arrayContaining([
+        { userId: doctor.id, role: 'host' },
+        { userId: patient.id, role: 'participant' },
+      ]),
+    );
+    expect((await rooms.get(patient, room.id)).id).toBe(room.id);
+    expect((await rooms.get(admin, room.id)).id).toBe(room.id);
+    expect(await code(rooms.get(other, room.id))).toBe('NOT_FOUND');
+    expect(await code(rooms.update(other, room.id, { name: 'x' }))).toBe('NOT_FOUND');
+    expect(await code(rooms.update(patient, room.id, { name: 'x' }))).toBe('FORBIDDEN');
+    expect((await rooms.update(admin, room.id, { name: 'Renamed' })).name).toBe('Renamed');
+    expect((await rooms.list(patient, {})).items.map((r) => r.id)).toContain(room.id);
+    expect((await rooms.list(other, {})).items.map((r) => r.id)).not.toContain(room.id);
+    expect(await rooms.shareARoom(doctor.id, patient.id)).toBe(true);
+    expect(await rooms.shareARoom(doctor.id, other.id)).toBe(false);
+    expect(await rooms.peopleSharingARoomWith(doctor.id)).toContain(patient.id);
+    expect(await rooms.peopleSharingARoomWith(doctor.id)).not.toContain(other.id);
+  });
+
+  it('manages members (host only) and refuses unknown users', async () => {
+    const room = await create();
+    expect(
+      await code(
+        rooms.addMember(patient, room.id, { userId: other.id, role: 'participant' as never }),
+      ),
+    ).toBe('FORBIDDEN');
+    const added = await rooms.addMember(doctor, room.id, {
+      userId: other.id,
+      role: 'participant' as never,
+    });
+    expect(added.members.map((m) => m.userId)).toContain(other.id);
+    expect(await code(rooms.removeMember(doctor, room.id, doctor.id))).toBe('CONFLICT');
+    await rooms.removeMember(doctor, room.id, other.id);
+    expect(await code(rooms.get(other, room.id))).toBe('NOT_FOUND');
+    expect(await code(rooms.removeMember(doctor, room.id, other.id))).toBe('NOT_FOUND');
+    expect(await code(create({ memberIds: ['5b0c1f8e-2f6a-4d8e-9a43-0f4f6a3c1d2e'] }))).toBe(
+      'VALIDATION_FAILED',
+    );
+  });
+
+  it('paginates rooms with a cursor', async () => {
+    const host = await insertUser(t, Role.Doctor);
+    for (let i = 0; i < 3; i++)
+      await rooms.create(host, { name: `r${i}`, type: RoomType.Group, memberIds: [] });
+    const first = await rooms.list(host, { limit: 2 });
+    expect(first.items).toHaveLength(2);
+    expect(first.nextCursor).not.toBeNull();
+    const second = await rooms.list(host, { limit: 2, cursor: first.nextCursor ?? undefined });
+    expect(second.items).toHaveLength(1);
+    expect(second.nextCursor).toBeNull();
+  });
+
+  it('opens a session at the first join, ends it when the last leaves, and keeps the history', async () => {
+    const room = await create();
+    const a = (await presence.join(doctor, room.id, 'sock-a')) as Joined;
+    expect(a.kind).toBe('joined');
+    expect(a.sessionStarted).toBe(true);
+    expect(a.polite).toBe(false);
+    const b = (await presence.join(patient, room.id, 'sock-b')) as Joined;
+    expect(b.sessionId).toBe(a.sessionId);
+    expect(b.polite).toBe(true);
+    expect(b.participants.map((p) => p.userId)).toEqual([doctor.id]);
+    expect(b.otherSocketIds).toEqual(['sock-a']);
+    expect(await code(presence.join(other, room.id, 'sock-c'))).toBe('NOT_FOUND');
+
+    const left = await presence.leave(patient, room.id, 'sock-b');
+    expect(left).toMatchObject({
+      userId: patient.id,
+      otherSocketIds: ['sock-a'],
+      sessionEnded: false,
+    });
+    const last = await presence.leave(doctor, room.id, 'sock-a');
+    expect(last?.sessionEnded).toBe(true);
+
+    const s = await sessions.get(patient, a.sessionId);
+    expect(s.status).toBe('ended');
+    expect(s.endedAt).not.toBeNull();
+    expect(s.durationSeconds).toBeGreaterThanOrEqual(0);
+    expect(s.participants.map((p) => p.userId).sort()).toEqual([doctor.id, patient.id].sort());
+    expect(s.participants.every((p) => p.leftAt !== null)).toBe(true);
+    expect((await sessions.list(doctor, { roomId: room.id })).items.map((x) => x.id)).toEqual([
+      a.sessionId,
+    ]);
+    expect(await code(sessions.get(other, a.sessionId))).toBe('NOT_FOUND');
+    expect(await code(sessions.list(other, { roomId: room.id }))).toBe('NOT_FOUND');
+  });
+
+  it('enforces maxParticipants and refuses joins to a closed room', async () => {
+    const third = await insertUser(t, Role.Patient);
+    const room = await create({ memberIds: [patient.id, third.id], maxParticipants: 2 });
+    await presence.join(doctor, room.id, 's1');
+    await presence.join(patient, room.id, 's2');
+    expect(await code(presence.join(third, room.id, 's3'))).toBe('CONFLICT');
+    await rooms.close(doctor, room.id);
+    expect((await rooms.get(doctor, room.id)).status).toBe('closed');
+    expect(await code(presence.join(third, room.id, 's4'))).toBe('CONFLICT');
+    expect(await code(rooms.update(doctor, room.id, { name: 'x' }))).toBe('CONFLICT');
+  });
+
+  it('replaces the first device of a user, and resumes within the grace', async () => {
+    const room = await create();
+    const first = (await presence.join(doctor, room.id, 'dev-1')) as Joined;
+    await presence.join(patient, room.id, 'pat-1');
+    const second = (await presence.join(doctor, room.id, 'dev-2')) as Joined;
+    expect(second.replacedSocketId).toBe('dev-1');
+    expect(second.sessionId).toBe(first.sessionId);
+    // The replaced socket's disconnect must not touch the new device's stay.
+    await presence.disconnected('dev-1');
+    expect((await presence.liveSockets(room.id)).get(doctor.id)).toBe('dev-2');
+
+    await presence.disconnected('pat-1');
+    expect((await presence.liveSockets(room.id)).has(patient.id)).toBe(false);
+    const back = (await presence.join(patient, room.id, 'pat-2')) as Joined;
+    expect(back.sessionId).toBe(first.sessionId);
+    expect(back.replacedSocketId).toBeNull();
+    expect((await presence.liveSockets(room.id)).get(patient.id)).toBe('pat-2');
+  });
+
+  it('ends the stay after the grace and the session with the last one', async () => {
+    const room = await create();
+    const a = (await presence.join(doctor, room.id, 'g-1')) as Joined;
+    await presence.join(patient, room.id, 'g-2');
+    await presence.disconnected('g-2');
+    expect(await presence.expireGraces(new Date())).toEqual([]);
+    const later = new Date(Date.now() + 6000);
+    const expired = await presence.expireGraces(later);
+    expect(expired).toEqual([
+      expect.objectContaining({ userId: patient.id, otherSocketIds: ['g-1'], sessionEnded: false }),
+    ]);
+    await presence.disconnected('g-1');
+    const ended = await presence.expireGraces(new Date(Date.now() + 6000));
+    expect(ended[0]?.sessionEnded).toBe(true);
+    expect((await sessions.get(doctor, a.sessionId)).status).toBe('ended');
+  });
+
+  it('queues knocks behind a waiting room until the host admits, even when the host drops', async () => {
+    const room = await create({ waitingRoom: true });
+    const knock = await presence.join(patient, room.id, 'w-pat');
+    expect(knock).toMatchObject({
+      kind: 'waiting',
+      hostId: doctor.id,
+      user: { userId: patient.id },
+    });
+    const host = (await presence.join(doctor, room.id, 'w-host')) as Joined;
+    // The host arriving admits nobody; it only sees the queue.
+    expect(host.participants).toEqual([]);
+    expect(host.waiting.map((w) => w.userId)).toEqual([patient.id]);
+    await presence.disconnected('w-host');
+    expect(await code(presence.admit(patient, room.id, patient.id))).toBe('FORBIDDEN');
+    const back = (await presence.join(doctor, room.id, 'w-host-2')) as Joined;
+    expect(back.waiting.map((w) => w.userId)).toEqual([patient.id]);
+    const admitted = await presence.admit(doctor, room.id, patient.id);
+    expect(admitted.socketId).toBe('w-pat');
+    expect(admitted.joined.participants.map((p) => p.userId)).toEqual([doctor.id]);
+    expect(admitted.joined.polite).toBe(true);
+    expect(await code(presence.admit(doctor, room.id, patient.id))).toBe('NOT_FOUND');
+  });
+
+  it('lets the host end a session; members are told through SessionEvents', async () => {
+    const room = await create();
+    const seen: SessionEndedEvent[] = [];
+    const sub = t.app.get(SessionEvents).ended.subscribe((e) => seen.push(e));
+    const a = (await presence.join(doctor, room.id, 'e-1')) as Joined;
+    await presence.join(patient, room.id, 'e-2');
+    expect(await code(sessions.end(patient, a.sessionId))).toBe('FORBIDDEN');
+    const ended = await sessions.end(doctor, a.sessionId);
+    sub.unsubscribe();
+    expect(ended.status).toBe('ended');
+    expect(seen).toEqual([
+      expect.objectContaining({ sessionId: a.sessionId, socketIds: ['e-1', 'e-2'] }),
+    ]);
+    expect(await code(sessions.end(doctor, a.sessionId))).toBe('CONFLICT');
+    expect((await sessions.list(admin, {})).items.map((s) => s.id)).toContain(a.sessionId);
+  });
+});

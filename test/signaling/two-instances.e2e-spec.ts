@@ -1,0 +1,156 @@
+import { randomBytes } from 'node:crypto';
+import { Role } from '../../src/common/auth/role';
+import { authHeader, signIn } from '../support/auth';
+import { type Client, connect, Inbox, request } from '../support/signaling-client';
+import {
+  createTestApp,
+  createTestDatabase,
+  deleteRedisKeys,
+  type TestApp,
+  type TestDatabase,
+} from '../support/test-app';
+
+const SDP = 'v=0\r\ns=-\r\n';
+
+// Two Hekim instances on one database and one Redis prefix, as behind a load balancer: the
+// Socket.IO Redis adapter carries emits between them, room state lives in PostgreSQL.
+describe('signaling across two instances', () => {
+  let db: TestDatabase;
+  const prefix = `hekim-test:${randomBytes(6).toString('hex')}:`;
+  let a: TestApp;
+  let b: TestApp;
+  const sockets: Client[] = [];
+
+  beforeAll(async () => {
+    db = await createTestDatabase();
+    const env = { SIGNALING_RECONNECT_GRACE_SECONDS: '1' };
+    a = await createTestApp({ db, redisPrefix: prefix, listen: true, env });
+    // Both instances must share the secrets that sign tokens and TURN credentials.
+    b = await createTestApp({
+      db,
+      redisPrefix: prefix,
+      listen: true,
+      env: {
+        ...env,
+        JWT_SECRET: a.config.auth.jwtSecret,
+        TURN_SECRET: a.config.ice.turnSecret,
+        AUDIT_SIGNING_KEY: a.config.audit.signingKey,
+        DATA_ENCRYPTION_KEY: a.config.encryption.dataEncryptionKey,
+      },
+    });
+  });
+  afterAll(async () => {
+    for (const s of sockets) s.close();
+    await a?.close();
+    await b?.close().catch(() => undefined);
+    await db?.drop();
+    await deleteRedisKeys(prefix);
+  });
+
+  async function on(t: TestApp, token: string): Promise<{ socket: Client; inbox: Inbox }> {
+    const socket = await connect(t, { token });
+    sockets.push(socket);
+    return { socket, inbox: new Inbox(socket) };
+  }
+
+  async function room(
+    t: TestApp,
+    token: string,
+    memberIds: string[],
+    waitingRoom = false,
+  ): Promise<string> {
+    const res = await t
+      .http()
+      .post('/api/v1/rooms')
+      .set(authHeader(token))
+      .send({ name: 'Across', type: 'consultation', memberIds, waitingRoom });
+    expect(res.status).toBe(201);
+    return (res.body as { id: string }).id;
+  }
+
+  it('negotiates between a client on each instance, one device per room across them', async () => {
+    const doctor = await signIn(a, Role.Doctor);
+    const patient = await signIn(a, Role.Patient);
+    const roomId = await room(a, doctor.accessToken, [patient.user.id]);
+    const d = await on(a, doctor.accessToken);
+    const p = await on(b, patient.accessToken);
+
+    const dj = await request(d.socket, 'room:join', { roomId });
+    const pj = await request(p.socket, 'room:join', { roomId });
+    expect(pj.data).toMatchObject({ sessionId: dj.data?.sessionId, polite: true });
+    await d.inbox.next('room:participant-joined', (e) => e.userId === patient.user.id);
+
+    await request(d.socket, 'call:offer', { roomId, to: patient.user.id, sdp: SDP });
+    expect(await p.inbox.next('call:offer')).toEqual({ roomId, from: doctor.user.id, sdp: SDP });
+    await request(p.socket, 'call:answer', { roomId, to: doctor.user.id, sdp: SDP });
+    expect(await d.inbox.next('call:answer')).toEqual({ roomId, from: patient.user.id, sdp: SDP });
+    const candidate = {
+      candidate: 'candidate:1 1 udp 1 192.0.2.1 9 typ host',
+      sdpMid: '0',
+      sdpMLineIndex: 0,
+    };
+    await request(p.socket, 'call:ice-candidate', { roomId, to: doctor.user.id, candidate });
+    expect(await d.inbox.next('call:ice-candidate')).toEqual({
+      roomId,
+      from: patient.user.id,
+      candidate,
+    });
+
+    // A non-member on instance B cannot join a room whose members are on A.
+    const stranger = await signIn(b, Role.Patient);
+    const s = await on(b, stranger.accessToken);
+    expect((await request(s.socket, 'room:join', { roomId })).error?.code).toBe('NOT_FOUND');
+
+    // The patient's second device on A replaces the one on B.
+    const p2 = await on(a, patient.accessToken);
+    await request(p2.socket, 'room:join', { roomId });
+    expect(await p.inbox.next('room:replaced')).toEqual({ roomId });
+    await request(d.socket, 'call:offer', { roomId, to: patient.user.id, sdp: 'v=0 second' });
+    await p2.inbox.next('call:offer');
+    expect(p.inbox.of('call:offer')).toHaveLength(1);
+  });
+
+  it('runs the waiting room across instances', async () => {
+    const doctor = await signIn(a, Role.Doctor);
+    const patient = await signIn(a, Role.Patient);
+    const roomId = await room(a, doctor.accessToken, [patient.user.id], true);
+    const h = await on(a, doctor.accessToken);
+    const p = await on(b, patient.accessToken);
+    expect((await request(p.socket, 'room:join', { roomId })).data).toEqual({ waiting: true });
+    await h.inbox.next(
+      'room:waiting',
+      (e) => (e.user as { userId: string }).userId === patient.user.id,
+    );
+    const hj = await request(h.socket, 'room:join', { roomId });
+    expect((await request(h.socket, 'room:admit', { roomId, userId: patient.user.id })).ok).toBe(
+      true,
+    );
+    expect(await p.inbox.next('room:admitted')).toMatchObject({
+      roomId,
+      sessionId: hj.data?.sessionId,
+    });
+    await request(p.socket, 'call:offer', { roomId, to: doctor.user.id, sdp: SDP });
+    await h.inbox.next('call:offer');
+  });
+
+  it('expires the reconnect grace of a client whose instance went away', async () => {
+    const doctor = await signIn(a, Role.Doctor);
+    const patient = await signIn(a, Role.Patient);
+    const roomId = await room(a, doctor.accessToken, [patient.user.id]);
+    const d = await on(a, doctor.accessToken);
+    const p = await on(b, patient.accessToken);
+    await request(d.socket, 'room:join', { roomId });
+    await request(p.socket, 'room:join', { roomId });
+    // Instance B shuts down: its clients are told to reconnect and their grace starts; A,
+    // the survivor, fires the deadline.
+    const draining = new Inbox(p.socket);
+    await b.close();
+    expect(
+      draining.of('server:draining').length + p.inbox.of('server:draining').length,
+    ).toBeGreaterThan(0);
+    expect(await d.inbox.next('room:participant-left')).toEqual({
+      roomId,
+      userId: patient.user.id,
+    });
+  });
+});

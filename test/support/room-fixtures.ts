@@ -1,0 +1,18 @@
+import { randomBytes } from 'node:crypto';
+import type { AuthUser } from '../../src/common/auth/auth-user';
+import { Role } from '../../src/common/auth/role';
+import { UsersRepository } from '../../src/modules/users/users.repository';
+import type { TestApp } from './test-app';
+
+// A user row and the AuthUser a verified token would yield for it, for service-tier tests.
+export async function insertUser(t: TestApp, role: Role, name?: string): Promise<AuthUser> {
+  const user = await t.app.get(UsersRepository).insert({
+    email: `${role}-${randomBytes(5).toString('hex')}@example.test`,
+    passwordHash: 'not-a-real-hash',
+    displayName: name ?? `${role} ${randomBytes(2).toString('hex')}`,
+    role,
+  });
+  return { id: user.id, role, sessionId: '00000000-0000-4000-8000-000000000000' };
+}
+
+export const roles = { doctor: Role.Doctor, patient: Role.Patient, admin: Role.Admin };
