@@ -67,6 +67,8 @@ export async function startCoturn(): Promise<Coturn> {
     'turnserver',
     [
       '-n',
+      // Verbose: each allocation is logged with its TURN username (tests read the log).
+      '-v',
       '--listening-ip=127.0.0.1',
       '--relay-ip=127.0.0.1',
       `--listening-port=${port}`,

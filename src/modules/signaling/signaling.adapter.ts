@@ -33,7 +33,12 @@ export class SignalingIoAdapter extends IoAdapter {
           guardPublish(this.redis.duplicate('socketio-pub')),
           // ioredis resubscribes after a reconnect; with a retry cap those commands would be
           // failed as unhandled rejections during a Redis outage.
-          this.redis.duplicate('socketio-sub', { maxRetriesPerRequest: null }),
+          // Nor a command timeout: under load a reconnect can take longer than the timeout,
+          // and the adapter leaves the rejected resubscribe unhandled.
+          this.redis.duplicate('socketio-sub', {
+            maxRetriesPerRequest: null,
+            commandTimeout: undefined,
+          }),
           {
             key: `${this.config.redis.keyPrefix}socket.io`,
           },
