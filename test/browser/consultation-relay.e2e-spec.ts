@@ -64,7 +64,9 @@ describe('browser: a relay-only consultation through coturn', () => {
       waitForVideo(p, 'the patient (relay)'),
     ]);
     for (const reading of readings) {
-      expect(reading).toMatchObject({ localCandidateType: 'relay', remoteCandidateType: 'relay' });
+      // The other side's relay address may show as prflx when its check beat its candidate.
+      expect(reading.localCandidateType).toBe('relay');
+      expect(['relay', 'prflx']).toContain(reading.remoteCandidateType);
     }
 
     // TURN REST usernames are `<expiry>:<userId>`: each side allocated with its own.
