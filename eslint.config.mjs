@@ -39,6 +39,11 @@ export default tseslint.config(
     },
   },
   {
+    // The demo client runs in the browser, not in Node.
+    files: ['demo/**/*.ts'],
+    languageOptions: { globals: { ...globals.browser, ...globals.jest } },
+  },
+  {
     files: ['**/*.spec.ts', 'test/**/*.ts', 'bench/**/*.ts', 'scripts/**/*.ts'],
     // Response bodies in tests are untyped JSON checked by assertions; the no-unsafe rules
     // would only add casts there.

@@ -8,6 +8,8 @@ import { join } from 'node:path';
 export interface Coturn {
   port: number;
   secret: string;
+  // coturn's log (allocations, with the TURN username); removed by stop().
+  logFile: string;
   stop(): Promise<void>;
 }
 
@@ -65,6 +67,8 @@ export async function startCoturn(): Promise<Coturn> {
     'turnserver',
     [
       '-n',
+      // Verbose: each allocation is logged with its TURN username (tests read the log).
+      '-v',
       '--listening-ip=127.0.0.1',
       '--relay-ip=127.0.0.1',
       `--listening-port=${port}`,
@@ -93,7 +97,7 @@ export async function startCoturn(): Promise<Coturn> {
   };
   // Ready once its TCP listener accepts (bounded poll); UDP opens in the same start-up step.
   for (let i = 0; i < 100 && proc.exitCode === null; i++) {
-    if (await accepts(port)) return { port, secret, stop };
+    if (await accepts(port)) return { port, secret, logFile: log, stop };
     await new Promise((r) => setTimeout(r, 100));
   }
   await stop();

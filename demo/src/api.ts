@@ -1,0 +1,201 @@
+// REST client for /api/v1 with access-token refresh (DESIGN.md §5).
+//
+// Tokens live in sessionStorage: each browser tab is its own signed-in user (a doctor in one
+// tab, a patient in the other), and a reload keeps the tab signed in. A real app would keep
+// the refresh token somewhere sturdier (an httpOnly cookie, the OS keychain on mobile).
+import type {
+  Call,
+  ConsentsResponse,
+  IceServersResponse,
+  LoginResponse,
+  Page,
+  Problem,
+  Room,
+  TokenPair,
+  User,
+} from './types.js';
+
+const BASE = '/api/v1';
+const STORAGE_KEY = 'hekim-demo.tokens';
+
+export class ApiError extends Error {
+  constructor(
+    readonly status: number,
+    readonly code: string,
+    detail: string,
+  ) {
+    super(detail);
+    this.name = 'ApiError';
+  }
+}
+
+type TokenListener = (accessToken: string | undefined) => void;
+
+export class Api {
+  private tokens: TokenPair | undefined = readStoredTokens();
+  private refreshing: Promise<void> | undefined;
+  private refreshTimer: number | undefined;
+  private readonly listeners = new Set<TokenListener>();
+  onRefreshFailed: ((error: unknown) => void) | undefined;
+
+  get accessToken(): string | undefined {
+    return this.tokens?.accessToken;
+  }
+
+  // Signaling subscribes here so it can hand the new token to the server (auth:refresh).
+  onTokenChange(listener: TokenListener): void {
+    this.listeners.add(listener);
+  }
+
+  async register(email: string, password: string, displayName: string): Promise<User> {
+    const body = await this.request<{ user: User }>('POST', '/auth/register', {
+      body: { email, password, displayName },
+      anonymous: true,
+    });
+    return body.user;
+  }
+
+  async login(email: string, password: string, otp?: string): Promise<User> {
+    const body = await this.request<LoginResponse>('POST', '/auth/login', {
+      body: otp ? { email, password, otp } : { email, password },
+      anonymous: true,
+    });
+    this.setTokens(body);
+    return body.user;
+  }
+
+  async logout(): Promise<void> {
+    const refreshToken = this.tokens?.refreshToken;
+    try {
+      if (this.tokens) await this.request<void>('POST', '/auth/logout', { body: { refreshToken } });
+    } finally {
+      this.setTokens(undefined);
+    }
+  }
+
+  me(): Promise<User> {
+    return this.request<User>('GET', '/users/me');
+  }
+
+  rooms(): Promise<Page<Room>> {
+    return this.request<Page<Room>>('GET', '/rooms');
+  }
+
+  createRoom(name: string, memberIds: string[]): Promise<unknown> {
+    return this.request<unknown>('POST', '/rooms', {
+      body: { name, type: 'consultation', memberIds, waitingRoom: true },
+    });
+  }
+
+  iceServers(): Promise<IceServersResponse> {
+    return this.request<IceServersResponse>('GET', '/ice-servers');
+  }
+
+  consents(): Promise<ConsentsResponse> {
+    return this.request<ConsentsResponse>('GET', '/consents/me');
+  }
+
+  grantConsent(purpose: string, version: string): Promise<unknown> {
+    return this.request<unknown>('POST', '/consents', { body: { purpose, version } });
+  }
+
+  call(id: string): Promise<Call> {
+    return this.request<Call>('GET', `/calls/${encodeURIComponent(id)}`);
+  }
+
+  private async request<T>(
+    method: string,
+    path: string,
+    options: { body?: unknown; anonymous?: boolean; retried?: boolean } = {},
+  ): Promise<T> {
+    const headers: Record<string, string> = { Accept: 'application/json' };
+    if (options.body !== undefined) headers['Content-Type'] = 'application/json';
+    if (!options.anonymous && this.tokens) {
+      headers.Authorization = `Bearer ${this.tokens.accessToken}`;
+    }
+    const res = await fetch(BASE + path, {
+      method,
+      headers,
+      body: options.body === undefined ? undefined : JSON.stringify(options.body),
+    });
+    // An expired access token: refresh once and replay the request.
+    if (res.status === 401 && !options.anonymous && !options.retried && this.tokens) {
+      await this.refresh();
+      return this.request<T>(method, path, { ...options, retried: true });
+    }
+    if (!res.ok) throw await toApiError(res);
+    if (res.status === 204) return undefined as T;
+    return (await res.json()) as T;
+  }
+
+  // Refresh tokens rotate: each one works once, and presenting a spent one again revokes the
+  // whole family (TOKEN_REUSED). Concurrent callers therefore share one refresh in flight.
+  refresh(): Promise<void> {
+    this.refreshing ??= this.doRefresh().finally(() => {
+      this.refreshing = undefined;
+    });
+    return this.refreshing;
+  }
+
+  private async doRefresh(): Promise<void> {
+    const refreshToken = this.tokens?.refreshToken;
+    if (!refreshToken) throw new ApiError(401, 'UNAUTHORIZED', 'Not signed in.');
+    try {
+      const pair = await this.request<TokenPair>('POST', '/auth/refresh', {
+        body: { refreshToken },
+        anonymous: true,
+      });
+      this.setTokens(pair);
+    } catch (error) {
+      this.setTokens(undefined);
+      throw error;
+    }
+  }
+
+  private setTokens(tokens: TokenPair | undefined): void {
+    this.tokens = tokens
+      ? {
+          accessToken: tokens.accessToken,
+          refreshToken: tokens.refreshToken,
+          tokenType: tokens.tokenType,
+          expiresIn: tokens.expiresIn,
+        }
+      : undefined;
+    if (this.tokens) sessionStorage.setItem(STORAGE_KEY, JSON.stringify(this.tokens));
+    else sessionStorage.removeItem(STORAGE_KEY);
+    this.scheduleRefresh();
+    for (const listener of this.listeners) listener(this.tokens?.accessToken);
+  }
+
+  // Refresh a little before the access token expires, so the signaling socket (which cannot
+  // replay a request) is handed a fresh token before the server closes it.
+  private scheduleRefresh(): void {
+    window.clearTimeout(this.refreshTimer);
+    if (!this.tokens) return;
+    const delayMs = Math.max(5, this.tokens.expiresIn * 0.8) * 1000;
+    this.refreshTimer = window.setTimeout(() => {
+      // A failed refresh clears the tokens, and the listeners show the page signed out.
+      this.refresh().catch((error: unknown) => this.onRefreshFailed?.(error));
+    }, delayMs);
+  }
+}
+
+function readStoredTokens(): TokenPair | undefined {
+  const raw = sessionStorage.getItem(STORAGE_KEY);
+  if (!raw) return undefined;
+  try {
+    return JSON.parse(raw) as TokenPair;
+  } catch {
+    sessionStorage.removeItem(STORAGE_KEY);
+    return undefined;
+  }
+}
+
+async function toApiError(res: Response): Promise<ApiError> {
+  const type = res.headers.get('content-type') ?? '';
+  if (type.includes('json')) {
+    const problem = (await res.json()) as Partial<Problem>;
+    return new ApiError(res.status, problem.code ?? 'INTERNAL', problem.detail ?? res.statusText);
+  }
+  return new ApiError(res.status, 'INTERNAL', `${res.status} ${res.statusText}`);
+}

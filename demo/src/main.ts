@@ -1,0 +1,658 @@
+// Wiring of the demo page: sign-in, rooms, the consultation (waiting room, peers, media),
+// direct calls and the quality readout. Each concern lives in its own file; this one only
+// connects them to the page and to Hekim's events.
+import { Api, ApiError } from './api.js';
+import { CallUi, type IncomingCall } from './call-ui.js';
+import { LocalMedia } from './media.js';
+import { politeInCall, politeTowardsNewcomer } from './negotiation.js';
+import { Peer } from './peer.js';
+import { PeerGroup } from './peers.js';
+import { Signaling, SignalingError } from './signaling.js';
+import { QualityMonitor } from './stats.js';
+import type { QualitySample } from './stats-math.js';
+import {
+  displayNameOf,
+  type JoinedRoom,
+  type JoinResult,
+  type Room,
+  type User,
+  userIdOf,
+} from './types.js';
+import { byTestId, errorMessage, inputValue, log, setText, show } from './view.js';
+
+const ACTIVE_ROOM_KEY = 'hekim-demo.activeRoom';
+
+// A live media session: a consultation room, or the room of a direct call.
+interface MediaSession {
+  kind: 'room' | 'call';
+  roomId: string;
+  callId?: string;
+  peers: PeerGroup;
+  monitor: QualityMonitor;
+}
+
+const api = new Api();
+const media = new LocalMedia();
+let signaling: Signaling | undefined;
+let me: User | undefined;
+let session: MediaSession | undefined;
+let iceServers: RTCIceServer[] = [];
+let lastSample: QualitySample | undefined;
+let outgoing: { callId: string; roomId: string; calleeName: string } | undefined;
+const incomingCalls = new Map<
+  string,
+  { roomId: string; fromId: string; fromName: string; iceServers: RTCIceServer[] }
+>();
+
+const callUi = new CallUi({
+  onAccept: (call) => void run('accept call', () => acceptCall(call)),
+  onReject: (call) => void run('reject call', () => rejectCall(call)),
+  onCancel: () => void run('cancel call', cancelCall),
+  onHangUp: () => void run('hang up', leave),
+});
+
+// Runs a user action and reports its failure on the page instead of losing it.
+async function run(what: string, action: () => Promise<void>): Promise<void> {
+  try {
+    await action();
+  } catch (error) {
+    log(`${what} failed: ${errorMessage(error)}`);
+    if (isCode(error, 'CONSENT_REQUIRED')) await run('consent', checkConsent);
+  }
+}
+
+function isCode(error: unknown, code: string): boolean {
+  return (error instanceof ApiError || error instanceof SignalingError) && error.code === code;
+}
+
+// ---- Sign-in ----
+
+async function signIn(email: string, password: string): Promise<void> {
+  setText('auth-error', '');
+  try {
+    await api.login(email, password);
+  } catch (error) {
+    setText('auth-error', errorMessage(error));
+    return;
+  }
+  await run('sign in', afterSignIn);
+}
+
+async function register(name: string, email: string, password: string): Promise<void> {
+  setText('auth-error', '');
+  try {
+    await api.register(email, password, name);
+  } catch (error) {
+    setText('auth-error', errorMessage(error));
+    return;
+  }
+  await signIn(email, password);
+}
+
+async function afterSignIn(): Promise<void> {
+  me = await api.me();
+  setText('whoami', me.displayName);
+  setText('my-role', me.role);
+  setText('my-user-id', me.id);
+  show('auth-panel', false);
+  show('user-panel', true);
+  show('room-create-form', me.role === 'doctor' || me.role === 'admin');
+  log(`signed in as ${me.displayName} (${me.role})`);
+  try {
+    connectSignaling();
+  } catch (error) {
+    setText('signaling-state', 'unavailable');
+    log(`signaling unavailable: ${errorMessage(error)}`);
+  }
+  await Promise.all([run('rooms', loadRooms), run('consent', checkConsent)]);
+}
+
+async function signOut(): Promise<void> {
+  await run('leave', leave);
+  signaling?.close();
+  signaling = undefined;
+  await api.logout();
+  me = undefined;
+  show('user-panel', false);
+  show('media-panel', false);
+  show('auth-panel', true);
+  setText('signaling-state', 'offline');
+  log('signed out');
+}
+
+// KVKK: a patient needs an active telemedicine consent before joining or answering.
+async function checkConsent(): Promise<void> {
+  if (me?.role !== 'patient') return;
+  const { required } = await api.consents();
+  const consent = required.find((c) => c.purpose === 'telemedicine') ?? required[0];
+  show('consent-panel', consent !== undefined);
+  if (!consent) return;
+  setText('consent-text', consent.text);
+  const button = byTestId('consent-grant');
+  button.onclick = () =>
+    void run('consent', async () => {
+      await api.grantConsent(consent.purpose, consent.version);
+      log(`consent granted: ${consent.purpose} v${consent.version}`);
+      await checkConsent();
+    });
+}
+
+// ---- Rooms ----
+
+async function loadRooms(): Promise<void> {
+  const page = await api.rooms();
+  const list = byTestId('rooms-list');
+  list.replaceChildren(...page.items.filter((r) => r.type !== 'call').map(roomItem));
+}
+
+function roomItem(room: Room): HTMLLIElement {
+  const item = document.createElement('li');
+  item.dataset.testid = 'room-item';
+  item.dataset.roomId = room.id;
+  item.textContent = `${room.name} (${room.type}${room.waitingRoom ? ', waiting room' : ''}) `;
+  const join = document.createElement('button');
+  join.type = 'button';
+  join.dataset.testid = 'room-join';
+  join.textContent = 'Join';
+  join.onclick = () => void run('join', () => joinRoom(room.id));
+  item.append(join);
+  return item;
+}
+
+async function createRoom(name: string, patientId: string): Promise<void> {
+  await api.createRoom(name, [patientId]);
+  log(`room created: ${name}`);
+  await loadRooms();
+}
+
+async function joinRoom(roomId: string): Promise<void> {
+  const channel = requireSignaling();
+  await startLocalMedia();
+  setRoomStatus('joining');
+  let result: JoinResult;
+  try {
+    result = await channel.request('room:join', { roomId });
+  } catch (error) {
+    setRoomStatus('idle');
+    throw error;
+  }
+  sessionStorage.setItem(ACTIVE_ROOM_KEY, roomId);
+  if ('waiting' in result) {
+    // Behind a waiting room: nothing to connect yet; room:admitted follows when the host lets
+    // us in.
+    beginSession('room', roomId, undefined, true);
+    setRoomStatus('waiting');
+    log('waiting for the host to admit you');
+    return;
+  }
+  enterRoom(roomId, result);
+}
+
+function enterRoom(roomId: string, joined: JoinedRoom): void {
+  // A (re)join starts from fresh peer connections: the others see offers from a new peer
+  // connection and replace theirs (PeerGroup.receive), so nothing stale is kept anywhere.
+  iceServers = joined.iceServers;
+  const current = beginSession('room', roomId, undefined, joined.polite);
+  setRoomStatus('joined');
+  log(`joined room (${joined.participants.length} participant(s), polite=${joined.polite})`);
+  for (const participant of joined.participants) {
+    if (participant.userId !== me?.id) current.peers.ensure(participant.userId);
+  }
+}
+
+async function admit(roomId: string, userId: string): Promise<void> {
+  await requireSignaling().request('room:admit', { roomId, userId });
+  document.querySelector(`[data-testid="waiting-item"][data-user-id="${userId}"]`)?.remove();
+  log('admitted a waiting participant');
+}
+
+// ---- Direct calls ----
+
+async function startCall(calleeId: string): Promise<void> {
+  const channel = requireSignaling();
+  // One media session at a time: a consultation in progress is left properly first.
+  if (session) await leave();
+  await startLocalMedia();
+  const ack = await channel.request('call:initiate', { calleeIds: [calleeId], type: 'video' });
+  iceServers = ack.iceServers;
+  beginSession('call', ack.roomId, ack.callId, politeInCall(true));
+  outgoing = { callId: ack.callId, roomId: ack.roomId, calleeName: calleeId };
+  callUi.setStatus('ringing');
+  setRoomStatus('calling');
+  log('ringing…');
+}
+
+async function acceptCall(call: IncomingCall): Promise<void> {
+  const ring = incomingCalls.get(call.callId);
+  if (!ring) return;
+  if (session) await leave();
+  await startLocalMedia();
+  iceServers = ring.iceServers;
+  // The session exists before the accept goes out: the caller's offer may arrive before our
+  // own acknowledgement does.
+  const current = beginSession('call', ring.roomId, call.callId, politeInCall(false));
+  await requireSignaling().request('call:accept', { callId: call.callId });
+  incomingCalls.delete(call.callId);
+  callUi.setStatus('active');
+  setRoomStatus('in call');
+  current.peers.ensure(ring.fromId);
+}
+
+async function rejectCall(call: IncomingCall): Promise<void> {
+  incomingCalls.delete(call.callId);
+  callUi.setStatus('rejected', 'by you');
+  await requireSignaling().request('call:reject', { callId: call.callId });
+}
+
+async function cancelCall(): Promise<void> {
+  if (!outgoing) return;
+  const { callId } = outgoing;
+  outgoing = undefined;
+  endSession();
+  callUi.setStatus('cancelled', 'by you');
+  await requireSignaling().request('call:cancel', { callId });
+}
+
+// ---- Media session ----
+
+async function startLocalMedia(): Promise<void> {
+  const stream = await media.start();
+  byTestId<HTMLVideoElement>('local-video').srcObject = stream;
+  show('media-panel', true);
+  updateMediaButtons();
+}
+
+// Starts a media session (closing any previous one). `polite` is our perfect-negotiation role
+// towards the others: the join answer's flag in a room, the callee's role in a call.
+function beginSession(
+  kind: MediaSession['kind'],
+  roomId: string,
+  callId: string | undefined,
+  polite: boolean,
+): MediaSession {
+  endSession();
+  const peers = new PeerGroup(
+    polite,
+    (userId, role) => createPeer(roomId, userId, role),
+    (userId) => {
+      document.querySelector(`[data-testid="remote-video"][data-user-id="${userId}"]`)?.remove();
+      setConnectionState(peers.first?.pc.connectionState ?? 'closed');
+    },
+  );
+  const monitor = new QualityMonitor(
+    () => peers.first?.pc,
+    showSample,
+    callId ? (stats) => requireSignaling().request('call:stats', { callId, ...stats }) : undefined,
+  );
+  monitor.start();
+  session = { kind, roomId, callId, peers, monitor };
+  return session;
+}
+
+function createPeer(roomId: string, userId: string, polite: boolean): Peer {
+  const config: RTCConfiguration = {
+    iceServers,
+    // Relay-only forces media through TURN: what a patient behind a strict NAT gets anyway.
+    iceTransportPolicy: byTestId<HTMLInputElement>('relay-only').checked ? 'relay' : 'all',
+  };
+  const peer = new Peer(
+    userId,
+    polite,
+    config,
+    media.current,
+    {
+      sendOffer: (sdp) => requireSignaling().request('call:offer', { roomId, to: userId, sdp }),
+      sendAnswer: (sdp) => requireSignaling().request('call:answer', { roomId, to: userId, sdp }),
+      sendCandidate: (candidate) =>
+        requireSignaling().request('call:ice-candidate', { roomId, to: userId, candidate }),
+    },
+    {
+      onRemoteStream: (stream) => showRemote(userId, stream),
+      onStateChange: (state) => {
+        setConnectionState(state);
+        log(`peer connection: ${state}`);
+      },
+      onError: (error) => log(`negotiation error: ${errorMessage(error)}`),
+    },
+  );
+  setConnectionState(peer.pc.connectionState);
+  return peer;
+}
+
+function showRemote(userId: string, stream: MediaStream): void {
+  let video = document.querySelector<HTMLVideoElement>(
+    `[data-testid="remote-video"][data-user-id="${userId}"]`,
+  );
+  if (!video) {
+    video = document.createElement('video');
+    video.dataset.testid = 'remote-video';
+    video.dataset.userId = userId;
+    video.autoplay = true;
+    video.playsInline = true;
+    byTestId('remote-videos').append(video);
+  }
+  if (video.srcObject !== stream) video.srcObject = stream;
+  const element = video;
+  // Autoplay with sound needs a user gesture; without one, play muted rather than not at all.
+  element.play().catch(() => {
+    element.muted = true;
+    return element.play().catch((error: unknown) => log(`remote video: ${errorMessage(error)}`));
+  });
+}
+
+// Closes every peer connection of the current session (the local camera stays on).
+function endSession(): void {
+  if (!session) return;
+  session.monitor.stop();
+  session.peers.closeAll();
+  byTestId('remote-videos').replaceChildren();
+  session = undefined;
+  setConnectionState('closed');
+}
+
+async function leave(): Promise<void> {
+  const current = session;
+  endSession();
+  byTestId('waiting-list').replaceChildren();
+  media.stop();
+  byTestId<HTMLVideoElement>('local-video').srcObject = null;
+  sessionStorage.removeItem(ACTIVE_ROOM_KEY);
+  if (!current) return;
+  if (current.kind === 'room') {
+    setRoomStatus('left');
+    await requireSignaling().request('room:leave', { roomId: current.roomId });
+  } else if (current.callId) {
+    if (outgoing?.callId === current.callId && callStatus() === 'ringing') {
+      outgoing = undefined;
+      await requireSignaling().request('call:cancel', { callId: current.callId });
+    } else {
+      await requireSignaling().request('call:end', { callId: current.callId });
+    }
+  }
+}
+
+function callStatus(): string | undefined {
+  return byTestId('call-status').dataset.status;
+}
+
+// ---- Signaling events ----
+
+function connectSignaling(): void {
+  const token = api.accessToken;
+  if (!token || signaling) return;
+  const channel = new Signaling(token);
+  signaling = channel;
+  let everConnected = false;
+
+  channel.onConnect((recovered) => {
+    setText('signaling-state', 'connected');
+    const rejoin = session?.kind === 'room' ? session.roomId : undefined;
+    const resume = everConnected ? rejoin : (sessionStorage.getItem(ACTIVE_ROOM_KEY) ?? undefined);
+    everConnected = true;
+    log(recovered ? 'signaling reconnected (state recovered)' : 'signaling connected');
+    // Back within the reconnect grace: join again and the session goes on (a reload lands
+    // here too, from sessionStorage).
+    if (resume && !recovered) void run('rejoin', () => joinRoom(resume));
+  });
+  channel.onDisconnect((reason) => {
+    setText('signaling-state', 'disconnected');
+    log(`signaling disconnected: ${reason}`);
+  });
+  channel.onConnectError((message) => {
+    setText('signaling-state', `refused: ${message}`);
+    log(`signaling refused: ${message}`);
+  });
+
+  channel.on('auth:expired', () => {
+    log('signaling token expired; refreshing');
+    void run('refresh', async () => {
+      await api.refresh();
+      channel.reconnect();
+    });
+  });
+  channel.on('ice:servers', (payload) => {
+    iceServers = payload.iceServers;
+    for (const peer of session?.peers.all() ?? []) peer.updateIceServers(payload.iceServers);
+    log(`fresh ICE servers until ${payload.expiresAt}`);
+  });
+
+  channel.on('room:participant-joined', (p) => {
+    if (!session || session.roomId !== p.roomId || p.userId === me?.id) return;
+    // Someone we already know (a reload, a new device) announces itself with an offer from a
+    // new peer connection, which PeerGroup.receive handles; only newcomers are set up here.
+    session.peers.ensure(p.userId, politeTowardsNewcomer(p.polite));
+    log(`${p.displayName ?? p.userId} joined`);
+  });
+  channel.on('room:participant-left', (p) => {
+    if (session?.roomId !== p.roomId) return;
+    session.peers.remove(p.userId);
+    log(`${p.userId} left`);
+  });
+  channel.on('room:waiting', (p) => showWaiting(p.roomId, userIdOf(p.user), displayNameOf(p.user)));
+  channel.on('room:admitted', (p) => {
+    log('admitted by the host');
+    if (p.participants && p.iceServers && p.sessionId !== undefined && p.polite !== undefined) {
+      enterRoom(p.roomId, p as JoinedRoom);
+    } else {
+      void run('join', () => joinRoom(p.roomId));
+    }
+  });
+  channel.on('room:replaced', (p) => {
+    if (session?.roomId !== p.roomId) return;
+    endSession();
+    sessionStorage.removeItem(ACTIVE_ROOM_KEY);
+    setRoomStatus('replaced');
+    log('joined from another device; this page left the room');
+  });
+
+  channel.on('room:session-ended', (p) => {
+    if (session?.roomId !== p.roomId) return;
+    endSession();
+    sessionStorage.removeItem(ACTIVE_ROOM_KEY);
+    setRoomStatus('ended');
+    log(`consultation ended: ${p.reason}`);
+  });
+  // The instance is shutting down; Socket.IO reconnects (to another one) and we rejoin.
+  channel.on('server:draining', () => log('server draining; reconnecting'));
+
+  channel.on('call:offer', (p) => void run('offer', () => onDescription('offer', p)));
+  channel.on('call:answer', (p) => void run('answer', () => onDescription('answer', p)));
+  channel.on('call:ice-candidate', (p) => {
+    const peers = session?.roomId === p.roomId ? session.peers : undefined;
+    const signal = { kind: 'candidate', candidate: p.candidate } as const;
+    if (peers) void run('candidate', () => peers.receive(p.from, signal));
+  });
+
+  channel.on('call:incoming', (p) => {
+    const fromName = displayNameOf(p.from);
+    incomingCalls.set(p.callId, {
+      roomId: p.roomId,
+      fromId: userIdOf(p.from),
+      fromName,
+      iceServers: p.iceServers,
+    });
+    callUi.ring({ callId: p.callId, fromName, type: p.type });
+    log(`incoming call from ${fromName}`);
+  });
+  channel.on('call:accepted', (p) => {
+    if (session?.callId !== p.callId) return;
+    outgoing = undefined;
+    callUi.setStatus('active');
+    setRoomStatus('in call');
+    session.peers.ensure(userIdOf(p.by));
+  });
+  channel.on('call:answered-elsewhere', (p) => {
+    incomingCalls.delete(p.callId);
+    callUi.setStatus('answered-elsewhere');
+  });
+  channel.on('call:rejected', (p) => finishCall(p.callId, 'rejected'));
+  channel.on('call:cancelled', (p) => finishCall(p.callId, 'cancelled'));
+  channel.on('call:ended', (p) =>
+    finishCall(p.callId, 'ended', `${p.reason}, ${p.durationSeconds ?? 0} s`),
+  );
+  channel.on('call:missed', (p) => {
+    const ring = incomingCalls.get(p.callId);
+    if (ring) callUi.missed(ring.fromName);
+    finishCall(p.callId, 'missed');
+  });
+}
+
+async function onDescription(
+  type: 'offer' | 'answer',
+  p: { roomId: string; from: string; sdp: string },
+): Promise<void> {
+  if (session?.roomId !== p.roomId) return;
+  await session.peers.receive(p.from, { kind: type, sdp: p.sdp });
+}
+
+function finishCall(
+  callId: string,
+  status: 'rejected' | 'cancelled' | 'ended' | 'missed',
+  detail = '',
+): void {
+  incomingCalls.delete(callId);
+  if (outgoing?.callId === callId) outgoing = undefined;
+  const inThisCall = session?.callId === callId;
+  if (inThisCall) {
+    endSession();
+    media.stop();
+    setRoomStatus('idle');
+  }
+  callUi.setStatus(status, detail);
+  log(`call ${status}${detail ? ` (${detail})` : ''}`);
+}
+
+function showWaiting(roomId: string, userId: string, name: string): void {
+  const list = byTestId('waiting-list');
+  list.querySelector(`[data-user-id="${userId}"]`)?.remove();
+  const item = document.createElement('li');
+  item.dataset.testid = 'waiting-item';
+  item.dataset.userId = userId;
+  item.textContent = `${name} is waiting `;
+  const button = document.createElement('button');
+  button.type = 'button';
+  button.dataset.testid = 'admit';
+  button.textContent = 'Admit';
+  button.onclick = () => void run('admit', () => admit(roomId, userId));
+  item.append(button);
+  list.append(item);
+  show('media-panel', true);
+  log(`${name} is in the waiting room`);
+}
+
+function requireSignaling(): Signaling {
+  if (!signaling) throw new Error('not connected to signaling');
+  return signaling;
+}
+
+// ---- Rendering ----
+
+function setRoomStatus(status: string): void {
+  const el = byTestId('room-status');
+  el.dataset.status = status;
+  el.textContent = status;
+  show('media-panel', true);
+}
+
+function setConnectionState(state: RTCPeerConnectionState): void {
+  setText('connection-state', state);
+}
+
+function showSample(sample: QualitySample): void {
+  lastSample = sample;
+  setText('frames-decoded', String(sample.framesDecoded));
+  setText('stats-rtt', String(sample.rttMs));
+  setText('stats-jitter', String(sample.jitterMs));
+  setText('stats-loss', String(sample.packetLossPct));
+  setText('stats-bitrate', String(sample.bitrateKbps));
+  setText(
+    'stats-candidates',
+    `${sample.localCandidateType ?? '?'} / ${sample.remoteCandidateType ?? '?'}`,
+  );
+}
+
+function updateMediaButtons(): void {
+  const mute = byTestId('mute-audio');
+  mute.textContent = media.audioEnabled ? 'Mute' : 'Unmute';
+  mute.setAttribute('aria-pressed', String(!media.audioEnabled));
+  const video = byTestId('toggle-video');
+  video.textContent = media.videoEnabled ? 'Video off' : 'Video on';
+  video.setAttribute('aria-pressed', String(!media.videoEnabled));
+}
+
+// ---- Debugging handle for tests and curious developers (read-only) ----
+
+const debugHandle = Object.freeze({
+  get pc(): RTCPeerConnection | undefined {
+    return session?.peers.first?.pc;
+  },
+  get peerConnections(): RTCPeerConnection[] {
+    return session?.peers.all().map((p) => p.pc) ?? [];
+  },
+  get state() {
+    return {
+      user: me ? { id: me.id, role: me.role } : undefined,
+      signalingConnected: signaling?.connected ?? false,
+      session: session
+        ? { kind: session.kind, roomId: session.roomId, callId: session.callId }
+        : undefined,
+      connectionState: session?.peers.first?.pc.connectionState,
+      audioEnabled: media.audioEnabled,
+      videoEnabled: media.videoEnabled,
+      quality: lastSample,
+    };
+  },
+  // Drops the signaling transport as a network failure would; Socket.IO then reconnects.
+  dropSignaling(): void {
+    signaling?.simulateNetworkDrop();
+  },
+});
+Object.defineProperty(window, 'hekimDemo', { value: debugHandle, enumerable: true });
+
+// ---- Page wiring ----
+
+function wire(): void {
+  byTestId<HTMLFormElement>('signin-form').addEventListener('submit', (event) => {
+    event.preventDefault();
+    void signIn(inputValue('signin-email'), byTestId<HTMLInputElement>('signin-password').value);
+  });
+  byTestId<HTMLFormElement>('register-form').addEventListener('submit', (event) => {
+    event.preventDefault();
+    void register(
+      inputValue('register-name'),
+      inputValue('register-email'),
+      byTestId<HTMLInputElement>('register-password').value,
+    );
+  });
+  byTestId<HTMLFormElement>('room-create-form').addEventListener('submit', (event) => {
+    event.preventDefault();
+    void run('create room', () =>
+      createRoom(inputValue('room-create-name'), inputValue('room-create-member')),
+    );
+  });
+  byTestId<HTMLFormElement>('call-form').addEventListener('submit', (event) => {
+    event.preventDefault();
+    void run('call', () => startCall(inputValue('call-user-id')));
+  });
+  byTestId('signout').addEventListener('click', () => void run('sign out', signOut));
+  byTestId('rooms-refresh').addEventListener('click', () => void run('rooms', loadRooms));
+  byTestId('leave').addEventListener('click', () => void run('leave', leave));
+  byTestId('mute-audio').addEventListener('click', () => {
+    media.setAudioEnabled(!media.audioEnabled);
+    updateMediaButtons();
+  });
+  byTestId('toggle-video').addEventListener('click', () => {
+    media.setVideoEnabled(!media.videoEnabled);
+    updateMediaButtons();
+  });
+  // ?relay=1 preselects relay-only, handy for trying TURN from a bookmark.
+  byTestId<HTMLInputElement>('relay-only').checked =
+    new URLSearchParams(location.search).get('relay') === '1';
+  api.onTokenChange((token) => {
+    if (token) void signaling?.updateToken(token).catch(() => signaling?.reconnect());
+  });
+  api.onRefreshFailed = (error) => log(`session expired: ${errorMessage(error)}`);
+}
+
+wire();
+if (api.accessToken) void run('restore session', afterSignIn);

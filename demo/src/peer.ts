@@ -1,0 +1,160 @@
+// One RTCPeerConnection to one remote participant, negotiated with "perfect negotiation"
+// (see negotiation.ts for the decisions and why they settle glare).
+import {
+  isOfferCollision,
+  needsIceRestart,
+  sdpSessionId,
+  shouldIgnoreOffer,
+} from './negotiation.js';
+
+export interface PeerSignals {
+  sendOffer(sdp: string): Promise<unknown>;
+  sendAnswer(sdp: string): Promise<unknown>;
+  sendCandidate(candidate: RTCIceCandidateInit): Promise<unknown>;
+}
+
+export interface PeerEvents {
+  onRemoteStream(stream: MediaStream): void;
+  onStateChange(state: RTCPeerConnectionState): void;
+  onError(error: unknown): void;
+}
+
+export class Peer {
+  readonly pc: RTCPeerConnection;
+  private makingOffer = false;
+  private ignoreOffer = false;
+  private settingRemoteAnswerPending = false;
+  // Candidates that arrived before the remote description: addIceCandidate() rejects without
+  // one (the candidate would belong to no media section yet), so they wait here.
+  private pendingCandidates: RTCIceCandidateInit[] = [];
+  private inbox: Promise<void> = Promise.resolve();
+  private readonly remoteStream = new MediaStream();
+
+  constructor(
+    readonly remoteUserId: string,
+    readonly polite: boolean,
+    config: RTCConfiguration,
+    local: MediaStream | undefined,
+    private readonly signals: PeerSignals,
+    private readonly events: PeerEvents,
+  ) {
+    this.pc = new RTCPeerConnection(config);
+    this.pc.onnegotiationneeded = () => void this.negotiate();
+    // Trickle ICE: each local candidate goes out as soon as it is gathered, instead of
+    // waiting for the full list inside the SDP. `null` marks the end of gathering.
+    this.pc.onicecandidate = ({ candidate }) => {
+      if (candidate)
+        this.signals
+          .sendCandidate(candidate.toJSON())
+          .catch((e: unknown) => this.events.onError(e));
+    };
+    this.pc.ontrack = ({ track }) => {
+      this.remoteStream.addTrack(track);
+      this.events.onRemoteStream(this.remoteStream);
+    };
+    this.pc.onconnectionstatechange = () => {
+      const state = this.pc.connectionState;
+      this.events.onStateChange(state);
+      // ICE restart: new ICE credentials make both sides gather fresh candidates. It fires
+      // negotiationneeded, so it goes through the same perfect negotiation as any offer.
+      if (needsIceRestart(state)) this.pc.restartIce();
+    };
+    // Adding tracks fires negotiationneeded: both sides offer, and the roles settle it.
+    for (const track of local?.getTracks() ?? []) this.pc.addTrack(track, local as MediaStream);
+  }
+
+  // Which of the remote side's peer connections we are talking to (see isNewRemoteSession).
+  get remoteSessionId(): string | undefined {
+    const sdp = this.pc.remoteDescription?.sdp;
+    return sdp ? sdpSessionId(sdp) : undefined;
+  }
+
+  // TURN credentials expire; Hekim pushes fresh ones (ice:servers) while we are in the room.
+  // setConfiguration applies them to future allocations and ICE restarts without touching the
+  // running connection.
+  updateIceServers(iceServers: RTCIceServer[]): void {
+    this.pc.setConfiguration({ ...this.pc.getConfiguration(), iceServers });
+  }
+
+  private async negotiate(): Promise<void> {
+    try {
+      this.makingOffer = true;
+      // Without an argument, setLocalDescription creates the right description for the
+      // current state (an offer here), with no window for a remote offer to slip in between
+      // createOffer and setLocalDescription.
+      await this.pc.setLocalDescription();
+      const sdp = this.pc.localDescription?.sdp;
+      if (sdp) await this.signals.sendOffer(sdp);
+    } catch (error) {
+      this.events.onError(error);
+    } finally {
+      this.makingOffer = false;
+    }
+  }
+
+  // Signals are applied one at a time, in the order they arrived: each step awaits the
+  // browser, and a candidate must never overtake the description it belongs to.
+  handleDescription(type: 'offer' | 'answer', sdp: string): Promise<void> {
+    return this.inOrder(() => this.applyDescription(type, sdp));
+  }
+
+  handleCandidate(candidate: RTCIceCandidateInit): Promise<void> {
+    return this.inOrder(() => this.applyCandidate(candidate));
+  }
+
+  private inOrder(step: () => Promise<void>): Promise<void> {
+    const run = this.inbox.then(step);
+    // The next signal waits for this one, whether it worked or not; the caller sees the error.
+    this.inbox = run.catch(() => undefined);
+    return run;
+  }
+
+  private async applyDescription(type: 'offer' | 'answer', sdp: string): Promise<void> {
+    const collision = isOfferCollision(type, {
+      makingOffer: this.makingOffer,
+      signalingState: this.pc.signalingState,
+      settingRemoteAnswerPending: this.settingRemoteAnswerPending,
+    });
+    this.ignoreOffer = shouldIgnoreOffer(this.polite, collision);
+    if (this.ignoreOffer) return;
+
+    this.settingRemoteAnswerPending = type === 'answer';
+    try {
+      // For the polite peer in a collision, this rolls our own offer back first.
+      await this.pc.setRemoteDescription({ type, sdp });
+    } finally {
+      this.settingRemoteAnswerPending = false;
+    }
+    await this.flushCandidates();
+    if (type === 'offer') {
+      await this.pc.setLocalDescription();
+      const answer = this.pc.localDescription?.sdp;
+      if (answer) await this.signals.sendAnswer(answer);
+    }
+  }
+
+  private async applyCandidate(candidate: RTCIceCandidateInit): Promise<void> {
+    // Signals arrive in order, so candidates that follow an offer we ignored (glare, impolite
+    // side) belong to that offer: the other side is about to roll it back. Drop them.
+    if (this.ignoreOffer) return;
+    if (!this.pc.remoteDescription) {
+      this.pendingCandidates.push(candidate);
+      return;
+    }
+    await this.pc.addIceCandidate(candidate);
+  }
+
+  private async flushCandidates(): Promise<void> {
+    const queued = this.pendingCandidates;
+    this.pendingCandidates = [];
+    for (const candidate of queued) await this.pc.addIceCandidate(candidate);
+  }
+
+  close(): void {
+    this.pc.onnegotiationneeded = null;
+    this.pc.onicecandidate = null;
+    this.pc.ontrack = null;
+    this.pc.onconnectionstatechange = null;
+    this.pc.close();
+  }
+}

@@ -1,0 +1,168 @@
+import { mkdir } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { Page } from 'playwright-core';
+import { launchBrowser, pollUntil, TEST_OUTPUT, type BrowserPeer } from '../support/browser';
+import { createTestApp, type TestApp } from '../support/test-app';
+
+// The demo's PeerGroup and Peer (demo/src/peers.ts, peer.ts) in two real Chromium processes,
+// wired to each other through this test instead of the signaling gateway. Both sides add
+// their tracks at once and their offers are held back until both exist, so every run is a
+// glare: the polite side must roll back and answer, the impolite side must ignore the
+// crossing offer and its candidates. Then one side reloads and comes back with a new peer
+// connection, which the other side must recognise and replace.
+
+interface InPage {
+  __group?: {
+    first?: { pc: { connectionState: string; close(): void } };
+    receive(from: string, signal: unknown): Promise<void>;
+  };
+  __errors: string[];
+}
+
+// Runs in the page: imports the compiled Peer from Hekim and starts it with the fake camera.
+const startPeer = (polite: boolean): string => `(async () => {
+  const { Peer } = await import('/demo/peer.js');
+  const { PeerGroup } = await import('/demo/peers.js');
+  const local = await navigator.mediaDevices.getUserMedia({ audio: true, video: true });
+  document.querySelector('[data-testid="local-video"]').srcObject = local;
+  document.querySelector('[data-testid="media-panel"]').hidden = false;
+  window.__errors = [];
+  const group = new PeerGroup(${polite}, (id, polite) => new Peer(id, polite, { iceServers: [] }, local, {
+    sendOffer: (sdp) => window.relay('offer', sdp),
+    sendAnswer: (sdp) => window.relay('answer', sdp),
+    sendCandidate: (candidate) => window.relay('candidate', candidate),
+  }, {
+    onRemoteStream: (stream) => {
+      let video = document.querySelector('[data-testid="remote-video"]');
+      if (!video) {
+        video = document.createElement('video');
+        video.dataset.testid = 'remote-video';
+        video.muted = true;
+        video.autoplay = true;
+        document.querySelector('[data-testid="remote-videos"]').append(video);
+      }
+      video.srcObject = stream;
+    },
+    onStateChange: (state) => {
+      document.querySelector('[data-testid="connection-state"]').textContent = state;
+    },
+    onError: (error) => window.__errors.push(String(error)),
+  }), () => undefined);
+  window.__group = group;
+  group.ensure('other');
+})()`;
+
+const readPeer = `(async () => {
+  const pc = window.__group.first.pc;
+  let framesDecoded = 0;
+  (await pc.getStats()).forEach((e) => {
+    if (e.type === 'inbound-rtp' && e.kind === 'video') framesDecoded += e.framesDecoded || 0;
+  });
+  return { state: pc.connectionState, signaling: pc.signalingState, framesDecoded, errors: window.__errors };
+})()`;
+
+interface PeerReading {
+  state: string;
+  signaling: string;
+  framesDecoded: number;
+  errors: string[];
+}
+
+describe('browser: perfect negotiation between two Chromium peers', () => {
+  let t: TestApp;
+  let polite: BrowserPeer;
+  let impolite: BrowserPeer;
+  const relayErrors: string[] = [];
+
+  beforeAll(async () => {
+    t = await createTestApp({ listen: true });
+    [polite, impolite] = await Promise.all([launchBrowser(), launchBrowser()]);
+  });
+  afterAll(async () => {
+    await Promise.all([polite?.close(), impolite?.close()]);
+    await t?.close();
+  });
+
+  it('settles a glare, both sides decode video, and a reloaded side gets back in', async () => {
+    const address = t.app.getHttpServer().address();
+    if (typeof address !== 'object' || !address) throw new Error('not listening');
+    const base = `http://127.0.0.1:${address.port}`;
+
+    // Offers are held until both sides have made one, so they always cross.
+    const offered = new Set<Page>();
+    let release!: () => void;
+    const bothOffered = new Promise<void>((resolve) => (release = resolve));
+    const link = async (from: Page, to: Page): Promise<void> => {
+      let chain: Promise<unknown> = bothOffered;
+      await from.exposeFunction('relay', (kind: string, payload: unknown) => {
+        if (kind === 'offer') {
+          offered.add(from);
+          if (offered.size === 2) release();
+        }
+        // Like a network: the sender does not wait; delivery keeps the sending order.
+        chain = chain
+          .then(() =>
+            to.evaluate(
+              async ([k, p]) => {
+                // A page that is reloading has nobody to deliver to, as on a real network.
+                const group = (globalThis as unknown as InPage).__group;
+                const signal = k === 'candidate' ? { kind: k, candidate: p } : { kind: k, sdp: p };
+                await group?.receive('other', signal);
+              },
+              [kind, payload] as const,
+            ),
+          )
+          .catch((error: unknown) => relayErrors.push(String(error)));
+      });
+    };
+    await Promise.all([
+      link(polite.page, impolite.page),
+      link(impolite.page, polite.page),
+      polite.page.goto(`${base}/demo`),
+      impolite.page.goto(`${base}/demo`),
+    ]);
+    await Promise.all([
+      polite.page.evaluate(startPeer(true)),
+      impolite.page.evaluate(startPeer(false)),
+    ]);
+
+    const read = (page: Page) => page.evaluate<PeerReading>(readPeer);
+    const connected = (r: PeerReading) =>
+      r.state === 'connected' && r.signaling === 'stable' && r.framesDecoded >= 30;
+    const [a, b] = await Promise.all([
+      pollUntil('the polite side to decode video', () => read(polite.page), connected),
+      pollUntil('the impolite side to decode video', () => read(impolite.page), connected),
+    ]);
+    expect(offered.size).toBe(2);
+    expect([a.errors, b.errors, relayErrors]).toEqual([[], [], []]);
+
+    await mkdir(join(TEST_OUTPUT, 'browser'), { recursive: true });
+    await polite.page.screenshot({ path: join(TEST_OUTPUT, 'browser', 'peer-polite.png') });
+    await impolite.page.screenshot({ path: join(TEST_OUTPUT, 'browser', 'peer-impolite.png') });
+
+    // The impolite side reloads: its new peer connection offers, and the polite side must
+    // drop its old connection for a fresh one instead of failing on the stranger's offer.
+    await polite.page.evaluate(() => {
+      const g = globalThis as unknown as InPage & { __old?: unknown };
+      g.__old = g.__group?.first?.pc;
+    });
+    await impolite.page.reload();
+    await impolite.page.evaluate(startPeer(false));
+    const [c, d] = await Promise.all([
+      pollUntil('the polite side to decode video again', () => read(polite.page), connected),
+      pollUntil('the reloaded side to decode video', () => read(impolite.page), connected),
+    ]);
+    expect([c.errors, d.errors, relayErrors]).toEqual([[], [], []]);
+    const replaced = await polite.page.evaluate(() => {
+      const g = globalThis as unknown as InPage & { __old?: { connectionState: string } };
+      return { fresh: g.__group?.first?.pc !== g.__old, old: g.__old?.connectionState };
+    });
+    expect(replaced).toEqual({ fresh: true, old: 'closed' });
+
+    await Promise.all(
+      [polite, impolite].map((p) =>
+        p.page.evaluate(() => (globalThis as unknown as InPage).__group?.first?.pc.close()),
+      ),
+    );
+  });
+});

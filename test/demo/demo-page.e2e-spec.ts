@@ -1,0 +1,86 @@
+import { createTestApp, type TestApp } from '../support/test-app';
+
+// The demo page as a browser first sees it: HTML, its scripts and styles, all from Hekim.
+// Needs `npm run build` (part of `npm test`) to have produced dist/demo.
+describe('demo page (GET /demo)', () => {
+  let t: TestApp;
+
+  beforeAll(async () => {
+    t = await createTestApp();
+  });
+  afterAll(() => t.close());
+
+  it('serves the page with its module script, the Socket.IO client served by Hekim and its styles', async () => {
+    const res = await t.http().get('/demo').expect(200);
+    expect(res.headers['content-type']).toBe('text/html; charset=utf-8');
+    expect(res.text).toContain('<script type="module" src="/demo/main.js"></script>');
+    expect(res.text).toContain('<script src="/demo/vendor/socket.io.min.js" defer></script>');
+    expect(res.text).toContain('<link rel="stylesheet" href="/demo/demo.css" />');
+    for (const testId of ['signin-form', 'connection-state', 'frames-decoded', 'call-status']) {
+      expect(res.text).toContain(`data-testid="${testId}"`);
+    }
+  });
+
+  it('sends a content security policy that allows only its own scripts, no inline script', async () => {
+    const res = await t.http().get('/demo').expect(200);
+    const csp = res.headers['content-security-policy'];
+    expect(csp).toContain("script-src 'self'");
+    expect(csp).toContain("connect-src 'self' ws: wss:");
+    expect(csp).toContain("script-src-attr 'none'");
+    expect(res.text).not.toMatch(/<script(?![^>]*\bsrc=)[^>]*>/);
+    expect(res.text).not.toMatch(/\son[a-z]+=/);
+  });
+
+  it('serves the compiled scripts and styles with their content types', async () => {
+    const page = await t.http().get('/demo').expect(200);
+    const scripts = [...page.text.matchAll(/<script[^>]+src="\/demo\/([^"]+)"/g)].map((m) => m[1]);
+    expect(scripts).toEqual(['vendor/socket.io.min.js', 'main.js']);
+
+    const client = await t.http().get('/demo/vendor/socket.io.min.js').expect(200);
+    expect(client.headers['content-type']).toBe('text/javascript; charset=utf-8');
+    expect(client.text).toContain('Socket.IO');
+
+    const main = await t.http().get('/demo/main.js').expect(200);
+    expect(main.headers['content-type']).toBe('text/javascript; charset=utf-8');
+    // Every module main.js imports is served too.
+    const imports = [...main.text.matchAll(/from '\.\/([\w-]+\.js)'/g)].map((m) => m[1]);
+    expect(imports).toEqual(expect.arrayContaining(['api.js', 'peer.js', 'signaling.js']));
+    for (const file of imports) {
+      const res = await t.http().get(`/demo/${file}`).expect(200);
+      expect(res.headers['content-type']).toBe('text/javascript; charset=utf-8');
+    }
+
+    const css = await t.http().get('/demo/demo.css').expect(200);
+    expect(css.headers['content-type']).toBe('text/css; charset=utf-8');
+  });
+
+  it('references no remote origin: no http(s) script, style or connect source', async () => {
+    const files = ['/demo', '/demo/demo.css'];
+    const main = await t.http().get('/demo/main.js').expect(200);
+    files.push(...[...main.text.matchAll(/from '\.\/([\w-]+\.js)'/g)].map((m) => `/demo/${m[1]}`));
+    for (const file of [...files, '/demo/main.js']) {
+      const res = await t.http().get(file).expect(200);
+      expect({
+        file,
+        // Absolute URLs (http, https, ws, wss) and protocol-relative src/href alike.
+        remote: res.text.match(/\b(?:https?|wss?):\/\/|(?:src|href)="\/\//gi),
+      }).toEqual({
+        file,
+        remote: null,
+      });
+    }
+  });
+
+  it('answers unknown assets and path tricks with problem+json 404, never a file', async () => {
+    for (const path of ['/demo/nope.js', '/demo/../package.json', '/demo/%2e%2e/package.json']) {
+      const res = await t.http().get(path);
+      expect(res.status).toBe(404);
+      expect(res.headers['content-type']).toMatch(/^application\/problem\+json/);
+    }
+  });
+
+  it('keeps the demo out of the OpenAPI document', async () => {
+    const res = await t.http().get('/docs-json').expect(200);
+    expect(Object.keys(res.body.paths).filter((p) => p.includes('demo'))).toEqual([]);
+  });
+});
