@@ -172,7 +172,11 @@ describe('users endpoints', () => {
       [p.user.id],
     );
     expect(rows).toEqual([
-      { outcome: 'denied', resource_id: 'GET /api/v1/users', details: { reason: 'role' } },
+      {
+        outcome: 'denied',
+        resource_id: 'GET /api/v1/users',
+        details: { reason: 'role', status: 403 },
+      },
     ]);
   });
 

@@ -6,8 +6,10 @@ import { Public } from '../../../common/auth/public.decorator';
 import { Role } from '../../../common/auth/role';
 import { AppException } from '../../../common/errors/app.exception';
 import type { AccessTokenVerifier, VerifyOptions } from '../tokens/access-token.service';
-import type { AuditService } from '../../audit/audit.service';
-import { AuthGuard, bearerToken } from './auth.guard';
+import type { AccessDenial, AuditService } from '../../audit/audit.service';
+import { AuthGuard, bearerToken, UNAUTHENTICATED_AUDITS_PER_MINUTE } from './auth.guard';
+import { MemoryKeyValueStore } from '../../../infra/redis/memory.store';
+import { MetricsService } from '../../../infra/metrics/metrics.service';
 import { MfaEnrollmentRoute } from './mfa-enrollment.decorator';
 
 class Routes {
@@ -55,16 +57,57 @@ describe('AuthGuard', () => {
       return Promise.resolve({ id: 'u1', role: Role.Patient, sessionId: 's1' });
     },
   } as unknown as AccessTokenVerifier;
-  const recorded: { action: string; details?: Record<string, unknown> }[] = [];
+  const recorded: AccessDenial[] = [];
   const audit = {
-    record: (input: { action: string; details?: Record<string, unknown> }) => {
-      recorded.push(input);
+    recordAccessDenied: (denial: AccessDenial) => {
+      recorded.push(denial);
       return Promise.resolve('1');
     },
   } as unknown as AuditService;
-  const guard = new AuthGuard(new Reflector(), verifier, audit);
+  const store = new MemoryKeyValueStore('t:');
+  const metrics = new MetricsService();
+  const guard = new AuthGuard(new Reflector(), verifier, audit, store, metrics);
 
-  beforeEach(() => (calls.length = 0));
+  beforeEach(() => {
+    calls.length = 0;
+    recorded.length = 0;
+  });
+  afterAll(() => store.close());
+
+  it('audits 401s on protected routes within a per-address budget', async () => {
+    await expect(guard.canActivate(context('adminOnly').ctx)).rejects.toMatchObject({
+      status: 401,
+    });
+    await expect(
+      guard.canActivate(context('adminOnly', 'Bearer forged').ctx),
+    ).rejects.toMatchObject({ status: 401 });
+    expect(recorded.map((d) => [d.status, d.reason, d.route])).toEqual([
+      [401, 'missing_token', 'GET /x/adminOnly'],
+      [401, 'invalid_token', 'GET /x/adminOnly'],
+    ]);
+    for (let i = 0; i < UNAUTHENTICATED_AUDITS_PER_MINUTE + 5; i++) {
+      await expect(guard.canActivate(context('adminOnly').ctx)).rejects.toMatchObject({
+        status: 401,
+      });
+    }
+    expect(recorded).toHaveLength(UNAUTHENTICATED_AUDITS_PER_MINUTE);
+    expect(await metrics.registry.metrics()).toContain(
+      'hekim_audit_unauthenticated_suppressed_total 7',
+    );
+  });
+
+  it('audits role refusals of authenticated callers', async () => {
+    await expect(guard.canActivate(context('adminOnly', 'Bearer good').ctx)).rejects.toMatchObject({
+      status: 403,
+    });
+    expect(recorded).toEqual([
+      expect.objectContaining({
+        status: 403,
+        reason: 'role',
+        actor: expect.objectContaining({ userId: 'u1' }),
+      }),
+    ]);
+  });
 
   it('lets public routes through without a token', async () => {
     await expect(guard.canActivate(context('open').ctx)).resolves.toBe(true);

@@ -7,13 +7,23 @@ import { IS_PUBLIC } from '../../../common/auth/public.decorator';
 import type { Role } from '../../../common/auth/role';
 import { AppException } from '../../../common/errors/app.exception';
 import { requestMeta } from '../../../common/http/request-meta';
-import { AuditAction, AuditOutcome } from '../../audit/audit-action';
 import { AuditService } from '../../audit/audit.service';
+import { KeyValueStore } from '../../../infra/redis/key-value.store';
+import { MetricsService } from '../../../infra/metrics/metrics.service';
+import type { Counter } from 'prom-client';
 import { AccessTokenVerifier } from '../tokens/access-token.service';
 import { MFA_ENROLLMENT_ROUTE } from './mfa-enrollment.decorator';
 
 // RFC 6750 bearer syntax; anything else is treated as no token at all.
 const BEARER = /^Bearer ([A-Za-z0-9\-_.~+/]+=*)$/;
+
+export const UNAUTHENTICATED_AUDITS_PER_MINUTE = 30;
+
+// The route pattern, never the raw URL (its query string may carry personal data).
+function routeOf(req: Request): string {
+  const pattern = (req.route as { path?: unknown } | undefined)?.path;
+  return `${req.method} ${typeof pattern === 'string' ? pattern : req.path}`;
+}
 
 export function bearerToken(header: string | undefined): string | undefined {
   return header ? BEARER.exec(header)?.[1] : undefined;
@@ -25,11 +35,20 @@ export function bearerToken(header: string | undefined): string | undefined {
 export class AuthGuard implements CanActivate {
   private readonly logger = new Logger('AuthGuard');
 
+  private readonly suppressed: Counter;
+
   constructor(
     private readonly reflector: Reflector,
     private readonly verifier: AccessTokenVerifier,
     private readonly audit: AuditService,
-  ) {}
+    private readonly store: KeyValueStore,
+    metrics: MetricsService,
+  ) {
+    this.suppressed = metrics.counter(
+      'hekim_audit_unauthenticated_suppressed_total',
+      'Unauthenticated 401s not written to the audit trail because their address exceeded its budget',
+    );
+  }
 
   async canActivate(context: ExecutionContext): Promise<boolean> {
     // Socket.IO authenticates in its io.use middleware (guards never see the handshake);
@@ -40,10 +59,20 @@ export class AuthGuard implements CanActivate {
 
     const req = context.switchToHttp().getRequest<Request & { user?: AuthUser }>();
     const token = bearerToken(req.headers.authorization);
-    if (!token) throw AppException.unauthorized();
+    if (!token) {
+      await this.recordUnauthenticated(req, 'missing_token');
+      throw AppException.unauthorized();
+    }
     const allowWithoutMfa =
       this.reflector.getAllAndOverride<boolean | undefined>(MFA_ENROLLMENT_ROUTE, targets) === true;
-    const user = await this.verifier.verify(token, { allowWithoutMfa });
+    let user: AuthUser;
+    try {
+      user = await this.verifier.verify(token, { allowWithoutMfa });
+    } catch (error) {
+      if (error instanceof AppException && error.status === 401)
+        await this.recordUnauthenticated(req, 'invalid_token');
+      throw error;
+    }
     req.user = user;
 
     const roles = this.reflector.getAllAndOverride<readonly Role[] | undefined>(ROLES_KEY, targets);
@@ -60,17 +89,39 @@ export class AuthGuard implements CanActivate {
     return true;
   }
 
-  // Authenticated callers refused by role are audited (anonymous 401s are not: they carry
-  // no identity and would let anyone flood the trail).
+  // Authenticated callers refused by role are always audited.
   private async recordDenial(req: Request, user: AuthUser, reason: string): Promise<void> {
     const meta = requestMeta(req);
-    await this.audit.record({
-      action: AuditAction.AccessDenied,
-      outcome: AuditOutcome.Denied,
+    await this.audit.recordAccessDenied({
+      status: 403,
+      route: routeOf(req),
       actor: { userId: user.id, role: user.role, ip: meta.ip, userAgent: meta.userAgent },
-      resource: { type: 'route', id: `${req.method} ${req.path}`.slice(0, 128) },
       requestId: meta.requestId,
-      details: { reason },
+      reason,
+    });
+  }
+
+  // 401s on protected routes are audited too, but they carry no identity, so anyone could
+  // flood the trail with them: each client address gets UNAUTHENTICATED_AUDITS_PER_MINUTE
+  // records a minute; the rest are only counted (hekim_audit_unauthenticated_suppressed_total).
+  private async recordUnauthenticated(req: Request, reason: string): Promise<void> {
+    const meta = requestMeta(req);
+    let count = 1;
+    try {
+      count = await this.store.increment(`audit:unauthenticated:${meta.ip ?? 'unknown'}`, 60);
+    } catch {
+      // Without the counter store the budget cannot be kept; record rather than lose denials.
+    }
+    if (count > UNAUTHENTICATED_AUDITS_PER_MINUTE) {
+      this.suppressed.inc();
+      return;
+    }
+    await this.audit.recordAccessDenied({
+      status: 401,
+      route: routeOf(req),
+      actor: { ip: meta.ip, userAgent: meta.userAgent },
+      requestId: meta.requestId,
+      reason,
     });
   }
 }
