@@ -7,7 +7,6 @@ import {
   IsArray,
   IsDate,
   IsIn,
-  IsInt,
   IsNumber,
   IsOptional,
   IsString,
@@ -19,6 +18,7 @@ import {
 } from 'class-validator';
 import { MAX_SDP_LENGTH } from '../../signaling/dto/signaling.dto';
 import type { CallStatus, CallType, EndReason, ParticipantState } from '../call-state-machine';
+import { PageQuery } from '../../../common/pagination/page-query.dto';
 
 const CALL_TYPES: CallType[] = ['audio', 'video'];
 const CALL_STATUSES: CallStatus[] = [
@@ -96,7 +96,7 @@ export class CallStatsPayload extends CallIdPayload {
   bitrateKbps?: number;
 }
 
-export class ListCallsQuery {
+export class ListCallsQuery extends PageQuery {
   @ApiPropertyOptional({ enum: CALL_STATUSES })
   @IsOptional()
   @IsIn(CALL_STATUSES)
@@ -118,20 +118,6 @@ export class ListCallsQuery {
   @Type(() => Date)
   @IsDate()
   to?: Date;
-
-  @ApiPropertyOptional()
-  @IsOptional()
-  @IsString()
-  @MaxLength(200)
-  cursor?: string;
-
-  @ApiPropertyOptional({ minimum: 1, maximum: 200, default: 50 })
-  @IsOptional()
-  @Type(() => Number)
-  @IsInt()
-  @Min(1)
-  @Max(200)
-  limit?: number;
 }
 
 export class CallParticipantResponse {

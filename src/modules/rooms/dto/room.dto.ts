@@ -16,6 +16,7 @@ import {
   MinLength,
 } from 'class-validator';
 import { MemberRole, RoomStatus, RoomType } from '../room.entity';
+import { PageQuery } from '../../../common/pagination/page-query.dto';
 
 // `call` rooms are created by the calls module only, never over this API.
 const CREATABLE_TYPES = [RoomType.Consultation, RoomType.Group] as const;
@@ -93,21 +94,7 @@ export class AddMemberRequest {
   role!: MemberRole;
 }
 
-export class ListRoomsQuery {
-  @ApiPropertyOptional()
-  @IsOptional()
-  @IsString()
-  @MaxLength(200)
-  cursor?: string;
-
-  @ApiPropertyOptional({ minimum: 1, maximum: 200, default: 50 })
-  @IsOptional()
-  @Type(() => Number)
-  @IsInt()
-  @Min(1)
-  @Max(200)
-  limit?: number;
-}
+export class ListRoomsQuery extends PageQuery {}
 
 export class RoomMemberResponse {
   @ApiProperty({ format: 'uuid' })
