@@ -30,6 +30,7 @@ import { RoomsModule } from './modules/rooms/rooms.module';
 import { SessionsModule } from './modules/sessions/sessions.module';
 import { CallsModule } from './modules/calls/calls.module';
 import { SignalingModule } from './modules/signaling/signaling.module';
+import { PersonalDataModule } from './modules/compliance/personal-data/personal-data.module';
 
 @Module({})
 export class AppModule implements NestModule {
@@ -65,6 +66,7 @@ export class AppModule implements NestModule {
           }),
         }),
         AuditModule,
+        PersonalDataModule,
         UsersModule,
         AuthModule,
         IceModule,
