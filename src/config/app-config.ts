@@ -76,6 +76,8 @@ export class AppConfig {
 
   calls!: {
     ringTimeoutSeconds: number;
+    maxCallees: number;
+    initiateRatePerMinute: number;
   };
 
   signaling!: {

@@ -242,6 +242,19 @@ export class EnvironmentVariables {
   @Max(300, { message: 'must be a whole number of seconds from 5 to 300' })
   CALL_RING_TIMEOUT_SECONDS: number = 30;
 
+  // A call's room holds at most 50 people (rooms_max_participants_check): the caller + 49.
+  @Transform(toInt)
+  @IsInt({ message: 'must be a whole number from 1 to 49' })
+  @Min(1, { message: 'must be a whole number from 1 to 49' })
+  @Max(49, { message: 'must be a whole number from 1 to 49' })
+  CALL_MAX_CALLEES: number = 7;
+
+  @Transform(toInt)
+  @IsInt({ message: 'must be a whole number from 1 to 1000' })
+  @Min(1, { message: 'must be a whole number from 1 to 1000' })
+  @Max(1000, { message: 'must be a whole number from 1 to 1000' })
+  CALL_INITIATE_RATE_PER_MINUTE: number = 10;
+
   @Transform(toInt)
   @IsInt({ message: 'must be a whole number of seconds from 1 to 600' })
   @Min(1, { message: 'must be a whole number of seconds from 1 to 600' })

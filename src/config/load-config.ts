@@ -228,7 +228,11 @@ export function loadConfig(rawEnv: NodeJS.ProcessEnv, options: LoadConfigOptions
       turnSecret: turnSecret ?? '',
       turnTtlSeconds: env.TURN_TTL_SECONDS,
     },
-    calls: { ringTimeoutSeconds: env.CALL_RING_TIMEOUT_SECONDS },
+    calls: {
+      ringTimeoutSeconds: env.CALL_RING_TIMEOUT_SECONDS,
+      maxCallees: env.CALL_MAX_CALLEES,
+      initiateRatePerMinute: env.CALL_INITIATE_RATE_PER_MINUTE,
+    },
     signaling: {
       reconnectGraceSeconds: env.SIGNALING_RECONNECT_GRACE_SECONDS,
       maxPayloadBytes: env.SIGNALING_MAX_PAYLOAD_BYTES,

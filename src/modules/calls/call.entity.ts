@@ -84,6 +84,11 @@ export class CallEntity {
   @Column({ type: 'jsonb', nullable: true })
   quality!: CallQuality | null;
 
+  // The signaling socket that started the call (null when started over REST): the device the
+  // server joins to the call's room on accept.
+  @Column({ name: 'caller_socket_id', type: 'varchar', length: 64, nullable: true })
+  callerSocketId!: string | null;
+
   @CreateDateColumn({ name: 'created_at', type: 'timestamptz' })
   createdAt!: Date;
 

@@ -16,6 +16,7 @@ function call(overrides: Partial<CallEntity> = {}): CallEntity {
     endedAt: at(47),
     endReason: 'completed',
     quality: null,
+    callerSocketId: null,
     createdAt: at(0),
     updatedAt: at(47),
     // Stored order is not guaranteed: the caller is listed first anyway.

@@ -7,6 +7,10 @@ export const CallErrors = {
   unknownCallee: (): AppException => AppException.notFound('A callee'),
   selfCall: (): AppException =>
     AppException.validation([{ field: 'calleeIds', messages: ['must not include the caller'] }]),
+  tooManyCallees: (max: number): AppException =>
+    AppException.validation([
+      { field: 'calleeIds', messages: [`must contain no more than ${max} elements`] },
+    ]),
   refused: (reason: string): AppException => AppException.conflict(`The call ${reason}.`),
   rateLimited: (retryAfter: number): AppException =>
     new AppException(ErrorCode.RateLimited, 'Too many calls started; try again later.', {

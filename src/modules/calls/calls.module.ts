@@ -1,5 +1,6 @@
 import { Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
+import { RoomsModule } from '../rooms/rooms.module';
 import { AllowAllCallAcceptPolicy, CallAcceptPolicy } from './call-accept.policy';
 import { CallEvents } from './call-events';
 import { CallNotifier, OutboxCallNotifier } from './call-notifier';
@@ -11,7 +12,7 @@ import { CallsService } from './calls.service';
 
 // Direct calls (DESIGN.md §5, §6). The signaling module imports this one for the socket side.
 @Module({
-  imports: [TypeOrmModule.forFeature([CallEntity, CallParticipantEntity])],
+  imports: [TypeOrmModule.forFeature([CallEntity, CallParticipantEntity]), RoomsModule],
   controllers: [CallsController],
   providers: [
     CallsRepository,

@@ -28,6 +28,7 @@ export interface NewCallRow {
   callerId: string;
   snapshot: CallSnapshot;
   ringDeadline: Date;
+  callerSocketId: string | null;
 }
 
 // The only code that touches the calls and call_participants tables (and the call's own room).
@@ -78,6 +79,7 @@ export class CallsRepository {
         endedAt: null,
         endReason: null,
         quality: null,
+        callerSocketId: row.callerSocketId,
       }),
     );
     const parts = manager.getRepository(CallParticipantEntity);
@@ -185,12 +187,6 @@ export class CallsRepository {
 
   async saveQuality(call: CallEntity, manager: EntityManager): Promise<void> {
     await manager.getRepository(CallEntity).update({ id: call.id }, { quality: call.quality });
-  }
-
-  async closeRoom(roomId: string, at: Date, manager: EntityManager): Promise<void> {
-    await manager
-      .getRepository(RoomEntity)
-      .update({ id: roomId }, { status: RoomStatus.Closed, closedAt: at });
   }
 
   countActive(): Promise<number> {

@@ -6,6 +6,7 @@ import { AppConfig } from '../../config/app-config';
 import { KeyValueStore } from '../../infra/redis/key-value.store';
 import { AuditAction, AuditOutcome } from '../audit/audit-action';
 import { AuditService } from '../audit/audit.service';
+import { type RoomCloser, RoomsService } from '../rooms/rooms.service';
 import { CallAcceptPolicy } from './call-accept.policy';
 import { type CallChange, CallEvents } from './call-events';
 import { CallNotifier } from './call-notifier';
@@ -29,9 +30,12 @@ import type {
   ListCallsQuery,
 } from './dto/call.dto';
 
-// Calls one user may start per window, over REST and signaling together.
-export const INITIATE_LIMIT = 10;
-export const INITIATE_WINDOW_SECONDS = 60;
+// Calls one user may start per window (CALL_INITIATE_RATE_PER_MINUTE), REST and signaling
+// together.
+const INITIATE_WINDOW_SECONDS = 60;
+
+// The server itself, when nobody acted (a ring timeout).
+const SERVER: RoomCloser = { id: null, role: null };
 
 export type CallAction = 'accept' | 'reject' | 'cancel' | 'end';
 
@@ -65,13 +69,19 @@ export class CallsService {
     private readonly acceptPolicy: CallAcceptPolicy,
     private readonly kv: KeyValueStore,
     private readonly metrics: CallsMetrics,
+    private readonly rooms: RoomsService,
   ) {}
 
   async initiate(
     actor: AuthUser,
     input: { calleeIds: string[]; type: CallType; sdp?: string },
+    // The device that started the call, when it did so over signaling: it is joined to the
+    // call's room on accept.
+    socketId?: string,
   ): Promise<CallResponse> {
     if (input.calleeIds.includes(actor.id)) throw CallErrors.selfCall();
+    if (input.calleeIds.length > this.config.calls.maxCallees)
+      throw CallErrors.tooManyCallees(this.config.calls.maxCallees);
     await this.limit(actor.id);
     const now = new Date();
     const call = await this.dataSource.transaction(async (m) => {
@@ -83,6 +93,7 @@ export class CallsService {
           callerId: actor.id,
           snapshot: newCall(actor.id, input.calleeIds, now),
           ringDeadline: new Date(now.getTime() + this.config.calls.ringTimeoutSeconds * 1000),
+          callerSocketId: socketId ?? null,
         },
         m,
       );
@@ -116,13 +127,13 @@ export class CallsService {
     options: ActOptions = {},
   ): Promise<CallResponse> {
     const now = new Date();
-    const { call, change } = await this.dataSource.transaction(async (m) => {
+    const { call, change, after } = await this.dataSource.transaction(async (m) => {
       const locked = await this.calls.lockById(callId, m);
       if (!locked?.participants?.some((p) => p.userId === actor.id)) throw CallErrors.notFound();
       if (action === 'accept') await this.acceptPolicy.assertMayAccept(actor, callId, m);
       const before = toSnapshot(locked);
       const next = this.decide(before, { kind: action, by: actor.id }, now);
-      await this.persist(locked, before, next, now, m);
+      const after = await this.persist(locked, before, next, now, actor, m);
       const details: Record<string, unknown> = { status: next.status };
       if (next.endReason) details.reason = next.endReason;
       const left = action === 'end' && !TERMINAL.has(next.status);
@@ -130,9 +141,13 @@ export class CallsService {
       // The callee's other devices stop ringing: part of the same change.
       if (action === 'accept')
         await this.record(actor, AuditAction.CallAnsweredElsewhere, locked, m, {});
-      return { call: locked, change: this.changeOf(action, locked, actor.id, options, left) };
+      return {
+        call: locked,
+        change: this.changeOf(action, locked, actor.id, options, left),
+        after,
+      };
     });
-    this.publish(change);
+    this.publish(change, after);
     return toCallResponse(call, now);
   }
 
@@ -141,7 +156,7 @@ export class CallsService {
   // Anything else (not a call room, call already over) is not a change.
   async dropped(roomId: string, userId: string): Promise<boolean> {
     const now = new Date();
-    const change = await this.dataSource.transaction(async (m) => {
+    const result = await this.dataSource.transaction(async (m) => {
       const locked = await this.calls.lockByRoomId(roomId, m);
       if (!locked) return null;
       const before = toSnapshot(locked);
@@ -150,7 +165,7 @@ export class CallsService {
       if (who?.state !== 'joined') return null;
       const t = transition(before, event, now);
       if (!t.ok) return null;
-      await this.persist(locked, before, t.call, now, m);
+      const after = await this.persist(locked, before, t.call, now, { id: userId, role: null }, m);
       const over = TERMINAL.has(t.call.status);
       await this.record(
         { id: userId },
@@ -159,18 +174,19 @@ export class CallsService {
         m,
         { status: t.call.status, reason: t.call.endReason ?? 'connection_lost' },
       );
-      return over
-        ? ({ kind: 'ended', call: locked } as const)
-        : ({ kind: 'left', call: locked, by: userId } as const);
+      const change: CallChange = over
+        ? { kind: 'ended', call: locked }
+        : { kind: 'left', call: locked, by: userId };
+      return { change, after };
     });
-    if (change) this.publish(change);
-    return change !== null;
+    if (result) this.publish(result.change, result.after);
+    return result !== null;
   }
 
   // Rings that ran out, on any instance: each expired call is handled once (SKIP LOCKED).
   async expireRinging(now: Date = new Date()): Promise<number> {
     const changes = await this.dataSource.transaction(async (m) => {
-      const out: CallChange[] = [];
+      const out: { change: CallChange; after: (() => void)[] }[] = [];
       for (const locked of await this.calls.lockRingExpired(now, 50, m)) {
         const before = toSnapshot(locked);
         const t = transition(before, { kind: 'timeout' }, now);
@@ -182,16 +198,16 @@ export class CallsService {
         const missed = before.participants
           .filter((p) => p.state === 'ringing')
           .map((p) => p.userId);
-        await this.persist(locked, before, t.call, now, m);
+        const after = await this.persist(locked, before, t.call, now, SERVER, m);
         await this.record({ id: null }, AuditAction.CallMissed, locked, m, {
           status: t.call.status,
           missed: missed.length,
         });
-        out.push({ kind: 'missed', call: locked, userIds: missed });
+        out.push({ change: { kind: 'missed', call: locked, userIds: missed }, after });
       }
       return out;
     });
-    for (const change of changes) this.publish(change);
+    for (const { change, after } of changes) this.publish(change, after);
     return changes.length;
   }
 
@@ -258,17 +274,23 @@ export class CallsService {
     return t.call;
   }
 
+  // Returns the work to run after the commit. A call that is over closes its room, which
+  // ends the room's session (if anyone had joined it) in the same transaction.
   private async persist(
     locked: CallEntity,
     before: CallSnapshot,
     next: CallSnapshot,
     now: Date,
+    actor: RoomCloser,
     m: EntityManager,
-  ): Promise<void> {
+  ): Promise<(() => void)[]> {
     const stillRinging = next.participants.some((p) => p.state === 'ringing');
     await this.calls.applySnapshot(locked, next, stillRinging ? locked.ringDeadline : null, m);
-    if (TERMINAL.has(next.status)) await this.calls.closeRoom(locked.roomId, now, m);
+    const after = TERMINAL.has(next.status)
+      ? await this.rooms.closeForCall(locked.roomId, actor, m)
+      : [];
     this.observe(locked, before, next, now);
+    return after;
   }
 
   private observe(call: CallEntity, before: CallSnapshot, next: CallSnapshot, now: Date): void {
@@ -303,7 +325,8 @@ export class CallsService {
   private async limit(userId: string): Promise<void> {
     // A window opens with the first call and lasts INITIATE_WINDOW_SECONDS.
     const count = await this.kv.increment(`calls:initiate:${userId}`, INITIATE_WINDOW_SECONDS);
-    if (count > INITIATE_LIMIT) throw CallErrors.rateLimited(INITIATE_WINDOW_SECONDS);
+    if (count > this.config.calls.initiateRatePerMinute)
+      throw CallErrors.rateLimited(INITIATE_WINDOW_SECONDS);
   }
 
   private record(
@@ -325,9 +348,10 @@ export class CallsService {
     );
   }
 
-  private publish(change: CallChange): void {
+  private publish(change: CallChange, after: (() => void)[] = []): void {
     try {
       this.events.changes.next(change);
+      for (const run of after) run();
     } catch (err) {
       this.logger.error(
         { err: err instanceof Error ? err.message : String(err), callId: change.call.id },

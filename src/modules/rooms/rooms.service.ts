@@ -21,10 +21,17 @@ import { toRoomResponse } from './room.mapper';
 import { RoomErrors } from './rooms.errors';
 import { RoomsRepository } from './rooms.repository';
 
+// Who closed a room: a user, or the server itself (id null), e.g. a call that timed out.
+export interface RoomCloser {
+  id: string | null;
+  role: string | null;
+}
+
 export type RoomCloseHook = (
   roomId: string,
-  actor: AuthUser,
+  actor: RoomCloser,
   manager: EntityManager,
+  reason: string,
 ) => Promise<(() => void) | undefined>;
 
 // What a caller may do in a room, established once by `access()`.
@@ -145,14 +152,34 @@ export class RoomsService implements SharedRoomsPort {
       room.closedAt = new Date();
       await this.rooms.save(room, m);
       await this.record(actor, AuditAction.RoomClose, room.id, m);
-      const after: (() => void)[] = [];
-      for (const hook of this.closeHooks) {
-        const next = await hook(room.id, actor, m);
-        if (next) after.push(next);
-      }
-      return after;
+      return this.runCloseHooks(room.id, actor, 'room-closed', m);
     });
     for (const run of afterCommit) run();
+  }
+
+  // A call's own room closes with its call, inside the call's transaction (the call's change
+  // is the audited action). Returns the work to run after the commit.
+  async closeForCall(roomId: string, actor: RoomCloser, m: EntityManager): Promise<(() => void)[]> {
+    const room = await this.lockForPresence(roomId, m);
+    if (room.status === RoomStatus.Closed) return [];
+    room.status = RoomStatus.Closed;
+    room.closedAt = new Date();
+    await this.rooms.save(room, m);
+    return this.runCloseHooks(room.id, actor, 'call-ended', m);
+  }
+
+  private async runCloseHooks(
+    roomId: string,
+    actor: RoomCloser,
+    reason: string,
+    m: EntityManager,
+  ): Promise<(() => void)[]> {
+    const after: (() => void)[] = [];
+    for (const hook of this.closeHooks) {
+      const next = await hook(roomId, actor, m, reason);
+      if (next) after.push(next);
+    }
+    return after;
   }
 
   async addMember(actor: AuthUser, roomId: string, dto: AddMemberRequest): Promise<RoomResponse> {

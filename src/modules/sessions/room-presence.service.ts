@@ -33,6 +33,9 @@ export interface Joined {
   polite: boolean;
   // The user's previous device in this room, which must be told `room:replaced`.
   replacedSocketId: string | null;
+  // The same socket joined again (e.g. a client that sends `room:join` after the server
+  // already joined it on a call's accept): nothing changed, nobody is told.
+  unchanged: boolean;
   sessionStarted: boolean;
   // Queued knocks the host should see again (only when the host joins).
   waiting: ParticipantView[];
@@ -233,6 +236,18 @@ export class RoomPresenceService {
   ): Promise<Joined> {
     const replaced =
       mine.socketId !== null && mine.socketId !== socket.socketId ? mine.socketId : null;
+    if (mine.socketId === socket.socketId) {
+      // Already joined with this very socket: the same answer as its first join.
+      const role = (await this.rooms.memberRole(room.id, actor.id, m)) ?? MemberRole.Participant;
+      const view = await this.joinedView(room, session, actor.id, role, live, null, false, m);
+      const earlier = live.filter(
+        (p) =>
+          p.id !== mine.id &&
+          (p.joinedAt < mine.joinedAt ||
+            (p.joinedAt.getTime() === mine.joinedAt.getTime() && p.id < mine.id)),
+      );
+      return { ...view, polite: earlier.length > 0, unchanged: true };
+    }
     await this.sessions.attachSocket(mine.id, socket, m);
     await this.record(
       actor.id,
@@ -350,6 +365,7 @@ export class RoomPresenceService {
       otherSocketIds: others.flatMap((p) => (p.socketId ? [p.socketId] : [])),
       polite: others.length > 0,
       replacedSocketId,
+      unchanged: false,
       sessionStarted,
       waiting,
     };

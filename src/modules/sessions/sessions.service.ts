@@ -6,7 +6,7 @@ import { AppException } from '../../common/errors/app.exception';
 import { decodeCursor, DEFAULT_PAGE_SIZE, encodeCursor } from '../../common/http/cursor';
 import { AuditAction, AuditOutcome } from '../audit/audit-action';
 import { AuditService } from '../audit/audit.service';
-import { RoomsService } from '../rooms/rooms.service';
+import { type RoomCloser, RoomsService } from '../rooms/rooms.service';
 import type { ListSessionsQuery, SessionListResponse, SessionResponse } from './dto/session.dto';
 import { type SessionEndedEvent, SessionEvents } from './session-events';
 import { type SessionEntity, SessionStatus } from './session.entity';
@@ -60,10 +60,10 @@ export class SessionsService implements OnModuleInit {
 
   // Closing a room ends its live session in the same transaction.
   onModuleInit(): void {
-    this.rooms.onClose(async (roomId, actor, m) => {
+    this.rooms.onClose(async (roomId, actor, m, reason) => {
       const session = await this.sessions.findActiveByRoom(roomId, m);
       if (!session) return undefined;
-      const event = await this.endInTransaction(session, actor, 'room-closed', m);
+      const event = await this.endInTransaction(session, actor, reason, m);
       return () => this.events.ended.next(event);
     });
   }
@@ -88,7 +88,7 @@ export class SessionsService implements OnModuleInit {
 
   private async endInTransaction(
     session: SessionEntity,
-    actor: AuthUser,
+    actor: RoomCloser,
     reason: string,
     m: EntityManager,
   ): Promise<SessionEndedEvent> {

@@ -55,13 +55,23 @@ export interface IceCandidateInit {
 
 export type CallType = 'audio' | 'video';
 
-// Answer to `call:initiate` and `call:accept`: the call's room (join it with `room:join` to
-// negotiate through the relay) and this device's ICE servers.
-export interface CallAnswer {
+// Answer to `call:initiate` and `call:accept`: the call's room and this device's ICE servers.
+// The answer to `call:accept` also carries the join answer (sessionId, participants, polite)
+// when the server joined the accepting device to the call's room; without them the client
+// joins with `room:join` itself.
+export interface CallAnswer extends Partial<Omit<JoinedAnswer, 'roomId'>> {
   callId: string;
   roomId: string;
   iceServers: IceServer[];
   expiresAt: string;
+}
+
+// `call:accepted`; the caller's device that the server joined to the call's room also gets
+// its join answer (roomId, sessionId, participants, iceServers, expiresAt, polite).
+export interface CallAccepted extends Partial<JoinedAnswer> {
+  callId: string;
+  by: string;
+  sdp?: string;
 }
 
 export interface CallStatus {
@@ -133,7 +143,7 @@ export interface ServerToClientEvents {
     iceServers: IceServer[];
     expiresAt: string;
   }) => void;
-  'call:accepted': (p: { callId: string; by: string; sdp?: string }) => void;
+  'call:accepted': (p: CallAccepted) => void;
   // Another device of the same user answered: stop ringing.
   'call:answered-elsewhere': (p: { callId: string }) => void;
   'call:rejected': (p: CallStatus & { by: string }) => void;

@@ -34,6 +34,7 @@ import {
   InitiateCallPayload,
 } from '../calls/dto/call.dto';
 import { durationSeconds } from '../calls/call-state-machine';
+import type { CallEntity } from '../calls/call.entity';
 import { IceService } from '../ice/ice.service';
 import { type Joined, RoomPresenceService } from '../sessions/room-presence.service';
 import { SessionEvents } from '../sessions/session-events';
@@ -114,6 +115,10 @@ export class SignalingGateway
   private shuttingDown = false;
   private ended: Subscription | undefined;
   private callChanges: Subscription | undefined;
+  // The room joins that follow an accept made over signaling on this instance, by
+  // `<callId>:<socketId>`; the accept's ack waits for them. The change is published (and this
+  // set) before `act` resolves, so the handler always finds its entry.
+  private readonly acceptJoins = new Map<string, Promise<JoinedAnswer | null>>();
 
   constructor(
     private readonly config: AppConfig,
@@ -153,12 +158,16 @@ export class SignalingGateway
       this.logger.error({ err: describe(err) }, 'signaling heartbeat failed');
     });
     this.callChanges = this.callEvents.changes.subscribe((change) => {
-      this.onCallChange(change).catch((err: unknown) => {
+      const done = this.onCallChange(change).catch((err: unknown) => {
         this.logger.error(
           { err: describe(err), callId: change.call.id, kind: change.kind },
           'could not signal a call change',
         );
+        return null;
       });
+      // An accept over signaling answers with the accepting device's join (see acceptCall).
+      if (change.kind === 'accepted' && change.socketId)
+        this.acceptJoins.set(`${change.call.id}:${change.socketId}`, done);
     });
     this.timer = setInterval(() => void this.tick(), TICK_MS);
     this.timer.unref();
@@ -304,7 +313,7 @@ export class SignalingGateway
     @MessageBody() body: unknown,
   ): Promise<Ack<CallAnswer>> {
     return this.run(socket, InitiateCallPayload, body, async (p, user) => {
-      const call = await this.calls.initiate(user, p);
+      const call = await this.calls.initiate(user, p, socket.id);
       return this.callAnswer(call.id, call.roomId, user.id);
     });
   }
@@ -319,7 +328,11 @@ export class SignalingGateway
         sdp: p.sdp,
         socketId: socket.id,
       });
-      return this.callAnswer(call.id, call.roomId, user.id);
+      const key = `${call.id}:${socket.id}`;
+      const joined = await this.acceptJoins.get(key);
+      this.acceptJoins.delete(key);
+      // Joined: the join answer rides along (additive); otherwise the client joins itself.
+      return { ...this.callAnswer(call.id, call.roomId, user.id), ...joined };
     });
   }
 
@@ -464,8 +477,9 @@ export class SignalingGateway
       this.server.in(outcome.replacedSocketId).socketsLeave(ROOM_CHANNEL(roomId));
     }
     this.server.in(socketId).socketsJoin(ROOM_CHANNEL(roomId));
-    for (const other of outcome.otherSocketIds)
-      this.server.to(other).emit('room:participant-joined', { roomId, ...outcome.self });
+    if (!outcome.unchanged)
+      for (const other of outcome.otherSocketIds)
+        this.server.to(other).emit('room:participant-joined', { roomId, ...outcome.self });
     for (const user of outcome.waiting)
       this.server.to(socketId).emit('room:waiting', { roomId, user });
     this.metrics.joins.inc();
@@ -497,7 +511,8 @@ export class SignalingGateway
   }
 
   // Emits go to users' private channels, so every device on every instance hears them.
-  private async onCallChange(change: CallChange): Promise<void> {
+  // Resolves with the accepting device's join when the change is an accept over signaling.
+  private async onCallChange(change: CallChange): Promise<JoinedAnswer | null> {
     const { call } = change;
     const callId = call.id;
     const everyone = (call.participants ?? []).map((p) => USER_CHANNEL(p.userId));
@@ -520,40 +535,27 @@ export class SignalingGateway
           const devices = await this.server.in(USER_CHANNEL(p.userId)).fetchSockets();
           await this.calls.delivered(call, p.userId, devices.length);
         }
-        return;
-      case 'accepted': {
-        const others = (call.participants ?? [])
-          .filter((p) => p.userId !== change.by)
-          .map((p) => USER_CHANNEL(p.userId));
-        this.server.to(others).emit('call:accepted', {
-          callId,
-          by: change.by,
-          ...(change.sdp === undefined ? {} : { sdp: change.sdp }),
-        });
-        const mine = this.server.to(USER_CHANNEL(change.by));
-        (change.socketId ? mine.except(change.socketId) : mine).emit('call:answered-elsewhere', {
-          callId,
-        });
-        return;
-      }
+        return null;
+      case 'accepted':
+        return this.accepted(change);
       case 'rejected':
         this.server
           .to(everyone)
           .emit('call:rejected', { callId, by: change.by, status: call.status });
-        return;
+        return null;
       case 'cancelled':
         this.server.to(everyone).emit('call:cancelled', { callId });
-        return;
+        return null;
       case 'left':
         this.server.to(everyone).emit('call:participant-left', { callId, userId: change.by });
-        return;
+        return null;
       case 'ended':
         this.server.to(everyone).emit('call:ended', {
           callId,
           reason: call.endReason ?? 'completed',
           durationSeconds: durationSeconds(call, call.endedAt ?? new Date()),
         });
-        return;
+        return null;
       case 'missed':
         // A missed call is told to both sides; in an active group call only the ones who
         // never answered are told.
@@ -562,8 +564,81 @@ export class SignalingGateway
           this.server
             .to(call.status === 'missed' ? everyone : change.userIds.map(USER_CHANNEL))
             .emit('call:missed', { callId });
-        return;
+        return null;
     }
+  }
+
+  // After an accept both parties are in the call's room (DESIGN.md §6): the server joins the
+  // caller's device first (it was there first, so the accepting device is the polite one),
+  // then the accepting device. The caller's device hears `call:accepted` with its join answer;
+  // everyone else hears the plain event. A join that fails leaves the call as it is: the
+  // client can still send `room:join` itself.
+  private async accepted(
+    change: Extract<CallChange, { kind: 'accepted' }>,
+  ): Promise<JoinedAnswer | null> {
+    const { call } = change;
+    const callId = call.id;
+    const event = {
+      callId,
+      by: change.by,
+      ...(change.sdp === undefined ? {} : { sdp: change.sdp }),
+    };
+    const caller = await this.joinCallerDevice(call).catch((err: unknown) => {
+      this.logger.warn({ err: describe(err), callId }, 'could not join the caller to the call');
+      return null;
+    });
+    const others = (call.participants ?? [])
+      .filter((p) => p.userId !== change.by)
+      .map((p) => USER_CHANNEL(p.userId));
+    if (caller) {
+      this.server.to(caller.socketId).emit('call:accepted', { ...event, ...caller.joined });
+      if (others.length > 0)
+        this.server.to(others).except(caller.socketId).emit('call:accepted', event);
+    } else if (others.length > 0) this.server.to(others).emit('call:accepted', event);
+    const mine = this.server.to(USER_CHANNEL(change.by));
+    (change.socketId ? mine.except(change.socketId) : mine).emit('call:answered-elsewhere', {
+      callId,
+    });
+    const device = change.socketId ? this.server.sockets.get(change.socketId) : undefined;
+    if (!device) return null;
+    return this.joinDevice(call.roomId, device.data.user, device.id).catch((err: unknown) => {
+      this.logger.warn({ err: describe(err), callId }, 'could not join the accepting device');
+      return null;
+    });
+  }
+
+  // Which of the caller's devices joins on accept: the socket that started the call if it is
+  // still connected; otherwise (started over REST, or that socket is gone) the caller's only
+  // connected device. With several and none of them the starter, none is picked (one device
+  // per user per room): the device the caller uses sends `room:join`. Nobody is joined when
+  // the caller is already in the room or has left the call.
+  private async joinCallerDevice(
+    call: CallEntity,
+  ): Promise<{ socketId: string; joined: JoinedAnswer } | null> {
+    const me = call.participants?.find((p) => p.userId === call.callerId);
+    if (me?.state !== 'joined') return null;
+    if ((await this.presence.liveSockets(call.roomId)).has(call.callerId)) return null;
+    let device = call.callerSocketId
+      ? (await this.server.in(call.callerSocketId).fetchSockets()).find(
+          (s) => s.data.user.id === call.callerId,
+        )
+      : undefined;
+    if (!device) {
+      const all = await this.server.in(USER_CHANNEL(call.callerId)).fetchSockets();
+      device = all.length === 1 ? all[0] : undefined;
+    }
+    if (!device) return null;
+    const joined = await this.joinDevice(call.roomId, device.data.user, device.id);
+    return joined ? { socketId: device.id, joined } : null;
+  }
+
+  private async joinDevice(
+    roomId: string,
+    user: AuthUser,
+    socketId: string,
+  ): Promise<JoinedAnswer | null> {
+    const outcome = await this.presence.join(user, roomId, socketId);
+    return outcome.kind === 'joined' ? this.joined(outcome, socketId, user.id) : null;
   }
 
   private notifyLeft(roomId: string, userId: string, socketIds: string[]): void {

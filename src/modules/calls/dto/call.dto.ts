@@ -31,14 +31,21 @@ const CALL_STATUSES: CallStatus[] = [
 ];
 const PARTICIPANT_STATES: ParticipantState[] = ['ringing', 'joined', 'declined', 'left', 'missed'];
 const END_REASONS: EndReason[] = ['completed', 'rejected', 'missed', 'cancelled', 'failed'];
-// A group call's room holds at most 50 people (rooms_max_participants_check); calls stay small.
-export const MAX_CALLEES = 7;
+// A call's room holds at most 50 people (rooms_max_participants_check). This is the hard
+// bound of the payload; the configured CALL_MAX_CALLEES (default 7) is checked by the service.
+export const CALLEES_HARD_LIMIT = 49;
 
 export class InitiateCallRequest {
-  @ApiProperty({ type: [String], format: 'uuid', minItems: 1, maxItems: MAX_CALLEES })
+  @ApiProperty({
+    type: [String],
+    format: 'uuid',
+    minItems: 1,
+    maxItems: CALLEES_HARD_LIMIT,
+    description: 'At most CALL_MAX_CALLEES (default 7).',
+  })
   @IsArray()
   @ArrayMinSize(1)
-  @ArrayMaxSize(MAX_CALLEES)
+  @ArrayMaxSize(CALLEES_HARD_LIMIT)
   @ArrayUnique()
   @IsUUID('4', { each: true })
   calleeIds!: string[];
