@@ -1,55 +1,26 @@
-import { randomBytes } from 'node:crypto';
 import { Role } from '../../src/common/auth/role';
 import { authHeader, signIn } from '../support/auth';
-import { type Client, connect, Inbox, request } from '../support/signaling-client';
-import {
-  createTestApp,
-  createTestDatabase,
-  deleteRedisKeys,
-  type TestApp,
-  type TestDatabase,
-} from '../support/test-app';
+import { request } from '../support/signaling-client';
+import type { TestApp } from '../support/test-app';
+import { startTwoInstances, type TwoInstances } from '../support/two-instances';
 
 // The ring timeout is a deadline in PostgreSQL that every instance sweeps, so it fires even
 // when the instance that started the call is gone.
 describe('call ring timeout across two instances', () => {
-  let db: TestDatabase;
-  const prefix = `hekim-test:${randomBytes(6).toString('hex')}:`;
+  let two: TwoInstances;
   let a: TestApp;
   let b: TestApp;
-  let aClosed = false;
-  const sockets: Client[] = [];
 
   beforeAll(async () => {
-    db = await createTestDatabase();
-    const env = { CALL_RING_TIMEOUT_SECONDS: '5', SIGNALING_RECONNECT_GRACE_SECONDS: '1' };
-    a = await createTestApp({ db, redisPrefix: prefix, listen: true, env });
-    b = await createTestApp({
-      db,
-      redisPrefix: prefix,
-      listen: true,
-      env: {
-        ...env,
-        JWT_SECRET: a.config.auth.jwtSecret,
-        TURN_SECRET: a.config.ice.turnSecret,
-        AUDIT_SIGNING_KEY: a.config.audit.signingKey,
-        DATA_ENCRYPTION_KEY: a.config.encryption.dataEncryptionKey,
-      },
+    two = await startTwoInstances({
+      CALL_RING_TIMEOUT_SECONDS: '8',
+      SIGNALING_RECONNECT_GRACE_SECONDS: '1',
     });
+    ({ a, b } = two);
   });
-  afterAll(async () => {
-    for (const s of sockets) s.close();
-    if (!aClosed) await a?.close();
-    await b?.close().catch(() => undefined);
-    await db?.drop();
-    await deleteRedisKeys(prefix);
-  });
+  afterAll(() => two?.close());
 
-  async function on(t: TestApp, token: string): Promise<{ socket: Client; inbox: Inbox }> {
-    const socket = await connect(t, { token });
-    sockets.push(socket);
-    return { socket, inbox: new Inbox(socket) };
-  }
+  const on = (t: TestApp, token: string) => two.on(t, token);
 
   it('missed: nobody answers, the server marks the call missed and tells both sides', async () => {
     const doctor = await signIn(a, Role.Doctor);
@@ -89,9 +60,15 @@ describe('call ring timeout across two instances', () => {
     const callId = started.data?.callId as string;
     const roomId = started.data?.roomId as string;
     await callee.inbox.next('call:incoming');
-    expect((await request(callee.socket, 'call:accept', { callId })).ok).toBe(true);
-    expect((await request(caller.socket, 'room:join', { roomId })).ok).toBe(true);
-    expect((await request(callee.socket, 'room:join', { roomId })).ok).toBe(true);
+    // The server joins both devices to the call's room, across the two instances.
+    const accepted = await request(callee.socket, 'call:accept', { callId });
+    expect(accepted.data).toMatchObject({ roomId, sessionId: expect.any(String), polite: true });
+    expect(await caller.inbox.next('call:accepted')).toMatchObject({
+      callId,
+      roomId,
+      sessionId: accepted.data?.sessionId,
+      polite: false,
+    });
 
     callee.socket.disconnect();
     expect(await caller.inbox.next('call:ended', () => true, 20_000)).toMatchObject({
@@ -100,9 +77,19 @@ describe('call ring timeout across two instances', () => {
     });
     const res = await a.http().get(`/api/v1/calls/${callId}`).set(authHeader(doctor.accessToken));
     expect(res.body).toMatchObject({ call: { status: 'ended', endReason: 'failed' } });
+    // The call's session ended with it; nobody lingers in it.
+    expect(await caller.inbox.next('room:session-ended')).toMatchObject({ roomId });
+    const session = await a
+      .http()
+      .get(`/api/v1/sessions/${accepted.data?.sessionId as string}`)
+      .set(authHeader(doctor.accessToken));
+    expect(session.body).toMatchObject({ status: 'ended', endedAt: expect.any(String) });
+    const stays = (session.body as { participants: { leftAt: string | null }[] }).participants;
+    expect(stays).toHaveLength(2);
+    expect(stays.every((p) => p.leftAt !== null)).toBe(true);
   }, 30_000);
 
-  it('instance loss: the caller’s instance goes away while ringing; the other one fires the timeout', async () => {
+  it('instance loss: the caller’s instance is killed while ringing; the other one fires the timeout, missed for both', async () => {
     const doctor = await signIn(a, Role.Doctor);
     const patient = await signIn(b, Role.Patient);
     const caller = await on(a, doctor.accessToken);
@@ -114,10 +101,13 @@ describe('call ring timeout across two instances', () => {
     const callId = started.data?.callId as string;
     await callee.inbox.next('call:incoming');
 
-    await a.close();
-    aClosed = true;
+    await two.stop(a);
+    // The caller's app reconnects to the surviving instance while the call still rings.
+    const back = await on(b, doctor.accessToken);
+    expect(caller.socket.connected).toBe(false);
 
-    expect(await callee.inbox.next('call:missed', () => true, 20_000)).toEqual({ callId });
+    for (const d of [callee, back])
+      expect(await d.inbox.next('call:missed', () => true, 20_000)).toEqual({ callId });
     for (const who of [doctor, patient]) {
       const res = await b.http().get(`/api/v1/calls/${callId}`).set(authHeader(who.accessToken));
       expect(res.body).toMatchObject({ call: { status: 'missed', endReason: 'missed' } });

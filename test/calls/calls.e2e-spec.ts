@@ -106,6 +106,36 @@ describe('direct calls', () => {
       ]);
   }
 
+  interface SessionBody {
+    id: string;
+    status: string;
+    endedAt: string | null;
+    durationSeconds: number | null;
+    participants: { userId: string; joinedAt: string; leftAt: string | null }[];
+  }
+
+  // The sessions of a call's room, as its participants see them.
+  async function sessionsOf(who: SignedIn, roomId: string): Promise<SessionBody[]> {
+    const res = await t
+      .http()
+      .get(`/api/v1/sessions?roomId=${roomId}`)
+      .set(authHeader(who.accessToken));
+    expect(res.status).toBe(200);
+    return (res.body as { items: SessionBody[] }).items;
+  }
+
+  // Once a call is over, no session of its room is left running and every stay has ended.
+  async function expectNoLiveSession(who: SignedIn, roomId: string): Promise<SessionBody[]> {
+    const sessions = await sessionsOf(who, roomId);
+    for (const session of sessions) {
+      expect(session.status).toBe('ended');
+      expect(session.endedAt).not.toBeNull();
+      expect(session.durationSeconds).toEqual(expect.any(Number));
+      for (const stay of session.participants) expect(stay.leftAt).not.toBeNull();
+    }
+    return sessions;
+  }
+
   // Runs the ring-timeout sweep as if the deadline had passed (what any instance's tick does).
   const expireRingsNow = (): Promise<number> =>
     t.app.get(CallsService).expireRinging(new Date(Date.now() + 3_600_000));
@@ -139,15 +169,60 @@ describe('direct calls', () => {
     }
     expect((await get(doctor, callId)).status).toBe('ringing');
 
+    // On accept the server joins the caller's device (the one that started the call), then
+    // the accepting device, to the call's room; each gets its join answer.
+    const roomId = started.data?.roomId as string;
     const accepted = await request(phone.socket, 'call:accept', { callId, sdp: ANSWER });
-    expect(accepted).toMatchObject({ ok: true, data: { callId, roomId: started.data?.roomId } });
-    expect(await caller.inbox.next('call:accepted')).toEqual({
+    expect(accepted).toMatchObject({
+      ok: true,
+      data: {
+        callId,
+        roomId,
+        sessionId: expect.any(String),
+        polite: true,
+        participants: [{ userId: doctor.user.id }],
+      },
+    });
+    const sessionId = accepted.data?.sessionId as string;
+    const callerAccepted = await caller.inbox.next('call:accepted');
+    expect(callerAccepted).toMatchObject({
       callId,
       by: patient.user.id,
       sdp: ANSWER,
+      roomId,
+      sessionId,
+      polite: false,
+      participants: [],
+    });
+    const callerServers = callerAccepted.iceServers as { username?: string }[];
+    expect(callerServers.find((s) => s.username)?.username).toMatch(
+      new RegExp(`:${doctor.user.id}$`),
+    );
+    expect(await caller.inbox.next('room:participant-joined')).toMatchObject({
+      roomId,
+      userId: patient.user.id,
     });
     expect(await laptop.inbox.next('call:answered-elsewhere')).toEqual({ callId });
     expect(phone.inbox.of('call:answered-elsewhere')).toHaveLength(0);
+    expect(laptop.inbox.of('call:accepted')).toHaveLength(0);
+
+    // A client of the old shape still sends room:join itself: it gets the same answer.
+    const again = await request(phone.socket, 'room:join', { roomId });
+    expect(again).toMatchObject({ ok: true, data: { sessionId, polite: true } });
+    const callerAgain = await request(caller.socket, 'room:join', { roomId });
+    expect(callerAgain).toMatchObject({ ok: true, data: { sessionId, polite: false } });
+    // Nothing changed, so nobody is told anyone joined again.
+    expect(caller.inbox.of('room:participant-joined')).toHaveLength(1);
+    expect(phone.inbox.of('room:participant-joined')).toHaveLength(0);
+    // They negotiate through the relay.
+    expect(
+      (await request(caller.socket, 'call:offer', { roomId, to: patient.user.id, sdp: OFFER })).ok,
+    ).toBe(true);
+    expect(await phone.inbox.next('call:offer')).toEqual({
+      roomId,
+      from: doctor.user.id,
+      sdp: OFFER,
+    });
 
     const active = await get(patient, callId);
     expect(active).toMatchObject({ status: 'active', endReason: null });
@@ -174,6 +249,13 @@ describe('direct calls', () => {
       ],
     });
     expect(done.durationSeconds).toBeGreaterThanOrEqual(0);
+    // Ending the call ended its room's session, with both stays closed.
+    await caller.inbox.next('room:session-ended', (p) => p.sessionId === sessionId);
+    const [session] = await expectNoLiveSession(doctor, roomId);
+    expect(session?.id).toBe(sessionId);
+    expect(session?.participants.map((p) => p.userId).sort()).toEqual(
+      [doctor.user.id, patient.user.id].sort(),
+    );
   });
 
   it('one-to-one video: after accept both join the call room and negotiate through the relay; stats summary', async () => {
@@ -184,12 +266,14 @@ describe('direct calls', () => {
     expect(call).toMatchObject({ type: 'video', status: 'ringing' });
     await callee.inbox.next('call:incoming', (p) => p.callId === call.id);
 
-    expect((await request(callee.socket, 'call:accept', { callId: call.id })).ok).toBe(true);
-    await caller.inbox.next('call:accepted');
-
-    const cj = await request(caller.socket, 'room:join', { roomId: call.roomId });
-    const pj = await request(callee.socket, 'room:join', { roomId: call.roomId });
-    expect(cj.ok && pj.ok).toBe(true);
+    // Started over REST: the caller's only connected device is the one joined on accept.
+    const accepted = await request(callee.socket, 'call:accept', { callId: call.id });
+    expect(accepted.data).toMatchObject({ roomId: call.roomId, polite: true });
+    expect(await caller.inbox.next('call:accepted')).toMatchObject({
+      roomId: call.roomId,
+      sessionId: accepted.data?.sessionId,
+      polite: false,
+    });
     const { roomId } = call;
     expect(
       (await request(caller.socket, 'call:offer', { roomId, to: patient.user.id, sdp: OFFER })).ok,
@@ -267,6 +351,8 @@ describe('direct calls', () => {
     expect(done.participants[1]).toMatchObject({ state: 'declined' });
     // Too late now: refused with CONFLICT.
     expect((await act(patient, call.id, 'accept')).status).toBe(409);
+    // Nobody joined its room, so no session was ever opened.
+    expect(await sessionsOf(doctor, call.roomId)).toEqual([]);
   });
 
   it('cancel: the caller hangs up while ringing; the callee devices stop ringing', async () => {
@@ -280,6 +366,9 @@ describe('direct calls', () => {
     const callId = started.data?.callId as string;
     const incoming = await phone.inbox.next('call:incoming');
     expect(incoming).not.toHaveProperty('sdp');
+    // The caller's app may join the call's room while it rings.
+    const early = await request(caller.socket, 'room:join', { roomId: started.data?.roomId });
+    expect(early.ok).toBe(true);
 
     // Only the caller cancels.
     expect((await request(phone.socket, 'call:cancel', { callId })).error?.code).toBe('CONFLICT');
@@ -294,10 +383,13 @@ describe('direct calls', () => {
     });
     const late = await request(phone.socket, 'call:accept', { callId });
     expect(late.error?.code).toBe('CONFLICT');
-    // The call's room is closed with it.
+    // The call's room is closed with it, and the session the caller had opened is over.
     expect((await request(phone.socket, 'room:join', { roomId: started.data?.roomId })).ok).toBe(
       false,
     );
+    await caller.inbox.next('room:session-ended');
+    const sessions = await expectNoLiveSession(doctor, started.data?.roomId as string);
+    expect(sessions).toHaveLength(1);
   });
 
   it('answered elsewhere: accepting over REST stops every device of the callee', async () => {
@@ -309,13 +401,46 @@ describe('direct calls', () => {
     await laptop.inbox.next('call:incoming');
 
     expect((await act(patient, call.id, 'accept')).status).toBe(200);
-    expect(await caller.inbox.next('call:accepted')).toEqual({
+    expect(await caller.inbox.next('call:accepted')).toMatchObject({
       callId: call.id,
       by: patient.user.id,
+      roomId: call.roomId,
+      sessionId: expect.any(String),
     });
     for (const d of [phone, laptop])
       expect(await d.inbox.next('call:answered-elsewhere')).toEqual({ callId: call.id });
     expect(caller.inbox.of('call:answered-elsewhere')).toHaveLength(0);
+    // Accepted over REST there is no accepting device: the callee's device joins itself.
+    const joined = await request(laptop.socket, 'room:join', { roomId: call.roomId });
+    expect(joined).toMatchObject({ ok: true, data: { polite: true } });
+  });
+
+  it('on accept, a call started over REST by a caller with two devices joins neither of them', async () => {
+    const { doctor, patient } = await people();
+    const desk = await device(doctor);
+    const tablet = await device(doctor);
+    const callee = await device(patient);
+    const call = await place(doctor, [patient.user.id]);
+    await callee.inbox.next('call:incoming');
+
+    const accepted = await request(callee.socket, 'call:accept', { callId: call.id });
+    // The accepting device is joined (first in the room, so not polite)…
+    expect(accepted.data).toMatchObject({ sessionId: expect.any(String), polite: false });
+    // …but the server cannot tell which of the caller's devices is in use: both hear the plain
+    // event and the one in use joins.
+    for (const d of [desk, tablet])
+      expect(await d.inbox.next('call:accepted')).toEqual({
+        callId: call.id,
+        by: patient.user.id,
+      });
+    const joined = await request(tablet.socket, 'room:join', { roomId: call.roomId });
+    expect(joined).toMatchObject({
+      ok: true,
+      data: { sessionId: accepted.data?.sessionId, polite: true },
+    });
+    expect(await callee.inbox.next('room:participant-joined')).toMatchObject({
+      userId: doctor.user.id,
+    });
   });
 
   it('race: two devices accepting at once — one wins, the other is refused and told', async () => {
@@ -332,12 +457,32 @@ describe('direct calls', () => {
       request(laptop.socket, 'call:accept', { callId: call.id, sdp: ANSWER }),
     ]);
     expect([a.ok, b.ok].filter(Boolean)).toHaveLength(1);
-    const loser = a.ok ? laptop : phone;
+    const [winner, loser] = a.ok ? [phone, laptop] : [laptop, phone];
     expect((a.ok ? b : a).error?.code).toBe('CONFLICT');
     expect(await loser.inbox.next('call:answered-elsewhere')).toEqual({ callId: call.id });
-    await caller.inbox.next('call:accepted');
-    expect(caller.inbox.of('call:accepted')).toHaveLength(1);
+    expect(await caller.inbox.next('call:accepted')).toMatchObject({ by: patient.user.id });
     expect((await get(doctor, call.id)).status).toBe('active');
+    // Only the winning device is in the call's room.
+    const winnerAck = (a.ok ? a : b).data;
+    expect(winnerAck).toMatchObject({ sessionId: expect.any(String) });
+    expect(
+      (
+        await request(caller.socket, 'call:offer', {
+          roomId: call.roomId,
+          to: patient.user.id,
+          sdp: OFFER,
+        })
+      ).ok,
+    ).toBe(true);
+    expect(await winner.inbox.next('call:offer')).toMatchObject({ from: doctor.user.id });
+
+    // Emits to a device arrive in order: once call:ended is in, every earlier event is too.
+    await request(caller.socket, 'call:end', { callId: call.id });
+    for (const d of [caller, winner, loser]) await d.inbox.next('call:ended');
+    expect(caller.inbox.of('call:accepted')).toHaveLength(1);
+    expect(loser.inbox.of('call:answered-elsewhere')).toHaveLength(1);
+    expect(winner.inbox.of('call:answered-elsewhere')).toHaveLength(0);
+    expect(loser.inbox.of('call:offer')).toHaveLength(0);
     const accepts = (await actions(call.id)).filter((r) => r.action === 'call.accept');
     expect(accepts).toHaveLength(1);
   });
@@ -360,17 +505,24 @@ describe('direct calls', () => {
         expect(cancel.error?.code).toBe('CONFLICT');
         expect(final.status).toBe('active');
         await caller.inbox.next('call:accepted');
+        // Hang up: call:ended comes after anything the race could have sent.
+        await request(caller.socket, 'call:end', { callId: call.id });
+        for (const d of [caller, callee]) await d.inbox.next('call:ended');
         expect([
           ...caller.inbox.of('call:cancelled'),
           ...callee.inbox.of('call:cancelled'),
         ]).toHaveLength(0);
+        expect(caller.inbox.of('call:accepted')).toHaveLength(1);
       } else {
         expect(accept.error?.code).toBe('CONFLICT');
-        expect(final.status).toBe('cancelled');
+        expect(final).toMatchObject({ status: 'cancelled', endReason: 'cancelled' });
         await callee.inbox.next('call:cancelled');
         await caller.inbox.next('call:cancelled');
         expect(caller.inbox.of('call:accepted')).toHaveLength(0);
+        expect(callee.inbox.of('call:accepted')).toHaveLength(0);
+        expect(await sessionsOf(doctor, call.roomId)).toEqual([]);
       }
+      await expectNoLiveSession(doctor, call.roomId);
     }
   });
 
@@ -390,16 +542,21 @@ describe('direct calls', () => {
       if (accept.ok) {
         expect(final.status).toBe('active');
         await caller.inbox.next('call:accepted');
+        await request(callee.socket, 'call:end', { callId: call.id });
+        for (const d of [caller, callee]) await d.inbox.next('call:ended');
         expect([...caller.inbox.of('call:missed'), ...callee.inbox.of('call:missed')]).toHaveLength(
           0,
         );
+        expect(caller.inbox.of('call:accepted')).toHaveLength(1);
       } else {
         expect(accept.error?.code).toBe('CONFLICT');
         expect(final).toMatchObject({ status: 'missed', endReason: 'missed' });
         await caller.inbox.next('call:missed');
         await callee.inbox.next('call:missed');
         expect(caller.inbox.of('call:accepted')).toHaveLength(0);
+        expect(callee.inbox.of('call:accepted')).toHaveLength(0);
       }
+      await expectNoLiveSession(doctor, call.roomId);
     }
   });
 
@@ -409,6 +566,7 @@ describe('direct calls', () => {
     const callee = await device(patient);
     const call = await place(doctor, [patient.user.id]);
     await callee.inbox.next('call:incoming');
+    expect((await request(caller.socket, 'room:join', { roomId: call.roomId })).ok).toBe(true);
     expect(await t.app.get(CallsService).expireRinging(new Date())).toBe(0);
     expect(await expireRingsNow()).toBeGreaterThanOrEqual(1);
     expect(await caller.inbox.next('call:missed')).toEqual({ callId: call.id });
@@ -421,6 +579,9 @@ describe('direct calls', () => {
       expect((res.body as { items: CallBody[] }).items.map((c) => c.id)).toEqual([call.id]);
     }
     expect((await get(patient, call.id)).participants[1]).toMatchObject({ state: 'missed' });
+    // The session the waiting caller had opened ended with the call.
+    await caller.inbox.next('room:session-ended');
+    expect(await expectNoLiveSession(doctor, call.roomId)).toHaveLength(1);
   });
 
   it('history: filters by status, type and time, with cursor pagination', async () => {
@@ -614,8 +775,17 @@ describe('direct calls', () => {
       status: 'ringing',
     });
     await caller.inbox.next('call:rejected');
-    expect((await request(d1.socket, 'call:accept', { callId: call.id })).ok).toBe(true);
-    await caller.inbox.next('call:accepted');
+    const accepted = await request(d1.socket, 'call:accept', { callId: call.id });
+    expect(accepted.data).toMatchObject({
+      sessionId: expect.any(String),
+      participants: [{ userId: doctor.user.id }],
+    });
+    expect(await caller.inbox.next('call:accepted')).toMatchObject({
+      by: p1.user.id,
+      sessionId: accepted.data?.sessionId,
+    });
+    // The others still ringing hear the accept too, without a join.
+    expect(await d3.inbox.next('call:accepted')).toEqual({ callId: call.id, by: p1.user.id });
     await expireRingsNow();
     expect(await d3.inbox.next('call:missed')).toEqual({ callId: call.id });
     const mid = await get(doctor, call.id);
@@ -636,6 +806,10 @@ describe('direct calls', () => {
       callId: call.id,
       reason: 'completed',
     });
+    const [session] = await expectNoLiveSession(doctor, call.roomId);
+    expect(session?.participants.map((p) => p.userId).sort()).toEqual(
+      [doctor.user.id, p1.user.id].sort(),
+    );
   });
 
   it('group video: a participant leaving keeps the call active for the other two until the caller ends it', async () => {
@@ -647,11 +821,23 @@ describe('direct calls', () => {
     const call = await place(doctor, [p1.user.id, p2.user.id], 'video');
     await d1.inbox.next('call:incoming');
     await d2.inbox.next('call:incoming');
-    await request(d1.socket, 'call:accept', { callId: call.id });
-    await request(d2.socket, 'call:accept', { callId: call.id });
+    // Each accept joins that device to the call's room (the caller's device with the first).
+    const first = await request(d1.socket, 'call:accept', { callId: call.id });
+    expect(first.data?.participants).toEqual([expect.objectContaining({ userId: doctor.user.id })]);
+    await caller.inbox.next('call:accepted', (p) => p.by === p1.user.id);
+    const second = await request(d2.socket, 'call:accept', { callId: call.id });
+    expect(second.data).toMatchObject({ sessionId: first.data?.sessionId, polite: true });
+    expect((second.data?.participants as { userId: string }[]).map((p) => p.userId).sort()).toEqual(
+      [doctor.user.id, p1.user.id].sort(),
+    );
+    // The caller was already in: the second accept comes without a join of its own.
+    expect(await caller.inbox.next('call:accepted', (p) => p.by === p2.user.id)).toEqual({
+      callId: call.id,
+      by: p2.user.id,
+    });
+    for (const d of [caller, d1])
+      await d.inbox.next('room:participant-joined', (p) => p.userId === p2.user.id);
     // Everyone in the group call's room negotiates pairwise through the relay.
-    for (const d of [caller, d1, d2])
-      expect((await request(d.socket, 'room:join', { roomId: call.roomId })).ok).toBe(true);
     await request(d1.socket, 'call:offer', { roomId: call.roomId, to: p2.user.id, sdp: OFFER });
     expect(await d2.inbox.next('call:offer')).toMatchObject({ from: p1.user.id });
 
@@ -662,6 +848,12 @@ describe('direct calls', () => {
       callId: call.id,
       userId: p2.user.id,
     });
+    // Leaving the call is leaving its room.
+    for (const d of [caller, d1])
+      expect(await d.inbox.next('room:participant-left')).toEqual({
+        roomId: call.roomId,
+        userId: p2.user.id,
+      });
     const mid = await get(p1, call.id);
     expect(mid.status).toBe('active');
     expect(mid.participants.find((p) => p.userId === p2.user.id)?.state).toBe('left');
@@ -669,6 +861,8 @@ describe('direct calls', () => {
     expect((await act(doctor, call.id, 'end')).status).toBe(200);
     for (const d of [d1, d2]) await d.inbox.next('call:ended');
     expect(await get(p2, call.id)).toMatchObject({ status: 'ended', endReason: 'completed' });
+    const [session] = await expectNoLiveSession(doctor, call.roomId);
+    expect(session?.participants).toHaveLength(3);
   });
 
   it('reconnection and network failure: a socket dropped mid-call resumes within the grace and the call goes on', async () => {
@@ -677,15 +871,16 @@ describe('direct calls', () => {
     const callee = await device(patient);
     const call = await place(doctor, [patient.user.id], 'video');
     await callee.inbox.next('call:incoming');
-    await request(callee.socket, 'call:accept', { callId: call.id });
-    await request(caller.socket, 'room:join', { roomId: call.roomId });
-    await request(callee.socket, 'room:join', { roomId: call.roomId });
+    const accepted = await request(callee.socket, 'call:accept', { callId: call.id });
+    expect(accepted.data).toMatchObject({ sessionId: expect.any(String) });
+    await caller.inbox.next('room:participant-joined');
 
     // The network drops the callee's socket.
     callee.socket.disconnect();
     const back = await device(patient);
     const resumed = await request(back.socket, 'room:join', { roomId: call.roomId });
-    expect(resumed.ok).toBe(true);
+    // The same session goes on.
+    expect(resumed).toMatchObject({ ok: true, data: { sessionId: accepted.data?.sessionId } });
     expect(caller.inbox.of('room:participant-left')).toHaveLength(0);
     expect((await get(doctor, call.id)).status).toBe('active');
     await request(caller.socket, 'call:offer', {
@@ -696,5 +891,44 @@ describe('direct calls', () => {
     expect(await back.inbox.next('call:offer')).toMatchObject({ from: doctor.user.id, sdp: OFFER });
     expect((await request(back.socket, 'call:end', { callId: call.id })).ok).toBe(true);
     await caller.inbox.next('call:ended');
+  });
+});
+
+describe('direct calls: configured limits', () => {
+  let t: TestApp;
+  beforeAll(async () => {
+    t = await createTestApp({
+      env: {
+        CALL_MAX_CALLEES: '2',
+        CALL_INITIATE_RATE_PER_MINUTE: '2',
+        AUTH_RATE_LIMIT_PER_MINUTE: '1000',
+      },
+    });
+  });
+  afterAll(() => t.close());
+
+  it('CALL_MAX_CALLEES and CALL_INITIATE_RATE_PER_MINUTE bound what one user may start', async () => {
+    const doctor = await signIn(t, Role.Doctor);
+    const [p1, p2, p3] = [
+      await signIn(t, Role.Patient),
+      await signIn(t, Role.Patient),
+      await signIn(t, Role.Patient),
+    ];
+    const post = (calleeIds: string[]) =>
+      t
+        .http()
+        .post('/api/v1/calls')
+        .set(authHeader(doctor.accessToken))
+        .send({ calleeIds, type: 'audio' });
+    const tooMany = await post([p1.user.id, p2.user.id, p3.user.id]);
+    expect(tooMany.status).toBe(400);
+    expect(tooMany.body).toMatchObject({
+      code: 'VALIDATION_FAILED',
+      errors: [{ field: 'calleeIds', messages: ['must contain no more than 2 elements'] }],
+    });
+    // The refused attempt did not count against the rate.
+    expect((await post([p1.user.id, p2.user.id])).status).toBe(201);
+    expect((await post([p3.user.id])).status).toBe(201);
+    expect((await post([p3.user.id])).status).toBe(429);
   });
 });

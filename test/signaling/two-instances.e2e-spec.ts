@@ -1,57 +1,25 @@
-import { randomBytes } from 'node:crypto';
 import { Role } from '../../src/common/auth/role';
 import { authHeader, signIn } from '../support/auth';
-import { type Client, connect, Inbox, request } from '../support/signaling-client';
-import {
-  createTestApp,
-  createTestDatabase,
-  deleteRedisKeys,
-  type TestApp,
-  type TestDatabase,
-} from '../support/test-app';
+import { Inbox, request } from '../support/signaling-client';
+import type { TestApp } from '../support/test-app';
+import { startTwoInstances, type TwoInstances } from '../support/two-instances';
 
 const SDP = 'v=0\r\ns=-\r\n';
 
 // Two Hekim instances on one database and one Redis prefix, as behind a load balancer: the
 // Socket.IO Redis adapter carries emits between them, room state lives in PostgreSQL.
 describe('signaling across two instances', () => {
-  let db: TestDatabase;
-  const prefix = `hekim-test:${randomBytes(6).toString('hex')}:`;
+  let two: TwoInstances;
   let a: TestApp;
   let b: TestApp;
-  const sockets: Client[] = [];
 
   beforeAll(async () => {
-    db = await createTestDatabase();
-    const env = { SIGNALING_RECONNECT_GRACE_SECONDS: '1' };
-    a = await createTestApp({ db, redisPrefix: prefix, listen: true, env });
-    // Both instances must share the secrets that sign tokens and TURN credentials.
-    b = await createTestApp({
-      db,
-      redisPrefix: prefix,
-      listen: true,
-      env: {
-        ...env,
-        JWT_SECRET: a.config.auth.jwtSecret,
-        TURN_SECRET: a.config.ice.turnSecret,
-        AUDIT_SIGNING_KEY: a.config.audit.signingKey,
-        DATA_ENCRYPTION_KEY: a.config.encryption.dataEncryptionKey,
-      },
-    });
+    two = await startTwoInstances({ SIGNALING_RECONNECT_GRACE_SECONDS: '1' });
+    ({ a, b } = two);
   });
-  afterAll(async () => {
-    for (const s of sockets) s.close();
-    await a?.close();
-    await b?.close().catch(() => undefined);
-    await db?.drop();
-    await deleteRedisKeys(prefix);
-  });
+  afterAll(() => two?.close());
 
-  async function on(t: TestApp, token: string): Promise<{ socket: Client; inbox: Inbox }> {
-    const socket = await connect(t, { token });
-    sockets.push(socket);
-    return { socket, inbox: new Inbox(socket) };
-  }
+  const on = (t: TestApp, token: string) => two.on(t, token);
 
   async function room(
     t: TestApp,
@@ -144,7 +112,7 @@ describe('signaling across two instances', () => {
     // Instance B shuts down: its clients are told to reconnect and their grace starts; A,
     // the survivor, fires the deadline.
     const draining = new Inbox(p.socket);
-    await b.close();
+    await two.stop(b);
     expect(
       draining.of('server:draining').length + p.inbox.of('server:draining').length,
     ).toBeGreaterThan(0);

@@ -548,6 +548,7 @@ export class SignalingGateway
         return null;
       case 'left':
         this.server.to(everyone).emit('call:participant-left', { callId, userId: change.by });
+        await this.leaveCallRoom(call.roomId, change.by);
         return null;
       case 'ended':
         this.server.to(everyone).emit('call:ended', {
@@ -630,6 +631,17 @@ export class SignalingGateway
     if (!device) return null;
     const joined = await this.joinDevice(call.roomId, device.data.user, device.id);
     return joined ? { socketId: device.id, joined } : null;
+  }
+
+  // A participant who left a group call that goes on leaves its room as well.
+  private async leaveCallRoom(roomId: string, userId: string): Promise<void> {
+    const socketId = (await this.presence.liveSockets(roomId)).get(userId);
+    if (!socketId) return;
+    const [device] = await this.server.in(socketId).fetchSockets();
+    if (!device) return;
+    const left = await this.presence.leave(device.data.user, roomId, socketId);
+    this.server.in(socketId).socketsLeave(ROOM_CHANNEL(roomId));
+    if (left) this.notifyLeft(left.roomId, left.userId, left.otherSocketIds);
   }
 
   private async joinDevice(
