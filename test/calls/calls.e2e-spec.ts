@@ -192,7 +192,8 @@ describe('direct calls', () => {
       roomId,
       sessionId,
       polite: false,
-      participants: [],
+      // Joined first; the callee joined right after, before the caller was told.
+      participants: [expect.objectContaining({ userId: patient.user.id })],
     });
     const callerServers = callerAccepted.iceServers as { username?: string }[];
     expect(callerServers.find((s) => s.username)?.username).toMatch(
@@ -930,5 +931,14 @@ describe('direct calls: configured limits', () => {
     expect((await post([p1.user.id, p2.user.id])).status).toBe(201);
     expect((await post([p3.user.id])).status).toBe(201);
     expect((await post([p3.user.id])).status).toBe(429);
+    // Nobody had a device connected: each of the three rings went to the outbox.
+    await until(async () => {
+      const [row] = await t.app
+        .get(DataSource)
+        .query<{ n: number }[]>(
+          `SELECT count(*)::int AS n FROM notification_outbox WHERE kind = 'call.incoming'`,
+        );
+      return row?.n === 3;
+    });
   });
 });

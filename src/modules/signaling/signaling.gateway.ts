@@ -54,6 +54,7 @@ import type {
   ClientToServerEvents,
   ErrorCodeName,
   JoinedAnswer,
+  Participant,
   ServerToClientEvents,
   WaitingAnswer,
 } from './signaling-events';
@@ -81,6 +82,13 @@ const TICK_MS = 500;
 const REVOCATION_CHECK_MS = 2000;
 const USER_CHANNEL = (userId: string): string => `user:${userId}`;
 const ROOM_CHANNEL = (roomId: string): string => `room:${roomId}`;
+
+// A device the server joined to a call's room: its join answer, and how others see it.
+interface DeviceJoin {
+  socketId: string;
+  self: Participant;
+  answer: JoinedAnswer;
+}
 
 class HandshakeRefused extends Error {
   constructor(
@@ -571,41 +579,50 @@ export class SignalingGateway
 
   // After an accept both parties are in the call's room (DESIGN.md §6): the server joins the
   // caller's device first (it was there first, so the accepting device is the polite one),
-  // then the accepting device. The caller's device hears `call:accepted` with its join answer;
-  // everyone else hears the plain event. A join that fails leaves the call as it is: the
-  // client can still send `room:join` itself.
+  // then the accepting device, and only then tells the caller, so that whatever the caller
+  // sends next finds both in the room. The caller's joined device hears `call:accepted` with
+  // its join answer; everyone else hears the plain event. A join that fails leaves the call
+  // as it is: the client can still send `room:join` itself.
   private async accepted(
     change: Extract<CallChange, { kind: 'accepted' }>,
   ): Promise<JoinedAnswer | null> {
     const { call } = change;
     const callId = call.id;
+    const mine = this.server.to(USER_CHANNEL(change.by));
+    (change.socketId ? mine.except(change.socketId) : mine).emit('call:answered-elsewhere', {
+      callId,
+    });
+    const caller = await this.joinCallerDevice(call).catch((err: unknown) => {
+      this.logger.warn({ err: describe(err), callId }, 'could not join the caller to the call');
+      return null;
+    });
+    const device = change.socketId ? this.server.sockets.get(change.socketId) : undefined;
+    const accepter = device
+      ? await this.joinDevice(call.roomId, device.data.user, device.id).catch((err: unknown) => {
+          this.logger.warn({ err: describe(err), callId }, 'could not join the accepting device');
+          return null;
+        })
+      : null;
     const event = {
       callId,
       by: change.by,
       ...(change.sdp === undefined ? {} : { sdp: change.sdp }),
     };
-    const caller = await this.joinCallerDevice(call).catch((err: unknown) => {
-      this.logger.warn({ err: describe(err), callId }, 'could not join the caller to the call');
-      return null;
-    });
     const others = (call.participants ?? [])
       .filter((p) => p.userId !== change.by)
       .map((p) => USER_CHANNEL(p.userId));
     if (caller) {
-      this.server.to(caller.socketId).emit('call:accepted', { ...event, ...caller.joined });
+      // The caller's answer lists whoever joined right after it.
+      const { answer } = caller;
+      const participants =
+        accepter && !answer.participants.some((p) => p.userId === accepter.self.userId)
+          ? [...answer.participants, accepter.self]
+          : answer.participants;
+      this.server.to(caller.socketId).emit('call:accepted', { ...event, ...answer, participants });
       if (others.length > 0)
         this.server.to(others).except(caller.socketId).emit('call:accepted', event);
     } else if (others.length > 0) this.server.to(others).emit('call:accepted', event);
-    const mine = this.server.to(USER_CHANNEL(change.by));
-    (change.socketId ? mine.except(change.socketId) : mine).emit('call:answered-elsewhere', {
-      callId,
-    });
-    const device = change.socketId ? this.server.sockets.get(change.socketId) : undefined;
-    if (!device) return null;
-    return this.joinDevice(call.roomId, device.data.user, device.id).catch((err: unknown) => {
-      this.logger.warn({ err: describe(err), callId }, 'could not join the accepting device');
-      return null;
-    });
+    return accepter?.answer ?? null;
   }
 
   // Which of the caller's devices joins on accept: the socket that started the call if it is
@@ -613,9 +630,7 @@ export class SignalingGateway
   // connected device. With several and none of them the starter, none is picked (one device
   // per user per room): the device the caller uses sends `room:join`. Nobody is joined when
   // the caller is already in the room or has left the call.
-  private async joinCallerDevice(
-    call: CallEntity,
-  ): Promise<{ socketId: string; joined: JoinedAnswer } | null> {
+  private async joinCallerDevice(call: CallEntity): Promise<DeviceJoin | null> {
     const me = call.participants?.find((p) => p.userId === call.callerId);
     if (me?.state !== 'joined') return null;
     if ((await this.presence.liveSockets(call.roomId)).has(call.callerId)) return null;
@@ -629,8 +644,7 @@ export class SignalingGateway
       device = all.length === 1 ? all[0] : undefined;
     }
     if (!device) return null;
-    const joined = await this.joinDevice(call.roomId, device.data.user, device.id);
-    return joined ? { socketId: device.id, joined } : null;
+    return this.joinDevice(call.roomId, device.data.user, device.id);
   }
 
   // A participant who left a group call that goes on leaves its room as well.
@@ -648,9 +662,10 @@ export class SignalingGateway
     roomId: string,
     user: AuthUser,
     socketId: string,
-  ): Promise<JoinedAnswer | null> {
+  ): Promise<DeviceJoin | null> {
     const outcome = await this.presence.join(user, roomId, socketId);
-    return outcome.kind === 'joined' ? this.joined(outcome, socketId, user.id) : null;
+    if (outcome.kind !== 'joined') return null;
+    return { socketId, self: outcome.self, answer: this.joined(outcome, socketId, user.id) };
   }
 
   private notifyLeft(roomId: string, userId: string, socketIds: string[]): void {
