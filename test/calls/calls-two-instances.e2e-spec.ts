@@ -1,4 +1,6 @@
+import { DataSource } from 'typeorm';
 import { Role } from '../../src/common/auth/role';
+import { RoomPresenceService } from '../../src/modules/sessions/room-presence.service';
 import { authHeader, signIn } from '../support/auth';
 import { request } from '../support/signaling-client';
 import type { TestApp } from '../support/test-app';
@@ -69,6 +71,19 @@ describe('call ring timeout across two instances', () => {
       sessionId: accepted.data?.sessionId,
       polite: false,
     });
+    // B joined the caller's socket, but the stay belongs to A, where that socket lives: it
+    // must end with A, not with B.
+    const stays = await b.app
+      .get(DataSource)
+      .query<{ user_id: string; instance_id: string }[]>(
+        `SELECT user_id, instance_id FROM session_participants WHERE session_id = $1`,
+        [accepted.data?.sessionId],
+      );
+    const instanceOf = (t: TestApp): string => t.app.get(RoomPresenceService).instanceId;
+    expect(Object.fromEntries(stays.map((r) => [r.user_id, r.instance_id]))).toEqual({
+      [doctor.user.id]: instanceOf(a),
+      [patient.user.id]: instanceOf(b),
+    });
 
     callee.socket.disconnect();
     expect(await caller.inbox.next('call:ended', () => true, 20_000)).toMatchObject({
@@ -84,9 +99,9 @@ describe('call ring timeout across two instances', () => {
       .get(`/api/v1/sessions/${accepted.data?.sessionId as string}`)
       .set(authHeader(doctor.accessToken));
     expect(session.body).toMatchObject({ status: 'ended', endedAt: expect.any(String) });
-    const stays = (session.body as { participants: { leftAt: string | null }[] }).participants;
-    expect(stays).toHaveLength(2);
-    expect(stays.every((p) => p.leftAt !== null)).toBe(true);
+    const ended = (session.body as { participants: { leftAt: string | null }[] }).participants;
+    expect(ended).toHaveLength(2);
+    expect(ended.every((p) => p.leftAt !== null)).toBe(true);
   }, 30_000);
 
   it('instance loss: the caller’s instance is killed while ringing; the other one fires the timeout, missed for both', async () => {

@@ -103,11 +103,19 @@ export class RoomPresenceService {
     return released;
   }
 
-  private here(socketId: string): SocketRef {
-    return { socketId, instanceId: this.instance.id };
+  // This instance's id: a socket records where it is connected (see join).
+  get instanceId(): string {
+    return this.instance.id;
   }
 
-  async join(actor: AuthUser, roomId: string, socketId: string): Promise<Joined | Waiting> {
+  // `instanceId` is where the socket is connected, when another instance joins it (a call's
+  // accept handled elsewhere): its stay must die with that instance, not this one.
+  async join(
+    actor: AuthUser,
+    roomId: string,
+    socketId: string,
+    instanceId: string = this.instance.id,
+  ): Promise<Joined | Waiting> {
     return this.dataSource.transaction(async (m) => {
       const { membership } = await this.rooms.access(actor, roomId, m);
       if (!membership) throw SessionErrors.notAMember();
@@ -116,7 +124,7 @@ export class RoomPresenceService {
       const session = await this.sessions.findActiveByRoom(roomId, m);
       const live = session ? await this.sessions.liveParticipants(session.id, m) : [];
       const mine = live.find((p) => p.userId === actor.id);
-      const here = this.here(socketId);
+      const here: SocketRef = { socketId, instanceId };
       if (session && mine) return this.resume(actor, room, session, mine, live, here, m);
 
       // A waiting room holds everyone but the host until the host admits them; it never

@@ -65,6 +65,8 @@ import { AccessTokenPort } from './socket-auth.port';
 
 interface SocketData {
   user: AuthUser;
+  // The instance the socket is connected to (another instance may join it to a call's room).
+  instanceId: string;
   token: string;
   expiresAt: number;
   iceExpiresAt?: number;
@@ -423,6 +425,7 @@ export class SignalingGateway
         throw new HandshakeRefused('invalid_token', 'UNAUTHORIZED');
       }
       socket.data.user = { id: principal.id, role: principal.role, sessionId: principal.sessionId };
+      socket.data.instanceId = this.presence.instanceId;
       socket.data.token = token;
       socket.data.expiresAt = principal.expiresAt.getTime();
       socket.data.revocationCheckedAt = Date.now();
@@ -598,7 +601,7 @@ export class SignalingGateway
     });
     const device = change.socketId ? this.server.sockets.get(change.socketId) : undefined;
     const accepter = device
-      ? await this.joinDevice(call.roomId, device.data.user, device.id).catch((err: unknown) => {
+      ? await this.joinDevice(call.roomId, device).catch((err: unknown) => {
           this.logger.warn({ err: describe(err), callId }, 'could not join the accepting device');
           return null;
         })
@@ -644,7 +647,7 @@ export class SignalingGateway
       device = all.length === 1 ? all[0] : undefined;
     }
     if (!device) return null;
-    return this.joinDevice(call.roomId, device.data.user, device.id);
+    return this.joinDevice(call.roomId, device);
   }
 
   // A participant who left a group call that goes on leaves its room as well.
@@ -660,12 +663,16 @@ export class SignalingGateway
 
   private async joinDevice(
     roomId: string,
-    user: AuthUser,
-    socketId: string,
+    device: { id: string; data: SocketData },
   ): Promise<DeviceJoin | null> {
-    const outcome = await this.presence.join(user, roomId, socketId);
+    const { user, instanceId } = device.data;
+    const outcome = await this.presence.join(user, roomId, device.id, instanceId);
     if (outcome.kind !== 'joined') return null;
-    return { socketId, self: outcome.self, answer: this.joined(outcome, socketId, user.id) };
+    return {
+      socketId: device.id,
+      self: outcome.self,
+      answer: this.joined(outcome, device.id, user.id),
+    };
   }
 
   private notifyLeft(roomId: string, userId: string, socketIds: string[]): void {
