@@ -242,21 +242,12 @@ export class RoomPresenceService {
     socket: SocketRef,
     m: EntityManager,
   ): Promise<Joined> {
+    // The very socket that is already joined (e.g. joined by the server on a call's accept,
+    // then sending `room:join` itself): nothing changes.
+    const unchanged = mine.socketId === socket.socketId;
     const replaced =
       mine.socketId !== null && mine.socketId !== socket.socketId ? mine.socketId : null;
-    if (mine.socketId === socket.socketId) {
-      // Already joined with this very socket: the same answer as its first join.
-      const role = (await this.rooms.memberRole(room.id, actor.id, m)) ?? MemberRole.Participant;
-      const view = await this.joinedView(room, session, actor.id, role, live, null, false, m);
-      const earlier = live.filter(
-        (p) =>
-          p.id !== mine.id &&
-          (p.joinedAt < mine.joinedAt ||
-            (p.joinedAt.getTime() === mine.joinedAt.getTime() && p.id < mine.id)),
-      );
-      return { ...view, polite: earlier.length > 0, unchanged: true };
-    }
-    await this.sessions.attachSocket(mine.id, socket, m);
+    if (!unchanged) await this.sessions.attachSocket(mine.id, socket, m);
     await this.record(
       actor.id,
       actor.role,
@@ -268,7 +259,16 @@ export class RoomPresenceService {
       { resumed: true },
     );
     const role = (await this.rooms.memberRole(room.id, actor.id, m)) ?? MemberRole.Participant;
-    return this.joinedView(room, session, actor.id, role, live, replaced, false, m);
+    const view = await this.joinedView(room, session, actor.id, role, live, replaced, false, m);
+    if (!unchanged) return view;
+    // The same answer as its first join: polite when someone else was there first.
+    const earlier = live.filter(
+      (p) =>
+        p.id !== mine.id &&
+        (p.joinedAt < mine.joinedAt ||
+          (p.joinedAt.getTime() === mine.joinedAt.getTime() && p.id < mine.id)),
+    );
+    return { ...view, polite: earlier.length > 0, unchanged: true };
   }
 
   private async enter(
