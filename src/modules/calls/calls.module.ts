@@ -1,3 +1,4 @@
+import { CallsPersonalData } from './calls-personal-data';
 import { Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { AllowAllCallAcceptPolicy, CallAcceptPolicy } from './call-accept.policy';
@@ -14,6 +15,7 @@ import { CallsService } from './calls.service';
   imports: [TypeOrmModule.forFeature([CallEntity, CallParticipantEntity])],
   controllers: [CallsController],
   providers: [
+    CallsPersonalData,
     CallsRepository,
     CallsService,
     CallEvents,
