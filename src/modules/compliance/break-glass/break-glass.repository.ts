@@ -30,15 +30,17 @@ export class BreakGlassRepository {
     minutes: number,
     manager: EntityManager,
   ): Promise<BreakGlassGrantEntity> {
-    // Start and expiry from the database clock, the one every instance shares.
+    // Start and expiry from the database clock, the one every instance shares, to the
+    // millisecond like the API's times and page cursors.
     const result = await manager
       .createQueryBuilder()
       .insert()
       .into(BreakGlassGrantEntity)
       .values({
         ...grant,
-        startedAt: () => 'now()',
-        expiresAt: () => `now() + make_interval(mins => ${Math.trunc(minutes)})`,
+        startedAt: () => `date_trunc('milliseconds', now())`,
+        expiresAt: () =>
+          `date_trunc('milliseconds', now()) + make_interval(mins => ${Math.trunc(minutes)})`,
       })
       .returning('id')
       .execute();

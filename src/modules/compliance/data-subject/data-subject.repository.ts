@@ -36,8 +36,10 @@ export class DataSubjectRepository {
       .values({
         userId,
         status: ErasureStatus.Open,
-        requestedAt: () => 'now()',
-        dueAt: () => `now() + make_interval(days => ${Math.trunc(dueDays)})`,
+        // Millisecond precision, like the ISO times of the API and its page cursors.
+        requestedAt: () => `date_trunc('milliseconds', now())`,
+        dueAt: () =>
+          `date_trunc('milliseconds', now()) + make_interval(days => ${Math.trunc(dueDays)})`,
       })
       .orIgnore()
       .execute();
