@@ -14,8 +14,6 @@ import {
   StartBreakGlassRequest,
 } from './dto/break-glass.dto';
 
-const uuid = new ParseUUIDPipe({ version: '4' });
-
 @ApiTags('break-glass')
 @Controller('break-glass')
 export class BreakGlassController {
@@ -63,7 +61,7 @@ export class BreakGlassController {
   @ApiProblem(409, 'The grant has already ended or expired (CONFLICT).')
   end(
     @CurrentUser() user: AuthUser,
-    @Param('id', uuid) id: string,
+    @Param('id', new ParseUUIDPipe({ version: '4' })) id: string,
     @ClientMeta() meta: RequestMeta,
   ): Promise<BreakGlassResponse> {
     return this.breakGlass.end(user, id, meta);

@@ -9,8 +9,6 @@ import { ClientMeta, type RequestMeta } from '../../../common/http/request-meta'
 import { PatientProfileResponse, PutPatientProfileRequest } from './dto/patient-profile.dto';
 import { PatientProfileService } from './patient-profile.service';
 
-const uuid = new ParseUUIDPipe({ version: '4' });
-
 @ApiTags('users')
 @Controller('users')
 export class PatientProfileController {
@@ -55,7 +53,7 @@ export class PatientProfileController {
   @ApiProblem(404, 'No such patient, or not visible to the caller (NOT_FOUND).')
   getFor(
     @CurrentUser() user: AuthUser,
-    @Param('id', uuid) id: string,
+    @Param('id', new ParseUUIDPipe({ version: '4' })) id: string,
     @ClientMeta() meta: RequestMeta,
   ): Promise<PatientProfileResponse> {
     return this.profiles.getFor(user, id, meta);
