@@ -31,6 +31,8 @@ import { SessionsModule } from './modules/sessions/sessions.module';
 import { CallsModule } from './modules/calls/calls.module';
 import { SignalingModule } from './modules/signaling/signaling.module';
 import { PersonalDataModule } from './modules/compliance/personal-data/personal-data.module';
+import { BreakGlassModule } from './modules/compliance/break-glass/break-glass.module';
+import { DataSubjectModule } from './modules/compliance/data-subject/data-subject.module';
 
 @Module({})
 export class AppModule implements NestModule {
@@ -74,6 +76,8 @@ export class AppModule implements NestModule {
         SessionsModule,
         CallsModule,
         SignalingModule,
+        BreakGlassModule,
+        DataSubjectModule,
         DemoModule,
       ],
       providers: [

@@ -97,6 +97,8 @@ describe('embedded mode (the README quick start)', () => {
       'JWT_SECRET',
       'AUDIT_SIGNING_KEY',
       'DATA_ENCRYPTION_KEY',
+      'PATIENT_DATA_MASTER_KEY',
+      'PATIENT_DATA_INDEX_KEY',
       'ADMIN_EMAIL',
       'DATABASE_URL',
       'REDIS_URL',

@@ -98,4 +98,14 @@ export class AppConfig {
     // 32 bytes, base64: the master key that wraps each person's data key.
     dataEncryptionKey: string;
   };
+
+  patientData!: {
+    // Wraps every new or re-wrapped data key; its id is stored beside each wrapped key.
+    masterKey: { id: string; key: Buffer };
+    // Accepted for unwrapping only, until `npm run keys:rotate` has re-wrapped everything.
+    previousMasterKeys: { id: string; key: Buffer }[];
+    // HMAC key of the national-id blind index.
+    indexKey: Buffer;
+    breakGlassMaxMinutes: number;
+  };
 }

@@ -28,6 +28,13 @@ const toBool = ({ value }: { value: unknown }): unknown => {
 const trimmed = ({ value }: { value: unknown }): unknown =>
   typeof value === 'string' ? value.trim() : value;
 
+// A patient-data master key: an id (stored beside every data key it wraps) and 32 bytes.
+const KEY_ENTRY = '[A-Za-z0-9_.-]{1,32}:[A-Za-z0-9+/]{43}=';
+const MASTER_KEY = new RegExp(`^${KEY_ENTRY}$`);
+const MASTER_KEY_LIST = new RegExp(`^\\s*$|^${KEY_ENTRY}(\\s*,\\s*${KEY_ENTRY})*$`);
+const MASTER_KEY_MESSAGE =
+  'must be `<key id>:<base64 of 32 random bytes>` (key id: 1-32 of A-Z a-z 0-9 _ . -)';
+
 const URL_LIST = /^\s*$|^\s*(stuns?|turns?):[^\s,]+(\s*,\s*(stuns?|turns?):[^\s,]+)*\s*$/;
 
 // Every variable Hekim reads. docs/configuration.md and .env.example list the same names;
@@ -297,6 +304,32 @@ export class EnvironmentVariables {
   @IsOptional()
   @IsString()
   DATA_ENCRYPTION_KEY?: string;
+
+  // `<key id>:<base64 of 32 random bytes>`; wraps each patient's data key (docs/patient-data.md).
+  @IsOptional()
+  @Transform(trimmed)
+  @Matches(MASTER_KEY, { message: MASTER_KEY_MESSAGE })
+  PATIENT_DATA_MASTER_KEY?: string;
+
+  // Retired master keys, comma-separated, still accepted for unwrapping until
+  // `npm run keys:rotate` has re-wrapped every data key under the current one.
+  @IsOptional()
+  @Transform(trimmed)
+  @Matches(MASTER_KEY_LIST, {
+    message: `must be a comma-separated list of keys, each ${MASTER_KEY_MESSAGE.replace('must be ', '')}`,
+  })
+  PATIENT_DATA_PREVIOUS_MASTER_KEYS?: string;
+
+  // HMAC-SHA256 key of the national-id blind index (base64, at least 32 bytes).
+  @IsOptional()
+  @IsString()
+  PATIENT_DATA_INDEX_KEY?: string;
+
+  @Transform(toInt)
+  @IsInt({ message: 'must be a whole number of minutes from 1 to 1440' })
+  @Min(1, { message: 'must be a whole number of minutes from 1 to 1440' })
+  @Max(1440, { message: 'must be a whole number of minutes from 1 to 1440' })
+  BREAK_GLASS_MAX_MINUTES: number = 240;
 }
 
 // Every name the schema knows (optional fields are own properties too, as class fields are

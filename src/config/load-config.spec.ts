@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { mkdtempSync, readFileSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -134,6 +135,50 @@ describe('loadConfig', () => {
     expect(config.admin.email).toBe('root@hospital.example');
     expect(config.auth.mfaRequiredRoles).toEqual([Role.Doctor, Role.Admin, Role.ComplianceOfficer]);
     expect(config.shutdown.drainDelaySeconds).toBe(5);
+  });
+
+  it('parses the patient-data keys and refuses malformed or duplicate ones', () => {
+    const key = (id: string) => `${id}:${randomBytes(32).toString('base64')}`;
+    const config = loadConfig(
+      {
+        ...secrets,
+        PATIENT_DATA_MASTER_KEY: key('pk-2'),
+        PATIENT_DATA_PREVIOUS_MASTER_KEYS: `${key('pk-1')}, ${key('pk-0')}`,
+        BREAK_GLASS_MAX_MINUTES: '60',
+      },
+      { persistGeneratedSecrets: false },
+    );
+    expect(config.patientData.masterKey.id).toBe('pk-2');
+    expect(config.patientData.masterKey.key).toHaveLength(32);
+    expect(config.patientData.previousMasterKeys.map((k) => k.id)).toEqual(['pk-1', 'pk-0']);
+    expect(config.patientData.indexKey.length).toBeGreaterThanOrEqual(32);
+    expect(config.patientData.breakGlassMaxMinutes).toBe(60);
+
+    const problems = problemsOf({
+      ...secrets,
+      PATIENT_DATA_MASTER_KEY: randomBytes(32).toString('base64'),
+      PATIENT_DATA_PREVIOUS_MASTER_KEYS: `${key('same')},${key('same')}`,
+      PATIENT_DATA_INDEX_KEY: randomBytes(8).toString('base64'),
+      BREAK_GLASS_MAX_MINUTES: '5000',
+    }).join('\n');
+    expect(problems).toContain(
+      'PATIENT_DATA_MASTER_KEY: must be `<key id>:<base64 of 32 random bytes>`',
+    );
+    expect(problems).toContain('PATIENT_DATA_PREVIOUS_MASTER_KEYS: key ids must differ');
+    expect(problems).toContain('PATIENT_DATA_INDEX_KEY: must be at least 32 random bytes');
+    expect(problems).toContain(
+      'BREAK_GLASS_MAX_MINUTES: must be a whole number of minutes from 1 to 1440',
+    );
+  });
+
+  it('requires the patient-data keys in production', () => {
+    const { PATIENT_DATA_MASTER_KEY: _m, PATIENT_DATA_INDEX_KEY: _i, ...others } = secrets;
+    expect(problemsOf({ ...others, NODE_ENV: 'production' })).toEqual(
+      expect.arrayContaining([
+        'PATIENT_DATA_MASTER_KEY: is required in production (no default secret is used there)',
+        'PATIENT_DATA_INDEX_KEY: is required in production (no default secret is used there)',
+      ]),
+    );
   });
 
   it('generates secrets once outside production and keeps them for the next start', () => {

@@ -36,6 +36,8 @@ const SECRET_NAMES = [
   'TURN_SECRET',
   'AUDIT_SIGNING_KEY',
   'DATA_ENCRYPTION_KEY',
+  'PATIENT_DATA_MASTER_KEY',
+  'PATIENT_DATA_INDEX_KEY',
 ] as const;
 
 export interface LoadConfigOptions {
@@ -98,6 +100,19 @@ function checkSigningKey(value: string): string | undefined {
   } catch {
     return 'must be a base64 PKCS#8 DER Ed25519 private key (see docs/configuration.md to generate one)';
   }
+}
+
+export interface MasterKey {
+  id: string;
+  key: Buffer;
+}
+
+// `<id>:<base64>` entries (the schema has checked their shape), comma-separated.
+export function parseMasterKeys(value: string | undefined): MasterKey[] {
+  return list(value).map((entry) => {
+    const at = entry.indexOf(':');
+    return { id: entry.slice(0, at), key: Buffer.from(entry.slice(at + 1), 'base64') };
+  });
 }
 
 function checkEncryptionKey(value: string): string | undefined {
@@ -169,6 +184,21 @@ export function loadConfig(rawEnv: NodeJS.ProcessEnv, options: LoadConfigOptions
     const problem = checkEncryptionKey(encryptionKey);
     if (problem) problems.push(`DATA_ENCRYPTION_KEY: ${problem}`);
   }
+  const masterKeyValue = env.PATIENT_DATA_MASTER_KEY ?? generated?.PATIENT_DATA_MASTER_KEY;
+  const indexKey = env.PATIENT_DATA_INDEX_KEY ?? generated?.PATIENT_DATA_INDEX_KEY;
+  const masterKeys = parseMasterKeys(masterKeyValue);
+  const previousKeys = parseMasterKeys(env.PATIENT_DATA_PREVIOUS_MASTER_KEYS);
+  if (masterKeys.some((k) => k.key.length !== 32))
+    problems.push('PATIENT_DATA_MASTER_KEY: the key must be exactly 32 bytes');
+  if (previousKeys.some((k) => k.key.length !== 32))
+    problems.push('PATIENT_DATA_PREVIOUS_MASTER_KEYS: every key must be exactly 32 bytes');
+  const ids = [...masterKeys, ...previousKeys].map((k) => k.id);
+  if (new Set(ids).size !== ids.length)
+    problems.push(
+      'PATIENT_DATA_PREVIOUS_MASTER_KEYS: key ids must differ from each other and from PATIENT_DATA_MASTER_KEY',
+    );
+  if (indexKey !== undefined && Buffer.from(indexKey, 'base64').length < 32)
+    problems.push('PATIENT_DATA_INDEX_KEY: must be at least 32 random bytes, base64-encoded');
   if (problems.length > 0) throw new ConfigError(problems);
 
   const mfaRoles =
@@ -245,6 +275,12 @@ export function loadConfig(rawEnv: NodeJS.ProcessEnv, options: LoadConfigOptions
       checkpointEveryMinutes: env.AUDIT_CHECKPOINT_EVERY_MINUTES,
     },
     encryption: { dataEncryptionKey: encryptionKey as string },
+    patientData: {
+      masterKey: masterKeys[0],
+      previousMasterKeys: previousKeys,
+      indexKey: Buffer.from(indexKey as string, 'base64'),
+      breakGlassMaxMinutes: env.BREAK_GLASS_MAX_MINUTES,
+    },
   } satisfies AppConfig);
   return config;
 }

@@ -7,6 +7,8 @@ export interface GeneratedSecrets {
   TURN_SECRET: string;
   AUDIT_SIGNING_KEY: string;
   DATA_ENCRYPTION_KEY: string;
+  PATIENT_DATA_MASTER_KEY: string;
+  PATIENT_DATA_INDEX_KEY: string;
 }
 
 export function generateSecrets(): GeneratedSecrets {
@@ -16,6 +18,9 @@ export function generateSecrets(): GeneratedSecrets {
     TURN_SECRET: randomBytes(32).toString('base64url'),
     AUDIT_SIGNING_KEY: privateKey.export({ format: 'der', type: 'pkcs8' }).toString('base64'),
     DATA_ENCRYPTION_KEY: randomBytes(32).toString('base64'),
+    // The key id says where the key came from; production refuses generated keys anyway.
+    PATIENT_DATA_MASTER_KEY: `generated-${randomBytes(4).toString('hex')}:${randomBytes(32).toString('base64')}`,
+    PATIENT_DATA_INDEX_KEY: randomBytes(32).toString('base64'),
   };
 }
 

@@ -78,6 +78,8 @@ describe('deploy: Helm chart helm/hekim', () => {
         TURN_SECRET: 'TURN_SECRET',
         AUDIT_SIGNING_KEY: 'AUDIT_SIGNING_KEY',
         DATA_ENCRYPTION_KEY: 'DATA_ENCRYPTION_KEY',
+        PATIENT_DATA_MASTER_KEY: 'PATIENT_DATA_MASTER_KEY',
+        PATIENT_DATA_INDEX_KEY: 'PATIENT_DATA_INDEX_KEY',
         DATABASE_URL: 'DATABASE_URL',
         REDIS_URL: 'REDIS_URL',
       });
@@ -240,6 +242,8 @@ describe('deploy: Helm chart helm/hekim', () => {
         `  turnSecret: ${'t'.repeat(40)}`,
         '  auditSigningKey: a2V5',
         '  dataEncryptionKey: a2V5',
+        `  patientDataMasterKey: pk-1:${Buffer.alloc(32, 1).toString('base64')}`,
+        '  patientDataIndexKey: a2V5',
         '  adminEmail: admin@example.org',
         '  adminPassword: correct-horse-battery',
         '  metricsToken: m',

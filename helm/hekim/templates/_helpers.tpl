@@ -98,7 +98,7 @@ seccompProfile:
 
 {{- define "hekim.secretEnv" -}}
 {{- $secret := include "hekim.secretName" . -}}
-{{- range $name := list "DATABASE_URL" "REDIS_URL" "JWT_SECRET" "TURN_SECRET" "AUDIT_SIGNING_KEY" "DATA_ENCRYPTION_KEY" "ADMIN_EMAIL" "ADMIN_PASSWORD" }}
+{{- range $name := list "DATABASE_URL" "REDIS_URL" "JWT_SECRET" "TURN_SECRET" "AUDIT_SIGNING_KEY" "DATA_ENCRYPTION_KEY" "PATIENT_DATA_MASTER_KEY" "PATIENT_DATA_INDEX_KEY" "ADMIN_EMAIL" "ADMIN_PASSWORD" }}
 - name: {{ $name }}
   valueFrom:
     secretKeyRef:
@@ -110,5 +110,11 @@ seccompProfile:
     secretKeyRef:
       name: {{ $secret }}
       key: METRICS_TOKEN
+      optional: true
+- name: PATIENT_DATA_PREVIOUS_MASTER_KEYS
+  valueFrom:
+    secretKeyRef:
+      name: {{ $secret }}
+      key: PATIENT_DATA_PREVIOUS_MASTER_KEYS
       optional: true
 {{- end -}}

@@ -49,6 +49,17 @@ export enum AuditAction {
   CallLeave = 'call.leave',
   CallMissed = 'call.missed',
   CallAnsweredElsewhere = 'call.answered_elsewhere',
+  // Patient data (encrypted profile) and data-subject rights (KVKK), break-glass (HIPAA).
+  PatientProfileUpdate = 'patient_profile.update',
+  PatientProfileRead = 'patient_profile.read',
+  DataSubjectExport = 'data_subject.export',
+  ErasureRequest = 'data_subject.erasure_request',
+  ErasureApprove = 'data_subject.erasure_approve',
+  ErasureReject = 'data_subject.erasure_reject',
+  BreakGlassStart = 'break_glass.start',
+  BreakGlassAccess = 'break_glass.access',
+  BreakGlassEnd = 'break_glass.end',
+  BreakGlassExpire = 'break_glass.expire',
 }
 
 export enum AuditOutcome {

@@ -1,3 +1,4 @@
+import { AuditPersonalData } from './audit-personal-data';
 import { Global, Module } from '@nestjs/common';
 import { APP_INTERCEPTOR } from '@nestjs/core';
 import { TypeOrmModule } from '@nestjs/typeorm';
@@ -16,6 +17,7 @@ import { AuditTrailService } from './audit-trail.service';
   imports: [TypeOrmModule.forFeature([AuditEventEntity, AuditCheckpointEntity])],
   controllers: [AuditController],
   providers: [
+    AuditPersonalData,
     AuditRepository,
     AuditCheckpointer,
     AuditService,

@@ -52,6 +52,14 @@ export class AuditRepository {
       .insert(event as QueryDeepPartialEntity<AuditEventEntity>);
   }
 
+  // Every record where the person is the actor or the subject, in chain order (data export).
+  findInvolving(userId: string, manager: EntityManager): Promise<AuditEventEntity[]> {
+    return manager.getRepository(AuditEventEntity).find({
+      where: [{ actorUserId: userId }, { subjectId: userId }],
+      order: { seq: 'ASC' },
+    });
+  }
+
   lastCheckpoint(manager: EntityManager): Promise<AuditCheckpointEntity | null> {
     return manager
       .getRepository(AuditCheckpointEntity)

@@ -1,3 +1,4 @@
+import { AuthPersonalData } from './auth-personal-data';
 import { Global, Module } from '@nestjs/common';
 import { APP_GUARD } from '@nestjs/core';
 import { JwtModule } from '@nestjs/jwt';
@@ -45,6 +46,7 @@ import { AccessTokenService, AccessTokenVerifier } from './tokens/access-token.s
   ],
   controllers: [AuthController],
   providers: [
+    AuthPersonalData,
     AccessTokenService,
     AccessTokenVerifier,
     SessionRevocationStore,

@@ -1,3 +1,4 @@
+import { CallsPersonalData } from './calls-personal-data';
 import { Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { RoomsModule } from '../rooms/rooms.module';
@@ -15,6 +16,7 @@ import { CallsService } from './calls.service';
   imports: [TypeOrmModule.forFeature([CallEntity, CallParticipantEntity]), RoomsModule],
   controllers: [CallsController],
   providers: [
+    CallsPersonalData,
     CallsRepository,
     CallsService,
     CallEvents,

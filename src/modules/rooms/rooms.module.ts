@@ -1,3 +1,4 @@
+import { RoomsPersonalData } from './rooms-personal-data';
 import { Global, Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { SharedRoomsPort } from '../users/ports/shared-rooms.port';
@@ -14,6 +15,7 @@ import { RoomsService } from './rooms.service';
   imports: [TypeOrmModule.forFeature([RoomEntity, RoomMemberEntity]), UsersModule],
   controllers: [RoomsController],
   providers: [
+    RoomsPersonalData,
     RoomsRepository,
     RoomsService,
     { provide: SharedRoomsPort, useExisting: RoomsService },

@@ -1,3 +1,4 @@
+import { SessionsPersonalData } from './sessions-personal-data';
 import { Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { RoomsModule } from '../rooms/rooms.module';
@@ -18,6 +19,7 @@ import { SessionsService } from './sessions.service';
   ],
   controllers: [SessionsController],
   providers: [
+    SessionsPersonalData,
     SessionsRepository,
     SessionsService,
     RoomPresenceService,

@@ -1,6 +1,14 @@
 import { Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { AdminBootstrapService } from './admin-bootstrap.service';
+import { PatientProfileController } from './patient-profile/patient-profile.controller';
+import {
+  PatientDataKeyEntity,
+  PatientProfileEntity,
+} from './patient-profile/patient-profile.entity';
+import { PatientProfileRepository } from './patient-profile/patient-profile.repository';
+import { PatientProfileService } from './patient-profile/patient-profile.service';
+import { UsersPersonalData } from './users-personal-data';
 import { UserAccessPolicy } from './user-access.policy';
 import { UserEntity } from './user.entity';
 import { UsersController } from './users.controller';
@@ -8,11 +16,26 @@ import { UsersRepository } from './users.repository';
 import { UsersService } from './users.service';
 
 // UserSessionsPort comes from the (global) auth module; SharedRoomsPort, when present, from
-// the rooms module.
+// the rooms module; EmergencyAccessPort, when present, from the break-glass module.
 @Module({
-  imports: [TypeOrmModule.forFeature([UserEntity])],
-  controllers: [UsersController],
-  providers: [UsersRepository, UsersService, UserAccessPolicy, AdminBootstrapService],
-  exports: [UsersRepository, UsersService, UserAccessPolicy, AdminBootstrapService],
+  imports: [TypeOrmModule.forFeature([UserEntity, PatientProfileEntity, PatientDataKeyEntity])],
+  controllers: [PatientProfileController, UsersController],
+  providers: [
+    UsersRepository,
+    UsersService,
+    UserAccessPolicy,
+    AdminBootstrapService,
+    PatientProfileRepository,
+    PatientProfileService,
+    UsersPersonalData,
+  ],
+  exports: [
+    UsersRepository,
+    UsersService,
+    UserAccessPolicy,
+    AdminBootstrapService,
+    PatientProfileService,
+    PatientProfileRepository,
+  ],
 })
 export class UsersModule {}

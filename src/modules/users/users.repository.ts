@@ -54,7 +54,7 @@ export class UsersRepository {
   async update(
     id: string,
     changes: Partial<
-      Pick<UserEntity, 'displayName' | 'role' | 'status' | 'passwordHash' | 'mfaEnabled'>
+      Pick<UserEntity, 'email' | 'displayName' | 'role' | 'status' | 'passwordHash' | 'mfaEnabled'>
     >,
     manager?: EntityManager,
   ): Promise<void> {

@@ -15,6 +15,7 @@ import type {
   UpdateMeRequest,
   UserListResponse,
 } from './dto/users.dto';
+import { PatientProfileService } from './patient-profile/patient-profile.service';
 import { passwordProblems } from './password-policy/password-policy';
 import { UserSessionsPort } from './ports/user-sessions.port';
 import { UserAccessPolicy } from './user-access.policy';
@@ -67,6 +68,7 @@ export class UsersService {
     private readonly audit: AuditService,
     private readonly access: UserAccessPolicy,
     private readonly sessions: UserSessionsPort,
+    private readonly profiles: PatientProfileService,
   ) {}
 
   // Creates an account after the password policy; the caller owns the transaction (and
@@ -142,7 +144,12 @@ export class UsersService {
 
   async list(actor: AuthUser, query: ListUsersQuery, meta: RequestMeta): Promise<UserListResponse> {
     const limit = query.limit ?? DEFAULT_LIMIT;
-    const ids = await this.access.listableIds(actor);
+    let ids = await this.access.listableIds(actor);
+    if (query.nationalId !== undefined) {
+      // Blind-index lookup, narrowed to what the caller may list anyway.
+      const matches = await this.profiles.userIdsByNationalId(query.nationalId);
+      ids = ids === undefined ? matches : ids.filter((id) => matches.includes(id));
+    }
     // Doctors search among the patients they share a room with, nobody else.
     const role = actor.role === Role.Doctor ? Role.Patient : query.role;
     if (actor.role === Role.Doctor && query.role !== undefined && query.role !== Role.Patient) {
@@ -162,7 +169,13 @@ export class UsersService {
       actor: auditActor(actor, meta),
       resource: { type: 'user' },
       requestId: meta.requestId,
-      details: { role: role ?? null, returned: page.length, userIds: page.map((u) => u.id) },
+      details: {
+        role: role ?? null,
+        // That a national id was searched for, never which one.
+        ...(query.nationalId !== undefined ? { byNationalId: true } : {}),
+        returned: page.length,
+        userIds: page.map((u) => u.id),
+      },
     });
     return {
       items: page.map(toUserResponse),

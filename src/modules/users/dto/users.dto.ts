@@ -6,6 +6,8 @@ import { PASSWORD_MAX_LENGTH, PASSWORD_MIN_LENGTH } from '../password-policy/pas
 import { UserStatus } from '../user.entity';
 import { UserResponse } from './user.response';
 import { PageQuery } from '../../../common/pagination/page-query.dto';
+import { IsTckn } from '../patient-profile/dto/patient-profile.dto';
+import { normalizeNationalId } from '../patient-profile/national-id';
 
 const trim = ({ value }: { value: unknown }): unknown =>
   typeof value === 'string' ? value.trim() : value;
@@ -73,6 +75,18 @@ export class ListUsersQuery extends PageQuery {
   @IsString()
   @Length(1, 120)
   q?: string;
+
+  @ApiPropertyOptional({
+    description:
+      'Exact national id (T.C. Kimlik No), matched through the keyed blind index; never stored or logged in clear.',
+  })
+  @IsOptional()
+  @Transform(({ value }: { value: unknown }) =>
+    typeof value === 'string' ? normalizeNationalId(value) : value,
+  )
+  @IsString()
+  @IsTckn()
+  nationalId?: string;
 }
 
 export class UserListResponse {

@@ -1,0 +1,29 @@
+import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
+
+// AES-256-GCM with associated data, for values stored at rest. The associated data binds a
+// ciphertext to where it belongs (whose record, which field): moved to another row or column,
+// it no longer opens. Format: v1.<iv>.<tag>.<ciphertext>, base64url parts.
+export function seal(key: Buffer, plaintext: Buffer, aad: string): string {
+  const iv = randomBytes(12);
+  const cipher = createCipheriv('aes-256-gcm', key, iv);
+  cipher.setAAD(Buffer.from(aad, 'utf8'));
+  const data = Buffer.concat([cipher.update(plaintext), cipher.final()]);
+  return [
+    'v1',
+    iv.toString('base64url'),
+    cipher.getAuthTag().toString('base64url'),
+    data.toString('base64url'),
+  ].join('.');
+}
+
+// Throws when the key, the associated data or any byte of the sealed value is wrong.
+export function open(key: Buffer, sealed: string, aad: string): Buffer {
+  const [version, iv, tag, data, extra] = sealed.split('.');
+  if (version !== 'v1' || !iv || !tag || data === undefined || extra !== undefined) {
+    throw new Error('unrecognised sealed value');
+  }
+  const decipher = createDecipheriv('aes-256-gcm', key, Buffer.from(iv, 'base64url'));
+  decipher.setAAD(Buffer.from(aad, 'utf8'));
+  decipher.setAuthTag(Buffer.from(tag, 'base64url'));
+  return Buffer.concat([decipher.update(Buffer.from(data, 'base64url')), decipher.final()]);
+}

@@ -1,0 +1,78 @@
+import { ApiProperty } from '@nestjs/swagger';
+import { Transform } from 'class-transformer';
+import { IsString, Length, Matches } from 'class-validator';
+import { ErasureStatus } from '../erasure-request.entity';
+
+export class ErasureRequestResponse {
+  @ApiProperty({ format: 'uuid' })
+  id!: string;
+
+  @ApiProperty({ enum: ['erasure'], description: 'The kind of data-subject request.' })
+  type!: 'erasure';
+
+  @ApiProperty({ format: 'uuid' })
+  userId!: string;
+
+  @ApiProperty({ enum: ErasureStatus, enumName: 'ErasureStatus' })
+  status!: ErasureStatus;
+
+  @ApiProperty({ format: 'date-time' })
+  requestedAt!: string;
+
+  @ApiProperty({ format: 'date-time', description: 'requestedAt + 30 days (KVKK art. 13)' })
+  dueAt!: string;
+
+  @ApiProperty({ type: String, nullable: true, format: 'date-time' })
+  decidedAt!: string | null;
+
+  @ApiProperty({ type: String, nullable: true })
+  reason!: string | null;
+}
+
+export class ErasureRequestListResponse {
+  @ApiProperty({ type: [ErasureRequestResponse] })
+  items!: ErasureRequestResponse[];
+
+  @ApiProperty({ type: String, nullable: true })
+  nextCursor!: string | null;
+}
+
+export class RejectErasureRequest {
+  @ApiProperty({
+    minLength: 10,
+    maxLength: 1000,
+    example: 'Records must be kept for 15 years (Regulation on Personal Health Data).',
+  })
+  @Transform(({ value }: { value: unknown }) => (typeof value === 'string' ? value.trim() : value))
+  @IsString()
+  @Length(10, 1000)
+  @Matches(/^[^\p{Cc}\p{Cf}\p{Zl}\p{Zp}]+$/u, { message: 'reason must be printable text' })
+  reason!: string;
+}
+
+export class ErasureDecisionResponse extends ErasureRequestResponse {
+  @ApiProperty({
+    type: Object,
+    nullable: true,
+    description: 'Rows destroyed or anonymized per data-export section (approvals only).',
+  })
+  destroyed!: Record<string, number> | null;
+
+  @ApiProperty({ type: String, nullable: true, format: 'uuid' })
+  destructionRecordId!: string | null;
+}
+
+export class DataExportResponse {
+  @ApiProperty({ format: 'date-time' })
+  generatedAt!: string;
+
+  @ApiProperty({ format: 'uuid' })
+  userId!: string;
+
+  @ApiProperty({
+    type: Object,
+    description:
+      'One key per kind of data (user, patientProfile, deviceSessions, rooms, sessions, calls, consents, audit, …).',
+  })
+  sections!: Record<string, unknown>;
+}

@@ -1,0 +1,13 @@
+// Whether a doctor holds an active break-glass grant for a patient. The break-glass module
+// (compliance) owns the grants and provides this port from a @Global() module; without it
+// nobody has emergency access.
+export abstract class EmergencyAccessPort {
+  // The id of the doctor's active (started, not ended, not expired) grant, or null.
+  abstract activeGrantId(doctorId: string, patientId: string): Promise<string | null>;
+}
+
+export class NoEmergencyAccess extends EmergencyAccessPort {
+  activeGrantId(): Promise<string | null> {
+    return Promise.resolve(null);
+  }
+}
