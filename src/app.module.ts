@@ -31,6 +31,8 @@ import { SessionsModule } from './modules/sessions/sessions.module';
 import { CallsModule } from './modules/calls/calls.module';
 import { SignalingModule } from './modules/signaling/signaling.module';
 import { PersonalDataModule } from './modules/compliance/personal-data/personal-data.module';
+import { ConsentsModule } from './modules/compliance/consents/consents.module';
+import { RetentionModule } from './modules/compliance/retention/retention.module';
 
 @Module({})
 export class AppModule implements NestModule {
@@ -74,6 +76,8 @@ export class AppModule implements NestModule {
         SessionsModule,
         CallsModule,
         SignalingModule,
+        ConsentsModule,
+        RetentionModule,
         DemoModule,
       ],
       providers: [

@@ -96,4 +96,10 @@ export class AppConfig {
     // 32 bytes, base64: the master key that wraps each person's data key.
     dataEncryptionKey: string;
   };
+
+  retention!: {
+    sessionsDays: number;
+    callsDays: number;
+    jobIntervalMinutes: number;
+  };
 }

@@ -241,6 +241,11 @@ export function loadConfig(rawEnv: NodeJS.ProcessEnv, options: LoadConfigOptions
       checkpointEveryMinutes: env.AUDIT_CHECKPOINT_EVERY_MINUTES,
     },
     encryption: { dataEncryptionKey: encryptionKey as string },
+    retention: {
+      sessionsDays: env.RETENTION_SESSIONS_DAYS,
+      callsDays: env.RETENTION_CALLS_DAYS,
+      jobIntervalMinutes: env.RETENTION_JOB_INTERVAL_MINUTES,
+    },
   } satisfies AppConfig);
   return config;
 }

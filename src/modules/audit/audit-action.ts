@@ -49,6 +49,11 @@ export enum AuditAction {
   CallLeave = 'call.leave',
   CallMissed = 'call.missed',
   CallAnsweredElsewhere = 'call.answered_elsewhere',
+  // KVKK consent and retention (compliance module).
+  ConsentGrant = 'consent.grant',
+  ConsentWithdraw = 'consent.withdraw',
+  ConsentTextPublish = 'consent.text_publish',
+  RetentionRun = 'retention.run',
 }
 
 export enum AuditOutcome {

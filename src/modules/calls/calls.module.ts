@@ -1,6 +1,5 @@
 import { Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
-import { AllowAllCallAcceptPolicy, CallAcceptPolicy } from './call-accept.policy';
 import { CallEvents } from './call-events';
 import { CallNotifier, OutboxCallNotifier } from './call-notifier';
 import { CallEntity, CallParticipantEntity } from './call.entity';
@@ -10,6 +9,7 @@ import { CallsRepository } from './calls.repository';
 import { CallsService } from './calls.service';
 
 // Direct calls (DESIGN.md §5, §6). The signaling module imports this one for the socket side.
+// CallAcceptPolicy (the consent check on answering) comes from the global consents module.
 @Module({
   imports: [TypeOrmModule.forFeature([CallEntity, CallParticipantEntity])],
   controllers: [CallsController],
@@ -19,8 +19,6 @@ import { CallsService } from './calls.service';
     CallEvents,
     CallsMetrics,
     { provide: CallNotifier, useClass: OutboxCallNotifier },
-    // The consent check point: the compliance module replaces this provider.
-    { provide: CallAcceptPolicy, useClass: AllowAllCallAcceptPolicy },
   ],
   exports: [CallsService, CallEvents],
 })

@@ -12,6 +12,8 @@ import { UsersRepository } from '../users/users.repository';
 import type { SessionEntity, SessionParticipantEntity } from './session.entity';
 import { SessionErrors } from './sessions.errors';
 import { InstanceIdentity } from './instance-identity';
+import { RoomJoinPolicy } from './ports/room-join.policy';
+import { SessionEvents } from './session-events';
 import { SessionsRepository, type SocketRef } from './sessions.repository';
 
 export interface ParticipantView {
@@ -73,6 +75,8 @@ export class RoomPresenceService {
     private readonly audit: AuditService,
     private readonly instance: InstanceIdentity,
     private readonly store: KeyValueStore,
+    private readonly joinPolicy: RoomJoinPolicy,
+    private readonly events: SessionEvents,
   ) {}
 
   // Each instance proves it is alive; a lapsed heartbeat means its sockets are gone.
@@ -108,6 +112,7 @@ export class RoomPresenceService {
     return this.dataSource.transaction(async (m) => {
       const { membership } = await this.rooms.access(actor, roomId, m);
       if (!membership) throw SessionErrors.notAMember();
+      await this.joinPolicy.assertMayJoin(actor, roomId, m);
       const room = await this.rooms.lockForPresence(roomId, m);
       if (room.status === RoomStatus.Closed) throw RoomErrors.closed();
       const session = await this.sessions.findActiveByRoom(roomId, m);
@@ -139,6 +144,10 @@ export class RoomPresenceService {
       if (room.status === RoomStatus.Closed) throw RoomErrors.closed();
       const entry = await this.sessions.findWaiting(roomId, userId, m);
       if (!entry) throw SessionErrors.notWaiting();
+      // The knocker's consent may have changed since the knock: checked again on admission.
+      const knocker = await this.users.findById(userId, m);
+      if (!knocker) throw SessionErrors.notWaiting();
+      await this.joinPolicy.assertMayJoin(knocker, roomId, m);
       await this.sessions.deleteWaiting(roomId, userId, m);
       await this.record(host.id, host.role, AuditAction.RoomAdmit, room.id, null, m, userId);
       const session = await this.sessions.findActiveByRoom(roomId, m);
@@ -170,6 +179,36 @@ export class RoomPresenceService {
       if (!mine) return null;
       return this.depart(mine, actor.id, actor.role, session, live, 'left', m);
     });
+  }
+
+  // Takes the user out of every room they are in or knocking at, server-side (e.g. their
+  // `telemedicine` consent was withdrawn): their stays end as a leave with `reason`, their
+  // knocks go, and the signaling gateway tells their devices `room:removed` and the others
+  // `room:participant-left` (SessionEvents.removed). One transaction per room, under its lock.
+  async removeUser(user: { id: string; role: string }, reason: string): Promise<number> {
+    let removed = 0;
+    for (const roomId of await this.sessions.roomsWithUser(user.id)) {
+      const left = await this.dataSource.transaction(async (m) => {
+        await this.rooms.lockForPresence(roomId, m);
+        const knocked = await this.sessions.deleteWaiting(roomId, user.id, m);
+        const session = await this.sessions.findActiveByRoom(roomId, m);
+        const live = session ? await this.sessions.liveParticipants(session.id, m) : [];
+        const mine = live.find((p) => p.userId === user.id);
+        if (!session || !mine)
+          return knocked ? { roomId, sessionId: null, otherSocketIds: [] } : null;
+        return this.depart(mine, user.id, user.role, session, live, reason, m);
+      });
+      if (!left) continue;
+      removed++;
+      this.events.removed.next({
+        roomId,
+        sessionId: left.sessionId,
+        userId: user.id,
+        reason,
+        otherSocketIds: left.otherSocketIds,
+      });
+    }
+    return removed;
   }
 
   // The socket dropped: its stays keep their place until the grace deadline; its knocks go.
