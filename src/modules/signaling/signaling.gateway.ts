@@ -381,6 +381,8 @@ export class SignalingGateway
   async beforeApplicationShutdown(): Promise<void> {
     if (this.timer) clearInterval(this.timer);
     this.shuttingDown = true;
+    // No server in an application context without HTTP (the retention:run command).
+    if (!(this.server as SignalingNamespace | undefined)) return;
     const local = [...this.server.sockets.values()];
     for (const socket of local) {
       socket.emit('server:draining', { reconnect: true });
