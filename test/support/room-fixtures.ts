@@ -2,11 +2,11 @@ import { randomBytes } from 'node:crypto';
 import type { AuthUser } from '../../src/common/auth/auth-user';
 import { Role } from '../../src/common/auth/role';
 import { UsersRepository } from '../../src/modules/users/users.repository';
-import { grantConsent } from './consents';
+import { grantAllConsents } from './consents';
 import type { TestApp } from './test-app';
 
 // A user row and the AuthUser a verified token would yield for it, for service-tier tests.
-// Patients get the current `telemedicine` consent unless `consent` is false.
+// Patients get the current consents (telemedicine, data_processing) unless `consent` is false.
 export async function insertUser(
   t: TestApp,
   role: Role,
@@ -19,7 +19,7 @@ export async function insertUser(
     displayName: name ?? `${role} ${randomBytes(2).toString('hex')}`,
     role,
   });
-  if (role === Role.Patient && options.consent !== false) await grantConsent(t, user.id);
+  if (role === Role.Patient && options.consent !== false) await grantAllConsents(t, user.id);
   return { id: user.id, role, sessionId: '00000000-0000-4000-8000-000000000000' };
 }
 
