@@ -83,6 +83,12 @@ describe('compliance: consent gating', () => {
       .expect(201);
   const withdraw = (who: SignedIn) =>
     a.http().delete('/api/v1/consents/telemedicine').set(authHeader(who.accessToken)).expect(204);
+  const denials = (subjectId: string) =>
+    db.query<{ action: string; actor_user_id: string; details: Record<string, unknown> }[]>(
+      `SELECT action, actor_user_id, details FROM audit_events
+        WHERE subject_id = $1 AND outcome = 'denied' ORDER BY seq`,
+      [subjectId],
+    );
   const liveStays = (userId: string) =>
     db.query<{ left_at: Date | null }[]>(
       'SELECT left_at FROM session_participants WHERE user_id = $1 AND left_at IS NULL',
@@ -116,6 +122,13 @@ describe('compliance: consent gating', () => {
     const refused = await request(p.socket, 'room:join', { roomId });
     expect(refused).toMatchObject({ ok: false, error: { code: 'CONSENT_REQUIRED' } });
     expect(await liveStays(patient.user.id)).toHaveLength(0);
+    expect(await denials(patient.user.id)).toEqual([
+      {
+        action: 'room.join',
+        actor_user_id: patient.user.id,
+        details: { reason: 'consent_required' },
+      },
+    ]);
 
     await grant(patient);
     const joined = await request(p.socket, 'room:join', { roomId });
@@ -142,6 +155,13 @@ describe('compliance: consent gating', () => {
     expect(admit).toMatchObject({ ok: false, error: { code: 'CONSENT_REQUIRED' } });
     expect(p.inbox.of('room:admitted')).toEqual([]);
     expect(await liveStays(patient.user.id)).toHaveLength(0);
+    expect(await denials(patient.user.id)).toEqual([
+      {
+        action: 'room.admit',
+        actor_user_id: doctor.user.id,
+        details: { reason: 'consent_required' },
+      },
+    ]);
   });
 
   it('refuses to let a patient without consent answer a call, on REST and on signaling', async () => {
@@ -161,6 +181,10 @@ describe('compliance: consent gating', () => {
     const socketAccept = await request(phone.socket, 'call:accept', { callId: id, sdp: SDP });
     expect(socketAccept).toMatchObject({ ok: false, error: { code: 'CONSENT_REQUIRED' } });
     expect(await callStatus(doctor, id)).toBe('ringing');
+    // Both refusals are recorded as denied answers (REST also as access.denied).
+    const refusals = (await denials(patient.user.id)).filter((d) => d.action === 'call.accept');
+    expect(refusals).toHaveLength(2);
+    expect(refusals[0].details).toEqual({ reason: 'consent_required' });
 
     await grant(patient);
     expect((await request(phone.socket, 'call:accept', { callId: id, sdp: SDP })).ok).toBe(true);

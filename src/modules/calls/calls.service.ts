@@ -4,6 +4,7 @@ import type { AuthUser } from '../../common/auth/auth-user';
 import { decodeCursor, DEFAULT_PAGE_SIZE, encodeCursor } from '../../common/http/cursor';
 import { AppConfig } from '../../config/app-config';
 import { AppException } from '../../common/errors/app.exception';
+import { ErrorCode } from '../../common/errors/error-code';
 import { KeyValueStore } from '../../infra/redis/key-value.store';
 import { AuditAction, AuditOutcome } from '../audit/audit-action';
 import { AuditService } from '../audit/audit.service';
@@ -115,6 +116,30 @@ export class CallsService {
     callId: string,
     action: CallAction,
     options: ActOptions = {},
+  ): Promise<CallResponse> {
+    try {
+      return await this.actOnce(actor, callId, action, options);
+    } catch (err) {
+      // An answer the consent gate refused is recorded (`denied`) after its transaction rolled
+      // back: evidence that a patient without consent did not take the call.
+      if (err instanceof AppException && err.code === ErrorCode.ConsentRequired)
+        await this.audit.record({
+          action: AuditAction.CallAccept,
+          outcome: AuditOutcome.Denied,
+          actor: { userId: actor.id, role: actor.role },
+          resource: { type: 'call', id: callId },
+          subjectId: actor.id,
+          details: { reason: 'consent_required' },
+        });
+      throw err;
+    }
+  }
+
+  private async actOnce(
+    actor: AuthUser,
+    callId: string,
+    action: CallAction,
+    options: ActOptions,
   ): Promise<CallResponse> {
     const now = new Date();
     const { call, change } = await this.dataSource.transaction(async (m) => {

@@ -1,6 +1,8 @@
 import { Injectable } from '@nestjs/common';
 import { DataSource, type EntityManager } from 'typeorm';
 import type { AuthUser } from '../../common/auth/auth-user';
+import { AppException } from '../../common/errors/app.exception';
+import { ErrorCode } from '../../common/errors/error-code';
 import { AppConfig } from '../../config/app-config';
 import { KeyValueStore } from '../../infra/redis/key-value.store';
 import { AuditAction, AuditOutcome } from '../audit/audit-action';
@@ -109,6 +111,12 @@ export class RoomPresenceService {
   }
 
   async join(actor: AuthUser, roomId: string, socketId: string): Promise<Joined | Waiting> {
+    return this.auditConsentRefusal(actor, AuditAction.RoomJoin, roomId, actor.id, () =>
+      this.joinOnce(actor, roomId, socketId),
+    );
+  }
+
+  private joinOnce(actor: AuthUser, roomId: string, socketId: string): Promise<Joined | Waiting> {
     return this.dataSource.transaction(async (m) => {
       const { membership } = await this.rooms.access(actor, roomId, m);
       if (!membership) throw SessionErrors.notAMember();
@@ -138,6 +146,12 @@ export class RoomPresenceService {
   }
 
   async admit(host: AuthUser, roomId: string, userId: string): Promise<Admitted> {
+    return this.auditConsentRefusal(host, AuditAction.RoomAdmit, roomId, userId, () =>
+      this.admitOnce(host, roomId, userId),
+    );
+  }
+
+  private admitOnce(host: AuthUser, roomId: string, userId: string): Promise<Admitted> {
     return this.dataSource.transaction(async (m) => {
       await this.rooms.manageable(host, roomId, m);
       const room = await this.rooms.lockForPresence(roomId, m);
@@ -397,6 +411,31 @@ export class RoomPresenceService {
   private async view(userId: string, role: MemberRole): Promise<ParticipantView> {
     const user = await this.users.findById(userId);
     return { userId, displayName: user?.displayName ?? '', role };
+  }
+
+  // A join or admission the consent gate refused is recorded (`denied`) after its transaction
+  // rolled back: evidence that a patient without consent was kept out.
+  private async auditConsentRefusal<T>(
+    actor: AuthUser,
+    action: AuditAction,
+    roomId: string,
+    subjectId: string,
+    work: () => Promise<T>,
+  ): Promise<T> {
+    try {
+      return await work();
+    } catch (err) {
+      if (err instanceof AppException && err.code === ErrorCode.ConsentRequired)
+        await this.audit.record({
+          action,
+          outcome: AuditOutcome.Denied,
+          actor: { userId: actor.id, role: actor.role },
+          resource: { type: 'room', id: roomId },
+          subjectId,
+          details: { reason: 'consent_required' },
+        });
+      throw err;
+    }
   }
 
   private async record(
