@@ -33,6 +33,8 @@ import { SignalingModule } from './modules/signaling/signaling.module';
 import { PersonalDataModule } from './modules/compliance/personal-data/personal-data.module';
 import { BreakGlassModule } from './modules/compliance/break-glass/break-glass.module';
 import { DataSubjectModule } from './modules/compliance/data-subject/data-subject.module';
+import { ConsentsModule } from './modules/compliance/consents/consents.module';
+import { RetentionModule } from './modules/compliance/retention/retention.module';
 
 @Module({})
 export class AppModule implements NestModule {
@@ -78,6 +80,8 @@ export class AppModule implements NestModule {
         SignalingModule,
         BreakGlassModule,
         DataSubjectModule,
+        ConsentsModule,
+        RetentionModule,
         DemoModule,
       ],
       providers: [

@@ -108,4 +108,9 @@ export class AppConfig {
     indexKey: Buffer;
     breakGlassMaxMinutes: number;
   };
+  retention!: {
+    sessionsDays: number;
+    callsDays: number;
+    jobIntervalMinutes: number;
+  };
 }

@@ -281,6 +281,11 @@ export function loadConfig(rawEnv: NodeJS.ProcessEnv, options: LoadConfigOptions
       indexKey: Buffer.from(indexKey as string, 'base64'),
       breakGlassMaxMinutes: env.BREAK_GLASS_MAX_MINUTES,
     },
+    retention: {
+      sessionsDays: env.RETENTION_SESSIONS_DAYS,
+      callsDays: env.RETENTION_CALLS_DAYS,
+      jobIntervalMinutes: env.RETENTION_JOB_INTERVAL_MINUTES,
+    },
   } satisfies AppConfig);
   return config;
 }

@@ -3,6 +3,7 @@ import { generate } from 'otplib';
 import { DataSource } from 'typeorm';
 import { Role } from '../../src/common/auth/role';
 import { UsersService } from '../../src/modules/users/users.service';
+import { grantAllConsents } from './consents';
 import type { TestApp } from './test-app';
 
 export interface TestUser {
@@ -17,6 +18,8 @@ export interface CreateUserOptions {
   email?: string;
   password?: string;
   displayName?: string;
+  // Patients get the current consents (telemedicine, data_processing) unless this is false.
+  consent?: boolean;
 }
 
 export interface SignedIn {
@@ -57,6 +60,8 @@ export async function createUser(
     .transaction((manager) =>
       users.createAccount({ email, password, displayName, role: options.role }, manager),
     );
+  if (options.role === Role.Patient && options.consent !== false)
+    await grantAllConsents(t, created.id);
   return { id: created.id, email: created.email, role: created.role, displayName, password };
 }
 

@@ -2,16 +2,24 @@ import { randomBytes } from 'node:crypto';
 import type { AuthUser } from '../../src/common/auth/auth-user';
 import { Role } from '../../src/common/auth/role';
 import { UsersRepository } from '../../src/modules/users/users.repository';
+import { grantAllConsents } from './consents';
 import type { TestApp } from './test-app';
 
 // A user row and the AuthUser a verified token would yield for it, for service-tier tests.
-export async function insertUser(t: TestApp, role: Role, name?: string): Promise<AuthUser> {
+// Patients get the current consents (telemedicine, data_processing) unless `consent` is false.
+export async function insertUser(
+  t: TestApp,
+  role: Role,
+  name?: string,
+  options: { consent?: boolean } = {},
+): Promise<AuthUser> {
   const user = await t.app.get(UsersRepository).insert({
     email: `${role}-${randomBytes(5).toString('hex')}@example.test`,
     passwordHash: 'not-a-real-hash',
     displayName: name ?? `${role} ${randomBytes(2).toString('hex')}`,
     role,
   });
+  if (role === Role.Patient && options.consent !== false) await grantAllConsents(t, user.id);
   return { id: user.id, role, sessionId: '00000000-0000-4000-8000-000000000000' };
 }
 

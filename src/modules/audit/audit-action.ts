@@ -60,6 +60,11 @@ export enum AuditAction {
   BreakGlassAccess = 'break_glass.access',
   BreakGlassEnd = 'break_glass.end',
   BreakGlassExpire = 'break_glass.expire',
+  // KVKK consent and retention (compliance module).
+  ConsentGrant = 'consent.grant',
+  ConsentWithdraw = 'consent.withdraw',
+  ConsentTextPublish = 'consent.text_publish',
+  RetentionRun = 'retention.run',
 }
 
 export enum AuditOutcome {

@@ -2,7 +2,6 @@ import { CallsPersonalData } from './calls-personal-data';
 import { Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { RoomsModule } from '../rooms/rooms.module';
-import { AllowAllCallAcceptPolicy, CallAcceptPolicy } from './call-accept.policy';
 import { CallEvents } from './call-events';
 import { CallNotifier, OutboxCallNotifier } from './call-notifier';
 import { CallEntity, CallParticipantEntity } from './call.entity';
@@ -12,6 +11,7 @@ import { CallsRepository } from './calls.repository';
 import { CallsService } from './calls.service';
 
 // Direct calls (DESIGN.md §5, §6). The signaling module imports this one for the socket side.
+// CallAcceptPolicy (the consent check on answering) comes from the global consents module.
 @Module({
   imports: [TypeOrmModule.forFeature([CallEntity, CallParticipantEntity]), RoomsModule],
   controllers: [CallsController],
@@ -22,8 +22,6 @@ import { CallsService } from './calls.service';
     CallEvents,
     CallsMetrics,
     { provide: CallNotifier, useClass: OutboxCallNotifier },
-    // The consent check point: the compliance module replaces this provider.
-    { provide: CallAcceptPolicy, useClass: AllowAllCallAcceptPolicy },
   ],
   exports: [CallsService, CallEvents],
 })

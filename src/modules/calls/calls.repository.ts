@@ -131,6 +131,23 @@ export class CallsRepository {
     return calls;
   }
 
+  // The ringing or active calls the user is still in (ringing or joined), with participants.
+  async openCallsOf(userId: string): Promise<CallEntity[]> {
+    const calls = await this.calls
+      .createQueryBuilder('c')
+      .innerJoin(
+        CallParticipantEntity,
+        'me',
+        `me.call_id = c.id AND me.user_id = :userId AND me.state IN ('ringing', 'joined')`,
+        { userId },
+      )
+      .where(`c.status IN ('ringing', 'active')`)
+      .orderBy('c.created_at', 'ASC')
+      .getMany();
+    for (const call of calls) call.participants = await this.participantsOf(call.id);
+    return calls;
+  }
+
   async findForUser(id: string, userId: string): Promise<CallEntity | null> {
     const call = await this.calls
       .createQueryBuilder('c')
@@ -187,6 +204,40 @@ export class CallsRepository {
 
   async saveQuality(call: CallEntity, manager: EntityManager): Promise<void> {
     await manager.getRepository(CallEntity).update({ id: call.id }, { quality: call.quality });
+  }
+
+  // Retention: calls over (any terminal status) since before `cutoff` are destroyed with
+  // their participants and their private call room (its members and sessions go with it by
+  // cascade). A direct call holds nothing but who called whom and when, so nothing of it is
+  // worth keeping anonymized. Locked in batches with SKIP LOCKED; returns what was destroyed.
+  async destroyEndedBefore(
+    cutoff: Date,
+    manager: EntityManager,
+    batch = 500,
+  ): Promise<{ calls: number; participants: number }> {
+    let calls = 0;
+    let participants = 0;
+    for (;;) {
+      const rows = await manager.query<{ id: string; room_id: string }[]>(
+        `SELECT id, room_id FROM calls
+          WHERE status IN ('ended', 'rejected', 'missed', 'cancelled')
+            AND COALESCE(ended_at, updated_at) < $1
+          ORDER BY COALESCE(ended_at, updated_at) LIMIT $2 FOR UPDATE SKIP LOCKED`,
+        [cutoff, batch],
+      );
+      if (rows.length === 0) return { calls, participants };
+      const ids = rows.map((r) => r.id);
+      const parts = await manager
+        .getRepository(CallParticipantEntity)
+        .createQueryBuilder()
+        .delete()
+        .where('call_id IN (:...ids)', { ids })
+        .execute();
+      await manager.getRepository(CallEntity).delete({ id: In(ids) });
+      await manager.getRepository(RoomEntity).delete({ id: In(rows.map((r) => r.room_id)) });
+      calls += ids.length;
+      participants += parts.affected ?? 0;
+    }
   }
 
   countActive(): Promise<number> {

@@ -3,6 +3,8 @@ import { DataSource, type EntityManager } from 'typeorm';
 import type { AuthUser } from '../../common/auth/auth-user';
 import { decodeCursor, DEFAULT_PAGE_SIZE, encodeCursor } from '../../common/http/cursor';
 import { AppConfig } from '../../config/app-config';
+import { AppException } from '../../common/errors/app.exception';
+import { ErrorCode } from '../../common/errors/error-code';
 import { KeyValueStore } from '../../infra/redis/key-value.store';
 import { AuditAction, AuditOutcome } from '../audit/audit-action';
 import { AuditService } from '../audit/audit.service';
@@ -126,6 +128,30 @@ export class CallsService {
     action: CallAction,
     options: ActOptions = {},
   ): Promise<CallResponse> {
+    try {
+      return await this.actOnce(actor, callId, action, options);
+    } catch (err) {
+      // An answer the consent gate refused is recorded (`denied`) after its transaction rolled
+      // back: evidence that a patient without consent did not take the call.
+      if (err instanceof AppException && err.code === ErrorCode.ConsentRequired)
+        await this.audit.record({
+          action: AuditAction.CallAccept,
+          outcome: AuditOutcome.Denied,
+          actor: { userId: actor.id, role: actor.role },
+          resource: { type: 'call', id: callId },
+          subjectId: actor.id,
+          details: { reason: 'consent_required' },
+        });
+      throw err;
+    }
+  }
+
+  private async actOnce(
+    actor: AuthUser,
+    callId: string,
+    action: CallAction,
+    options: ActOptions,
+  ): Promise<CallResponse> {
     const now = new Date();
     const { call, change, after } = await this.dataSource.transaction(async (m) => {
       const locked = await this.calls.lockById(callId, m);
@@ -149,6 +175,30 @@ export class CallsService {
     });
     this.publish(change, after);
     return toCallResponse(call, now);
+  }
+
+  // Takes the user out of every call they are ringing in or taking part in (e.g. their
+  // `telemedicine` consent was withdrawn), the way they could have done it themselves: a
+  // caller still ringing cancels, a callee still ringing rejects, a joined participant ends
+  // (a group call goes on without them). A call that changed meanwhile is skipped.
+  async leaveAllOf(actor: AuthUser): Promise<number> {
+    let changed = 0;
+    for (const call of await this.calls.openCallsOf(actor.id)) {
+      const me = call.participants?.find((p) => p.userId === actor.id);
+      const action: Exclude<CallAction, 'accept'> =
+        call.status === 'ringing' && call.callerId === actor.id
+          ? 'cancel'
+          : me?.state === 'ringing'
+            ? 'reject'
+            : 'end';
+      try {
+        await this.act(actor, call.id, action);
+        changed++;
+      } catch (err) {
+        if (!(err instanceof AppException)) throw err;
+      }
+    }
+    return changed;
   }
 
   // A participant's device dropped from the call's room and did not come back within the
@@ -262,6 +312,14 @@ export class CallsService {
       nextCursor:
         rows.length > limit && last ? encodeCursor({ at: last.createdAt, id: last.id }) : null,
     };
+  }
+
+  // Retention (compliance module), inside the caller's transaction.
+  destroyEndedBefore(
+    cutoff: Date,
+    manager: EntityManager,
+  ): Promise<{ calls: number; participants: number }> {
+    return this.calls.destroyEndedBefore(cutoff, manager);
   }
 
   async refreshActiveGauge(): Promise<void> {

@@ -1,6 +1,8 @@
 import { Injectable } from '@nestjs/common';
 import { DataSource, type EntityManager } from 'typeorm';
 import type { AuthUser } from '../../common/auth/auth-user';
+import { AppException } from '../../common/errors/app.exception';
+import { ErrorCode } from '../../common/errors/error-code';
 import { AppConfig } from '../../config/app-config';
 import { KeyValueStore } from '../../infra/redis/key-value.store';
 import { AuditAction, AuditOutcome } from '../audit/audit-action';
@@ -12,6 +14,8 @@ import { UsersRepository } from '../users/users.repository';
 import type { SessionEntity, SessionParticipantEntity } from './session.entity';
 import { SessionErrors } from './sessions.errors';
 import { InstanceIdentity } from './instance-identity';
+import { RoomJoinPolicy } from './ports/room-join.policy';
+import { SessionEvents } from './session-events';
 import { SessionsRepository, type SocketRef } from './sessions.repository';
 
 export interface ParticipantView {
@@ -76,6 +80,8 @@ export class RoomPresenceService {
     private readonly audit: AuditService,
     private readonly instance: InstanceIdentity,
     private readonly store: KeyValueStore,
+    private readonly joinPolicy: RoomJoinPolicy,
+    private readonly events: SessionEvents,
   ) {}
 
   // Each instance proves it is alive; a lapsed heartbeat means its sockets are gone.
@@ -116,9 +122,21 @@ export class RoomPresenceService {
     socketId: string,
     instanceId: string = this.instance.id,
   ): Promise<Joined | Waiting> {
+    return this.auditConsentRefusal(actor, AuditAction.RoomJoin, roomId, actor.id, () =>
+      this.joinOnce(actor, roomId, socketId, instanceId),
+    );
+  }
+
+  private async joinOnce(
+    actor: AuthUser,
+    roomId: string,
+    socketId: string,
+    instanceId: string,
+  ): Promise<Joined | Waiting> {
     return this.dataSource.transaction(async (m) => {
       const { membership } = await this.rooms.access(actor, roomId, m);
       if (!membership) throw SessionErrors.notAMember();
+      await this.joinPolicy.assertMayJoin(actor, roomId, m);
       const room = await this.rooms.lockForPresence(roomId, m);
       if (room.status === RoomStatus.Closed) throw RoomErrors.closed();
       const session = await this.sessions.findActiveByRoom(roomId, m);
@@ -144,12 +162,22 @@ export class RoomPresenceService {
   }
 
   async admit(host: AuthUser, roomId: string, userId: string): Promise<Admitted> {
+    return this.auditConsentRefusal(host, AuditAction.RoomAdmit, roomId, userId, () =>
+      this.admitOnce(host, roomId, userId),
+    );
+  }
+
+  private admitOnce(host: AuthUser, roomId: string, userId: string): Promise<Admitted> {
     return this.dataSource.transaction(async (m) => {
       await this.rooms.manageable(host, roomId, m);
       const room = await this.rooms.lockForPresence(roomId, m);
       if (room.status === RoomStatus.Closed) throw RoomErrors.closed();
       const entry = await this.sessions.findWaiting(roomId, userId, m);
       if (!entry) throw SessionErrors.notWaiting();
+      // The knocker's consent may have changed since the knock: checked again on admission.
+      const knocker = await this.users.findById(userId, m);
+      if (!knocker) throw SessionErrors.notWaiting();
+      await this.joinPolicy.assertMayJoin(knocker, roomId, m);
       await this.sessions.deleteWaiting(roomId, userId, m);
       await this.record(host.id, host.role, AuditAction.RoomAdmit, room.id, null, m, userId);
       const session = await this.sessions.findActiveByRoom(roomId, m);
@@ -181,6 +209,36 @@ export class RoomPresenceService {
       if (!mine) return null;
       return this.depart(mine, actor.id, actor.role, session, live, 'left', m);
     });
+  }
+
+  // Takes the user out of every room they are in or knocking at, server-side (e.g. their
+  // `telemedicine` consent was withdrawn): their stays end as a leave with `reason`, their
+  // knocks go, and the signaling gateway tells their devices `room:removed` and the others
+  // `room:participant-left` (SessionEvents.removed). One transaction per room, under its lock.
+  async removeUser(user: { id: string; role: string }, reason: string): Promise<number> {
+    let removed = 0;
+    for (const roomId of await this.sessions.roomsWithUser(user.id)) {
+      const left = await this.dataSource.transaction(async (m) => {
+        await this.rooms.lockForPresence(roomId, m);
+        const knocked = await this.sessions.deleteWaiting(roomId, user.id, m);
+        const session = await this.sessions.findActiveByRoom(roomId, m);
+        const live = session ? await this.sessions.liveParticipants(session.id, m) : [];
+        const mine = live.find((p) => p.userId === user.id);
+        if (!session || !mine)
+          return knocked ? { roomId, sessionId: null, otherSocketIds: [] } : null;
+        return this.depart(mine, user.id, user.role, session, live, reason, m);
+      });
+      if (!left) continue;
+      removed++;
+      this.events.removed.next({
+        roomId,
+        sessionId: left.sessionId,
+        userId: user.id,
+        reason,
+        otherSocketIds: left.otherSocketIds,
+      });
+    }
+    return removed;
   }
 
   // The socket dropped: its stays keep their place until the grace deadline; its knocks go.
@@ -382,6 +440,31 @@ export class RoomPresenceService {
   private async view(userId: string, role: MemberRole): Promise<ParticipantView> {
     const user = await this.users.findById(userId);
     return { userId, displayName: user?.displayName ?? '', role };
+  }
+
+  // A join or admission the consent gate refused is recorded (`denied`) after its transaction
+  // rolled back: evidence that a patient without consent was kept out.
+  private async auditConsentRefusal<T>(
+    actor: AuthUser,
+    action: AuditAction,
+    roomId: string,
+    subjectId: string,
+    work: () => Promise<T>,
+  ): Promise<T> {
+    try {
+      return await work();
+    } catch (err) {
+      if (err instanceof AppException && err.code === ErrorCode.ConsentRequired)
+        await this.audit.record({
+          action,
+          outcome: AuditOutcome.Denied,
+          actor: { userId: actor.id, role: actor.role },
+          resource: { type: 'room', id: roomId },
+          subjectId,
+          details: { reason: 'consent_required' },
+        });
+      throw err;
+    }
   }
 
   private async record(

@@ -47,6 +47,10 @@ export class SessionEntity {
 
   @Column({ name: 'end_reason', type: 'varchar', length: 32, nullable: true })
   endReason!: string | null;
+
+  // Set when retention removed who took part (docs/compliance.md); the session's times stay.
+  @Column({ name: 'anonymized_at', type: 'timestamptz', nullable: true })
+  anonymizedAt!: Date | null;
 }
 
 // One stay of a user in a session (a user who leaves and comes back has two rows). While

@@ -176,6 +176,44 @@ export class SessionsRepository {
     });
   }
 
+  // Retention: sessions that ended before `cutoff` lose their participant rows (who took part,
+  // when, from which socket); the session row keeps its room and times, marked anonymized.
+  // Locked in batches with SKIP LOCKED; returns what was destroyed.
+  async anonymizeEndedBefore(
+    cutoff: Date,
+    at: Date,
+    manager: EntityManager,
+    batch = 500,
+  ): Promise<{ sessions: number; participants: number }> {
+    let sessions = 0;
+    let participants = 0;
+    for (;;) {
+      const rows = await manager.query<{ id: string }[]>(
+        `SELECT id FROM room_sessions
+          WHERE status = 'ended' AND ended_at < $1 AND anonymized_at IS NULL
+          ORDER BY ended_at LIMIT $2 FOR UPDATE SKIP LOCKED`,
+        [cutoff, batch],
+      );
+      if (rows.length === 0) return { sessions, participants };
+      const ids = rows.map((r) => r.id);
+      const deleted = await manager
+        .getRepository(SessionParticipantEntity)
+        .createQueryBuilder()
+        .delete()
+        .where('session_id IN (:...ids)', { ids })
+        .execute();
+      await manager
+        .getRepository(SessionEntity)
+        .createQueryBuilder()
+        .update()
+        .set({ anonymizedAt: at })
+        .whereInIds(ids)
+        .execute();
+      sessions += ids.length;
+      participants += deleted.affected ?? 0;
+    }
+  }
+
   countActive(): Promise<number> {
     return this.sessions.count({ where: { status: SessionStatus.Active } });
   }
@@ -240,8 +278,22 @@ export class SessionsRepository {
       .find({ where: { roomId }, order: { requestedAt: 'ASC' } });
   }
 
-  async deleteWaiting(roomId: string, userId: string, manager: EntityManager): Promise<void> {
-    await manager.getRepository(WaitingEntryEntity).delete({ roomId, userId });
+  // Returns whether there was a knock to withdraw.
+  async deleteWaiting(roomId: string, userId: string, manager: EntityManager): Promise<boolean> {
+    const result = await manager.getRepository(WaitingEntryEntity).delete({ roomId, userId });
+    return (result.affected ?? 0) > 0;
+  }
+
+  // Rooms where the user has a live stay in the active session, or a knock.
+  async roomsWithUser(userId: string): Promise<string[]> {
+    const rows = await this.participants.query<{ room_id: string }[]>(
+      `SELECT s.room_id FROM session_participants p
+         JOIN room_sessions s ON s.id = p.session_id
+        WHERE p.user_id = $1 AND p.left_at IS NULL AND s.status = 'active'
+       UNION SELECT room_id FROM room_waiting WHERE user_id = $1`,
+      [userId],
+    );
+    return rows.map((r) => r.room_id);
   }
 
   async deleteWaitingBySocket(socketId: string, manager: EntityManager): Promise<void> {

@@ -127,6 +127,8 @@ export interface ServerToClientEvents {
   'room:admitted': (p: JoinedAnswer) => void;
   'room:replaced': (p: { roomId: string }) => void;
   'room:session-ended': (p: { roomId: string; sessionId: string; reason: string }) => void;
+  // The server took this user out of the room (reason e.g. `consent_withdrawn`).
+  'room:removed': (p: { roomId: string; reason: string }) => void;
   'call:offer': (p: { roomId: string; from: string; sdp: string }) => void;
   'call:answer': (p: { roomId: string; from: string; sdp: string }) => void;
   'call:ice-candidate': (p: { roomId: string; from: string; candidate: IceCandidateInit }) => void;
@@ -177,6 +179,7 @@ export const SERVER_EVENTS = [
   'room:admitted',
   'room:replaced',
   'room:session-ended',
+  'room:removed',
   'call:offer',
   'call:answer',
   'call:ice-candidate',

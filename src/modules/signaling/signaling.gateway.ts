@@ -124,6 +124,7 @@ export class SignalingGateway
   private drainingAnnounced = false;
   private shuttingDown = false;
   private ended: Subscription | undefined;
+  private removed: Subscription | undefined;
   private callChanges: Subscription | undefined;
   // The room joins that follow an accept made over signaling on this instance, by
   // `<callId>:<socketId>`; the accept's ack waits for them. The change is published (and this
@@ -162,6 +163,16 @@ export class SignalingGateway
         });
         this.server.in(id).socketsLeave(ROOM_CHANNEL(e.roomId));
       }
+    });
+    // A user taken out of a room server-side (consent withdrawn): all their devices hear it
+    // and leave the room's channel, wherever they are connected (the Redis adapter carries
+    // both); the others hear that they left.
+    this.removed = this.sessionEvents.removed.subscribe((e) => {
+      this.server
+        .to(USER_CHANNEL(e.userId))
+        .emit('room:removed', { roomId: e.roomId, reason: e.reason });
+      this.server.in(USER_CHANNEL(e.userId)).socketsLeave(ROOM_CHANNEL(e.roomId));
+      this.notifyLeft(e.roomId, e.userId, e.otherSocketIds);
     });
     // Alive before the first socket arrives, so no other instance mistakes this one for dead.
     this.presence.heartbeat().catch((err: unknown) => {
@@ -384,6 +395,7 @@ export class SignalingGateway
   onModuleDestroy(): void {
     if (this.timer) clearInterval(this.timer);
     this.ended?.unsubscribe();
+    this.removed?.unsubscribe();
     this.callChanges?.unsubscribe();
   }
 
@@ -392,6 +404,8 @@ export class SignalingGateway
   async beforeApplicationShutdown(): Promise<void> {
     if (this.timer) clearInterval(this.timer);
     this.shuttingDown = true;
+    // No server in an application context without HTTP (the retention:run command).
+    if (!(this.server as SignalingNamespace | undefined)) return;
     const local = [...this.server.sockets.values()];
     for (const socket of local) {
       socket.emit('server:draining', { reconnect: true });

@@ -1,0 +1,42 @@
+import { Injectable } from '@nestjs/common';
+import type { EntityManager } from 'typeorm';
+import { Role } from '../../../common/auth/role';
+import type { AuthUser } from '../../../common/auth/auth-user';
+import { CallAcceptPolicy } from '../../calls/call-accept.policy';
+import { RoomJoinPolicy } from '../../sessions/ports/room-join.policy';
+import { ConsentPurpose } from './consent-purpose';
+import { ConsentErrors } from './consents.errors';
+import { ConsentsRepository } from './consents.repository';
+
+// THE consent check of DESIGN.md §5: a patient takes part in a consultation, a group session
+// or a call only with a `telemedicine` consent to the current text in force. Doctors, admins
+// and compliance officers act in their professional capacity and are not gated. Every way in
+// (signaling room:join and admission, REST and socket call accept) comes through
+// assertMayConsult, via the two ports the sessions and calls modules declare.
+@Injectable()
+export class ConsentGate implements RoomJoinPolicy, CallAcceptPolicy {
+  constructor(private readonly consents: ConsentsRepository) {}
+
+  async assertMayConsult(user: { id: string; role: Role }, manager: EntityManager): Promise<void> {
+    if (user.role !== Role.Patient) return;
+    const purpose = ConsentPurpose.Telemedicine;
+    // Shared with other checks, exclusive with a withdrawal (see lockPerson).
+    await this.consents.lockPerson(user.id, purpose, 'check', manager);
+    const grant = await this.consents.inForce(user.id, purpose, manager);
+    if (!grant) throw ConsentErrors.required();
+    const current = await this.consents.currentText(purpose, manager);
+    if (!current || grant.version !== current.version) throw ConsentErrors.required();
+  }
+
+  assertMayJoin(
+    user: { id: string; role: Role },
+    _roomId: string,
+    manager: EntityManager,
+  ): Promise<void> {
+    return this.assertMayConsult(user, manager);
+  }
+
+  assertMayAccept(user: AuthUser, _callId: string, manager: EntityManager): Promise<void> {
+    return this.assertMayConsult(user, manager);
+  }
+}

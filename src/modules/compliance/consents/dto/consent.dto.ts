@@ -1,0 +1,118 @@
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { Type } from 'class-transformer';
+import { IsIn, IsInt, IsOptional, IsString, Max, MaxLength, Min, MinLength } from 'class-validator';
+import { CONSENT_PURPOSES, type ConsentPurpose } from '../consent-purpose';
+
+const PURPOSE = { enum: CONSENT_PURPOSES, enumName: 'ConsentPurpose' } as const;
+export const MAX_CONSENT_TEXT_LENGTH = 20_000;
+
+export class GrantConsentRequest {
+  @ApiProperty(PURPOSE)
+  @IsIn(CONSENT_PURPOSES)
+  purpose!: ConsentPurpose;
+
+  @ApiProperty({ minimum: 1, description: 'Must be the current version of the purpose’s text.' })
+  @IsInt()
+  @Min(1)
+  @Max(1_000_000)
+  version!: number;
+}
+
+export class PurposeParam {
+  @ApiProperty(PURPOSE)
+  @IsIn(CONSENT_PURPOSES)
+  purpose!: ConsentPurpose;
+}
+
+export class PublishConsentTextRequest {
+  @ApiProperty(PURPOSE)
+  @IsIn(CONSENT_PURPOSES)
+  purpose!: ConsentPurpose;
+
+  @ApiProperty({ minLength: 20, maxLength: MAX_CONSENT_TEXT_LENGTH })
+  @IsString()
+  @MinLength(20)
+  @MaxLength(MAX_CONSENT_TEXT_LENGTH)
+  text!: string;
+}
+
+export class ListConsentTextsQuery {
+  @ApiPropertyOptional(PURPOSE)
+  @IsOptional()
+  @IsIn(CONSENT_PURPOSES)
+  purpose?: ConsentPurpose;
+
+  @ApiPropertyOptional({ description: 'true: every published version, not only the current.' })
+  @IsOptional()
+  @Type(() => String)
+  @IsIn(['true', 'false'])
+  all?: 'true' | 'false';
+}
+
+export class ConsentResponse {
+  @ApiProperty(PURPOSE)
+  purpose!: ConsentPurpose;
+
+  @ApiProperty()
+  version!: number;
+
+  @ApiProperty({ type: String, format: 'date-time' })
+  grantedAt!: string;
+
+  @ApiProperty({
+    type: String,
+    format: 'date-time',
+    nullable: true,
+    description: 'Set when withdrawn; also when replaced by a grant of a newer version.',
+  })
+  withdrawnAt!: string | null;
+}
+
+export class ConsentEnvelope {
+  @ApiProperty({ type: ConsentResponse })
+  consent!: ConsentResponse;
+}
+
+export class RequiredConsent {
+  @ApiProperty(PURPOSE)
+  purpose!: ConsentPurpose;
+
+  @ApiProperty()
+  version!: number;
+
+  @ApiProperty()
+  text!: string;
+}
+
+export class MyConsentsResponse {
+  @ApiProperty({ type: [ConsentResponse], description: 'Every grant, oldest first.' })
+  consents!: ConsentResponse[];
+
+  @ApiProperty({
+    type: [RequiredConsent],
+    description: 'Current texts the caller has not granted (or has withdrawn).',
+  })
+  required!: RequiredConsent[];
+}
+
+export class ConsentTextResponse {
+  @ApiProperty(PURPOSE)
+  purpose!: ConsentPurpose;
+
+  @ApiProperty()
+  version!: number;
+
+  @ApiProperty()
+  text!: string;
+
+  @ApiProperty({ type: String, format: 'date-time' })
+  publishedAt!: string;
+}
+
+export class ConsentTextListResponse {
+  @ApiProperty({ type: [ConsentTextResponse] })
+  items!: ConsentTextResponse[];
+
+  @ApiProperty({ type: String, nullable: true, description: 'Always null: texts are few.' })
+  nextCursor!: null;
+}

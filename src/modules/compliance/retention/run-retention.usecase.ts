@@ -1,0 +1,102 @@
+import { Injectable } from '@nestjs/common';
+import { DataSource } from 'typeorm';
+import { AppConfig } from '../../../config/app-config';
+import { AuditAction, AuditOutcome } from '../../audit/audit-action';
+import { AuditService } from '../../audit/audit.service';
+import { CallsService } from '../../calls/calls.service';
+import { SessionsRepository } from '../../sessions/sessions.repository';
+import type { RetentionTrigger } from './retention-run.entity';
+import { RetentionRepository } from './retention.repository';
+
+const DAY_MS = 86_400_000;
+
+export interface RetentionResult {
+  id: string;
+  trigger: RetentionTrigger;
+  startedAt: string;
+  finishedAt: string;
+  sessionsBefore: string;
+  callsBefore: string;
+  sessionsAnonymized: number;
+  sessionParticipantsDeleted: number;
+  callsDeleted: number;
+  callParticipantsDeleted: number;
+  auditRetentionDays: number;
+}
+
+// Applies the retention periods (docs/compliance.md): ended calls older than
+// RETENTION_CALLS_DAYS are destroyed, ended sessions older than RETENTION_SESSIONS_DAYS lose
+// who took part. One transaction: the destruction, its retention_runs row and its audit record
+// commit together or not at all. An advisory lock lets one run at a time across instances; a
+// second caller gets null. The audit trail is never touched (append-only, the database
+// refuses deletion), so it is always kept at least AUDIT_RETENTION_DAYS.
+@Injectable()
+export class RunRetention {
+  constructor(
+    private readonly dataSource: DataSource,
+    private readonly config: AppConfig,
+    private readonly runs: RetentionRepository,
+    private readonly sessions: SessionsRepository,
+    private readonly calls: CallsService,
+    private readonly audit: AuditService,
+  ) {}
+
+  async execute(
+    trigger: RetentionTrigger,
+    now: Date = new Date(),
+  ): Promise<RetentionResult | null> {
+    return this.dataSource.transaction(async (m) => {
+      if (!(await this.runs.tryLock(m))) return null;
+      const { sessionsDays, callsDays } = this.config.retention;
+      const sessionsBefore = new Date(now.getTime() - sessionsDays * DAY_MS);
+      const callsBefore = new Date(now.getTime() - callsDays * DAY_MS);
+      // Calls first: their rooms' sessions go with them and need no anonymizing.
+      const calls = await this.calls.destroyEndedBefore(callsBefore, m);
+      const sessions = await this.sessions.anonymizeEndedBefore(sessionsBefore, now, m);
+      const run = await this.runs.insert(
+        {
+          trigger,
+          startedAt: now,
+          finishedAt: new Date(),
+          sessionsBefore,
+          callsBefore,
+          sessionsAnonymized: sessions.sessions,
+          sessionParticipantsDeleted: sessions.participants,
+          callsDeleted: calls.calls,
+          callParticipantsDeleted: calls.participants,
+          auditRetentionDays: this.config.audit.retentionDays,
+        },
+        m,
+      );
+      await this.audit.record(
+        {
+          action: AuditAction.RetentionRun,
+          outcome: AuditOutcome.Success,
+          actor: { userId: null, role: null },
+          resource: { type: 'retention_run', id: run.id },
+          details: {
+            trigger,
+            sessionsAnonymized: run.sessionsAnonymized,
+            sessionParticipantsDeleted: run.sessionParticipantsDeleted,
+            callsDeleted: run.callsDeleted,
+            callParticipantsDeleted: run.callParticipantsDeleted,
+          },
+        },
+        m,
+      );
+      return {
+        id: run.id,
+        trigger,
+        startedAt: run.startedAt.toISOString(),
+        finishedAt: run.finishedAt.toISOString(),
+        sessionsBefore: run.sessionsBefore.toISOString(),
+        callsBefore: run.callsBefore.toISOString(),
+        sessionsAnonymized: run.sessionsAnonymized,
+        sessionParticipantsDeleted: run.sessionParticipantsDeleted,
+        callsDeleted: run.callsDeleted,
+        callParticipantsDeleted: run.callParticipantsDeleted,
+        auditRetentionDays: run.auditRetentionDays,
+      };
+    });
+  }
+}
