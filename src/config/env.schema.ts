@@ -332,16 +332,19 @@ export class EnvironmentVariables {
   BREAK_GLASS_MAX_MINUTES: number = 240;
 
   // Retention (docs/compliance.md): how long ended sessions and calls keep who took part.
+  @Transform(toInt)
   @IsInt({ message: 'must be a whole number of days from 1 to 36500' })
   @Min(1, { message: 'must be a whole number of days from 1 to 36500' })
   @Max(36500, { message: 'must be a whole number of days from 1 to 36500' })
   RETENTION_SESSIONS_DAYS: number = 3650;
 
+  @Transform(toInt)
   @IsInt({ message: 'must be a whole number of days from 1 to 36500' })
   @Min(1, { message: 'must be a whole number of days from 1 to 36500' })
   @Max(36500, { message: 'must be a whole number of days from 1 to 36500' })
   RETENTION_CALLS_DAYS: number = 3650;
 
+  @Transform(toInt)
   @IsInt({ message: 'must be a whole number of minutes from 1 to 10080' })
   @Min(1, { message: 'must be a whole number of minutes from 1 to 10080' })
   @Max(10080, { message: 'must be a whole number of minutes from 1 to 10080' })
