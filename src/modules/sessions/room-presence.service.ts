@@ -86,15 +86,33 @@ export class RoomPresenceService {
     );
   }
 
+  // How long another instance's heartbeat must stay missing, as seen from here, before its
+  // sockets are declared gone. Longer than two heartbeat periods: when Redis comes back empty
+  // after an outage every key is lost at once, and each live instance needs one period to
+  // write its own again. Releasing a live instance would cut every one of its clients from
+  // relay and, after the grace, from their sessions.
+  static readonly MISSING_CONFIRM_MS = 12_000;
+  private readonly missingSince = new Map<string, number>();
+
   // Stays and knocks held by an instance that died without shutting down enter the reconnect
   // grace, exactly as if their sockets had disconnected. Returns the instances released.
-  async releaseDeadInstances(): Promise<string[]> {
+  async releaseDeadInstances(now: number = Date.now()): Promise<string[]> {
     const released: string[] = [];
-    for (const id of await this.sessions.instancesHoldingSockets()) {
+    const holding = await this.sessions.instancesHoldingSockets();
+    for (const id of this.missingSince.keys())
+      if (!holding.includes(id)) this.missingSince.delete(id);
+    for (const id of holding) {
       if (id === this.instance.id) continue;
-      if ((await this.store.get(`signaling:instance:${id}`)) !== null) continue;
+      if ((await this.store.get(`signaling:instance:${id}`)) !== null) {
+        this.missingSince.delete(id);
+        continue;
+      }
+      const since = this.missingSince.get(id) ?? now;
+      this.missingSince.set(id, since);
+      if (now - since < RoomPresenceService.MISSING_CONFIRM_MS) continue;
       const until = new Date(Date.now() + this.config.signaling.reconnectGraceSeconds * 1000);
       await this.dataSource.transaction((m) => this.sessions.releaseInstance(id, until, m));
+      this.missingSince.delete(id);
       released.push(id);
     }
     return released;

@@ -19,6 +19,7 @@ import type { Subscription } from 'rxjs';
 import type { Namespace, Socket } from 'socket.io';
 import type { AuthUser } from '../../common/auth/auth-user';
 import { AppException } from '../../common/errors/app.exception';
+import { isDependencyFailure } from '../../common/errors/dependency-failure';
 import { ErrorCode } from '../../common/errors/error-code';
 import { VALIDATION_OPTIONS } from '../../common/errors/validation';
 import { AppConfig } from '../../config/app-config';
@@ -84,7 +85,7 @@ const ROOM_CHANNEL = (roomId: string): string => `room:${roomId}`;
 class HandshakeRefused extends Error {
   constructor(
     readonly reason: string,
-    message: 'UNAUTHORIZED' | 'FORBIDDEN',
+    message: 'UNAUTHORIZED' | 'FORBIDDEN' | 'UNAVAILABLE',
   ) {
     super(message);
   }
@@ -398,7 +399,10 @@ export class SignalingGateway
       let principal;
       try {
         principal = await this.tokens.verify(token);
-      } catch {
+      } catch (err) {
+        // The token could not be checked (revocation list or user store unreachable): refused
+        // all the same, but as UNAVAILABLE so that the client retries instead of signing out.
+        if (isDependencyFailure(err)) throw new HandshakeRefused('unavailable', 'UNAVAILABLE');
         throw new HandshakeRefused('invalid_token', 'UNAUTHORIZED');
       }
       socket.data.user = { id: principal.id, role: principal.role, sessionId: principal.sessionId };
@@ -617,9 +621,15 @@ export class SignalingGateway
     try {
       this.ticks++;
       // Every 5 s: prove this instance alive and release the sockets of dead ones.
+      // Its own try: without Redis the heartbeat fails, and that must not stop the grace and
+      // ring deadlines below, which live in PostgreSQL.
       if (this.ticks % 10 === 1) {
-        await this.presence.heartbeat();
-        await this.presence.releaseDeadInstances();
+        await this.presence
+          .heartbeat()
+          .then(() => this.presence.releaseDeadInstances())
+          .catch((err: unknown) => {
+            this.logger.warn({ err: describe(err) }, 'signaling heartbeat failed');
+          });
       }
       for (const left of await this.presence.expireGraces()) {
         this.notifyLeft(left.roomId, left.userId, left.otherSocketIds);
@@ -653,11 +663,15 @@ export class SignalingGateway
       }
       if (now - (data.revocationCheckedAt ?? 0) >= REVOCATION_CHECK_MS) {
         data.revocationCheckedAt = now;
-        const valid = await this.tokens.verify(data.token).then(
-          () => true,
-          () => false,
+        // A socket already authenticated rides out an outage of the revocation list (checked
+        // again every REVOCATION_CHECK_MS, so a revocation made before or during the outage
+        // cuts it as soon as the list answers); only a token known to be bad ends it.
+        const verdict = await this.tokens.verify(data.token).then(
+          () => 'valid' as const,
+          (err: unknown) =>
+            isDependencyFailure(err) ? ('unknown' as const) : ('invalid' as const),
         );
-        if (!valid) {
+        if (verdict === 'invalid') {
           socket.disconnect(true);
           continue;
         }
