@@ -37,7 +37,7 @@ describe('resilience: Redis outage under two instances', () => {
   afterAll(async () => {
     probing = false;
     for (const s of sockets) s.close();
-    await cluster?.stopAll();
+    await cluster?.stopAll('redis-outage');
     await redis.stop();
     await db?.drop();
   });

@@ -86,8 +86,14 @@ export class HekimCluster {
     for (const i of this.instances) if (running(i)) i.proc.kill('SIGKILL');
   }
 
-  async stopAll(): Promise<void> {
+  // Keeps each instance's log under test-output/resilience/ (read them when a test fails).
+  async stopAll(name?: string): Promise<void> {
     live.delete(this);
+    if (name) {
+      const dir = join(TEST_OUTPUT, 'resilience');
+      mkdirSync(dir, { recursive: true });
+      this.instances.forEach((i, n) => writeFileSync(join(dir, `${name}.${n}.log`), i.output()));
+    }
     await this.closeFixtures().catch(() => undefined);
     await Promise.all(
       this.instances.map(async (i) => {

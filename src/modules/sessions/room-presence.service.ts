@@ -143,7 +143,7 @@ export class RoomPresenceService {
           kind: 'waiting',
           roomId,
           hostId: room.hostId,
-          user: await this.view(actor.id, membership.role),
+          user: await this.view(actor.id, membership.role, m),
         };
       }
       return this.enter(actor.id, actor.role, room, session, live, here, m);
@@ -252,6 +252,10 @@ export class RoomPresenceService {
     const replaced =
       mine.socketId !== null && mine.socketId !== socket.socketId ? mine.socketId : null;
     await this.sessions.attachSocket(mine.id, socket, m);
+    const role = (await this.rooms.memberRole(room.id, actor.id, m)) ?? MemberRole.Participant;
+    const view = await this.joinedView(room, session, actor.id, role, live, replaced, false, m);
+    // The audit record last: the chain lock it takes is held until commit, so the shorter
+    // the rest of the transaction after it, the more joins the cluster absorbs at once.
     await this.record(
       actor.id,
       actor.role,
@@ -262,8 +266,7 @@ export class RoomPresenceService {
       undefined,
       { resumed: true },
     );
-    const role = (await this.rooms.memberRole(room.id, actor.id, m)) ?? MemberRole.Participant;
-    return this.joinedView(room, session, actor.id, role, live, replaced, false, m);
+    return view;
   }
 
   private async enter(
@@ -285,10 +288,11 @@ export class RoomPresenceService {
     }
     await this.sessions.addParticipant(session.id, userId, socket, now, m);
     await this.sessions.deleteWaiting(room.id, userId, m);
-    await this.record(userId, actorRole, AuditAction.RoomJoin, room.id, session.id, m);
     const role =
       memberRole ?? (await this.rooms.memberRole(room.id, userId, m)) ?? MemberRole.Participant;
-    return this.joinedView(room, session, userId, role, live, null, !existing, m);
+    const view = await this.joinedView(room, session, userId, role, live, null, !existing, m);
+    await this.record(userId, actorRole, AuditAction.RoomJoin, room.id, session.id, m);
+    return view;
   }
 
   private async depart(
@@ -353,17 +357,18 @@ export class RoomPresenceService {
         await this.view(
           p.userId,
           (await this.rooms.memberRole(room.id, p.userId, m)) ?? MemberRole.Participant,
+          m,
         ),
       );
     const waiting: ParticipantView[] = [];
     if (role === MemberRole.Host)
       for (const w of await this.sessions.waitingIn(room.id, m))
-        waiting.push(await this.view(w.userId, MemberRole.Participant));
+        waiting.push(await this.view(w.userId, MemberRole.Participant, m));
     return {
       kind: 'joined',
       roomId: room.id,
       sessionId: session.id,
-      self: await this.view(userId, role),
+      self: await this.view(userId, role, m),
       participants,
       otherSocketIds: others.flatMap((p) => (p.socketId ? [p.socketId] : [])),
       polite: others.length > 0,
@@ -373,8 +378,10 @@ export class RoomPresenceService {
     };
   }
 
-  private async view(userId: string, role: MemberRole): Promise<ParticipantView> {
-    const user = await this.users.findById(userId);
+  // Reads through the transaction's own connection: a second pool connection taken while the
+  // transaction holds one (and the audit chain lock) deadlocks the pool under load.
+  private async view(userId: string, role: MemberRole, m: EntityManager): Promise<ParticipantView> {
+    const user = await this.users.findById(userId, m);
     return { userId, displayName: user?.displayName ?? '', role };
   }
 

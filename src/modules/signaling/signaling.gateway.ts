@@ -371,6 +371,7 @@ export class SignalingGateway
     if (this.timer) clearInterval(this.timer);
     this.shuttingDown = true;
     const local = [...this.server.sockets.values()];
+    this.logger.log({ sockets: local.length }, 'draining signaling sockets');
     for (const socket of local) {
       socket.emit('server:draining', { reconnect: true });
       await this.presence.disconnected(socket.id).catch((err: unknown) => {
@@ -381,6 +382,7 @@ export class SignalingGateway
       });
       socket.disconnect(true);
     }
+    this.logger.log({ sockets: local.length }, 'signaling sockets drained');
   }
 
   private async authenticate(socket: SignalingSocket): Promise<void> {
@@ -456,6 +458,18 @@ export class SignalingGateway
       return { ok: true, data: await work(payload, socket.data.user) };
     } catch (err) {
       if (err instanceof AppException) return failure(err.code, err.detail);
+      // PostgreSQL or Redis unreachable, or the pool exhausted: the REST 503's twin, so that
+      // the client retries (nothing was committed: the work is one transaction).
+      if (isDependencyFailure(err)) {
+        this.logger.warn(
+          { err: describe(err), socketId: socket.id },
+          'signaling handler unavailable',
+        );
+        return failure(
+          ErrorCode.Unavailable,
+          'A backing service is temporarily unavailable; retry shortly.',
+        );
+      }
       this.logger.error({ err: describe(err), socketId: socket.id }, 'signaling handler failed');
       return failure(ErrorCode.Internal, 'Something went wrong.');
     }
