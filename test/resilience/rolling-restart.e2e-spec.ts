@@ -106,7 +106,7 @@ describe('resilience: rolling restart (SIGTERM one of two instances)', () => {
     // Room X: the patient on A never comes back (the doctor stays). Room Y: both on A, gone.
     const roomX = await createRoom(b.url, doctors[SESSIONS], patients[SESSIONS]);
     const xDoctor = await peer(b.url, doctors[SESSIONS], roomX);
-    const xPatient = await peer(a.url, patients[SESSIONS], roomX);
+    await peer(a.url, patients[SESSIONS], roomX);
     const roomY = await createRoom(b.url, doctors[SESSIONS + 1], patients[SESSIONS + 1]);
     const yDoctor = await peer(a.url, doctors[SESSIONS + 1], roomY);
     await peer(a.url, patients[SESSIONS + 1], roomY);
