@@ -372,16 +372,12 @@ export class SignalingGateway
     this.shuttingDown = true;
     const local = [...this.server.sockets.values()];
     this.logger.log({ sockets: local.length }, 'draining signaling sockets');
-    for (const socket of local) {
-      socket.emit('server:draining', { reconnect: true });
-      await this.presence.disconnected(socket.id).catch((err: unknown) => {
-        this.logger.error(
-          { err: describe(err) },
-          'could not start the reconnect grace on shutdown',
-        );
-      });
-      socket.disconnect(true);
-    }
+    for (const socket of local) socket.emit('server:draining', { reconnect: true });
+    // Graces first, then the cut: a client that reconnects at once finds its place kept.
+    await this.presence.disconnectedAll(local.map((s) => s.id)).catch((err: unknown) => {
+      this.logger.error({ err: describe(err) }, 'could not start the reconnect grace on shutdown');
+    });
+    for (const socket of local) socket.disconnect(true);
     this.logger.log({ sockets: local.length }, 'signaling sockets drained');
   }
 
