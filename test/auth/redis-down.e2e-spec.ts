@@ -1,9 +1,10 @@
+import { randomUUID } from 'node:crypto';
 import { Role } from '../../src/common/auth/role';
 import { authHeader, createUser, signIn } from '../support/auth';
 import { createTestApp, type TestApp } from '../support/test-app';
 import { TcpProxy } from '../support/tcp-proxy';
 import { TEST_REDIS_URL } from '../support/test-env';
-import { connect, refusal } from '../support/signaling-client';
+import { connect, refusal, request } from '../support/signaling-client';
 
 // Without Redis neither the credential rate limits nor the revocation list can be checked:
 // Hekim refuses rather than let a request through unchecked.
@@ -61,6 +62,12 @@ describe('auth: fails closed when Redis is unreachable', () => {
       await new Promise((r) => setTimeout(r, 3000));
       expect(reasons).toEqual([]);
       expect(socket.connected).toBe(true);
+      // The call-initiation limit is counted in Redis and fails closed: retry later.
+      const call = await request(socket, 'call:initiate', {
+        calleeIds: [randomUUID()],
+        type: 'audio',
+      });
+      expect(call.error?.code).toBe('UNAVAILABLE');
     } finally {
       await proxy.start();
       socket.close();
