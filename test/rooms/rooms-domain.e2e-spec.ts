@@ -2,6 +2,7 @@ import { DataSource } from 'typeorm';
 import type { AuthUser } from '../../src/common/auth/auth-user';
 import { Role } from '../../src/common/auth/role';
 import { AppException } from '../../src/common/errors/app.exception';
+import { KeyValueStore } from '../../src/infra/redis/key-value.store';
 import { RoomType } from '../../src/modules/rooms/room.entity';
 import { RoomsService } from '../../src/modules/rooms/rooms.service';
 import { RoomPresenceService, type Joined } from '../../src/modules/sessions/room-presence.service';
@@ -224,7 +225,12 @@ describe('rooms and sessions domain', () => {
     );
     await db.query(`UPDATE room_waiting SET instance_id = 'gone' WHERE socket_id = 'dead-knock'`);
     await presence.heartbeat();
-    expect(await presence.releaseDeadInstances()).toEqual(['gone']);
+    // A missing heartbeat is only trusted once it has stayed missing for a while.
+    const firstSeen = Date.now();
+    expect(await presence.releaseDeadInstances(firstSeen)).toEqual([]);
+    expect((await presence.liveSockets(room.id)).has(doctor.id)).toBe(true);
+    const confirmed = firstSeen + RoomPresenceService.MISSING_CONFIRM_MS;
+    expect(await presence.releaseDeadInstances(confirmed)).toEqual(['gone']);
     expect((await presence.liveSockets(room.id)).has(doctor.id)).toBe(false);
     const rows = await db.query<unknown[]>(`SELECT 1 FROM room_waiting WHERE room_id = $1`, [
       room.id,
@@ -233,6 +239,26 @@ describe('rooms and sessions domain', () => {
     const left = await presence.expireGraces(new Date(Date.now() + 6000));
     expect(left).toEqual([expect.objectContaining({ userId: doctor.id, sessionEnded: true })]);
     expect(await presence.releaseDeadInstances()).toEqual([]);
+  });
+
+  it('keeps the sockets of an instance whose heartbeat returns (Redis came back empty)', async () => {
+    const room = await create({});
+    await presence.join(doctor, room.id, 'blink-host');
+    const db = t.app.get(DataSource);
+    await db.query(
+      `UPDATE session_participants SET instance_id = 'blinked' WHERE socket_id = 'blink-host'`,
+    );
+    const store = t.app.get(KeyValueStore);
+    const firstSeen = Date.now();
+    expect(await presence.releaseDeadInstances(firstSeen)).toEqual([]);
+    await store.set('signaling:instance:blinked', '1', 15);
+    const later = firstSeen + RoomPresenceService.MISSING_CONFIRM_MS;
+    expect(await presence.releaseDeadInstances(later)).toEqual([]);
+    expect((await presence.liveSockets(room.id)).get(doctor.id)).toBe('blink-host');
+    // Missing again: the clock starts over rather than from the first sighting.
+    await store.delete('signaling:instance:blinked');
+    expect(await presence.releaseDeadInstances(later + 1)).toEqual([]);
+    await presence.leave(doctor, room.id, 'blink-host');
   });
 
   it('queues knocks behind a waiting room until the host admits, even when the host drops', async () => {

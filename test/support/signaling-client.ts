@@ -17,7 +17,13 @@ export async function signalingUrl(t: TestApp): Promise<string> {
 
 // Opens a socket and resolves once connected; rejects with the server's refusal message.
 export async function connect(t: TestApp, options: ConnectOptions): Promise<Client> {
-  const socket = io(await signalingUrl(t), {
+  return connectTo(await signalingUrl(t), options);
+}
+
+// The same for a server given by its base URL (e.g. a Hekim child process).
+export function connectTo(base: string, options: ConnectOptions): Promise<Client> {
+  const url = base.endsWith('/signaling') ? base : `${base}/signaling`;
+  const socket = io(url, {
     auth: options.token === undefined ? {} : { token: options.token },
     query: options.query,
     extraHeaders: options.origin ? { Origin: options.origin } : undefined,

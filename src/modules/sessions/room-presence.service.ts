@@ -95,15 +95,33 @@ export class RoomPresenceService {
     );
   }
 
+  // How long another instance's heartbeat must stay missing, as seen from here, before its
+  // sockets are declared gone. Longer than two heartbeat periods: when Redis comes back empty
+  // after an outage every key is lost at once, and each live instance needs one period to
+  // write its own again. Releasing a live instance would cut every one of its clients from
+  // relay and, after the grace, from their sessions.
+  static readonly MISSING_CONFIRM_MS = 12_000;
+  private readonly missingSince = new Map<string, number>();
+
   // Stays and knocks held by an instance that died without shutting down enter the reconnect
   // grace, exactly as if their sockets had disconnected. Returns the instances released.
-  async releaseDeadInstances(): Promise<string[]> {
+  async releaseDeadInstances(now: number = Date.now()): Promise<string[]> {
     const released: string[] = [];
-    for (const id of await this.sessions.instancesHoldingSockets()) {
+    const holding = await this.sessions.instancesHoldingSockets();
+    for (const id of this.missingSince.keys())
+      if (!holding.includes(id)) this.missingSince.delete(id);
+    for (const id of holding) {
       if (id === this.instance.id) continue;
-      if ((await this.store.get(`signaling:instance:${id}`)) !== null) continue;
+      if ((await this.store.get(`signaling:instance:${id}`)) !== null) {
+        this.missingSince.delete(id);
+        continue;
+      }
+      const since = this.missingSince.get(id) ?? now;
+      this.missingSince.set(id, since);
+      if (now - since < RoomPresenceService.MISSING_CONFIRM_MS) continue;
       const until = new Date(Date.now() + this.config.signaling.reconnectGraceSeconds * 1000);
       await this.dataSource.transaction((m) => this.sessions.releaseInstance(id, until, m));
+      this.missingSince.delete(id);
       released.push(id);
     }
     return released;
@@ -154,7 +172,7 @@ export class RoomPresenceService {
           kind: 'waiting',
           roomId,
           hostId: room.hostId,
-          user: await this.view(actor.id, membership.role),
+          user: await this.view(actor.id, membership.role, m),
         };
       }
       return this.enter(actor.id, actor.role, room, session, live, here, m);
@@ -250,6 +268,19 @@ export class RoomPresenceService {
     });
   }
 
+  // Many sockets at once (an instance shutting down): one transaction instead of one each, so
+  // the drain is quick and its clients can reconnect elsewhere sooner.
+  async disconnectedAll(socketIds: readonly string[]): Promise<void> {
+    if (socketIds.length === 0) return;
+    const until = new Date(Date.now() + this.config.signaling.reconnectGraceSeconds * 1000);
+    await this.dataSource.transaction(async (m) => {
+      for (const socketId of socketIds) {
+        await this.sessions.startGrace(socketId, until, m);
+        await this.sessions.deleteWaitingBySocket(socketId, m);
+      }
+    });
+  }
+
   // Ends the stays whose grace ran out. Any instance may run this; row locks with SKIP LOCKED
   // hand each expired stay to exactly one of them.
   async expireGraces(now: Date = new Date()): Promise<Left[]> {
@@ -306,6 +337,10 @@ export class RoomPresenceService {
     const replaced =
       mine.socketId !== null && mine.socketId !== socket.socketId ? mine.socketId : null;
     if (!unchanged) await this.sessions.attachSocket(mine.id, socket, m);
+    const role = (await this.rooms.memberRole(room.id, actor.id, m)) ?? MemberRole.Participant;
+    const view = await this.joinedView(room, session, actor.id, role, live, replaced, false, m);
+    // The audit record last: the chain lock it takes is held until commit, so the shorter
+    // the rest of the transaction after it, the more joins the cluster absorbs at once.
     await this.record(
       actor.id,
       actor.role,
@@ -316,8 +351,6 @@ export class RoomPresenceService {
       undefined,
       { resumed: true },
     );
-    const role = (await this.rooms.memberRole(room.id, actor.id, m)) ?? MemberRole.Participant;
-    const view = await this.joinedView(room, session, actor.id, role, live, replaced, false, m);
     if (!unchanged) return view;
     // The same answer as its first join: polite when someone else was there first.
     const earlier = live.filter(
@@ -348,10 +381,11 @@ export class RoomPresenceService {
     }
     await this.sessions.addParticipant(session.id, userId, socket, now, m);
     await this.sessions.deleteWaiting(room.id, userId, m);
-    await this.record(userId, actorRole, AuditAction.RoomJoin, room.id, session.id, m);
     const role =
       memberRole ?? (await this.rooms.memberRole(room.id, userId, m)) ?? MemberRole.Participant;
-    return this.joinedView(room, session, userId, role, live, null, !existing, m);
+    const view = await this.joinedView(room, session, userId, role, live, null, !existing, m);
+    await this.record(userId, actorRole, AuditAction.RoomJoin, room.id, session.id, m);
+    return view;
   }
 
   private async depart(
@@ -416,17 +450,18 @@ export class RoomPresenceService {
         await this.view(
           p.userId,
           (await this.rooms.memberRole(room.id, p.userId, m)) ?? MemberRole.Participant,
+          m,
         ),
       );
     const waiting: ParticipantView[] = [];
     if (role === MemberRole.Host)
       for (const w of await this.sessions.waitingIn(room.id, m))
-        waiting.push(await this.view(w.userId, MemberRole.Participant));
+        waiting.push(await this.view(w.userId, MemberRole.Participant, m));
     return {
       kind: 'joined',
       roomId: room.id,
       sessionId: session.id,
-      self: await this.view(userId, role),
+      self: await this.view(userId, role, m),
       participants,
       otherSocketIds: others.flatMap((p) => (p.socketId ? [p.socketId] : [])),
       polite: others.length > 0,
@@ -437,8 +472,10 @@ export class RoomPresenceService {
     };
   }
 
-  private async view(userId: string, role: MemberRole): Promise<ParticipantView> {
-    const user = await this.users.findById(userId);
+  // Reads through the transaction's own connection: a second pool connection taken while the
+  // transaction holds one (and the audit chain lock) deadlocks the pool under load.
+  private async view(userId: string, role: MemberRole, m: EntityManager): Promise<ParticipantView> {
+    const user = await this.users.findById(userId, m);
     return { userId, displayName: user?.displayName ?? '', role };
   }
 

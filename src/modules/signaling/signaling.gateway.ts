@@ -19,6 +19,7 @@ import type { Subscription } from 'rxjs';
 import type { Namespace, Socket } from 'socket.io';
 import type { AuthUser } from '../../common/auth/auth-user';
 import { AppException } from '../../common/errors/app.exception';
+import { isDependencyFailure } from '../../common/errors/dependency-failure';
 import { ErrorCode } from '../../common/errors/error-code';
 import { VALIDATION_OPTIONS } from '../../common/errors/validation';
 import { AppConfig } from '../../config/app-config';
@@ -95,7 +96,7 @@ interface DeviceJoin {
 class HandshakeRefused extends Error {
   constructor(
     readonly reason: string,
-    message: 'UNAUTHORIZED' | 'FORBIDDEN',
+    message: 'UNAUTHORIZED' | 'FORBIDDEN' | 'UNAVAILABLE',
   ) {
     super(message);
   }
@@ -407,16 +408,14 @@ export class SignalingGateway
     // No server in an application context without HTTP (the retention:run command).
     if (!(this.server as SignalingNamespace | undefined)) return;
     const local = [...this.server.sockets.values()];
-    for (const socket of local) {
-      socket.emit('server:draining', { reconnect: true });
-      await this.presence.disconnected(socket.id).catch((err: unknown) => {
-        this.logger.error(
-          { err: describe(err) },
-          'could not start the reconnect grace on shutdown',
-        );
-      });
-      socket.disconnect(true);
-    }
+    this.logger.log({ sockets: local.length }, 'draining signaling sockets');
+    for (const socket of local) socket.emit('server:draining', { reconnect: true });
+    // Graces first, then the cut: a client that reconnects at once finds its place kept.
+    await this.presence.disconnectedAll(local.map((s) => s.id)).catch((err: unknown) => {
+      this.logger.error({ err: describe(err) }, 'could not start the reconnect grace on shutdown');
+    });
+    for (const socket of local) socket.disconnect(true);
+    this.logger.log({ sockets: local.length }, 'signaling sockets drained');
   }
 
   private async authenticate(socket: SignalingSocket): Promise<void> {
@@ -435,7 +434,10 @@ export class SignalingGateway
       let principal;
       try {
         principal = await this.tokens.verify(token);
-      } catch {
+      } catch (err) {
+        // The token could not be checked (revocation list or user store unreachable): refused
+        // all the same, but as UNAVAILABLE so that the client retries instead of signing out.
+        if (isDependencyFailure(err)) throw new HandshakeRefused('unavailable', 'UNAVAILABLE');
         throw new HandshakeRefused('invalid_token', 'UNAUTHORIZED');
       }
       socket.data.user = { id: principal.id, role: principal.role, sessionId: principal.sessionId };
@@ -490,6 +492,18 @@ export class SignalingGateway
       return { ok: true, data: await work(payload, socket.data.user) };
     } catch (err) {
       if (err instanceof AppException) return failure(err.code, err.detail);
+      // PostgreSQL or Redis unreachable, or the pool exhausted: the REST 503's twin, so that
+      // the client retries (nothing was committed: the work is one transaction).
+      if (isDependencyFailure(err)) {
+        this.logger.warn(
+          { err: describe(err), socketId: socket.id },
+          'signaling handler unavailable',
+        );
+        return failure(
+          ErrorCode.Unavailable,
+          'A backing service is temporarily unavailable; retry shortly.',
+        );
+      }
       this.logger.error({ err: describe(err), socketId: socket.id }, 'signaling handler failed');
       return failure(ErrorCode.Internal, 'Something went wrong.');
     }
@@ -740,9 +754,15 @@ export class SignalingGateway
     try {
       this.ticks++;
       // Every 5 s: prove this instance alive and release the sockets of dead ones.
+      // Its own try: without Redis the heartbeat fails, and that must not stop the grace and
+      // ring deadlines below, which live in PostgreSQL.
       if (this.ticks % 10 === 1) {
-        await this.presence.heartbeat();
-        await this.presence.releaseDeadInstances();
+        await this.presence
+          .heartbeat()
+          .then(() => this.presence.releaseDeadInstances())
+          .catch((err: unknown) => {
+            this.logger.warn({ err: describe(err) }, 'signaling heartbeat failed');
+          });
       }
       for (const left of await this.presence.expireGraces()) {
         this.notifyLeft(left.roomId, left.userId, left.otherSocketIds);
@@ -776,11 +796,15 @@ export class SignalingGateway
       }
       if (now - (data.revocationCheckedAt ?? 0) >= REVOCATION_CHECK_MS) {
         data.revocationCheckedAt = now;
-        const valid = await this.tokens.verify(data.token).then(
-          () => true,
-          () => false,
+        // A socket already authenticated rides out an outage of the revocation list (checked
+        // again every REVOCATION_CHECK_MS, so a revocation made before or during the outage
+        // cuts it as soon as the list answers); only a token known to be bad ends it.
+        const verdict = await this.tokens.verify(data.token).then(
+          () => 'valid' as const,
+          (err: unknown) =>
+            isDependencyFailure(err) ? ('unknown' as const) : ('invalid' as const),
         );
-        if (!valid) {
+        if (verdict === 'invalid') {
           socket.disconnect(true);
           continue;
         }
