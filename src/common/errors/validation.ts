@@ -1,4 +1,10 @@
-import { ValidationPipe, type ValidationError } from '@nestjs/common';
+import {
+  type ArgumentMetadata,
+  HttpException,
+  ValidationPipe,
+  type ValidationError,
+} from '@nestjs/common';
+import { containsNul } from '../http/json-depth';
 import { AppException, type FieldError } from './app.exception';
 
 // class-validator nests errors for nested DTOs and arrays; clients want flat field paths
@@ -32,6 +38,30 @@ export const VALIDATION_OPTIONS = {
   exceptionFactory: validationException,
 } as const;
 
+// NUL characters are refused up front (see containsNul).
+// Hazard: class-transformer runs conversions such as `@Type(() => Date)` on whatever arrived,
+// and `new Date({toString: {}})` throws a TypeError; so does Number() on such an object. Input
+// that the transformer cannot even read is invalid input: a 400, never a 500 (or INTERNAL
+// on signaling). Found by test/resilience/fuzz-rest.e2e-spec.ts.
+export class AppValidationPipe extends ValidationPipe {
+  override async transform(value: unknown, metadata: ArgumentMetadata): Promise<unknown> {
+    if (metadata.type !== 'custom' && containsNul(value))
+      throw AppException.validation(
+        [{ field: metadata.data ?? metadata.type, messages: ['must not contain NUL characters'] }],
+        'The request contains a NUL character.',
+      );
+    try {
+      return (await super.transform(value, metadata)) as unknown;
+    } catch (err) {
+      if (err instanceof HttpException || err instanceof AppException) throw err;
+      throw AppException.validation(
+        [{ field: metadata.data ?? metadata.type, messages: ['could not be read'] }],
+        'The request could not be read.',
+      );
+    }
+  }
+}
+
 export function createValidationPipe(): ValidationPipe {
-  return new ValidationPipe(VALIDATION_OPTIONS);
+  return new AppValidationPipe(VALIDATION_OPTIONS);
 }
