@@ -8,8 +8,10 @@ import {
   dtoProperties,
   FUZZ_RUNS,
   FUZZ_SEED,
+  FUZZ_TIMEOUT_MS,
   hostileString,
   pathParam,
+  printable,
   problemViolation,
   queryString,
   uriEncode,
@@ -155,7 +157,9 @@ describe('resilience: REST fuzzing', () => {
         : fc.option(odd, { nil: undefined, freq: 3 });
     return fc
       .record({ path, query, body, role: fc.constantFrom(...roles) })
-      .map(({ path: p, query: q, body: b, role }) => ({ path: `${p}${q}`, role, body: b }));
+      .map(({ path: p, query: q, body: b, role }) =>
+        printable({ path: `${p}${q}`, role, body: b }),
+      );
   }
 
   async function send(route: RouteAccess, c: Case): Promise<void> {
@@ -180,31 +184,35 @@ describe('resilience: REST fuzzing', () => {
     }
   }
 
-  it(`answers ${REST_RUNS} hostile requests with no 5xx, every rejection a problem+json`, async () => {
-    const routes = fuzzedRoutes();
-    const runs = Math.ceil(REST_RUNS / routes.length);
-    const before = Object.getOwnPropertyNames(Object.prototype).sort();
-    let cases = 0;
-    const started = Date.now();
-    await Promise.all(
-      routes.map((route, i) =>
-        fc.assert(
-          fc.asyncProperty(arbitraryFor(route), async (c) => {
-            cases++;
-            await send(route, c);
-          }),
-          { numRuns: runs, seed: FUZZ_SEED + i, endOnFailure: true },
+  it(
+    `answers ${REST_RUNS} hostile requests with no 5xx, every rejection a problem+json`,
+    async () => {
+      const routes = fuzzedRoutes();
+      const runs = Math.ceil(REST_RUNS / routes.length);
+      const before = Object.getOwnPropertyNames(Object.prototype).sort();
+      let cases = 0;
+      const started = Date.now();
+      await Promise.all(
+        routes.map((route, i) =>
+          fc.assert(
+            fc.asyncProperty(arbitraryFor(route), async (c) => {
+              cases++;
+              await send(route, c);
+            }),
+            { numRuns: runs, seed: FUZZ_SEED + i, endOnFailure: true },
+          ),
         ),
-      ),
-    );
-    expect(cases).toBeGreaterThanOrEqual(REST_RUNS);
-    // No payload reached Object.prototype (`__proto__` and `constructor.prototype` keys).
-    expect(Object.getOwnPropertyNames(Object.prototype).sort()).toEqual(before);
-    expect(({} as Record<string, unknown>).polluted).toBeUndefined();
-    expect(watch.errors).toEqual([]);
-    expect((await client.send({ method: 'GET', path: '/health/live' })).status).toBe(200);
-    process.stdout.write(
-      `fuzz-rest: ${cases} cases over ${routes.length} routes in ${Date.now() - started} ms, seed ${FUZZ_SEED}\n`,
-    );
-  });
+      );
+      expect(cases).toBeGreaterThanOrEqual(REST_RUNS);
+      // No payload reached Object.prototype (`__proto__` and `constructor.prototype` keys).
+      expect(Object.getOwnPropertyNames(Object.prototype).sort()).toEqual(before);
+      expect(({} as Record<string, unknown>).polluted).toBeUndefined();
+      expect(watch.errors).toEqual([]);
+      expect((await client.send({ method: 'GET', path: '/health/live' })).status).toBe(200);
+      process.stdout.write(
+        `fuzz-rest: ${cases} cases over ${routes.length} routes in ${Date.now() - started} ms, seed ${FUZZ_SEED}\n`,
+      );
+    },
+    FUZZ_TIMEOUT_MS,
+  );
 });
