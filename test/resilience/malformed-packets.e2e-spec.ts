@@ -44,12 +44,10 @@ const DROPPING: Attack[] = [
     ],
   },
   // (`error` is not reserved by the parser: it is an unknown event, ignored; see below.)
-  ...['connect', 'disconnect', 'disconnecting', 'newListener', 'removeListener'].map(
-    (name) => ({
-      name: `the reserved event name "${name}"`,
-      packets: () => [`42/signaling,1["${name}",{}]`],
-    }),
-  ),
+  ...['connect', 'disconnect', 'disconnecting', 'newListener', 'removeListener'].map((name) => ({
+    name: `the reserved event name "${name}"`,
+    packets: () => [`42/signaling,1["${name}",{}]`],
+  })),
   {
     name: 'a frame beyond maxHttpBufferSize',
     packets: () => [`42/signaling,1["room:join","${'a'.repeat(MAX_PAYLOAD + 1)}"]`],

@@ -32,6 +32,14 @@ describe('AppValidationPipe', () => {
     await expect(pipe.transform('a\u0000', { type: 'custom' })).resolves.toBe('a\u0000');
   });
 
+  it('refuses dates PostgreSQL cannot store', async () => {
+    for (const at of ['-111111-11-01T13:57:38.706Z', '+275760-09-13T00:00:00.000Z', 8.64e15])
+      await expect(pipe.transform({ at }, meta)).rejects.toMatchObject({
+        code: ErrorCode.ValidationFailed,
+      });
+    await expect(pipe.transform({ at: '9999-12-31T23:59:59Z' }, meta)).resolves.toBeDefined();
+  });
+
   it('still converts and validates ordinary input', async () => {
     const ok = (await pipe.transform({ at: '2026-01-02T03:04:05Z' }, meta)) as WithDate;
     expect(ok.at).toEqual(new Date('2026-01-02T03:04:05Z'));

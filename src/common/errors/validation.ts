@@ -50,8 +50,9 @@ export class AppValidationPipe extends ValidationPipe {
         [{ field: metadata.data ?? metadata.type, messages: ['must not contain NUL characters'] }],
         'The request contains a NUL character.',
       );
+    let out: unknown;
     try {
-      return (await super.transform(value, metadata)) as unknown;
+      out = (await super.transform(value, metadata)) as unknown;
     } catch (err) {
       if (err instanceof HttpException || err instanceof AppException) throw err;
       throw AppException.validation(
@@ -59,7 +60,27 @@ export class AppValidationPipe extends ValidationPipe {
         'The request could not be read.',
       );
     }
+    const field = outOfRangeDate(out);
+    if (field !== null)
+      throw AppException.validation([
+        { field, messages: ['must be a date between the years 1 and 9999'] },
+      ]);
+    return out;
   }
+}
+
+// Hazard: JavaScript dates reach ±275760 years, PostgreSQL timestamps do not (a query with
+// year -111111 fails with "timestamp out of range", a 500). Dates a client sends must lie
+// between the years 1 and 9999. Returns the offending field of a validated DTO, or null.
+function outOfRangeDate(dto: unknown): string | null {
+  if (typeof dto !== 'object' || dto === null) return null;
+  for (const [key, v] of Object.entries(dto)) {
+    if (v instanceof Date) {
+      const year = v.getUTCFullYear();
+      if (year < 1 || year > 9999) return key;
+    }
+  }
+  return null;
 }
 
 export function createValidationPipe(): ValidationPipe {
