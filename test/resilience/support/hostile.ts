@@ -310,7 +310,7 @@ export function printable<T extends object>(value: T): T {
     [fc.toStringMethod]: () => {
       let text: string;
       try {
-        text = JSON.stringify(value) ?? String(value);
+        text = JSON.stringify(value) ?? typeof value;
       } catch (err) {
         text = `<unprintable: ${err instanceof Error ? err.message : String(err)}>`;
       }

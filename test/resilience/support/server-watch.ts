@@ -16,7 +16,7 @@ export interface ServerWatch {
 export function watchServer(): ServerWatch {
   const errors: string[] = [];
   const spy = jest.spyOn(Logger.prototype, 'error').mockImplementation((...args: unknown[]) => {
-    errors.push(JSON.stringify(args).slice(0, 500));
+    errors.push(inspect(args, { depth: 4, breakLength: Infinity }).slice(0, 1500));
   });
   return { errors, stop: () => spy.mockRestore() };
 }
