@@ -112,6 +112,16 @@ describe('resilience: REST fuzzing', () => {
     expect(underived).toEqual([]);
   });
 
+  it('answers a request line over the header limit with a problem+json (found by fuzzing)', async () => {
+    const res = await client.send({
+      method: 'GET',
+      path: `/api/v1/rooms?cursor=${'x'.repeat(20_000)}`,
+    });
+    expect(res.status).toBe(431);
+    expect(problemViolation(res.status, res.contentType, res.body)).toBeNull();
+    expect(JSON.parse(res.body)).toMatchObject({ code: 'PAYLOAD_TOO_LARGE' });
+  });
+
   function arbitraryFor(route: RouteAccess): fc.Arbitrary<Case> {
     const roles =
       route.access === 'public' || route.access === 'undeclared' ? [null] : [...route.access];

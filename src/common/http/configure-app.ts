@@ -1,8 +1,10 @@
+import type { Server } from 'node:http';
 import { RequestMethod } from '@nestjs/common';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import helmet from 'helmet';
 import type { AppConfig } from '../../config/app-config';
+import { answerClientError } from './client-error';
 import { refuseDeepJson } from './json-depth';
 
 export const API_PREFIX = 'api/v1';
@@ -21,6 +23,7 @@ export function configureApp(app: NestExpressApplication, config: AppConfig): vo
     strict: true,
     verify: refuseDeepJson,
   });
+  app.getHttpServer().on('clientError', answerClientError);
   if (config.trustProxy) app.set('trust proxy', 'loopback, linklocal, uniquelocal');
   app.disable('x-powered-by');
 
