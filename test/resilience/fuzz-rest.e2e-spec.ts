@@ -61,6 +61,7 @@ describe('resilience: REST fuzzing', () => {
   const tokens = new Map<Role, string>();
   const known: string[] = [];
   let logoutUser: SignedIn;
+  const transient = new Set<string>();
 
   beforeAll(async () => {
     t = await createTestApp({
@@ -175,13 +176,22 @@ describe('resilience: REST fuzzing', () => {
   async function send(route: RouteAccess, c: Case): Promise<void> {
     const isLogout = route.handler === 'AuthController.logout';
     const token = isLogout ? logoutUser.accessToken : c.role ? tokens.get(c.role) : undefined;
-    const res = await client.send({
+    const req = {
       method: route.method,
       path: c.path,
       token,
       body: c.body?.text,
       contentType: c.body?.type,
-    });
+    };
+    let res = await client.send(req);
+    // 503 UNAVAILABLE is Hekim's answer when Redis or PostgreSQL did not answer in time, which
+    // happens on a starved machine whatever the input. It is a finding only if the same request
+    // gets it again (counted and reported as a transient 503 otherwise).
+    if (res.status === 503 && res.body.includes('"UNAVAILABLE"')) {
+      transient.add((JSON.parse(res.body) as { requestId: string }).requestId);
+      await new Promise((r) => setTimeout(r, 200));
+      res = await client.send(req);
+    }
     const violation = problemViolation(res.status, res.contentType, res.body);
     if (violation)
       throw new Error(
@@ -217,10 +227,12 @@ describe('resilience: REST fuzzing', () => {
       // No payload reached Object.prototype (`__proto__` and `constructor.prototype` keys).
       expect(Object.getOwnPropertyNames(Object.prototype).sort()).toEqual(before);
       expect(({} as Record<string, unknown>).polluted).toBeUndefined();
-      expect(watch.errors).toEqual([]);
+      // The errors logged for transient 503s (their request ids) are the only ones allowed.
+      expect(watch.errors.filter((e) => ![...transient].some((id) => e.includes(id)))).toEqual([]);
+      expect(transient.size).toBeLessThan(cases / 100);
       expect((await client.send({ method: 'GET', path: '/health/live' })).status).toBe(200);
       process.stdout.write(
-        `fuzz-rest: ${cases} cases over ${routes.length} routes in ${Date.now() - started} ms, seed ${FUZZ_SEED}\n`,
+        `fuzz-rest: ${cases} cases over ${routes.length} routes in ${Date.now() - started} ms, seed ${FUZZ_SEED}, transient 503s ${transient.size}\n`,
       );
     },
     FUZZ_TIMEOUT_MS,
