@@ -1,5 +1,6 @@
 import { RequestMethod } from '@nestjs/common';
-import { METHOD_METADATA, PATH_METADATA } from '@nestjs/common/constants';
+import { METHOD_METADATA, PATH_METADATA, ROUTE_ARGS_METADATA } from '@nestjs/common/constants';
+import { RouteParamtypes } from '@nestjs/common/enums/route-paramtypes.enum';
 import { MetadataScanner, ModulesContainer, Reflector } from '@nestjs/core';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import { ROLES_KEY } from '../../src/common/auth/authenticated.decorator';
@@ -11,6 +12,9 @@ export interface RouteAccess {
   path: string;
   handler: string;
   access: 'public' | 'undeclared' | readonly Role[];
+  // What the handler reads from the request: the body and query DTO classes (`Object` or a
+  // primitive when the handler takes them untyped) and the names of the path parameters.
+  inputs: { body?: unknown; query?: unknown; params: string[] };
 }
 
 interface ExpressLayer {
@@ -62,8 +66,26 @@ export function listRoutes(app: NestExpressApplication): RouteAccess[] {
         path,
         handler: `${type.name}.${name}`,
         access: isPublic ? 'public' : roles ? [...roles].sort() : 'undeclared',
+        inputs: routeInputs(type, name),
       });
     }
   }
   return routes.sort((a, b) => `${a.path} ${a.method}`.localeCompare(`${b.path} ${b.method}`));
+}
+
+function routeInputs(type: new (...args: never[]) => object, name: string): RouteAccess['inputs'] {
+  const args = (Reflect.getMetadata(ROUTE_ARGS_METADATA, type, name) ?? {}) as Record<
+    string,
+    { index: number; data?: unknown }
+  >;
+  const types = (Reflect.getMetadata('design:paramtypes', type.prototype, name) ?? []) as unknown[];
+  const inputs: RouteAccess['inputs'] = { params: [] };
+  for (const [key, arg] of Object.entries(args)) {
+    const kind = Number(key.split(':')[0]);
+    if (kind === Number(RouteParamtypes.BODY)) inputs.body = types[arg.index];
+    if (kind === Number(RouteParamtypes.QUERY)) inputs.query = types[arg.index];
+    if (kind === Number(RouteParamtypes.PARAM) && typeof arg.data === 'string')
+      inputs.params.push(arg.data);
+  }
+  return inputs;
 }

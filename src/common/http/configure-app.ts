@@ -3,6 +3,8 @@ import type { NestExpressApplication } from '@nestjs/platform-express';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import helmet from 'helmet';
 import type { AppConfig } from '../../config/app-config';
+import { answerClientError } from './client-error';
+import { refuseDeepJson } from './json-depth';
 
 export const API_PREFIX = 'api/v1';
 
@@ -15,7 +17,12 @@ export function configureApp(app: NestExpressApplication, config: AppConfig): vo
   app.setGlobalPrefix(API_PREFIX, {
     exclude: UNPREFIXED.map((path) => ({ path, method: RequestMethod.ALL })),
   });
-  app.useBodyParser('json', { limit: config.http.bodyLimitBytes, strict: true });
+  app.useBodyParser('json', {
+    limit: config.http.bodyLimitBytes,
+    strict: true,
+    verify: refuseDeepJson,
+  });
+  app.getHttpServer().on('clientError', answerClientError);
   if (config.trustProxy) app.set('trust proxy', 'loopback, linklocal, uniquelocal');
   app.disable('x-powered-by');
 

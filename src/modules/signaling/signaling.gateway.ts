@@ -3,7 +3,6 @@ import {
   Logger,
   type OnModuleDestroy,
   type Type,
-  ValidationPipe,
 } from '@nestjs/common';
 import {
   ConnectedSocket,
@@ -21,7 +20,8 @@ import type { AuthUser } from '../../common/auth/auth-user';
 import { AppException } from '../../common/errors/app.exception';
 import { isDependencyFailure } from '../../common/errors/dependency-failure';
 import { ErrorCode } from '../../common/errors/error-code';
-import { VALIDATION_OPTIONS } from '../../common/errors/validation';
+import { createValidationPipe } from '../../common/errors/validation';
+import { valueDepthExceeds } from '../../common/http/json-depth';
 import { AppConfig } from '../../config/app-config';
 import { LifecycleState } from '../../infra/health/lifecycle.state';
 import { AuditAction, AuditOutcome } from '../audit/audit-action';
@@ -118,7 +118,7 @@ export class SignalingGateway
   @WebSocketServer() private server!: SignalingNamespace;
 
   private readonly logger = new Logger('Signaling');
-  private readonly pipe = new ValidationPipe(VALIDATION_OPTIONS);
+  private readonly pipe = createValidationPipe();
   private timer: NodeJS.Timeout | undefined;
   private ticking = false;
   private ticks = 0;
@@ -486,6 +486,8 @@ export class SignalingGateway
     try {
       if (typeof body !== 'object' || body === null || Array.isArray(body))
         throw AppException.validation([{ field: 'payload', messages: ['must be an object'] }]);
+      if (valueDepthExceeds(body))
+        throw AppException.validation([{ field: 'payload', messages: ['is nested too deeply'] }]);
       if (Buffer.byteLength(JSON.stringify(body)) > MAX_EVENT_BYTES)
         throw new AppException(ErrorCode.PayloadTooLarge, 'The message is too large.');
       const payload = (await this.pipe.transform(body, { type: 'body', metatype: dto })) as D;
