@@ -29,10 +29,15 @@ const CONNECTION_MESSAGES = [
   'Command timed out',
 ];
 
+// TypeORM's name for "the connection under this transaction is gone" (a backend terminated
+// mid-transaction releases its query runner; the next query of that transaction fails so).
+const CONNECTION_ERROR_NAMES = new Set(['QueryRunnerAlreadyReleasedError']);
+
 export function isDependencyFailure(error: unknown): boolean {
   for (let e: unknown = error, depth = 0; e instanceof Error && depth < 5; depth++) {
     const code = (e as { code?: unknown }).code;
     if (typeof code === 'string' && CONNECTION_CODES.has(code)) return true;
+    if (CONNECTION_ERROR_NAMES.has(e.name)) return true;
     if (CONNECTION_MESSAGES.some((m) => e instanceof Error && e.message.includes(m))) return true;
     e = (e as { driverError?: unknown; cause?: unknown }).driverError ?? e.cause;
   }

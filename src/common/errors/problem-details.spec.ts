@@ -79,6 +79,11 @@ describe('isDependencyFailure', () => {
       false,
     );
     expect(isDependencyFailure('ECONNREFUSED')).toBe(false);
+    // A transaction whose backend was terminated: TypeORM refuses its next query so.
+    class QueryRunnerAlreadyReleasedError extends Error {
+      override name = 'QueryRunnerAlreadyReleasedError';
+    }
+    expect(isDependencyFailure(new QueryRunnerAlreadyReleasedError('released'))).toBe(true);
   });
 });
 
