@@ -22,6 +22,7 @@ module.exports = {
   BROWSER_SCENARIOS: [
     '<rootDir>/test/browser/consultation.e2e-spec.ts',
     '<rootDir>/test/browser/consultation-relay.e2e-spec.ts',
+    '<rootDir>/test/browser/call.e2e-spec.ts',
     '<rootDir>/test/browser/peer-negotiation.e2e-spec.ts',
   ],
 };

@@ -3,6 +3,7 @@
 // connects them to the page and to Hekim's events.
 import { Api, ApiError } from './api.js';
 import { CallUi, type IncomingCall } from './call-ui.js';
+import { ConsentStep } from './consent.js';
 import { LocalMedia } from './media.js';
 import { politeInCall, politeTowardsNewcomer } from './negotiation.js';
 import { Peer } from './peer.js';
@@ -13,6 +14,7 @@ import type { QualitySample } from './stats-math.js';
 import {
   displayNameOf,
   type JoinedRoom,
+  type CallJoinInfo,
   type JoinResult,
   type Room,
   type User,
@@ -33,6 +35,7 @@ interface MediaSession {
 
 const api = new Api();
 const media = new LocalMedia();
+const consent = new ConsentStep(api, log);
 let signaling: Signaling | undefined;
 let me: User | undefined;
 let session: MediaSession | undefined;
@@ -120,21 +123,11 @@ async function signOut(): Promise<void> {
   log('signed out');
 }
 
-// KVKK: a patient needs an active telemedicine consent before joining or answering.
+// KVKK: a patient needs an active telemedicine consent before joining or answering
+// (consent.ts shows the texts and grants them).
 async function checkConsent(): Promise<void> {
-  if (me?.role !== 'patient') return;
-  const { required } = await api.consents();
-  const consent = required.find((c) => c.purpose === 'telemedicine') ?? required[0];
-  show('consent-panel', consent !== undefined);
-  if (!consent) return;
-  setText('consent-text', consent.text);
-  const button = byTestId('consent-grant');
-  button.onclick = () =>
-    void run('consent', async () => {
-      await api.grantConsent(consent.purpose, consent.version);
-      log(`consent granted: ${consent.purpose} v${consent.version}`);
-      await checkConsent();
-    });
+  if (me?.role === 'patient') await consent.check();
+  else consent.skip();
 }
 
 // ---- Rooms ----
@@ -215,6 +208,8 @@ async function startCall(calleeId: string): Promise<void> {
   await startLocalMedia();
   const ack = await channel.request('call:initiate', { calleeIds: [calleeId], type: 'video' });
   iceServers = ack.iceServers;
+  // In a call the roles come from the call, not from who happens to join its room first:
+  // the caller is impolite, the callee polite, whatever order the two joins land in.
   beginSession('call', ack.roomId, ack.callId, politeInCall(true));
   outgoing = { callId: ack.callId, roomId: ack.roomId, calleeName: calleeId };
   callUi.setStatus('ringing');
@@ -228,14 +223,29 @@ async function acceptCall(call: IncomingCall): Promise<void> {
   if (session) await leave();
   await startLocalMedia();
   iceServers = ring.iceServers;
-  // The session exists before the accept goes out: the caller's offer may arrive before our
-  // own acknowledgement does.
-  const current = beginSession('call', ring.roomId, call.callId, politeInCall(false));
-  await requireSignaling().request('call:accept', { callId: call.callId });
+  beginSession('call', ring.roomId, call.callId, politeInCall(false));
+  const accepted = await requireSignaling().request('call:accept', { callId: call.callId });
   incomingCalls.delete(call.callId);
   callUi.setStatus('active');
   setRoomStatus('in call');
-  current.peers.ensure(ring.fromId);
+  await joinCallRoom(call.callId, ring.roomId, accepted);
+}
+
+// Both parties of an answered call meet in the call's room, like a consultation without a
+// waiting room: room:join, then perfect negotiation over the relay. (A server that already
+// put us there on accept answers the join as a resume: it is safe to send either way.) A
+// peer connection is only created once the other side is known to be in the room: an offer
+// to someone who has not joined yet would be refused by the relay and lost.
+async function joinCallRoom(callId: string, roomId: string, info: CallJoinInfo): Promise<void> {
+  const joined = await requireSignaling().request('room:join', { roomId });
+  const current = session;
+  if (current?.callId !== callId || 'waiting' in joined) return;
+  if (info.iceServers) iceServers = info.iceServers;
+  else iceServers = joined.iceServers;
+  log(`in the call's room (${joined.participants.length} other participant(s))`);
+  for (const participant of joined.participants) {
+    if (participant.userId !== me?.id) current.peers.ensure(participant.userId);
+  }
 }
 
 async function rejectCall(call: IncomingCall): Promise<void> {
@@ -313,6 +323,7 @@ function createPeer(roomId: string, userId: string, polite: boolean): Peer {
         log(`peer connection: ${state}`);
       },
       onError: (error) => log(`negotiation error: ${errorMessage(error)}`),
+      onLog: log,
     },
   );
   setConnectionState(peer.pc.connectionState);
@@ -367,8 +378,14 @@ async function leave(): Promise<void> {
       await requireSignaling().request('call:cancel', { callId: current.callId });
     } else {
       await requireSignaling().request('call:end', { callId: current.callId });
+      await leaveCallRoom(current.roomId);
     }
   }
+}
+
+// The call's room outlives the call only until its participants leave (docs/calls.md).
+async function leaveCallRoom(roomId: string): Promise<void> {
+  await signaling?.request('room:leave', { roomId }).catch(() => undefined);
 }
 
 function callStatus(): string | undefined {
@@ -399,8 +416,9 @@ function connectSignaling(): void {
     log(`signaling disconnected: ${reason}`);
   });
   channel.onConnectError((message) => {
-    setText('signaling-state', `refused: ${message}`);
-    log(`signaling refused: ${message}`);
+    // UNAUTHORIZED when the server refused the token; a transport error when unreachable.
+    setText('signaling-state', `connect failed: ${message}`);
+    log(`signaling connect failed: ${message}`);
   });
 
   channel.on('auth:expired', () => {
@@ -420,7 +438,9 @@ function connectSignaling(): void {
     if (!session || session.roomId !== p.roomId || p.userId === me?.id) return;
     // Someone we already know (a reload, a new device) announces itself with an offer from a
     // new peer connection, which PeerGroup.receive handles; only newcomers are set up here.
-    session.peers.ensure(p.userId, politeTowardsNewcomer(p.polite));
+    // In a call both roles are fixed by the call (the group's default).
+    if (session.kind === 'call') session.peers.ensure(p.userId);
+    else session.peers.ensure(p.userId, politeTowardsNewcomer(p.polite));
     log(`${p.displayName ?? p.userId} joined`);
   });
   channel.on('room:participant-left', (p) => {
@@ -476,10 +496,11 @@ function connectSignaling(): void {
   });
   channel.on('call:accepted', (p) => {
     if (session?.callId !== p.callId) return;
+    const roomId = session.roomId;
     outgoing = undefined;
     callUi.setStatus('active');
     setRoomStatus('in call');
-    session.peers.ensure(userIdOf(p.by));
+    void run('join call', () => joinCallRoom(p.callId, roomId, p));
   });
   channel.on('call:answered-elsewhere', (p) => {
     incomingCalls.delete(p.callId);
@@ -512,11 +533,12 @@ function finishCall(
 ): void {
   incomingCalls.delete(callId);
   if (outgoing?.callId === callId) outgoing = undefined;
-  const inThisCall = session?.callId === callId;
-  if (inThisCall) {
+  const current = session?.callId === callId ? session : undefined;
+  if (current) {
     endSession();
     media.stop();
     setRoomStatus('idle');
+    if (status === 'ended') void leaveCallRoom(current.roomId);
   }
   callUi.setStatus(status, detail);
   log(`call ${status}${detail ? ` (${detail})` : ''}`);
