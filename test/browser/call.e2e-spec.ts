@@ -1,6 +1,6 @@
 import type { Page } from 'playwright-core';
 import { authHeader } from '../support/auth';
-import { launchBrowser, pollUntil, type BrowserPeer } from '../support/browser';
+import { launchPeople, pollUntil, type BrowserPeer, type People } from '../support/browser';
 import {
   doctorAndPatient,
   screenshotBoth,
@@ -22,17 +22,19 @@ interface CallView {
 // the call ended, and the call's record holds its duration and quality summary.
 describe('browser: a direct video call', () => {
   let t: TestApp;
+  let browsers: People | undefined;
   let doctorBrowser: BrowserPeer;
   let patientBrowser: BrowserPeer;
   let pages: { doctor: Page; patient: Page };
 
   beforeAll(async () => {
     t = await createTestApp({ listen: true });
-    [doctorBrowser, patientBrowser] = await Promise.all([launchBrowser(), launchBrowser()]);
+    browsers = await launchPeople(2);
+    [doctorBrowser, patientBrowser] = browsers.people;
     pages = { doctor: doctorBrowser.page, patient: patientBrowser.page };
   });
   afterAll(async () => {
-    await Promise.all([doctorBrowser?.close(), patientBrowser?.close()]);
+    await browsers?.close();
     await t?.close();
   });
 

@@ -1,5 +1,5 @@
 import { readFile } from 'node:fs/promises';
-import { launchBrowser, type BrowserPeer } from '../support/browser';
+import { launchPeople, type BrowserPeer, type People } from '../support/browser';
 import { startCoturn, type Coturn } from '../support/coturn';
 import { meetInConsultation } from '../support/demo-driver';
 import { createTestApp, type TestApp } from '../support/test-app';
@@ -10,6 +10,7 @@ import { createTestApp, type TestApp } from '../support/test-app';
 describe('browser: a relay-only consultation through coturn', () => {
   let turn: Coturn;
   let t: TestApp;
+  let browsers: People | undefined;
   let doctorBrowser: BrowserPeer;
   let patientBrowser: BrowserPeer;
 
@@ -19,10 +20,11 @@ describe('browser: a relay-only consultation through coturn', () => {
       listen: true,
       env: { TURN_URLS: `turn:127.0.0.1:${turn.port}?transport=udp`, TURN_SECRET: turn.secret },
     });
-    [doctorBrowser, patientBrowser] = await Promise.all([launchBrowser(), launchBrowser()]);
+    browsers = await launchPeople(2);
+    [doctorBrowser, patientBrowser] = browsers.people;
   });
   afterAll(async () => {
-    await Promise.all([doctorBrowser?.close(), patientBrowser?.close()]);
+    await browsers?.close();
     await t?.close();
     await turn?.stop();
   });

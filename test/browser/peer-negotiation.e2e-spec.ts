@@ -1,7 +1,13 @@
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Page } from 'playwright-core';
-import { launchBrowser, pollUntil, TEST_OUTPUT, type BrowserPeer } from '../support/browser';
+import {
+  launchPeople,
+  pollUntil,
+  TEST_OUTPUT,
+  type BrowserPeer,
+  type People,
+} from '../support/browser';
 import { createTestApp, type TestApp } from '../support/test-app';
 
 // The demo's PeerGroup and Peer (demo/src/peers.ts, peer.ts) in two real Chromium processes,
@@ -70,16 +76,18 @@ interface PeerReading {
 
 describe('browser: perfect negotiation between two Chromium peers', () => {
   let t: TestApp;
+  let browsers: People | undefined;
   let polite: BrowserPeer;
   let impolite: BrowserPeer;
   const relayErrors: string[] = [];
 
   beforeAll(async () => {
     t = await createTestApp({ listen: true });
-    [polite, impolite] = await Promise.all([launchBrowser(), launchBrowser()]);
+    browsers = await launchPeople(2);
+    [polite, impolite] = browsers.people;
   });
   afterAll(async () => {
-    await Promise.all([polite?.close(), impolite?.close()]);
+    await browsers?.close();
     await t?.close();
   });
 
