@@ -410,6 +410,13 @@ function connectSignaling(): void {
     // Back within the reconnect grace: join again and the session goes on (a reload lands
     // here too, from sessionStorage).
     if (resume && !recovered) void run('rejoin', () => joinRoom(resume));
+    // In a call the peer connection usually survives a signaling drop (media does not go
+    // through Hekim); joining the call's room again is enough to be counted back in.
+    const call = session?.kind === 'call' ? session : undefined;
+    if (call?.callId && callStatus() === 'active' && !recovered) {
+      const { callId, roomId } = call;
+      void run('rejoin call', () => joinCallRoom(callId, roomId, {}));
+    }
   });
   channel.onDisconnect((reason) => {
     setText('signaling-state', 'disconnected');
