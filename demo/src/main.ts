@@ -13,8 +13,8 @@ import { QualityMonitor } from './stats.js';
 import type { QualitySample } from './stats-math.js';
 import {
   displayNameOf,
-  type JoinedRoom,
   type CallJoinInfo,
+  type JoinedRoom,
   type JoinResult,
   type Room,
   type User,
@@ -223,6 +223,8 @@ async function acceptCall(call: IncomingCall): Promise<void> {
   if (session) await leave();
   await startLocalMedia();
   iceServers = ring.iceServers;
+  // The session exists before the accept goes out: the caller's offer may arrive before our
+  // own acknowledgement does.
   beginSession('call', ring.roomId, call.callId, politeInCall(false));
   const accepted = await requireSignaling().request('call:accept', { callId: call.callId });
   incomingCalls.delete(call.callId);
@@ -240,8 +242,7 @@ async function joinCallRoom(callId: string, roomId: string, info: CallJoinInfo):
   const joined = await requireSignaling().request('room:join', { roomId });
   const current = session;
   if (current?.callId !== callId || 'waiting' in joined) return;
-  if (info.iceServers) iceServers = info.iceServers;
-  else iceServers = joined.iceServers;
+  iceServers = info.iceServers ?? joined.iceServers;
   log(`in the call's room (${joined.participants.length} other participant(s))`);
   for (const participant of joined.participants) {
     if (participant.userId !== me?.id) current.peers.ensure(participant.userId);
