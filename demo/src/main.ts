@@ -16,10 +16,20 @@ import {
   type CallJoinInfo,
   type JoinedRoom,
   type JoinResult,
-  type Room,
   type User,
   userIdOf,
 } from './types.js';
+import {
+  removeRemote,
+  removeWaiting,
+  roomItem,
+  setConnectionState,
+  setRoomStatus,
+  showRemote,
+  showSample,
+  showWaiting,
+  updateMediaButtons,
+} from './render.js';
 import { byTestId, errorMessage, inputValue, log, setText, show } from './view.js';
 
 const ACTIVE_ROOM_KEY = 'hekim-demo.activeRoom';
@@ -135,21 +145,11 @@ async function checkConsent(): Promise<void> {
 async function loadRooms(): Promise<void> {
   const page = await api.rooms();
   const list = byTestId('rooms-list');
-  list.replaceChildren(...page.items.filter((r) => r.type !== 'call').map(roomItem));
-}
-
-function roomItem(room: Room): HTMLLIElement {
-  const item = document.createElement('li');
-  item.dataset.testid = 'room-item';
-  item.dataset.roomId = room.id;
-  item.textContent = `${room.name} (${room.type}${room.waitingRoom ? ', waiting room' : ''}) `;
-  const join = document.createElement('button');
-  join.type = 'button';
-  join.dataset.testid = 'room-join';
-  join.textContent = 'Join';
-  join.onclick = () => void run('join', () => joinRoom(room.id));
-  item.append(join);
-  return item;
+  list.replaceChildren(
+    ...page.items
+      .filter((r) => r.type !== 'call')
+      .map((room) => roomItem(room, () => void run('join', () => joinRoom(room.id)))),
+  );
 }
 
 async function createRoom(name: string, patientId: string): Promise<void> {
@@ -195,7 +195,7 @@ function enterRoom(roomId: string, joined: JoinedRoom): void {
 
 async function admit(roomId: string, userId: string): Promise<void> {
   await requireSignaling().request('room:admit', { roomId, userId });
-  document.querySelector(`[data-testid="waiting-item"][data-user-id="${userId}"]`)?.remove();
+  removeWaiting(userId);
   log('admitted a waiting participant');
 }
 
@@ -270,7 +270,7 @@ async function startLocalMedia(): Promise<void> {
   const stream = await media.start();
   byTestId<HTMLVideoElement>('local-video').srcObject = stream;
   show('media-panel', true);
-  updateMediaButtons();
+  updateMediaButtons(media);
 }
 
 // Starts a media session (closing any previous one). `polite` is our perfect-negotiation role
@@ -286,13 +286,16 @@ function beginSession(
     polite,
     (userId, role) => createPeer(roomId, userId, role),
     (userId) => {
-      document.querySelector(`[data-testid="remote-video"][data-user-id="${userId}"]`)?.remove();
+      removeRemote(userId);
       setConnectionState(peers.first?.pc.connectionState ?? 'closed');
     },
   );
   const monitor = new QualityMonitor(
     () => peers.first?.pc,
-    showSample,
+    (sample) => {
+      lastSample = sample;
+      showSample(sample);
+    },
     callId ? (stats) => requireSignaling().request('call:stats', { callId, ...stats }) : undefined,
   );
   monitor.start();
@@ -329,27 +332,6 @@ function createPeer(roomId: string, userId: string, polite: boolean): Peer {
   );
   setConnectionState(peer.pc.connectionState);
   return peer;
-}
-
-function showRemote(userId: string, stream: MediaStream): void {
-  let video = document.querySelector<HTMLVideoElement>(
-    `[data-testid="remote-video"][data-user-id="${userId}"]`,
-  );
-  if (!video) {
-    video = document.createElement('video');
-    video.dataset.testid = 'remote-video';
-    video.dataset.userId = userId;
-    video.autoplay = true;
-    video.playsInline = true;
-    byTestId('remote-videos').append(video);
-  }
-  if (video.srcObject !== stream) video.srcObject = stream;
-  const element = video;
-  // Autoplay with sound needs a user gesture; without one, play muted rather than not at all.
-  element.play().catch(() => {
-    element.muted = true;
-    return element.play().catch((error: unknown) => log(`remote video: ${errorMessage(error)}`));
-  });
 }
 
 // Closes every peer connection of the current session (the local camera stays on).
@@ -456,7 +438,12 @@ function connectSignaling(): void {
     session.peers.remove(p.userId);
     log(`${p.userId} left`);
   });
-  channel.on('room:waiting', (p) => showWaiting(p.roomId, userIdOf(p.user), displayNameOf(p.user)));
+  channel.on('room:waiting', (p) => {
+    const userId = userIdOf(p.user);
+    const name = displayNameOf(p.user);
+    showWaiting(userId, name, () => void run('admit', () => admit(p.roomId, userId)));
+    log(`${name} is in the waiting room`);
+  });
   channel.on('room:admitted', (p) => {
     log('admitted by the host');
     if (p.participants && p.iceServers && p.sessionId !== undefined && p.polite !== undefined) {
@@ -552,62 +539,9 @@ function finishCall(
   log(`call ${status}${detail ? ` (${detail})` : ''}`);
 }
 
-function showWaiting(roomId: string, userId: string, name: string): void {
-  const list = byTestId('waiting-list');
-  list.querySelector(`[data-user-id="${userId}"]`)?.remove();
-  const item = document.createElement('li');
-  item.dataset.testid = 'waiting-item';
-  item.dataset.userId = userId;
-  item.textContent = `${name} is waiting `;
-  const button = document.createElement('button');
-  button.type = 'button';
-  button.dataset.testid = 'admit';
-  button.textContent = 'Admit';
-  button.onclick = () => void run('admit', () => admit(roomId, userId));
-  item.append(button);
-  list.append(item);
-  show('media-panel', true);
-  log(`${name} is in the waiting room`);
-}
-
 function requireSignaling(): Signaling {
   if (!signaling) throw new Error('not connected to signaling');
   return signaling;
-}
-
-// ---- Rendering ----
-
-function setRoomStatus(status: string): void {
-  const el = byTestId('room-status');
-  el.dataset.status = status;
-  el.textContent = status;
-  show('media-panel', true);
-}
-
-function setConnectionState(state: RTCPeerConnectionState): void {
-  setText('connection-state', state);
-}
-
-function showSample(sample: QualitySample): void {
-  lastSample = sample;
-  setText('frames-decoded', String(sample.framesDecoded));
-  setText('stats-rtt', String(sample.rttMs));
-  setText('stats-jitter', String(sample.jitterMs));
-  setText('stats-loss', String(sample.packetLossPct));
-  setText('stats-bitrate', String(sample.bitrateKbps));
-  setText(
-    'stats-candidates',
-    `${sample.localCandidateType ?? '?'} / ${sample.remoteCandidateType ?? '?'}`,
-  );
-}
-
-function updateMediaButtons(): void {
-  const mute = byTestId('mute-audio');
-  mute.textContent = media.audioEnabled ? 'Mute' : 'Unmute';
-  mute.setAttribute('aria-pressed', String(!media.audioEnabled));
-  const video = byTestId('toggle-video');
-  video.textContent = media.videoEnabled ? 'Video off' : 'Video on';
-  video.setAttribute('aria-pressed', String(!media.videoEnabled));
 }
 
 // ---- Debugging handle for tests and curious developers (read-only) ----
@@ -669,11 +603,11 @@ function wire(): void {
   byTestId('leave').addEventListener('click', () => void run('leave', leave));
   byTestId('mute-audio').addEventListener('click', () => {
     media.setAudioEnabled(!media.audioEnabled);
-    updateMediaButtons();
+    updateMediaButtons(media);
   });
   byTestId('toggle-video').addEventListener('click', () => {
     media.setVideoEnabled(!media.videoEnabled);
-    updateMediaButtons();
+    updateMediaButtons(media);
   });
   // ?relay=1 preselects relay-only, handy for trying TURN from a bookmark.
   byTestId<HTMLInputElement>('relay-only').checked =
