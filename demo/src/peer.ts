@@ -3,8 +3,10 @@
 import {
   isOfferCollision,
   needsIceRestart,
+  needsStalledIceRestart,
   sdpSessionId,
   shouldIgnoreOffer,
+  STALLED_ICE_MS,
 } from './negotiation.js';
 
 export interface PeerSignals {
@@ -30,6 +32,7 @@ export class Peer {
   // one (the candidate would belong to no media section yet), so they wait here.
   private pendingCandidates: RTCIceCandidateInit[] = [];
   private inbox: Promise<void> = Promise.resolve();
+  private stallTimer: number | undefined;
   private readonly remoteStream = new MediaStream();
 
   constructor(
@@ -63,6 +66,18 @@ export class Peer {
         this.log('connection failed: restarting ICE');
         this.pc.restartIce();
       }
+    };
+    // Each time an offer/answer exchange settles, check a little later that ICE got going
+    // (see needsStalledIceRestart).
+    this.pc.onsignalingstatechange = () => {
+      if (this.pc.signalingState !== 'stable') return;
+      window.clearTimeout(this.stallTimer);
+      this.stallTimer = window.setTimeout(() => {
+        if (needsStalledIceRestart(this.polite, this.pc.connectionState, this.pc.signalingState)) {
+          this.log('no ICE progress after negotiation: restarting ICE');
+          this.pc.restartIce();
+        }
+      }, STALLED_ICE_MS);
     };
     // Adding tracks fires negotiationneeded: both sides offer, and the roles settle it.
     for (const track of local?.getTracks() ?? []) this.pc.addTrack(track, local as MediaStream);
@@ -171,6 +186,8 @@ export class Peer {
   }
 
   close(): void {
+    window.clearTimeout(this.stallTimer);
+    this.pc.onsignalingstatechange = null;
     this.pc.onnegotiationneeded = null;
     this.pc.onicecandidate = null;
     this.pc.ontrack = null;
