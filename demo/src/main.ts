@@ -284,7 +284,7 @@ function beginSession(
   endSession();
   const peers = new PeerGroup(
     polite,
-    (userId, role) => createPeer(roomId, userId, role),
+    (userId, role) => createPeer(roomId, userId, role, () => peers.replace(userId)),
     (userId) => {
       removeRemote(userId);
       setConnectionState(peers.first?.pc.connectionState ?? 'closed');
@@ -303,7 +303,7 @@ function beginSession(
   return session;
 }
 
-function createPeer(roomId: string, userId: string, polite: boolean): Peer {
+function createPeer(roomId: string, userId: string, polite: boolean, onStalled: () => void): Peer {
   const config: RTCConfiguration = {
     iceServers,
     // Relay-only forces media through TURN: what a patient behind a strict NAT gets anyway.
@@ -328,6 +328,7 @@ function createPeer(roomId: string, userId: string, polite: boolean): Peer {
       },
       onError: (error) => log(`negotiation error: ${errorMessage(error)}`),
       onLog: log,
+      onStalled,
     },
   );
   setConnectionState(peer.pc.connectionState);

@@ -51,8 +51,8 @@ export function needsIceRestart(state: RTCPeerConnectionState): boolean {
 // A connection that is still `new` a while after an offer/answer exchange settled has never
 // tried a single candidate pair: one side gathered no candidates. Seen with Chromium when the
 // polite side's implicit rollback (glare) meets its ICE gathering: the transport of its answer
-// then gathers nothing. Only an ICE restart (fresh credentials, fresh gathering) gets it
-// going, and only the impolite side does it, so that two restarts cannot cross.
+// then gathers nothing, and not even an ICE restart revives it. A new peer connection does;
+// only the impolite side starts one, so that two fresh starts cannot cross.
 export const STALLED_ICE_MS = 4000;
 
 export function needsStalledIceRestart(

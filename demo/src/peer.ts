@@ -19,6 +19,9 @@ export interface PeerEvents {
   onRemoteStream(stream: MediaStream): void;
   onStateChange(state: RTCPeerConnectionState): void;
   onError(error: unknown): void;
+  // The connection never got ICE going after negotiation (see needsStalledIceRestart): the
+  // owner replaces it with a new RTCPeerConnection.
+  onStalled?(): void;
   // A line for the page's event log: what negotiation did and why (glare, restarts).
   onLog?(message: string): void;
 }
@@ -68,14 +71,16 @@ export class Peer {
       }
     };
     // Each time an offer/answer exchange settles, check a little later that ICE got going
-    // (see needsStalledIceRestart).
+    // (see needsStalledIceRestart). An ICE restart does not revive such a connection, a new
+    // one does: its offer carries a new SDP session id, so the other side replaces its own
+    // connection too (PeerGroup.receive), exactly as after a reload.
     this.pc.onsignalingstatechange = () => {
       if (this.pc.signalingState !== 'stable') return;
       window.clearTimeout(this.stallTimer);
       this.stallTimer = window.setTimeout(() => {
         if (needsStalledIceRestart(this.polite, this.pc.connectionState, this.pc.signalingState)) {
-          this.log('no ICE progress after negotiation: restarting ICE');
-          this.pc.restartIce();
+          this.log('no ICE progress after negotiation: starting over with a new connection');
+          this.events.onStalled?.();
         }
       }, STALLED_ICE_MS);
     };

@@ -57,6 +57,7 @@ const startPeer = (polite: boolean): string => `(async () => {
     },
     onError: (error) => window.__errors.push(String(error)),
     onLog: (message) => window.__log.push(message),
+    onStalled: () => group.replace(id),
   }), () => undefined);
   window.__group = group;
   const ufrag = (sdp) => (/a=ice-ufrag:(\\S+)/.exec(sdp) || [])[1];
