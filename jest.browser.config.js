@@ -1,21 +1,23 @@
-// The two-peer browser scenarios of test/browser (Debian Chromium via playwright-core, real
-// coturn): `npm run test:browser`. Kept out of `npm test` until they are stable (see
-// docs/demo.md); the demo page's own browser test stays in `npm test`.
-const { BROWSER_SCENARIOS, transform, transformIgnorePatterns } = require('./jest.shared.js');
+// The browser tests alone (test/browser: Debian's Chromium via playwright-core, real coturn):
+// `npm run test:browser`. They also run in `npm test` as the `browser` project.
+const { browserProject, transform } = require('./jest.shared.js');
 
 /** @type {import('jest').Config} */
 module.exports = {
-  testTimeout: 120000,
+  testTimeout: 60000,
+  // Two files at a time: most of a browser test is waiting (browser start-up, ICE, frames),
+  // so two overlap well even on two cores.
+  maxWorkers: 2,
   projects: [
     {
-      displayName: 'browser',
-      testEnvironment: 'node',
-      rootDir: '.',
-      testMatch: BROWSER_SCENARIOS,
-      transform,
-      transformIgnorePatterns,
-      globalSetup: '<rootDir>/test/support/global-setup.ts',
-      globalTeardown: '<rootDir>/test/support/global-teardown.ts',
+      ...browserProject,
+      transform: {
+        ...transform,
+        // No coverage here, so no need for full-program compilation (tsconfig.jest.json):
+        // each file is transpiled on its own (tsconfig.json has isolatedModules), which saves
+        // each worker a type-checked build of the whole server. `npm run typecheck` checks types.
+        '^.+\\.ts$': ['ts-jest', { tsconfig: 'tsconfig.json' }],
+      },
     },
   ],
 };

@@ -1,6 +1,14 @@
 // Two tiers (STYLE.md §11): unit specs beside the code, e2e tests under test/ against the
-// real PostgreSQL and Redis. `npm test` runs both with coverage over src/.
-const { BROWSER_SCENARIOS, transform, transformIgnorePatterns } = require('./jest.shared.js');
+// real PostgreSQL and Redis; the e2e tests that drive real browsers are the `browser` project
+// (also `npm run test:browser` alone). `npm test` runs them all with coverage over src/.
+const {
+  BROWSER_DIR,
+  browserProject,
+  globalSetup,
+  globalTeardown,
+  transform,
+  transformIgnorePatterns,
+} = require('./jest.shared.js');
 
 /** @type {import('jest').Config} */
 module.exports = {
@@ -47,13 +55,13 @@ module.exports = {
       testEnvironment: 'node',
       rootDir: '.',
       testMatch: ['<rootDir>/test/**/*.e2e-spec.ts'],
-      // Two-peer WebRTC scenarios run with `npm run test:browser` (jest.browser.config.js)
-      // until they are stable enough to gate every change: a rare stall is still open.
-      testPathIgnorePatterns: BROWSER_SCENARIOS,
+      // test/browser has a project of its own (below).
+      testPathIgnorePatterns: [BROWSER_DIR],
       transform,
       transformIgnorePatterns,
-      globalSetup: '<rootDir>/test/support/global-setup.ts',
-      globalTeardown: '<rootDir>/test/support/global-teardown.ts',
+      globalSetup,
+      globalTeardown,
     },
+    browserProject,
   ],
 };

@@ -15,13 +15,29 @@ const transform = {
 };
 const transformIgnorePatterns = ['/node_modules/(?!(@scure|@noble)/)'];
 
+const globalSetup = '<rootDir>/test/support/global-setup.ts';
+const globalTeardown = '<rootDir>/test/support/global-teardown.ts';
+
+// Real browsers (Debian's Chromium through playwright-core, coturn) against a real Hekim:
+// the demo page and the two-peer WebRTC scenarios of test/browser (docs/demo.md).
+const BROWSER_DIR = '<rootDir>/test/browser/';
+
+const browserProject = {
+  displayName: 'browser',
+  testEnvironment: 'node',
+  rootDir: '.',
+  testMatch: [`${BROWSER_DIR}**/*.e2e-spec.ts`],
+  transform,
+  transformIgnorePatterns,
+  globalSetup,
+  globalTeardown,
+};
+
 module.exports = {
   transform,
   transformIgnorePatterns,
-  // Two-peer WebRTC scenarios, run by `npm run test:browser` until a rare stall is fixed.
-  BROWSER_SCENARIOS: [
-    '<rootDir>/test/browser/consultation.e2e-spec.ts',
-    '<rootDir>/test/browser/consultation-relay.e2e-spec.ts',
-    '<rootDir>/test/browser/peer-negotiation.e2e-spec.ts',
-  ],
+  globalSetup,
+  globalTeardown,
+  BROWSER_DIR,
+  browserProject,
 };

@@ -3,6 +3,7 @@
 // connects them to the page and to Hekim's events.
 import { Api, ApiError } from './api.js';
 import { CallUi, type IncomingCall } from './call-ui.js';
+import { ConsentStep } from './consent.js';
 import { LocalMedia } from './media.js';
 import { politeInCall, politeTowardsNewcomer } from './negotiation.js';
 import { Peer } from './peer.js';
@@ -12,12 +13,23 @@ import { QualityMonitor } from './stats.js';
 import type { QualitySample } from './stats-math.js';
 import {
   displayNameOf,
+  type CallJoinInfo,
   type JoinedRoom,
   type JoinResult,
-  type Room,
   type User,
   userIdOf,
 } from './types.js';
+import {
+  removeRemote,
+  removeWaiting,
+  roomItem,
+  setConnectionState,
+  setRoomStatus,
+  showRemote,
+  showSample,
+  showWaiting,
+  updateMediaButtons,
+} from './render.js';
 import { byTestId, errorMessage, inputValue, log, setText, show } from './view.js';
 
 const ACTIVE_ROOM_KEY = 'hekim-demo.activeRoom';
@@ -33,6 +45,7 @@ interface MediaSession {
 
 const api = new Api();
 const media = new LocalMedia();
+const consent = new ConsentStep(api, log);
 let signaling: Signaling | undefined;
 let me: User | undefined;
 let session: MediaSession | undefined;
@@ -120,21 +133,11 @@ async function signOut(): Promise<void> {
   log('signed out');
 }
 
-// KVKK: a patient needs an active telemedicine consent before joining or answering.
+// KVKK: a patient needs an active telemedicine consent before joining or answering
+// (consent.ts shows the texts and grants them).
 async function checkConsent(): Promise<void> {
-  if (me?.role !== 'patient') return;
-  const { required } = await api.consents();
-  const consent = required.find((c) => c.purpose === 'telemedicine') ?? required[0];
-  show('consent-panel', consent !== undefined);
-  if (!consent) return;
-  setText('consent-text', consent.text);
-  const button = byTestId('consent-grant');
-  button.onclick = () =>
-    void run('consent', async () => {
-      await api.grantConsent(consent.purpose, consent.version);
-      log(`consent granted: ${consent.purpose} v${consent.version}`);
-      await checkConsent();
-    });
+  if (me?.role === 'patient') await consent.check();
+  else consent.skip();
 }
 
 // ---- Rooms ----
@@ -142,21 +145,11 @@ async function checkConsent(): Promise<void> {
 async function loadRooms(): Promise<void> {
   const page = await api.rooms();
   const list = byTestId('rooms-list');
-  list.replaceChildren(...page.items.filter((r) => r.type !== 'call').map(roomItem));
-}
-
-function roomItem(room: Room): HTMLLIElement {
-  const item = document.createElement('li');
-  item.dataset.testid = 'room-item';
-  item.dataset.roomId = room.id;
-  item.textContent = `${room.name} (${room.type}${room.waitingRoom ? ', waiting room' : ''}) `;
-  const join = document.createElement('button');
-  join.type = 'button';
-  join.dataset.testid = 'room-join';
-  join.textContent = 'Join';
-  join.onclick = () => void run('join', () => joinRoom(room.id));
-  item.append(join);
-  return item;
+  list.replaceChildren(
+    ...page.items
+      .filter((r) => r.type !== 'call')
+      .map((room) => roomItem(room, () => void run('join', () => joinRoom(room.id)))),
+  );
 }
 
 async function createRoom(name: string, patientId: string): Promise<void> {
@@ -202,7 +195,7 @@ function enterRoom(roomId: string, joined: JoinedRoom): void {
 
 async function admit(roomId: string, userId: string): Promise<void> {
   await requireSignaling().request('room:admit', { roomId, userId });
-  document.querySelector(`[data-testid="waiting-item"][data-user-id="${userId}"]`)?.remove();
+  removeWaiting(userId);
   log('admitted a waiting participant');
 }
 
@@ -215,6 +208,8 @@ async function startCall(calleeId: string): Promise<void> {
   await startLocalMedia();
   const ack = await channel.request('call:initiate', { calleeIds: [calleeId], type: 'video' });
   iceServers = ack.iceServers;
+  // In a call the roles come from the call, not from who happens to join its room first:
+  // the caller is impolite, the callee polite, whatever order the two joins land in.
   beginSession('call', ack.roomId, ack.callId, politeInCall(true));
   outgoing = { callId: ack.callId, roomId: ack.roomId, calleeName: calleeId };
   callUi.setStatus('ringing');
@@ -230,12 +225,28 @@ async function acceptCall(call: IncomingCall): Promise<void> {
   iceServers = ring.iceServers;
   // The session exists before the accept goes out: the caller's offer may arrive before our
   // own acknowledgement does.
-  const current = beginSession('call', ring.roomId, call.callId, politeInCall(false));
-  await requireSignaling().request('call:accept', { callId: call.callId });
+  beginSession('call', ring.roomId, call.callId, politeInCall(false));
+  const accepted = await requireSignaling().request('call:accept', { callId: call.callId });
   incomingCalls.delete(call.callId);
   callUi.setStatus('active');
   setRoomStatus('in call');
-  current.peers.ensure(ring.fromId);
+  await joinCallRoom(call.callId, ring.roomId, accepted);
+}
+
+// Both parties of an answered call meet in the call's room, like a consultation without a
+// waiting room: room:join, then perfect negotiation over the relay. (A server that already
+// put us there on accept answers the join as a resume: it is safe to send either way.) A
+// peer connection is only created once the other side is known to be in the room: an offer
+// to someone who has not joined yet would be refused by the relay and lost.
+async function joinCallRoom(callId: string, roomId: string, info: CallJoinInfo): Promise<void> {
+  const joined = await requireSignaling().request('room:join', { roomId });
+  const current = session;
+  if (current?.callId !== callId || 'waiting' in joined) return;
+  iceServers = info.iceServers ?? joined.iceServers;
+  log(`in the call's room (${joined.participants.length} other participant(s))`);
+  for (const participant of joined.participants) {
+    if (participant.userId !== me?.id) current.peers.ensure(participant.userId);
+  }
 }
 
 async function rejectCall(call: IncomingCall): Promise<void> {
@@ -259,7 +270,7 @@ async function startLocalMedia(): Promise<void> {
   const stream = await media.start();
   byTestId<HTMLVideoElement>('local-video').srcObject = stream;
   show('media-panel', true);
-  updateMediaButtons();
+  updateMediaButtons(media);
 }
 
 // Starts a media session (closing any previous one). `polite` is our perfect-negotiation role
@@ -273,15 +284,18 @@ function beginSession(
   endSession();
   const peers = new PeerGroup(
     polite,
-    (userId, role) => createPeer(roomId, userId, role),
+    (userId, role) => createPeer(roomId, userId, role, () => peers.replace(userId)),
     (userId) => {
-      document.querySelector(`[data-testid="remote-video"][data-user-id="${userId}"]`)?.remove();
+      removeRemote(userId);
       setConnectionState(peers.first?.pc.connectionState ?? 'closed');
     },
   );
   const monitor = new QualityMonitor(
     () => peers.first?.pc,
-    showSample,
+    (sample) => {
+      lastSample = sample;
+      showSample(sample);
+    },
     callId ? (stats) => requireSignaling().request('call:stats', { callId, ...stats }) : undefined,
   );
   monitor.start();
@@ -289,7 +303,7 @@ function beginSession(
   return session;
 }
 
-function createPeer(roomId: string, userId: string, polite: boolean): Peer {
+function createPeer(roomId: string, userId: string, polite: boolean, onStalled: () => void): Peer {
   const config: RTCConfiguration = {
     iceServers,
     // Relay-only forces media through TURN: what a patient behind a strict NAT gets anyway.
@@ -313,31 +327,12 @@ function createPeer(roomId: string, userId: string, polite: boolean): Peer {
         log(`peer connection: ${state}`);
       },
       onError: (error) => log(`negotiation error: ${errorMessage(error)}`),
+      onLog: log,
+      onStalled,
     },
   );
   setConnectionState(peer.pc.connectionState);
   return peer;
-}
-
-function showRemote(userId: string, stream: MediaStream): void {
-  let video = document.querySelector<HTMLVideoElement>(
-    `[data-testid="remote-video"][data-user-id="${userId}"]`,
-  );
-  if (!video) {
-    video = document.createElement('video');
-    video.dataset.testid = 'remote-video';
-    video.dataset.userId = userId;
-    video.autoplay = true;
-    video.playsInline = true;
-    byTestId('remote-videos').append(video);
-  }
-  if (video.srcObject !== stream) video.srcObject = stream;
-  const element = video;
-  // Autoplay with sound needs a user gesture; without one, play muted rather than not at all.
-  element.play().catch(() => {
-    element.muted = true;
-    return element.play().catch((error: unknown) => log(`remote video: ${errorMessage(error)}`));
-  });
 }
 
 // Closes every peer connection of the current session (the local camera stays on).
@@ -367,8 +362,14 @@ async function leave(): Promise<void> {
       await requireSignaling().request('call:cancel', { callId: current.callId });
     } else {
       await requireSignaling().request('call:end', { callId: current.callId });
+      await leaveCallRoom(current.roomId);
     }
   }
+}
+
+// The call's room outlives the call only until its participants leave (docs/calls.md).
+async function leaveCallRoom(roomId: string): Promise<void> {
+  await signaling?.request('room:leave', { roomId }).catch(() => undefined);
 }
 
 function callStatus(): string | undefined {
@@ -393,14 +394,22 @@ function connectSignaling(): void {
     // Back within the reconnect grace: join again and the session goes on (a reload lands
     // here too, from sessionStorage).
     if (resume && !recovered) void run('rejoin', () => joinRoom(resume));
+    // In a call the peer connection usually survives a signaling drop (media does not go
+    // through Hekim); joining the call's room again is enough to be counted back in.
+    const call = session?.kind === 'call' ? session : undefined;
+    if (call?.callId && callStatus() === 'active' && !recovered) {
+      const { callId, roomId } = call;
+      void run('rejoin call', () => joinCallRoom(callId, roomId, {}));
+    }
   });
   channel.onDisconnect((reason) => {
     setText('signaling-state', 'disconnected');
     log(`signaling disconnected: ${reason}`);
   });
   channel.onConnectError((message) => {
-    setText('signaling-state', `refused: ${message}`);
-    log(`signaling refused: ${message}`);
+    // UNAUTHORIZED when the server refused the token; a transport error when unreachable.
+    setText('signaling-state', `connect failed: ${message}`);
+    log(`signaling connect failed: ${message}`);
   });
 
   channel.on('auth:expired', () => {
@@ -420,7 +429,9 @@ function connectSignaling(): void {
     if (!session || session.roomId !== p.roomId || p.userId === me?.id) return;
     // Someone we already know (a reload, a new device) announces itself with an offer from a
     // new peer connection, which PeerGroup.receive handles; only newcomers are set up here.
-    session.peers.ensure(p.userId, politeTowardsNewcomer(p.polite));
+    // In a call both roles are fixed by the call (the group's default).
+    if (session.kind === 'call') session.peers.ensure(p.userId);
+    else session.peers.ensure(p.userId, politeTowardsNewcomer(p.polite));
     log(`${p.displayName ?? p.userId} joined`);
   });
   channel.on('room:participant-left', (p) => {
@@ -428,7 +439,12 @@ function connectSignaling(): void {
     session.peers.remove(p.userId);
     log(`${p.userId} left`);
   });
-  channel.on('room:waiting', (p) => showWaiting(p.roomId, userIdOf(p.user), displayNameOf(p.user)));
+  channel.on('room:waiting', (p) => {
+    const userId = userIdOf(p.user);
+    const name = displayNameOf(p.user);
+    showWaiting(userId, name, () => void run('admit', () => admit(p.roomId, userId)));
+    log(`${name} is in the waiting room`);
+  });
   channel.on('room:admitted', (p) => {
     log('admitted by the host');
     if (p.participants && p.iceServers && p.sessionId !== undefined && p.polite !== undefined) {
@@ -476,10 +492,11 @@ function connectSignaling(): void {
   });
   channel.on('call:accepted', (p) => {
     if (session?.callId !== p.callId) return;
+    const roomId = session.roomId;
     outgoing = undefined;
     callUi.setStatus('active');
     setRoomStatus('in call');
-    session.peers.ensure(userIdOf(p.by));
+    void run('join call', () => joinCallRoom(p.callId, roomId, p));
   });
   channel.on('call:answered-elsewhere', (p) => {
     incomingCalls.delete(p.callId);
@@ -512,72 +529,20 @@ function finishCall(
 ): void {
   incomingCalls.delete(callId);
   if (outgoing?.callId === callId) outgoing = undefined;
-  const inThisCall = session?.callId === callId;
-  if (inThisCall) {
+  const current = session?.callId === callId ? session : undefined;
+  if (current) {
     endSession();
     media.stop();
     setRoomStatus('idle');
+    if (status === 'ended') void leaveCallRoom(current.roomId);
   }
   callUi.setStatus(status, detail);
   log(`call ${status}${detail ? ` (${detail})` : ''}`);
 }
 
-function showWaiting(roomId: string, userId: string, name: string): void {
-  const list = byTestId('waiting-list');
-  list.querySelector(`[data-user-id="${userId}"]`)?.remove();
-  const item = document.createElement('li');
-  item.dataset.testid = 'waiting-item';
-  item.dataset.userId = userId;
-  item.textContent = `${name} is waiting `;
-  const button = document.createElement('button');
-  button.type = 'button';
-  button.dataset.testid = 'admit';
-  button.textContent = 'Admit';
-  button.onclick = () => void run('admit', () => admit(roomId, userId));
-  item.append(button);
-  list.append(item);
-  show('media-panel', true);
-  log(`${name} is in the waiting room`);
-}
-
 function requireSignaling(): Signaling {
   if (!signaling) throw new Error('not connected to signaling');
   return signaling;
-}
-
-// ---- Rendering ----
-
-function setRoomStatus(status: string): void {
-  const el = byTestId('room-status');
-  el.dataset.status = status;
-  el.textContent = status;
-  show('media-panel', true);
-}
-
-function setConnectionState(state: RTCPeerConnectionState): void {
-  setText('connection-state', state);
-}
-
-function showSample(sample: QualitySample): void {
-  lastSample = sample;
-  setText('frames-decoded', String(sample.framesDecoded));
-  setText('stats-rtt', String(sample.rttMs));
-  setText('stats-jitter', String(sample.jitterMs));
-  setText('stats-loss', String(sample.packetLossPct));
-  setText('stats-bitrate', String(sample.bitrateKbps));
-  setText(
-    'stats-candidates',
-    `${sample.localCandidateType ?? '?'} / ${sample.remoteCandidateType ?? '?'}`,
-  );
-}
-
-function updateMediaButtons(): void {
-  const mute = byTestId('mute-audio');
-  mute.textContent = media.audioEnabled ? 'Mute' : 'Unmute';
-  mute.setAttribute('aria-pressed', String(!media.audioEnabled));
-  const video = byTestId('toggle-video');
-  video.textContent = media.videoEnabled ? 'Video off' : 'Video on';
-  video.setAttribute('aria-pressed', String(!media.videoEnabled));
 }
 
 // ---- Debugging handle for tests and curious developers (read-only) ----
@@ -639,11 +604,11 @@ function wire(): void {
   byTestId('leave').addEventListener('click', () => void run('leave', leave));
   byTestId('mute-audio').addEventListener('click', () => {
     media.setAudioEnabled(!media.audioEnabled);
-    updateMediaButtons();
+    updateMediaButtons(media);
   });
   byTestId('toggle-video').addEventListener('click', () => {
     media.setVideoEnabled(!media.videoEnabled);
-    updateMediaButtons();
+    updateMediaButtons(media);
   });
   // ?relay=1 preselects relay-only, handy for trying TURN from a bookmark.
   byTestId<HTMLInputElement>('relay-only').checked =

@@ -2,6 +2,7 @@ import {
   isNewRemoteSession,
   isOfferCollision,
   needsIceRestart,
+  needsStalledIceRestart,
   politeInCall,
   politeTowardsNewcomer,
   sdpSessionId,
@@ -59,6 +60,14 @@ describe('perfect negotiation decisions', () => {
     expect(needsIceRestart('failed')).toBe(true);
     expect(needsIceRestart('disconnected')).toBe(false);
     expect(needsIceRestart('connected')).toBe(false);
+  });
+
+  it('restarts a stalled ICE (still new after negotiation) from the impolite side only', () => {
+    expect(needsStalledIceRestart(false, 'new', 'stable')).toBe(true);
+    expect(needsStalledIceRestart(true, 'new', 'stable')).toBe(false);
+    expect(needsStalledIceRestart(false, 'connecting', 'stable')).toBe(false);
+    expect(needsStalledIceRestart(false, 'connected', 'stable')).toBe(false);
+    expect(needsStalledIceRestart(false, 'new', 'have-local-offer')).toBe(false);
   });
 
   const offer = (id: string, version: number) =>

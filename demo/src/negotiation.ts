@@ -48,6 +48,21 @@ export function needsIceRestart(state: RTCPeerConnectionState): boolean {
   return state === 'failed';
 }
 
+// A connection that is still `new` a while after an offer/answer exchange settled has never
+// tried a single candidate pair: one side gathered no candidates. Seen with Chromium when the
+// polite side's implicit rollback (glare) meets its ICE gathering: the transport of its answer
+// then gathers nothing, and not even an ICE restart revives it. A new peer connection does;
+// only the impolite side starts one, so that two fresh starts cannot cross.
+export const STALLED_ICE_MS = 4000;
+
+export function needsStalledIceRestart(
+  polite: boolean,
+  connectionState: RTCPeerConnectionState,
+  signalingState: RTCSignalingState,
+): boolean {
+  return !polite && connectionState === 'new' && signalingState === 'stable';
+}
+
 // The session id of an SDP's origin line (`o=- 4611731400430051336 2 IN IP4 127.0.0.1`). It
 // stays the same across renegotiations of one RTCPeerConnection (JSEP) and differs for a new
 // one, so an offer with another id comes from a peer that reloaded or rejoined.

@@ -3,8 +3,10 @@
 import {
   isOfferCollision,
   needsIceRestart,
+  needsStalledIceRestart,
   sdpSessionId,
   shouldIgnoreOffer,
+  STALLED_ICE_MS,
 } from './negotiation.js';
 
 export interface PeerSignals {
@@ -17,6 +19,11 @@ export interface PeerEvents {
   onRemoteStream(stream: MediaStream): void;
   onStateChange(state: RTCPeerConnectionState): void;
   onError(error: unknown): void;
+  // The connection never got ICE going after negotiation (see needsStalledIceRestart): the
+  // owner replaces it with a new RTCPeerConnection.
+  onStalled?(): void;
+  // A line for the page's event log: what negotiation did and why (glare, restarts).
+  onLog?(message: string): void;
 }
 
 export class Peer {
@@ -28,6 +35,7 @@ export class Peer {
   // one (the candidate would belong to no media section yet), so they wait here.
   private pendingCandidates: RTCIceCandidateInit[] = [];
   private inbox: Promise<void> = Promise.resolve();
+  private stallTimer: number | undefined;
   private readonly remoteStream = new MediaStream();
 
   constructor(
@@ -57,7 +65,24 @@ export class Peer {
       this.events.onStateChange(state);
       // ICE restart: new ICE credentials make both sides gather fresh candidates. It fires
       // negotiationneeded, so it goes through the same perfect negotiation as any offer.
-      if (needsIceRestart(state)) this.pc.restartIce();
+      if (needsIceRestart(state)) {
+        this.log('connection failed: restarting ICE');
+        this.pc.restartIce();
+      }
+    };
+    // Each time an offer/answer exchange settles, check a little later that ICE got going
+    // (see needsStalledIceRestart). An ICE restart does not revive such a connection, a new
+    // one does: its offer carries a new SDP session id, so the other side replaces its own
+    // connection too (PeerGroup.receive), exactly as after a reload.
+    this.pc.onsignalingstatechange = () => {
+      if (this.pc.signalingState !== 'stable') return;
+      window.clearTimeout(this.stallTimer);
+      this.stallTimer = window.setTimeout(() => {
+        if (needsStalledIceRestart(this.polite, this.pc.connectionState, this.pc.signalingState)) {
+          this.log('no ICE progress after negotiation: starting over with a new connection');
+          this.events.onStalled?.();
+        }
+      }, STALLED_ICE_MS);
     };
     // Adding tracks fires negotiationneeded: both sides offer, and the roles settle it.
     for (const track of local?.getTracks() ?? []) this.pc.addTrack(track, local as MediaStream);
@@ -77,19 +102,25 @@ export class Peer {
   }
 
   private async negotiate(): Promise<void> {
+    let sdp: string | undefined;
     try {
       this.makingOffer = true;
       // Without an argument, setLocalDescription creates the right description for the
       // current state (an offer here), with no window for a remote offer to slip in between
       // createOffer and setLocalDescription.
       await this.pc.setLocalDescription();
-      const sdp = this.pc.localDescription?.sdp;
-      if (sdp) await this.signals.sendOffer(sdp);
+      sdp = this.pc.localDescription?.sdp;
     } catch (error) {
       this.events.onError(error);
     } finally {
+      // Only the creation of the offer counts as "making" it. Holding the flag while the
+      // server acknowledges the send would make a later, legitimate offer from the other
+      // side look like glare, and the impolite side would drop it for good.
       this.makingOffer = false;
     }
+    if (!sdp) return;
+    this.log('sending offer');
+    await this.signals.sendOffer(sdp).catch((error: unknown) => this.events.onError(error));
   }
 
   // Signals are applied one at a time, in the order they arrived: each step awaits the
@@ -116,7 +147,12 @@ export class Peer {
       settingRemoteAnswerPending: this.settingRemoteAnswerPending,
     });
     this.ignoreOffer = shouldIgnoreOffer(this.polite, collision);
-    if (this.ignoreOffer) return;
+    if (this.ignoreOffer) {
+      this.log('offers crossed: ignoring theirs (impolite), waiting for their answer');
+      return;
+    }
+    if (collision) this.log('offers crossed: rolling ours back (polite), answering theirs');
+    else this.log(`received ${type}`);
 
     this.settingRemoteAnswerPending = type === 'answer';
     try {
@@ -131,6 +167,10 @@ export class Peer {
       const answer = this.pc.localDescription?.sdp;
       if (answer) await this.signals.sendAnswer(answer);
     }
+  }
+
+  private log(message: string): void {
+    this.events.onLog?.(`peer ${this.remoteUserId.slice(0, 8)}: ${message}`);
   }
 
   private async applyCandidate(candidate: RTCIceCandidateInit): Promise<void> {
@@ -151,6 +191,8 @@ export class Peer {
   }
 
   close(): void {
+    window.clearTimeout(this.stallTimer);
+    this.pc.onsignalingstatechange = null;
     this.pc.onnegotiationneeded = null;
     this.pc.onicecandidate = null;
     this.pc.ontrack = null;

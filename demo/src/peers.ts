@@ -45,6 +45,14 @@ export class PeerGroup {
     this.onRemoved(userId);
   }
 
+  // Starts over with a fresh peer connection to this user, in the same role.
+  replace(userId: string): void {
+    const polite = this.peers.get(userId)?.polite;
+    if (polite === undefined) return;
+    this.remove(userId);
+    this.ensure(userId, polite);
+  }
+
   closeAll(): void {
     for (const userId of [...this.peers.keys()]) this.remove(userId);
   }

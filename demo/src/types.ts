@@ -102,6 +102,10 @@ export interface JoinedRoom {
 
 export type JoinResult = JoinedRoom | { waiting: true };
 
+// What the call:accept answer and call:accepted may carry about the call's room (servers that
+// put both parties into it themselves); all optional, the page joins the room either way.
+export type CallJoinInfo = Partial<JoinedRoom>;
+
 export type CallStats = {
   callId: string;
   rttMs: number;
@@ -123,7 +127,7 @@ export interface ClientEvents {
     { calleeIds: string[]; type: 'audio' | 'video' },
     { callId: string; roomId: string; iceServers: RTCIceServer[] },
   ];
-  'call:accept': [{ callId: string }, unknown];
+  'call:accept': [{ callId: string }, CallJoinInfo];
   'call:reject': [{ callId: string }, unknown];
   'call:cancel': [{ callId: string }, unknown];
   'call:end': [{ callId: string }, unknown];
@@ -160,7 +164,7 @@ export interface ServerEvents {
     type: 'audio' | 'video';
     iceServers: RTCIceServer[];
   };
-  'call:accepted': { callId: string; by: UserRef };
+  'call:accepted': { callId: string; by: UserRef } & CallJoinInfo;
   'call:answered-elsewhere': { callId: string };
   'call:rejected': { callId: string; by?: UserRef };
   'call:cancelled': { callId: string };

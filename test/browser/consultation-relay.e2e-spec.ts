@@ -1,9 +1,7 @@
 import { readFile } from 'node:fs/promises';
-import { Role } from '../../src/common/auth/role';
-import { createUser, login } from '../support/auth';
-import { launchBrowser, type BrowserPeer } from '../support/browser';
+import { launchPeople, type BrowserPeer, type People } from '../support/browser';
 import { startCoturn, type Coturn } from '../support/coturn';
-import { joinRoomOnPage, signInOnPage, waitForVideo, waitRoomStatus } from '../support/demo-driver';
+import { meetInConsultation } from '../support/demo-driver';
 import { createTestApp, type TestApp } from '../support/test-app';
 
 // Issue scenario 2: the consultation of scenario 1, relay-only (iceTransportPolicy 'relay'),
@@ -12,9 +10,9 @@ import { createTestApp, type TestApp } from '../support/test-app';
 describe('browser: a relay-only consultation through coturn', () => {
   let turn: Coturn;
   let t: TestApp;
+  let browsers: People | undefined;
   let doctorBrowser: BrowserPeer;
   let patientBrowser: BrowserPeer;
-  let base: string;
 
   beforeAll(async () => {
     turn = await startCoturn();
@@ -22,47 +20,21 @@ describe('browser: a relay-only consultation through coturn', () => {
       listen: true,
       env: { TURN_URLS: `turn:127.0.0.1:${turn.port}?transport=udp`, TURN_SECRET: turn.secret },
     });
-    const address = t.app.getHttpServer().address();
-    if (typeof address !== 'object' || !address) throw new Error('not listening');
-    base = `http://127.0.0.1:${address.port}`;
-    [doctorBrowser, patientBrowser] = await Promise.all([launchBrowser(), launchBrowser()]);
+    browsers = await launchPeople(2);
+    [doctorBrowser, patientBrowser] = browsers.people;
   });
   afterAll(async () => {
-    await Promise.all([doctorBrowser?.close(), patientBrowser?.close()]);
+    await browsers?.close();
     await t?.close();
     await turn?.stop();
   });
 
   it('connects both sides through a TURN relay with the credentials Hekim issued', async () => {
-    const doctor = await createUser(t, { role: Role.Doctor, displayName: 'Dr. Elif Kaya' });
-    const patient = await createUser(t, { role: Role.Patient, displayName: 'Ayşe Yılmaz' });
-    const { accessToken } = await login(t, doctor.email, doctor.password);
-    const room = await t
-      .http()
-      .post('/api/v1/rooms')
-      .set('Authorization', `Bearer ${accessToken}`)
-      .send({ name: 'Relay', type: 'consultation', memberIds: [patient.id], waitingRoom: true })
-      .expect(201);
-    const roomId = (room.body.room ?? room.body).id as string;
-
-    const d = doctorBrowser.page;
-    const p = patientBrowser.page;
-    await Promise.all([
-      signInOnPage(d, base, doctor.email, doctor.password, { relay: true }),
-      signInOnPage(p, base, patient.email, patient.password, { relay: true }),
-    ]);
-    await joinRoomOnPage(d, roomId);
-    await waitRoomStatus(d, 'joined');
-    await joinRoomOnPage(p, roomId);
-    await waitRoomStatus(p, 'waiting');
-    const knock = d.locator(`[data-testid="waiting-item"][data-user-id="${patient.id}"]`);
-    await knock.getByTestId('admit').click();
-    await waitRoomStatus(p, 'joined');
-
-    const readings = await Promise.all([
-      waitForVideo(d, 'the doctor (relay)'),
-      waitForVideo(p, 'the patient (relay)'),
-    ]);
+    const { doctor, patient, readings } = await meetInConsultation(
+      t,
+      { doctor: doctorBrowser.page, patient: patientBrowser.page },
+      { relay: true },
+    );
     for (const reading of readings) {
       // The other side's relay address may show as prflx when its check beat its candidate.
       expect(reading.localCandidateType).toBe('relay');

@@ -1,7 +1,13 @@
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Page } from 'playwright-core';
-import { launchBrowser, pollUntil, TEST_OUTPUT, type BrowserPeer } from '../support/browser';
+import {
+  launchPeople,
+  pollUntil,
+  TEST_OUTPUT,
+  type BrowserPeer,
+  type People,
+} from '../support/browser';
 import { createTestApp, type TestApp } from '../support/test-app';
 
 // The demo's PeerGroup and Peer (demo/src/peers.ts, peer.ts) in two real Chromium processes,
@@ -14,8 +20,9 @@ import { createTestApp, type TestApp } from '../support/test-app';
 interface InPage {
   __group?: {
     first?: { pc: { connectionState: string; close(): void } };
-    receive(from: string, signal: unknown): Promise<void>;
   };
+  // Delivers a relayed signal to the page's PeerGroup (and notes it in __log).
+  __receive?(kind: string, payload: unknown): Promise<void>;
   __errors: string[];
 }
 
@@ -27,6 +34,8 @@ const startPeer = (polite: boolean): string => `(async () => {
   document.querySelector('[data-testid="local-video"]').srcObject = local;
   document.querySelector('[data-testid="media-panel"]').hidden = false;
   window.__errors = [];
+  // What happened, for the failure message: negotiation steps and each signal received.
+  window.__log = [];
   const group = new PeerGroup(${polite}, (id, polite) => new Peer(id, polite, { iceServers: [] }, local, {
     sendOffer: (sdp) => window.relay('offer', sdp),
     sendAnswer: (sdp) => window.relay('answer', sdp),
@@ -47,8 +56,18 @@ const startPeer = (polite: boolean): string => `(async () => {
       document.querySelector('[data-testid="connection-state"]').textContent = state;
     },
     onError: (error) => window.__errors.push(String(error)),
+    onLog: (message) => window.__log.push(message),
+    onStalled: () => group.replace(id),
   }), () => undefined);
   window.__group = group;
+  const ufrag = (sdp) => (/a=ice-ufrag:(\\S+)/.exec(sdp) || [])[1];
+  window.__receive = (kind, payload) => {
+    window.__log.push(kind === 'candidate'
+      ? 'got candidate ' + payload.usernameFragment + ' ' + payload.candidate
+      : 'got ' + kind + ' ufrag ' + ufrag(payload));
+    const signal = kind === 'candidate' ? { kind, candidate: payload } : { kind, sdp: payload };
+    return group.receive('other', signal);
+  };
   group.ensure('other');
 })()`;
 
@@ -61,6 +80,23 @@ const readPeer = `(async () => {
   return { state: pc.connectionState, signaling: pc.signalingState, framesDecoded, errors: window.__errors };
 })()`;
 
+// When a side does not connect: its ICE state, the ICE usernames of both descriptions, how
+// many remote candidates it knows, and its log.
+const diagnosePeer = `(async () => {
+  const pc = window.__group.first.pc;
+  const ufrag = (d) => d && (/a=ice-ufrag:(\\S+)/.exec(d.sdp) || [])[1];
+  let remoteCandidates = 0;
+  (await pc.getStats()).forEach((e) => { if (e.type === 'remote-candidate') remoteCandidates += 1; });
+  return {
+    ice: pc.iceConnectionState,
+    gathering: pc.iceGatheringState,
+    localUfrag: ufrag(pc.localDescription),
+    remoteUfrag: ufrag(pc.remoteDescription),
+    remoteCandidates,
+    log: window.__log,
+  };
+})()`;
+
 interface PeerReading {
   state: string;
   signaling: string;
@@ -70,16 +106,18 @@ interface PeerReading {
 
 describe('browser: perfect negotiation between two Chromium peers', () => {
   let t: TestApp;
+  let browsers: People | undefined;
   let polite: BrowserPeer;
   let impolite: BrowserPeer;
   const relayErrors: string[] = [];
 
   beforeAll(async () => {
     t = await createTestApp({ listen: true });
-    [polite, impolite] = await Promise.all([launchBrowser(), launchBrowser()]);
+    browsers = await launchPeople(2);
+    [polite, impolite] = browsers.people;
   });
   afterAll(async () => {
-    await Promise.all([polite?.close(), impolite?.close()]);
+    await browsers?.close();
     await t?.close();
   });
 
@@ -105,9 +143,7 @@ describe('browser: perfect negotiation between two Chromium peers', () => {
             to.evaluate(
               async ([k, p]) => {
                 // A page that is reloading has nobody to deliver to, as on a real network.
-                const group = (globalThis as unknown as InPage).__group;
-                const signal = k === 'candidate' ? { kind: k, candidate: p } : { kind: k, sdp: p };
-                await group?.receive('other', signal);
+                await (globalThis as unknown as InPage).__receive?.(k, p);
               },
               [kind, payload] as const,
             ),
@@ -129,10 +165,31 @@ describe('browser: perfect negotiation between two Chromium peers', () => {
     const read = (page: Page) => page.evaluate<PeerReading>(readPeer);
     const connected = (r: PeerReading) =>
       r.state === 'connected' && r.signaling === 'stable' && r.framesDecoded >= 30;
-    const [a, b] = await Promise.all([
-      pollUntil('the polite side to decode video', () => read(polite.page), connected),
-      pollUntil('the impolite side to decode video', () => read(impolite.page), connected),
-    ]);
+    const bothConnected = async (what: string): Promise<PeerReading[]> => {
+      try {
+        return await Promise.all([
+          pollUntil(
+            `the polite side to decode video (${what})`,
+            () => read(polite.page),
+            connected,
+          ),
+          pollUntil(
+            `the impolite side to decode video (${what})`,
+            () => read(impolite.page),
+            connected,
+          ),
+        ]);
+      } catch (error) {
+        const [p, i] = await Promise.all(
+          [polite.page, impolite.page].map((page) => page.evaluate(diagnosePeer).catch(String)),
+        );
+        const details = { polite: p, impolite: i, relayErrors };
+        throw new Error(`${(error as Error).message}\n${JSON.stringify(details, null, 1)}`, {
+          cause: error,
+        });
+      }
+    };
+    const [a, b] = await bothConnected('the first connection');
     expect(offered.size).toBe(2);
     expect([a.errors, b.errors, relayErrors]).toEqual([[], [], []]);
 
@@ -148,10 +205,7 @@ describe('browser: perfect negotiation between two Chromium peers', () => {
     });
     await impolite.page.reload();
     await impolite.page.evaluate(startPeer(false));
-    const [c, d] = await Promise.all([
-      pollUntil('the polite side to decode video again', () => read(polite.page), connected),
-      pollUntil('the reloaded side to decode video', () => read(impolite.page), connected),
-    ]);
+    const [c, d] = await bothConnected('the connection after the reload');
     expect([c.errors, d.errors, relayErrors]).toEqual([[], [], []]);
     const replaced = await polite.page.evaluate(() => {
       const g = globalThis as unknown as InPage & { __old?: { connectionState: string } };

@@ -238,6 +238,47 @@ describe('signaling gateway', () => {
       expect(metrics).toMatch(/hekim_sessions_active \d+/);
     });
 
+    it('relays one socket’s offer, answer and candidates in the order they were sent', async () => {
+      const doctor = await signIn(t, Role.Doctor);
+      const patient = await signIn(t, Role.Patient);
+      const roomId = await room(doctor, [patient]);
+      const d = await client(doctor.accessToken);
+      const p = await client(patient.accessToken);
+      await request(d.socket, 'room:join', { roomId });
+      await request(p.socket, 'room:join', { roomId });
+      await d.inbox.next('room:participant-joined');
+
+      // What a browser sends right after setLocalDescription: the description, then its
+      // candidates as they are gathered, without waiting for any acknowledgement.
+      const to = doctor.user.id;
+      const sent = [
+        { event: 'call:offer', id: 'offer' },
+        ...[1, 2, 3, 4, 5, 6].map((i) => ({ event: 'call:ice-candidate', id: `c${i}` })),
+        { event: 'call:answer', id: 'answer' },
+        ...[7, 8, 9, 10].map((i) => ({ event: 'call:ice-candidate', id: `c${i}` })),
+      ];
+      const acks = sent.map(({ event, id }) =>
+        request(
+          p.socket,
+          event,
+          event === 'call:ice-candidate'
+            ? { roomId, to, candidate: { ...CANDIDATE, candidate: `${CANDIDATE.candidate} ${id}` } }
+            : { roomId, to, sdp: `${SDP}a=${id}\r\n` },
+        ),
+      );
+      expect((await Promise.all(acks)).every((ack) => ack.ok)).toBe(true);
+
+      await until(() => d.inbox.events.filter((e) => e.event.startsWith('call:')).length >= 12);
+      const received = d.inbox.events
+        .filter((e) => e.event.startsWith('call:'))
+        .map(({ payload }) =>
+          typeof payload.sdp === 'string'
+            ? /a=(\w+)/.exec(payload.sdp)?.[1]
+            : (payload.candidate as { candidate: string }).candidate.split(' ').pop(),
+        );
+      expect(received).toEqual(sent.map((s) => s.id));
+    });
+
     it('refuses joins and relays from non-members, and relays to anyone outside the room', async () => {
       const doctor = await signIn(t, Role.Doctor);
       const patient = await signIn(t, Role.Patient);

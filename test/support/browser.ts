@@ -1,5 +1,3 @@
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { chromium, type BrowserContext, type Page } from 'playwright-core';
 import type { DemoWindow } from './demo-window';
@@ -29,38 +27,52 @@ export interface BrowserPeer {
   close(): Promise<void>;
 }
 
-// One headless Chromium process with a fresh profile of its own: two of them are two
-// separate people, with separate storage, as in a real consultation.
-export async function launchBrowser(): Promise<BrowserPeer> {
-  const userDataDir = await mkdtemp(join(tmpdir(), 'hekim-chromium-'));
-  let context: BrowserContext;
+// One headless Chromium process; each person gets a browser context of their own (separate
+// cookies, storage and permissions: two people on two machines, as far as the page can
+// tell), which is much cheaper than a browser process each.
+export interface People {
+  people: BrowserPeer[];
+  close(): Promise<void>;
+}
+
+export async function launchPeople(count = 2): Promise<People> {
+  const browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: FLAGS });
   try {
-    context = await chromium.launchPersistentContext(userDataDir, {
-      executablePath: CHROMIUM,
-      headless: true,
-      args: FLAGS,
-      viewport: { width: 1200, height: 900 },
-    });
+    const people = await Promise.all(
+      Array.from({ length: count }, async (): Promise<BrowserPeer> => {
+        const context = await browser.newContext({ viewport: { width: 1200, height: 900 } });
+        const page = await context.newPage();
+        return { context, page, close: () => closeContext(context, page) };
+      }),
+    );
+    return {
+      people,
+      async close() {
+        await Promise.all(people.map((p) => p.close()));
+        await browser.close();
+      },
+    };
   } catch (error) {
-    await rm(userDataDir, { recursive: true, force: true });
+    await browser.close();
     throw error;
   }
-  const page = context.pages()[0] ?? (await context.newPage());
-  return {
-    context,
-    page,
-    async close() {
-      // Peer connections first: closing the browser under a live one can hang its shutdown.
-      await page
-        .evaluate(() => {
-          const handle = (globalThis as unknown as DemoWindow).hekimDemo;
-          for (const pc of handle?.peerConnections ?? []) pc.close();
-        })
-        .catch(() => undefined);
-      await context.close();
-      await rm(userDataDir, { recursive: true, force: true });
-    },
-  };
+}
+
+// One person in a headless Chromium process of their own.
+export async function launchBrowser(): Promise<BrowserPeer> {
+  const { people, close } = await launchPeople(1);
+  return { ...people[0], close };
+}
+
+async function closeContext(context: BrowserContext, page: Page): Promise<void> {
+  // Peer connections first: closing the browser under a live one can hang its shutdown.
+  await page
+    .evaluate(() => {
+      const handle = (globalThis as unknown as DemoWindow).hekimDemo;
+      for (const pc of handle?.peerConnections ?? []) pc.close();
+    })
+    .catch(() => undefined);
+  await context.close().catch(() => undefined);
 }
 
 // Polls a condition until it holds or the deadline passes (no fixed sleeps). Playwright's

@@ -1,7 +1,19 @@
+import { mkdir } from 'node:fs/promises';
+import { join } from 'node:path';
 import type { Page } from 'playwright-core';
-import { pollUntil } from './browser';
+import { Role } from '../../src/common/auth/role';
+import { authHeader, createUser, login, type TestUser } from './auth';
+import { pollUntil, TEST_OUTPUT } from './browser';
+import type { TestApp } from './test-app';
 
 // Drives the demo page the way a person would, through its data-testid handles.
+
+// The base URL of a test app started with `listen: true`.
+export function baseUrl(t: TestApp): string {
+  const address = t.app.getHttpServer().address();
+  if (typeof address !== 'object' || !address) throw new Error('the test app is not listening');
+  return `http://127.0.0.1:${address.port}`;
+}
 
 // Signs in from a clean tab (no tokens or room left in sessionStorage by an earlier test).
 // `relay` ticks "Relay only" (iceTransportPolicy 'relay') through the page's ?relay=1.
@@ -25,6 +37,29 @@ export async function signInOnPage(
     .waitFor();
 }
 
+// The consent step after sign-in: a patient reads the required texts and clicks "I agree"
+// when the server lists any. Resolves with the step's final status.
+export async function passConsentStep(page: Page): Promise<string> {
+  const panel = page.getByTestId('consent-panel');
+  await page.locator('[data-testid="consent-panel"]:not([data-status="checking"])').waitFor({
+    state: 'attached',
+  });
+  if ((await panel.getAttribute('data-status')) === 'required') {
+    await page.getByTestId('consent-agree').click();
+    await page.locator('[data-testid="consent-panel"][data-status="granted"]').waitFor({
+      state: 'attached',
+    });
+  }
+  return (await panel.getAttribute('data-status')) ?? 'missing';
+}
+
+// What the consent step must end in for a new patient: granted where the server has consent
+// gating, skipped where GET /consents/me is 404.
+export async function expectedConsentStatus(t: TestApp, accessToken: string): Promise<string> {
+  const res = await t.http().get('/api/v1/consents/me').set(authHeader(accessToken));
+  return res.status === 404 ? 'unsupported' : 'granted';
+}
+
 export async function joinRoomOnPage(page: Page, roomId: string): Promise<void> {
   const item = page.locator(`[data-testid="room-item"][data-room-id="${roomId}"]`);
   await item.getByTestId('room-join').click();
@@ -32,6 +67,109 @@ export async function joinRoomOnPage(page: Page, roomId: string): Promise<void> 
 
 export async function waitRoomStatus(page: Page, status: string): Promise<void> {
   await page.locator(`[data-testid="room-status"][data-status="${status}"]`).waitFor();
+}
+
+export async function waitCallStatus(page: Page, status: string): Promise<void> {
+  await page
+    .locator(`[data-testid="call-status"][data-status="${status}"]`)
+    .waitFor({ state: 'attached' });
+}
+
+export interface Person extends TestUser {
+  password: string;
+  accessToken: string;
+}
+
+// A doctor and a patient of their own, signed in over REST too (for the test's own checks).
+export async function doctorAndPatient(t: TestApp): Promise<{ doctor: Person; patient: Person }> {
+  const [doctor, patient] = await Promise.all(
+    [
+      { role: Role.Doctor, displayName: 'Dr. Elif Kaya' },
+      { role: Role.Patient, displayName: 'Ayşe Yılmaz' },
+    ].map(async (options) => {
+      const user = await createUser(t, options);
+      const { accessToken } = await login(t, user.email, user.password);
+      return { ...user, accessToken };
+    }),
+  );
+  return { doctor, patient };
+}
+
+// Both people sign in on their pages; the patient goes through the consent step.
+export async function signInBoth(
+  t: TestApp,
+  pages: { doctor: Page; patient: Page },
+  people: { doctor: Person; patient: Person },
+  options: { relay?: boolean } = {},
+): Promise<void> {
+  const base = baseUrl(t);
+  await Promise.all([
+    signInOnPage(pages.doctor, base, people.doctor.email, people.doctor.password, options),
+    signInOnPage(pages.patient, base, people.patient.email, people.patient.password, options),
+  ]);
+  const consent = await passConsentStep(pages.patient);
+  if (consent !== (await expectedConsentStatus(t, people.patient.accessToken))) {
+    throw new Error(`the patient's consent step ended as ${consent}`);
+  }
+}
+
+export interface Consultation {
+  doctor: Person;
+  patient: Person;
+  roomId: string;
+  readings: MediaReading[];
+}
+
+// The consultation walk of scenarios 1, 2 and 4: a doctor and a patient, a consultation room
+// with a waiting room; both sign in on their pages, the doctor joins, the patient knocks, the
+// doctor admits, and both decode video from each other.
+export async function meetInConsultation(
+  t: TestApp,
+  pages: { doctor: Page; patient: Page },
+  options: { relay?: boolean } = {},
+): Promise<Consultation> {
+  const people = await doctorAndPatient(t);
+  const room = await t
+    .http()
+    .post('/api/v1/rooms')
+    .set(authHeader(people.doctor.accessToken))
+    .send({
+      name: 'Follow-up',
+      type: 'consultation',
+      memberIds: [people.patient.id],
+      waitingRoom: true,
+    })
+    .expect(201);
+  const roomId = (room.body.room ?? room.body).id as string;
+
+  await signInBoth(t, pages, people, options);
+  await joinRoomOnPage(pages.doctor, roomId);
+  await waitRoomStatus(pages.doctor, 'joined');
+  await joinRoomOnPage(pages.patient, roomId);
+  await waitRoomStatus(pages.patient, 'waiting');
+
+  const knock = pages.doctor.locator(
+    `[data-testid="waiting-item"][data-user-id="${people.patient.id}"]`,
+  );
+  await knock.getByTestId('admit').click();
+  await waitRoomStatus(pages.patient, 'joined');
+  const readings = await Promise.all([
+    waitForVideo(pages.doctor, 'the doctor'),
+    waitForVideo(pages.patient, 'the patient'),
+  ]);
+  return { ...people, roomId, readings };
+}
+
+// Screenshots of both pages under test-output/browser/ (git-ignored).
+export async function screenshotBoth(
+  pages: { doctor: Page; patient: Page },
+  name: string,
+): Promise<void> {
+  await mkdir(join(TEST_OUTPUT, 'browser'), { recursive: true });
+  await Promise.all([
+    pages.doctor.screenshot({ path: join(TEST_OUTPUT, 'browser', `${name}-doctor.png`) }),
+    pages.patient.screenshot({ path: join(TEST_OUTPUT, 'browser', `${name}-patient.png`) }),
+  ]);
 }
 
 export interface MediaReading {
@@ -68,11 +206,22 @@ export function readMedia(page: Page): Promise<MediaReading> {
   return page.evaluate<MediaReading>(READ_MEDIA);
 }
 
-// Connected, and at least `frames` video frames from the other side decoded.
-export function waitForVideo(page: Page, who: string, frames = 30): Promise<MediaReading> {
-  return pollUntil(
-    `${who} to decode ${frames} video frames`,
-    () => readMedia(page),
-    (r) => r.connectionState === 'connected' && r.framesDecoded >= frames,
-  );
+// Connected, and at least `frames` video frames from the other side decoded. On a timeout
+// the error carries the page's event log (signaling and negotiation steps), newest first.
+export async function waitForVideo(page: Page, who: string, frames = 30): Promise<MediaReading> {
+  try {
+    return await pollUntil(
+      `${who} to decode ${frames} video frames`,
+      () => readMedia(page),
+      (r) => r.connectionState === 'connected' && r.framesDecoded >= frames,
+    );
+  } catch (error) {
+    const events = await page
+      .getByTestId('event-log')
+      .innerText()
+      .catch(() => '(no event log)');
+    throw new Error(`${(error as Error).message}\n${who}'s event log:\n${events}`, {
+      cause: error,
+    });
+  }
 }

@@ -121,6 +121,8 @@ export class SignalingGateway
   private readonly pipe = createValidationPipe();
   private timer: NodeJS.Timeout | undefined;
   private ticking = false;
+  // Per socket, the tail of its queue of relayed signals (see inOrder).
+  private readonly relayQueues = new WeakMap<SignalingSocket, Promise<unknown>>();
   private ticks = 0;
   private drainingAnnounced = false;
   private shuttingDown = false;
@@ -276,8 +278,14 @@ export class SignalingGateway
     @ConnectedSocket() socket: SignalingSocket,
     @MessageBody() body: unknown,
   ): Promise<Ack<Empty>> {
-    return this.run(socket, SdpPayload, body, (p, user) =>
-      this.relay(socket, user, 'call:offer', p, (from) => ({ roomId: p.roomId, from, sdp: p.sdp })),
+    return this.inOrder(socket, () =>
+      this.run(socket, SdpPayload, body, (p, user) =>
+        this.relay(socket, user, 'call:offer', p, (from) => ({
+          roomId: p.roomId,
+          from,
+          sdp: p.sdp,
+        })),
+      ),
     );
   }
 
@@ -286,12 +294,14 @@ export class SignalingGateway
     @ConnectedSocket() socket: SignalingSocket,
     @MessageBody() body: unknown,
   ): Promise<Ack<Empty>> {
-    return this.run(socket, SdpPayload, body, (p, user) =>
-      this.relay(socket, user, 'call:answer', p, (from) => ({
-        roomId: p.roomId,
-        from,
-        sdp: p.sdp,
-      })),
+    return this.inOrder(socket, () =>
+      this.run(socket, SdpPayload, body, (p, user) =>
+        this.relay(socket, user, 'call:answer', p, (from) => ({
+          roomId: p.roomId,
+          from,
+          sdp: p.sdp,
+        })),
+      ),
     );
   }
 
@@ -300,12 +310,14 @@ export class SignalingGateway
     @ConnectedSocket() socket: SignalingSocket,
     @MessageBody() body: unknown,
   ): Promise<Ack<Empty>> {
-    return this.run(socket, IceCandidatePayload, body, (p, user) =>
-      this.relay(socket, user, 'call:ice-candidate', p, (from) => ({
-        roomId: p.roomId,
-        from,
-        candidate: { ...p.candidate },
-      })),
+    return this.inOrder(socket, () =>
+      this.run(socket, IceCandidatePayload, body, (p, user) =>
+        this.relay(socket, user, 'call:ice-candidate', p, (from) => ({
+          roomId: p.roomId,
+          from,
+          candidate: { ...p.candidate },
+        })),
+      ),
     );
   }
 
@@ -708,6 +720,22 @@ export class SignalingGateway
   private notifyLeft(roomId: string, userId: string, socketIds: string[]): void {
     for (const id of socketIds)
       this.server.to(id).emit('room:participant-left', { roomId, userId });
+  }
+
+  // One socket's signals are relayed in the order it sent them. Each relay first looks the
+  // room up in PostgreSQL; run side by side, those lookups finish in any order, so a
+  // candidate could overtake the offer it belongs to, or an offer the answer sent before it,
+  // and the two peers' negotiation would break (a connection stuck in `new`). Socket.IO
+  // delivers one socket's packets in order; this queue keeps that order through the relay.
+  private inOrder<R>(socket: SignalingSocket, work: () => Promise<R>): Promise<R> {
+    const next = (this.relayQueues.get(socket) ?? Promise.resolve()).then(work);
+    // `run` answers failures with an error ack, so the queue never rejects; the catch only
+    // guards the chain against a future change.
+    this.relayQueues.set(
+      socket,
+      next.catch(() => undefined),
+    );
+    return next;
   }
 
   // Relay only from the sender's joined socket to another participant's joined socket of the
