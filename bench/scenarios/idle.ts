@@ -1,5 +1,6 @@
 // Scenario 4: authenticated idle sockets on one instance; heap and RSS per connection
 // against a bare Socket.IO server holding the same number.
+import { readFileSync } from 'node:fs';
 import type { Socket } from 'socket.io-client';
 import { alternate, verdict, type ScenarioResult } from '../lib/ab';
 import { createUsers, loginAll, metric, pool, rssOf } from '../lib/hekim';
@@ -59,8 +60,18 @@ async function hold(
   }
 }
 
+// The soft limit of open files (each socket is a descriptor here and in the server).
+function openFileLimit(): number {
+  const m = /Max open files\s+(\d+)/.exec(readFileSync('/proc/self/limits', 'utf8'));
+  return m ? Number(m[1]) : Number.POSITIVE_INFINITY;
+}
+
 export async function idleConnections(lab: Lab): Promise<ScenarioResult> {
   const count = lab.settings.quick ? 200 : Number(process.env.BENCH_IDLE_SOCKETS ?? 10_000);
+  if (openFileLimit() < count + 1000)
+    throw new Error(
+      `the open-file limit (${openFileLimit()}) is too low for ${count} sockets: run \`ulimit -n ${count + 2000}\` first`,
+    );
   const rounds = lab.settings.quick ? 1 : 2;
   const h = await lab.hekim(0);
   const bare = await lab.bareServer();
