@@ -1,10 +1,10 @@
-// `npm run bench [-- <scenario…>] [--quick] [--publish]`: runs the scenarios of
+// `npm run bench [-- <scenario…>] [--quick] [--publish|--merge]`: runs the scenarios of
 // docs/performance.md, Hekim and its baseline alternating A/B in the same run, prints the
 // table of ratios and writes bench/results/latest.{json,svg} (with --publish also
 // docs/images/performance.svg and docs/performance.json). Load goes to 127.0.0.1 only; every phase is bounded.
 import 'reflect-metadata';
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, totalmem } from 'node:os';
 import { join } from 'node:path';
 import type { ScenarioResult } from './lib/ab';
@@ -30,7 +30,7 @@ export const SCENARIOS: Scenario[] = [
   { id: 's1', title: 'relay throughput', run: relayThroughput, limitSeconds: 240 },
   { id: 's2', title: 'relay latency', run: relayLatency, limitSeconds: 120 },
   { id: 's3', title: 'cross-instance relay', run: crossInstance, limitSeconds: 180 },
-  { id: 's4', title: 'idle connections', run: idleConnections, limitSeconds: 300 },
+  { id: 's4', title: 'idle connections', run: idleConnections, limitSeconds: 600 },
   { id: 's5', title: 'call setup', run: callSetup, limitSeconds: 180 },
   { id: 's6', title: 'real peers (werift)', run: realPeers, limitSeconds: 180 },
   { id: 's7', title: 'login', run: loginThroughput, limitSeconds: 120 },
@@ -93,7 +93,10 @@ export function machine(): Record<string, unknown> {
 async function main(): Promise<number> {
   const args = process.argv.slice(2);
   const quick = args.includes('--quick');
-  const publish = args.includes('--publish');
+  const publish = args.includes('--publish') || args.includes('--merge');
+  // --merge: publish, keeping the published results of the scenarios not run this time.
+  const merge = args.includes('--merge');
+  const published = join(process.cwd(), 'docs', 'performance.json');
   const wanted = args
     .filter((a) => !a.startsWith('--'))
     .map((a) => (/^\d$/.test(a) ? `s${a}` : a.toLowerCase()));
@@ -122,6 +125,12 @@ async function main(): Promise<number> {
     20 * 60 * 1000,
   );
   hard.unref();
+  // Interrupted: stop what was started (servers, databases, Redis keys) before leaving.
+  for (const signal of ['SIGINT', 'SIGTERM'] as const)
+    process.once(signal, () => {
+      console.error(`${signal}: cleaning up`);
+      void lab.close().finally(() => process.exit(130));
+    });
   try {
     for (const s of chosen) {
       log(`scenario ${s.id}: ${s.title}`);
@@ -160,8 +169,9 @@ async function main(): Promise<number> {
     closeAgents();
   }
   const totalSeconds = (Date.now() - t0) / 1000;
-  const run = {
+  const run: Record<string, unknown> & { date: string; scenarios: ScenarioResult[] } = {
     ...info,
+    date: String(info.date),
     loadAverageAtEnd: loadavg().map((x) => Math.round(x * 100) / 100),
     settings,
     totalSeconds,
@@ -170,6 +180,18 @@ async function main(): Promise<number> {
   const dir = join(process.cwd(), 'bench', 'results');
   mkdirSync(dir, { recursive: true });
   writeFileSync(join(dir, 'latest.json'), JSON.stringify(run, null, 2) + '\n');
+  if (merge && existsSync(published)) {
+    // Re-run scenarios replace their earlier results in the published run; the others stay.
+    const earlier = JSON.parse(readFileSync(published, 'utf8')) as typeof run;
+    const rerun = new Set(results.map((r) => r.id));
+    run.scenarios = SCENARIOS.map(
+      (s) =>
+        results.find((r) => r.id === s.id) ??
+        earlier.scenarios.find((r) => r.id === s.id && !rerun.has(r.id)),
+    ).filter((r): r is ScenarioResult => r !== undefined);
+    (run as Record<string, unknown>).mergedInto = earlier.date;
+    results.splice(0, results.length, ...run.scenarios);
+  }
   const svg = renderChart({
     title: 'Hekim vs bare baselines',
     subtitle: `${String(info.date).slice(0, 10)} · ${String(info.nproc)} × ${String(info.cpu)} · Node ${String(info.node)} · median of ${settings.rounds} alternating rounds`,

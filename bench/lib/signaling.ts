@@ -110,6 +110,9 @@ function messageFor(k: number, id: number, roomId: string, to: string): [string,
   return [event, { roomId, to, candidate: candidate(id) }];
 }
 
+// Open loop: at most this many messages outstanding per direction.
+const MAX_BACKLOG = 64;
+
 const ID_SDP = /^v=0\r\no=- (\d+) /;
 const ID_CAND = /^candidate:(\d+) /;
 
@@ -223,7 +226,16 @@ async function drive(
     let rr = 0;
     timer = setInterval(() => {
       const should = Math.floor(((Date.now() - t0) / 1000) * rate);
-      for (; due < should; due++) send(dirs[rr++ % dirs.length]);
+      for (; due < should; due++) {
+        const d = dirs[rr++ % dirs.length];
+        // A server that cannot keep up sheds the excess here (counted as not delivered)
+        // rather than building an unbounded backlog that would outlive the round.
+        if (d.inFlight >= MAX_BACKLOG) {
+          if (measuring) sent++;
+          continue;
+        }
+        send(d);
+      }
     }, 1);
   }
   await sleep(warmupSeconds * 1000);
