@@ -32,11 +32,22 @@ export interface HttpOptions {
   timeoutMs?: number;
 }
 
-export function http<T = unknown>(
+export async function http<T = unknown>(
   method: string,
   url: string,
   options: HttpOptions = {},
 ): Promise<HttpResponse<T>> {
+  try {
+    return await once<T>(method, url, options);
+  } catch (err) {
+    // A kept-alive connection the server closed just as it was reused (Node's documented
+    // race): the request never reached the server, so it is sent again once.
+    if ((err as { reused?: boolean }).reused) return once<T>(method, url, options);
+    throw err;
+  }
+}
+
+function once<T>(method: string, url: string, options: HttpOptions): Promise<HttpResponse<T>> {
   const payload = options.body === undefined ? undefined : JSON.stringify(options.body);
   return new Promise((resolve, reject) => {
     const req = request(
@@ -70,7 +81,11 @@ export function http<T = unknown>(
       },
     );
     req.on('timeout', () => req.destroy(new Error(`${method} ${url} timed out`)));
-    req.on('error', reject);
+    req.on('error', (err: NodeJS.ErrnoException) => {
+      const reused =
+        req.reusedSocket && (err.code === 'ECONNRESET' || err.message === 'socket hang up');
+      reject(Object.assign(err, { reused }));
+    });
     if (payload !== undefined) req.write(payload);
     req.end();
   });
