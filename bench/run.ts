@@ -125,6 +125,8 @@ async function main(): Promise<number> {
     20 * 60 * 1000,
   );
   hard.unref();
+  // A stray rejection in a load generator is reported, not allowed to end the run uncleaned.
+  process.on('unhandledRejection', (err) => log(`  unhandled: ${String(err)}`));
   // Interrupted: stop what was started (servers, databases, Redis keys) before leaving.
   for (const signal of ['SIGINT', 'SIGTERM'] as const)
     process.once(signal, () => {

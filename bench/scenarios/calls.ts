@@ -35,11 +35,24 @@ interface Worker {
   next: number;
 }
 
+// The promise is marked handled: when a flow fails before awaiting a wait it registered, the
+// wait's later timeout must not become an unhandled rejection.
 function waitFor(
   socket: Socket,
   event: string,
   match: (p: Record<string, unknown>) => boolean,
   timeoutMs = 15_000,
+): Promise<Record<string, unknown>> {
+  const p = waitForEvent(socket, event, match, timeoutMs);
+  p.catch(() => undefined);
+  return p;
+}
+
+function waitForEvent(
+  socket: Socket,
+  event: string,
+  match: (p: Record<string, unknown>) => boolean,
+  timeoutMs: number,
 ): Promise<Record<string, unknown>> {
   return new Promise((resolve, reject) => {
     const timer = setTimeout(() => {
