@@ -5,7 +5,6 @@ import { Authenticated } from '../../common/auth/authenticated.decorator';
 import { Public } from '../../common/auth/public.decorator';
 import { Role } from '../../common/auth/role';
 import { AuditContext, type RequestContext } from './audit-context';
-import { coalesce } from './coalesce';
 import { AuditTrailService } from './audit-trail.service';
 import { AuditRangeQuery, ExportAuditQuery, ListAuditEventsQuery } from './dto/audit-query.dto';
 import {
@@ -49,7 +48,7 @@ export class AuditController {
     @AuditContext() ctx: RequestContext,
   ): Promise<StreamableFile> {
     const file = await this.trail.export(q.format, { from: date(q.from), to: date(q.to) }, ctx);
-    return new StreamableFile(Readable.from(coalesce(file.body)), {
+    return new StreamableFile(Readable.from(file.body), {
       type: file.contentType,
       disposition: `attachment; filename="${file.filename}"`,
     });
