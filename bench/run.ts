@@ -49,7 +49,7 @@ function withLimit<T>(p: Promise<T>, seconds: number, what: string): Promise<T> 
 
 function version(pkg: string): string {
   try {
-    const file = require.resolve(`${pkg}/package.json`, { paths: [process.cwd()] });
+    const file = join(process.cwd(), 'node_modules', pkg, 'package.json');
     return (JSON.parse(readFileSync(file, 'utf8')) as { version: string }).version;
   } catch {
     return 'n/a';
