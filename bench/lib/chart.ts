@@ -24,7 +24,7 @@ export interface ChartInput {
 }
 
 const W = 960;
-const H = 420;
+const H = 460;
 const HEKIM = '#1f77b4';
 const BASE = '#b0b0b0';
 
@@ -83,7 +83,7 @@ function ratioPanel(items: RatioBar[], x0: number, y0: number, w: number, h: num
       );
     }
     out.push(
-      `<text x="${num(cx)}" y="${y0 + h + 16}" class="tick" text-anchor="middle">${esc(item.label)}</text>`,
+      `<text x="${num(cx)}" y="${y0 + h + 14}" class="tick" text-anchor="end" transform="rotate(-30 ${num(cx)} ${y0 + h + 14})">${esc(item.label)}</text>`,
       `<text x="${num(cx)}" y="${num(y(m) - 4)}" class="val" text-anchor="middle">${m.toFixed(2)}</text>`,
     );
   });
