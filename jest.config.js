@@ -31,7 +31,8 @@ module.exports = {
       displayName: 'unit',
       testEnvironment: 'node',
       rootDir: '.',
-      testMatch: ['<rootDir>/src/**/*.spec.ts'],
+      // bench/**/*.spec.ts: the harness' own pure helpers (the benchmarks are not tests).
+      testMatch: ['<rootDir>/src/**/*.spec.ts', '<rootDir>/bench/**/*.spec.ts'],
       transform,
       transformIgnorePatterns,
     },

@@ -313,13 +313,8 @@ export class RoomPresenceService {
 
   // Who is in the room now: the relay's check. Returns the live stays with a joined socket.
   async liveSockets(roomId: string): Promise<Map<string, string>> {
-    return this.dataSource.transaction(async (m) => {
-      const session = await this.sessions.findActiveByRoom(roomId, m);
-      const live = session ? await this.sessions.liveParticipants(session.id, m) : [];
-      const byUser = new Map<string, string>();
-      for (const p of live) if (p.socketId) byUser.set(p.userId, p.socketId);
-      return byUser;
-    });
+    const live = await this.sessions.liveSocketsOfRoom(roomId);
+    return new Map(live.map((p) => [p.userId, p.socketId]));
   }
 
   private async resume(

@@ -768,12 +768,15 @@ export class SignalingGateway
       );
     }
     const payload = build(user.id);
-    (
-      this.server.to(target).emit as (
-        ev: E,
-        payload: Parameters<ServerToClientEvents[E]>[0],
-      ) => boolean
-    )(event, payload);
+    // A target on this instance gets the message directly; only a socket elsewhere needs the
+    // adapter (with Redis, a publish every instance receives).
+    const local = this.server.sockets.get(target);
+    const emitter = local ?? this.server.to(target);
+    (emitter.emit as (ev: E, payload: Parameters<ServerToClientEvents[E]>[0]) => boolean).call(
+      emitter,
+      event,
+      payload,
+    );
     this.metrics.relayed.inc({ event });
     return {};
   }

@@ -1,0 +1,28 @@
+// The baseline of the login scenario: argon2id verifications of one hash with exactly the
+// parameters Hekim uses (src/common/crypto/password-hasher.ts, through the same functions),
+// on the same libuv thread pool (the default size, as Hekim runs), `concurrency` at a time,
+// for `seconds`. Prints {"ops": N, "seconds": S}.
+import { hashPassword, verifyPassword } from '../../src/common/crypto/password-hasher';
+
+async function main(): Promise<void> {
+  const seconds = Number(process.argv[2] ?? 5);
+  const concurrency = Number(process.argv[3] ?? 8);
+  const password = 'Bench-password-0123456789';
+  const hash = await hashPassword(password);
+  await verifyPassword(hash, password);
+  let ops = 0;
+  const t0 = process.hrtime.bigint();
+  const end = Date.now() + seconds * 1000;
+  await Promise.all(
+    Array.from({ length: concurrency }, async () => {
+      while (Date.now() < end) {
+        if (!(await verifyPassword(hash, password))) throw new Error('verify failed');
+        ops++;
+      }
+    }),
+  );
+  const elapsed = Number(process.hrtime.bigint() - t0) / 1e9;
+  process.stdout.write(`${JSON.stringify({ ops, seconds: elapsed })}\n`);
+}
+
+void main();

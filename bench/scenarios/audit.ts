@@ -1,0 +1,415 @@
+// Scenario 8: the audit trail. (a) append throughput with the hash chain (AuditService.record)
+// vs plain INSERTs of the same rows into a copy of the table; (b) latency of an audited
+// request (POST /rooms: room + membership + audit record in one transaction) with the real
+// trail vs the same request with the record written as a plain INSERT and with no record;
+// (c) NDJSON export of N records (default 1,000,000) over HTTP vs `psql -c "COPY … TO STDOUT"`,
+// bytes/s and the server's RSS growth.
+import { spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { get } from 'node:http';
+import { Client, Pool } from 'pg';
+import { createApp } from '../../src/bootstrap';
+import { loadConfig } from '../../src/config/load-config';
+import { generateSecrets } from '../../src/config/secrets';
+import { AuditAction, AuditOutcome } from '../../src/modules/audit/audit-action';
+import { AuditService, type AuditEventInput } from '../../src/modules/audit/audit.service';
+import { insertGeneratedChain } from '../audit-fixtures';
+import { alternate, verdict, type ScenarioResult } from '../lib/ab';
+import {
+  ADMIN_EMAIL,
+  ADMIN_PASSWORD,
+  adminToken,
+  createDatabase,
+  createUsers,
+  deleteRedisPrefix,
+  loginAll,
+  rssOf,
+  startHekim,
+} from '../lib/hekim';
+import { expectOk, http } from '../lib/http';
+import type { Lab } from '../lib/lab';
+import { sleep } from '../lib/signaling';
+import {
+  fmt,
+  fmtSpread,
+  latencySummary,
+  median,
+  pairedRatios,
+  spread,
+  type LatencySummary,
+} from '../lib/stats';
+
+const CONCURRENCY = 8;
+
+function sampleInput(i: number): AuditEventInput {
+  return {
+    action: AuditAction.RoomCreate,
+    outcome: AuditOutcome.Success,
+    actor: {
+      userId: '6f1c0b7e-8a55-4c1e-9a52-3f1f0f6e2d10',
+      role: 'doctor',
+      ip: '203.0.113.7',
+      userAgent: 'Mozilla/5.0 (X11; Linux x86_64) bench',
+    },
+    resource: { type: 'room', id: '0d5e7f3a-7c59-4bde-9a0f-1b2b3c4d5e6f' },
+    subjectId: null,
+    requestId: `bench-${i}`,
+    details: { type: 'consultation', members: 2 },
+  };
+}
+
+const PLAIN_INSERT = `INSERT INTO bench_plain_audit (seq, occurred_at, actor_user_id, actor_role, actor_ip,
+  actor_user_agent, action, outcome, resource_type, resource_id, subject_id, request_id, details,
+  prev_hash, hash) VALUES ($1, now(), $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)`;
+
+const SEED_SQL = `INSERT INTO audit_events (seq, occurred_at, actor_user_id, actor_role, actor_ip,
+  actor_user_agent, action, outcome, resource_type, resource_id, subject_id, request_id, details,
+  prev_hash, hash)
+  SELECT m.h + g, now() + g * interval '1 millisecond', '6f1c0b7e-8a55-4c1e-9a52-3f1f0f6e2d10',
+         'doctor', '203.0.113.7', 'Mozilla/5.0 (X11; Linux x86_64) bench', 'auth.login', 'success',
+         'user', '6f1c0b7e-8a55-4c1e-9a52-3f1f0f6e2d10', NULL, 'bench-' || g,
+         jsonb_build_object('method', 'password', 'n', g),
+         md5(g::text) || md5((g + 1)::text), md5((g + 1)::text) || md5(g::text)
+    FROM generate_series(1, $1::int) AS g,
+         (SELECT coalesce(max(seq), 0) AS h FROM audit_events) AS m`;
+
+let plainSeq = 1_000_000_000;
+function plainParams(input: AuditEventInput): unknown[] {
+  return [
+    String(plainSeq++),
+    input.actor.userId ?? null,
+    input.actor.role ?? null,
+    input.actor.ip ?? null,
+    input.actor.userAgent ?? null,
+    input.action,
+    input.outcome,
+    input.resource?.type ?? null,
+    input.resource?.id ?? null,
+    input.subjectId ?? null,
+    input.requestId ?? null,
+    JSON.stringify(input.details ?? {}),
+    randomBytes(32).toString('hex'),
+    randomBytes(32).toString('hex'),
+  ];
+}
+
+async function closedLoop(seconds: number, work: (i: number) => Promise<unknown>): Promise<number> {
+  let done = 0;
+  let k = 0;
+  const t0 = process.hrtime.bigint();
+  const end = Date.now() + seconds * 1000;
+  await Promise.all(
+    Array.from({ length: CONCURRENCY }, async () => {
+      while (Date.now() < end) {
+        await work(k++);
+        done++;
+      }
+    }),
+  );
+  return done / (Number(process.hrtime.bigint() - t0) / 1e9);
+}
+
+async function sequentialLatency(
+  seconds: number,
+  work: (i: number) => Promise<unknown>,
+): Promise<LatencySummary> {
+  const samples: number[] = [];
+  const end = Date.now() + seconds * 1000;
+  for (let i = 0; Date.now() < end; i++) {
+    const t = process.hrtime.bigint();
+    await work(i);
+    samples.push(Number(process.hrtime.bigint() - t) / 1e6);
+  }
+  return latencySummary(samples);
+}
+
+interface Download {
+  bytesPerSecond: number;
+  bytes: number;
+  seconds: number;
+  rssGrowthMb: number;
+}
+
+function download(url: string, token: string, pid: number): Promise<Download> {
+  return new Promise((resolve, reject) => {
+    const base = rssOf(pid);
+    let peak = base;
+    const sampler = setInterval(() => {
+      peak = Math.max(peak, rssOf(pid));
+    }, 100);
+    const t0 = process.hrtime.bigint();
+    let bytes = 0;
+    const req = get(
+      url,
+      { headers: { authorization: `Bearer ${token}` }, timeout: 300_000 },
+      (res) => {
+        if (res.statusCode !== 200) {
+          clearInterval(sampler);
+          reject(new Error(`export: HTTP ${res.statusCode}`));
+          res.resume();
+          return;
+        }
+        res.on('data', (c: Buffer) => (bytes += c.length));
+        res.on('end', () => {
+          clearInterval(sampler);
+          peak = Math.max(peak, rssOf(pid));
+          const seconds = Number(process.hrtime.bigint() - t0) / 1e9;
+          resolve({
+            bytesPerSecond: bytes / seconds,
+            bytes,
+            seconds,
+            rssGrowthMb: (peak - base) / 2 ** 20,
+          });
+        });
+        res.on('error', reject);
+      },
+    );
+    req.on('timeout', () => req.destroy(new Error('export timed out')));
+    req.on('error', (e) => {
+      clearInterval(sampler);
+      reject(e);
+    });
+  });
+}
+
+function psqlCopy(dbUrl: string): Promise<Download> {
+  return new Promise((resolve, reject) => {
+    const t0 = process.hrtime.bigint();
+    let bytes = 0;
+    const proc = spawn('psql', [dbUrl, '-X', '-q', '-c', 'COPY audit_events TO STDOUT'], {
+      stdio: ['ignore', 'pipe', 'inherit'],
+    });
+    const timer = setTimeout(() => proc.kill('SIGTERM'), 300_000);
+    proc.stdout.on('data', (c: Buffer) => (bytes += c.length));
+    proc.once('exit', (code) => {
+      clearTimeout(timer);
+      if (code !== 0) return reject(new Error(`psql exited with ${code}`));
+      const seconds = Number(process.hrtime.bigint() - t0) / 1e9;
+      resolve({ bytesPerSecond: bytes / seconds, bytes, seconds, rssGrowthMb: 0 });
+    });
+  });
+}
+
+export async function auditTrail(lab: Lab): Promise<ScenarioResult> {
+  const { rounds, seconds } = lab.settings;
+  const records = lab.settings.quick
+    ? 20_000
+    : Number(process.env.BENCH_AUDIT_RECORDS ?? 1_000_000);
+  const db = await createDatabase();
+  lab.onClose(() => db.drop());
+  const prefix = `${lab.redisPrefix}audit:`;
+  lab.onClose(() => deleteRedisPrefix(prefix));
+  const rows: ScenarioResult['rows'] = [];
+  const ratios: ScenarioResult['ratios'] = [];
+  const latencies: ScenarioResult['latencies'] = [];
+  const data: Record<string, unknown> = { records };
+
+  // (a) and (b): the app in this process, so that the trail can be swapped for the baselines.
+  const config = loadConfig(
+    {
+      NODE_ENV: 'development',
+      DATABASE_URL: db.url,
+      LOG_LEVEL: 'warn',
+      ADMIN_EMAIL,
+      ADMIN_PASSWORD,
+      AUTH_RATE_LIMIT_PER_MINUTE: '10000',
+      ...generateSecrets(),
+    },
+    { persistGeneratedSecrets: false },
+  );
+  const app = await createApp(config);
+  await app.listen(0, '127.0.0.1');
+  const base = (await app.getUrl()).replace('[::1]', '127.0.0.1').replace('localhost', '127.0.0.1');
+  const pg = new Pool({ connectionString: db.url, max: config.database.poolSize });
+  try {
+    await pg.query(
+      'CREATE TABLE bench_plain_audit (LIKE audit_events INCLUDING DEFAULTS INCLUDING INDEXES)',
+    );
+    const audit = app.get(AuditService);
+    lab.log('  (a) append throughput');
+    const a = await alternate(
+      rounds,
+      () => closedLoop(seconds, (i) => audit.record(sampleInput(i))),
+      () => closedLoop(seconds, (i) => pg.query(PLAIN_INSERT, plainParams(sampleInput(i)))),
+      lab.log,
+    );
+    const append = spread(pairedRatios(a.a, a.b));
+    rows.push({
+      scenario: '8a',
+      metric: `audit appends/s (${CONCURRENCY} concurrent)`,
+      hekim: fmt(median(a.a)),
+      baseline: fmt(median(a.b)),
+      ratio: fmtSpread(append, 2, '×'),
+      bar: '≥ 0.5×',
+      verdict: verdict(append.median >= 0.5),
+    });
+    ratios.push({ label: 'S8 appends', ratio: append, bar: 0.5 });
+    data.append = a;
+
+    lab.log('  (b) latency of an audited request (POST /rooms)');
+    const admin = await adminToken(base);
+    const [doctor] = await createUsers(base, admin, 'doctor', 1, 'auditdoc');
+    const [patient] = await createUsers(base, admin, 'patient', 1, 'auditpat');
+    const [dt] = await loginAll(base, [doctor]);
+    const real = audit.record.bind(audit);
+    // Clients on different loopback addresses: the per-IP limit (600/min/route) is not the test.
+    const post = (i: number): Promise<unknown> =>
+      expectOk(
+        'create room',
+        http('POST', `${base}/api/v1/rooms`, {
+          token: dt.accessToken,
+          body: { name: 'audited', type: 'consultation', memberIds: [patient.id] },
+          localAddress: `127.0.0.${2 + (i % 200)}`,
+        }),
+      );
+    const withTrail: LatencySummary[] = [];
+    const withPlain: LatencySummary[] = [];
+    const without: LatencySummary[] = [];
+    try {
+      await alternate(
+        rounds,
+        async () => {
+          audit.record = real;
+          withTrail.push(await sequentialLatency(seconds, post));
+        },
+        async () => {
+          // Baselines: the same request writing its record as a plain INSERT, then with none.
+          audit.record = async (input, manager) => {
+            const q = PLAIN_INSERT;
+            await (manager
+              ? manager.query(q, plainParams(input))
+              : pg.query(q, plainParams(input)));
+            return '0';
+          };
+          withPlain.push(await sequentialLatency(seconds, post));
+          audit.record = () => Promise.resolve('0');
+          without.push(await sequentialLatency(seconds, post));
+        },
+        lab.log,
+      );
+    } finally {
+      audit.record = real;
+    }
+    const p50 = (xs: LatencySummary[]): number[] => xs.map((x) => x.p50);
+    const addedVsNone = spread(
+      pairedRatios(p50(withTrail), p50(without)).map((r) => (r - 1) * 100),
+    );
+    const addedVsPlain = spread(
+      pairedRatios(p50(withTrail), p50(withPlain)).map((r) => (r - 1) * 100),
+    );
+    rows.push(
+      {
+        scenario: '8b',
+        metric: 'POST /rooms p50 ms, trail vs no record',
+        hekim: fmt(median(p50(withTrail))),
+        baseline: fmt(median(p50(without))),
+        ratio: fmtSpread(addedVsNone, 1, ' %'),
+        bar: '≤ +10 %',
+        verdict: verdict(addedVsNone.median <= 10),
+      },
+      {
+        scenario: '8b',
+        metric: 'POST /rooms p50 ms, trail vs plain INSERT record',
+        hekim: fmt(median(p50(withTrail))),
+        baseline: fmt(median(p50(withPlain))),
+        ratio: fmtSpread(addedVsPlain, 1, ' %'),
+        bar: 'report',
+        verdict: 'REPORT',
+      },
+    );
+    const mid = (xs: LatencySummary[]): LatencySummary => ({
+      count: xs.reduce((n, x) => n + x.count, 0),
+      p50: median(xs.map((x) => x.p50)),
+      p90: median(xs.map((x) => x.p90)),
+      p99: median(xs.map((x) => x.p99)),
+      max: Math.max(...xs.map((x) => x.max)),
+    });
+    latencies.push({ label: 'S8 POST /rooms', hekim: mid(withTrail), baseline: mid(without) });
+    data.request = { withTrail, withPlain, without, addedVsNone, addedVsPlain };
+  } finally {
+    await pg.end();
+    await app.close();
+  }
+
+  // (c) export, served by the built app as a child process.
+  // Up to 100,000 records are appended with a valid chain (bench/audit-fixtures.ts, ~5,000/s
+  // here); beyond, one INSERT … SELECT generate_series writes rows of the same shape whose
+  // hashes are not a chain (the export streams rows, it does not verify them).
+  const chained = records <= 100_000;
+  lab.log(`  (c) seeding ${records} records (${chained ? 'valid chain' : 'generate_series'})`);
+  const seedStart = Date.now();
+  const seeder = new Client({ connectionString: db.url });
+  await seeder.connect();
+  if (chained) await insertGeneratedChain(seeder, records);
+  else await seeder.query(SEED_SQL, [records]);
+  await seeder.query('ANALYZE audit_events');
+  await seeder.end();
+  data.seedSeconds = (Date.now() - seedStart) / 1000;
+  const h = await startHekim({ mode: 'server', databaseUrl: db.url, redisPrefix: prefix });
+  try {
+    const token = await adminToken(h.url);
+    await sleep(2000);
+    // One pair of rounds at 1,000,000 records (about 1.5 min for Hekim's export here), so that
+    // the whole run stays within 15 minutes; two below 300,000.
+    const exportRounds = lab.settings.quick || records > 300_000 ? 1 : 2;
+    const e = await alternate(
+      exportRounds,
+      () => download(`${h.url}/api/v1/audit/export?format=ndjson`, token, h.pid),
+      () => psqlCopy(db.url),
+      lab.log,
+    );
+    const bps = spread(
+      pairedRatios(
+        e.a.map((x) => x.bytesPerSecond),
+        e.b.map((x) => x.bytesPerSecond),
+      ),
+    );
+    const growth = Math.max(...e.a.map((x) => x.rssGrowthMb));
+    const mbs = (xs: Download[]): string =>
+      `${fmt(median(xs.map((x) => x.bytesPerSecond)) / 2 ** 20, 1)} MB/s`;
+    rows.push(
+      {
+        scenario: '8c',
+        metric: `export ${records.toLocaleString('en-US')} records, bytes/s`,
+        hekim: mbs(e.a),
+        baseline: mbs(e.b),
+        ratio: fmtSpread(bps, 2, '×'),
+        bar: '≥ 0.9×',
+        verdict: verdict(bps.median >= 0.9),
+      },
+      {
+        scenario: '8c',
+        metric: 'export RSS growth (max over rounds)',
+        hekim: `${fmt(growth, 1)} MB`,
+        baseline: '—',
+        ratio: '—',
+        bar: '≤ 50 MB',
+        verdict: verdict(growth <= 50),
+      },
+    );
+    ratios.push({ label: 'S8 export B/s', ratio: bps, bar: 0.9 });
+    data.export = e;
+    data.exportSizes = {
+      ndjsonMb: median(e.a.map((x) => x.bytes)) / 2 ** 20,
+      copyMb: median(e.b.map((x) => x.bytes)) / 2 ** 20,
+    };
+  } finally {
+    await h.stop();
+  }
+  const sizes = data.exportSizes as { ndjsonMb: number; copyMb: number } | undefined;
+  return {
+    id: 's8',
+    title: 'Audit trail',
+    rows,
+    ratios,
+    latencies,
+    notes: [
+      `seeding ${records} ${records <= 100_000 ? 'chained' : 'generated'} records took ${fmt(data.seedSeconds as number, 0)} s (not measured)` +
+        (sizes
+          ? `; export size NDJSON ${fmt(sizes.ndjsonMb, 0)} MB vs COPY text ${fmt(sizes.copyMb, 0)} MB`
+          : ''),
+      '(b) is sequential requests from one client; the trail record is written in the request transaction',
+    ],
+    data,
+  };
+}

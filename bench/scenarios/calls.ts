@@ -1,0 +1,341 @@
+// Scenario 5: full direct-call flows, many in parallel: initiate → incoming on the callee's
+// two devices → accept → offer/answer → 4 candidates → end (→ both leave the call's room).
+// Hekim persists and audits every step; the bare relay plays the same message sequence from
+// memory. Reports calls/s, setup latency and where the time goes, step by step.
+import type { Socket } from 'socket.io-client';
+import { alternate, type ScenarioResult } from '../lib/ab';
+import { createUsers, grantConsent, loginAll, metricsText, pool } from '../lib/hekim';
+import type { Lab } from '../lib/lab';
+import { connectSocket, request, type Auth } from '../lib/signaling';
+import {
+  fmt,
+  fmtSpread,
+  histogramQuantile,
+  latencySummary,
+  median,
+  pairedRatios,
+  spread,
+} from '../lib/stats';
+
+const STEPS = [
+  'initiate',
+  'ring',
+  'accept',
+  'accepted',
+  'join',
+  'negotiate',
+  'end',
+  'leave',
+] as const;
+type Step = (typeof STEPS)[number];
+
+interface Worker {
+  callers: { id: string; socket: Socket }[];
+  callee: { id: string; devices: [Socket, Socket] };
+  next: number;
+}
+
+// The promise is marked handled: when a flow fails before awaiting a wait it registered, the
+// wait's later timeout must not become an unhandled rejection.
+function waitFor(
+  socket: Socket,
+  event: string,
+  match: (p: Record<string, unknown>) => boolean,
+  timeoutMs = 15_000,
+): Promise<Record<string, unknown>> {
+  const p = waitForEvent(socket, event, match, timeoutMs);
+  p.catch(() => undefined);
+  return p;
+}
+
+function waitForEvent(
+  socket: Socket,
+  event: string,
+  match: (p: Record<string, unknown>) => boolean,
+  timeoutMs: number,
+): Promise<Record<string, unknown>> {
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => {
+      socket.off(event, h);
+      reject(new Error(`no ${event} within ${timeoutMs} ms`));
+    }, timeoutMs);
+    const h = (p: Record<string, unknown>): void => {
+      if (!match(p)) return;
+      clearTimeout(timer);
+      socket.off(event, h);
+      resolve(p);
+    };
+    socket.on(event, h);
+  });
+}
+
+const SDP = `v=0\r\no=- 1 2 IN IP4 127.0.0.1\r\ns=-\r\n${'a=x-bench:0123456789abcdef\r\n'.repeat(100)}`;
+const cand = (n: number): Record<string, unknown> => ({
+  candidate: `candidate:${n} 1 udp 2122260223 127.0.0.1 ${50000 + n} typ host generation 0`,
+  sdpMid: '0',
+  sdpMLineIndex: 0,
+});
+
+async function flow(w: Worker, times: Record<Step, number[]>): Promise<number> {
+  const caller = w.callers[w.next++ % w.callers.length];
+  const [dev1, dev2] = w.callee.devices;
+  const calleeId = w.callee.id;
+  const fromCaller = (p: Record<string, unknown>): boolean => p.from === caller.id;
+  const fromCallee = (p: Record<string, unknown>): boolean => p.from === calleeId;
+  const mark = (step: Step, since: bigint): bigint => {
+    const now = process.hrtime.bigint();
+    times[step].push(Number(now - since) / 1e6);
+    return now;
+  };
+  const t0 = process.hrtime.bigint();
+  const rings = [
+    waitFor(dev1, 'call:incoming', fromCaller),
+    waitFor(dev2, 'call:incoming', fromCaller),
+  ];
+  const { callId, roomId } = (await request(caller.socket, 'call:initiate', {
+    calleeIds: [calleeId],
+    type: 'audio',
+  })) as { callId: string; roomId: string };
+  mark('initiate', t0);
+  await Promise.all(rings);
+  let t = mark('ring', t0);
+  const byCall = (p: Record<string, unknown>): boolean => p.callId === callId;
+  const accepted = waitFor(caller.socket, 'call:accepted', byCall);
+  const elsewhere = waitFor(dev2, 'call:answered-elsewhere', byCall);
+  await request(dev1, 'call:accept', { callId });
+  mark('accept', t);
+  await Promise.all([accepted, elsewhere]);
+  const setup = Number(process.hrtime.bigint() - t0) / 1e6;
+  t = mark('accepted', t);
+  await Promise.all([
+    request(caller.socket, 'room:join', { roomId }),
+    request(dev1, 'room:join', { roomId }),
+  ]);
+  t = mark('join', t);
+  const offer = waitFor(dev1, 'call:offer', fromCaller);
+  await request(caller.socket, 'call:offer', { roomId, to: calleeId, sdp: SDP });
+  await offer;
+  const answer = waitFor(caller.socket, 'call:answer', fromCallee);
+  await request(dev1, 'call:answer', { roomId, to: caller.id, sdp: SDP });
+  await answer;
+  let toCallee = 0;
+  let toCaller = 0;
+  const cands = Promise.all([
+    waitFor(dev1, 'call:ice-candidate', (p) => fromCaller(p) && ++toCallee === 2),
+    waitFor(caller.socket, 'call:ice-candidate', (p) => fromCallee(p) && ++toCaller === 2),
+  ]);
+  await Promise.all([
+    request(caller.socket, 'call:ice-candidate', { roomId, to: calleeId, candidate: cand(1) }),
+    request(caller.socket, 'call:ice-candidate', { roomId, to: calleeId, candidate: cand(2) }),
+    request(dev1, 'call:ice-candidate', { roomId, to: caller.id, candidate: cand(3) }),
+    request(dev1, 'call:ice-candidate', { roomId, to: caller.id, candidate: cand(4) }),
+  ]);
+  await cands;
+  t = mark('negotiate', t);
+  const ended = waitFor(dev1, 'call:ended', byCall);
+  await request(caller.socket, 'call:end', { callId });
+  await ended;
+  t = mark('end', t);
+  await Promise.all([
+    request(caller.socket, 'room:leave', { roomId }),
+    request(dev1, 'room:leave', { roomId }),
+  ]);
+  mark('leave', t);
+  return setup;
+}
+
+interface CallRound {
+  callsPerSecond: number;
+  calls: number;
+  errors: number;
+  setup: ReturnType<typeof latencySummary>;
+  steps: Record<Step, number>;
+  serverSetupP99?: number;
+}
+
+async function runRound(workers: Worker[], seconds: number): Promise<CallRound> {
+  const times = Object.fromEntries(STEPS.map((s) => [s, [] as number[]])) as Record<Step, number[]>;
+  const setups: number[] = [];
+  let errors = 0;
+  const t0 = process.hrtime.bigint();
+  const end = Date.now() + seconds * 1000;
+  await Promise.all(
+    workers.map(async (w) => {
+      while (Date.now() < end) {
+        try {
+          setups.push(await flow(w, times));
+        } catch {
+          errors++;
+        }
+      }
+    }),
+  );
+  const elapsed = Number(process.hrtime.bigint() - t0) / 1e9;
+  return {
+    callsPerSecond: setups.length / elapsed,
+    calls: setups.length,
+    errors,
+    setup: latencySummary(setups),
+    steps: Object.fromEntries(STEPS.map((s) => [s, median(times[s])])) as Record<Step, number>,
+  };
+}
+
+function setupBuckets(text: string): { le: number; count: number }[] {
+  const sums = new Map<number, number>();
+  for (const line of text.split('\n')) {
+    if (!line.startsWith('hekim_call_setup_seconds_bucket{')) continue;
+    const le = /le="([^"]+)"/.exec(line)?.[1];
+    if (le === undefined) continue;
+    const v = le === '+Inf' ? Number.POSITIVE_INFINITY : Number(le);
+    sums.set(v, (sums.get(v) ?? 0) + Number(line.slice(line.lastIndexOf(' ') + 1)));
+  }
+  return [...sums].sort((a, b) => a[0] - b[0]).map(([le, count]) => ({ le, count }));
+}
+
+async function openWorkers(
+  count: number,
+  callersEach: number,
+  base: string,
+  callers: { id: string; auth: Auth }[],
+  callees: { id: string; auth: [Auth, Auth] }[],
+): Promise<Worker[]> {
+  const workers: Worker[] = [];
+  for (let w = 0; w < count; w++) {
+    const mine = callers.slice(w * callersEach, (w + 1) * callersEach);
+    workers.push({
+      callers: await Promise.all(
+        mine.map(async (c) => ({ id: c.id, socket: await connectSocket(base, c.auth) })),
+      ),
+      callee: {
+        id: callees[w].id,
+        devices: [
+          await connectSocket(base, callees[w].auth[0]),
+          await connectSocket(base, callees[w].auth[1]),
+        ],
+      },
+      next: 0,
+    });
+  }
+  return workers;
+}
+
+function closeWorkers(workers: Worker[]): void {
+  for (const w of workers) {
+    for (const c of w.callers) c.socket.close();
+    for (const d of w.callee.devices) d.close();
+  }
+}
+
+export async function callSetup(lab: Lab): Promise<ScenarioResult> {
+  const { rounds } = lab.settings;
+  const seconds = lab.settings.quick ? 2 : 6;
+  const parallel = lab.settings.quick ? 2 : 8;
+  // Hekim allows 10 call initiations per user per minute: enough callers per worker that
+  // the limit is never what is measured.
+  const callersEach = lab.settings.quick ? 2 : 10;
+  const h = await lab.hekim(0);
+  const bare = await lab.bareServer();
+  const admin = await lab.admin(h.url);
+  const doctors = await createUsers(h.url, admin, 'doctor', parallel * callersEach, 'caller');
+  const patients = await createUsers(h.url, admin, 'patient', parallel, 'callee');
+  const dt = await loginAll(h.url, doctors);
+  const p1 = await loginAll(h.url, patients);
+  const p2 = await loginAll(h.url, patients);
+  await pool(parallel, 4, (i) => grantConsent(h.url, p1[i].accessToken));
+  const hekim = await openWorkers(
+    parallel,
+    callersEach,
+    h.url,
+    doctors.map((d, i) => ({ id: d.id, auth: { token: dt[i].accessToken } })),
+    patients.map((p, i) => ({
+      id: p.id,
+      auth: [{ token: p1[i].accessToken }, { token: p2[i].accessToken }],
+    })),
+  );
+  const base = await openWorkers(
+    parallel,
+    callersEach,
+    bare.url,
+    doctors.map((d) => ({ id: d.id, auth: { userId: d.id } })),
+    patients.map((p) => ({ id: p.id, auth: [{ userId: p.id }, { userId: p.id }] })),
+  );
+  try {
+    const r = await alternate(
+      rounds,
+      async () => {
+        const before = setupBuckets(await metricsText(h.url));
+        const round = await runRound(hekim, seconds);
+        const after = setupBuckets(await metricsText(h.url));
+        const delta = after.map((b) => ({
+          le: b.le,
+          count: b.count - (before.find((x) => x.le === b.le)?.count ?? 0),
+        }));
+        round.serverSetupP99 = histogramQuantile(0.99, delta) * 1000;
+        return round;
+      },
+      () => runRound(base, seconds),
+      lab.log,
+    );
+    const ratio = spread(
+      pairedRatios(
+        r.a.map((x) => x.callsPerSecond),
+        r.b.map((x) => x.callsPerSecond),
+      ),
+    );
+    const med = (xs: CallRound[], f: (x: CallRound) => number): number => median(xs.map(f));
+    const where = STEPS.map(
+      (s) => `${s} ${fmt(med(r.a, (x) => x.steps[s]))}/${fmt(med(r.b, (x) => x.steps[s]))}`,
+    ).join(', ');
+    return {
+      id: 's5',
+      title: 'Call setup, full flows in parallel',
+      rows: [
+        {
+          scenario: '5',
+          metric: `calls/s (${parallel} flows in parallel)`,
+          hekim: fmt(med(r.a, (x) => x.callsPerSecond)),
+          baseline: fmt(med(r.b, (x) => x.callsPerSecond)),
+          ratio: fmtSpread(ratio, 2, '×'),
+          bar: 'report',
+          verdict: 'REPORT',
+        },
+        {
+          scenario: '5',
+          metric: 'setup p99 ms (initiate → accepted, client)',
+          hekim: fmt(med(r.a, (x) => x.setup.p99)),
+          baseline: fmt(med(r.b, (x) => x.setup.p99)),
+          ratio: `server-side p99 ${fmt(med(r.a, (x) => x.serverSetupP99 ?? Number.NaN))} ms`,
+          bar: 'report',
+          verdict: 'REPORT',
+        },
+      ],
+      ratios: [{ label: 'S5 calls', ratio }],
+      latencies: [
+        {
+          label: 'S5 call setup',
+          hekim: latencyOf(r.a),
+          baseline: latencyOf(r.b),
+        },
+      ],
+      notes: [
+        `median ms per step, Hekim/baseline: ${where}`,
+        `errors: Hekim ${r.a.reduce((n, x) => n + x.errors, 0)}, baseline ${r.b.reduce((n, x) => n + x.errors, 0)}; ` +
+          'server-side p99 from the hekim_call_setup_seconds histogram (bucket-interpolated)',
+      ],
+      data: { parallel, hekim: r.a, baseline: r.b, ratio },
+    };
+  } finally {
+    closeWorkers(hekim);
+    closeWorkers(base);
+  }
+}
+
+function latencyOf(xs: CallRound[]): ReturnType<typeof latencySummary> {
+  return {
+    count: xs.reduce((n, x) => n + x.setup.count, 0),
+    p50: median(xs.map((x) => x.setup.p50)),
+    p90: median(xs.map((x) => x.setup.p90)),
+    p99: median(xs.map((x) => x.setup.p99)),
+    max: Math.max(...xs.map((x) => x.setup.max)),
+  };
+}
