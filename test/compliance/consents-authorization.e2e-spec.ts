@@ -1,25 +1,16 @@
-import type { Response } from 'supertest';
 import { Role } from '../../src/common/auth/role';
 import { authHeader, signIn } from '../support/auth';
-import { listRoutes } from '../support/routes';
+import {
+  type Caller,
+  coveredRoutes,
+  EVERY_ROLE,
+  expectAccess,
+  type MatrixCase,
+  routesOf,
+} from '../support/authorization-matrix';
 import { createTestApp, type TestApp } from '../support/test-app';
 
-type Caller = 'anonymous' | Role;
-const CALLERS: Caller[] = [
-  'anonymous',
-  Role.Patient,
-  Role.Doctor,
-  Role.Admin,
-  Role.ComplianceOfficer,
-];
-const EVERY_ROLE: Caller[] = [Role.Patient, Role.Doctor, Role.Admin, Role.ComplianceOfficer];
-
-interface Case {
-  route: string;
-  allowed: Caller[];
-  // Called with the caller's bearer header (none for anonymous), as a fresh user.
-  call: (auth: Record<string, string>) => Promise<Response>;
-}
+type Case = MatrixCase<Record<string, string>>;
 
 // Every consent route, called by each kind of caller with a request that would succeed if
 // the caller is allowed: exactly `allowed` get a 2xx, the others 401 (anonymous) or 403.
@@ -72,27 +63,16 @@ describe('security: authorization matrix for consents', () => {
     },
   ];
 
-  it.each(cases.map((c) => [c.route, c] as const))('%s', async (_route, testCase) => {
-    const succeeded: Caller[] = [];
-    const wrongRefusals: { caller: Caller; status: number }[] = [];
-    for (const caller of CALLERS) {
-      const auth = caller === 'anonymous' ? {} : authHeader((await signIn(t, caller)).accessToken);
-      const res = await testCase.call(auth);
-      if (res.status >= 200 && res.status < 300) {
-        succeeded.push(caller);
-        continue;
-      }
-      const expected = caller === 'anonymous' ? [401] : [403];
-      if (!expected.includes(res.status)) wrongRefusals.push({ caller, status: res.status });
-    }
-    expect(succeeded.sort()).toEqual([...testCase.allowed].sort());
-    expect(wrongRefusals).toEqual([]);
-  });
+  it.each(cases.map((c) => [c.route, c] as const))('%s', (_route, testCase) =>
+    expectAccess(
+      testCase,
+      async (caller: Caller) =>
+        caller === 'anonymous' ? {} : authHeader((await signIn(t, caller)).accessToken),
+      [403],
+    ),
+  );
 
   it('covers every consent route of the app', () => {
-    const routes = listRoutes(t.app)
-      .filter((r) => r.handler.startsWith('ConsentsController.'))
-      .map((r) => `${r.method} ${r.path.replace('/api/v1', '')}`);
-    expect(routes.sort()).toEqual(cases.map((c) => c.route).sort());
+    expect(routesOf(t.app, /^ConsentsController\./)).toEqual(coveredRoutes(cases));
   });
 });

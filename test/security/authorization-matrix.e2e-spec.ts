@@ -1,20 +1,18 @@
 import { generate } from 'otplib';
-import type { Response } from 'supertest';
 import { DataSource } from 'typeorm';
 import { Role } from '../../src/common/auth/role';
 import { authHeader, createUser, signIn, strongPassword, uniqueEmail } from '../support/auth';
-import { listRoutes } from '../support/routes';
+import {
+  type Caller,
+  CALLERS,
+  coveredRoutes,
+  EVERY_ROLE,
+  expectAccess,
+  type MatrixCase,
+  routesOf,
+} from '../support/authorization-matrix';
 import { createTestApp, type TestApp } from '../support/test-app';
 
-type Caller = 'anonymous' | Role;
-const CALLERS: Caller[] = [
-  'anonymous',
-  Role.Patient,
-  Role.Doctor,
-  Role.Admin,
-  Role.ComplianceOfficer,
-];
-const EVERY_ROLE: Caller[] = [Role.Patient, Role.Doctor, Role.Admin, Role.ComplianceOfficer];
 const EVERYONE: Caller[] = CALLERS;
 // Anonymous callers get no secret from setup; any well-formed one makes their request valid.
 const ANONYMOUS_SECRET = 'GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ';
@@ -26,11 +24,7 @@ interface Ctx {
   sessionId: string | undefined;
 }
 
-interface Case {
-  route: string;
-  allowed: Caller[];
-  call: (ctx: Ctx) => Promise<Response>;
-}
+type Case = MatrixCase<Ctx>;
 
 // Every Auth and Users route, called by each kind of caller with a request that would
 // succeed if the caller is allowed. The callers that get a 2xx must be exactly `allowed`;
@@ -239,32 +233,15 @@ describe('security: authorization matrix for Auth and Users', () => {
     return { auth: authHeader(s.accessToken), userId: s.user.id, sessionId: claims.sid };
   }
 
-  it.each(cases.map((c) => [c.route, c] as const))('%s', async (_route, testCase) => {
-    const succeeded: Caller[] = [];
-    const wrongRefusals: { caller: Caller; status: number }[] = [];
-    for (const caller of CALLERS) {
-      const res = await testCase.call(await contextFor(caller));
-      if (res.status >= 200 && res.status < 300) {
-        succeeded.push(caller);
-        continue;
-      }
-      // A refusal is a refusal (401 anonymous, 403/404 otherwise), never a crash or a
-      // validation slip.
-      const expected = caller === 'anonymous' ? [401] : [403, 404];
-      if (!expected.includes(res.status)) wrongRefusals.push({ caller, status: res.status });
-    }
-    expect(succeeded.sort()).toEqual([...testCase.allowed].sort());
-    expect(wrongRefusals).toEqual([]);
-  });
+  it.each(cases.map((c) => [c.route, c] as const))('%s', (_route, testCase) =>
+    expectAccess(testCase, contextFor),
+  );
 
   it('covers every Auth and Users route of the app', () => {
-    const covered = new Set(cases.map((c) => c.route.replace(/ \(.*\)$/, '')));
     // The routes of the identity controllers (other modules' routes under /users, such as the
     // KVKK data export, are covered by their own matrices).
-    const routes = listRoutes(t.app)
-      .filter((r) => /^(AuthController|UsersController)\./.test(r.handler))
-      .map((r) => `${r.method} ${r.path.replace('/api/v1', '')}`);
+    const routes = routesOf(t.app, /^(AuthController|UsersController)\./);
     expect(routes.length).toBeGreaterThanOrEqual(18);
-    expect([...covered].sort()).toEqual(routes.sort());
+    expect(coveredRoutes(cases)).toEqual(routes);
   });
 });
