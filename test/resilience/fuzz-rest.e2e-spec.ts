@@ -233,7 +233,9 @@ describe('resilience: REST fuzzing', () => {
             try {
               verdict = await pipeline.check(route, c);
             } catch (err) {
-              throw new Error(`${route.method} ${route.path}: ${(err as Error).message}`);
+              throw new Error(`${route.method} ${route.path}: ${(err as Error).message}`, {
+                cause: err,
+              });
             }
             const key = verdict.passed ? 'passed' : `${verdict.status} ${verdict.code}`;
             outcomes.set(key, (outcomes.get(key) ?? 0) + 1);

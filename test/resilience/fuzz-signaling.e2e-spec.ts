@@ -178,7 +178,7 @@ describe('resilience: signaling fuzzing', () => {
             try {
               verdict = await pipeline.check(EVENT_DTOS[event], args);
             } catch (err) {
-              throw new Error(`${event}: ${(err as Error).message}`);
+              throw new Error(`${event}: ${(err as Error).message}`, { cause: err });
             }
             const key = verdict.passed ? 'passed' : verdict.code;
             outcomes.set(key, (outcomes.get(key) ?? 0) + 1);

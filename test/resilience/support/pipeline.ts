@@ -50,7 +50,7 @@ export class RestPipeline {
         'application/problem+json',
         JSON.stringify(problem),
       );
-      if (violation) throw new Error(`${violation}: ${describe(err)}`);
+      if (violation) throw new Error(`${violation}: ${describe(err)}`, { cause: err });
       return { passed: false, status: problem.status, code: problem.code };
     }
   }
@@ -96,7 +96,8 @@ function parseBody(body: RestInput['body']): unknown {
     throw badRequest((err as Error).message);
   }
   const text = buf.toString();
-  const first = /^[\x20\x09\x0a\x0d]*(.)/.exec(text)?.[1];
+  // JSON's whitespace is space, tab, line feed and carriage return.
+  const first = text.replace(/^[ \t\n\r]+/, '').charAt(0);
   if (first !== '{' && first !== '[') throw badRequest('strict JSON');
   try {
     return JSON.parse(text) as unknown;
@@ -117,7 +118,7 @@ function badRequest(message: string): Error {
 
 function pipeOf(pipe: unknown): PipeTransform {
   return typeof pipe === 'function'
-    ? (new (pipe as new () => PipeTransform)() as PipeTransform)
+    ? new (pipe as new () => PipeTransform)()
     : (pipe as PipeTransform);
 }
 
@@ -130,9 +131,10 @@ export class EventPipeline {
       await validateEventPayload(this.pipe, dto, args[0]);
       return { passed: true };
     } catch (err) {
-      if (!(err instanceof AppException)) throw new Error(`not an error ack: ${describe(err)}`);
+      if (!(err instanceof AppException))
+        throw new Error(`not an error ack: ${describe(err)}`, { cause: err });
       if (err.code === ErrorCode.Internal || !PROBLEM_CODES.has(err.code))
-        throw new Error(`error ack with code ${err.code}: ${err.detail}`);
+        throw new Error(`error ack with code ${err.code}: ${err.detail}`, { cause: err });
       return { passed: false, status: err.status, code: err.code };
     }
   }
