@@ -6,6 +6,7 @@ import { createTestApp, type TestApp } from '../support/test-app';
 import {
   dtoPayload,
   dtoProperties,
+  FUZZ_E2E_RUNS,
   FUZZ_RUNS,
   FUZZ_SEED,
   FUZZ_TIMEOUT_MS,
@@ -14,24 +15,28 @@ import {
   printable,
   problemViolation,
   queryString,
+  REST_SHARE,
   uriEncode,
 } from './support/hostile';
 import { KeepAliveClient } from './support/http-client';
+import { RestPipeline, type RestInput } from './support/pipeline';
 import { watchServer, type ServerWatch } from './support/server-watch';
 
 // Property-based fuzzing of every REST route that reads a body, a query or a path parameter
 // (docs/resilience.md, "Hostile input"). Routes are read from the running app, and payloads
 // are derived from each route's DTO class, so a new route is fuzzed without being listed here.
+// Two tiers (support/hostile.ts): the bulk runs in process through the real request pipeline
+// (support/pipeline.ts), a share is sent end to end to the listening app.
 // Longer run: FUZZ_RUNS=1000000 npx jest test/resilience/fuzz-rest
 
-// REST gets this share of the suite's cases; signaling (fuzz-signaling) the rest.
-const REST_RUNS = Math.ceil(FUZZ_RUNS * 0.6);
+// REST gets this share of each tier's cases; signaling (fuzz-signaling) the rest.
+const BULK_RUNS = Math.ceil(FUZZ_RUNS * REST_SHARE);
+const E2E_RUNS = Math.ceil(FUZZ_E2E_RUNS * REST_SHARE);
 type Dto = new () => object;
 
-interface Case {
+interface Case extends RestInput {
   path: string;
   role: Role | null;
-  body?: { text: string; type: string };
 }
 
 const BROKEN_JSON = [
@@ -126,21 +131,12 @@ describe('resilience: REST fuzzing', () => {
   function arbitraryFor(route: RouteAccess): fc.Arbitrary<Case> {
     const roles =
       route.access === 'public' || route.access === 'undeclared' ? [null] : [...route.access];
-    const params = route.inputs.params;
-    const path = fc
-      .tuple(...params.map(() => pathParam(known)))
-      .map((values) =>
-        params.reduce(
-          (p, name, i) =>
-            p
-              .replace(`:${name}`, uriEncode(values[i]))
-              .replace(`*${name}`, values[i].split('/').map(uriEncode).join('/')),
-          route.path,
-        ),
-      );
-    const query = isDto(route.inputs.query)
-      ? queryString(route.inputs.query).map((q) => (q ? `?${q}` : ''))
-      : fc.constant('');
+    const names = route.inputs.params;
+    // Each parameter as it appears in the URL (encoded), and the path built from them.
+    const params = fc
+      .tuple(...names.map(() => pathParam(known)))
+      .map((values) => names.map((name, i) => [name, values[i]] as const));
+    const query = isDto(route.inputs.query) ? queryString(route.inputs.query) : fc.constant('');
     const json = (arb: fc.Arbitrary<unknown>): fc.Arbitrary<{ text: string; type: string }> =>
       arb.map((v) => ({ text: JSON.stringify(v) ?? 'null', type: 'application/json' }));
     const odd = fc.oneof(
@@ -167,10 +163,24 @@ describe('resilience: REST fuzzing', () => {
         ? fc.constant(undefined)
         : fc.option(odd, { nil: undefined, freq: 3 });
     return fc
-      .record({ path, query, body, role: fc.constantFrom(...roles) })
-      .map(({ path: p, query: q, body: b, role }) =>
-        printable({ path: `${p}${q}`, role, body: b }),
-      );
+      .record({ params, query, body, role: fc.constantFrom(...roles) })
+      .map(({ params: ps, query: q, body: b, role }) => {
+        const encoded = Object.fromEntries(ps.map(([name, v]) => [name, uriEncode(v)]));
+        const path = ps.reduce(
+          (p, [name, v]) =>
+            p
+              .replace(`:${name}`, encoded[name])
+              .replace(`*${name}`, v.split('/').map(uriEncode).join('/')),
+          route.path,
+        );
+        return printable({
+          path: q ? `${path}?${q}` : path,
+          params: encoded,
+          query: q,
+          role,
+          body: b,
+        });
+      });
   }
 
   async function send(route: RouteAccess, c: Case): Promise<void> {
@@ -205,10 +215,52 @@ describe('resilience: REST fuzzing', () => {
   }
 
   it(
-    `answers ${REST_RUNS} hostile requests with no 5xx, every rejection a problem+json`,
+    `puts ${BULK_RUNS} hostile requests through the request pipeline in process: never a 5xx`,
     async () => {
       const routes = fuzzedRoutes();
-      const runs = Math.ceil(REST_RUNS / routes.length);
+      const runs = Math.ceil(BULK_RUNS / routes.length);
+      const pipeline = new RestPipeline(t.app);
+      const before = Object.getOwnPropertyNames(Object.prototype).sort();
+      const outcomes = new Map<string, number>();
+      let cases = 0;
+      const started = Date.now();
+      // One route after the other: the work is all CPU, there is nothing to wait for.
+      for (const [i, route] of routes.entries())
+        await fc.assert(
+          fc.asyncProperty(arbitraryFor(route), async (c) => {
+            cases++;
+            let verdict;
+            try {
+              verdict = await pipeline.check(route, c);
+            } catch (err) {
+              throw new Error(`${route.method} ${route.path}: ${(err as Error).message}`, {
+                cause: err,
+              });
+            }
+            const key = verdict.passed ? 'passed' : `${verdict.status} ${verdict.code}`;
+            outcomes.set(key, (outcomes.get(key) ?? 0) + 1);
+          }),
+          { numRuns: runs, seed: FUZZ_SEED + i, endOnFailure: true },
+        );
+      expect(cases).toBeGreaterThanOrEqual(BULK_RUNS);
+      expect(Object.getOwnPropertyNames(Object.prototype).sort()).toEqual(before);
+      expect(({} as Record<string, unknown>).polluted).toBeUndefined();
+      // Some cases get past validation into the handlers, most are refused.
+      expect(outcomes.get('passed')).toBeGreaterThan(0);
+      expect(outcomes.get('400 VALIDATION_FAILED')).toBeGreaterThan(cases / 4);
+      const ms = Date.now() - started;
+      process.stdout.write(
+        `fuzz-rest (in process): ${cases} cases over ${routes.length} routes in ${ms} ms (${Math.round((cases * 1000) / ms)}/s), seed ${FUZZ_SEED}, outcomes ${JSON.stringify(Object.fromEntries(outcomes))}\n`,
+      );
+    },
+    FUZZ_TIMEOUT_MS,
+  );
+
+  it(
+    `answers ${E2E_RUNS} hostile requests end to end with no 5xx, every rejection a problem+json`,
+    async () => {
+      const routes = fuzzedRoutes();
+      const runs = Math.ceil(E2E_RUNS / routes.length);
       const before = Object.getOwnPropertyNames(Object.prototype).sort();
       let cases = 0;
       const started = Date.now();
@@ -219,11 +271,12 @@ describe('resilience: REST fuzzing', () => {
               cases++;
               await send(route, c);
             }),
-            { numRuns: runs, seed: FUZZ_SEED + i, endOnFailure: true },
+            // Other seeds than the in-process tier's, so the two tiers see different cases.
+            { numRuns: runs, seed: FUZZ_SEED + 500 + i, endOnFailure: true },
           ),
         ),
       );
-      expect(cases).toBeGreaterThanOrEqual(REST_RUNS);
+      expect(cases).toBeGreaterThanOrEqual(E2E_RUNS);
       // No payload reached Object.prototype (`__proto__` and `constructor.prototype` keys).
       expect(Object.getOwnPropertyNames(Object.prototype).sort()).toEqual(before);
       expect(({} as Record<string, unknown>).polluted).toBeUndefined();
@@ -231,8 +284,9 @@ describe('resilience: REST fuzzing', () => {
       expect(watch.errors.filter((e) => ![...transient].some((id) => e.includes(id)))).toEqual([]);
       expect(transient.size).toBeLessThan(cases / 100);
       expect((await client.send({ method: 'GET', path: '/health/live' })).status).toBe(200);
+      const ms = Date.now() - started;
       process.stdout.write(
-        `fuzz-rest: ${cases} cases over ${routes.length} routes in ${Date.now() - started} ms, seed ${FUZZ_SEED}, transient 503s ${transient.size}\n`,
+        `fuzz-rest (end to end): ${cases} cases over ${routes.length} routes in ${ms} ms (${Math.round((cases * 1000) / ms)}/s), seed ${FUZZ_SEED + 500}, transient 503s ${transient.size}\n`,
       );
     },
     FUZZ_TIMEOUT_MS,

@@ -21,22 +21,28 @@ import { type Client, connect } from '../support/signaling-client';
 import { createTestApp, type TestApp } from '../support/test-app';
 import {
   dtoPayload,
+  FUZZ_E2E_RUNS,
   FUZZ_RUNS,
   FUZZ_SEED,
   FUZZ_TIMEOUT_MS,
   hostileValue,
   printable,
   PROBLEM_CODES,
+  REST_SHARE,
 } from './support/hostile';
+import { EventPipeline } from './support/pipeline';
 import { watchServer, type ServerWatch } from './support/server-watch';
 
 // Property-based fuzzing of every signaling event the gateway subscribes to (docs/resilience.md,
 // "Hostile input"). Every event must answer with an ack, a refusal must be
 // `{ok:false, error:{code, message}}` with a known code other than INTERNAL, and a refused
 // payload must not cost the socket its connection.
+// Two tiers (support/hostile.ts): the bulk runs in process through the gateway's payload check
+// (support/pipeline.ts), a share is sent end to end over Socket.IO.
 // Longer run: FUZZ_RUNS=1000000 npx jest test/resilience/fuzz-signaling
 
-const SIGNALING_RUNS = Math.ceil(FUZZ_RUNS * 0.4);
+const BULK_RUNS = Math.ceil(FUZZ_RUNS * (1 - REST_SHARE));
+const E2E_RUNS = Math.ceil(FUZZ_E2E_RUNS * (1 - REST_SHARE));
 // Whole messages above the engine's maxHttpBufferSize close the connection by design
 // (test/resilience/malformed-packets.e2e-spec.ts); here payloads stay under it.
 // At most two arguments per message, each under half of it.
@@ -155,11 +161,48 @@ describe('resilience: signaling fuzzing', () => {
   }
 
   it(
-    `acks ${SIGNALING_RUNS} hostile events, never INTERNAL, and keeps the sockets connected`,
+    `puts ${BULK_RUNS} hostile payloads through the gateway's payload check in process: never INTERNAL`,
+    async () => {
+      const events = Object.keys(EVENT_DTOS);
+      const runs = Math.ceil(BULK_RUNS / events.length);
+      const pipeline = new EventPipeline();
+      const before = Object.getOwnPropertyNames(Object.prototype).sort();
+      const outcomes = new Map<string, number>();
+      let cases = 0;
+      const started = Date.now();
+      for (const [i, event] of events.entries())
+        await fc.assert(
+          fc.asyncProperty(payloads(EVENT_DTOS[event]), async (args) => {
+            cases++;
+            let verdict;
+            try {
+              verdict = await pipeline.check(EVENT_DTOS[event], args);
+            } catch (err) {
+              throw new Error(`${event}: ${(err as Error).message}`, { cause: err });
+            }
+            const key = verdict.passed ? 'passed' : verdict.code;
+            outcomes.set(key, (outcomes.get(key) ?? 0) + 1);
+          }),
+          { numRuns: runs, seed: FUZZ_SEED + 1000 + i, endOnFailure: true },
+        );
+      expect(cases).toBeGreaterThanOrEqual(BULK_RUNS);
+      expect(Object.getOwnPropertyNames(Object.prototype).sort()).toEqual(before);
+      expect(outcomes.get('passed')).toBeGreaterThan(0);
+      expect(outcomes.get('VALIDATION_FAILED')).toBeGreaterThan(cases / 4);
+      const ms = Date.now() - started;
+      process.stdout.write(
+        `fuzz-signaling (in process): ${cases} cases over ${events.length} events in ${ms} ms (${Math.round((cases * 1000) / ms)}/s), seed ${FUZZ_SEED}, outcomes ${JSON.stringify(Object.fromEntries(outcomes))}\n`,
+      );
+    },
+    FUZZ_TIMEOUT_MS,
+  );
+
+  it(
+    `acks ${E2E_RUNS} hostile events end to end, never INTERNAL, and keeps the sockets connected`,
     async () => {
       const events = Object.keys(EVENT_DTOS);
       const roles = Object.values(Role);
-      const runs = Math.ceil(SIGNALING_RUNS / events.length);
+      const runs = Math.ceil(E2E_RUNS / events.length);
       let cases = 0;
       let transientDrops = 0;
       const codes = new Map<string, number>();
@@ -211,16 +254,18 @@ describe('resilience: signaling fuzzing', () => {
               }
               throw new Error(`${event} as ${role}: ${first}`);
             }),
-            { numRuns: runs, seed: FUZZ_SEED + 1000 + i, endOnFailure: true },
+            // Other seeds than the in-process tier's, so the two tiers see different cases.
+            { numRuns: runs, seed: FUZZ_SEED + 1500 + i, endOnFailure: true },
           );
         }),
       );
-      expect(cases).toBeGreaterThanOrEqual(SIGNALING_RUNS);
+      expect(cases).toBeGreaterThanOrEqual(E2E_RUNS);
       expect(watch.errors).toEqual([]);
       expect(transientDrops).toBeLessThan(events.length);
       expect((await t.http().get('/health/live')).status).toBe(200);
+      const ms = Date.now() - started;
       process.stdout.write(
-        `fuzz-signaling: ${cases} cases over ${events.length} events in ${Date.now() - started} ms, seed ${FUZZ_SEED}, acks ${JSON.stringify(Object.fromEntries(codes))}, transient drops ${transientDrops}\n`,
+        `fuzz-signaling (end to end): ${cases} cases over ${events.length} events in ${ms} ms (${Math.round((cases * 1000) / ms)}/s), seed ${FUZZ_SEED}, acks ${JSON.stringify(Object.fromEntries(codes))}, transient drops ${transientDrops}\n`,
       );
     },
     FUZZ_TIMEOUT_MS,

@@ -14,7 +14,13 @@ export interface RouteAccess {
   access: 'public' | 'undeclared' | readonly Role[];
   // What the handler reads from the request: the body and query DTO classes (`Object` or a
   // primitive when the handler takes them untyped) and the names of the path parameters.
-  inputs: { body?: unknown; query?: unknown; params: string[] };
+  // `paramPipes`: the pipes each path parameter names besides the global one.
+  inputs: {
+    body?: unknown;
+    query?: unknown;
+    params: string[];
+    paramPipes: Record<string, unknown[]>;
+  };
 }
 
 interface ExpressLayer {
@@ -76,16 +82,18 @@ export function listRoutes(app: NestExpressApplication): RouteAccess[] {
 function routeInputs(type: new (...args: never[]) => object, name: string): RouteAccess['inputs'] {
   const args = (Reflect.getMetadata(ROUTE_ARGS_METADATA, type, name) ?? {}) as Record<
     string,
-    { index: number; data?: unknown }
+    { index: number; data?: unknown; pipes?: unknown[] }
   >;
   const types = (Reflect.getMetadata('design:paramtypes', type.prototype, name) ?? []) as unknown[];
-  const inputs: RouteAccess['inputs'] = { params: [] };
+  const inputs: RouteAccess['inputs'] = { params: [], paramPipes: {} };
   for (const [key, arg] of Object.entries(args)) {
     const kind = Number(key.split(':')[0]);
     if (kind === Number(RouteParamtypes.BODY)) inputs.body = types[arg.index];
     if (kind === Number(RouteParamtypes.QUERY)) inputs.query = types[arg.index];
-    if (kind === Number(RouteParamtypes.PARAM) && typeof arg.data === 'string')
+    if (kind === Number(RouteParamtypes.PARAM) && typeof arg.data === 'string') {
       inputs.params.push(arg.data);
+      inputs.paramPipes[arg.data] = arg.pipes ?? [];
+    }
   }
   return inputs;
 }

@@ -21,7 +21,6 @@ import { AppException } from '../../common/errors/app.exception';
 import { isDependencyFailure } from '../../common/errors/dependency-failure';
 import { ErrorCode } from '../../common/errors/error-code';
 import { createValidationPipe } from '../../common/errors/validation';
-import { valueDepthExceeds } from '../../common/http/json-depth';
 import { AppConfig } from '../../config/app-config';
 import { LifecycleState } from '../../infra/health/lifecycle.state';
 import { AuditAction, AuditOutcome } from '../audit/audit-action';
@@ -43,7 +42,6 @@ import { SessionsRepository } from '../sessions/sessions.repository';
 import {
   AdmitPayload,
   IceCandidatePayload,
-  MAX_SDP_LENGTH,
   RefreshPayload,
   RoomPayload,
   SdpPayload,
@@ -59,6 +57,7 @@ import type {
   ServerToClientEvents,
   WaitingAnswer,
 } from './signaling-events';
+import { validateEventPayload } from './event-payload';
 import { iceRefreshDue } from './ice-refresh';
 import { SignalingRateLimiter } from './signaling-rate-limiter';
 import { SignalingMetrics } from './signaling.metrics';
@@ -78,8 +77,6 @@ type SignalingSocket = Socket<ClientToServerEvents, ServerToClientEvents, object
 type SignalingNamespace = Namespace<ClientToServerEvents, ServerToClientEvents, object, SocketData>;
 type Empty = Record<string, never>;
 
-// Anything larger than the biggest valid SDP plus its envelope is refused before validation.
-const MAX_EVENT_BYTES = MAX_SDP_LENGTH + 2048;
 // How often the housekeeping tick runs, and how often each socket's session is re-checked.
 const TICK_MS = 500;
 const REVOCATION_CHECK_MS = 2000;
@@ -496,13 +493,7 @@ export class SignalingGateway
     work: (payload: D, user: AuthUser) => Promise<R> | R,
   ): Promise<Ack<R>> {
     try {
-      if (typeof body !== 'object' || body === null || Array.isArray(body))
-        throw AppException.validation([{ field: 'payload', messages: ['must be an object'] }]);
-      if (valueDepthExceeds(body))
-        throw AppException.validation([{ field: 'payload', messages: ['is nested too deeply'] }]);
-      if (Buffer.byteLength(JSON.stringify(body)) > MAX_EVENT_BYTES)
-        throw new AppException(ErrorCode.PayloadTooLarge, 'The message is too large.');
-      const payload = (await this.pipe.transform(body, { type: 'body', metatype: dto })) as D;
+      const payload = await validateEventPayload(this.pipe, dto, body);
       return { ok: true, data: await work(payload, socket.data.user) };
     } catch (err) {
       if (err instanceof AppException) return failure(err.code, err.detail);
