@@ -1,3 +1,4 @@
+import { OptionalNotNull } from '../../../common/validation/optional-not-null';
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
 import {
@@ -59,19 +60,19 @@ export class CreateRoomRequest {
 
 export class UpdateRoomRequest {
   @ApiPropertyOptional({ maxLength: 120 })
-  @IsOptional()
+  @OptionalNotNull()
   @IsString()
   @MinLength(1)
   @MaxLength(120)
   name?: string;
 
   @ApiPropertyOptional()
-  @IsOptional()
+  @OptionalNotNull()
   @IsBoolean()
   waitingRoom?: boolean;
 
   @ApiPropertyOptional({ minimum: 2, maximum: 50 })
-  @IsOptional()
+  @OptionalNotNull()
   @IsInt()
   @Min(2)
   @Max(50)

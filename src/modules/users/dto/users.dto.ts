@@ -1,3 +1,4 @@
+import { OptionalNotNull } from '../../../common/validation/optional-not-null';
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Transform } from 'class-transformer';
 import { IsEmail, IsIn, IsOptional, IsString, Length, Matches, MaxLength } from 'class-validator';
@@ -44,7 +45,7 @@ export class CreateUserRequest {
 // by the global validation pipe (unknown fields are rejected).
 export class UpdateMeRequest {
   @ApiPropertyOptional({ example: 'Ayşe Yılmaz', maxLength: 120 })
-  @IsOptional()
+  @OptionalNotNull()
   @Transform(trim)
   @IsString()
   @Length(1, 120)
@@ -54,12 +55,12 @@ export class UpdateMeRequest {
 
 export class AdminUpdateUserRequest {
   @ApiPropertyOptional({ enum: Role, enumName: 'Role' })
-  @IsOptional()
+  @OptionalNotNull()
   @IsIn(Object.values(Role))
   role?: Role;
 
   @ApiPropertyOptional({ enum: UserStatus, enumName: 'UserStatus' })
-  @IsOptional()
+  @OptionalNotNull()
   @IsIn(Object.values(UserStatus))
   status?: UserStatus;
 }
