@@ -29,8 +29,10 @@ function record(n: number): ChainRecordItem {
 
 // Pages generated on demand, as the repository reads them.
 async function* pages(count: number, size: number): AsyncGenerator<ChainRecordItem[]> {
-  for (let first = 1; first <= count; first += size)
+  for (let first = 1; first <= count; first += size) {
+    await Promise.resolve();
     yield Array.from({ length: Math.min(size, count - first + 1) }, (_, i) => record(first + i));
+  }
 }
 
 const checkpoint: CheckpointItem = {
