@@ -80,23 +80,47 @@ export function csvLine(row: readonly string[]): string {
   return stringify([row], CSV_OPTIONS);
 }
 
-// Renders an export piece by piece: records first (in seq order), then the checkpoints that
-// sign them. Nothing is buffered beyond one record.
+// Characters per yielded chunk: the response makes one socket write per chunk, not per record.
+export const EXPORT_CHUNK_SIZE = 64 * 1024;
+
+// Joins the lines of each page into chunks of about EXPORT_CHUNK_SIZE characters. Pulled on
+// demand, so backpressure holds and memory stays at a page and a chunk.
+async function* chunked(
+  pages: AsyncIterable<readonly ChainRecordItem[]>,
+  line: (r: ChainRecordItem) => string,
+): AsyncGenerator<string> {
+  let chunk = '';
+  for await (const page of pages) {
+    for (const r of page) {
+      chunk += line(r);
+      if (chunk.length >= EXPORT_CHUNK_SIZE) {
+        yield chunk;
+        chunk = '';
+      }
+    }
+  }
+  if (chunk !== '') yield chunk;
+}
+
+// Renders an export chunk by chunk: records first (in seq order, read a page at a time),
+// then the checkpoints that sign them. Nothing is buffered beyond one page and one chunk.
 export async function* renderExport(
   format: ExportFormat,
-  records: AsyncIterable<ChainRecordItem>,
+  pages: AsyncIterable<readonly ChainRecordItem[]>,
   checkpoints: readonly CheckpointItem[],
   generatedAt: string,
 ): AsyncGenerator<string> {
   switch (format) {
     case ExportFormat.Ndjson:
-      for await (const r of records) yield `${recordLine(r.body, r.prevHash, r.hash)}\n`;
-      for (const cp of checkpoints) yield `${checkpointLine(cp.body, cp.signature)}\n`;
+      yield* chunked(pages, (r) => `${recordLine(r.body, r.prevHash, r.hash)}\n`);
+      if (checkpoints.length > 0)
+        yield checkpoints.map((cp) => `${checkpointLine(cp.body, cp.signature)}\n`).join('');
       return;
     case ExportFormat.Csv:
       yield csvLine(CSV_COLUMNS);
-      for await (const r of records) yield csvLine(csvRecordRow(r.body, r.prevHash, r.hash));
-      for (const cp of checkpoints) yield csvLine(csvCheckpointRow(cp));
+      yield* chunked(pages, (r) => csvLine(csvRecordRow(r.body, r.prevHash, r.hash)));
+      if (checkpoints.length > 0)
+        yield checkpoints.map((cp) => csvLine(csvCheckpointRow(cp))).join('');
       return;
     case ExportFormat.Fhir: {
       // One entry per line, so that the Bundle can be written and read as a stream.
@@ -107,9 +131,8 @@ export async function* renderExport(
         first = false;
         return line;
       };
-      for await (const r of records) yield entry(toFhirAuditEvent(r.body, r.prevHash, r.hash));
-      for (const cp of checkpoints) yield entry(toFhirProvenance(cp.body, cp.signature));
-      yield ']}\n';
+      yield* chunked(pages, (r) => entry(toFhirAuditEvent(r.body, r.prevHash, r.hash)));
+      yield `${checkpoints.map((cp) => entry(toFhirProvenance(cp.body, cp.signature))).join('')}]}\n`;
       return;
     }
   }

@@ -2,6 +2,7 @@ import type { AuditRecordBody } from './audit-chain';
 import type { AuditCheckpointEntity } from './audit-checkpoint.entity';
 import type { AuditEventEntity } from './audit-event.entity';
 import type { ChainRecordItem, CheckpointItem } from './audit-verifier';
+import type { AuditEventRow } from './audit.repository';
 
 export function toRecordBody(e: AuditEventEntity): AuditRecordBody {
   return {
@@ -22,8 +23,28 @@ export function toRecordBody(e: AuditEventEntity): AuditRecordBody {
   };
 }
 
-export function toChainRecord(e: AuditEventEntity): ChainRecordItem {
-  return { seq: e.seq, prevHash: e.prevHash, hash: e.hash, body: toRecordBody(e) };
+export function rowToChainRecord(r: AuditEventRow): ChainRecordItem {
+  return {
+    seq: r.seq,
+    prevHash: r.prev_hash,
+    hash: r.hash,
+    body: {
+      seq: r.seq,
+      occurredAt: r.occurred_at.toISOString(),
+      actor: {
+        userId: r.actor_user_id,
+        role: r.actor_role,
+        ip: r.actor_ip,
+        userAgent: r.actor_user_agent,
+      },
+      action: r.action,
+      outcome: r.outcome,
+      resource: { type: r.resource_type, id: r.resource_id },
+      subjectId: r.subject_id,
+      requestId: r.request_id,
+      details: r.details,
+    },
+  };
 }
 
 export function toCheckpointItem(c: AuditCheckpointEntity): CheckpointItem {

@@ -2,15 +2,16 @@ import { Injectable } from '@nestjs/common';
 import { AuditAction, AuditOutcome } from './audit-action';
 import { AuditCheckpointer } from './audit-checkpointer';
 import { EXPORT_MEDIA, ExportFormat, renderExport } from './audit-export-format';
-import { toChainRecord, toCheckpointItem } from './audit-mapper';
+import { rowToChainRecord, toCheckpointItem } from './audit-mapper';
 import { verifyChain, type ChainRecordItem, type VerifyResult } from './audit-verifier';
-import { type AuditEventFilter, AuditRepository } from './audit.repository';
+import { type AuditEventFilter, type AuditEventRow, AuditRepository } from './audit.repository';
 import { AuditService } from './audit.service';
 import type { AuditEventEntity } from './audit-event.entity';
 import type { RequestContext } from './audit-context';
 
-// Rows per keyset page when streaming: memory stays at one page whatever the range.
-export const CHAIN_PAGE_SIZE = 1000;
+// Rows per keyset page when streaming: memory stays at two pages (the one being read and the
+// next one, fetched meanwhile) whatever the range.
+export const CHAIN_PAGE_SIZE = 2000;
 
 export interface TimeRange {
   from?: Date;
@@ -61,15 +62,25 @@ export class AuditTrailService {
     return { items, nextCursor: rows.length > limit ? items[items.length - 1].seq : null };
   }
 
-  // Streams seq in [fromSeq, toSeq] page by page.
-  async *chain(fromSeq: string, toSeq: string): AsyncGenerator<ChainRecordItem> {
-    let after = (BigInt(fromSeq) - 1n).toString();
-    for (;;) {
-      const page = await this.repository.findChainPage(after, toSeq, CHAIN_PAGE_SIZE);
-      for (const row of page) yield toChainRecord(row);
-      if (page.length < CHAIN_PAGE_SIZE) return;
-      after = page[page.length - 1].seq;
+  // Streams seq in [fromSeq, toSeq] page by page; the next page is fetched while the
+  // current one is consumed, so the database round trip overlaps the work on the records.
+  async *chainPages(fromSeq: string, toSeq: string): AsyncGenerator<ChainRecordItem[]> {
+    const fetch = (after: string) => this.repository.findChainPage(after, toSeq, CHAIN_PAGE_SIZE);
+    let next: Promise<AuditEventRow[]> | null = fetch((BigInt(fromSeq) - 1n).toString());
+    try {
+      while (next !== null) {
+        const page: AuditEventRow[] = await next;
+        next = page.length < CHAIN_PAGE_SIZE ? null : fetch(page[page.length - 1].seq);
+        if (page.length > 0) yield page.map(rowToChainRecord);
+      }
+    } finally {
+      // A consumer that stops early (client gone) leaves no unhandled rejection behind.
+      next?.catch(() => undefined);
     }
+  }
+
+  async *chain(fromSeq: string, toSeq: string): AsyncGenerator<ChainRecordItem> {
+    for await (const page of this.chainPages(fromSeq, toSeq)) yield* page;
   }
 
   // The export is recorded first (if that fails, nothing is exported). The records run from
@@ -102,7 +113,7 @@ export class AuditTrailService {
       contentType: media.contentType,
       body: renderExport(
         format,
-        this.chain(bounds.first, end.seq),
+        this.chainPages(bounds.first, end.seq),
         checkpoints.map(toCheckpointItem),
         generatedAt,
       ),
@@ -160,5 +171,5 @@ export class AuditTrailService {
     };
   }
 
-  private async *none(): AsyncGenerator<ChainRecordItem> {}
+  private async *none(): AsyncGenerator<ChainRecordItem[]> {}
 }

@@ -9,6 +9,25 @@ import { AuditEventEntity } from './audit-event.entity';
 // the surrounding transaction ends, so the business change and its record commit together.
 const CHAIN_LOCK = 0x41554449; // "AUDI"
 
+// A row of audit_events as the driver returns it (bigint as a string, jsonb parsed).
+export interface AuditEventRow {
+  seq: string;
+  occurred_at: Date;
+  actor_user_id: string | null;
+  actor_role: string | null;
+  actor_ip: string | null;
+  actor_user_agent: string | null;
+  action: string;
+  outcome: string;
+  resource_type: string | null;
+  resource_id: string | null;
+  subject_id: string | null;
+  request_id: string | null;
+  details: Record<string, unknown>;
+  prev_hash: string;
+  hash: string;
+}
+
 export interface AuditEventFilter {
   from?: Date;
   to?: Date;
@@ -115,14 +134,15 @@ export class AuditRepository {
     return rows[0].gap;
   }
 
-  // One keyset page of the chain: seq in (afterSeq, toSeq], ascending.
-  findChainPage(afterSeq: string, toSeq: string, limit: number): Promise<AuditEventEntity[]> {
-    return this.events
-      .createQueryBuilder('e')
-      .where('e.seq > :afterSeq AND e.seq <= :toSeq', { afterSeq, toSeq })
-      .orderBy('e.seq', 'ASC')
-      .limit(limit)
-      .getMany();
+  // One keyset page of the chain: seq in (afterSeq, toSeq], ascending, as plain rows (no
+  // entity hydration: the export reads millions of them).
+  findChainPage(afterSeq: string, toSeq: string, limit: number): Promise<AuditEventRow[]> {
+    return this.events.query<AuditEventRow[]>(
+      `SELECT seq, occurred_at, actor_user_id, actor_role, actor_ip, actor_user_agent, action,
+              outcome, resource_type, resource_id, subject_id, request_id, details, prev_hash, hash
+         FROM audit_events WHERE seq > $1 AND seq <= $2 ORDER BY seq ASC LIMIT $3`,
+      [afterSeq, toSeq, limit],
+    );
   }
 
   findPage(
