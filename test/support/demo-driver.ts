@@ -85,7 +85,8 @@ export async function doctorAndPatient(t: TestApp): Promise<{ doctor: Person; pa
   const [doctor, patient] = await Promise.all(
     [
       { role: Role.Doctor, displayName: 'Dr. Elif Kaya' },
-      { role: Role.Patient, displayName: 'Ayşe Yılmaz' },
+      // No consent yet: the patient grants it on the page, through the demo's consent step.
+      { role: Role.Patient, displayName: 'Ayşe Yılmaz', consent: false },
     ].map(async (options) => {
       const user = await createUser(t, options);
       const { accessToken } = await login(t, user.email, user.password);
