@@ -1,45 +1,10 @@
 import { DataSource } from 'typeorm';
 import { AuditAction, AuditOutcome } from '../../src/modules/audit/audit-action';
-import { chainHash, GENESIS_HASH, type AuditRecordBody } from '../../src/modules/audit/audit-chain';
+import { chainHash, GENESIS_HASH } from '../../src/modules/audit/audit-chain';
+import { rowToChainRecord } from '../../src/modules/audit/audit-mapper';
+import type { AuditEventRow } from '../../src/modules/audit/audit.repository';
 import { AuditService } from '../../src/modules/audit/audit.service';
 import { createTestApp, type TestApp } from '../support/test-app';
-
-interface Row {
-  seq: string;
-  occurred_at: Date;
-  actor_user_id: string | null;
-  actor_role: string | null;
-  actor_ip: string | null;
-  actor_user_agent: string | null;
-  action: string;
-  outcome: string;
-  resource_type: string | null;
-  resource_id: string | null;
-  subject_id: string | null;
-  request_id: string | null;
-  details: Record<string, unknown>;
-  prev_hash: string;
-  hash: string;
-}
-
-function body(r: Row): AuditRecordBody {
-  return {
-    seq: r.seq,
-    occurredAt: r.occurred_at.toISOString(),
-    actor: {
-      userId: r.actor_user_id,
-      role: r.actor_role,
-      ip: r.actor_ip,
-      userAgent: r.actor_user_agent,
-    },
-    action: r.action,
-    outcome: r.outcome,
-    resource: { type: r.resource_type, id: r.resource_id },
-    subjectId: r.subject_id,
-    requestId: r.request_id,
-    details: r.details,
-  };
-}
 
 describe('audit trail: writing', () => {
   let t: TestApp;
@@ -65,7 +30,7 @@ describe('audit trail: writing', () => {
   });
   afterAll(() => t.close());
 
-  const rows = () => db.query<Row[]>('SELECT * FROM audit_events ORDER BY seq');
+  const rows = () => db.query<AuditEventRow[]>('SELECT * FROM audit_events ORDER BY seq');
 
   it('commits and rolls back with the caller’s transaction', async () => {
     await expect(
@@ -90,7 +55,7 @@ describe('audit trail: writing', () => {
     let prev = GENESIS_HASH;
     for (const r of all) {
       expect(r.prev_hash).toBe(prev);
-      expect(r.hash).toBe(chainHash(prev, body(r)));
+      expect(r.hash).toBe(chainHash(prev, rowToChainRecord(r).body));
       prev = r.hash;
     }
   });
