@@ -7,8 +7,9 @@ export abstract class KeyValueStore {
   // Atomic create: true when the key did not exist and now holds value (a lock or a claim).
   abstract setIfAbsent(key: string, value: string, ttlSeconds: number): Promise<boolean>;
   abstract delete(...keys: string[]): Promise<number>;
-  // Atomic counter; the TTL is set when the counter is created and then left alone.
-  abstract increment(key: string, ttlSeconds: number): Promise<number>;
+  // Atomic counter, raised by `by` (1 unless given); the TTL is set when the counter is
+  // created and then left alone.
+  abstract increment(key: string, ttlSeconds: number, by?: number): Promise<number>;
   // Remaining seconds; -2 when the key does not exist, -1 when it never expires.
   abstract ttl(key: string): Promise<number>;
   abstract setAdd(key: string, member: string, ttlSeconds?: number): Promise<void>;

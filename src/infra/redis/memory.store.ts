@@ -70,9 +70,9 @@ export class MemoryKeyValueStore extends KeyValueStore {
     return Promise.resolve(removed);
   }
 
-  increment(key: string, ttlSeconds: number): Promise<number> {
+  increment(key: string, ttlSeconds: number, by = 1): Promise<number> {
     const entry = this.live(key);
-    const next = (entry && typeof entry.value === 'string' ? Number(entry.value) : 0) + 1;
+    const next = (entry && typeof entry.value === 'string' ? Number(entry.value) : 0) + by;
     this.entries.set(this.prefix + key, {
       value: String(next),
       expiresAt: entry ? entry.expiresAt : this.expiry(ttlSeconds),

@@ -3,8 +3,8 @@ import { KeyValueStore, PubSub, type Unsubscribe } from './key-value.store';
 
 // INCR that sets the TTL only when it creates the key, in one round trip.
 const INCREMENT_WITH_TTL = `
-local n = redis.call('INCR', KEYS[1])
-if n == 1 then redis.call('EXPIRE', KEYS[1], ARGV[1]) end
+local n = redis.call('INCRBY', KEYS[1], ARGV[2])
+if n == tonumber(ARGV[2]) then redis.call('EXPIRE', KEYS[1], ARGV[1]) end
 return n`;
 
 export class RedisKeyValueStore extends KeyValueStore {
@@ -40,12 +40,13 @@ export class RedisKeyValueStore extends KeyValueStore {
     return this.redis.del(...keys.map((k) => this.prefix + k));
   }
 
-  async increment(key: string, ttlSeconds: number): Promise<number> {
+  async increment(key: string, ttlSeconds: number, by = 1): Promise<number> {
     const result = await this.redis.eval(
       INCREMENT_WITH_TTL,
       1,
       this.prefix + key,
       Math.max(1, Math.ceil(ttlSeconds)),
+      by,
     );
     return Number(result);
   }

@@ -28,3 +28,41 @@ describe('SignalingRateLimiter', () => {
     expect(seen.slice(6)).toEqual(['limited', 'limited']);
   });
 });
+
+describe('SignalingRateLimiter across instances', () => {
+  const busy = { signaling: { eventsPerSecond: 100 } } as AppConfig;
+
+  it('claims the shared budget in blocks, not per event', async () => {
+    const store = new MemoryKeyValueStore('t:');
+    const increments = jest.spyOn(store, 'increment');
+    const limiter = new SignalingRateLimiter(busy, store);
+    const t0 = 3_000_000;
+    for (let i = 0; i < 90; i++) expect(await limiter.check(`s${i % 3}`, 'u1', t0)).toBe('ok');
+    // A user's budget is 300 a second, claimed 30 at a time.
+    expect(increments).toHaveBeenCalledTimes(3);
+  });
+
+  it('limits a user whose sockets are spread over two instances by their total', async () => {
+    const store = new MemoryKeyValueStore('t:');
+    const one = new SignalingRateLimiter(busy, store);
+    const two = new SignalingRateLimiter(busy, store);
+    const t0 = 4_000_000;
+    const verdicts: string[] = [];
+    // Six sockets, three per instance, 60 events each: 360 events against a budget of 300.
+    for (let round = 0; round < 60; round++)
+      for (const [limiter, socket] of [
+        [one, 'a'],
+        [one, 'b'],
+        [one, 'c'],
+        [two, 'd'],
+        [two, 'e'],
+        [two, 'f'],
+      ] as const)
+        verdicts.push(await limiter.check(socket, 'u1', t0));
+    const ok = verdicts.filter((v) => v === 'ok').length;
+    // Never more than the budget; at most one block per instance given up early.
+    expect(ok).toBeLessThanOrEqual(300);
+    expect(ok).toBeGreaterThanOrEqual(300 - 2 * 30);
+    expect(verdicts.at(-1)).toBe('limited');
+  });
+});

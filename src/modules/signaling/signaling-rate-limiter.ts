@@ -4,12 +4,28 @@ import { KeyValueStore } from '../../infra/redis/key-value.store';
 
 export type RateVerdict = 'ok' | 'limited' | 'abusive';
 
-// Fixed one-second windows. Per socket the count is local (a socket lives on one instance);
-// per user it is in the KeyValueStore so that a user's sockets on several instances share
-// one budget. Twice the budget in a window marks the socket as abusive: it is disconnected.
+interface UserWindow {
+  window: number;
+  // Events of this user counted here in the window.
+  used: number;
+  // Budget this instance has claimed from the shared counter in the window.
+  claimed: number;
+  // The shared counter at the last claim, less this instance's claims: what the other
+  // instances had claimed by then (at least what they had used).
+  others: number;
+}
+
+// Fixed one-second windows. Per socket the count is local (a socket lives on one instance).
+// Per user the budget is shared by all instances through the KeyValueStore, claimed in blocks
+// of a tenth of the user's budget: an event costs a round trip to the shared counter only when
+// this instance has used up its block, not every time. The user's count is this instance's
+// events plus everything the others have claimed, so a user spread over several instances is
+// limited a little early rather than late. Twice the budget in a window marks the socket as
+// abusive: it is disconnected.
 @Injectable()
 export class SignalingRateLimiter {
   private readonly perSocket = new Map<string, { window: number; count: number }>();
+  private readonly perUser = new Map<string, UserWindow>();
 
   constructor(
     private readonly config: AppConfig,
@@ -18,6 +34,7 @@ export class SignalingRateLimiter {
 
   // Users get a few sockets' worth: a phone and a laptop in the same consultation.
   static readonly USER_FACTOR = 3;
+  static readonly CLAIMS_PER_WINDOW = 10;
 
   async check(socketId: string, userId: string, now: number = Date.now()): Promise<RateVerdict> {
     const limit = this.config.signaling.eventsPerSecond;
@@ -27,12 +44,50 @@ export class SignalingRateLimiter {
     this.perSocket.set(socketId, { window, count });
     const socketVerdict = verdict(count, limit);
     if (socketVerdict !== 'ok') return socketVerdict;
-    const userCount = await this.store.increment(`signaling:rate:${userId}:${window}`, 2);
-    return verdict(userCount, limit * SignalingRateLimiter.USER_FACTOR);
+    return verdict(
+      await this.userCount(userId, window, limit),
+      limit * SignalingRateLimiter.USER_FACTOR,
+    );
   }
 
   forget(socketId: string): void {
     this.perSocket.delete(socketId);
+  }
+
+  private async userCount(userId: string, window: number, limit: number): Promise<number> {
+    let entry = this.perUser.get(userId);
+    if (!entry || entry.window !== window) {
+      if (!entry) this.sweep(window);
+      entry = { window, used: 0, claimed: 0, others: 0 };
+      this.perUser.set(userId, entry);
+    }
+    entry.used++;
+    if (entry.used > entry.claimed) {
+      const block = Math.max(
+        1,
+        Math.floor(
+          (limit * SignalingRateLimiter.USER_FACTOR) / SignalingRateLimiter.CLAIMS_PER_WINDOW,
+        ),
+      );
+      const claimed = entry.claimed + block;
+      entry.claimed = claimed;
+      try {
+        const total = await this.store.increment(`signaling:rate:${userId}:${window}`, 2, block);
+        entry.others = Math.max(entry.others, total - claimed);
+      } catch (err) {
+        // The block was not claimed: the next event tries again.
+        entry.claimed -= block;
+        throw err;
+      }
+    }
+    return entry.others + entry.used;
+  }
+
+  // Users seen in an older window are forgotten when a new user arrives.
+  private sweep(window: number): void {
+    if (this.perUser.size < 1024) return;
+    for (const [userId, entry] of this.perUser)
+      if (entry.window < window) this.perUser.delete(userId);
   }
 }
 

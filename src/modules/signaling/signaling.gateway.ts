@@ -59,7 +59,7 @@ import type {
 } from './signaling-events';
 import { validateEventPayload } from './event-payload';
 import { iceRefreshDue } from './ice-refresh';
-import { SignalingRateLimiter } from './signaling-rate-limiter';
+import { type RateVerdict, SignalingRateLimiter } from './signaling-rate-limiter';
 import { SignalingMetrics } from './signaling.metrics';
 import { AccessTokenPort } from './socket-auth.port';
 
@@ -120,6 +120,8 @@ export class SignalingGateway
   private ticking = false;
   // Per socket, the tail of its queue of relayed signals (see inOrder).
   private readonly relayQueues = new WeakMap<SignalingSocket, Promise<unknown>>();
+  // Per socket, the tail of its events waiting for the rate limit's verdict.
+  private readonly admissions = new WeakMap<SignalingSocket, Promise<void>>();
   private ticks = 0;
   private drainingAnnounced = false;
   private shuttingDown = false;
@@ -197,22 +199,32 @@ export class SignalingGateway
   handleConnection(socket: SignalingSocket): void {
     this.metrics.sockets.inc();
     void socket.join(USER_CHANNEL(socket.data.user.id));
-    // Every incoming event, known or not, counts against the rate limit.
+    // Every incoming event, known or not, counts against the rate limit. The check usually
+    // answers at once and sometimes waits for the shared counter (SignalingRateLimiter), so
+    // one socket's events pass it in turn: a candidate must not overtake the offer before it.
     socket.use((packet, next) => {
       const ack: unknown = packet.at(-1);
-      this.limiter.check(socket.id, socket.data.user.id).then(
-        (verdict) => {
-          if (verdict === 'ok') return next();
-          this.metrics.rateLimited.inc();
-          if (typeof ack === 'function')
-            (ack as (a: Ack<never>) => void)(
-              failure(ErrorCode.RateLimited, 'Too many events; slow down.'),
-            );
-          if (verdict === 'abusive') socket.disconnect(true);
-        },
-        // Fail open when the shared counter is unreachable: signaling matters more than the limit.
-        () => next(),
-      );
+      const admit = (verdict: RateVerdict): void => {
+        if (verdict === 'ok') return next();
+        this.metrics.rateLimited.inc();
+        if (typeof ack === 'function')
+          (ack as (a: Ack<never>) => void)(
+            failure(ErrorCode.RateLimited, 'Too many events; slow down.'),
+          );
+        if (verdict === 'abusive') socket.disconnect(true);
+      };
+      const check = (): Promise<void> =>
+        this.limiter
+          .check(socket.id, socket.data.user.id)
+          .then(
+            admit,
+            // Fail open when the shared counter is unreachable: signaling matters more than the limit.
+            () => next(),
+          )
+          // The queue must never stall on one event's failure.
+          .catch(() => undefined);
+      const previous = this.admissions.get(socket);
+      this.admissions.set(socket, previous ? previous.then(check) : check());
     });
   }
 
