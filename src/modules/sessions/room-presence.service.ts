@@ -15,6 +15,7 @@ import type { SessionEntity, SessionParticipantEntity } from './session.entity';
 import { SessionErrors } from './sessions.errors';
 import { InstanceIdentity } from './instance-identity';
 import { RoomJoinPolicy } from './ports/room-join.policy';
+import { RoomSocketsCache, type RoomSockets } from './room-sockets.cache';
 import { SessionEvents } from './session-events';
 import { SessionsRepository, type SocketRef } from './sessions.repository';
 
@@ -82,6 +83,7 @@ export class RoomPresenceService {
     private readonly store: KeyValueStore,
     private readonly joinPolicy: RoomJoinPolicy,
     private readonly events: SessionEvents,
+    private readonly roomSockets: RoomSocketsCache,
   ) {}
 
   // Each instance proves it is alive; a lapsed heartbeat means its sockets are gone.
@@ -120,7 +122,9 @@ export class RoomPresenceService {
       this.missingSince.set(id, since);
       if (now - since < RoomPresenceService.MISSING_CONFIRM_MS) continue;
       const until = new Date(Date.now() + this.config.signaling.reconnectGraceSeconds * 1000);
-      await this.dataSource.transaction((m) => this.sessions.releaseInstance(id, until, m));
+      await this.dataSource
+        .transaction((m) => this.sessions.releaseInstance(id, until, m))
+        .finally(() => this.roomSockets.invalidate('*'));
       this.missingSince.delete(id);
       released.push(id);
     }
@@ -140,8 +144,10 @@ export class RoomPresenceService {
     socketId: string,
     instanceId: string = this.instance.id,
   ): Promise<Joined | Waiting> {
-    return this.auditConsentRefusal(actor, AuditAction.RoomJoin, roomId, actor.id, () =>
-      this.joinOnce(actor, roomId, socketId, instanceId),
+    return this.changing(roomId, () =>
+      this.auditConsentRefusal(actor, AuditAction.RoomJoin, roomId, actor.id, () =>
+        this.joinOnce(actor, roomId, socketId, instanceId),
+      ),
     );
   }
 
@@ -180,8 +186,10 @@ export class RoomPresenceService {
   }
 
   async admit(host: AuthUser, roomId: string, userId: string): Promise<Admitted> {
-    return this.auditConsentRefusal(host, AuditAction.RoomAdmit, roomId, userId, () =>
-      this.admitOnce(host, roomId, userId),
+    return this.changing(roomId, () =>
+      this.auditConsentRefusal(host, AuditAction.RoomAdmit, roomId, userId, () =>
+        this.admitOnce(host, roomId, userId),
+      ),
     );
   }
 
@@ -216,6 +224,10 @@ export class RoomPresenceService {
   }
 
   async leave(actor: AuthUser, roomId: string, socketId: string): Promise<Left | null> {
+    return this.changing(roomId, () => this.leaveOnce(actor, roomId, socketId));
+  }
+
+  private leaveOnce(actor: AuthUser, roomId: string, socketId: string): Promise<Left | null> {
     return this.dataSource.transaction(async (m) => {
       await this.rooms.access(actor, roomId, m);
       await this.rooms.lockForPresence(roomId, m);
@@ -236,16 +248,18 @@ export class RoomPresenceService {
   async removeUser(user: { id: string; role: string }, reason: string): Promise<number> {
     let removed = 0;
     for (const roomId of await this.sessions.roomsWithUser(user.id)) {
-      const left = await this.dataSource.transaction(async (m) => {
-        await this.rooms.lockForPresence(roomId, m);
-        const knocked = await this.sessions.deleteWaiting(roomId, user.id, m);
-        const session = await this.sessions.findActiveByRoom(roomId, m);
-        const live = session ? await this.sessions.liveParticipants(session.id, m) : [];
-        const mine = live.find((p) => p.userId === user.id);
-        if (!session || !mine)
-          return knocked ? { roomId, sessionId: null, otherSocketIds: [] } : null;
-        return this.depart(mine, user.id, user.role, session, live, reason, m);
-      });
+      const left = await this.changing(roomId, () =>
+        this.dataSource.transaction(async (m) => {
+          await this.rooms.lockForPresence(roomId, m);
+          const knocked = await this.sessions.deleteWaiting(roomId, user.id, m);
+          const session = await this.sessions.findActiveByRoom(roomId, m);
+          const live = session ? await this.sessions.liveParticipants(session.id, m) : [];
+          const mine = live.find((p) => p.userId === user.id);
+          if (!session || !mine)
+            return knocked ? { roomId, sessionId: null, otherSocketIds: [] } : null;
+          return this.depart(mine, user.id, user.role, session, live, reason, m);
+        }),
+      );
       if (!left) continue;
       removed++;
       this.events.removed.next({
@@ -262,10 +276,14 @@ export class RoomPresenceService {
   // The socket dropped: its stays keep their place until the grace deadline; its knocks go.
   async disconnected(socketId: string): Promise<void> {
     const until = new Date(Date.now() + this.config.signaling.reconnectGraceSeconds * 1000);
-    await this.dataSource.transaction(async (m) => {
-      await this.sessions.startGrace(socketId, until, m);
-      await this.sessions.deleteWaitingBySocket(socketId, m);
-    });
+    try {
+      await this.dataSource.transaction(async (m) => {
+        await this.sessions.startGrace(socketId, until, m);
+        await this.sessions.deleteWaitingBySocket(socketId, m);
+      });
+    } finally {
+      this.roomSockets.invalidateSocket(socketId);
+    }
   }
 
   // Many sockets at once (an instance shutting down): one transaction instead of one each, so
@@ -273,19 +291,23 @@ export class RoomPresenceService {
   async disconnectedAll(socketIds: readonly string[]): Promise<void> {
     if (socketIds.length === 0) return;
     const until = new Date(Date.now() + this.config.signaling.reconnectGraceSeconds * 1000);
-    await this.dataSource.transaction(async (m) => {
-      for (const socketId of socketIds) {
-        await this.sessions.startGrace(socketId, until, m);
-        await this.sessions.deleteWaitingBySocket(socketId, m);
-      }
-    });
+    try {
+      await this.dataSource.transaction(async (m) => {
+        for (const socketId of socketIds) {
+          await this.sessions.startGrace(socketId, until, m);
+          await this.sessions.deleteWaitingBySocket(socketId, m);
+        }
+      });
+    } finally {
+      for (const socketId of socketIds) this.roomSockets.invalidateSocket(socketId);
+    }
   }
 
   // Ends the stays whose grace ran out. Any instance may run this; row locks with SKIP LOCKED
   // hand each expired stay to exactly one of them.
   async expireGraces(now: Date = new Date()): Promise<Left[]> {
     if (!(await this.sessions.hasExpiredGraces(now))) return [];
-    return this.dataSource.transaction(async (m) => {
+    const expired = await this.dataSource.transaction(async (m) => {
       const expired = await this.sessions.lockExpiredGraces(now, 50, m);
       const out: Left[] = [];
       for (const stay of expired) {
@@ -309,12 +331,17 @@ export class RoomPresenceService {
       }
       return out;
     });
+    for (const left of expired) this.roomSockets.invalidate(left.roomId);
+    return expired;
   }
 
-  // Who is in the room now: the relay's check. Returns the live stays with a joined socket.
-  async liveSockets(roomId: string): Promise<Map<string, string>> {
-    const live = await this.sessions.liveSocketsOfRoom(roomId);
-    return new Map(live.map((p) => [p.userId, p.socketId]));
+  // Who is in the room now: the relay's check. Returns the live stays with a joined socket,
+  // from this instance's view of the room when it has a current one (RoomSocketsCache).
+  liveSockets(roomId: string): Promise<RoomSockets> {
+    return this.roomSockets.get(roomId, async () => {
+      const live = await this.sessions.liveSocketsOfRoom(roomId);
+      return new Map(live.map((p) => [p.userId, p.socketId]));
+    });
   }
 
   private async resume(
@@ -472,6 +499,17 @@ export class RoomPresenceService {
   private async view(userId: string, role: MemberRole, m: EntityManager): Promise<ParticipantView> {
     const user = await this.users.findById(userId, m);
     return { userId, displayName: user?.displayName ?? '', role };
+  }
+
+  // A change to the room's presence made here drops this instance's view of the room as soon
+  // as its transaction is over, without waiting for the database's change notification
+  // (which every instance, this one included, also gets).
+  private async changing<T>(roomId: string, work: () => Promise<T>): Promise<T> {
+    try {
+      return await work();
+    } finally {
+      this.roomSockets.invalidate(roomId);
+    }
   }
 
   // A join or admission the consent gate refused is recorded (`denied`) after its transaction

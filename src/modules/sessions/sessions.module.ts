@@ -4,7 +4,9 @@ import { TypeOrmModule } from '@nestjs/typeorm';
 import { RoomsModule } from '../rooms/rooms.module';
 import { UsersModule } from '../users/users.module';
 import { InstanceIdentity } from './instance-identity';
+import { PresenceChangeFeed } from './presence-change-feed';
 import { RoomPresenceService } from './room-presence.service';
+import { RoomSocketsCache } from './room-sockets.cache';
 import { SessionEvents } from './session-events';
 import { SessionEntity, SessionParticipantEntity, WaitingEntryEntity } from './session.entity';
 import { SessionsController } from './sessions.controller';
@@ -25,6 +27,8 @@ import { SessionsService } from './sessions.service';
     RoomPresenceService,
     SessionEvents,
     InstanceIdentity,
+    RoomSocketsCache,
+    PresenceChangeFeed,
   ],
   exports: [RoomPresenceService, SessionEvents, SessionsRepository],
 })
