@@ -17,7 +17,10 @@ const httpServer = createServer();
 const io = new Server(httpServer, { transports: ['websocket'], serveClient: false });
 const ns = io.of('/signaling');
 const rooms = new Map<string, Map<string, string>>();
-const calls = new Map<string, { caller: string; callees: string[]; roomId: string }>();
+const calls = new Map<
+  string,
+  { caller: string; callerSocket: string; callees: string[]; roomId: string }
+>();
 
 function ok(ack: unknown, data: Record<string, unknown> = {}): void {
   if (typeof ack === 'function') (ack as Ack)({ ok: true, data });
@@ -50,7 +53,7 @@ ns.on('connection', (socket: Socket) => {
     const callId = randomUUID();
     const roomId = randomUUID();
     const callees = (p.calleeIds as string[]).map(String);
-    calls.set(callId, { caller: userId, callees, roomId });
+    calls.set(callId, { caller: userId, callerSocket: socket.id, callees, roomId });
     for (const c of callees)
       ns.to(`user:${c}`).emit('call:incoming', { callId, roomId, from: userId, type: p.type });
     ok(ack, { callId, roomId });
@@ -58,6 +61,13 @@ ns.on('connection', (socket: Socket) => {
   socket.on('call:accept', (p: Body, ack: unknown) => {
     const call = calls.get(String(p.callId));
     if (call) {
+      // As Hekim does on accept: the accepting device and the caller's device are in the
+      // call's room before anyone is told.
+      const members = new Map([
+        [call.caller, call.callerSocket],
+        [userId, socket.id],
+      ]);
+      rooms.set(call.roomId, members);
       ns.to(`user:${call.caller}`).emit('call:accepted', { callId: p.callId, by: userId });
       socket.to(`user:${userId}`).emit('call:answered-elsewhere', { callId: p.callId });
     }
