@@ -96,6 +96,35 @@ describe('audit trail: group commit of standalone records', () => {
     expectValidChain(await rows());
   });
 
+  it('stores exactly the text it hashed, whatever the strings hold (array and JSON syntax, NUL, lone surrogates, "NULL")', async () => {
+    const hostile = [
+      'NULL',
+      '{"a","b"}',
+      'back\\slash "quoted", {braced}',
+      'nul\u0000byte',
+      'lone \uD800 surrogate',
+      'émoji 🩺 ☤',
+      '',
+    ];
+    const events = hostile.map((s, i) => ({
+      ...sampleEvent(5000 + i),
+      actor: { ...sampleEvent(0).actor, userAgent: s, role: s.slice(0, 8) },
+      resource: { type: s, id: s },
+      requestId: s,
+      details: { s, nested: { list: [s, 1.5, null, true], [s]: -0 } },
+    }));
+    await Promise.all(events.map((e) => audit.record(e)));
+    await db.transaction((m) => audit.record(events[2], m));
+    const all = await rows();
+    expectValidChain(all);
+    expect(all.slice(-8).map((r) => r.actor_user_agent)).toEqual(
+      [...hostile, hostile[2]].map((s) =>
+        s.replace('\u0000', '\uFFFD').replace('\uD800', '\uFFFD'),
+      ),
+    );
+    expect((await t.app.get(AuditTrailService).verify({}, ctx)).valid).toBe(true);
+  });
+
   it('keeps a record written with the caller’s manager inside the caller’s transaction', async () => {
     const before = (await rows()).length;
     await expect(

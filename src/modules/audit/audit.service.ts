@@ -43,6 +43,8 @@ export interface AccessDenial {
 // able to make the record, and with it the action, fail).
 // eslint-disable-next-line no-control-regex -- NUL is exactly what must be matched
 const UNSTORABLE = /\u0000|[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g;
+// The same without the g flag, whose lastIndex would make test() stateful.
+const UNSTORABLE_TEST = new RegExp(UNSTORABLE.source);
 
 export function storableText(value: string, maxChars: number): string {
   return Array.from(value.replace(UNSTORABLE, '\uFFFD')).slice(0, maxChars).join('');
@@ -52,12 +54,21 @@ function storableText0(value: string | null | undefined, maxChars: number): stri
   return value === null || value === undefined ? null : storableText(value, maxChars);
 }
 
+const cleanText = (s: string): string => storableText(s, Number.MAX_SAFE_INTEGER);
+
 // Details as they come back from jsonb: JSON values only (a Date becomes its ISO string),
-// strings cleaned like every other text.
+// strings cleaned like every other text, object keys included (jsonb refuses a NUL in a key
+// too, and would store a lone surrogate as U+FFFD, unlike the hashed text).
 function storableDetails(details: Record<string, unknown>): Record<string, unknown> {
-  return JSON.parse(JSON.stringify(details), (_k, v: unknown) =>
-    typeof v === 'string' ? storableText(v, Number.MAX_SAFE_INTEGER) : v,
-  ) as Record<string, unknown>;
+  return JSON.parse(JSON.stringify(details), (_k, v: unknown) => {
+    if (typeof v === 'string') return cleanText(v);
+    if (v === null || typeof v !== 'object' || Array.isArray(v)) return v;
+    const keys = Object.keys(v);
+    if (keys.every((k) => !UNSTORABLE_TEST.test(k))) return v;
+    return Object.fromEntries(
+      keys.map((k) => [cleanText(k), (v as Record<string, unknown>)[k]] as const),
+    );
+  }) as Record<string, unknown>;
 }
 
 // A record's fields before it has a place in the chain: everything but seq and occurredAt,
