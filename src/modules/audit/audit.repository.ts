@@ -1,13 +1,59 @@
 import { Injectable } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
-import { type EntityManager, Repository } from 'typeorm';
-import type { QueryDeepPartialEntity } from 'typeorm/query-builder/QueryPartialEntity';
+import type { PoolClient, QueryResult } from 'pg';
+import { type EntityManager, QueryFailedError, Repository } from 'typeorm';
+import { PostgresQueryRunner } from 'typeorm/driver/postgres/PostgresQueryRunner';
 import { AuditCheckpointEntity } from './audit-checkpoint.entity';
 import { AuditEventEntity } from './audit-event.entity';
 
 // Serialises appends to the chain across every instance sharing the database; held until
 // the surrounding transaction ends, so the business change and its record commit together.
 const CHAIN_LOCK = 0x41554449; // "AUDI"
+
+// The chain head and the database's clock, read under the lock: times come from one clock
+// so that occurredAt never goes backwards along seq, whichever instance writes.
+const HEAD_SQL = `SELECT clock_timestamp() AS now, h.seq, h.hash
+   FROM (SELECT 1) AS one
+   LEFT JOIN LATERAL (SELECT seq, hash FROM audit_events ORDER BY seq DESC LIMIT 1) h ON true`;
+
+// Two statements in one message (simple query protocol, one round trip instead of two). They
+// must stay two statements: PostgreSQL takes a statement's snapshot before a lock inside it is
+// granted, so a head read in the locking statement could miss the previous writer's record
+// and fork the chain; the second statement's snapshot is taken once the lock is held.
+const LOCK_AND_HEAD_SQL = `SELECT pg_advisory_xact_lock(${CHAIN_LOCK}); ${HEAD_SQL}`;
+
+// One statement for any number of records: one array per column.
+const APPEND_SQL = `INSERT INTO audit_events (seq, occurred_at, actor_user_id, actor_role, actor_ip,
+    actor_user_agent, action, outcome, resource_type, resource_id, subject_id, request_id,
+    details, prev_hash, hash)
+  SELECT * FROM unnest($1::bigint[], $2::timestamptz[], $3::uuid[], $4::text[], $5::text[],
+    $6::text[], $7::text[], $8::text[], $9::text[], $10::text[], $11::uuid[], $12::text[],
+    $13::jsonb[], $14::text[], $15::text[])`;
+
+export interface ChainHead {
+  seq: string | null;
+  hash: string | null;
+  now: Date;
+}
+
+// A record to append, as stored (occurredAt as the ISO text that was hashed).
+export interface AuditAppendRow {
+  seq: string;
+  occurredAt: string;
+  actorUserId: string | null;
+  actorRole: string | null;
+  actorIp: string | null;
+  actorUserAgent: string | null;
+  action: string;
+  outcome: string;
+  resourceType: string | null;
+  resourceId: string | null;
+  subjectId: string | null;
+  requestId: string | null;
+  details: Record<string, unknown>;
+  prevHash: string;
+  hash: string;
+}
 
 // A row of audit_events as the driver returns it (bigint as a string, jsonb parsed).
 export interface AuditEventRow {
@@ -53,22 +99,53 @@ export class AuditRepository {
 
   // The chain head and the database's clock, read under the lock: times come from one clock
   // so that occurredAt never goes backwards along seq, whichever instance writes.
-  async head(
-    manager: EntityManager,
-  ): Promise<{ seq: string | null; hash: string | null; now: Date }> {
-    const rows = await manager.query<{ seq: string | null; hash: string | null; now: Date }[]>(
-      `SELECT clock_timestamp() AS now, h.seq, h.hash
-         FROM (SELECT 1) AS one
-         LEFT JOIN LATERAL (SELECT seq, hash FROM audit_events ORDER BY seq DESC LIMIT 1) h ON true`,
-    );
+  async head(manager: EntityManager): Promise<ChainHead> {
+    const rows = await manager.query<ChainHead[]>(HEAD_SQL);
     return rows[0];
   }
 
-  async append(event: AuditEventEntity, manager: EntityManager): Promise<void> {
-    // jsonb `details` is a plain object; TypeORM's deep-partial type cannot see that.
-    await manager
-      .getRepository(AuditEventEntity)
-      .insert(event as QueryDeepPartialEntity<AuditEventEntity>);
+  // lockChain and head in one round trip; the lock is held until the manager's transaction
+  // ends. Only inside a transaction: outside one the lock would be released at once.
+  async lockChainAndReadHead(manager: EntityManager): Promise<ChainHead> {
+    const runner = manager.queryRunner;
+    if (!(runner instanceof PostgresQueryRunner) || !runner.isTransactionActive) {
+      throw new Error('appending to the audit chain needs a PostgreSQL transaction');
+    }
+    // TypeORM's query() keeps only a single statement's rows, hence its driver client.
+    const client = (await runner.connect()) as PoolClient;
+    let results: QueryResult<ChainHead>[];
+    try {
+      results = (await client.query<ChainHead>(
+        LOCK_AND_HEAD_SQL,
+      )) as unknown as QueryResult<ChainHead>[];
+    } catch (e) {
+      throw new QueryFailedError(LOCK_AND_HEAD_SQL, [], e as Error);
+    }
+    return results[1].rows[0];
+  }
+
+  // Appends records in one statement, in the given order, without entity overhead (this runs
+  // while the chain lock is held).
+  async appendRows(rows: AuditAppendRow[], manager: EntityManager): Promise<void> {
+    const col = <K extends keyof AuditAppendRow>(k: K): AuditAppendRow[K][] =>
+      rows.map((r) => r[k]);
+    await manager.query(APPEND_SQL, [
+      col('seq'),
+      col('occurredAt'),
+      col('actorUserId'),
+      col('actorRole'),
+      col('actorIp'),
+      col('actorUserAgent'),
+      col('action'),
+      col('outcome'),
+      col('resourceType'),
+      col('resourceId'),
+      col('subjectId'),
+      col('requestId'),
+      rows.map((r) => JSON.stringify(r.details)),
+      col('prevHash'),
+      col('hash'),
+    ]);
   }
 
   // Every record where the person is the actor or the subject, in chain order (data export).

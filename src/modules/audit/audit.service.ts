@@ -1,10 +1,10 @@
-import { Injectable } from '@nestjs/common';
+import { Injectable, type OnModuleDestroy } from '@nestjs/common';
 import { DataSource, type EntityManager } from 'typeorm';
 import { AuditAction, AuditOutcome } from './audit-action';
 import { chainHash, GENESIS_HASH, type AuditRecordBody } from './audit-chain';
 import { AuditCheckpointer } from './audit-checkpointer';
-import { AuditEventEntity } from './audit-event.entity';
-import { AuditRepository } from './audit.repository';
+import { AuditRepository, type AuditAppendRow } from './audit.repository';
+import { GroupCommitQueue } from './group-commit-queue';
 
 export interface AuditActor {
   userId?: string | null;
@@ -43,6 +43,8 @@ export interface AccessDenial {
 // able to make the record, and with it the action, fail).
 // eslint-disable-next-line no-control-regex -- NUL is exactly what must be matched
 const UNSTORABLE = /\u0000|[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g;
+// The same without the g flag, whose lastIndex would make test() stateful.
+const UNSTORABLE_TEST = new RegExp(UNSTORABLE.source);
 
 export function storableText(value: string, maxChars: number): string {
   return Array.from(value.replace(UNSTORABLE, '\uFFFD')).slice(0, maxChars).join('');
@@ -52,16 +54,71 @@ function storableText0(value: string | null | undefined, maxChars: number): stri
   return value === null || value === undefined ? null : storableText(value, maxChars);
 }
 
+const cleanText = (s: string): string => storableText(s, Number.MAX_SAFE_INTEGER);
+
 // Details as they come back from jsonb: JSON values only (a Date becomes its ISO string),
-// strings cleaned like every other text.
+// strings cleaned like every other text, object keys included (jsonb refuses a NUL in a key
+// too, and would store a lone surrogate as U+FFFD, unlike the hashed text).
 function storableDetails(details: Record<string, unknown>): Record<string, unknown> {
-  return JSON.parse(JSON.stringify(details), (_k, v: unknown) =>
-    typeof v === 'string' ? storableText(v, Number.MAX_SAFE_INTEGER) : v,
-  ) as Record<string, unknown>;
+  return JSON.parse(JSON.stringify(details), (_k, v: unknown) => {
+    if (typeof v === 'string') return cleanText(v);
+    if (v === null || typeof v !== 'object' || Array.isArray(v)) return v;
+    const keys = Object.keys(v);
+    if (keys.every((k) => !UNSTORABLE_TEST.test(k))) return v;
+    return Object.fromEntries(
+      keys.map((k) => [cleanText(k), (v as Record<string, unknown>)[k]] as const),
+    );
+  }) as Record<string, unknown>;
+}
+
+// A record's fields before it has a place in the chain: everything but seq and occurredAt,
+// which are assigned under the chain lock.
+type UnplacedBody = Omit<AuditRecordBody, 'seq' | 'occurredAt'>;
+
+// Records written together by one group commit at most: bounds the time the chain lock is
+// held and the size of one INSERT.
+const MAX_BATCH = 64;
+
+// Errors that one record's content can cause (SQLSTATE classes 22, data exception, and 23,
+// integrity constraint violation): the batch is retried record by record so that only the
+// bad record's caller fails. Others (connection lost, timeouts) fail the whole batch at once.
+function isRecordError(error: unknown): boolean {
+  const { code, driverError } = error as { code?: unknown; driverError?: { code?: unknown } };
+  const sqlState = typeof code === 'string' ? code : driverError?.code;
+  return typeof sqlState === 'string' && /^2[23]/.test(sqlState);
+}
+
+function unplacedBody(input: AuditEventInput): UnplacedBody {
+  return {
+    actor: {
+      userId: input.actor.userId ?? null,
+      role: storableText0(input.actor.role, 32),
+      ip: storableText0(input.actor.ip, 64),
+      userAgent: storableText0(input.actor.userAgent, 512),
+    },
+    action: input.action,
+    outcome: input.outcome,
+    resource: {
+      type: storableText0(input.resource?.type, 64),
+      id: storableText0(input.resource?.id, 128),
+    },
+    subjectId: input.subjectId ?? null,
+    requestId: storableText0(input.requestId, 128),
+    details: storableDetails(input.details ?? {}),
+  };
 }
 
 @Injectable()
-export class AuditService {
+export class AuditService implements OnModuleDestroy {
+  // Standalone records (no caller transaction) are group-committed: the records that arrive
+  // while one batch is being written are appended together by the next, in one transaction
+  // (one lock, one head read, one INSERT), and each caller learns its seq after the commit.
+  private readonly standalone = new GroupCommitQueue<UnplacedBody, string>({
+    maxBatch: MAX_BATCH,
+    write: (bodies) => this.dataSource.transaction((m) => this.append(bodies, m)),
+    retryAlone: isRecordError,
+  });
+
   constructor(
     private readonly dataSource: DataSource,
     private readonly repository: AuditRepository,
@@ -70,11 +127,19 @@ export class AuditService {
 
   // Records the event inside the caller's transaction when given its manager, so that the
   // business change and its audit record commit or fail together. Without a manager the
-  // record gets a transaction of its own. Either way a failure to write is thrown: an action
-  // whose record cannot be written must fail.
+  // record is committed in a transaction of its own, possibly shared with other standalone
+  // records, before this resolves. Either way a failure to write is thrown: an action whose
+  // record cannot be written must fail.
   async record(input: AuditEventInput, manager?: EntityManager): Promise<string> {
-    if (manager) return this.append(input, manager);
-    return this.dataSource.transaction((m) => this.append(input, m));
+    const body = unplacedBody(input);
+    if (!manager) return this.standalone.push(body);
+    const [seq] = await this.append([body], manager);
+    return seq;
+  }
+
+  // Standalone records still queued are written before the database goes away.
+  onModuleDestroy(): Promise<void> {
+    return this.standalone.idle();
   }
 
   // Records a refused request on a protected resource (AuditDenialsInterceptor uses it for
@@ -95,53 +160,45 @@ export class AuditService {
     });
   }
 
-  private async append(input: AuditEventInput, manager: EntityManager): Promise<string> {
-    await this.repository.lockChain(manager);
-    const head = await this.repository.head(manager);
-    const seq = head.seq !== null ? (BigInt(head.seq) + 1n).toString() : '1';
-    const prevHash = head.hash ?? GENESIS_HASH;
+  // Appends records in order at the head of the chain. Everything from the lock to the
+  // caller's commit is serialized across instances, so this part does the least it can: one
+  // round trip for the lock and the head, the hashes, one INSERT (and a checkpoint when due).
+  private async append(bodies: UnplacedBody[], manager: EntityManager): Promise<string[]> {
+    const head = await this.repository.lockChainAndReadHead(manager);
+    let seq = head.seq !== null ? BigInt(head.seq) : 0n;
+    let prevHash = head.hash ?? GENESIS_HASH;
     // The database's clock, read under the lock: never backwards along seq.
-    const occurredAt = head.now;
-    const body: AuditRecordBody = {
-      seq,
-      occurredAt: occurredAt.toISOString(),
-      actor: {
-        userId: input.actor.userId ?? null,
-        role: storableText0(input.actor.role, 32),
-        ip: storableText0(input.actor.ip, 64),
-        userAgent: storableText0(input.actor.userAgent, 512),
-      },
-      action: input.action,
-      outcome: input.outcome,
-      resource: {
-        type: storableText0(input.resource?.type, 64),
-        id: storableText0(input.resource?.id, 128),
-      },
-      subjectId: input.subjectId ?? null,
-      requestId: storableText0(input.requestId, 128),
-      details: storableDetails(input.details ?? {}),
-    };
-    const hash = chainHash(prevHash, body);
-    const entity = Object.assign(new AuditEventEntity(), {
-      seq,
-      occurredAt,
-      actorUserId: body.actor.userId,
-      actorRole: body.actor.role,
-      actorIp: body.actor.ip,
-      actorUserAgent: body.actor.userAgent,
-      action: body.action,
-      outcome: body.outcome,
-      resourceType: body.resource.type,
-      resourceId: body.resource.id,
-      subjectId: body.subjectId,
-      requestId: body.requestId,
-      details: body.details,
-      prevHash,
-      hash,
+    const occurredAt = head.now.toISOString();
+    const rows: AuditAppendRow[] = bodies.map((b) => {
+      seq += 1n;
+      const body: AuditRecordBody = { ...b, seq: seq.toString(), occurredAt };
+      const hash = chainHash(prevHash, body);
+      const row: AuditAppendRow = {
+        seq: body.seq,
+        occurredAt,
+        actorUserId: b.actor.userId,
+        actorRole: b.actor.role,
+        actorIp: b.actor.ip,
+        actorUserAgent: b.actor.userAgent,
+        action: b.action,
+        outcome: b.outcome,
+        resourceType: b.resource.type,
+        resourceId: b.resource.id,
+        subjectId: b.subjectId,
+        requestId: b.requestId,
+        details: b.details,
+        prevHash,
+        hash,
+      };
+      prevHash = hash;
+      return row;
     });
-    await this.repository.append(entity, manager);
-    if (this.checkpointer.isDue(seq))
-      await this.checkpointer.sign(manager, { seq, hash }, occurredAt);
-    return seq;
+    await this.repository.appendRows(rows, manager);
+    for (const row of rows) {
+      if (this.checkpointer.isDue(row.seq)) {
+        await this.checkpointer.sign(manager, { seq: row.seq, hash: row.hash }, head.now);
+      }
+    }
+    return rows.map((r) => r.seq);
   }
 }

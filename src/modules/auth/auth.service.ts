@@ -104,13 +104,17 @@ export class AuthService {
 
   async login(input: LoginRequest, meta: RequestMeta): Promise<TokenPairResponse> {
     const email = input.email.toLowerCase();
-    const lockedFor = await this.lockout.lockedFor(email);
+    // Two independent reads, asked for at once: each is a round trip on every login's path.
+    // A locked account is refused before any password check, as before.
+    const [lockedFor, user] = await Promise.all([
+      this.lockout.lockedFor(email),
+      this.users.findByEmail(email),
+    ]);
     if (lockedFor > 0) {
       await this.recordLogin(AuditOutcome.Denied, null, meta, { reason: 'locked' });
       throw AuthErrors.locked(lockedFor);
     }
 
-    const user = await this.users.findByEmail(email);
     const passwordOk = await verifyPassword(
       user?.passwordHash ?? (await this.dummy()),
       input.password,
@@ -142,8 +146,11 @@ export class AuthService {
       return opened;
     });
     if (!result) return this.failLogin(email, user, meta, 'bad_otp');
-    await this.lockout.recordSuccess(email);
-    return this.pair(user, result.session.id, result.refreshToken);
+    const [, pair] = await Promise.all([
+      this.lockout.recordSuccess(email),
+      this.pair(user, result.session.id, result.refreshToken),
+    ]);
+    return pair;
   }
 
   async refresh(refreshToken: string, meta: RequestMeta): Promise<TokenPairResponse> {
