@@ -66,7 +66,6 @@ export class AccessTokenService {
       },
       {
         algorithm: ACCESS_TOKEN_ALGORITHM,
-        secret: this.config.auth.jwtSecret,
         subject: input.userId,
         jwtid: randomUUID(),
         issuer: this.config.auth.jwtIssuer,
@@ -94,7 +93,6 @@ export class AccessTokenVerifier {
     try {
       claims = await this.jwt.verifyAsync<Record<string, unknown>>(token, {
         algorithms: [ACCESS_TOKEN_ALGORITHM],
-        secret: this.config.auth.jwtSecret,
         issuer: this.config.auth.jwtIssuer,
         audience: this.config.auth.jwtAudience,
         clockTolerance: 5,
