@@ -1,7 +1,9 @@
 import { type INestApplicationContext, Logger } from '@nestjs/common';
 import { IoAdapter } from '@nestjs/platform-socket.io';
+import type { MessageMappingProperties } from '@nestjs/websockets';
 import { createAdapter } from '@socket.io/redis-adapter';
 import type { Redis } from 'ioredis';
+import type { Observable } from 'rxjs';
 import type { Server, ServerOptions } from 'socket.io';
 import type { AppConfig } from '../../config/app-config';
 import type { RedisConnections } from '../../infra/redis/redis-connections';
@@ -11,6 +13,8 @@ import type { RedisConnections } from '../../infra/redis/redis-connections';
 // per-socket emits between instances. Connection-state recovery stays off: a recovered socket
 // would skip the authentication middleware.
 export class SignalingIoAdapter extends IoAdapter {
+  private readonly logger = new Logger('SignalingAdapter');
+
   constructor(
     app: INestApplicationContext,
     private readonly config: AppConfig,
@@ -46,7 +50,46 @@ export class SignalingIoAdapter extends IoAdapter {
     }
     return server;
   }
+
+  // Nest's IoAdapter builds an RxJS pipeline per event per socket (fromEvent, mergeMap,
+  // takeUntil on a shared disconnect stream: about 50 KB of subscribers and closures for the
+  // gateway's 14 events), held for the socket's whole life. One plain listener per event does
+  // the same: the Socket.IO middlewares (the rate limit) still run first, each call's result
+  // is answered the way Nest's adapter answers it, and nothing is sent once the socket is gone.
+  override bindMessageHandlers(
+    socket: NestSocket,
+    handlers: MessageMappingProperties[],
+    transform: (data: unknown) => Observable<unknown>,
+  ): void {
+    for (const { message, callback, isAckHandledManually } of handlers) {
+      socket.on(String(message), (...args: unknown[]) => {
+        // What rxjs' fromEvent hands Nest's adapter: the only argument, or all of them.
+        const { data, ack } = this.mapPayload(args.length === 1 ? args[0] : args) as {
+          data: unknown;
+          ack?: unknown;
+        };
+        transform(callback(data, ack)).subscribe({
+          next: (response) => {
+            if (response === null || response === undefined || !socket.connected) return;
+            const { event, data: eventData } = response as { event?: unknown; data?: unknown };
+            if (typeof event === 'string') socket.emit(event, eventData);
+            else if (!isAckHandledManually && typeof ack === 'function')
+              (ack as (r: unknown) => void)(response);
+          },
+          error: (err: unknown) => {
+            this.logger.error(
+              { err: err instanceof Error ? err.message : String(err), event: String(message) },
+              'signaling handler failed',
+            );
+          },
+        });
+      });
+    }
+  }
 }
+
+// The Socket.IO copy Nest's adapter builds its server with.
+type NestSocket = Parameters<IoAdapter['bindMessageHandlers']>[0];
 
 // Hazard: the Redis adapter calls publish() without handling its promise, so during a Redis
 // outage every cross-instance emit would become an unhandled rejection and stop the process.
