@@ -7,9 +7,12 @@ import WebSocket from 'ws';
 import { freePort } from './hekim';
 import { http } from './http';
 
+// process.memoryUsage() of the inspected process (bytes).
 export interface RetainedMemory {
   rss: number;
   heapUsed: number;
+  heapTotal: number;
+  external: number;
 }
 
 interface Reply {
@@ -85,7 +88,9 @@ export class Inspector {
   // The process' reading of its memory as it is, garbage included.
   async usage(): Promise<RetainedMemory> {
     const r = await this.send('Runtime.evaluate', {
-      expression: '(({ rss, heapUsed }) => ({ rss, heapUsed }))(process.memoryUsage())',
+      expression:
+        '(({ rss, heapUsed, heapTotal, external }) => ({ rss, heapUsed, heapTotal, external }))' +
+        '(process.memoryUsage())',
       returnByValue: true,
     });
     const value = (r.result as { value?: RetainedMemory } | undefined)?.value;

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import type { Socket } from 'socket.io-client';
 import { alternate, verdict, type ScenarioResult } from '../lib/ab';
 import { createUsers, loginAll, pool } from '../lib/hekim';
-import { Inspector, inspectArgs } from '../lib/inspector';
+import { Inspector, inspectArgs, type RetainedMemory } from '../lib/inspector';
 import type { Lab } from '../lib/lab';
 import { startBare } from '../lib/procs';
 import { type Auth, connectSocket, sleep } from '../lib/signaling';
@@ -14,6 +14,9 @@ import { fmt, fmtSpread, median, pairedRatios, spread } from '../lib/stats';
 interface Memory {
   rss: number;
   heap: number;
+  // For the reader: V8's committed heap and memory outside it (buffers).
+  heapTotal: number;
+  external: number;
 }
 
 interface Sample {
@@ -47,10 +50,13 @@ async function settled(side: Side, label: string): Promise<{ gc: Memory; noGc: M
     mkdirSync(dir, { recursive: true });
     await side.inspector.snapshot(join(dir, `s4-${side.name}-${label}.heapsnapshot`));
   }
-  return {
-    gc: { rss: gc.rss, heap: gc.heapUsed },
-    noGc: { rss: noGc.rss, heap: noGc.heapUsed },
-  };
+  const memory = (m: RetainedMemory): Memory => ({
+    rss: m.rss,
+    heap: m.heapUsed,
+    heapTotal: m.heapTotal,
+    external: m.external,
+  });
+  return { gc: memory(gc), noGc: memory(noGc) };
 }
 
 let round = 0;
