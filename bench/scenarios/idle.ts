@@ -38,11 +38,22 @@ interface Side {
   inspector: Inspector;
 }
 
+// Sockets are sampled idle, after one heartbeat: `ws` keeps the last frame a client sent
+// (its mask is a slice of it), which until the first heartbeat is the handshake's CONNECT
+// frame with its credentials; after Socket.IO's ping interval (25 s, both servers) every
+// socket holds a heartbeat frame instead, as an idle socket does from then on.
+const IDLE_MS = 30_000;
+
 // What the process holds: read through its inspector after a full collection (see
-// ../lib/inspector.ts), after a pause so that the last handshakes' work is done. The same
-// reading without the collection is kept beside it.
-async function settled(side: Side, label: string): Promise<{ gc: Memory; noGc: Memory }> {
-  await sleep(3000);
+// ../lib/inspector.ts), after a pause. The same reading without the collection is kept beside
+// it. BENCH_HEAP_SNAPSHOTS=<dir> also writes a heap snapshot of each reading (for a diff);
+// taking one grows the process' RSS, so the RSS figures of such a run are not comparable.
+async function settled(
+  side: Side,
+  label: string,
+  pauseMs: number,
+): Promise<{ gc: Memory; noGc: Memory }> {
+  await sleep(pauseMs);
   const noGc = await side.inspector.usage();
   const gc = await side.inspector.retained();
   const dir = process.env.BENCH_HEAP_SNAPSHOTS;
@@ -70,7 +81,7 @@ async function hold(count: number, side: Side): Promise<Sample> {
     warm.push(await connectSocket(side.base, side.auth(i), 60_000));
   });
   for (const s of warm) s.close();
-  const before = await settled(side, `r${label}-0`);
+  const before = await settled(side, `r${label}-0`, 3000);
   const sockets: Socket[] = [];
   const t0 = Date.now();
   try {
@@ -78,7 +89,7 @@ async function hold(count: number, side: Side): Promise<Sample> {
       sockets.push(await connectSocket(side.base, side.auth(i), 60_000));
     });
     const connectSeconds = (Date.now() - t0) / 1000;
-    const after = await settled(side, `r${label}-${count}`);
+    const after = await settled(side, `r${label}-${count}`, IDLE_MS);
     return {
       sockets: sockets.length,
       rssPerSocket: (after.gc.rss - before.gc.rss) / sockets.length,
