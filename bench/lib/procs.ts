@@ -9,8 +9,10 @@ export interface BareServer {
   stop(): Promise<void>;
 }
 
-export async function startBare(): Promise<BareServer> {
+// `execArgv`: extra node flags (e.g. the inspector, see inspector.ts).
+export async function startBare(execArgv: string[] = []): Promise<BareServer> {
   const proc: ChildProcess = fork(join(__dirname, '..', 'baselines', 'bare-server.js'), [], {
+    execArgv,
     stdio: ['ignore', 'pipe', 'inherit', 'ipc'],
     env: { ...process.env, BENCH_MAX_SECONDS: '1200' },
   });

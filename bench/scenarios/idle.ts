@@ -1,16 +1,22 @@
 // Scenario 4: authenticated idle sockets on one instance; heap and RSS per connection
 // against a bare Socket.IO server holding the same number.
-import { readFileSync } from 'node:fs';
+import { mkdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import type { Socket } from 'socket.io-client';
 import { alternate, verdict, type ScenarioResult } from '../lib/ab';
-import { createUsers, loginAll, metric, pool, rssOf } from '../lib/hekim';
+import { createUsers, loginAll, pool } from '../lib/hekim';
+import { Inspector, inspectArgs, type RetainedMemory } from '../lib/inspector';
 import type { Lab } from '../lib/lab';
+import { startBare } from '../lib/procs';
 import { type Auth, connectSocket, sleep } from '../lib/signaling';
 import { fmt, fmtSpread, median, pairedRatios, spread } from '../lib/stats';
 
 interface Memory {
   rss: number;
   heap: number;
+  // For the reader: V8's committed heap and memory outside it (buffers).
+  heapTotal: number;
+  external: number;
 }
 
 interface Sample {
@@ -19,39 +25,79 @@ interface Sample {
   heapPerSocket: number;
   before: Memory;
   after: Memory;
+  // The same readings without the forced collection, for comparison with earlier runs.
+  beforeNoGc: Memory;
+  afterNoGc: Memory;
   connectSeconds: number;
 }
 
-// Memory is read after a pause, twice, keeping the lower reading (a GC may be under way).
-async function settled(read: () => Promise<Memory>): Promise<Memory> {
-  await sleep(3000);
-  const a = await read();
-  await sleep(1000);
-  const b = await read();
-  return { rss: Math.min(a.rss, b.rss), heap: Math.min(a.heap, b.heap) };
+interface Side {
+  name: string;
+  base: string;
+  auth: (i: number) => Auth;
+  inspector: Inspector;
 }
 
-async function hold(
-  count: number,
-  base: string,
-  auth: (i: number) => Auth,
-  read: () => Promise<Memory>,
-): Promise<Sample> {
-  const before = await settled(read);
+// Sockets are sampled idle, after one heartbeat: `ws` keeps the last frame a client sent
+// (its mask is a slice of it), which until the first heartbeat is the handshake's CONNECT
+// frame with its credentials; after Socket.IO's ping interval (25 s, both servers) every
+// socket holds a heartbeat frame instead, as an idle socket does from then on.
+const IDLE_MS = 30_000;
+
+// What the process holds: read through its inspector after a full collection (see
+// ../lib/inspector.ts), after a pause. The same reading without the collection is kept beside
+// it. BENCH_HEAP_SNAPSHOTS=<dir> also writes a heap snapshot of each reading (for a diff);
+// taking one grows the process' RSS, so the RSS figures of such a run are not comparable.
+async function settled(
+  side: Side,
+  label: string,
+  pauseMs: number,
+): Promise<{ gc: Memory; noGc: Memory }> {
+  await sleep(pauseMs);
+  const noGc = await side.inspector.usage();
+  const gc = await side.inspector.retained();
+  const dir = process.env.BENCH_HEAP_SNAPSHOTS;
+  if (dir) {
+    mkdirSync(dir, { recursive: true });
+    await side.inspector.snapshot(join(dir, `s4-${side.name}-${label}.heapsnapshot`));
+  }
+  const memory = (m: RetainedMemory): Memory => ({
+    rss: m.rss,
+    heap: m.heapUsed,
+    heapTotal: m.heapTotal,
+    external: m.external,
+  });
+  return { gc: memory(gc), noGc: memory(noGc) };
+}
+
+let round = 0;
+
+async function hold(count: number, side: Side): Promise<Sample> {
+  const label = `${++round}`;
+  // The first handshakes of a process compile code and fill caches once: a batch connected
+  // and closed first keeps that out of the per-socket figure (on both sides alike).
+  const warm: Socket[] = [];
+  await pool(Math.min(count, 200), 50, async (i) => {
+    warm.push(await connectSocket(side.base, side.auth(i), 60_000));
+  });
+  for (const s of warm) s.close();
+  const before = await settled(side, `r${label}-0`, 3000);
   const sockets: Socket[] = [];
   const t0 = Date.now();
   try {
     await pool(count, 100, async (i) => {
-      sockets.push(await connectSocket(base, auth(i), 60_000));
+      sockets.push(await connectSocket(side.base, side.auth(i), 60_000));
     });
     const connectSeconds = (Date.now() - t0) / 1000;
-    const after = await settled(read);
+    const after = await settled(side, `r${label}-${count}`, IDLE_MS);
     return {
       sockets: sockets.length,
-      rssPerSocket: (after.rss - before.rss) / sockets.length,
-      heapPerSocket: (after.heap - before.heap) / sockets.length,
-      before,
-      after,
+      rssPerSocket: (after.gc.rss - before.gc.rss) / sockets.length,
+      heapPerSocket: (after.gc.heap - before.gc.heap) / sockets.length,
+      before: before.gc,
+      after: after.gc,
+      beforeNoGc: before.noGc,
+      afterNoGc: after.noGc,
       connectSeconds,
     };
   } finally {
@@ -75,35 +121,44 @@ export async function idleConnections(lab: Lab): Promise<ScenarioResult> {
   // Memory is not what a shared machine's noise moves most, and 10,000 authenticated
   // handshakes take minutes here: one A/B pair at that size, two below 5,000.
   const rounds = lab.settings.quick || count >= 5000 ? 1 : 2;
-  const h = await lab.hekim(0);
-  const bare = await lab.bareServer();
+  // Both servers get their own process here, started with the inspector (loopback only).
+  const hi = await inspectArgs();
+  const db = await lab.database();
+  const h = await lab.start({
+    mode: 'server',
+    databaseUrl: db.url,
+    redisPrefix: lab.redisPrefix,
+    nodeArgs: hi.args,
+  });
+  const bi = await inspectArgs();
+  const bare = await startBare(bi.args);
+  lab.onClose(() => bare.stop());
   // Idle sockets do not join rooms, so a few users' tokens are shared by many sockets (a
   // user may have many devices); every handshake is still verified.
   const admin = await lab.admin(h.url);
   const users = await createUsers(h.url, admin, 'patient', 20, 'idle');
   const tokens = await loginAll(h.url, users);
+  const hekimSide: Side = {
+    name: 'hekim',
+    base: h.url,
+    auth: (i) => ({ token: tokens[i % tokens.length].accessToken }),
+    inspector: await Inspector.connect(hi.port),
+  };
+  const bareSide: Side = {
+    name: 'bare',
+    base: bare.url,
+    auth: (i) => ({ userId: users[i % users.length].id }),
+    inspector: await Inspector.connect(bi.port),
+  };
+  lab.onClose(() => {
+    hekimSide.inspector.close();
+    bareSide.inspector.close();
+    return Promise.resolve();
+  });
   const r = await alternate(
     rounds,
-    () =>
-      hold(
-        count,
-        h.url,
-        (i) => ({ token: tokens[i % tokens.length].accessToken }),
-        async () => ({
-          rss: rssOf(h.pid),
-          heap: await metric(h.url, 'nodejs_heap_size_used_bytes'),
-        }),
-      ),
-    () =>
-      hold(
-        count,
-        bare.url,
-        (i) => ({ userId: users[i % users.length].id }),
-        async () => {
-          const m = await bare.mem();
-          return { rss: rssOf(bare.pid), heap: m.heapUsed };
-        },
-      ),
+    () => hold(count, hekimSide),
+    () => hold(count, bareSide),
     lab.log,
   );
   const rss = spread(
@@ -120,6 +175,8 @@ export async function idleConnections(lab: Lab): Promise<ScenarioResult> {
   );
   const kb = (xs: Sample[], k: 'rssPerSocket' | 'heapPerSocket'): string =>
     `${fmt(median(xs.map((x) => x[k])) / 1024, 1)} KB`;
+  const kbNoGc = (xs: Sample[]): string =>
+    `${fmt(median(xs.map((x) => (x.afterNoGc.heap - x.beforeNoGc.heap) / x.sockets)) / 1024, 1)} KB`;
   return {
     id: 's4',
     title: 'Idle authenticated connections',
@@ -147,8 +204,10 @@ export async function idleConnections(lab: Lab): Promise<ScenarioResult> {
     latencies: [],
     notes: [
       `connect time for ${count} sockets (100 at a time): Hekim ${fmt(median(r.a.map((x) => x.connectSeconds)), 1)} s, ` +
-        `baseline ${fmt(median(r.b.map((x) => x.connectSeconds)), 1)} s; RSS from /proc, heap from ` +
-        'prom-client nodejs_heap_size_used_bytes (Hekim) and v8 used_heap_size (baseline)',
+        `baseline ${fmt(median(r.b.map((x) => x.connectSeconds)), 1)} s; RSS and heap used read ` +
+        "through each process' inspector right after a forced full GC (HeapProfiler.collectGarbage), " +
+        'the same way for both',
+      `without the forced GC (as before): heap per socket Hekim ${kbNoGc(r.a)}, baseline ${kbNoGc(r.b)}`,
     ],
     data: { count, hekim: r.a, baseline: r.b, rss, heap },
   };

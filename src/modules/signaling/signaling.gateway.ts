@@ -67,7 +67,6 @@ interface SocketData {
   user: AuthUser;
   // The instance the socket is connected to (another instance may join it to a call's room).
   instanceId: string;
-  token: string;
   expiresAt: number;
   iceExpiresAt?: number;
   revocationCheckedAt?: number;
@@ -340,7 +339,6 @@ export class SignalingGateway
       // A socket belongs to one user for its whole life.
       if (principal.id !== user.id)
         throw AppException.unauthorized('The token belongs to another user.');
-      socket.data.token = p.token;
       socket.data.expiresAt = principal.expiresAt.getTime();
       socket.data.user = { id: principal.id, role: principal.role, sessionId: principal.sessionId };
       return { expiresAt: principal.expiresAt.toISOString() };
@@ -463,9 +461,11 @@ export class SignalingGateway
       }
       socket.data.user = { id: principal.id, role: principal.role, sessionId: principal.sessionId };
       socket.data.instanceId = this.presence.instanceId;
-      socket.data.token = token;
       socket.data.expiresAt = principal.expiresAt.getTime();
       socket.data.revocationCheckedAt = Date.now();
+      // Verified: the bearer token is not kept for the socket's life (its session is
+      // re-checked by id), neither here nor in the handshake Socket.IO keeps.
+      socket.handshake.auth = {};
     } catch (err) {
       const refused =
         err instanceof HandshakeRefused ? err : new HandshakeRefused('error', 'UNAUTHORIZED');
@@ -832,11 +832,12 @@ export class SignalingGateway
       }
       if (now - (data.revocationCheckedAt ?? 0) >= REVOCATION_CHECK_MS) {
         data.revocationCheckedAt = now;
-        // A socket already authenticated rides out an outage of the revocation list (checked
-        // again every REVOCATION_CHECK_MS, so a revocation made before or during the outage
-        // cuts it as soon as the list answers); only a token known to be bad ends it.
-        const verdict = await this.tokens.verify(data.token).then(
-          () => 'valid' as const,
+        // The token was verified at the handshake (or at auth:refresh); what can change since
+        // is the revocation of its session. A socket already authenticated rides out an
+        // outage of the revocation list (checked again every REVOCATION_CHECK_MS, so a
+        // revocation made before or during the outage cuts it as soon as the list answers).
+        const verdict = await this.tokens.isSessionRevoked(data.user.sessionId).then(
+          (revoked) => (revoked ? ('invalid' as const) : ('valid' as const)),
           (err: unknown) =>
             isDependencyFailure(err) ? ('unknown' as const) : ('invalid' as const),
         );

@@ -123,6 +123,11 @@ export class AccessTokenVerifier {
     }
     return user;
   }
+
+  // For holders of a token verified earlier (live sockets): the revocation check alone.
+  isSessionRevoked(sessionId: string): Promise<boolean> {
+    return this.revocations.isRevoked(sessionId);
+  }
 }
 
 // Every claim is checked, not only the signature: a refresh-type or hand-made token signed
