@@ -307,6 +307,12 @@ export async function auditTrail(lab: Lab): Promise<ScenarioResult> {
 
   // BENCH_AUDIT_PARTS=c runs the export (c) alone.
   if (process.env.BENCH_AUDIT_PARTS === 'c') {
+    // Building the app migrates the new database, as for (a) and (b).
+    const env = { NODE_ENV: 'development', DATABASE_URL: db.url, LOG_LEVEL: 'warn' };
+    const migrated = await createApp(
+      loadConfig({ ...env, ...generateSecrets() }, { persistGeneratedSecrets: false }),
+    );
+    await migrated.close();
     await exportVsCopy(lab, db.url, prefix, records, rows, ratios, data);
     return s8Result(records, rows, ratios, latencies, data);
   }
