@@ -154,6 +154,18 @@ export class AuditRepository {
     );
   }
 
+  // The seq ending the keyset page of `limit` records after afterSeq (up to toSeq), or null
+  // when fewer remain: an index-only read, so that the next page can be asked for before this
+  // one has arrived.
+  async findChainPageEnd(afterSeq: string, toSeq: string, limit: number): Promise<string | null> {
+    const rows = await this.events.query<{ seq: string }[]>(
+      `SELECT seq FROM audit_events WHERE seq > $1 AND seq <= $2 ORDER BY seq ASC
+        OFFSET $3 - 1 LIMIT 1`,
+      [afterSeq, toSeq, limit],
+    );
+    return rows.length > 0 ? rows[0].seq : null;
+  }
+
   // The same keyset page as findChainPage, with each record's NDJSON line (recordLine) written
   // by the database around its details: `head` is the text before the details value, `details`
   // the stored jsonb as text (canonicalised by the caller, as the hash was), `tail` the text
