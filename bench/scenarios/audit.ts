@@ -190,6 +190,107 @@ function psqlCopy(dbUrl: string): Promise<Download> {
   });
 }
 
+// (c) export, served by the built app as a child process.
+async function exportVsCopy(
+  lab: Lab,
+  dbUrl: string,
+  prefix: string,
+  records: number,
+  rows: ScenarioResult['rows'],
+  ratios: ScenarioResult['ratios'],
+  data: Record<string, unknown>,
+): Promise<void> {
+  // Up to 100,000 records are appended with a valid chain (bench/audit-fixtures.ts, ~5,000/s
+  // here); beyond, one INSERT … SELECT generate_series writes rows of the same shape whose
+  // hashes are not a chain (the export streams rows, it does not verify them).
+  const chained = records <= 100_000;
+  lab.log(`  (c) seeding ${records} records (${chained ? 'valid chain' : 'generate_series'})`);
+  const seedStart = Date.now();
+  const seeder = new Client({ connectionString: dbUrl });
+  await seeder.connect();
+  if (chained) await insertGeneratedChain(seeder, records);
+  else await seeder.query(SEED_SQL, [records]);
+  await seeder.query('ANALYZE audit_events');
+  await seeder.end();
+  data.seedSeconds = (Date.now() - seedStart) / 1000;
+  const h = await startHekim({ mode: 'server', databaseUrl: dbUrl, redisPrefix: prefix });
+  try {
+    const token = await adminToken(h.url);
+    await sleep(2000);
+    // One pair of rounds at 1,000,000 records (about 1.5 min for Hekim's export here), so that
+    // the whole run stays within 15 minutes; two below 300,000.
+    const exportRounds = lab.settings.quick || records > 300_000 ? 1 : 2;
+    const e = await alternate(
+      exportRounds,
+      () => download(`${h.url}/api/v1/audit/export?format=ndjson`, token, h.pid),
+      () => psqlCopy(dbUrl),
+      lab.log,
+    );
+    const bps = spread(
+      pairedRatios(
+        e.a.map((x) => x.bytesPerSecond),
+        e.b.map((x) => x.bytesPerSecond),
+      ),
+    );
+    const growth = Math.max(...e.a.map((x) => x.rssGrowthMb));
+    const mbs = (xs: Download[]): string =>
+      `${fmt(median(xs.map((x) => x.bytesPerSecond)) / 2 ** 20, 1)} MB/s`;
+    rows.push(
+      {
+        scenario: '8c',
+        metric: `export ${records.toLocaleString('en-US')} records, bytes/s`,
+        hekim: mbs(e.a),
+        baseline: mbs(e.b),
+        ratio: fmtSpread(bps, 2, '×'),
+        bar: '≥ 0.9×',
+        verdict: verdict(bps.median >= 0.9),
+      },
+      {
+        scenario: '8c',
+        metric: 'export RSS growth (max over rounds)',
+        hekim: `${fmt(growth, 1)} MB`,
+        baseline: '—',
+        ratio: '—',
+        bar: '≤ 50 MB',
+        verdict: verdict(growth <= 50),
+      },
+    );
+    ratios.push({ label: 'S8 export B/s', ratio: bps, bar: 0.9 });
+    data.export = e;
+    data.exportSizes = {
+      ndjsonMb: median(e.a.map((x) => x.bytes)) / 2 ** 20,
+      copyMb: median(e.b.map((x) => x.bytes)) / 2 ** 20,
+    };
+  } finally {
+    await h.stop();
+  }
+}
+
+function s8Result(
+  records: number,
+  rows: ScenarioResult['rows'],
+  ratios: ScenarioResult['ratios'],
+  latencies: ScenarioResult['latencies'],
+  data: Record<string, unknown>,
+): ScenarioResult {
+  const sizes = data.exportSizes as { ndjsonMb: number; copyMb: number } | undefined;
+  return {
+    id: 's8',
+    title: 'Audit trail',
+    rows,
+    ratios,
+    latencies,
+    notes: [
+      `seeding ${records} ${records <= 100_000 ? 'chained' : 'generated'} records took ${fmt(data.seedSeconds as number, 0)} s (not measured)` +
+        (sizes
+          ? `; export size NDJSON ${fmt(sizes.ndjsonMb, 0)} MB vs COPY text ${fmt(sizes.copyMb, 0)} MB`
+          : ''),
+      '(b) is sequential requests from one client; the trail record is written in the request transaction',
+    ],
+    data,
+  };
+}
+
 export async function auditTrail(lab: Lab): Promise<ScenarioResult> {
   const { rounds, seconds } = lab.settings;
   const records = lab.settings.quick
@@ -204,6 +305,17 @@ export async function auditTrail(lab: Lab): Promise<ScenarioResult> {
   const latencies: ScenarioResult['latencies'] = [];
   const data: Record<string, unknown> = { records };
 
+  // BENCH_AUDIT_PARTS=c runs the export (c) alone.
+  if (process.env.BENCH_AUDIT_PARTS === 'c') {
+    // Building the app migrates the new database, as for (a) and (b).
+    const env = { NODE_ENV: 'development', DATABASE_URL: db.url, LOG_LEVEL: 'warn' };
+    const migrated = await createApp(
+      loadConfig({ ...env, ...generateSecrets() }, { persistGeneratedSecrets: false }),
+    );
+    await migrated.close();
+    await exportVsCopy(lab, db.url, prefix, records, rows, ratios, data);
+    return s8Result(records, rows, ratios, latencies, data);
+  }
   // (a) and (b): the app in this process, so that the trail can be swapped for the baselines.
   const config = loadConfig(
     {
@@ -331,85 +443,6 @@ export async function auditTrail(lab: Lab): Promise<ScenarioResult> {
     await app.close();
   }
 
-  // (c) export, served by the built app as a child process.
-  // Up to 100,000 records are appended with a valid chain (bench/audit-fixtures.ts, ~5,000/s
-  // here); beyond, one INSERT … SELECT generate_series writes rows of the same shape whose
-  // hashes are not a chain (the export streams rows, it does not verify them).
-  const chained = records <= 100_000;
-  lab.log(`  (c) seeding ${records} records (${chained ? 'valid chain' : 'generate_series'})`);
-  const seedStart = Date.now();
-  const seeder = new Client({ connectionString: db.url });
-  await seeder.connect();
-  if (chained) await insertGeneratedChain(seeder, records);
-  else await seeder.query(SEED_SQL, [records]);
-  await seeder.query('ANALYZE audit_events');
-  await seeder.end();
-  data.seedSeconds = (Date.now() - seedStart) / 1000;
-  const h = await startHekim({ mode: 'server', databaseUrl: db.url, redisPrefix: prefix });
-  try {
-    const token = await adminToken(h.url);
-    await sleep(2000);
-    // One pair of rounds at 1,000,000 records (about 1.5 min for Hekim's export here), so that
-    // the whole run stays within 15 minutes; two below 300,000.
-    const exportRounds = lab.settings.quick || records > 300_000 ? 1 : 2;
-    const e = await alternate(
-      exportRounds,
-      () => download(`${h.url}/api/v1/audit/export?format=ndjson`, token, h.pid),
-      () => psqlCopy(db.url),
-      lab.log,
-    );
-    const bps = spread(
-      pairedRatios(
-        e.a.map((x) => x.bytesPerSecond),
-        e.b.map((x) => x.bytesPerSecond),
-      ),
-    );
-    const growth = Math.max(...e.a.map((x) => x.rssGrowthMb));
-    const mbs = (xs: Download[]): string =>
-      `${fmt(median(xs.map((x) => x.bytesPerSecond)) / 2 ** 20, 1)} MB/s`;
-    rows.push(
-      {
-        scenario: '8c',
-        metric: `export ${records.toLocaleString('en-US')} records, bytes/s`,
-        hekim: mbs(e.a),
-        baseline: mbs(e.b),
-        ratio: fmtSpread(bps, 2, '×'),
-        bar: '≥ 0.9×',
-        verdict: verdict(bps.median >= 0.9),
-      },
-      {
-        scenario: '8c',
-        metric: 'export RSS growth (max over rounds)',
-        hekim: `${fmt(growth, 1)} MB`,
-        baseline: '—',
-        ratio: '—',
-        bar: '≤ 50 MB',
-        verdict: verdict(growth <= 50),
-      },
-    );
-    ratios.push({ label: 'S8 export B/s', ratio: bps, bar: 0.9 });
-    data.export = e;
-    data.exportSizes = {
-      ndjsonMb: median(e.a.map((x) => x.bytes)) / 2 ** 20,
-      copyMb: median(e.b.map((x) => x.bytes)) / 2 ** 20,
-    };
-  } finally {
-    await h.stop();
-  }
-  const sizes = data.exportSizes as { ndjsonMb: number; copyMb: number } | undefined;
-  return {
-    id: 's8',
-    title: 'Audit trail',
-    rows,
-    ratios,
-    latencies,
-    notes: [
-      `seeding ${records} ${records <= 100_000 ? 'chained' : 'generated'} records took ${fmt(data.seedSeconds as number, 0)} s (not measured)` +
-        (sizes
-          ? `; export size NDJSON ${fmt(sizes.ndjsonMb, 0)} MB vs COPY text ${fmt(sizes.copyMb, 0)} MB`
-          : ''),
-      '(b) is sequential requests from one client; the trail record is written in the request transaction',
-    ],
-    data,
-  };
+  await exportVsCopy(lab, db.url, prefix, records, rows, ratios, data);
+  return s8Result(records, rows, ratios, latencies, data);
 }

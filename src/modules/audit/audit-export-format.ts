@@ -85,9 +85,9 @@ export const EXPORT_CHUNK_SIZE = 64 * 1024;
 
 // Joins the lines of each page into chunks of about EXPORT_CHUNK_SIZE characters. Pulled on
 // demand, so backpressure holds and memory stays at a page and a chunk.
-async function* chunked(
-  pages: AsyncIterable<readonly ChainRecordItem[]>,
-  line: (r: ChainRecordItem) => string,
+async function* chunked<T>(
+  pages: AsyncIterable<readonly T[]>,
+  line: (r: T) => string,
 ): AsyncGenerator<string> {
   let chunk = '';
   for await (const page of pages) {
@@ -102,6 +102,28 @@ async function* chunked(
   if (chunk !== '') yield chunk;
 }
 
+function* ndjsonCheckpoints(checkpoints: readonly CheckpointItem[]): Generator<string> {
+  if (checkpoints.length > 0)
+    yield checkpoints.map((cp) => `${checkpointLine(cp.body, cp.signature)}\n`).join('');
+}
+
+// A record's NDJSON line, newline included, from the parts the database writes
+// (AuditRepository.findChainLinePage): only the details are canonicalised here, from the
+// stored jsonb text parsed as the driver parses it, so the line is recordLine's text.
+export function ndjsonRecordLine(head: string, details: string, tail: string): string {
+  return head + canonicalJson(JSON.parse(details)) + tail;
+}
+
+// The NDJSON export from lines already rendered (newline included), page by page, in the
+// same chunks as renderExport, then the checkpoints.
+export async function* renderNdjsonLines(
+  pages: AsyncIterable<readonly string[]>,
+  checkpoints: readonly CheckpointItem[],
+): AsyncGenerator<string> {
+  yield* chunked(pages, (line) => line);
+  yield* ndjsonCheckpoints(checkpoints);
+}
+
 // Renders an export chunk by chunk: records first (in seq order, read a page at a time),
 // then the checkpoints that sign them. Nothing is buffered beyond one page and one chunk.
 export async function* renderExport(
@@ -113,8 +135,7 @@ export async function* renderExport(
   switch (format) {
     case ExportFormat.Ndjson:
       yield* chunked(pages, (r) => `${recordLine(r.body, r.prevHash, r.hash)}\n`);
-      if (checkpoints.length > 0)
-        yield checkpoints.map((cp) => `${checkpointLine(cp.body, cp.signature)}\n`).join('');
+      yield* ndjsonCheckpoints(checkpoints);
       return;
     case ExportFormat.Csv:
       yield csvLine(CSV_COLUMNS);

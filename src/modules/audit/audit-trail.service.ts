@@ -1,10 +1,17 @@
 import { Injectable } from '@nestjs/common';
 import { AuditAction, AuditOutcome } from './audit-action';
 import { AuditCheckpointer } from './audit-checkpointer';
-import { EXPORT_MEDIA, ExportFormat, renderExport } from './audit-export-format';
+import { recordLine } from './audit-chain';
+import {
+  EXPORT_MEDIA,
+  ExportFormat,
+  ndjsonRecordLine,
+  renderExport,
+  renderNdjsonLines,
+} from './audit-export-format';
 import { rowToChainRecord, toCheckpointItem } from './audit-mapper';
 import { verifyChain, type ChainRecordItem, type VerifyResult } from './audit-verifier';
-import { type AuditEventFilter, type AuditEventRow, AuditRepository } from './audit.repository';
+import { type AuditEventFilter, type AuditLineRow, AuditRepository } from './audit.repository';
 import { AuditService } from './audit.service';
 import type { AuditEventEntity } from './audit-event.entity';
 import type { RequestContext } from './audit-context';
@@ -64,19 +71,71 @@ export class AuditTrailService {
 
   // Streams seq in [fromSeq, toSeq] page by page; the next page is fetched while the
   // current one is consumed, so the database round trip overlaps the work on the records.
-  async *chainPages(fromSeq: string, toSeq: string): AsyncGenerator<ChainRecordItem[]> {
-    const fetch = (after: string) => this.repository.findChainPage(after, toSeq, CHAIN_PAGE_SIZE);
-    let next: Promise<AuditEventRow[]> | null = fetch((BigInt(fromSeq) - 1n).toString());
+  private async *keysetPages<T extends { seq: string }>(
+    fromSeq: string,
+    fetch: (afterSeq: string) => Promise<T[]>,
+  ): AsyncGenerator<T[]> {
+    let next: Promise<T[]> | null = fetch((BigInt(fromSeq) - 1n).toString());
     try {
       while (next !== null) {
-        const page: AuditEventRow[] = await next;
+        const page: T[] = await next;
         next = page.length < CHAIN_PAGE_SIZE ? null : fetch(page[page.length - 1].seq);
-        if (page.length > 0) yield page.map(rowToChainRecord);
+        if (page.length > 0) yield page;
       }
     } finally {
       // A consumer that stops early (client gone) leaves no unhandled rejection behind.
       next?.catch(() => undefined);
     }
+  }
+
+  async *chainPages(fromSeq: string, toSeq: string): AsyncGenerator<ChainRecordItem[]> {
+    const pages = this.keysetPages(fromSeq, (after) =>
+      this.repository.findChainPage(after, toSeq, CHAIN_PAGE_SIZE),
+    );
+    for await (const page of pages) yield page.map(rowToChainRecord);
+  }
+
+  // The NDJSON lines of seq in [fromSeq, toSeq], page by page, written by the database but
+  // for the details (no record objects in between: the export reads millions of them). Writing
+  // them is the database's larger share of the work, so two pages are asked for ahead, each on
+  // a connection of its own, while the current one is sent: three pages in memory at most.
+  async *ndjsonLinePages(fromSeq: string, toSeq: string): AsyncGenerator<string[]> {
+    const pending: Promise<AuditLineRow[]>[] = [];
+    let after: string | null = (BigInt(fromSeq) - 1n).toString();
+    const askAhead = async (): Promise<void> => {
+      if (after === null) return;
+      const from = after;
+      const end = await this.repository.findChainPageEnd(from, toSeq, CHAIN_PAGE_SIZE);
+      const page = this.repository.findChainLinePage(from, end ?? toSeq, CHAIN_PAGE_SIZE);
+      // Marked as handled now: it may fail while the consumer is between pages or gone; it
+      // still throws where it is awaited.
+      page.catch(() => undefined);
+      pending.push(page);
+      after = end !== null && end !== toSeq ? end : null;
+    };
+    await askAhead();
+    await askAhead();
+    for (let next = pending.shift(); next !== undefined; next = pending.shift()) {
+      const page = await next;
+      await askAhead();
+      if (page.length === 0) continue;
+      const lines = new Array<string>(page.length);
+      for (let i = 0; i < page.length; i++) {
+        const r = page[i];
+        lines[i] =
+          r.tail !== null
+            ? ndjsonRecordLine(r.head, r.details, r.tail)
+            : await this.genericLine(r.seq);
+      }
+      yield lines;
+    }
+  }
+
+  // One record's line rendered from its row, for the records the database cannot render.
+  private async genericLine(seq: string): Promise<string> {
+    const [row] = await this.repository.findChainPage((BigInt(seq) - 1n).toString(), seq, 1);
+    const r = rowToChainRecord(row);
+    return `${recordLine(r.body, r.prevHash, r.hash)}\n`;
   }
 
   async *chain(fromSeq: string, toSeq: string): AsyncGenerator<ChainRecordItem> {
@@ -111,12 +170,18 @@ export class AuditTrailService {
     return {
       filename: `hekim-audit-${bounds.first}-${end.seq}.${media.extension}`,
       contentType: media.contentType,
-      body: renderExport(
-        format,
-        this.chainPages(bounds.first, end.seq),
-        checkpoints.map(toCheckpointItem),
-        generatedAt,
-      ),
+      body:
+        format === ExportFormat.Ndjson
+          ? renderNdjsonLines(
+              this.ndjsonLinePages(bounds.first, end.seq),
+              checkpoints.map(toCheckpointItem),
+            )
+          : renderExport(
+              format,
+              this.chainPages(bounds.first, end.seq),
+              checkpoints.map(toCheckpointItem),
+              generatedAt,
+            ),
     };
   }
 

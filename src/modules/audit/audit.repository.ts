@@ -74,6 +74,15 @@ export interface AuditEventRow {
   hash: string;
 }
 
+// A record's export line in parts, as findChainLinePage reads it (tail null: render it from
+// the row instead).
+export interface AuditLineRow {
+  seq: string;
+  head: string;
+  details: string;
+  tail: string | null;
+}
+
 export interface AuditEventFilter {
   from?: Date;
   to?: Date;
@@ -217,6 +226,55 @@ export class AuditRepository {
     return this.events.query<AuditEventRow[]>(
       `SELECT seq, occurred_at, actor_user_id, actor_role, actor_ip, actor_user_agent, action,
               outcome, resource_type, resource_id, subject_id, request_id, details, prev_hash, hash
+         FROM audit_events WHERE seq > $1 AND seq <= $2 ORDER BY seq ASC LIMIT $3`,
+      [afterSeq, toSeq, limit],
+    );
+  }
+
+  // The seq ending the keyset page of `limit` records after afterSeq (up to toSeq), or null
+  // when fewer remain: an index-only read, so that the next page can be asked for before this
+  // one has arrived.
+  async findChainPageEnd(afterSeq: string, toSeq: string, limit: number): Promise<string | null> {
+    const rows = await this.events.query<{ seq: string }[]>(
+      `SELECT seq FROM audit_events WHERE seq > $1 AND seq <= $2 ORDER BY seq ASC
+        OFFSET $3 - 1 LIMIT 1`,
+      [afterSeq, toSeq, limit],
+    );
+    return rows.length > 0 ? rows[0].seq : null;
+  }
+
+  // The same keyset page as findChainPage, with each record's NDJSON line (recordLine) written
+  // by the database around its details: `head` is the text before the details value, `details`
+  // the stored jsonb as text (canonicalised by the caller, as the hash was), `tail` the text
+  // after it, newline included. Strings go through to_json, which escapes exactly the
+  // characters JSON.stringify escapes (text in PostgreSQL holds no NUL and no lone surrogate);
+  // uuids and seq are written as they are (hex digits, dashes and digits need no escape);
+  // occurredAt is Date#toISOString's form of the instant truncated to the millisecond, which
+  // is what the driver's parse gives. `tail` is null outside years 1000–9998, where
+  // toISOString's form differs: such a record is read and rendered by the generic path.
+  // test/audit/audit-export-lines.e2e-spec.ts holds the two paths to the same bytes.
+  findChainLinePage(afterSeq: string, toSeq: string, limit: number): Promise<AuditLineRow[]> {
+    return this.events.query<AuditLineRow[]>(
+      `SELECT seq,
+              '{"hash":' || to_json(hash)::text || ',"prevHash":' || to_json(prev_hash)::text
+                || ',"record":{"action":' || to_json(action)::text
+                || ',"actor":{"ip":' || coalesce(to_json(actor_ip)::text, 'null')
+                || ',"role":' || coalesce(to_json(actor_role)::text, 'null')
+                || ',"userAgent":' || coalesce(to_json(actor_user_agent)::text, 'null')
+                || ',"userId":' || coalesce('"' || actor_user_id::text || '"', 'null')
+                || '},"details":' AS head,
+              details::text AS details,
+              CASE WHEN occurred_at >= '1000-01-01T00:00:00Z' AND occurred_at < '9999-01-01T00:00:00Z'
+                THEN ',"occurredAt":"'
+                  || to_char(occurred_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')
+                  || '","outcome":' || to_json(outcome)::text
+                  || ',"requestId":' || coalesce(to_json(request_id)::text, 'null')
+                  || ',"resource":{"id":' || coalesce(to_json(resource_id)::text, 'null')
+                  || ',"type":' || coalesce(to_json(resource_type)::text, 'null')
+                  || '},"seq":"' || seq::text
+                  || '","subjectId":' || coalesce('"' || subject_id::text || '"', 'null')
+                  || E'}}\n'
+              END AS tail
          FROM audit_events WHERE seq > $1 AND seq <= $2 ORDER BY seq ASC LIMIT $3`,
       [afterSeq, toSeq, limit],
     );
