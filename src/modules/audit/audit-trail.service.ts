@@ -75,16 +75,19 @@ export class AuditTrailService {
     fromSeq: string,
     fetch: (afterSeq: string) => Promise<T[]>,
   ): AsyncGenerator<T[]> {
-    let next: Promise<T[]> | null = fetch((BigInt(fromSeq) - 1n).toString());
-    try {
-      while (next !== null) {
-        const page: T[] = await next;
-        next = page.length < CHAIN_PAGE_SIZE ? null : fetch(page[page.length - 1].seq);
-        if (page.length > 0) yield page;
-      }
-    } finally {
-      // A consumer that stops early (client gone) leaves no unhandled rejection behind.
-      next?.catch(() => undefined);
+    // Each page asked for ahead is marked as handled at once: it may fail while the consumer
+    // is between pages or gone (an unhandled rejection would stop the process); it still
+    // throws where it is awaited.
+    const ask = (afterSeq: string): Promise<T[]> => {
+      const page = fetch(afterSeq);
+      page.catch(() => undefined);
+      return page;
+    };
+    let next: Promise<T[]> | null = ask((BigInt(fromSeq) - 1n).toString());
+    while (next !== null) {
+      const page: T[] = await next;
+      next = page.length < CHAIN_PAGE_SIZE ? null : ask(page[page.length - 1].seq);
+      if (page.length > 0) yield page;
     }
   }
 
