@@ -41,6 +41,12 @@ describe('bench statistics', () => {
     expect(l.max).toBe(100);
   });
 
+  it('summarises a round of a million samples (more than the call stack takes as arguments)', () => {
+    const samples = Array.from({ length: 1_000_000 }, (_, i) => (i * 7919) % 1_000_000);
+    expect(latencySummary(samples).max).toBe(999_999);
+    expect(spread(samples)).toMatchObject({ min: 0, max: 999_999 });
+  });
+
   it('reads a quantile from cumulative histogram buckets like histogram_quantile', () => {
     const buckets = [
       { le: 0.1, count: 50 },
