@@ -726,10 +726,11 @@ export class SignalingGateway
   }
 
   // One socket's signals are relayed in the order it sent them. Each relay first looks the
-  // room up in PostgreSQL; run side by side, those lookups finish in any order, so a
-  // candidate could overtake the offer it belongs to, or an offer the answer sent before it,
-  // and the two peers' negotiation would break (a connection stuck in `new`). Socket.IO
-  // delivers one socket's packets in order; this queue keeps that order through the relay.
+  // room up (in PostgreSQL when this instance holds no current view of it); run side by
+  // side, those lookups finish in any order, so a candidate could overtake the offer it
+  // belongs to, or an offer the answer sent before it, and the two peers' negotiation would
+  // break (a connection stuck in `new`). Socket.IO delivers one socket's packets in order;
+  // this queue keeps that order through the relay.
   private inOrder<R>(socket: SignalingSocket, work: () => Promise<R>): Promise<R> {
     const next = (this.relayQueues.get(socket) ?? Promise.resolve()).then(work);
     // `run` answers failures with an error ack, so the queue never rejects; the catch only
