@@ -4,7 +4,8 @@ import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { promisify } from 'node:util';
 import { Role } from '../../src/common/auth/role';
-import { authHeader, signIn, type SignedIn } from '../support/auth';
+import { signIn, type SignedIn } from '../support/auth';
+import { consultationPair } from '../support/room-fixtures';
 import { type Client, connect, request } from '../support/signaling-client';
 import { createTestApp, type TestApp } from '../support/test-app';
 
@@ -58,15 +59,7 @@ describe('resilience: signaling flood', () => {
       },
     });
     for (let i = 0; i < PAIRS; i++) {
-      const doctor = await signIn(t, Role.Doctor);
-      const patient = await signIn(t, Role.Patient);
-      const res = await t
-        .http()
-        .post('/api/v1/rooms')
-        .set(authHeader(doctor.accessToken))
-        .send({ name: `Flood ${i}`, type: 'consultation', memberIds: [patient.user.id] })
-        .expect(201);
-      const roomId = (res.body as { id: string }).id;
+      const { doctor, patient, roomId } = await consultationPair(t, `Flood ${i}`);
       const d = await connect(t, { token: doctor.accessToken });
       const p = await connect(t, { token: patient.accessToken });
       expect((await request(d, 'room:join', { roomId })).ok).toBe(true);

@@ -1,7 +1,7 @@
 import { DataSource } from 'typeorm';
-import { Role } from '../../src/common/auth/role';
 import { RoomSocketsCache } from '../../src/modules/sessions/room-sockets.cache';
-import { authHeader, signIn, type SignedIn } from '../support/auth';
+import type { SignedIn } from '../support/auth';
+import { consultationPair } from '../support/room-fixtures';
 import { type Client, connect, Inbox, request, until } from '../support/signaling-client';
 import { createTestApp, type TestApp } from '../support/test-app';
 
@@ -33,14 +33,7 @@ describe('signaling: the relay check stays current', () => {
     d: Client;
     p: Inbox;
   }> {
-    const doctor = await signIn(t, Role.Doctor);
-    const patient = await signIn(t, Role.Patient);
-    const res = await t
-      .http()
-      .post('/api/v1/rooms')
-      .set(authHeader(doctor.accessToken))
-      .send({ name: 'Consultation', type: 'consultation', memberIds: [patient.user.id] });
-    const roomId = (res.body as { id: string }).id;
+    const { doctor, patient, roomId } = await consultationPair(t);
     const d = await connect(t, { token: doctor.accessToken });
     const ps = await connect(t, { token: patient.accessToken });
     open.push(d, ps);

@@ -13,6 +13,7 @@ import {
   request,
   until,
 } from '../support/signaling-client';
+import { consultationPair } from '../support/room-fixtures';
 import { createTestApp, type TestApp } from '../support/test-app';
 
 const SDP = 'v=0\r\no=- 1 2 IN IP4 127.0.0.1\r\ns=-\r\nt=0 0\r\n';
@@ -484,14 +485,7 @@ describe('signaling: reconnect grace running out', () => {
   afterAll(() => t.close());
 
   it('ends the stay after the grace and the session with the last participant', async () => {
-    const doctor = await signIn(t, Role.Doctor);
-    const patient = await signIn(t, Role.Patient);
-    const res = await t
-      .http()
-      .post('/api/v1/rooms')
-      .set(authHeader(doctor.accessToken))
-      .send({ name: 'Grace', type: 'consultation', memberIds: [patient.user.id] });
-    const roomId = (res.body as { id: string }).id;
+    const { doctor, patient, roomId } = await consultationPair(t, 'Grace');
     const d = await connect(t, { token: doctor.accessToken });
     const dInbox = new Inbox(d);
     const p = await connect(t, { token: patient.accessToken });

@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import type { AuthUser } from '../../src/common/auth/auth-user';
 import { Role } from '../../src/common/auth/role';
 import { UsersRepository } from '../../src/modules/users/users.repository';
+import { authHeader, signIn, type SignedIn } from './auth';
 import { grantAllConsents } from './consents';
 import type { TestApp } from './test-app';
 
@@ -24,3 +25,20 @@ export async function insertUser(
 }
 
 export const roles = { doctor: Role.Doctor, patient: Role.Patient, admin: Role.Admin };
+
+// A doctor and a patient, both signed in, and a consultation room the doctor hosts with the
+// patient as its member, made over REST as a client makes it.
+export async function consultationPair(
+  t: TestApp,
+  name = 'Consultation',
+): Promise<{ doctor: SignedIn; patient: SignedIn; roomId: string }> {
+  const doctor = await signIn(t, Role.Doctor);
+  const patient = await signIn(t, Role.Patient);
+  const res = await t
+    .http()
+    .post('/api/v1/rooms')
+    .set(authHeader(doctor.accessToken))
+    .send({ name, type: 'consultation', memberIds: [patient.user.id] })
+    .expect(201);
+  return { doctor, patient, roomId: (res.body as { id: string }).id };
+}
