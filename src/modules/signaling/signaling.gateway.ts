@@ -120,7 +120,7 @@ export class SignalingGateway
   // Per socket, the tail of its queue of relayed signals (see inOrder).
   private readonly relayQueues = new WeakMap<SignalingSocket, Promise<unknown>>();
   // Per socket, the tail of its events waiting for the rate limit's verdict.
-  private readonly admissions = new WeakMap<SignalingSocket, Promise<void>>();
+  private readonly admissions = new WeakMap<SignalingSocket, Promise<unknown>>();
   private ticks = 0;
   private drainingAnnounced = false;
   private shuttingDown = false;
@@ -222,8 +222,7 @@ export class SignalingGateway
           )
           // The queue must never stall on one event's failure.
           .catch(() => undefined);
-      const previous = this.admissions.get(socket);
-      this.admissions.set(socket, previous ? previous.then(check) : check());
+      void enqueue(this.admissions, socket, check);
     });
   }
 
@@ -732,14 +731,7 @@ export class SignalingGateway
   // break (a connection stuck in `new`). Socket.IO delivers one socket's packets in order;
   // this queue keeps that order through the relay.
   private inOrder<R>(socket: SignalingSocket, work: () => Promise<R>): Promise<R> {
-    const next = (this.relayQueues.get(socket) ?? Promise.resolve()).then(work);
-    // `run` answers failures with an error ack, so the queue never rejects; the catch only
-    // guards the chain against a future change.
-    this.relayQueues.set(
-      socket,
-      next.catch(() => undefined),
-    );
-    return next;
+    return enqueue(this.relayQueues, socket, work);
   }
 
   // Relay only from the sender's joined socket to another participant's joined socket of the
@@ -857,6 +849,22 @@ export class SignalingGateway
       }
     }
   }
+}
+
+// Runs `work` after everything queued before it for the same socket in `queues`. The queue
+// goes on past a failure (`run` answers failures with an error ack, so the relay's never
+// rejects; the catch guards the chain against a future change).
+function enqueue<R>(
+  queues: WeakMap<SignalingSocket, Promise<unknown>>,
+  socket: SignalingSocket,
+  work: () => Promise<R>,
+): Promise<R> {
+  const next = (queues.get(socket) ?? Promise.resolve()).then(work);
+  queues.set(
+    socket,
+    next.catch(() => undefined),
+  );
+  return next;
 }
 
 function failure(
