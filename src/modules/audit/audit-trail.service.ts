@@ -31,6 +31,14 @@ export interface AuditExport {
   body: AsyncGenerator<string>;
 }
 
+// A page asked for ahead is marked as handled at once: it may fail while the reader is between
+// pages or gone (an unhandled rejection would stop the process); it still throws where it is
+// awaited.
+function askedAhead<T>(page: Promise<T>): Promise<T> {
+  page.catch(() => undefined);
+  return page;
+}
+
 // Reading side of the trail: listing, streaming export and verification.
 @Injectable()
 export class AuditTrailService {
@@ -75,18 +83,10 @@ export class AuditTrailService {
     fromSeq: string,
     fetch: (afterSeq: string) => Promise<T[]>,
   ): AsyncGenerator<T[]> {
-    // Each page asked for ahead is marked as handled at once: it may fail while the consumer
-    // is between pages or gone (an unhandled rejection would stop the process); it still
-    // throws where it is awaited.
-    const ask = (afterSeq: string): Promise<T[]> => {
-      const page = fetch(afterSeq);
-      page.catch(() => undefined);
-      return page;
-    };
-    let next: Promise<T[]> | null = ask((BigInt(fromSeq) - 1n).toString());
+    let next: Promise<T[]> | null = askedAhead(fetch((BigInt(fromSeq) - 1n).toString()));
     while (next !== null) {
       const page: T[] = await next;
-      next = page.length < CHAIN_PAGE_SIZE ? null : ask(page[page.length - 1].seq);
+      next = page.length < CHAIN_PAGE_SIZE ? null : askedAhead(fetch(page[page.length - 1].seq));
       if (page.length > 0) yield page;
     }
   }
@@ -109,11 +109,9 @@ export class AuditTrailService {
       if (after === null) return;
       const from = after;
       const end = await this.repository.findChainPageEnd(from, toSeq, CHAIN_PAGE_SIZE);
-      const page = this.repository.findChainLinePage(from, end ?? toSeq, CHAIN_PAGE_SIZE);
-      // Marked as handled now: it may fail while the consumer is between pages or gone; it
-      // still throws where it is awaited.
-      page.catch(() => undefined);
-      pending.push(page);
+      pending.push(
+        askedAhead(this.repository.findChainLinePage(from, end ?? toSeq, CHAIN_PAGE_SIZE)),
+      );
       after = end !== null && end !== toSeq ? end : null;
     };
     await askAhead();
