@@ -21,7 +21,6 @@ import {
   type ListBreakGlassQuery,
   type StartBreakGlassRequest,
 } from './dto/break-glass.dto';
-import { auditActor } from '../../users/users.service';
 
 // How often each instance looks for grants whose expiry is not yet in the audit trail.
 export const BREAK_GLASS_SWEEP_MS = 30_000;
@@ -46,6 +45,10 @@ export function toBreakGlassResponse(g: BreakGlassGrantEntity, now: Date): Break
     endedAt: g.endedAt?.toISOString() ?? null,
     endedById: g.endedById,
   };
+}
+
+function actorOf(user: AuthUser, meta: RequestMeta) {
+  return { userId: user.id, role: user.role, ip: meta.ip, userAgent: meta.userAgent };
 }
 
 // Emergency access (HIPAA 164.312(a)(2)(ii)): a doctor opens time-limited access to one
@@ -124,7 +127,7 @@ export class BreakGlassService
         {
           action: AuditAction.BreakGlassStart,
           outcome: AuditOutcome.Success,
-          actor: auditActor(actor, meta),
+          actor: actorOf(actor, meta),
           resource: { type: 'break_glass', id: grant.id },
           subjectId: patient.id,
           requestId: meta.requestId,
@@ -176,7 +179,7 @@ export class BreakGlassService
         {
           action: AuditAction.BreakGlassEnd,
           outcome: AuditOutcome.Success,
-          actor: auditActor(actor, meta),
+          actor: actorOf(actor, meta),
           resource: { type: 'break_glass', id: grant.id },
           subjectId: grant.patientId,
           requestId: meta.requestId,

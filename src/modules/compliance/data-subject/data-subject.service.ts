@@ -17,7 +17,6 @@ import type {
   ErasureRequestResponse,
 } from './dto/data-subject.dto';
 import { type ErasureRequestEntity, ErasureStatus } from './erasure-request.entity';
-import { auditActor } from '../../users/users.service';
 
 // KVKK art. 13: a data controller answers a request within thirty days.
 export const ERASURE_DUE_DAYS = 30;
@@ -34,6 +33,10 @@ export function toErasureResponse(r: ErasureRequestEntity): ErasureRequestRespon
     decidedAt: r.decidedAt?.toISOString() ?? null,
     reason: r.reason,
   };
+}
+
+function actorOf(user: AuthUser, meta: RequestMeta) {
+  return { userId: user.id, role: user.role, ip: meta.ip, userAgent: meta.userAgent };
 }
 
 // Data-subject rights: the export of everything held about a person and erasure on request,
@@ -85,7 +88,7 @@ export class DataSubjectService implements OnModuleInit {
     await this.audit.record({
       action: AuditAction.DataSubjectExport,
       outcome: AuditOutcome.Success,
-      actor: auditActor(actor, meta),
+      actor: actorOf(actor, meta),
       resource: { type: 'user', id: actor.id },
       subjectId: actor.id,
       requestId: meta.requestId,
@@ -104,7 +107,7 @@ export class DataSubjectService implements OnModuleInit {
         {
           action: AuditAction.ErasureRequest,
           outcome: AuditOutcome.Success,
-          actor: auditActor(actor, meta),
+          actor: actorOf(actor, meta),
           resource: { type: 'erasure_request', id: request.id },
           subjectId: actor.id,
           requestId: meta.requestId,
@@ -161,7 +164,7 @@ export class DataSubjectService implements OnModuleInit {
         {
           action: AuditAction.ErasureApprove,
           outcome: AuditOutcome.Success,
-          actor: auditActor(actor, meta),
+          actor: actorOf(actor, meta),
           resource: { type: 'erasure_request', id: request.id },
           subjectId: userId,
           requestId: meta.requestId,
@@ -196,7 +199,7 @@ export class DataSubjectService implements OnModuleInit {
         {
           action: AuditAction.ErasureReject,
           outcome: AuditOutcome.Success,
-          actor: auditActor(actor, meta),
+          actor: actorOf(actor, meta),
           resource: { type: 'erasure_request', id: request.id },
           subjectId: request.userId,
           requestId: meta.requestId,

@@ -13,9 +13,12 @@ import type { PatientProfileResponse, PutPatientProfileRequest } from './dto/pat
 import { PatientDataCipher, type ProfileField } from './patient-data-cipher';
 import type { PatientProfileEntity } from './patient-profile.entity';
 import { PatientProfileRepository } from './patient-profile.repository';
-import { auditActor } from '../users.service';
 
 const FIELDS: readonly ProfileField[] = ['nationalId', 'dateOfBirth', 'phone'];
+
+function actorOf(user: AuthUser, meta: RequestMeta) {
+  return { userId: user.id, role: user.role, ip: meta.ip, userAgent: meta.userAgent };
+}
 
 // The encrypted patient profile: reads decrypt with the person's data key, writes encrypt
 // with it (creating it on the first write). Plaintext exists only in memory and in responses.
@@ -66,7 +69,7 @@ export class PatientProfileService {
         {
           action: AuditAction.PatientProfileUpdate,
           outcome: AuditOutcome.Success,
-          actor: auditActor(actor, meta),
+          actor: actorOf(actor, meta),
           resource: { type: 'patient_profile', id: actor.id },
           subjectId: actor.id,
           requestId: meta.requestId,
@@ -95,7 +98,7 @@ export class PatientProfileService {
     await this.audit.record({
       action: breakGlass ? AuditAction.BreakGlassAccess : AuditAction.PatientProfileRead,
       outcome: access.allowed ? AuditOutcome.Success : AuditOutcome.Denied,
-      actor: auditActor(actor, meta),
+      actor: actorOf(actor, meta),
       resource: { type: 'patient_profile', id: patientId },
       subjectId: access.allowed ? patientId : null,
       requestId: meta.requestId,
