@@ -14,7 +14,7 @@ import {
   RoomPayload,
   SdpPayload,
 } from '../../src/modules/signaling/dto/signaling.dto';
-import { CLIENT_EVENTS } from '../../src/modules/signaling/signaling-events';
+import { CLIENT_EVENTS, RELAY_EVENTS } from '../../src/modules/signaling/signaling-events';
 import { SignalingGateway } from '../../src/modules/signaling/signaling.gateway';
 import { authHeader, signIn, type SignedIn } from '../support/auth';
 import { type Client, connect } from '../support/signaling-client';
@@ -67,6 +67,7 @@ const EVENT_DTOS: Record<string, new () => object> = {
   'call:stats': CallStatsPayload,
 };
 
+// The gateway's @SubscribeMessage handlers, and the relay events it binds to each socket itself.
 function subscribedEvents(): string[] {
   const proto = SignalingGateway.prototype as unknown as Record<string, unknown>;
   return Object.getOwnPropertyNames(proto)
@@ -76,6 +77,7 @@ function subscribedEvents(): string[] {
         typeof fn === 'function' && Reflect.getMetadata(MESSAGE_MAPPING_METADATA, fn) === true,
     )
     .map((fn) => Reflect.getMetadata(MESSAGE_METADATA, fn) as string)
+    .concat(RELAY_EVENTS)
     .sort();
 }
 

@@ -335,6 +335,12 @@ export class RoomPresenceService {
     return expired;
   }
 
+  // Who is in the room now, when this instance holds a current view of it
+  // (RoomSocketsCache), without waiting; undefined otherwise.
+  liveSocketsNow(roomId: string): RoomSockets | undefined {
+    return this.roomSockets.peek(roomId);
+  }
+
   // Who is in the room now: the relay's check. Returns the live stays with a joined socket,
   // from this instance's view of the room when it has a current one (RoomSocketsCache).
   liveSockets(roomId: string): Promise<RoomSockets> {

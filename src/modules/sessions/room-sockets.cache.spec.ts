@@ -24,11 +24,14 @@ describe('RoomSocketsCache', () => {
   });
 
   it('answers from the held view until the room changes', async () => {
+    expect(cache.peek('r1')).toBeUndefined();
     expect(await cache.get('r1', load(A))).toBe(A);
     expect(await cache.get('r1', load(B))).toBe(A);
+    expect(cache.peek('r1')).toBe(A);
     expect(loads).toBe(1);
     cache.invalidate('r1');
     expect(cache.holds('r1')).toBe(false);
+    expect(cache.peek('r1')).toBeUndefined();
     expect(await cache.get('r1', load(B))).toBe(B);
     expect(loads).toBe(2);
   });
@@ -37,6 +40,7 @@ describe('RoomSocketsCache', () => {
     await cache.get('r1', load(A));
     cache.setLive(false);
     expect(cache.holds('r1')).toBe(false);
+    expect(cache.peek('r1')).toBeUndefined();
     await cache.get('r1', load(A));
     await cache.get('r1', load(A));
     expect(loads).toBe(3);
@@ -86,7 +90,11 @@ describe('RoomSocketsCache', () => {
     let now = 1_000;
     cache.now = () => now;
     await cache.get('r1', load(A));
-    now += RoomSocketsCache.MAX_AGE_MS;
+    now += RoomSocketsCache.MAX_AGE_MS - 1;
+    expect(cache.peek('r1')).toBe(A);
+    now += 1;
+    expect(cache.peek('r1')).toBeUndefined();
+    expect(cache.holds('r1')).toBe(false);
     expect(await cache.get('r1', load(B))).toBe(B);
     for (let i = 0; i < RoomSocketsCache.MAX_ENTRIES + 5; i++) await cache.get(`x${i}`, load(A));
     expect(cache.holds('r1')).toBe(false);

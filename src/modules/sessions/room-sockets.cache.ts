@@ -66,11 +66,19 @@ export class RoomSocketsCache {
       for (const id of entry.sockets.values()) if (id === socketId) this.entries.delete(roomId);
   }
 
-  get(roomId: string, load: () => Promise<RoomSockets>): Promise<RoomSockets> {
+  // The room's view when a current one is held, without waiting for anything.
+  peek(roomId: string): RoomSockets | undefined {
     const entry = this.entries.get(roomId);
-    if (entry && this.live && this.now() - entry.loadedAt < RoomSocketsCache.MAX_AGE_MS)
-      return Promise.resolve(entry.sockets);
-    if (entry) this.entries.delete(roomId);
+    if (!entry) return undefined;
+    if (this.live && this.now() - entry.loadedAt < RoomSocketsCache.MAX_AGE_MS)
+      return entry.sockets;
+    this.entries.delete(roomId);
+    return undefined;
+  }
+
+  get(roomId: string, load: () => Promise<RoomSockets>): Promise<RoomSockets> {
+    const held = this.peek(roomId);
+    if (held) return Promise.resolve(held);
     const running = this.loads.get(roomId);
     if (running) return running.promise;
     const loadedAt = this.now();

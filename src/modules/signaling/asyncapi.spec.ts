@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { MESSAGE_MAPPING_METADATA, MESSAGE_METADATA } from '@nestjs/websockets/constants';
 import { load } from 'js-yaml';
-import { CLIENT_EVENTS, SERVER_EVENTS } from './signaling-events';
+import { CLIENT_EVENTS, RELAY_EVENTS, SERVER_EVENTS } from './signaling-events';
 import { SignalingGateway } from './signaling.gateway';
 
 interface AsyncApi {
@@ -11,6 +11,7 @@ interface AsyncApi {
   components: { messages: Record<string, { name: string }> };
 }
 
+// The gateway's @SubscribeMessage handlers, and the relay events it binds to each socket itself.
 function handledEvents(): string[] {
   const proto = SignalingGateway.prototype as unknown as Record<string, unknown>;
   return Object.getOwnPropertyNames(proto)
@@ -19,7 +20,8 @@ function handledEvents(): string[] {
         typeof proto[k] === 'function' &&
         Reflect.getMetadata(MESSAGE_MAPPING_METADATA, proto[k] as object),
     )
-    .map((k) => Reflect.getMetadata(MESSAGE_METADATA, proto[k] as object) as string);
+    .map((k) => Reflect.getMetadata(MESSAGE_METADATA, proto[k] as object) as string)
+    .concat(RELAY_EVENTS);
 }
 
 // The AsyncAPI document is the contract app developers read: it must list exactly what the

@@ -172,6 +172,14 @@ export const CLIENT_EVENTS = [
   'call:stats',
 ] as const satisfies readonly (keyof ClientToServerEvents)[];
 
+// The client events relayed to another participant as they are: offers, answers, candidates.
+export const RELAY_EVENTS = [
+  'call:offer',
+  'call:answer',
+  'call:ice-candidate',
+] as const satisfies readonly (keyof ClientToServerEvents & keyof ServerToClientEvents)[];
+export type RelayEvent = (typeof RELAY_EVENTS)[number];
+
 export const SERVER_EVENTS = [
   'room:participant-joined',
   'room:participant-left',

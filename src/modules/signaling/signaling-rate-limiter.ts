@@ -36,7 +36,13 @@ export class SignalingRateLimiter {
   static readonly USER_FACTOR = 3;
   static readonly CLAIMS_PER_WINDOW = 10;
 
-  async check(socketId: string, userId: string, now: number = Date.now()): Promise<RateVerdict> {
+  // The verdict at once when this instance's block of the user's budget covers the event (the
+  // usual case), or a promise when a new block must be claimed from the shared counter.
+  check(
+    socketId: string,
+    userId: string,
+    now: number = Date.now(),
+  ): RateVerdict | Promise<RateVerdict> {
     const limit = this.config.signaling.eventsPerSecond;
     const window = Math.floor(now / 1000);
     const entry = this.perSocket.get(socketId);
@@ -44,17 +50,18 @@ export class SignalingRateLimiter {
     this.perSocket.set(socketId, { window, count });
     const socketVerdict = verdict(count, limit);
     if (socketVerdict !== 'ok') return socketVerdict;
-    return verdict(
-      await this.userCount(userId, window, limit),
-      limit * SignalingRateLimiter.USER_FACTOR,
-    );
+    const userLimit = limit * SignalingRateLimiter.USER_FACTOR;
+    const users = this.userCount(userId, window, limit);
+    return typeof users === 'number'
+      ? verdict(users, userLimit)
+      : users.then((n) => verdict(n, userLimit));
   }
 
   forget(socketId: string): void {
     this.perSocket.delete(socketId);
   }
 
-  private async userCount(userId: string, window: number, limit: number): Promise<number> {
+  private userCount(userId: string, window: number, limit: number): number | Promise<number> {
     let entry = this.perUser.get(userId);
     if (!entry || entry.window !== window) {
       if (!entry) this.sweep(window);
@@ -62,23 +69,31 @@ export class SignalingRateLimiter {
       this.perUser.set(userId, entry);
     }
     entry.used++;
-    if (entry.used > entry.claimed) {
-      const block = Math.max(
-        1,
-        Math.floor(
-          (limit * SignalingRateLimiter.USER_FACTOR) / SignalingRateLimiter.CLAIMS_PER_WINDOW,
-        ),
-      );
-      const claimed = entry.claimed + block;
-      entry.claimed = claimed;
-      try {
-        const total = await this.store.increment(`signaling:rate:${userId}:${window}`, 2, block);
-        entry.others = Math.max(entry.others, total - claimed);
-      } catch (err) {
-        // The block was not claimed: the next event tries again.
-        entry.claimed -= block;
-        throw err;
-      }
+    if (entry.used > entry.claimed) return this.claim(entry, userId, window, limit);
+    return entry.others + entry.used;
+  }
+
+  private async claim(
+    entry: UserWindow,
+    userId: string,
+    window: number,
+    limit: number,
+  ): Promise<number> {
+    const block = Math.max(
+      1,
+      Math.floor(
+        (limit * SignalingRateLimiter.USER_FACTOR) / SignalingRateLimiter.CLAIMS_PER_WINDOW,
+      ),
+    );
+    const claimed = entry.claimed + block;
+    entry.claimed = claimed;
+    try {
+      const total = await this.store.increment(`signaling:rate:${userId}:${window}`, 2, block);
+      entry.others = Math.max(entry.others, total - claimed);
+    } catch (err) {
+      // The block was not claimed: the next event tries again.
+      entry.claimed -= block;
+      throw err;
     }
     return entry.others + entry.used;
   }
