@@ -92,11 +92,14 @@ describe('auth: per-address rate limit on credential routes', () => {
 
   it('answers 429 RATE_LIMITED with Retry-After once the limit is reached', async () => {
     for (let i = 0; i < 3; i++) {
-      await t
+      const ok = await t
         .http()
         .post('/api/v1/auth/password/forgot')
         .send({ email: uniqueEmail() })
         .expect(202);
+      // Counted by the credential throttler only, not by the default one as well.
+      expect(ok.headers['x-ratelimit-remaining-auth']).toBe(String(2 - i));
+      expect(ok.headers['x-ratelimit-remaining']).toBeUndefined();
     }
     const res = await t
       .http()

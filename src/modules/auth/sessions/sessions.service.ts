@@ -34,7 +34,8 @@ export class SessionsService extends UserSessionsPort {
     manager: EntityManager,
   ): Promise<{ session: DeviceSessionEntity; refreshToken: string }> {
     const now = new Date();
-    const session = await this.repository.createSession(
+    const refreshToken = newOpaqueToken();
+    const session = await this.repository.openSession(
       {
         userId,
         userAgent: meta.userAgent,
@@ -42,10 +43,9 @@ export class SessionsService extends UserSessionsPort {
         lastUsedAt: now,
         expiresAt: new Date(now.getTime() + this.config.auth.refreshTokenTtlSeconds * 1000),
       },
+      sha256Hex(refreshToken),
       manager,
     );
-    const refreshToken = newOpaqueToken();
-    await this.repository.addRefreshToken(session.id, sha256Hex(refreshToken), manager);
     return { session, refreshToken };
   }
 
