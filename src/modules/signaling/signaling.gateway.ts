@@ -756,9 +756,13 @@ export class SignalingGateway
           return answer({ ok: true, data: {} });
         }
       }
-      void this.inOrder(socket, () =>
+      this.inOrder(socket, () =>
         this.run(socket, dto, data, (p, user) => this.relay(socket, user, event, p, build)),
-      ).then(answer);
+      )
+        .then(answer)
+        .catch((err: unknown) => {
+          this.logger.error({ err: describe(err), socketId: socket.id, event }, 'relay failed');
+        });
     };
     return function (this: SignalingSocket, ...args: unknown[]): void {
       onEvent(this, args);
