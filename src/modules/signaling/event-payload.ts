@@ -27,3 +27,13 @@ export async function validateEventPayload<D extends object>(
     throw new AppException(ErrorCode.PayloadTooLarge, 'The message is too large.');
   return (await pipe.transform(body, { type: 'body', metatype: dto })) as D;
 }
+
+// What a listener of a client event receives, read as Nest's Socket.IO adapter reads it: the
+// payload, and the ack when the last argument is a function. Shared by the gateway's own relay
+// listeners and the adapter's dispatch of every other event, so both read arguments alike.
+export function eventArgs(args: unknown[]): { data: unknown; ack?: unknown } {
+  const last = args.at(-1);
+  if (typeof last !== 'function') return { data: args.length === 1 ? args[0] : args };
+  const rest = args.slice(0, -1);
+  return { data: rest.length === 1 ? rest[0] : rest.length === 0 ? undefined : rest, ack: last };
+}

@@ -7,6 +7,7 @@ import { defer, type Observable } from 'rxjs';
 import type { Server, ServerOptions } from 'socket.io';
 import type { AppConfig } from '../../config/app-config';
 import type { RedisConnections } from '../../infra/redis/redis-connections';
+import { eventArgs } from './event-payload';
 
 // The Socket.IO server of the signaling gateway: message size capped by configuration, CORS
 // from the same allow-list as REST, and with Redis the adapter that carries room and
@@ -108,11 +109,7 @@ export class SignalingIoAdapter extends IoAdapter {
     const bound = this.bound.get(socket);
     const callback = bound?.callbacks[slot];
     if (!bound || !callback) return;
-    // What rxjs' fromEvent hands Nest's adapter: the only argument, or all of them.
-    const { data, ack } = this.mapPayload(args.length === 1 ? args[0] : args) as {
-      data: unknown;
-      ack?: unknown;
-    };
+    const { data, ack } = eventArgs(args);
     // Deferred, so that a handler throwing at once is an error here, as in Nest's pipeline.
     defer(() => bound.transform(callback(data, ack))).subscribe({
       next: (response) => {

@@ -60,7 +60,7 @@ import {
   type ServerToClientEvents,
   type WaitingAnswer,
 } from './signaling-events';
-import { MAX_EVENT_BYTES, validateEventPayload } from './event-payload';
+import { eventArgs, MAX_EVENT_BYTES, validateEventPayload } from './event-payload';
 import { iceRefreshDue } from './ice-refresh';
 import { quickRelayPayload } from './relay-payload';
 import { type RateVerdict, SignalingRateLimiter } from './signaling-rate-limiter';
@@ -714,16 +714,8 @@ export class SignalingGateway
   // or filter) cost more CPU than the relay itself. One listener per event serves every socket
   // (the socket is `this`). The rate limit runs before them as before (socket.use).
   private readonly relayListeners: { [E in RelayEvent]: RelayListener } = {
-    'call:offer': this.relayListener('call:offer', SdpPayload, (p, from) => ({
-      roomId: p.roomId,
-      from,
-      sdp: p.sdp,
-    })),
-    'call:answer': this.relayListener('call:answer', SdpPayload, (p, from) => ({
-      roomId: p.roomId,
-      from,
-      sdp: p.sdp,
-    })),
+    'call:offer': this.relayListener('call:offer', SdpPayload, sdpMessage),
+    'call:answer': this.relayListener('call:answer', SdpPayload, sdpMessage),
     'call:ice-candidate': this.relayListener(
       'call:ice-candidate',
       IceCandidatePayload,
@@ -750,7 +742,7 @@ export class SignalingGateway
       if (!this.relayQueues.has(socket)) {
         const p = quickRelayPayload<D>(dto, data, MAX_EVENT_BYTES);
         const live = p && this.presence.liveSocketsNow(p.roomId);
-        const target = p && live && relayTarget(live, socket, p.to);
+        const target = p && live && !relayRefusal(live, socket, p.to) && live.get(p.to);
         if (p && target) {
           this.emitRelay(event, target, build(p, socket.data.user.id));
           return answer({ ok: true, data: {} });
@@ -779,17 +771,15 @@ export class SignalingGateway
     build: (p: D, from: string) => RelayMessage<E>,
   ): Promise<Empty> {
     const live = await this.presence.liveSockets(p.roomId);
-    const target = relayTarget(live, socket, p.to);
-    if (!target) {
+    const reason = relayRefusal(live, socket, p.to);
+    const target = live.get(p.to);
+    if (reason || !target) {
       await this.audit.record({
         action: AuditAction.SignalingRelay,
         outcome: AuditOutcome.Denied,
         actor: { userId: user.id, role: user.role },
         resource: { type: 'room', id: p.roomId },
-        details: {
-          event,
-          reason: live.get(user.id) !== socket.id ? 'sender-not-joined' : 'target-not-in-room',
-        },
+        details: { event, reason: reason ?? 'target-not-in-room' },
       });
       throw AppException.forbidden(
         'You can only signal another participant of a room you have joined.',
@@ -905,20 +895,20 @@ function enqueue<R>(
 }
 
 // The relay's check: the sender's socket is the one joined in the room and the target is
-// another participant joined in it. The target's socket, or null.
-function relayTarget(live: RoomSockets, socket: SignalingSocket, to: string): string | null {
+// another participant joined in it. Why it is refused, or null.
+function relayRefusal(
+  live: RoomSockets,
+  socket: SignalingSocket,
+  to: string,
+): 'sender-not-joined' | 'target-not-in-room' | null {
   const user = socket.data.user.id;
-  if (live.get(user) !== socket.id || to === user) return null;
-  return live.get(to) ?? null;
+  if (live.get(user) !== socket.id) return 'sender-not-joined';
+  if (to === user || !live.has(to)) return 'target-not-in-room';
+  return null;
 }
 
-// What a listener receives, as Nest's adapter reads it: the payload, and the ack when the last
-// argument is a function.
-function eventArgs(args: unknown[]): { data: unknown; ack?: unknown } {
-  const last = args.at(-1);
-  if (typeof last !== 'function') return { data: args.length === 1 ? args[0] : args };
-  const rest = args.slice(0, -1);
-  return { data: rest.length === 1 ? rest[0] : rest.length === 0 ? undefined : rest, ack: last };
+function sdpMessage(p: SdpPayload, from: string): { roomId: string; from: string; sdp: string } {
+  return { roomId: p.roomId, from, sdp: p.sdp };
 }
 
 function failure(
