@@ -1,8 +1,14 @@
 import type { Client, PoolClient } from 'pg';
-import { chainHash, GENESIS_HASH, type AuditRecordBody } from '../src/modules/audit/audit-chain';
+import {
+  canonicalJson,
+  chainHashOfCanonical,
+  GENESIS_HASH,
+  type AuditRecordBody,
+} from '../src/modules/audit/audit-chain';
 
 // Appends `count` generated records with a valid chain straight into audit_events (1,000
-// per statement), continuing from the current head. For load tests and benchmarks only.
+// per statement), continuing from the current head, each with its canonical text as Hekim
+// stores it. For load tests and benchmarks only.
 export async function insertGeneratedChain(db: Client | PoolClient, count: number): Promise<void> {
   const head = await db.query<{ seq: string; hash: string }>(
     'SELECT seq, hash FROM audit_events ORDER BY seq DESC LIMIT 1',
@@ -12,7 +18,7 @@ export async function insertGeneratedChain(db: Client | PoolClient, count: numbe
   const start = Date.now() - count;
   for (let done = 0; done < count;) {
     const n = Math.min(1000, count - done);
-    const cols: unknown[][] = Array.from({ length: 10 }, () => []);
+    const cols: unknown[][] = Array.from({ length: 11 }, () => []);
     for (let i = 0; i < n; i++) {
       seq++;
       const body: AuditRecordBody = {
@@ -31,7 +37,8 @@ export async function insertGeneratedChain(db: Client | PoolClient, count: numbe
         requestId: `bench-${seq}`,
         details: { method: 'password', n: Number(seq) },
       };
-      const hash = chainHash(prev, body);
+      const canonical = canonicalJson(body);
+      const hash = chainHashOfCanonical(prev, canonical);
       const values = [
         body.seq,
         body.occurredAt,
@@ -43,17 +50,19 @@ export async function insertGeneratedChain(db: Client | PoolClient, count: numbe
         JSON.stringify(body.details),
         prev,
         hash,
+        canonical,
       ];
       values.forEach((v, c) => cols[c].push(v));
       prev = hash;
     }
     await db.query(
       `INSERT INTO audit_events (seq, occurred_at, actor_user_id, actor_role, actor_ip, actor_user_agent,
-         action, outcome, resource_type, resource_id, subject_id, request_id, details, prev_hash, hash)
-       SELECT s, o, u, r, ip, ua, 'auth.login', 'success', 'user', u::text, NULL, req, d, p, h
+         action, outcome, resource_type, resource_id, subject_id, request_id, details, prev_hash, hash,
+         canonical)
+       SELECT s, o, u, r, ip, ua, 'auth.login', 'success', 'user', u::text, NULL, req, d, p, h, c
          FROM unnest($1::bigint[], $2::timestamptz[], $3::uuid[], $4::text[], $5::text[], $6::text[],
-                     $7::text[], $8::jsonb[], $9::text[], $10::text[])
-           AS t(s, o, u, r, ip, ua, req, d, p, h)`,
+                     $7::text[], $8::jsonb[], $9::text[], $10::text[], $11::text[])
+           AS t(s, o, u, r, ip, ua, req, d, p, h, c)`,
       cols,
     );
     done += n;

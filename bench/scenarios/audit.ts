@@ -62,16 +62,28 @@ const PLAIN_INSERT = `INSERT INTO bench_plain_audit (seq, occurred_at, actor_use
   actor_user_agent, action, outcome, resource_type, resource_id, subject_id, request_id, details,
   prev_hash, hash) VALUES ($1, now(), $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)`;
 
+// Rows of one shape, each with the canonical text Hekim would have stored for its fields
+// (canonicalJson: keys sorted, occurredAt to the millisecond).
 const SEED_SQL = `INSERT INTO audit_events (seq, occurred_at, actor_user_id, actor_role, actor_ip,
   actor_user_agent, action, outcome, resource_type, resource_id, subject_id, request_id, details,
-  prev_hash, hash)
-  SELECT m.h + g, now() + g * interval '1 millisecond', '6f1c0b7e-8a55-4c1e-9a52-3f1f0f6e2d10',
+  prev_hash, hash, canonical)
+  SELECT r.seq, r.at, '6f1c0b7e-8a55-4c1e-9a52-3f1f0f6e2d10',
          'doctor', '203.0.113.7', 'Mozilla/5.0 (X11; Linux x86_64) bench', 'auth.login', 'success',
          'user', '6f1c0b7e-8a55-4c1e-9a52-3f1f0f6e2d10', NULL, 'bench-' || g,
          jsonb_build_object('method', 'password', 'n', g),
-         md5(g::text) || md5((g + 1)::text), md5((g + 1)::text) || md5(g::text)
+         md5(g::text) || md5((g + 1)::text), md5((g + 1)::text) || md5(g::text),
+         '{"action":"auth.login","actor":{"ip":"203.0.113.7","role":"doctor",'
+           || '"userAgent":"Mozilla/5.0 (X11; Linux x86_64) bench",'
+           || '"userId":"6f1c0b7e-8a55-4c1e-9a52-3f1f0f6e2d10"},'
+           || '"details":{"method":"password","n":' || g || '},"occurredAt":"'
+           || to_char(r.at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')
+           || '","outcome":"success","requestId":"bench-' || g
+           || '","resource":{"id":"6f1c0b7e-8a55-4c1e-9a52-3f1f0f6e2d10","type":"user"},"seq":"'
+           || r.seq || '","subjectId":null}'
     FROM generate_series(1, $1::int) AS g,
-         (SELECT coalesce(max(seq), 0) AS h FROM audit_events) AS m`;
+         (SELECT coalesce(max(seq), 0) AS h FROM audit_events) AS m,
+         LATERAL (SELECT m.h + g AS seq,
+                         date_trunc('milliseconds', now()) + g * interval '1 millisecond' AS at) AS r`;
 
 let plainSeq = 1_000_000_000;
 function plainParams(input: AuditEventInput): unknown[] {

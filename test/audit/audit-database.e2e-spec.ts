@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { Client } from 'pg';
 import { DataSource } from 'typeorm';
-import { chainHash } from '../../src/modules/audit/audit-chain';
+import { canonicalJson, chainHash } from '../../src/modules/audit/audit-chain';
 import { toRecordBody } from '../../src/modules/audit/audit-mapper';
 import { AuditTrailService } from '../../src/modules/audit/audit-trail.service';
 import { AuditRepository } from '../../src/modules/audit/audit.repository';
@@ -114,8 +114,8 @@ describe('audit trail: the database', () => {
         if (row.seq === String(fromSeq)) body.outcome = 'denied';
         const hash = chainHash(prev, body);
         await c.query(
-          'UPDATE audit_events SET outcome = $2, prev_hash = $3, hash = $4 WHERE seq = $1',
-          [row.seq, body.outcome, prev, hash],
+          'UPDATE audit_events SET outcome = $2, prev_hash = $3, hash = $4, canonical = $5 WHERE seq = $1',
+          [row.seq, body.outcome, prev, hash, canonicalJson(body)],
         );
         prev = hash;
       }
@@ -126,6 +126,15 @@ describe('audit trail: the database', () => {
         'edit a field',
         async (c) => {
           await c.query(`UPDATE audit_events SET actor_ip = '198.51.100.9' WHERE seq = 8`);
+        },
+        '8',
+      ],
+      [
+        'edit the stored canonical text (what the NDJSON export sends)',
+        async (c) => {
+          await c.query(
+            `UPDATE audit_events SET canonical = replace(canonical, '"203.0.113.7"', '"198.51.100.9"') WHERE seq = 8`,
+          );
         },
         '8',
       ],

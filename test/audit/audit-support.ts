@@ -43,8 +43,10 @@ export async function exportToFile(
   range: { from?: Date; to?: Date } = {},
 ): Promise<{ path: string; filename: string; text: string }> {
   const file = await t.app.get(AuditTrailService).export(format, range, ctx);
-  let text = '';
-  for await (const chunk of file.body) text += chunk;
+  // NDJSON lines come as bytes that may split a character: joined as bytes, then decoded.
+  const parts: Buffer[] = [];
+  for await (const chunk of file.body) parts.push(Buffer.from(chunk));
+  const text = Buffer.concat(parts).toString('utf8');
   const path = join(dir, `${format}-${Math.random().toString(36).slice(2)}-${file.filename}`);
   await writeFile(path, text);
   return { path, filename: file.filename, text };

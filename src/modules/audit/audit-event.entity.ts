@@ -7,6 +7,7 @@ import { Check, Column, Entity, Index, PrimaryColumn } from 'typeorm';
 @Index('audit_events_actor_idx', ['actorUserId', 'seq'])
 @Index('audit_events_subject_idx', ['subjectId', 'seq'])
 @Index('audit_events_action_idx', ['action', 'seq'])
+@Index('audit_events_without_canonical_idx', ['seq'], { where: '"canonical" IS NULL' })
 export class AuditEventEntity {
   // Gapless, assigned under the chain lock; bigint comes back from pg as a string.
   @PrimaryColumn({ type: 'bigint', primaryKeyConstraintName: 'audit_events_pkey' })
@@ -53,4 +54,9 @@ export class AuditEventEntity {
 
   @Column({ type: 'char', length: 64 })
   hash!: string;
+
+  // The exact text that was hashed (canonicalJson of the record), null for records written
+  // before it was stored. Not selected by default: readers use the fields.
+  @Column({ type: 'text', nullable: true, select: false })
+  canonical!: string | null;
 }

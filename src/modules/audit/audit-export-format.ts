@@ -124,6 +124,16 @@ export async function* renderNdjsonLines(
   yield* ndjsonCheckpoints(checkpoints);
 }
 
+// The NDJSON export from record lines sent as they are (whole lines, newline included, in
+// chunks of any size), then the checkpoints.
+export async function* renderNdjson(
+  records: AsyncIterable<string | Buffer>,
+  checkpoints: readonly CheckpointItem[],
+): AsyncGenerator<string | Buffer> {
+  yield* records;
+  yield* ndjsonCheckpoints(checkpoints);
+}
+
 // Renders an export chunk by chunk: records first (in seq order, read a page at a time),
 // then the checkpoints that sign them. Nothing is buffered beyond one page and one chunk.
 export async function* renderExport(

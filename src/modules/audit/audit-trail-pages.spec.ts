@@ -24,6 +24,7 @@ describe('AuditTrailService pages read ahead', () => {
       details: {},
       prev_hash: '0'.repeat(64),
       hash: '0'.repeat(64),
+      canonical: null,
     }));
     let calls = 0;
     const repository = {

@@ -1,12 +1,13 @@
 import { Injectable } from '@nestjs/common';
 import { AuditAction, AuditOutcome } from './audit-action';
 import { AuditCheckpointer } from './audit-checkpointer';
-import { recordLine } from './audit-chain';
+import { canonicalJson, recordLine } from './audit-chain';
 import {
   EXPORT_MEDIA,
   ExportFormat,
   ndjsonRecordLine,
   renderExport,
+  renderNdjson,
   renderNdjsonLines,
 } from './audit-export-format';
 import { rowToChainRecord, toCheckpointItem } from './audit-mapper';
@@ -20,6 +21,9 @@ import type { RequestContext } from './audit-context';
 // next one, fetched meanwhile) whatever the range.
 export const CHAIN_PAGE_SIZE = 2000;
 
+// Records per COPY when the NDJSON export sends stored lines (about 3 MB each).
+export const LINE_COPY_RECORDS = 5000;
+
 export interface TimeRange {
   from?: Date;
   to?: Date;
@@ -28,7 +32,13 @@ export interface TimeRange {
 export interface AuditExport {
   filename: string;
   contentType: string;
-  body: AsyncGenerator<string>;
+  // Text or, for the NDJSON lines the database sends as they are, bytes.
+  body: AsyncGenerator<string | Buffer>;
+}
+
+interface CopySegment {
+  lines: AsyncGenerator<Buffer>;
+  first: Promise<IteratorResult<Buffer>>;
 }
 
 // A page asked for ahead is marked as handled at once: it may fail while the reader is between
@@ -139,8 +149,68 @@ export class AuditTrailService {
     return `${recordLine(r.body, r.prevHash, r.hash)}\n`;
   }
 
+  // The NDJSON record lines of seq in [fromSeq, toSeq]. Records that hold their canonical
+  // text are sent as the database writes them around it (copiedLines); those written before
+  // it was stored are rendered from their fields (ndjsonLinePages).
+  async *ndjsonRecords(fromSeq: string, toSeq: string): AsyncGenerator<string | Buffer> {
+    const older = await this.repository.findWithoutCanonical(fromSeq, toSeq);
+    if (older === null) {
+      yield* this.copiedLines(fromSeq, toSeq);
+      return;
+    }
+    if (older.first !== fromSeq)
+      yield* this.copiedLines(fromSeq, (BigInt(older.first) - 1n).toString());
+    yield* renderNdjsonLines(this.ndjsonLinePages(older.first, older.last), []);
+    if (older.last !== toSeq) yield* this.copiedLines((BigInt(older.last) + 1n).toString(), toSeq);
+  }
+
+  // The stored lines of seq in [fromSeq, toSeq], LINE_COPY_RECORDS per COPY; the next COPY is
+  // started while the current one is sent, so that the database never waits for a round
+  // trip. The bytes waiting meanwhile sit in the connection's socket, not in the heap.
+  private async *copiedLines(fromSeq: string, toSeq: string): AsyncGenerator<Buffer> {
+    const last = BigInt(toSeq);
+    const step = BigInt(LINE_COPY_RECORDS);
+    const start = (from: bigint): CopySegment | null => {
+      if (from > last) return null;
+      const to = from + step - 1n < last ? from + step - 1n : last;
+      const lines = this.repository.copyLines((from - 1n).toString(), to.toString());
+      return { lines, first: askedAhead(lines.next()) };
+    };
+    let current = start(BigInt(fromSeq));
+    let next: CopySegment | null = null;
+    try {
+      for (let from = BigInt(fromSeq); current !== null; from += step) {
+        next = start(from + step);
+        for (let r = await current.first; r.done !== true; r = await current.lines.next())
+          yield r.value;
+        current = next;
+        next = null;
+      }
+    } finally {
+      // A reader that stopped early: close both COPYs (their connections are dropped).
+      for (const segment of [current, next])
+        if (segment !== null) void segment.lines.return(undefined).catch(() => undefined);
+    }
+  }
+
   async *chain(fromSeq: string, toSeq: string): AsyncGenerator<ChainRecordItem> {
     for await (const page of this.chainPages(fromSeq, toSeq)) yield* page;
+  }
+
+  // The chain as verify reads it: a record whose stored canonical text is not the canonical
+  // form of its fields is named, since the NDJSON export sends that text.
+  private async *checkedChain(fromSeq: string, toSeq: string): AsyncGenerator<ChainRecordItem> {
+    const pages = this.keysetPages(fromSeq, (after) =>
+      this.repository.findChainPage(after, toSeq, CHAIN_PAGE_SIZE),
+    );
+    for await (const page of pages) {
+      for (const row of page) {
+        const item = rowToChainRecord(row);
+        if (row.canonical !== null && row.canonical !== canonicalJson(item.body))
+          item.mismatch = 'the record’s stored canonical text differs from its fields';
+        yield item;
+      }
+    }
   }
 
   // The export is recorded first (if that fails, nothing is exported). The records run from
@@ -173,8 +243,8 @@ export class AuditTrailService {
       contentType: media.contentType,
       body:
         format === ExportFormat.Ndjson
-          ? renderNdjsonLines(
-              this.ndjsonLinePages(bounds.first, end.seq),
+          ? renderNdjson(
+              this.ndjsonRecords(bounds.first, end.seq),
               checkpoints.map(toCheckpointItem),
             )
           : renderExport(
@@ -194,7 +264,7 @@ export class AuditTrailService {
     let result: VerifyResult = { valid: true, checked: 0 };
     if (bounds) {
       const checkpoints = await this.repository.findCheckpointsInRange(bounds.first, bounds.last);
-      result = await verifyChain(this.chain(bounds.first, bounds.last), {
+      result = await verifyChain(this.checkedChain(bounds.first, bounds.last), {
         publicKey: this.checkpointer.publicKey,
         checkpoints: checkpoints.map(toCheckpointItem),
         expectedFirstSeq: range.from === undefined ? '1' : bounds.first,

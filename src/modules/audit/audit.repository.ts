@@ -1,7 +1,9 @@
 import { Injectable } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
-import type { PoolClient, QueryResult } from 'pg';
+import type { Pool, PoolClient, QueryResult } from 'pg';
+import { to as copyTo } from 'pg-copy-streams';
 import { type EntityManager, QueryFailedError, Repository } from 'typeorm';
+import type { PostgresDriver } from 'typeorm/driver/postgres/PostgresDriver';
 import { PostgresQueryRunner } from 'typeorm/driver/postgres/PostgresQueryRunner';
 import { AuditCheckpointEntity } from './audit-checkpoint.entity';
 import { AuditEventEntity } from './audit-event.entity';
@@ -25,10 +27,27 @@ const LOCK_AND_HEAD_SQL = `SELECT pg_advisory_xact_lock(${CHAIN_LOCK}); ${HEAD_S
 // One statement for any number of records: one array per column.
 const APPEND_SQL = `INSERT INTO audit_events (seq, occurred_at, actor_user_id, actor_role, actor_ip,
     actor_user_agent, action, outcome, resource_type, resource_id, subject_id, request_id,
-    details, prev_hash, hash)
+    details, prev_hash, hash, canonical)
   SELECT * FROM unnest($1::bigint[], $2::timestamptz[], $3::uuid[], $4::text[], $5::text[],
     $6::text[], $7::text[], $8::text[], $9::text[], $10::text[], $11::uuid[], $12::text[],
-    $13::jsonb[], $14::text[], $15::text[])`;
+    $13::jsonb[], $14::text[], $15::text[], $16::text[])`;
+
+// A COPY of the NDJSON export's lines may run as long as the client takes to read them (the
+// database waits while the client is slow), so it gets more than the pool's statement timeout.
+export const LINE_COPY_TIMEOUT = '10min';
+
+// The NDJSON lines (recordLine, newline included) of the records in (afterSeq, toSeq] that
+// hold their canonical text: the line around the stored text, hash and prevHash through
+// to_json as JSON.stringify writes them. CSV with a delimiter and a quote that canonical JSON
+// never holds raw (it escapes every control character), so that COPY writes each line as it
+// is. COPY takes no parameters: the bounds are integers rendered by BigInt.
+function lineCopySql(afterSeq: string, toSeq: string): string {
+  return `COPY (SELECT '{"hash":' || to_json(hash)::text || ',"prevHash":' || to_json(prev_hash)::text
+                  || ',"record":' || canonical || '}'
+           FROM audit_events WHERE seq > ${BigInt(afterSeq)} AND seq <= ${BigInt(toSeq)}
+          ORDER BY seq ASC)
+    TO STDOUT WITH (FORMAT csv, DELIMITER E'\\x01', QUOTE E'\\x02')`;
+}
 
 export interface ChainHead {
   seq: string | null;
@@ -53,6 +72,8 @@ export interface AuditAppendRow {
   details: Record<string, unknown>;
   prevHash: string;
   hash: string;
+  // canonicalJson of the record, the text that was hashed.
+  canonical: string;
 }
 
 // A row of audit_events as the driver returns it (bigint as a string, jsonb parsed).
@@ -72,6 +93,7 @@ export interface AuditEventRow {
   details: Record<string, unknown>;
   prev_hash: string;
   hash: string;
+  canonical: string | null;
 }
 
 // A record's export line in parts, as findChainLinePage reads it (tail null: render it from
@@ -154,6 +176,7 @@ export class AuditRepository {
       rows.map((r) => JSON.stringify(r.details)),
       col('prevHash'),
       col('hash'),
+      col('canonical'),
     ]);
   }
 
@@ -225,7 +248,8 @@ export class AuditRepository {
   findChainPage(afterSeq: string, toSeq: string, limit: number): Promise<AuditEventRow[]> {
     return this.events.query<AuditEventRow[]>(
       `SELECT seq, occurred_at, actor_user_id, actor_role, actor_ip, actor_user_agent, action,
-              outcome, resource_type, resource_id, subject_id, request_id, details, prev_hash, hash
+              outcome, resource_type, resource_id, subject_id, request_id, details, prev_hash, hash,
+              canonical
          FROM audit_events WHERE seq > $1 AND seq <= $2 ORDER BY seq ASC LIMIT $3`,
       [afterSeq, toSeq, limit],
     );
@@ -278,6 +302,41 @@ export class AuditRepository {
          FROM audit_events WHERE seq > $1 AND seq <= $2 ORDER BY seq ASC LIMIT $3`,
       [afterSeq, toSeq, limit],
     );
+  }
+
+  // The first and last record in [fromSeq, toSeq] written without its canonical text (before
+  // it was stored), from the partial index that holds only those.
+  async findWithoutCanonical(
+    fromSeq: string,
+    toSeq: string,
+  ): Promise<{ first: string; last: string } | null> {
+    const rows = await this.events.query<{ first: string | null; last: string | null }[]>(
+      `SELECT min(seq) AS first, max(seq) AS last FROM audit_events
+        WHERE canonical IS NULL AND seq >= $1 AND seq <= $2`,
+      [fromSeq, toSeq],
+    );
+    const { first, last } = rows[0];
+    return first !== null && last !== null ? { first, last } : null;
+  }
+
+  // The NDJSON lines of (afterSeq, toSeq] as the database sends them (lineCopySql), in chunks
+  // of bytes that need not end on a line. Every record of the range must hold its canonical
+  // text (see findWithoutCanonical). The COPY runs on a connection of its own, in a read-only
+  // transaction with LINE_COPY_TIMEOUT; a connection left mid-COPY (the reader stopped, or an
+  // error) is closed rather than returned to the pool.
+  async *copyLines(afterSeq: string, toSeq: string): AsyncGenerator<Buffer> {
+    const pool = (this.events.manager.connection.driver as PostgresDriver).master as Pool;
+    const client = await pool.connect();
+    let clean = false;
+    try {
+      await client.query(`BEGIN READ ONLY; SET LOCAL statement_timeout = '${LINE_COPY_TIMEOUT}'`);
+      const copy = client.query(copyTo(lineCopySql(afterSeq, toSeq)));
+      for await (const chunk of copy as AsyncIterable<Buffer>) yield chunk;
+      await client.query('COMMIT');
+      clean = true;
+    } finally {
+      client.release(!clean);
+    }
   }
 
   findPage(

@@ -1,7 +1,12 @@
 import { Injectable, type OnModuleDestroy } from '@nestjs/common';
 import { DataSource, type EntityManager } from 'typeorm';
 import { AuditAction, AuditOutcome } from './audit-action';
-import { chainHash, GENESIS_HASH, type AuditRecordBody } from './audit-chain';
+import {
+  canonicalJson,
+  chainHashOfCanonical,
+  GENESIS_HASH,
+  type AuditRecordBody,
+} from './audit-chain';
 import { AuditCheckpointer } from './audit-checkpointer';
 import { AuditRepository, type AuditAppendRow } from './audit.repository';
 import { GroupCommitQueue } from './group-commit-queue';
@@ -172,7 +177,8 @@ export class AuditService implements OnModuleDestroy {
     const rows: AuditAppendRow[] = bodies.map((b) => {
       seq += 1n;
       const body: AuditRecordBody = { ...b, seq: seq.toString(), occurredAt };
-      const hash = chainHash(prevHash, body);
+      const canonical = canonicalJson(body);
+      const hash = chainHashOfCanonical(prevHash, canonical);
       const row: AuditAppendRow = {
         seq: body.seq,
         occurredAt,
@@ -189,6 +195,7 @@ export class AuditService implements OnModuleDestroy {
         details: b.details,
         prevHash,
         hash,
+        canonical,
       };
       prevHash = hash;
       return row;
