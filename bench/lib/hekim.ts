@@ -127,7 +127,10 @@ export async function startHekim(o: HekimOptions, timeoutMs = 90_000): Promise<H
   const dataDir = mkdtempSync(join(tmpdir(), 'hekim-bench-'));
   const port = await freePort();
   const profDir = process.env.BENCH_CPU_PROF;
+  // BENCH_NODE_ARGS: extra Node flags for every Hekim process (e.g. GC settings to compare).
+  const extraArgs = (process.env.BENCH_NODE_ARGS ?? '').split(' ').filter((a) => a !== '');
   const nodeArgs = [
+    ...extraArgs,
     ...(o.nodeArgs ?? []),
     ...(profDir ? ['--cpu-prof', `--cpu-prof-dir=${resolve(profDir)}`] : []),
   ];
