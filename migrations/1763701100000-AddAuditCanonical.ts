@@ -5,6 +5,8 @@ import type { MigrationInterface, QueryRunner } from 'typeorm';
 // written before this migration (or by an instance still running older code) have none; the
 // partial index finds them cheaply, and the export renders those from their fields as before.
 // Adding a nullable column rewrites no row and fires no trigger: the trail stays append-only.
+// The index build reads the table once (about 2 s per million records here) while appends
+// wait; docs/deployment.md says when to run it.
 export class AddAuditCanonical1763701100000 implements MigrationInterface {
   name = 'AddAuditCanonical1763701100000';
 
