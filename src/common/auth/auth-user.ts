@@ -1,4 +1,5 @@
 import { createParamDecorator, type ExecutionContext } from '@nestjs/common';
+import type { RequestMeta } from '../http/request-meta';
 import type { Role } from './role';
 
 // Who is calling, as established by the global authentication guard from a verified access
@@ -7,6 +8,20 @@ export interface AuthUser {
   id: string;
   role: Role;
   sessionId: string;
+}
+
+// The caller as an audit record names them: the user (none before authentication) and the
+// client they called from.
+export function auditActor(
+  user: AuthUser | null,
+  meta: RequestMeta,
+): { userId: string | null; role: Role | null; ip: string | null; userAgent: string | null } {
+  return {
+    userId: user?.id ?? null,
+    role: user?.role ?? null,
+    ip: meta.ip,
+    userAgent: meta.userAgent,
+  };
 }
 
 export const CurrentUser = createParamDecorator((_: unknown, ctx: ExecutionContext): AuthUser => {

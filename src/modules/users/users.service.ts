@@ -1,12 +1,12 @@
 import { Injectable } from '@nestjs/common';
 import { DataSource, type EntityManager, QueryFailedError } from 'typeorm';
-import type { AuthUser } from '../../common/auth/auth-user';
+import { auditActor, type AuthUser } from '../../common/auth/auth-user';
 import { Role } from '../../common/auth/role';
 import { hashPassword } from '../../common/crypto/password-hasher';
 import { AppException } from '../../common/errors/app.exception';
 import type { RequestMeta } from '../../common/http/request-meta';
 import { AuditAction, AuditOutcome } from '../audit/audit-action';
-import { type AuditActor, AuditService } from '../audit/audit.service';
+import { AuditService } from '../audit/audit.service';
 import { type UserResponse, toUserResponse } from './dto/user.response';
 import type {
   AdminUpdateUserRequest,
@@ -28,15 +28,6 @@ export interface NewAccount {
   password: string;
   displayName: string;
   role: Role;
-}
-
-export function auditActor(user: AuthUser | null, meta: RequestMeta): AuditActor {
-  return {
-    userId: user?.id ?? null,
-    role: user?.role ?? null,
-    ip: meta.ip,
-    userAgent: meta.userAgent,
-  };
 }
 
 const DEFAULT_LIMIT = 50;

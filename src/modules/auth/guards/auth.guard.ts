@@ -1,7 +1,7 @@
 import { type CanActivate, type ExecutionContext, Injectable, Logger } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
 import type { Request } from 'express';
-import type { AuthUser } from '../../../common/auth/auth-user';
+import { auditActor, type AuthUser } from '../../../common/auth/auth-user';
 import { ROLES_KEY } from '../../../common/auth/authenticated.decorator';
 import { IS_PUBLIC } from '../../../common/auth/public.decorator';
 import type { Role } from '../../../common/auth/role';
@@ -95,7 +95,7 @@ export class AuthGuard implements CanActivate {
     await this.audit.recordAccessDenied({
       status: 403,
       route: routeOf(req),
-      actor: { userId: user.id, role: user.role, ip: meta.ip, userAgent: meta.userAgent },
+      actor: auditActor(user, meta),
       requestId: meta.requestId,
       reason,
     });

@@ -9,7 +9,7 @@ import { AppConfig } from '../../../config/app-config';
 import { AuditAction, AuditOutcome } from '../../audit/audit-action';
 import { AuditService } from '../../audit/audit.service';
 import { UsersRepository } from '../../users/users.repository';
-import { auditActor } from '../../users/users.service';
+import { auditActor } from '../../../common/auth/auth-user';
 import { AuthErrors } from '../auth.errors';
 import { sha256Hex } from '../tokens/opaque-token';
 import { MfaRepository } from './mfa.repository';

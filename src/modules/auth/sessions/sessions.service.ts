@@ -6,7 +6,7 @@ import { AppConfig } from '../../../config/app-config';
 import { AuditAction, AuditOutcome } from '../../audit/audit-action';
 import { AuditService } from '../../audit/audit.service';
 import { UserSessionsPort } from '../../users/ports/user-sessions.port';
-import { auditActor } from '../../users/users.service';
+import { auditActor } from '../../../common/auth/auth-user';
 import { AuthErrors } from '../auth.errors';
 import { type SessionResponse, toSessionResponse } from '../dto/session.response';
 import { newOpaqueToken, sha256Hex } from '../tokens/opaque-token';

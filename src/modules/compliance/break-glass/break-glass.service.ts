@@ -1,6 +1,6 @@
 import { Injectable, Logger, type OnModuleDestroy, type OnModuleInit } from '@nestjs/common';
 import { DataSource } from 'typeorm';
-import type { AuthUser } from '../../../common/auth/auth-user';
+import { auditActor, type AuthUser } from '../../../common/auth/auth-user';
 import { Role } from '../../../common/auth/role';
 import { decodeCursor, DEFAULT_PAGE_SIZE, encodeCursor } from '../../../common/http/cursor';
 import type { RequestMeta } from '../../../common/http/request-meta';
@@ -45,10 +45,6 @@ export function toBreakGlassResponse(g: BreakGlassGrantEntity, now: Date): Break
     endedAt: g.endedAt?.toISOString() ?? null,
     endedById: g.endedById,
   };
-}
-
-function actorOf(user: AuthUser, meta: RequestMeta) {
-  return { userId: user.id, role: user.role, ip: meta.ip, userAgent: meta.userAgent };
 }
 
 // Emergency access (HIPAA 164.312(a)(2)(ii)): a doctor opens time-limited access to one
@@ -127,7 +123,7 @@ export class BreakGlassService
         {
           action: AuditAction.BreakGlassStart,
           outcome: AuditOutcome.Success,
-          actor: actorOf(actor, meta),
+          actor: auditActor(actor, meta),
           resource: { type: 'break_glass', id: grant.id },
           subjectId: patient.id,
           requestId: meta.requestId,
@@ -179,7 +175,7 @@ export class BreakGlassService
         {
           action: AuditAction.BreakGlassEnd,
           outcome: AuditOutcome.Success,
-          actor: actorOf(actor, meta),
+          actor: auditActor(actor, meta),
           resource: { type: 'break_glass', id: grant.id },
           subjectId: grant.patientId,
           requestId: meta.requestId,

@@ -1,6 +1,6 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { DataSource, type EntityManager } from 'typeorm';
-import type { AuthUser } from '../../../common/auth/auth-user';
+import { auditActor, type AuthUser } from '../../../common/auth/auth-user';
 import { Role } from '../../../common/auth/role';
 import type { RequestMeta } from '../../../common/http/request-meta';
 import { AuditAction, AuditOutcome } from '../../audit/audit-action';
@@ -163,7 +163,7 @@ export class ConsentsService {
       {
         action,
         outcome: AuditOutcome.Success,
-        actor: { userId: actor.id, role: actor.role, ip: meta.ip, userAgent: meta.userAgent },
+        actor: auditActor(actor, meta),
         subjectId: action === AuditAction.ConsentTextPublish ? null : actor.id,
         requestId: meta.requestId,
         ...extra,

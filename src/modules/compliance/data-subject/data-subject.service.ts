@@ -1,6 +1,6 @@
 import { Injectable, type OnModuleInit } from '@nestjs/common';
 import { DataSource, type EntityManager } from 'typeorm';
-import type { AuthUser } from '../../../common/auth/auth-user';
+import { auditActor, type AuthUser } from '../../../common/auth/auth-user';
 import { decodeCursor, DEFAULT_PAGE_SIZE, encodeCursor } from '../../../common/http/cursor';
 import type { PageQuery } from '../../../common/pagination/page-query.dto';
 import type { RequestMeta } from '../../../common/http/request-meta';
@@ -33,10 +33,6 @@ export function toErasureResponse(r: ErasureRequestEntity): ErasureRequestRespon
     decidedAt: r.decidedAt?.toISOString() ?? null,
     reason: r.reason,
   };
-}
-
-function actorOf(user: AuthUser, meta: RequestMeta) {
-  return { userId: user.id, role: user.role, ip: meta.ip, userAgent: meta.userAgent };
 }
 
 // Data-subject rights: the export of everything held about a person and erasure on request,
@@ -88,7 +84,7 @@ export class DataSubjectService implements OnModuleInit {
     await this.audit.record({
       action: AuditAction.DataSubjectExport,
       outcome: AuditOutcome.Success,
-      actor: actorOf(actor, meta),
+      actor: auditActor(actor, meta),
       resource: { type: 'user', id: actor.id },
       subjectId: actor.id,
       requestId: meta.requestId,
@@ -107,7 +103,7 @@ export class DataSubjectService implements OnModuleInit {
         {
           action: AuditAction.ErasureRequest,
           outcome: AuditOutcome.Success,
-          actor: actorOf(actor, meta),
+          actor: auditActor(actor, meta),
           resource: { type: 'erasure_request', id: request.id },
           subjectId: actor.id,
           requestId: meta.requestId,
@@ -164,7 +160,7 @@ export class DataSubjectService implements OnModuleInit {
         {
           action: AuditAction.ErasureApprove,
           outcome: AuditOutcome.Success,
-          actor: actorOf(actor, meta),
+          actor: auditActor(actor, meta),
           resource: { type: 'erasure_request', id: request.id },
           subjectId: userId,
           requestId: meta.requestId,
@@ -199,7 +195,7 @@ export class DataSubjectService implements OnModuleInit {
         {
           action: AuditAction.ErasureReject,
           outcome: AuditOutcome.Success,
-          actor: actorOf(actor, meta),
+          actor: auditActor(actor, meta),
           resource: { type: 'erasure_request', id: request.id },
           subjectId: request.userId,
           requestId: meta.requestId,

@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { DataSource, type EntityManager } from 'typeorm';
-import type { AuthUser } from '../../../common/auth/auth-user';
+import { auditActor, type AuthUser } from '../../../common/auth/auth-user';
 import { Role } from '../../../common/auth/role';
 import type { RequestMeta } from '../../../common/http/request-meta';
 import { AppConfig } from '../../../config/app-config';
@@ -15,10 +15,6 @@ import type { PatientProfileEntity } from './patient-profile.entity';
 import { PatientProfileRepository } from './patient-profile.repository';
 
 const FIELDS: readonly ProfileField[] = ['nationalId', 'dateOfBirth', 'phone'];
-
-function actorOf(user: AuthUser, meta: RequestMeta) {
-  return { userId: user.id, role: user.role, ip: meta.ip, userAgent: meta.userAgent };
-}
 
 // The encrypted patient profile: reads decrypt with the person's data key, writes encrypt
 // with it (creating it on the first write). Plaintext exists only in memory and in responses.
@@ -69,7 +65,7 @@ export class PatientProfileService {
         {
           action: AuditAction.PatientProfileUpdate,
           outcome: AuditOutcome.Success,
-          actor: actorOf(actor, meta),
+          actor: auditActor(actor, meta),
           resource: { type: 'patient_profile', id: actor.id },
           subjectId: actor.id,
           requestId: meta.requestId,
@@ -98,7 +94,7 @@ export class PatientProfileService {
     await this.audit.record({
       action: breakGlass ? AuditAction.BreakGlassAccess : AuditAction.PatientProfileRead,
       outcome: access.allowed ? AuditOutcome.Success : AuditOutcome.Denied,
-      actor: actorOf(actor, meta),
+      actor: auditActor(actor, meta),
       resource: { type: 'patient_profile', id: patientId },
       subjectId: access.allowed ? patientId : null,
       requestId: meta.requestId,
