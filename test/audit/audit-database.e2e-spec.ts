@@ -45,6 +45,7 @@ describe('audit trail: the database', () => {
         await admin.query(
           `REVOKE UPDATE, DELETE, TRUNCATE ON audit_events, audit_checkpoints FROM ${role}`,
         );
+        await admin.query(`REVOKE DELETE, TRUNCATE ON audit_chain_head FROM ${role}`);
       } finally {
         await admin.end();
       }
@@ -63,6 +64,12 @@ describe('audit trail: the database', () => {
           await expect(app.query(`DELETE FROM ${table}`)).rejects.toMatchObject({ code: '42501' });
           await expect(app.query(`TRUNCATE ${table}`)).rejects.toMatchObject({ code: '42501' });
         }
+        // The head row moves with every append (its trigger runs with the role's rights) but
+        // cannot be removed.
+        await expect(app.query('UPDATE audit_chain_head SET seq = seq')).resolves.toBeDefined();
+        await expect(app.query('DELETE FROM audit_chain_head')).rejects.toMatchObject({
+          code: '42501',
+        });
         // Other tables stay writable for that role: the refusal is specific to the trail.
         await expect(app.query('UPDATE users SET email = email')).resolves.toBeDefined();
       } finally {

@@ -1,4 +1,4 @@
-import { canonicalJson, recordLine, type AuditRecordBody } from './audit-chain';
+import { canonicalAround, canonicalJson, recordLine, type AuditRecordBody } from './audit-chain';
 
 // The general canonical form, written independently of audit-chain.ts: keys sorted by UTF-16
 // code units with an explicit comparator, undefined members left out.
@@ -54,5 +54,14 @@ describe('audit chain text', () => {
     const prev = 'a'.repeat(64);
     const hash = 'b'.repeat(64);
     expect(recordLine(body, prev, hash)).toBe(reference({ hash, prevHash: prev, record: body }));
+  });
+
+  it.each([
+    ['every field set', full],
+    ['every optional field null', empty],
+  ])('canonicalAround leaves exactly the occurredAt and seq values out (%s)', (_, body) => {
+    const { seq, occurredAt, ...unplaced } = body;
+    const [before, between, after] = canonicalAround(unplaced);
+    expect(before + occurredAt + between + seq + after).toBe(reference(body));
   });
 });

@@ -49,6 +49,27 @@ export function canonicalJson(value: unknown): string {
   return `{${out}}`;
 }
 
+// canonicalJson of a record whose seq and occurredAt are not known yet, as the text before
+// the occurredAt value, between it and the seq value, and after it: the keys sort as
+// action < actor < details < occurredAt < outcome < requestId < resource < seq < subjectId,
+// so `before + occurredAt + between + seq + after` is canonicalJson of the whole record (the
+// single-record append lets PostgreSQL fill them in under the chain lock).
+export function canonicalAround(
+  body: Omit<AuditRecordBody, 'seq' | 'occurredAt'>,
+): [before: string, between: string, after: string] {
+  const first = canonicalJson({ action: body.action, actor: body.actor, details: body.details });
+  const middle = canonicalJson({
+    outcome: body.outcome,
+    requestId: body.requestId,
+    resource: body.resource,
+  });
+  return [
+    `${first.slice(0, -1)},"occurredAt":"`,
+    `",${middle.slice(1, -1)},"seq":"`,
+    `","subjectId":${JSON.stringify(body.subjectId)}}`,
+  ];
+}
+
 // hash = hex( SHA-256( prevHash || "\n" || canonicalJson(record) ) ), UTF-8.
 export function chainHashOfCanonical(prevHash: string, canonical: string): string {
   return createHash('sha256').update(`${prevHash}\n${canonical}`, 'utf8').digest('hex');

@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
-import type { Pool, PoolClient, QueryResult } from 'pg';
+import type { Pool, PoolClient } from 'pg';
 import { to as copyTo } from 'pg-copy-streams';
 import { type EntityManager, QueryFailedError, Repository } from 'typeorm';
 import type { PostgresDriver } from 'typeorm/driver/postgres/PostgresDriver';
@@ -8,29 +8,61 @@ import { PostgresQueryRunner } from 'typeorm/driver/postgres/PostgresQueryRunner
 import { AuditCheckpointEntity } from './audit-checkpoint.entity';
 import { AuditEventEntity } from './audit-event.entity';
 
-// Serialises appends to the chain across every instance sharing the database; held until
-// the surrounding transaction ends, so the business change and its record commit together.
-const CHAIN_LOCK = 0x41554449; // "AUDI"
+// Appends to the chain are serialised across every instance sharing the database by the
+// row lock on audit_chain_head (migration AddAuditChainHead), held until the surrounding
+// transaction ends, so the business change and its record commit together. FOR UPDATE
+// returns the row as the previous holder committed it (its trigger moved the head), so the
+// head can be read in the locking statement itself.
+const LOCK_SQL = 'SELECT 1 FROM audit_chain_head WHERE id = 1 FOR UPDATE';
 
-// The chain head and the database's clock, read under the lock: times come from one clock
-// so that occurredAt never goes backwards along seq, whichever instance writes.
+// The chain head and the database's clock, read from the records (for checkpoints, which
+// take the lock in a statement of their own first).
 const HEAD_SQL = `SELECT clock_timestamp() AS now, h.seq, h.hash
    FROM (SELECT 1) AS one
    LEFT JOIN LATERAL (SELECT seq, hash FROM audit_events ORDER BY seq DESC LIMIT 1) h ON true`;
 
-// Two statements in one message (simple query protocol, one round trip instead of two). They
-// must stay two statements: PostgreSQL takes a statement's snapshot before a lock inside it is
-// granted, so a head read in the locking statement could miss the previous writer's record
-// and fork the chain; the second statement's snapshot is taken once the lock is held.
-const LOCK_AND_HEAD_SQL = `SELECT pg_advisory_xact_lock(${CHAIN_LOCK}); ${HEAD_SQL}`;
+// The lock and the head in one statement (the batch path). occurredAt is the later of the
+// database's clock and the head's time, so it never goes backwards along seq whichever
+// instance writes, even if the clock is stepped back.
+const LOCK_AND_HEAD_SQL = `SELECT seq, hash,
+    GREATEST(occurred_at, date_trunc('milliseconds', clock_timestamp())) AS now
+  FROM audit_chain_head WHERE id = 1 FOR UPDATE`;
 
-// One statement for any number of records: one array per column.
+// Batches: one statement for any number of records, one array per column (the hashes
+// computed by AuditService under the lock).
 const APPEND_SQL = `INSERT INTO audit_events (seq, occurred_at, actor_user_id, actor_role, actor_ip,
     actor_user_agent, action, outcome, resource_type, resource_id, subject_id, request_id,
     details, prev_hash, hash, canonical)
   SELECT * FROM unnest($1::bigint[], $2::timestamptz[], $3::uuid[], $4::text[], $5::text[],
     $6::text[], $7::text[], $8::text[], $9::text[], $10::text[], $11::uuid[], $12::text[],
     $13::jsonb[], $14::text[], $15::text[], $16::text[])`;
+
+// One record in one round trip, the common case (a record in its request's transaction): the
+// lock, the head, the time, the canonical text ($1..$3 around occurredAt and seq, see
+// canonicalAround) and its hash, SHA-256(prevHash || "\n" || canonical) as audit-chain.ts
+// computes it, all in the inserting statement. Prepared once per connection: planning this
+// statement costs more than running it.
+const APPEND_ONE = {
+  name: 'hekim_audit_append_one',
+  text: `WITH h AS (
+      SELECT seq + 1 AS seq, hash AS prev_hash,
+             GREATEST(occurred_at, date_trunc('milliseconds', clock_timestamp())) AS at
+        FROM audit_chain_head WHERE id = 1 FOR UPDATE
+    ), c AS (
+      SELECT h.*, $1::text || to_char(at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')
+                  || $2::text || seq::text || $3::text AS canonical
+        FROM h
+    )
+    INSERT INTO audit_events (seq, occurred_at, actor_user_id, actor_role, actor_ip,
+      actor_user_agent, action, outcome, resource_type, resource_id, subject_id, request_id,
+      details, prev_hash, hash, canonical)
+    SELECT c.seq, c.at, $4::uuid, $5::text, $6::text, $7::text, $8::text, $9::text, $10::text,
+           $11::text, $12::uuid, $13::text, $14::jsonb, c.prev_hash,
+           encode(sha256(convert_to(c.prev_hash || E'\\n' || c.canonical, 'UTF8')), 'hex'),
+           c.canonical
+      FROM c
+    RETURNING seq, hash, occurred_at AS "occurredAt"`,
+};
 
 // A COPY of the NDJSON export's lines may run as long as the client takes to read them (the
 // database waits while the client is slow), so it gets more than the pool's statement timeout.
@@ -55,10 +87,26 @@ export interface ChainHead {
   now: Date;
 }
 
-// A record to append, as stored (occurredAt as the ISO text that was hashed).
-export interface AuditAppendRow {
+// The head as the lock returns it: seq 0 and the genesis hash before the first record.
+export interface LockedHead {
   seq: string;
-  occurredAt: string;
+  hash: string;
+  now: Date;
+}
+
+// A record to append whose seq and time are assigned by the database (appendOne).
+export interface AuditUnplacedRow extends AuditRecordColumns {
+  canonicalAround: [before: string, between: string, after: string];
+}
+
+export interface AppendedRecord {
+  seq: string;
+  hash: string;
+  occurredAt: Date;
+}
+
+// A record's columns other than its place in the chain.
+export interface AuditRecordColumns {
   actorUserId: string | null;
   actorRole: string | null;
   actorIp: string | null;
@@ -70,6 +118,12 @@ export interface AuditAppendRow {
   subjectId: string | null;
   requestId: string | null;
   details: Record<string, unknown>;
+}
+
+// A record to append, as stored (occurredAt as the ISO text that was hashed).
+export interface AuditAppendRow extends AuditRecordColumns {
+  seq: string;
+  occurredAt: string;
   prevHash: string;
   hash: string;
   // canonicalJson of the record, the text that was hashed.
@@ -114,6 +168,14 @@ export interface AuditEventFilter {
   outcome?: string;
 }
 
+// Without the head row nothing can be appended (it is created by the migration and never
+// deleted by Hekim): fail with the cause rather than an empty result.
+function missingHead(): never {
+  throw new Error(
+    'audit_chain_head has no row: the audit chain cannot be appended to (docs/audit.md, "The chain head")',
+  );
+}
+
 // Reads and appends only: there is deliberately no method that changes or deletes a record
 // or a checkpoint (docs/audit.md, retention).
 @Injectable()
@@ -125,7 +187,7 @@ export class AuditRepository {
   ) {}
 
   async lockChain(manager: EntityManager): Promise<void> {
-    await manager.query('SELECT pg_advisory_xact_lock($1)', [CHAIN_LOCK]);
+    await manager.query(LOCK_SQL);
   }
 
   // The chain head and the database's clock, read under the lock: times come from one clock
@@ -135,24 +197,55 @@ export class AuditRepository {
     return rows[0];
   }
 
-  // lockChain and head in one round trip; the lock is held until the manager's transaction
-  // ends. Only inside a transaction: outside one the lock would be released at once.
-  async lockChainAndReadHead(manager: EntityManager): Promise<ChainHead> {
+  // lockChain and the head in one round trip; the lock is held until the manager's
+  // transaction ends.
+  async lockChainAndReadHead(manager: EntityManager): Promise<LockedHead> {
+    const rows = await this.preparedQuery<LockedHead>(manager, {
+      name: 'hekim_audit_lock_head',
+      text: LOCK_AND_HEAD_SQL,
+      values: [],
+    });
+    return rows.length > 0 ? rows[0] : missingHead();
+  }
+
+  // Appends one record at the head of the chain in one statement (see APPEND_ONE).
+  async appendOne(row: AuditUnplacedRow, manager: EntityManager): Promise<AppendedRecord> {
+    const rows = await this.preparedQuery<AppendedRecord>(manager, {
+      ...APPEND_ONE,
+      values: [
+        ...row.canonicalAround,
+        row.actorUserId,
+        row.actorRole,
+        row.actorIp,
+        row.actorUserAgent,
+        row.action,
+        row.outcome,
+        row.resourceType,
+        row.resourceId,
+        row.subjectId,
+        row.requestId,
+        JSON.stringify(row.details),
+      ],
+    });
+    return rows.length > 0 ? rows[0] : missingHead();
+  }
+
+  // A named (per-connection prepared) statement on the transaction's connection; only inside
+  // a transaction, outside one the chain lock would be released at once.
+  private async preparedQuery<R extends object>(
+    manager: EntityManager,
+    query: { name: string; text: string; values: unknown[] },
+  ): Promise<R[]> {
     const runner = manager.queryRunner;
     if (!(runner instanceof PostgresQueryRunner) || !runner.isTransactionActive) {
       throw new Error('appending to the audit chain needs a PostgreSQL transaction');
     }
-    // TypeORM's query() keeps only a single statement's rows, hence its driver client.
     const client = (await runner.connect()) as PoolClient;
-    let results: QueryResult<ChainHead>[];
     try {
-      results = (await client.query<ChainHead>(
-        LOCK_AND_HEAD_SQL,
-      )) as unknown as QueryResult<ChainHead>[];
+      return (await client.query<R>(query)).rows;
     } catch (e) {
-      throw new QueryFailedError(LOCK_AND_HEAD_SQL, [], e as Error);
+      throw new QueryFailedError(query.text, query.values, e as Error);
     }
-    return results[1].rows[0];
   }
 
   // Appends records in one statement, in the given order, without entity overhead (this runs

@@ -2,13 +2,18 @@ import { Injectable, type OnModuleDestroy } from '@nestjs/common';
 import { DataSource, type EntityManager } from 'typeorm';
 import { AuditAction, AuditOutcome } from './audit-action';
 import {
+  canonicalAround,
   canonicalJson,
   chainHashOfCanonical,
-  GENESIS_HASH,
   type AuditRecordBody,
 } from './audit-chain';
 import { AuditCheckpointer } from './audit-checkpointer';
-import { AuditRepository, type AuditAppendRow } from './audit.repository';
+import {
+  AuditRepository,
+  type AppendedRecord,
+  type AuditAppendRow,
+  type AuditRecordColumns,
+} from './audit.repository';
 import { GroupCommitQueue } from './group-commit-queue';
 
 export interface AuditActor {
@@ -167,12 +172,40 @@ export class AuditService implements OnModuleDestroy {
 
   // Appends records in order at the head of the chain. Everything from the lock to the
   // caller's commit is serialized across instances, so this part does the least it can: one
-  // round trip for the lock and the head, the hashes, one INSERT (and a checkpoint when due).
+  // record is one statement (the database assigns seq and time and hashes, see
+  // AuditRepository.appendOne); a batch is one round trip for the lock and the head, the
+  // hashes here, one INSERT. Then a checkpoint when one is due.
   private async append(bodies: UnplacedBody[], manager: EntityManager): Promise<string[]> {
+    const appended =
+      bodies.length === 1
+        ? [await this.appendOne(bodies[0], manager)]
+        : await this.appendBatch(bodies, manager);
+    for (const record of appended) {
+      if (this.checkpointer.isDue(record.seq)) {
+        await this.checkpointer.sign(
+          manager,
+          { seq: record.seq, hash: record.hash },
+          record.occurredAt,
+        );
+      }
+    }
+    return appended.map((r) => r.seq);
+  }
+
+  private appendOne(b: UnplacedBody, manager: EntityManager): Promise<AppendedRecord> {
+    return this.repository.appendOne(
+      { ...columnsOf(b), canonicalAround: canonicalAround(b) },
+      manager,
+    );
+  }
+
+  private async appendBatch(
+    bodies: UnplacedBody[],
+    manager: EntityManager,
+  ): Promise<AppendedRecord[]> {
     const head = await this.repository.lockChainAndReadHead(manager);
-    let seq = head.seq !== null ? BigInt(head.seq) : 0n;
-    let prevHash = head.hash ?? GENESIS_HASH;
-    // The database's clock, read under the lock: never backwards along seq.
+    let seq = BigInt(head.seq);
+    let prevHash = head.hash;
     const occurredAt = head.now.toISOString();
     const rows: AuditAppendRow[] = bodies.map((b) => {
       seq += 1n;
@@ -180,19 +213,9 @@ export class AuditService implements OnModuleDestroy {
       const canonical = canonicalJson(body);
       const hash = chainHashOfCanonical(prevHash, canonical);
       const row: AuditAppendRow = {
+        ...columnsOf(b),
         seq: body.seq,
         occurredAt,
-        actorUserId: b.actor.userId,
-        actorRole: b.actor.role,
-        actorIp: b.actor.ip,
-        actorUserAgent: b.actor.userAgent,
-        action: b.action,
-        outcome: b.outcome,
-        resourceType: b.resource.type,
-        resourceId: b.resource.id,
-        subjectId: b.subjectId,
-        requestId: b.requestId,
-        details: b.details,
         prevHash,
         hash,
         canonical,
@@ -201,11 +224,23 @@ export class AuditService implements OnModuleDestroy {
       return row;
     });
     await this.repository.appendRows(rows, manager);
-    for (const row of rows) {
-      if (this.checkpointer.isDue(row.seq)) {
-        await this.checkpointer.sign(manager, { seq: row.seq, hash: row.hash }, head.now);
-      }
-    }
-    return rows.map((r) => r.seq);
+    return rows.map((r) => ({ seq: r.seq, hash: r.hash, occurredAt: head.now }));
   }
+}
+
+// A record's columns other than its place in the chain.
+function columnsOf(b: UnplacedBody): AuditRecordColumns {
+  return {
+    actorUserId: b.actor.userId,
+    actorRole: b.actor.role,
+    actorIp: b.actor.ip,
+    actorUserAgent: b.actor.userAgent,
+    action: b.action,
+    outcome: b.outcome,
+    resourceType: b.resource.type,
+    resourceId: b.resource.id,
+    subjectId: b.subjectId,
+    requestId: b.requestId,
+    details: b.details,
+  };
 }
