@@ -206,7 +206,8 @@ export class AuditTrailService {
     for await (const page of pages) {
       for (const row of page) {
         const item = rowToChainRecord(row);
-        if (row.canonical !== null && row.canonical !== canonicalJson(item.body))
+        item.canonical = canonicalJson(item.body);
+        if (row.canonical !== null && row.canonical !== item.canonical)
           item.mismatch = 'the record’s stored canonical text differs from its fields';
         yield item;
       }

@@ -1,5 +1,11 @@
 import type { KeyObject } from 'node:crypto';
-import { type AuditRecordBody, chainHash, type CheckpointBody, GENESIS_HASH } from './audit-chain';
+import {
+  type AuditRecordBody,
+  canonicalJson,
+  chainHashOfCanonical,
+  type CheckpointBody,
+  GENESIS_HASH,
+} from './audit-chain';
 import { checkpointSignatureValid } from './audit-signing';
 
 export interface ChainRecordItem {
@@ -9,6 +15,8 @@ export interface ChainRecordItem {
   body: AuditRecordBody;
   // Set by an export reader when the readable fields disagree with the hashed record.
   mismatch?: string;
+  // canonicalJson(body), when the reader has computed it already.
+  canonical?: string;
 }
 
 export interface CheckpointItem {
@@ -111,7 +119,8 @@ export class ChainVerifier {
       this.fail(seq, 'the record does not link to the previous one');
       return;
     }
-    if (chainHash(this.prev, record.body) !== record.hash) {
+    const canonical = record.canonical ?? canonicalJson(record.body);
+    if (chainHashOfCanonical(this.prev, canonical) !== record.hash) {
       this.fail(seq, 'the record’s hash does not match its content');
       return;
     }
