@@ -79,9 +79,8 @@ export class AuditCheckpointer implements OnApplicationBootstrap, OnModuleDestro
   // the trail is empty).
   checkpointHead(): Promise<string | null> {
     return this.dataSource.transaction(async (m) => {
-      await this.repository.lockChain(m);
-      const head = await this.repository.head(m);
-      if (head.seq === null || head.hash === null) return null;
+      const head = await this.repository.lockChainAndReadHead(m);
+      if (head.seq === '0') return null;
       await this.sign(m, { seq: head.seq, hash: head.hash }, head.now);
       return head.seq;
     });

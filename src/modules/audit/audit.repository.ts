@@ -12,18 +12,9 @@ import { AuditEventEntity } from './audit-event.entity';
 // row lock on audit_chain_head (migration AddAuditChainHead), held until the surrounding
 // transaction ends, so the business change and its record commit together. FOR UPDATE
 // returns the row as the previous holder committed it (its trigger moved the head), so the
-// head can be read in the locking statement itself.
-const LOCK_SQL = 'SELECT 1 FROM audit_chain_head WHERE id = 1 FOR UPDATE';
-
-// The chain head and the database's clock, read from the records (for checkpoints, which
-// take the lock in a statement of their own first).
-const HEAD_SQL = `SELECT clock_timestamp() AS now, h.seq, h.hash
-   FROM (SELECT 1) AS one
-   LEFT JOIN LATERAL (SELECT seq, hash FROM audit_events ORDER BY seq DESC LIMIT 1) h ON true`;
-
-// The lock and the head in one statement (the batch path). occurredAt is the later of the
-// database's clock and the head's time, so it never goes backwards along seq whichever
-// instance writes, even if the clock is stepped back.
+// head is read in the locking statement itself. occurredAt is the later of the database's
+// clock and the head's time, so it never goes backwards along seq whichever instance writes,
+// even if the clock is stepped back.
 const LOCK_AND_HEAD_SQL = `SELECT seq, hash,
     GREATEST(occurred_at, date_trunc('milliseconds', clock_timestamp())) AS now
   FROM audit_chain_head WHERE id = 1 FOR UPDATE`;
@@ -79,12 +70,6 @@ function lineCopySql(afterSeq: string, toSeq: string): string {
            FROM audit_events WHERE seq > ${BigInt(afterSeq)} AND seq <= ${BigInt(toSeq)}
           ORDER BY seq ASC)
     TO STDOUT WITH (FORMAT csv, DELIMITER E'\\x01', QUOTE E'\\x02')`;
-}
-
-export interface ChainHead {
-  seq: string | null;
-  hash: string | null;
-  now: Date;
 }
 
 // The head as the lock returns it: seq 0 and the genesis hash before the first record.
@@ -186,19 +171,7 @@ export class AuditRepository {
     private readonly checkpoints: Repository<AuditCheckpointEntity>,
   ) {}
 
-  async lockChain(manager: EntityManager): Promise<void> {
-    await manager.query(LOCK_SQL);
-  }
-
-  // The chain head and the database's clock, read under the lock: times come from one clock
-  // so that occurredAt never goes backwards along seq, whichever instance writes.
-  async head(manager: EntityManager): Promise<ChainHead> {
-    const rows = await manager.query<ChainHead[]>(HEAD_SQL);
-    return rows[0];
-  }
-
-  // lockChain and the head in one round trip; the lock is held until the manager's
-  // transaction ends.
+  // Takes the chain lock, held until the manager's transaction ends, and reads the head.
   async lockChainAndReadHead(manager: EntityManager): Promise<LockedHead> {
     const rows = await this.preparedQuery<LockedHead>(manager, {
       name: 'hekim_audit_lock_head',
