@@ -29,6 +29,11 @@ export function dataSourceOptions(settings: DatabaseConnectionSettings): DataSou
       connectionTimeoutMillis: 3000,
       idleTimeoutMillis: 30_000,
       statement_timeout: settings.statementTimeoutMs,
+      // A query is sent without waiting for the answer to the one before it on the same
+      // connection. TypeORM awaits each query, so this changes nothing until several are
+      // sent at once: an audit record goes out with its transaction's COMMIT (AuditService).
+      // COPY streams are refused on such connections; the export has its own pool.
+      pipeline: true,
     },
   };
 }

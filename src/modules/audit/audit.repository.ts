@@ -1,6 +1,6 @@
-import { Injectable } from '@nestjs/common';
+import { Injectable, type OnModuleDestroy } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
-import type { Pool, PoolClient } from 'pg';
+import { Pool, type PoolClient } from 'pg';
 import { to as copyTo } from 'pg-copy-streams';
 import { type EntityManager, QueryFailedError, Repository } from 'typeorm';
 import type { PostgresDriver } from 'typeorm/driver/postgres/PostgresDriver';
@@ -35,6 +35,9 @@ const APPEND_SQL = `INSERT INTO audit_events (seq, occurred_at, actor_user_id, a
 // statement costs more than running it.
 const APPEND_ONE = {
   name: 'hekim_audit_append_one',
+  // The head is outer-joined so that, without its row, the INSERT fails on the NOT NULL seq
+  // (and aborts the transaction) instead of inserting nothing: a record sent behind the
+  // business change with its COMMIT (AuditService) must never let the change commit alone.
   text: `WITH h AS (
       SELECT seq + 1 AS seq, hash AS prev_hash,
              GREATEST(occurred_at, date_trunc('milliseconds', clock_timestamp())) AS at
@@ -42,7 +45,7 @@ const APPEND_ONE = {
     ), c AS (
       SELECT h.*, $1::text || to_char(at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')
                   || $2::text || seq::text || $3::text AS canonical
-        FROM h
+        FROM (SELECT 1) AS one LEFT JOIN h ON true
     )
     INSERT INTO audit_events (seq, occurred_at, actor_user_id, actor_role, actor_ip,
       actor_user_agent, action, outcome, resource_type, resource_id, subject_id, request_id,
@@ -58,6 +61,11 @@ const APPEND_ONE = {
 // A COPY of the NDJSON export's lines may run as long as the client takes to read them (the
 // database waits while the client is slow), so it gets more than the pool's statement timeout.
 export const LINE_COPY_TIMEOUT = '10min';
+
+// COPY streams cannot run on the pool's pipelined connections (node-postgres refuses them), so
+// the export's COPYs have a pool of their own: up to four at a time per instance (two exports
+// streaming, each with the next segment started ahead); a fifth waits up to a minute.
+const COPY_POOL = { max: 4, connectionTimeoutMillis: 60_000 };
 
 // The NDJSON lines (recordLine, newline included) of the records in (afterSeq, toSeq] that
 // hold their canonical text: the line around the stored text, hash and prevHash through
@@ -155,16 +163,63 @@ export interface AuditEventFilter {
 
 // Without the head row nothing can be appended (it is created by the migration and never
 // deleted by Hekim): fail with the cause rather than an empty result.
-function missingHead(): never {
-  throw new Error(
+function missingHeadError(): Error {
+  return new Error(
     'audit_chain_head has no row: the audit chain cannot be appended to (docs/audit.md, "The chain head")',
   );
+}
+
+function appendOneQuery(row: AuditUnplacedRow): {
+  name: string;
+  text: string;
+  values: unknown[];
+} {
+  return {
+    ...APPEND_ONE,
+    values: [
+      ...row.canonicalAround,
+      row.actorUserId,
+      row.actorRole,
+      row.actorIp,
+      row.actorUserAgent,
+      row.action,
+      row.outcome,
+      row.resourceType,
+      row.resourceId,
+      row.subjectId,
+      row.requestId,
+      JSON.stringify(row.details),
+    ],
+  };
+}
+
+// The connection of the manager's transaction: appends hold the chain lock until the
+// transaction ends, so they never run outside one.
+async function transactionClient(manager: EntityManager): Promise<PoolClient> {
+  const runner = manager.queryRunner;
+  if (
+    !(runner instanceof PostgresQueryRunner) ||
+    !runner.isTransactionActive ||
+    runner.isReleased
+  ) {
+    throw new Error('appending to the audit chain needs a PostgreSQL transaction');
+  }
+  return (await runner.connect()) as PoolClient;
+}
+
+// APPEND_ONE without the head row fails on the NOT NULL seq: say why.
+function appendError(query: { text: string; values: unknown[] }, e: unknown): Error {
+  const { code, table, column } = e as { code?: string; table?: string; column?: string };
+  if (code === '23502' && table === 'audit_events' && column === 'seq') return missingHeadError();
+  return new QueryFailedError(query.text, query.values, e as Error);
 }
 
 // Reads and appends only: there is deliberately no method that changes or deletes a record
 // or a checkpoint (docs/audit.md, retention).
 @Injectable()
-export class AuditRepository {
+export class AuditRepository implements OnModuleDestroy {
+  private copies: Pool | undefined;
+
   constructor(
     @InjectRepository(AuditEventEntity) private readonly events: Repository<AuditEventEntity>,
     @InjectRepository(AuditCheckpointEntity)
@@ -178,29 +233,36 @@ export class AuditRepository {
       text: LOCK_AND_HEAD_SQL,
       values: [],
     });
-    return rows.length > 0 ? rows[0] : missingHead();
+    if (rows.length === 0) throw missingHeadError();
+    return rows[0];
   }
 
   // Appends one record at the head of the chain in one statement (see APPEND_ONE).
   async appendOne(row: AuditUnplacedRow, manager: EntityManager): Promise<AppendedRecord> {
-    const rows = await this.preparedQuery<AppendedRecord>(manager, {
-      ...APPEND_ONE,
-      values: [
-        ...row.canonicalAround,
-        row.actorUserId,
-        row.actorRole,
-        row.actorIp,
-        row.actorUserAgent,
-        row.action,
-        row.outcome,
-        row.resourceType,
-        row.resourceId,
-        row.subjectId,
-        row.requestId,
-        JSON.stringify(row.details),
-      ],
-    });
-    return rows.length > 0 ? rows[0] : missingHead();
+    const rows = await this.preparedQuery<AppendedRecord>(manager, appendOneQuery(row));
+    return rows[0];
+  }
+
+  // Sends one APPEND_ONE per row on the transaction's connection without waiting for the
+  // answers, so that what the caller sends next (its COMMIT) travels in the same round trip:
+  // the pool's connections are pipelined (typeorm-options.ts). Resolves once they are sent,
+  // with the answers to come (in order); call it only when nothing else runs on the connection.
+  async sendAppends(
+    rows: AuditUnplacedRow[],
+    manager: EntityManager,
+  ): Promise<{ answers: Promise<AppendedRecord[]> }> {
+    const client = await transactionClient(manager);
+    const answers = Promise.all(
+      rows.map(async (row) => {
+        const query = appendOneQuery(row);
+        try {
+          return (await client.query<AppendedRecord>(query)).rows[0];
+        } catch (e) {
+          throw appendError(query, e);
+        }
+      }),
+    );
+    return { answers };
   }
 
   // A named (per-connection prepared) statement on the transaction's connection; only inside
@@ -209,15 +271,11 @@ export class AuditRepository {
     manager: EntityManager,
     query: { name: string; text: string; values: unknown[] },
   ): Promise<R[]> {
-    const runner = manager.queryRunner;
-    if (!(runner instanceof PostgresQueryRunner) || !runner.isTransactionActive) {
-      throw new Error('appending to the audit chain needs a PostgreSQL transaction');
-    }
-    const client = (await runner.connect()) as PoolClient;
+    const client = await transactionClient(manager);
     try {
       return (await client.query<R>(query)).rows;
     } catch (e) {
-      throw new QueryFailedError(query.text, query.values, e as Error);
+      throw appendError(query, e);
     }
   }
 
@@ -391,8 +449,7 @@ export class AuditRepository {
   // transaction with LINE_COPY_TIMEOUT; a connection left mid-COPY (the reader stopped, or an
   // error) is closed rather than returned to the pool.
   async *copyLines(afterSeq: string, toSeq: string): AsyncGenerator<Buffer> {
-    const pool = (this.events.manager.connection.driver as PostgresDriver).master as Pool;
-    const client = await pool.connect();
+    const client = await this.copyPool().connect();
     let clean = false;
     try {
       await client.query(`BEGIN READ ONLY; SET LOCAL statement_timeout = '${LINE_COPY_TIMEOUT}'`);
@@ -403,6 +460,19 @@ export class AuditRepository {
     } finally {
       client.release(!clean);
     }
+  }
+
+  // The main pool's settings, without pipelining (see COPY_POOL).
+  private copyPool(): Pool {
+    if (this.copies === undefined) {
+      const main = (this.events.manager.connection.driver as PostgresDriver).master as Pool;
+      this.copies = new Pool({ ...main.options, ...COPY_POOL, pipeline: false });
+    }
+    return this.copies;
+  }
+
+  async onModuleDestroy(): Promise<void> {
+    await this.copies?.end();
   }
 
   findPage(

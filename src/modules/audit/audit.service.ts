@@ -1,5 +1,13 @@
-import { Injectable, type OnModuleDestroy } from '@nestjs/common';
-import { DataSource, type EntityManager } from 'typeorm';
+import { Injectable, Logger, type OnModuleDestroy } from '@nestjs/common';
+import {
+  DataSource,
+  type EntityManager,
+  type EntitySubscriberInterface,
+  type QueryRunner,
+  type TransactionCommitEvent,
+  type TransactionRollbackEvent,
+  type TransactionStartEvent,
+} from 'typeorm';
 import { AuditAction, AuditOutcome } from './audit-action';
 import {
   canonicalAround,
@@ -13,6 +21,7 @@ import {
   type AppendedRecord,
   type AuditAppendRow,
   type AuditRecordColumns,
+  type AuditUnplacedRow,
 } from './audit.repository';
 import { GroupCommitQueue } from './group-commit-queue';
 
@@ -118,8 +127,23 @@ function unplacedBody(input: AuditEventInput): UnplacedBody {
   };
 }
 
+// The records of a caller's transaction, waiting for its commit (see AuditService.record), in
+// the data its QueryRunner carries for subscribers. depth counts the runner's nested
+// transactions (savepoints) as this service saw them begin and end.
+interface TransactionRecords {
+  depth: number;
+  pending: UnplacedBody[];
+  answers?: Promise<AppendedRecord[]>;
+}
+
+function transactionRecords(runner: QueryRunner): TransactionRecords {
+  const data = runner.data as { hekimAuditRecords?: TransactionRecords };
+  return (data.hekimAuditRecords ??= { depth: 0, pending: [] });
+}
+
 @Injectable()
-export class AuditService implements OnModuleDestroy {
+export class AuditService implements OnModuleDestroy, EntitySubscriberInterface {
+  private readonly logger = new Logger(AuditService.name);
   // Standalone records (no caller transaction) are group-committed: the records that arrive
   // while one batch is being written are appended together by the next, in one transaction
   // (one lock, one head read, one INSERT), and each caller learns its seq after the commit.
@@ -133,18 +157,86 @@ export class AuditService implements OnModuleDestroy {
     private readonly dataSource: DataSource,
     private readonly repository: AuditRepository,
     private readonly checkpointer: AuditCheckpointer,
-  ) {}
+  ) {
+    dataSource.subscribers.push(this);
+  }
 
-  // Records the event inside the caller's transaction when given its manager, so that the
-  // business change and its audit record commit or fail together. Without a manager the
-  // record is committed in a transaction of its own, possibly shared with other standalone
-  // records, before this resolves. Either way a failure to write is thrown: an action whose
-  // record cannot be written must fail.
-  async record(input: AuditEventInput, manager?: EntityManager): Promise<string> {
+  // Without a manager the record is committed in a transaction of its own, possibly shared
+  // with other standalone records, before this resolves with its seq.
+  //
+  // Given the manager of the caller's transaction, the record is written with that
+  // transaction's COMMIT, sent in the same round trip (beforeTransactionCommit), so that the
+  // business change and its record commit or fail together: a record that cannot be written
+  // turns the COMMIT into a ROLLBACK and the commit throws its error. This resolves at once,
+  // without a seq. Inside a savepoint (a nested transaction) the record is written at once
+  // instead, so that rolling back to the savepoint drops it with the rest.
+  //
+  // Either way a failure to write is thrown: an action whose record cannot be written fails.
+  record(input: AuditEventInput): Promise<string>;
+  record(input: AuditEventInput, manager?: EntityManager): Promise<string | undefined>;
+  async record(input: AuditEventInput, manager?: EntityManager): Promise<string | undefined> {
     const body = unplacedBody(input);
     if (!manager) return this.standalone.push(body);
+    const runner = manager.queryRunner;
+    const records = runner?.isTransactionActive ? transactionRecords(runner) : undefined;
+    if (records?.depth === 1) {
+      records.pending.push(body);
+      return undefined;
+    }
     const [seq] = await this.append([body], manager);
     return seq;
+  }
+
+  afterTransactionStart({ queryRunner }: TransactionStartEvent): void {
+    const records = transactionRecords(queryRunner);
+    records.depth += 1;
+    if (records.depth === 1) {
+      records.pending = [];
+      records.answers = undefined;
+    }
+  }
+
+  // The transaction's records are sent right before its COMMIT, which TypeORM sends behind
+  // them without waiting for their answers (the connection is pipelined): one round trip for
+  // both, and the chain lock is held only while the COMMIT runs.
+  async beforeTransactionCommit({ queryRunner }: TransactionCommitEvent): Promise<void> {
+    const records = transactionRecords(queryRunner);
+    if (records.depth !== 1 || records.pending.length === 0) return;
+    const rows = records.pending.map(unplacedRow);
+    records.pending = [];
+    const { answers } = await this.repository.sendAppends(rows, queryRunner.manager);
+    // Observed here so that a failure is never unhandled; afterTransactionCommit throws it.
+    answers.catch(() => undefined);
+    records.answers = answers;
+  }
+
+  // A record that failed made PostgreSQL roll the transaction back instead of committing it:
+  // its error is thrown from the commit. A checkpoint due at one of the records is signed
+  // once they are committed (failing it does not undo them; the timer signs the head later).
+  async afterTransactionCommit({ queryRunner }: TransactionCommitEvent): Promise<void> {
+    const records = transactionRecords(queryRunner);
+    records.depth -= 1;
+    const answers = records.answers;
+    if (records.depth > 0 || answers === undefined) return;
+    records.answers = undefined;
+    const appended = await answers;
+    if (appended.some((r) => this.checkpointer.isDue(r.seq))) {
+      await this.checkpointer
+        .checkpointHead()
+        .catch((e: unknown) =>
+          this.logger.error({ err: e }, 'audit checkpoint failed; the timer signs the head later'),
+        );
+    }
+  }
+
+  afterTransactionRollback({ queryRunner }: TransactionRollbackEvent): void {
+    const records = transactionRecords(queryRunner);
+    records.depth -= 1;
+    if (records.depth <= 0) {
+      records.depth = 0;
+      records.pending = [];
+      records.answers = undefined;
+    }
   }
 
   // Standalone records still queued are written before the database goes away.
@@ -193,10 +285,7 @@ export class AuditService implements OnModuleDestroy {
   }
 
   private appendOne(b: UnplacedBody, manager: EntityManager): Promise<AppendedRecord> {
-    return this.repository.appendOne(
-      { ...columnsOf(b), canonicalAround: canonicalAround(b) },
-      manager,
-    );
+    return this.repository.appendOne(unplacedRow(b), manager);
   }
 
   private async appendBatch(
@@ -226,6 +315,11 @@ export class AuditService implements OnModuleDestroy {
     await this.repository.appendRows(rows, manager);
     return rows.map((r) => ({ seq: r.seq, hash: r.hash, occurredAt: head.now }));
   }
+}
+
+// A record as APPEND_ONE takes it: the database assigns its seq and time.
+function unplacedRow(b: UnplacedBody): AuditUnplacedRow {
+  return { ...columnsOf(b), canonicalAround: canonicalAround(b) };
 }
 
 // A record's columns other than its place in the chain.
