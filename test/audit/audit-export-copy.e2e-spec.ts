@@ -1,4 +1,4 @@
-import { Client } from 'pg';
+import { Client, type Pool } from 'pg';
 import { insertGeneratedChain } from '../../bench/audit-fixtures';
 import { AuditAction, AuditOutcome } from '../../src/modules/audit/audit-action';
 import { recordLine } from '../../src/modules/audit/audit-chain';
@@ -122,5 +122,25 @@ describe('audit trail: NDJSON lines sent from the stored canonical text', () => 
     expect(copying).toBe(0);
     const again = await text(t.app.get(AuditTrailService).ndjsonRecords('1', '3'));
     expect(again.split('\n')).toHaveLength(4);
+  });
+
+  it('outlives its idle export connections being closed by the server', async () => {
+    // The COPYs have a pool of their own (the main pool's connections are pipelined); an idle
+    // connection the server ends must be dropped by it, not end the process.
+    const exported = async () =>
+      (await text(t.app.get(AuditTrailService).ndjsonRecords('1', '3'))).split('\n');
+    expect(await exported()).toHaveLength(4);
+    const copies = t.app.get<AuditRepository, { copies: Pool }>(AuditRepository).copies;
+    expect(copies.idleCount).toBeGreaterThan(0);
+    await db.query(
+      `SELECT pg_terminate_backend(pid) FROM pg_stat_activity
+        WHERE datname = current_database() AND application_name = 'hekim-export'`,
+    );
+    const deadline = Date.now() + 10_000;
+    while (copies.idleCount > 0 && Date.now() < deadline) {
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+    expect(copies.idleCount).toBe(0);
+    expect(await exported()).toHaveLength(4);
   });
 });

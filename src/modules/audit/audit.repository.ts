@@ -1,4 +1,4 @@
-import { Injectable, type OnModuleDestroy } from '@nestjs/common';
+import { Injectable, Logger, type OnModuleDestroy } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import { Pool, type PoolClient } from 'pg';
 import { to as copyTo } from 'pg-copy-streams';
@@ -64,8 +64,14 @@ export const LINE_COPY_TIMEOUT = '10min';
 
 // COPY streams cannot run on the pool's pipelined connections (node-postgres refuses them), so
 // the export's COPYs have a pool of their own: up to four at a time per instance (two exports
-// streaming, each with the next segment started ahead); a fifth waits up to a minute.
-const COPY_POOL = { max: 4, connectionTimeoutMillis: 60_000 };
+// streaming, each with the next segment started ahead); a fifth waits up to a minute. Named
+// apart in pg_stat_activity.
+const COPY_POOL = {
+  max: 4,
+  connectionTimeoutMillis: 60_000,
+  application_name: 'hekim-export',
+  pipeline: false,
+};
 
 // The NDJSON lines (recordLine, newline included) of the records in (afterSeq, toSeq] that
 // hold their canonical text: the line around the stored text, hash and prevHash through
@@ -218,6 +224,7 @@ function appendError(query: { text: string; values: unknown[] }, e: unknown): Er
 // or a checkpoint (docs/audit.md, retention).
 @Injectable()
 export class AuditRepository implements OnModuleDestroy {
+  private readonly logger = new Logger(AuditRepository.name);
   private copies: Pool | undefined;
 
   constructor(
@@ -466,7 +473,12 @@ export class AuditRepository implements OnModuleDestroy {
   private copyPool(): Pool {
     if (this.copies === undefined) {
       const main = (this.events.manager.connection.driver as PostgresDriver).master as Pool;
-      this.copies = new Pool({ ...main.options, ...COPY_POOL, pipeline: false });
+      this.copies = new Pool({ ...main.options, ...COPY_POOL });
+      // An idle connection the server closes (a restart, a terminated backend) is dropped by
+      // the pool; without a listener its error would end the process.
+      this.copies.on('error', (e) =>
+        this.logger.warn({ err: e }, 'an idle export connection failed; the pool drops it'),
+      );
     }
     return this.copies;
   }
