@@ -389,7 +389,6 @@ export async function auditTrail(lab: Lab): Promise<ScenarioResult> {
     const [patient] = await createUsers(base, admin, 'patient', 1, 'auditpat');
     const [dt] = await loginAll(base, [doctor]);
     type Recorder = (input: AuditEventInput, manager?: EntityManager) => Promise<unknown>;
-    const recordAsIs = audit.record;
     const real: Recorder = audit.record.bind(audit);
     // Clients on different loopback addresses: the per-IP limit (600/min/route) is not the test.
     const post = (i: number): Promise<unknown> =>
@@ -427,7 +426,7 @@ export async function auditTrail(lab: Lab): Promise<ScenarioResult> {
         without.push(none);
       }
     } finally {
-      audit.record = recordAsIs;
+      audit.record = real as AuditService['record'];
     }
     const p50 = (xs: LatencySummary[]): number[] => xs.map((x) => x.p50);
     const addedVsNone = spread(

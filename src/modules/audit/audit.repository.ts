@@ -213,11 +213,20 @@ async function transactionClient(manager: EntityManager): Promise<PoolClient> {
   return (await runner.connect()) as PoolClient;
 }
 
-// APPEND_ONE without the head row fails on the NOT NULL seq: say why.
-function appendError(query: { text: string; values: unknown[] }, e: unknown): Error {
-  const { code, table, column } = e as { code?: string; table?: string; column?: string };
-  if (code === '23502' && table === 'audit_events' && column === 'seq') return missingHeadError();
-  return new QueryFailedError(query.text, query.values, e as Error);
+// A chain statement on the transaction's connection, its error as TypeORM's. APPEND_ONE
+// without the head row fails on the NOT NULL seq: say why. The query is sent before the first
+// await, so statements started one after the other go out in that order.
+async function queryOn<R extends object>(
+  client: PoolClient,
+  query: { name: string; text: string; values: unknown[] },
+): Promise<R[]> {
+  try {
+    return (await client.query<R>(query)).rows;
+  } catch (e) {
+    const { code, table, column } = e as { code?: string; table?: string; column?: string };
+    if (code === '23502' && table === 'audit_events' && column === 'seq') throw missingHeadError();
+    throw new QueryFailedError(query.text, query.values, e as Error);
+  }
 }
 
 // Reads and appends only: there is deliberately no method that changes or deletes a record
@@ -260,14 +269,7 @@ export class AuditRepository implements OnModuleDestroy {
   ): Promise<{ answers: Promise<AppendedRecord[]> }> {
     const client = await transactionClient(manager);
     const answers = Promise.all(
-      rows.map(async (row) => {
-        const query = appendOneQuery(row);
-        try {
-          return (await client.query<AppendedRecord>(query)).rows[0];
-        } catch (e) {
-          throw appendError(query, e);
-        }
-      }),
+      rows.map(async (row) => (await queryOn<AppendedRecord>(client, appendOneQuery(row)))[0]),
     );
     return { answers };
   }
@@ -278,12 +280,7 @@ export class AuditRepository implements OnModuleDestroy {
     manager: EntityManager,
     query: { name: string; text: string; values: unknown[] },
   ): Promise<R[]> {
-    const client = await transactionClient(manager);
-    try {
-      return (await client.query<R>(query)).rows;
-    } catch (e) {
-      throw appendError(query, e);
-    }
+    return queryOn<R>(await transactionClient(manager), query);
   }
 
   // Appends records in one statement, in the given order, without entity overhead (this runs
