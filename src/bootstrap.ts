@@ -5,7 +5,7 @@ import { AppModule } from './app.module';
 import { configureApp } from './common/http/configure-app';
 import type { AppConfig } from './config/app-config';
 import { DatabaseMigrator } from './infra/database/database-migrator';
-import { RedisConnections } from './infra/redis/redis-connections';
+import { RelayBus } from './modules/signaling/relay-bus';
 import { SignalingIoAdapter } from './modules/signaling/signaling.adapter';
 
 // Builds a configured, migrated application that is not yet listening. main.ts and the e2e
@@ -18,7 +18,7 @@ export async function createApp(config: AppConfig): Promise<NestExpressApplicati
   });
   app.useLogger(app.get(Logger));
   configureApp(app, config);
-  app.useWebSocketAdapter(new SignalingIoAdapter(app, config, app.get(RedisConnections)));
+  app.useWebSocketAdapter(new SignalingIoAdapter(app, config, app.get(RelayBus)));
   if (config.database.migrationsRun) await app.get(DatabaseMigrator).migrate();
   return app;
 }

@@ -307,7 +307,7 @@ export async function crossInstance(lab: Lab): Promise<ScenarioResult> {
       ],
       notes: [
         'here the "baseline" is Hekim itself with both peers on one instance; the cross pairs ' +
-          'have one peer on each instance (Socket.IO Redis adapter)',
+          'have one peer on each instance (relays batched per instance on its Redis channel)',
       ],
       data: { throughput: t, latency: l, ratio, p50Difference: p50, rate },
     };

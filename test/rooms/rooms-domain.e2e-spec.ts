@@ -175,14 +175,14 @@ describe('rooms and sessions domain', () => {
     expect(second.sessionId).toBe(first.sessionId);
     // The replaced socket's disconnect must not touch the new device's stay.
     await presence.disconnected('dev-1');
-    expect((await presence.liveSockets(room.id)).get(doctor.id)).toBe('dev-2');
+    expect((await presence.liveSockets(room.id)).get(doctor.id)?.socketId).toBe('dev-2');
 
     await presence.disconnected('pat-1');
     expect((await presence.liveSockets(room.id)).has(patient.id)).toBe(false);
     const back = (await presence.join(patient, room.id, 'pat-2')) as Joined;
     expect(back.sessionId).toBe(first.sessionId);
     expect(back.replacedSocketId).toBeNull();
-    expect((await presence.liveSockets(room.id)).get(patient.id)).toBe('pat-2');
+    expect((await presence.liveSockets(room.id)).get(patient.id)?.socketId).toBe('pat-2');
     expect(await actionsOf(t, room.id)).toEqual([
       'room.create',
       'session.start',
@@ -254,7 +254,7 @@ describe('rooms and sessions domain', () => {
     await store.set('signaling:instance:blinked', '1', 15);
     const later = firstSeen + RoomPresenceService.MISSING_CONFIRM_MS;
     expect(await presence.releaseDeadInstances(later)).toEqual([]);
-    expect((await presence.liveSockets(room.id)).get(doctor.id)).toBe('blink-host');
+    expect((await presence.liveSockets(room.id)).get(doctor.id)?.socketId).toBe('blink-host');
     // Missing again: the clock starts over rather than from the first sighting.
     await store.delete('signaling:instance:blinked');
     expect(await presence.releaseDeadInstances(later + 1)).toEqual([]);

@@ -1,6 +1,9 @@
+import { Redis } from 'ioredis';
 import { Role } from '../../src/common/auth/role';
+import { RoomPresenceService } from '../../src/modules/sessions/room-presence.service';
 import { authHeader, signIn } from '../support/auth';
-import { Inbox, request } from '../support/signaling-client';
+import { Inbox, request, until } from '../support/signaling-client';
+import { TEST_REDIS_URL } from '../support/test-env';
 import type { TestApp } from '../support/test-app';
 import { startTwoInstances, type TwoInstances } from '../support/two-instances';
 
@@ -76,6 +79,55 @@ describe('signaling across two instances', () => {
     await request(d.socket, 'call:offer', { roomId, to: patient.user.id, sdp: 'v=0 second' });
     await p2.inbox.next('call:offer');
     expect(p.inbox.of('call:offer')).toHaveLength(1);
+  });
+
+  it('carries a burst of relays to the other instance in order, on the channel of that instance alone', async () => {
+    const doctor = await signIn(a, Role.Doctor);
+    const patient = await signIn(a, Role.Patient);
+    const roomId = await room(a, doctor.accessToken, [patient.user.id]);
+    const d = await on(a, doctor.accessToken);
+    const p = await on(b, patient.accessToken);
+    await request(d.socket, 'room:join', { roomId });
+    await request(p.socket, 'room:join', { roomId });
+    await d.inbox.next('room:participant-joined', (e) => e.userId === patient.user.id);
+
+    // What goes over the relay channels, seen from two more Redis connections.
+    const watcher = new Redis(TEST_REDIS_URL);
+    const publisher = new Redis(TEST_REDIS_URL);
+    const seen: { channel: string; message: string }[] = [];
+    watcher.on('pmessage', (_pattern: string, channel: string, message: string) => {
+      seen.push({ channel, message });
+    });
+    const toA = `${a.config.redis.keyPrefix}relay#${a.app.get(RoomPresenceService).instanceId}`;
+    try {
+      await watcher.psubscribe(`${a.config.redis.keyPrefix}relay#*`);
+      // What is not a batch on A's channel is dropped; A goes on relaying.
+      expect(await publisher.publish(toA, '{not a batch')).toBe(2);
+
+      const sent = Array.from({ length: 40 }, (_, n) => ({
+        candidate: `candidate:${n} 1 udp 1 192.0.2.1 9 typ host`,
+        sdpMid: '0',
+        sdpMLineIndex: 0,
+      }));
+      const acks = await Promise.all(
+        sent.map((candidate) =>
+          request(p.socket, 'call:ice-candidate', { roomId, to: doctor.user.id, candidate }),
+        ),
+      );
+      expect(acks.every((x) => x.ok)).toBe(true);
+      await until(() => d.inbox.of('call:ice-candidate').length >= 40);
+      expect(d.inbox.of('call:ice-candidate')).toEqual(
+        sent.map((candidate) => ({ roomId, from: patient.user.id, candidate })),
+      );
+      // Every relay went to A's channel alone (B, the sender, received none of its own).
+      const batches = seen.slice(1);
+      expect(batches.every((x) => x.channel === toA)).toBe(true);
+      const relays = batches.map((x) => (JSON.parse(x.message) as unknown[]).length / 3);
+      expect(relays.reduce((n, k) => n + k, 0)).toBe(40);
+    } finally {
+      watcher.disconnect();
+      publisher.disconnect();
+    }
   });
 
   it('runs the waiting room across instances', async () => {

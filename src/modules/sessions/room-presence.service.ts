@@ -346,7 +346,9 @@ export class RoomPresenceService {
   liveSockets(roomId: string): Promise<RoomSockets> {
     return this.roomSockets.get(roomId, async () => {
       const live = await this.sessions.liveSocketsOfRoom(roomId);
-      return new Map(live.map((p) => [p.userId, p.socketId]));
+      return new Map(
+        live.map((p) => [p.userId, { socketId: p.socketId, instanceId: p.instanceId }]),
+      );
     });
   }
 

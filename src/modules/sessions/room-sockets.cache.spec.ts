@@ -6,8 +6,8 @@ function deferred(): { promise: Promise<RoomSockets>; resolve: (v: RoomSockets) 
   return { promise, resolve };
 }
 
-const A = new Map([['u1', 's1']]);
-const B = new Map([['u2', 's2']]);
+const A = new Map([['u1', { socketId: 's1', instanceId: 'i1' }]]);
+const B = new Map([['u2', { socketId: 's2', instanceId: 'i1' }]]);
 
 describe('RoomSocketsCache', () => {
   let cache: RoomSocketsCache;

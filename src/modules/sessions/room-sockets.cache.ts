@@ -1,7 +1,8 @@
 import { Injectable } from '@nestjs/common';
+import type { SocketRef } from './sessions.repository';
 
-// userId → the socket id of their joined device in the room.
-export type RoomSockets = ReadonlyMap<string, string>;
+// userId → their joined device in the room: its socket and the instance holding it.
+export type RoomSockets = ReadonlyMap<string, Readonly<SocketRef>>;
 
 interface Entry {
   sockets: RoomSockets;
@@ -63,7 +64,8 @@ export class RoomSocketsCache {
   // Drops every room in which this socket is joined (it disconnected here).
   invalidateSocket(socketId: string): void {
     for (const [roomId, entry] of this.entries)
-      for (const id of entry.sockets.values()) if (id === socketId) this.entries.delete(roomId);
+      for (const live of entry.sockets.values())
+        if (live.socketId === socketId) this.entries.delete(roomId);
   }
 
   // The room's view when a current one is held, without waiting for anything.

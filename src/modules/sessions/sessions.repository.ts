@@ -56,9 +56,9 @@ export class SessionsRepository {
 
   // The joined sockets of the room's active session by user: the relay's check, on every
   // relayed message. One statement (one round trip, one snapshot) rather than a transaction.
-  async liveSocketsOfRoom(roomId: string): Promise<{ userId: string; socketId: string }[]> {
-    return this.participants.query<{ userId: string; socketId: string }[]>(
-      `SELECT p.user_id AS "userId", p.socket_id AS "socketId"
+  async liveSocketsOfRoom(roomId: string): Promise<({ userId: string } & SocketRef)[]> {
+    return this.participants.query<({ userId: string } & SocketRef)[]>(
+      `SELECT p.user_id AS "userId", p.socket_id AS "socketId", p.instance_id AS "instanceId"
          FROM session_participants p
          JOIN room_sessions s ON s.id = p.session_id
         WHERE s.room_id = $1 AND s.status = $2 AND p.left_at IS NULL AND p.socket_id IS NOT NULL`,

@@ -2,8 +2,8 @@ import type { MessageMappingProperties } from '@nestjs/websockets';
 import type { Redis } from 'ioredis';
 import { from, type Observable } from 'rxjs';
 import type { AppConfig } from '../../config/app-config';
-import type { RedisConnections } from '../../infra/redis/redis-connections';
-import { guardPublish, SignalingIoAdapter } from './signaling.adapter';
+import { guardPublish, type RelayBus } from './relay-bus';
+import { SignalingIoAdapter } from './signaling.adapter';
 
 describe('guardPublish', () => {
   it('turns publish failures into a resolved 0 instead of an unhandled rejection', async () => {
@@ -59,7 +59,7 @@ describe('SignalingIoAdapter.bindMessageHandlers', () => {
   }
 
   const adapter = (): SignalingIoAdapter =>
-    new SignalingIoAdapter(undefined as never, {} as AppConfig, {} as RedisConnections);
+    new SignalingIoAdapter(undefined as never, {} as AppConfig, {} as RelayBus);
 
   it("calls each socket's own handler through one listener shared by all sockets", async () => {
     const a = new FakeSocket();

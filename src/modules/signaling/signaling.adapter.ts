@@ -2,12 +2,11 @@ import { type INestApplicationContext, Logger } from '@nestjs/common';
 import { IoAdapter } from '@nestjs/platform-socket.io';
 import type { MessageMappingProperties } from '@nestjs/websockets';
 import { createAdapter } from '@socket.io/redis-adapter';
-import type { Redis } from 'ioredis';
 import { defer, type Observable } from 'rxjs';
 import type { Server, ServerOptions } from 'socket.io';
 import type { AppConfig } from '../../config/app-config';
-import type { RedisConnections } from '../../infra/redis/redis-connections';
 import { eventArgs } from './event-payload';
+import type { RelayBus } from './relay-bus';
 
 // The Socket.IO server of the signaling gateway: message size capped by configuration, CORS
 // from the same allow-list as REST, and with Redis the adapter that carries room and
@@ -24,7 +23,7 @@ export class SignalingIoAdapter extends IoAdapter {
   constructor(
     app: INestApplicationContext,
     private readonly config: AppConfig,
-    private readonly redis: RedisConnections,
+    private readonly bus: RelayBus,
   ) {
     super(app);
   }
@@ -37,22 +36,11 @@ export class SignalingIoAdapter extends IoAdapter {
       cors: { origin: this.config.http.corsOrigins, methods: ['GET', 'POST'] },
       serveClient: false,
     }) as Server;
-    if (this.redis.enabled) {
-      server.adapter(
-        createAdapter(
-          guardPublish(this.redis.duplicate('socketio-pub')),
-          // ioredis resubscribes after a reconnect without handling the result; with a retry
-          // cap or a command timeout those commands fail as unhandled rejections during a
-          // Redis outage. The subscriber waits for Redis instead.
-          this.redis.duplicate('socketio-sub', {
-            maxRetriesPerRequest: null,
-            commandTimeout: undefined,
-          }),
-          {
-            key: `${this.config.redis.keyPrefix}socket.io`,
-          },
-        ),
-      );
+    // Its Redis connections are the relay bus's, which carries offers, answers and candidates
+    // between instances beside it, in order with its emits.
+    if (this.bus.clients) {
+      const { pub, sub } = this.bus.clients;
+      server.adapter(createAdapter(pub, sub, { key: `${this.config.redis.keyPrefix}socket.io` }));
     }
     return server;
   }
@@ -133,31 +121,3 @@ export class SignalingIoAdapter extends IoAdapter {
 type NestSocket = Parameters<IoAdapter['bindMessageHandlers']>[0];
 type Transform = (data: unknown) => Observable<unknown>;
 type Listener = (this: NestSocket, ...args: unknown[]) => void;
-
-// Hazard: the Redis adapter calls publish() without handling its promise, so during a Redis
-// outage every cross-instance emit would become an unhandled rejection and stop the process.
-// Failures are logged once per outage instead; those emits are lost, as they would be anyway.
-export function guardPublish(client: Redis): Redis {
-  const logger = new Logger('SignalingAdapter');
-  const original = client.publish.bind(client);
-  const publish = (channel: string, message: string): Promise<number> => original(channel, message);
-  let failing = false;
-  const guarded = (channel: string, message: string): Promise<number> =>
-    publish(channel, message).then(
-      (n) => {
-        failing = false;
-        return n;
-      },
-      (err: unknown) => {
-        if (!failing)
-          logger.warn(
-            { err: err instanceof Error ? err.message : String(err) },
-            'cross-instance emit failed',
-          );
-        failing = true;
-        return 0;
-      },
-    );
-  Object.assign(client, { publish: guarded });
-  return client;
-}

@@ -39,7 +39,7 @@ import { IceService } from '../ice/ice.service';
 import { type Joined, RoomPresenceService } from '../sessions/room-presence.service';
 import type { RoomSockets } from '../sessions/room-sockets.cache';
 import { SessionEvents } from '../sessions/session-events';
-import { SessionsRepository } from '../sessions/sessions.repository';
+import { SessionsRepository, type SocketRef } from '../sessions/sessions.repository';
 import {
   AdmitPayload,
   IceCandidatePayload,
@@ -62,6 +62,7 @@ import {
 } from './signaling-events';
 import { eventArgs, MAX_EVENT_BYTES, validateEventPayload } from './event-payload';
 import { iceRefreshDue } from './ice-refresh';
+import { RelayBus } from './relay-bus';
 import { quickRelayPayload } from './relay-payload';
 import { type RateVerdict, SignalingRateLimiter } from './signaling-rate-limiter';
 import { SignalingMetrics } from './signaling.metrics';
@@ -152,9 +153,16 @@ export class SignalingGateway
     private readonly sessionEvents: SessionEvents,
     private readonly calls: CallsService,
     private readonly callEvents: CallEvents,
+    private readonly bus: RelayBus,
   ) {}
 
   afterInit(namespace: SignalingNamespace): void {
+    this.bus.listen(this.presence.instanceId, namespace.sockets).catch((err: unknown) => {
+      this.logger.error(
+        { err: describe(err) },
+        'could not subscribe to relays from other instances',
+      );
+    });
     // Nest guards do not run on connection: this middleware is the authentication.
     namespace.use((socket, next) => {
       this.authenticate(socket).then(
@@ -670,7 +678,7 @@ export class SignalingGateway
 
   // A participant who left a group call that goes on leaves its room as well.
   private async leaveCallRoom(roomId: string, userId: string): Promise<void> {
-    const socketId = (await this.presence.liveSockets(roomId)).get(userId);
+    const socketId = (await this.presence.liveSockets(roomId)).get(userId)?.socketId;
     if (!socketId) return;
     const [device] = await this.server.in(socketId).fetchSockets();
     if (!device) return;
@@ -791,14 +799,19 @@ export class SignalingGateway
 
   private emitRelay<E extends RelayEvent>(
     event: E,
-    target: string,
+    target: Readonly<SocketRef>,
     payload: RelayMessage<E>,
   ): void {
-    // A target on this instance gets the message directly; only a socket elsewhere needs the
-    // adapter (with Redis, a publish every instance receives).
-    const local = this.server.sockets.get(target);
-    const emitter = local ?? this.server.to(target);
-    (emitter.emit as (ev: E, payload: RelayMessage<E>) => boolean).call(emitter, event, payload);
+    // A target on this instance gets the message directly; one on another instance through
+    // the relay bus (batched, on that instance's channel); the adapter is left for a socket
+    // whose instance is not known.
+    const local = this.server.sockets.get(target.socketId);
+    const elsewhere =
+      !local && target.instanceId !== null && target.instanceId !== this.presence.instanceId;
+    if (!elsewhere || !this.bus.send(target.instanceId, target.socketId, event, payload)) {
+      const emitter = local ?? this.server.to(target.socketId);
+      (emitter.emit as (ev: E, payload: RelayMessage<E>) => boolean).call(emitter, event, payload);
+    }
     this.metrics.relayed.inc({ event });
   }
 
@@ -902,7 +915,7 @@ function relayRefusal(
   to: string,
 ): 'sender-not-joined' | 'target-not-in-room' | null {
   const user = socket.data.user.id;
-  if (live.get(user) !== socket.id) return 'sender-not-joined';
+  if (live.get(user)?.socketId !== socket.id) return 'sender-not-joined';
   if (to === user || !live.has(to)) return 'target-not-in-room';
   return null;
 }

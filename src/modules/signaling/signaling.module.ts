@@ -3,6 +3,7 @@ import { AccessTokenVerifier } from '../auth/tokens/access-token.service';
 import { CallsModule } from '../calls/calls.module';
 import { IceModule } from '../ice/ice.module';
 import { SessionsModule } from '../sessions/sessions.module';
+import { RelayBus } from './relay-bus';
 import { SignalingRateLimiter } from './signaling-rate-limiter';
 import { SignalingGateway } from './signaling.gateway';
 import { SignalingMetrics } from './signaling.metrics';
@@ -14,6 +15,7 @@ import { AccessTokenPort } from './socket-auth.port';
     SignalingGateway,
     SignalingRateLimiter,
     SignalingMetrics,
+    RelayBus,
     // The same verifier as the HTTP guard (exported by the global auth module).
     { provide: AccessTokenPort, useExisting: AccessTokenVerifier },
   ],
