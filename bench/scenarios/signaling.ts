@@ -246,36 +246,29 @@ export async function crossInstance(lab: Lab): Promise<ScenarioResult> {
       lab.log,
     );
     const ratio = spread(pairedRatios(perSecond(t.a), perSecond(t.b)));
-    const rate = Math.max(50, Math.round(median(perSecond(t.b)) * 0.5));
-    lab.log(`  latency at ${rate} msgs/s`);
-    const l = await alternate(
-      rounds,
-      () => atRate(cross, rate, seconds),
-      () => atRate(single, rate, seconds),
-      lab.log,
-    );
-    const p50 = spread(
-      pairedDifferences(
-        l.a.map((x) => x.latency.p50),
-        l.b.map((x) => x.latency.p50),
-      ),
-    );
-    // The hop itself, away from the cross pairs' saturation: the same comparison at a tenth
-    // of one instance's saturation (reported beside the bar, which stays at half).
-    const light = Math.max(50, Math.round(median(perSecond(t.b)) * 0.1));
-    lab.log(`  latency at ${light} msgs/s`);
-    const q = await alternate(
-      rounds,
-      () => atRate(cross, light, seconds),
-      () => atRate(single, light, seconds),
-      lab.log,
-    );
-    const lightP50 = spread(
-      pairedDifferences(
-        q.a.map((x) => x.latency.p50),
-        q.b.map((x) => x.latency.p50),
-      ),
-    );
+    // The p50 the hop adds at a fraction of one instance's saturation (cross and single
+    // pairs in turn, paired by round).
+    const p50At = async (fraction: number) => {
+      const at = Math.max(50, Math.round(median(perSecond(t.b)) * fraction));
+      lab.log(`  latency at ${at} msgs/s`);
+      const r = await alternate(
+        rounds,
+        () => atRate(cross, at, seconds),
+        () => atRate(single, at, seconds),
+        lab.log,
+      );
+      const added = spread(
+        pairedDifferences(
+          r.a.map((x) => x.latency.p50),
+          r.b.map((x) => x.latency.p50),
+        ),
+      );
+      return { rate: at, l: r, added };
+    };
+    const { rate, l, added: p50 } = await p50At(0.5);
+    // The hop itself, away from the cross pairs' saturation: a tenth of one instance's
+    // saturation (reported beside the bar, which stays at half).
+    const { rate: light, l: q, added: lightP50 } = await p50At(0.1);
     const med = (xs: LoadResult[], k: 'p50' | 'p90' | 'p99'): number =>
       median(xs.map((x) => x.latency[k]));
     return {

@@ -39,6 +39,18 @@ describe('signaling across two instances', () => {
     return (res.body as { id: string }).id;
   }
 
+  // A doctor on A and a patient on B, both joined in a new room of the doctor's.
+  async function joinedAcross() {
+    const doctor = await signIn(a, Role.Doctor);
+    const patient = await signIn(a, Role.Patient);
+    const roomId = await room(a, doctor.accessToken, [patient.user.id]);
+    const d = await on(a, doctor.accessToken);
+    const p = await on(b, patient.accessToken);
+    await request(d.socket, 'room:join', { roomId });
+    await request(p.socket, 'room:join', { roomId });
+    return { doctor, patient, roomId, d, p };
+  }
+
   it('negotiates between a client on each instance, one device per room across them', async () => {
     const doctor = await signIn(a, Role.Doctor);
     const patient = await signIn(a, Role.Patient);
@@ -82,13 +94,7 @@ describe('signaling across two instances', () => {
   });
 
   it('carries a burst of relays to the other instance in order, on the channel of that instance alone', async () => {
-    const doctor = await signIn(a, Role.Doctor);
-    const patient = await signIn(a, Role.Patient);
-    const roomId = await room(a, doctor.accessToken, [patient.user.id]);
-    const d = await on(a, doctor.accessToken);
-    const p = await on(b, patient.accessToken);
-    await request(d.socket, 'room:join', { roomId });
-    await request(p.socket, 'room:join', { roomId });
+    const { doctor, patient, roomId, d, p } = await joinedAcross();
     await d.inbox.next('room:participant-joined', (e) => e.userId === patient.user.id);
 
     // What goes over the relay channels, seen from two more Redis connections.
@@ -154,13 +160,7 @@ describe('signaling across two instances', () => {
   });
 
   it('expires the reconnect grace of a client whose instance went away', async () => {
-    const doctor = await signIn(a, Role.Doctor);
-    const patient = await signIn(a, Role.Patient);
-    const roomId = await room(a, doctor.accessToken, [patient.user.id]);
-    const d = await on(a, doctor.accessToken);
-    const p = await on(b, patient.accessToken);
-    await request(d.socket, 'room:join', { roomId });
-    await request(p.socket, 'room:join', { roomId });
+    const { patient, roomId, d, p } = await joinedAcross();
     // Instance B shuts down: its clients are told to reconnect and their grace starts; A,
     // the survivor, fires the deadline.
     const draining = new Inbox(p.socket);
