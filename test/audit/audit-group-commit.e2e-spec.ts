@@ -50,13 +50,19 @@ describe('audit trail: group commit of standalone records', () => {
       expect(row.request_id).toBe(`req-${i}`);
     }
     expect(seqs.map(Number)).toEqual(seqs.map((_, i) => i + 1));
-    // They were batched: records of one transaction share the database clock reading.
-    const batches = new Set(all.map((r) => r.occurred_at.getTime())).size;
-    expect(batches).toBeLessThan(n);
-    const cps = await db.query<{ seq: string }[]>('SELECT seq FROM audit_checkpoints ORDER BY seq');
-    expect(cps.map((c) => Number(c.seq))).toEqual(
-      Array.from({ length: 15 }, (_, i) => (i + 1) * 10),
+    // They were batched: fewer transactions (the rows' xmin) than records.
+    const [{ batches }] = await db.query<{ batches: number }[]>(
+      'SELECT count(DISTINCT xmin::text)::int AS batches FROM audit_events',
     );
+    expect(batches).toBeLessThan(n);
+    // Each due seq (every 10th) is covered by a checkpoint signed right after its batch
+    // committed, at the head that batch left (so at or after the due seq, within a batch).
+    const cps = (
+      await db.query<{ seq: string }[]>('SELECT seq FROM audit_checkpoints ORDER BY seq')
+    ).map((c) => Number(c.seq));
+    for (let due = 10; due <= n; due += 10)
+      expect(cps.some((seq) => seq >= due && seq < due + 64)).toBe(true);
+    expect(cps[cps.length - 1]).toBe(n);
     const verified = await t.app.get(AuditTrailService).verify({}, ctx);
     expect(verified).toMatchObject({ valid: true });
     expect(verified.checked).toBeGreaterThanOrEqual(n);
@@ -78,21 +84,53 @@ describe('audit trail: group commit of standalone records', () => {
 
   it('rejects every caller of a batch that fails after its INSERT, and nothing of it is kept', async () => {
     const before = await rows();
-    // A failure inside the transaction once the records are inserted (here, the checkpoint).
-    jest.spyOn(t.app.get(AuditCheckpointer), 'isDue').mockReturnValue(true);
-    jest
-      .spyOn(t.app.get(AuditCheckpointer), 'sign')
-      .mockRejectedValue(new Error('checkpoint could not be written'));
-    const settled = await Promise.allSettled(
-      Array.from({ length: 5 }, (_, i) => audit.record(sampleEvent(2000 + i))),
-    );
-    expect(settled.every((s) => s.status === 'rejected')).toBe(true);
-    expect(await rows()).toEqual(before);
-    jest.restoreAllMocks();
+    // A failure once the records are inserted: a deferred check that refuses the COMMIT.
+    await db.query(`CREATE FUNCTION refuse_audit_commit() RETURNS trigger LANGUAGE plpgsql AS
+      $$ BEGIN RAISE EXCEPTION 'commit refused'; END $$`);
+    await db.query(`CREATE CONSTRAINT TRIGGER refuse_at_commit AFTER INSERT ON audit_events
+      DEFERRABLE INITIALLY DEFERRED FOR EACH ROW WHEN (NEW.request_id LIKE 'req-20%')
+      EXECUTE FUNCTION refuse_audit_commit()`);
+    try {
+      const settled = await Promise.allSettled(
+        Array.from({ length: 5 }, (_, i) => audit.record(sampleEvent(2000 + i))),
+      );
+      expect(settled.map((s) => s.status)).toEqual(Array(5).fill('rejected'));
+      expect(await rows()).toEqual(before);
+    } finally {
+      await db.query('DROP TRIGGER refuse_at_commit ON audit_events');
+      await db.query('DROP FUNCTION refuse_audit_commit()');
+    }
 
     // The chain goes on from where it was.
     const seq = await audit.record(sampleEvent(3000));
     expect(Number(seq)).toBe(before.length + 1);
+    expectValidChain(await rows());
+  });
+
+  it('keeps the records of a batch whose checkpoint cannot be signed; the timer signs the head later', async () => {
+    const before = (await rows()).length;
+    const checkpointer = t.app.get(AuditCheckpointer);
+    const signedHead = async () =>
+      Number(
+        (
+          await db.query<{ seq: string }[]>('SELECT max(seq)::text AS seq FROM audit_checkpoints')
+        )[0].seq,
+      );
+    const signedBefore = await signedHead();
+    jest.spyOn(checkpointer, 'isDue').mockReturnValue(true);
+    jest
+      .spyOn(checkpointer, 'checkpointHead')
+      .mockRejectedValue(new Error('checkpoint could not be written'));
+    const seqs = await Promise.all(
+      Array.from({ length: 3 }, (_, i) => audit.record(sampleEvent(3100 + i))),
+    );
+    expect(seqs.map(Number)).toEqual([before + 1, before + 2, before + 3]);
+    expect(await rows()).toHaveLength(before + 3);
+    expect(await signedHead()).toBe(signedBefore);
+    jest.restoreAllMocks();
+    // What the checkpoint timer does.
+    await checkpointer.checkpointHead();
+    expect(await signedHead()).toBe(before + 3);
     expectValidChain(await rows());
   });
 

@@ -19,15 +19,6 @@ const LOCK_AND_HEAD_SQL = `SELECT seq, hash,
     GREATEST(occurred_at, date_trunc('milliseconds', clock_timestamp())) AS now
   FROM audit_chain_head WHERE id = 1 FOR UPDATE`;
 
-// Batches: one statement for any number of records, one array per column (the hashes
-// computed by AuditService under the lock).
-const APPEND_SQL = `INSERT INTO audit_events (seq, occurred_at, actor_user_id, actor_role, actor_ip,
-    actor_user_agent, action, outcome, resource_type, resource_id, subject_id, request_id,
-    details, prev_hash, hash, canonical)
-  SELECT * FROM unnest($1::bigint[], $2::timestamptz[], $3::uuid[], $4::text[], $5::text[],
-    $6::text[], $7::text[], $8::text[], $9::text[], $10::text[], $11::uuid[], $12::text[],
-    $13::jsonb[], $14::text[], $15::text[], $16::text[])`;
-
 // One record in one round trip, the common case (a record in its request's transaction): the
 // lock, the head, the time, the canonical text ($1..$3 around occurredAt and seq, see
 // canonicalAround) and its hash, SHA-256(prevHash || "\n" || canonical) as audit-chain.ts
@@ -117,16 +108,6 @@ export interface AuditRecordColumns {
   subjectId: string | null;
   requestId: string | null;
   details: Record<string, unknown>;
-}
-
-// A record to append, as stored (occurredAt as the ISO text that was hashed).
-export interface AuditAppendRow extends AuditRecordColumns {
-  seq: string;
-  occurredAt: string;
-  prevHash: string;
-  hash: string;
-  // canonicalJson of the record, the text that was hashed.
-  canonical: string;
 }
 
 // A row of audit_events as the driver returns it (bigint as a string, jsonb parsed).
@@ -281,31 +262,6 @@ export class AuditRepository implements OnModuleDestroy {
     query: { name: string; text: string; values: unknown[] },
   ): Promise<R[]> {
     return queryOn<R>(await transactionClient(manager), query);
-  }
-
-  // Appends records in one statement, in the given order, without entity overhead (this runs
-  // while the chain lock is held).
-  async appendRows(rows: AuditAppendRow[], manager: EntityManager): Promise<void> {
-    const col = <K extends keyof AuditAppendRow>(k: K): AuditAppendRow[K][] =>
-      rows.map((r) => r[k]);
-    await manager.query(APPEND_SQL, [
-      col('seq'),
-      col('occurredAt'),
-      col('actorUserId'),
-      col('actorRole'),
-      col('actorIp'),
-      col('actorUserAgent'),
-      col('action'),
-      col('outcome'),
-      col('resourceType'),
-      col('resourceId'),
-      col('subjectId'),
-      col('requestId'),
-      rows.map((r) => JSON.stringify(r.details)),
-      col('prevHash'),
-      col('hash'),
-      col('canonical'),
-    ]);
   }
 
   // Every record where the person is the actor or the subject, in chain order (data export).

@@ -9,17 +9,11 @@ import {
   type TransactionStartEvent,
 } from 'typeorm';
 import { AuditAction, AuditOutcome } from './audit-action';
-import {
-  canonicalAround,
-  canonicalJson,
-  chainHashOfCanonical,
-  type AuditRecordBody,
-} from './audit-chain';
+import { canonicalAround, type AuditRecordBody } from './audit-chain';
 import { AuditCheckpointer } from './audit-checkpointer';
 import {
   AuditRepository,
   type AppendedRecord,
-  type AuditAppendRow,
   type AuditRecordColumns,
   type AuditUnplacedRow,
 } from './audit.repository';
@@ -134,6 +128,8 @@ interface TransactionRecords {
   depth: number;
   pending: UnplacedBody[];
   answers?: Promise<AppendedRecord[]>;
+  // The seqs of the records the last commit wrote, in order.
+  committed?: string[];
 }
 
 function transactionRecords(runner: QueryRunner): TransactionRecords {
@@ -145,11 +141,12 @@ function transactionRecords(runner: QueryRunner): TransactionRecords {
 export class AuditService implements OnModuleDestroy, EntitySubscriberInterface {
   private readonly logger = new Logger(AuditService.name);
   // Standalone records (no caller transaction) are group-committed: the records that arrive
-  // while one batch is being written are appended together by the next, in one transaction
-  // (one lock, one head read, one INSERT), and each caller learns its seq after the commit.
+  // while one batch is being written are appended together by the next, in a transaction of
+  // their own that writes them as a caller's transaction writes its records (with its COMMIT,
+  // see beforeTransactionCommit), and each caller learns its seq after the commit.
   private readonly standalone = new GroupCommitQueue<UnplacedBody, string>({
     maxBatch: MAX_BATCH,
-    write: (bodies) => this.dataSource.transaction((m) => this.append(bodies, m)),
+    write: (bodies) => this.commitStandalone(bodies),
     retryAlone: isRecordError,
   });
 
@@ -183,8 +180,7 @@ export class AuditService implements OnModuleDestroy, EntitySubscriberInterface 
       records.pending.push(body);
       return undefined;
     }
-    const [seq] = await this.append([body], manager);
-    return seq;
+    return this.appendNow(body, manager);
   }
 
   afterTransactionStart({ queryRunner }: TransactionStartEvent): void {
@@ -220,6 +216,7 @@ export class AuditService implements OnModuleDestroy, EntitySubscriberInterface 
     if (records.depth > 0 || answers === undefined) return;
     records.answers = undefined;
     const appended = await answers;
+    records.committed = appended.map((r) => r.seq);
     if (appended.some((r) => this.checkpointer.isDue(r.seq))) {
       await this.checkpointer
         .checkpointHead()
@@ -237,6 +234,19 @@ export class AuditService implements OnModuleDestroy, EntitySubscriberInterface 
       records.pending = [];
       records.answers = undefined;
     }
+  }
+
+  // A batch of standalone records: BEGIN, then the records and the COMMIT in one round trip,
+  // so the chain lock is held only while PostgreSQL runs them (not across round trips).
+  private async commitStandalone(bodies: UnplacedBody[]): Promise<string[]> {
+    let records: TransactionRecords | undefined;
+    await this.dataSource.transaction((m) => {
+      if (!m.queryRunner) throw new Error('a transaction without a query runner');
+      records = transactionRecords(m.queryRunner);
+      records.pending.push(...bodies);
+      return Promise.resolve();
+    });
+    return records?.committed ?? [];
   }
 
   // Standalone records still queued are written before the database goes away.
@@ -262,58 +272,19 @@ export class AuditService implements OnModuleDestroy, EntitySubscriberInterface 
     });
   }
 
-  // Appends records in order at the head of the chain. Everything from the lock to the
-  // caller's commit is serialized across instances, so this part does the least it can: one
-  // record is one statement (the database assigns seq and time and hashes, see
-  // AuditRepository.appendOne); a batch is one round trip for the lock and the head, the
-  // hashes here, one INSERT. Then a checkpoint when one is due.
-  private async append(bodies: UnplacedBody[], manager: EntityManager): Promise<string[]> {
-    const appended =
-      bodies.length === 1
-        ? [await this.appendOne(bodies[0], manager)]
-        : await this.appendBatch(bodies, manager);
-    for (const record of appended) {
-      if (this.checkpointer.isDue(record.seq)) {
-        await this.checkpointer.sign(
-          manager,
-          { seq: record.seq, hash: record.hash },
-          record.occurredAt,
-        );
-      }
+  // Appends one record at the head of the chain at once (inside a savepoint of the caller's
+  // transaction): one statement, in which the database assigns seq and time and hashes (see
+  // AuditRepository.appendOne); then a checkpoint, in the same transaction, when one is due.
+  private async appendNow(body: UnplacedBody, manager: EntityManager): Promise<string> {
+    const record = await this.repository.appendOne(unplacedRow(body), manager);
+    if (this.checkpointer.isDue(record.seq)) {
+      await this.checkpointer.sign(
+        manager,
+        { seq: record.seq, hash: record.hash },
+        record.occurredAt,
+      );
     }
-    return appended.map((r) => r.seq);
-  }
-
-  private appendOne(b: UnplacedBody, manager: EntityManager): Promise<AppendedRecord> {
-    return this.repository.appendOne(unplacedRow(b), manager);
-  }
-
-  private async appendBatch(
-    bodies: UnplacedBody[],
-    manager: EntityManager,
-  ): Promise<AppendedRecord[]> {
-    const head = await this.repository.lockChainAndReadHead(manager);
-    let seq = BigInt(head.seq);
-    let prevHash = head.hash;
-    const occurredAt = head.now.toISOString();
-    const rows: AuditAppendRow[] = bodies.map((b) => {
-      seq += 1n;
-      const body: AuditRecordBody = { ...b, seq: seq.toString(), occurredAt };
-      const canonical = canonicalJson(body);
-      const hash = chainHashOfCanonical(prevHash, canonical);
-      const row: AuditAppendRow = {
-        ...columnsOf(b),
-        seq: body.seq,
-        occurredAt,
-        prevHash,
-        hash,
-        canonical,
-      };
-      prevHash = hash;
-      return row;
-    });
-    await this.repository.appendRows(rows, manager);
-    return rows.map((r) => ({ seq: r.seq, hash: r.hash, occurredAt: head.now }));
+    return record.seq;
   }
 }
 
