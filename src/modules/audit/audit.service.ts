@@ -89,7 +89,7 @@ function storableDetails(details: Record<string, unknown>): Record<string, unkno
 type UnplacedBody = Omit<AuditRecordBody, 'seq' | 'occurredAt'>;
 
 // Records written together by one group commit at most: bounds the time the chain lock is
-// held and the size of one INSERT.
+// held and the statements sent with one COMMIT.
 const MAX_BATCH = 64;
 
 // Errors that one record's content can cause (SQLSTATE classes 22, data exception, and 23,

@@ -88,7 +88,7 @@ export class RelayBus {
     batch.push(socketId, event, payload);
     if (batch.length >= MAX_BATCH * 3) {
       this.pending.delete(instanceId);
-      void this.publish(this.channel(instanceId), JSON.stringify(batch));
+      this.publishBatch(instanceId, batch);
     } else if (!this.scheduled) {
       this.scheduled = true;
       setImmediate(() => this.flush());
@@ -100,9 +100,12 @@ export class RelayBus {
   flush(): void {
     this.scheduled = false;
     if (this.pending.size === 0) return;
-    for (const [instanceId, batch] of this.pending)
-      void this.publish(this.channel(instanceId), JSON.stringify(batch));
+    for (const [instanceId, batch] of this.pending) this.publishBatch(instanceId, batch);
     this.pending.clear();
+  }
+
+  private publishBatch(instanceId: string, batch: unknown[]): void {
+    void this.publish(this.channel(instanceId), JSON.stringify(batch));
   }
 
   // A batch for this instance: each relay goes to its socket if the socket is still here (a
@@ -119,7 +122,9 @@ export class RelayBus {
       return;
     }
     for (let i = 0; i < batch.length; i += 3) {
-      const [socketId, event, payload] = batch.slice(i, i + 3) as unknown[];
+      const socketId: unknown = batch[i];
+      const event: unknown = batch[i + 1];
+      const payload: unknown = batch[i + 2];
       if (
         typeof socketId !== 'string' ||
         typeof event !== 'string' ||
