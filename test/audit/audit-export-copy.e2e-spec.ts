@@ -102,6 +102,28 @@ describe('audit trail: NDJSON lines sent from the stored canonical text', () => 
     expect(JSON.parse(line)).toMatchObject({ record: { seq: '5', details: { n: -5 } } });
   });
 
+  it('sends a tampered hash column escaped, so the line still parses and names it', async () => {
+    const forged = `f"0\\0\u0001${SPECIALS.slice(0, 19)}`;
+    await db.query('ALTER TABLE audit_events DISABLE TRIGGER USER');
+    try {
+      await db.query('UPDATE audit_events SET hash = $1, prev_hash = $2 WHERE seq = 6', [
+        forged,
+        SPECIALS.slice(0, 64),
+      ]);
+    } finally {
+      await db.query('ALTER TABLE audit_events ENABLE TRIGGER USER');
+    }
+    const stored = await db.query<{ hash: string; prev_hash: string }>(
+      'SELECT hash, prev_hash FROM audit_events WHERE seq = 6',
+    );
+    const line = (await text(t.app.get(AuditTrailService).ndjsonRecords('6', '6'))).trimEnd();
+    const parsed = JSON.parse(line) as { hash: string; prevHash: string; record: unknown };
+    expect(parsed.hash).toBe(stored.rows[0].hash);
+    expect(parsed.hash.startsWith(forged)).toBe(true);
+    expect(parsed.prevHash).toBe(stored.rows[0].prev_hash);
+    expect(parsed.record).toMatchObject({ seq: '6' });
+  });
+
   it('closes the COPYs of a reader that stops, and the pool goes on serving', async () => {
     const lines = t.app.get(AuditTrailService).ndjsonRecords('1', head);
     const first = await lines.next();

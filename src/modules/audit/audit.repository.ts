@@ -7,6 +7,7 @@ import type { PostgresDriver } from 'typeorm/driver/postgres/PostgresDriver';
 import { PostgresQueryRunner } from 'typeorm/driver/postgres/PostgresQueryRunner';
 import { AuditCheckpointEntity } from './audit-checkpoint.entity';
 import { AuditEventEntity } from './audit-event.entity';
+import { RecordLineAssembler } from './audit-line-copy';
 
 // Appends to the chain are serialised across every instance sharing the database by the
 // row lock on audit_chain_head (migration AddAuditChainHead), held until the surrounding
@@ -64,17 +65,15 @@ const COPY_POOL = {
   pipeline: false,
 };
 
-// The NDJSON lines (recordLine, newline included) of the records in (afterSeq, toSeq] that
-// hold their canonical text: the line around the stored text, hash and prevHash through
-// to_json as JSON.stringify writes them. CSV with a delimiter and a quote that canonical JSON
-// never holds raw (it escapes every control character), so that COPY writes each line as it
-// is. COPY takes no parameters: the bounds are integers rendered by BigInt.
+// The three stored texts of each record in (afterSeq, toSeq] that an NDJSON line is made of
+// (RecordLineAssembler), in binary COPY: PostgreSQL sends them as they are, length-prefixed,
+// with no escaping or per-row text to build. COPY takes no parameters: the bounds are
+// integers rendered by BigInt.
 function lineCopySql(afterSeq: string, toSeq: string): string {
-  return `COPY (SELECT '{"hash":' || to_json(hash)::text || ',"prevHash":' || to_json(prev_hash)::text
-                  || ',"record":' || canonical || '}'
+  return `COPY (SELECT hash, prev_hash, canonical
            FROM audit_events WHERE seq > ${BigInt(afterSeq)} AND seq <= ${BigInt(toSeq)}
           ORDER BY seq ASC)
-    TO STDOUT WITH (FORMAT csv, DELIMITER E'\\x01', QUOTE E'\\x02')`;
+    TO STDOUT WITH (FORMAT binary)`;
 }
 
 // The head as the lock returns it: seq 0 and the genesis hash before the first record.
@@ -403,8 +402,8 @@ export class AuditRepository implements OnModuleDestroy {
     return first !== null && last !== null ? { first, last } : null;
   }
 
-  // The NDJSON lines of (afterSeq, toSeq] as the database sends them (lineCopySql), in chunks
-  // of bytes that need not end on a line. Every record of the range must hold its canonical
+  // The NDJSON lines of (afterSeq, toSeq], assembled from the binary COPY of lineCopySql, in
+  // chunks of whole lines. Every record of the range must hold its canonical
   // text (see findWithoutCanonical). The COPY runs on a connection of its own, in a read-only
   // transaction with LINE_COPY_TIMEOUT; a connection left mid-COPY (the reader stopped, or an
   // error) is closed rather than returned to the pool.
@@ -414,7 +413,12 @@ export class AuditRepository implements OnModuleDestroy {
     try {
       await client.query(`BEGIN READ ONLY; SET LOCAL statement_timeout = '${LINE_COPY_TIMEOUT}'`);
       const copy = client.query(copyTo(lineCopySql(afterSeq, toSeq)));
-      for await (const chunk of copy as AsyncIterable<Buffer>) yield chunk;
+      const lines = new RecordLineAssembler();
+      for await (const chunk of copy as AsyncIterable<Buffer>) {
+        const out = lines.push(chunk);
+        if (out.length > 0) yield out;
+      }
+      lines.finish();
       await client.query('COMMIT');
       clean = true;
     } finally {
