@@ -150,8 +150,8 @@ export class AuditTrailService {
   }
 
   // The NDJSON record lines of seq in [fromSeq, toSeq]. Records that hold their canonical
-  // text are sent as the database writes them around it (copiedLines); those written before
-  // it was stored are rendered from their fields (ndjsonLinePages).
+  // text are sent as lines around it, assembled from a binary COPY (copiedLines); those
+  // written before it was stored are rendered from their fields (ndjsonLinePages).
   async *ndjsonRecords(fromSeq: string, toSeq: string): AsyncGenerator<string | Buffer> {
     const older = await this.repository.findWithoutCanonical(fromSeq, toSeq);
     if (older === null) {
