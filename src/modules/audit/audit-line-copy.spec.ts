@@ -78,11 +78,36 @@ describe('RecordLineAssembler', () => {
     expect(both).toBe(line(H1, '\n'.repeat(200), R2));
   });
 
-  it('grows its output for lines longer than the estimate', () => {
+  it('sizes its output to the lines, short ones and escaped ones among plain ones', () => {
     // Empty fields: 14 bytes of tuple make a 37-byte line.
     const many = Array.from({ length: 500 }, () => tuple('', '', '{}'));
-    const out = assemble([Buffer.concat([header(), ...many, TRAILER])]);
-    expect(out).toBe(line('', '', '{}').repeat(500));
+    expect(assemble([Buffer.concat([header(), ...many, TRAILER])])).toBe(
+      line('', '', '{}').repeat(500),
+    );
+    const tampered = '\u0000'.repeat(64);
+    const mixed = Buffer.concat([
+      header(),
+      tuple(H1, H2, R1),
+      tuple(tampered, H2, R2),
+      tuple(H2, H1, R1),
+      TRAILER,
+    ]);
+    const expectedMixed = line(H1, H2, R1) + line(tampered, H2, R2) + line(H2, H1, R1);
+    expect(assemble([mixed])).toBe(expectedMixed);
+    for (const cut of [40, 120, 200, 300])
+      expect(assemble([mixed.subarray(0, cut), mixed.subarray(cut)])).toBe(expectedMixed);
+  });
+
+  it('completes a long tuple cut between chunks, wherever the cut', () => {
+    const long = `{"details":{"note":"${'x'.repeat(20_000)}"},"seq":"3"}`;
+    const data = Buffer.concat([header(), tuple(H1, H2, R1), tuple(H2, H1, long), TRAILER]);
+    const expected = line(H1, H2, R1) + line(H2, H1, long);
+    for (const cut of [25, 200, 300, 1_500, 9_000, data.length - 3])
+      expect(assemble([data.subarray(0, cut), data.subarray(cut)])).toBe(expected);
+    const thirds = [0, 7_000, 14_000, data.length].map((x, i, a) =>
+      data.subarray(x, a[i + 1] ?? x),
+    );
+    expect(assemble(thirds.slice(0, 3))).toBe(expected);
   });
 
   it('refuses data that is not a three-column binary COPY of records', () => {

@@ -14,6 +14,8 @@
 const SIGNATURE = Buffer.from([0x50, 0x47, 0x43, 0x4f, 0x50, 0x59, 0x0a, 0xff, 0x0d, 0x0a, 0x00]);
 const HEADER_FIXED = SIGNATURE.length + 8;
 const FIELDS = 3;
+// A tuple's field count and its three lengths.
+const TUPLE_FRAMING = 2 + FIELDS * 4;
 
 // The fixed bytes around the three fields, for hashes that need no escaping (the hash
 // columns as the chain writes them: hexadecimal), quotes included.
@@ -29,94 +31,151 @@ export class LineCopyError extends Error {}
 
 // Feed it the COPY's bytes in chunks cut anywhere; each push returns the lines of the tuples
 // it completed (possibly none). finish() throws if the data did not end where COPY ends it.
+//
+// Allocation per chunk is one output buffer of the lines' exact size: a tuple cut between
+// two chunks is completed from the head of the next one, not by joining the chunks. (Each
+// export moves hundreds of megabytes through here, and dead buffers waiting for a
+// collection are what grows the process.)
 export class RecordLineAssembler {
   private rest: Buffer | null = null;
   private headerRead = false;
   private ended = false;
 
   push(chunk: Buffer): Buffer {
-    const buf = this.rest === null ? chunk : Buffer.concat([this.rest, chunk]);
-    this.rest = null;
     let pos = 0;
-    if (!this.headerRead) {
-      const end = headerEnd(buf);
-      if (end === null) {
-        this.rest = buf;
-        return Buffer.alloc(0);
+    let cut: { buf: Buffer; scan: Scan } | null = null;
+    if (this.rest !== null) {
+      const rest = this.rest;
+      for (let take = Math.min(chunk.length, 1024); ; take = Math.min(chunk.length, take * 4)) {
+        const joined = Buffer.concat([rest, chunk.subarray(0, take)]);
+        const scan = this.scan(joined, 0, 1);
+        if (scan.end > 0) {
+          cut = { buf: joined, scan };
+          pos = scan.end - rest.length;
+          this.rest = null;
+          break;
+        }
+        if (take === chunk.length) {
+          this.rest = joined;
+          return EMPTY;
+        }
       }
-      this.headerRead = true;
-      pos = end;
     }
-    const end = buf.length;
-    let out: Buffer = Buffer.allocUnsafe(Math.ceil((end - pos) * 1.25) + 256);
-    let o = 0;
-    while (pos < end) {
-      if (this.ended) throw new LineCopyError('bytes after the end of the COPY data');
-      if (end - pos < 2) break;
-      const count = buf.readInt16BE(pos);
-      if (count === -1) {
-        this.ended = true;
-        pos += 2;
-        continue;
-      }
-      if (count !== FIELDS) throw new LineCopyError(`a tuple of ${count} fields, not ${FIELDS}`);
-      // The three fields' starts and lengths, read in place; break if the tuple goes on in
-      // the next chunk.
-      let p = pos + 2;
-      if (end - p < 4) break;
-      const hashLength = fieldLength(buf, p);
-      const hashStart = p + 4;
-      p = hashStart + hashLength;
-      if (end - p < 4) break;
-      const prevLength = fieldLength(buf, p);
-      const prevStart = p + 4;
-      p = prevStart + prevLength;
-      if (end - p < 4) break;
-      const recordLength = fieldLength(buf, p);
-      const recordStart = p + 4;
-      p = recordStart + recordLength;
-      if (p > end) break;
-
-      const size = LINE_FIXED + hashLength + prevLength + recordLength;
-      if (o + size > out.length) out = grown(out, o, o + size);
-      const lineStart = o;
-      o = put(out, o, OPEN);
-      let plain = copyPlain(buf, hashStart, hashLength, out, o);
-      o = put(out, o + hashLength, PREV);
-      plain = copyPlain(buf, prevStart, prevLength, out, o) && plain;
-      o = put(out, o + prevLength, RECORD);
-      o += buf.copy(out, o, recordStart, p);
-      o = put(out, o, CLOSE);
-      if (!plain) {
-        const line = escapedLine(buf, hashStart, hashLength, prevStart, prevLength);
-        const record = buf.subarray(recordStart, p);
-        const needed = lineStart + line.length + record.length + CLOSE.length;
-        if (needed > out.length) out = grown(out, lineStart, needed);
-        o = lineStart + line.copy(out, lineStart);
-        o += record.copy(out, o);
-        o = put(out, o, CLOSE);
-      }
-      pos = p;
-    }
-    if (pos < end) this.rest = buf.subarray(pos);
-    return out.subarray(0, o);
+    const scan = this.scan(chunk, pos, Infinity);
+    if (scan.end < chunk.length) this.rest = chunk.subarray(scan.end);
+    const sink = { out: Buffer.allocUnsafe((cut?.scan.size ?? 0) + scan.size), at: 0 };
+    if (cut !== null) writeLines(cut.buf, cut.scan, sink);
+    writeLines(chunk, scan, sink);
+    return sink.out.subarray(0, sink.at);
   }
 
   finish(): void {
     if (!this.ended || this.rest !== null)
       throw new LineCopyError('the COPY data ended in the middle of a tuple');
   }
+
+  // Up to `limit` whole items of buf from pos (the header, tuples, the end marker), checked:
+  // where they start and end, and the bytes their lines take with plain hashes.
+  private scan(buf: Buffer, pos: number, limit: number): Scan {
+    let items = 0;
+    let size = 0;
+    if (!this.headerRead) {
+      const end = headerEnd(buf, pos);
+      if (end === null) return { start: pos, end: pos, size };
+      this.headerRead = true;
+      pos = end;
+      items++;
+    }
+    const start = pos;
+    const end = buf.length;
+    while (items < limit && pos < end) {
+      if (this.ended) throw new LineCopyError('bytes after the end of the COPY data');
+      if (end - pos < 2) break;
+      const count = buf.readInt16BE(pos);
+      if (count === -1) {
+        this.ended = true;
+        pos += 2;
+        items++;
+        continue;
+      }
+      if (count !== FIELDS) throw new LineCopyError(`a tuple of ${count} fields, not ${FIELDS}`);
+      let p = pos + 2;
+      for (let f = 0; f < FIELDS; f++) {
+        if (end - p < 4) return { start, end: pos, size };
+        p += 4 + fieldLength(buf, p);
+      }
+      if (p > end) break;
+      size += LINE_FIXED + (p - pos) - TUPLE_FRAMING;
+      pos = p;
+      items++;
+    }
+    return { start, end: pos, size };
+  }
 }
 
-// The end of the header in buf, or null if buf does not hold all of it yet.
-function headerEnd(buf: Buffer): number | null {
-  if (buf.length < HEADER_FIXED) return null;
-  if (!buf.subarray(0, SIGNATURE.length).equals(SIGNATURE))
+interface Scan {
+  start: number;
+  end: number;
+  size: number;
+}
+
+interface Sink {
+  out: Buffer;
+  at: number;
+}
+
+// The lines of the items scan found in buf, written to sink.
+function writeLines(buf: Buffer, scan: Scan, sink: Sink): void {
+  let pos = scan.start;
+  while (pos < scan.end) {
+    if (buf.readInt16BE(pos) === -1) {
+      pos += 2;
+      continue;
+    }
+    const hashLength = buf.readInt32BE(pos + 2);
+    const hashStart = pos + 6;
+    const prevLength = buf.readInt32BE(hashStart + hashLength);
+    const prevStart = hashStart + hashLength + 4;
+    const recordLength = buf.readInt32BE(prevStart + prevLength);
+    const recordStart = prevStart + prevLength + 4;
+    pos = recordStart + recordLength;
+
+    const out = sink.out;
+    const lineStart = sink.at;
+    let o = put(out, lineStart, OPEN);
+    let plain = copyPlain(buf, hashStart, hashLength, out, o);
+    o = put(out, o + hashLength, PREV);
+    plain = copyPlain(buf, prevStart, prevLength, out, o) && plain;
+    o = put(out, o + prevLength, RECORD);
+    o += buf.copy(out, o, recordStart, pos);
+    sink.at = put(out, o, CLOSE);
+    if (!plain) {
+      // Longer than the scan counted: the rest of the buffer moves up by the difference.
+      const line = escapedLine(buf, hashStart, hashLength, prevStart, prevLength);
+      const record = buf.subarray(recordStart, pos);
+      const longer = Buffer.allocUnsafe(
+        out.length + line.length + record.length + CLOSE.length - (sink.at - lineStart),
+      );
+      out.copy(longer, 0, 0, lineStart);
+      let at = lineStart + line.copy(longer, lineStart);
+      at += record.copy(longer, at);
+      sink.out = longer;
+      sink.at = put(longer, at, CLOSE);
+    }
+  }
+}
+
+const EMPTY = Buffer.alloc(0);
+
+// The end of the header that starts at pos in buf, or null if buf does not hold all of it.
+function headerEnd(buf: Buffer, pos: number): number | null {
+  if (buf.length - pos < HEADER_FIXED) return null;
+  if (!buf.subarray(pos, pos + SIGNATURE.length).equals(SIGNATURE))
     throw new LineCopyError('not a binary COPY (signature)');
   // Bit 16 of the flags: each tuple carries an OID, which this reader does not expect.
-  if ((buf.readUInt32BE(SIGNATURE.length) & 0x10000) !== 0)
+  if ((buf.readUInt32BE(pos + SIGNATURE.length) & 0x10000) !== 0)
     throw new LineCopyError('a binary COPY with OIDs');
-  const end = HEADER_FIXED + buf.readUInt32BE(SIGNATURE.length + 4);
+  const end = pos + HEADER_FIXED + buf.readUInt32BE(pos + SIGNATURE.length + 4);
   return buf.length < end ? null : end;
 }
 
@@ -158,10 +217,4 @@ function escapedLine(
   return Buffer.from(
     `{"hash":${text(hashStart, hashLength)},"prevHash":${text(prevStart, prevLength)},"record":`,
   );
-}
-
-function grown(out: Buffer, used: number, needed: number): Buffer {
-  const next = Buffer.allocUnsafe(Math.max(needed, out.length * 2));
-  out.copy(next, 0, 0, used);
-  return next;
 }
