@@ -1,6 +1,5 @@
-import type { Page } from 'playwright-core';
 import { authHeader } from '../support/auth';
-import { launchPeople, pollUntil, type BrowserPeer, type People } from '../support/browser';
+import { appAndTwoPeople, pollUntil } from '../support/browser';
 import {
   doctorAndPatient,
   screenshotBoth,
@@ -8,7 +7,6 @@ import {
   waitCallStatus,
   waitForVideo,
 } from '../support/demo-driver';
-import { createTestApp, type TestApp } from '../support/test-app';
 
 interface CallView {
   status: string;
@@ -21,51 +19,36 @@ interface CallView {
 // pages report call quality from getStats() (call:stats); the doctor hangs up, both pages show
 // the call ended, and the call's record holds its duration and quality summary.
 describe('browser: a direct video call', () => {
-  let t: TestApp;
-  let browsers: People | undefined;
-  let doctorBrowser: BrowserPeer;
-  let patientBrowser: BrowserPeer;
-  let pages: { doctor: Page; patient: Page };
-
-  beforeAll(async () => {
-    t = await createTestApp({ listen: true });
-    browsers = await launchPeople(2);
-    [doctorBrowser, patientBrowser] = browsers.people;
-    pages = { doctor: doctorBrowser.page, patient: patientBrowser.page };
-  });
-  afterAll(async () => {
-    await browsers?.close();
-    await t?.close();
-  });
+  const on = appAndTwoPeople();
 
   it('rings the patient, connects both with video, and ends with a duration and quality', async () => {
-    const people = await doctorAndPatient(t);
-    await signInBoth(t, pages, people);
+    const people = await doctorAndPatient(on.t);
+    await signInBoth(on.t, on.pages, people);
 
-    await pages.doctor.getByTestId('call-user-id').fill(people.patient.id);
-    await pages.doctor.getByTestId('call-start').click();
-    await waitCallStatus(pages.doctor, 'ringing');
-    const incoming = pages.patient.getByTestId('incoming-call');
+    await on.pages.doctor.getByTestId('call-user-id').fill(people.patient.id);
+    await on.pages.doctor.getByTestId('call-start').click();
+    await waitCallStatus(on.pages.doctor, 'ringing');
+    const incoming = on.pages.patient.getByTestId('incoming-call');
     await incoming.waitFor({ state: 'visible' });
     // call:incoming names the caller by user id.
-    expect(await pages.patient.getByTestId('incoming-call-from').textContent()).toContain(
+    expect(await on.pages.patient.getByTestId('incoming-call-from').textContent()).toContain(
       people.doctor.id,
     );
-    await pages.patient.getByTestId('call-accept').click();
+    await on.pages.patient.getByTestId('call-accept').click();
     await Promise.all([
-      waitCallStatus(pages.doctor, 'active'),
-      waitCallStatus(pages.patient, 'active'),
+      waitCallStatus(on.pages.doctor, 'active'),
+      waitCallStatus(on.pages.patient, 'active'),
     ]);
     await Promise.all([
-      waitForVideo(pages.doctor, 'the caller'),
-      waitForVideo(pages.patient, 'the callee'),
+      waitForVideo(on.pages.doctor, 'the caller'),
+      waitForVideo(on.pages.patient, 'the callee'),
     ]);
-    await screenshotBoth(pages, 'call');
+    await screenshotBoth(on.pages, 'call');
 
-    const callId = await pages.doctor.evaluate<string>('window.hekimDemo.state.session.callId');
+    const callId = await on.pages.doctor.evaluate<string>('window.hekimDemo.state.session.callId');
     const readCall = async (): Promise<CallView> =>
       (
-        await t
+        await on.t
           .http()
           .get(`/api/v1/calls/${callId}`)
           .set(authHeader(people.doctor.accessToken))
@@ -78,12 +61,12 @@ describe('browser: a direct video call', () => {
       (call) => (call.quality?.reports ?? 0) >= 2,
     );
 
-    await pages.doctor.getByTestId('call-hangup').click();
+    await on.pages.doctor.getByTestId('call-hangup').click();
     await Promise.all([
-      waitCallStatus(pages.doctor, 'ended'),
-      waitCallStatus(pages.patient, 'ended'),
+      waitCallStatus(on.pages.doctor, 'ended'),
+      waitCallStatus(on.pages.patient, 'ended'),
     ]);
-    await pages.patient.locator('[data-testid="remote-video"]').waitFor({ state: 'detached' });
+    await on.pages.patient.locator('[data-testid="remote-video"]').waitFor({ state: 'detached' });
 
     const call = await readCall();
     expect(call.status).toBe('ended');

@@ -1,40 +1,28 @@
 import { readFile } from 'node:fs/promises';
-import { launchPeople, type BrowserPeer, type People } from '../support/browser';
+import { appAndTwoPeople } from '../support/browser';
 import { startCoturn, type Coturn } from '../support/coturn';
 import { meetInConsultation } from '../support/demo-driver';
-import { createTestApp, type TestApp } from '../support/test-app';
 
 // Issue scenario 2: the consultation of scenario 1, relay-only (iceTransportPolicy 'relay'),
 // through a coturn of the test's own on a free port with a random secret. The credentials
 // are the ones Hekim issued in the room:join answer; coturn logs the allocations.
 describe('browser: a relay-only consultation through coturn', () => {
   let turn: Coturn;
-  let t: TestApp;
-  let browsers: People | undefined;
-  let doctorBrowser: BrowserPeer;
-  let patientBrowser: BrowserPeer;
-
   beforeAll(async () => {
     turn = await startCoturn();
-    t = await createTestApp({
-      listen: true,
-      env: { TURN_URLS: `turn:127.0.0.1:${turn.port}?transport=udp`, TURN_SECRET: turn.secret },
-    });
-    browsers = await launchPeople(2);
-    [doctorBrowser, patientBrowser] = browsers.people;
   });
   afterAll(async () => {
-    await browsers?.close();
-    await t?.close();
     await turn?.stop();
   });
+  const on = appAndTwoPeople(() => ({
+    TURN_URLS: `turn:127.0.0.1:${turn.port}?transport=udp`,
+    TURN_SECRET: turn.secret,
+  }));
 
   it('connects both sides through a TURN relay with the credentials Hekim issued', async () => {
-    const { doctor, patient, readings } = await meetInConsultation(
-      t,
-      { doctor: doctorBrowser.page, patient: patientBrowser.page },
-      { relay: true },
-    );
+    const { doctor, patient, readings } = await meetInConsultation(on.t, on.pages, {
+      relay: true,
+    });
     for (const reading of readings) {
       // The other side's relay address may show as prflx when its check beat its candidate.
       expect(reading.localCandidateType).toBe('relay');

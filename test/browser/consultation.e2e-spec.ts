@@ -1,6 +1,5 @@
-import type { Page } from 'playwright-core';
 import { authHeader } from '../support/auth';
-import { launchPeople, pollUntil, type BrowserPeer, type People } from '../support/browser';
+import { appAndTwoPeople, pollUntil } from '../support/browser';
 import {
   type Consultation,
   meetInConsultation,
@@ -9,7 +8,6 @@ import {
   waitForVideo,
   waitRoomStatus,
 } from '../support/demo-driver';
-import { createTestApp, type TestApp } from '../support/test-app';
 
 // Issue scenarios 1 and 4: a doctor and a patient, each in their own Chromium, meet in a
 // consultation room through the waiting room using only the demo page, Hekim's REST API and
@@ -17,25 +15,10 @@ import { createTestApp, type TestApp } from '../support/test-app';
 // loses its signaling connection (a network drop, or a reload) mid-consultation and gets
 // back in within the reconnect grace without the session ending.
 describe('browser: a consultation through the waiting room', () => {
-  let t: TestApp;
-  let browsers: People | undefined;
-  let doctorBrowser: BrowserPeer;
-  let patientBrowser: BrowserPeer;
-  let pages: { doctor: Page; patient: Page };
-
-  beforeAll(async () => {
-    t = await createTestApp({ listen: true });
-    browsers = await launchPeople(2);
-    [doctorBrowser, patientBrowser] = browsers.people;
-    pages = { doctor: doctorBrowser.page, patient: patientBrowser.page };
-  });
-  afterAll(async () => {
-    await browsers?.close();
-    await t?.close();
-  });
+  const on = appAndTwoPeople();
 
   async function meet(): Promise<Consultation> {
-    const met = await meetInConsultation(t, pages);
+    const met = await meetInConsultation(on.t, on.pages);
     for (const reading of met.readings) {
       // prflx: the other side's host address, learned from its connectivity check before its
       // trickled candidate arrived. No srflx or relay: nothing but host addresses are in use.
@@ -46,7 +29,7 @@ describe('browser: a consultation through the waiting room', () => {
   }
 
   async function sessionsOfRoom(met: Consultation): Promise<{ id: string; status: string }[]> {
-    const res = await t
+    const res = await on.t
       .http()
       .get(`/api/v1/sessions?roomId=${met.roomId}`)
       .set(authHeader(met.doctor.accessToken))
@@ -59,24 +42,24 @@ describe('browser: a consultation through the waiting room', () => {
   async function videoAgain(): Promise<void> {
     await pollUntil(
       'the doctor to replace its connection to the patient',
-      () => pages.doctor.evaluate<boolean>('window.hekimDemo.pc !== window.__pcBefore'),
+      () => on.pages.doctor.evaluate<boolean>('window.hekimDemo.pc !== window.__pcBefore'),
       (replaced) => replaced,
     );
     await Promise.all([
-      waitForVideo(pages.patient, 'the patient, back'),
-      waitForVideo(pages.doctor, 'the doctor, from the patient back'),
+      waitForVideo(on.pages.patient, 'the patient, back'),
+      waitForVideo(on.pages.doctor, 'the doctor, from the patient back'),
     ]);
   }
 
   it('admits the patient, both decode video from each other, and the patient leaves', async () => {
     await meet();
-    expect(await pages.doctor.getByTestId('connection-state').textContent()).toBe('connected');
-    await screenshotBoth(pages, 'consultation');
+    expect(await on.pages.doctor.getByTestId('connection-state').textContent()).toBe('connected');
+    await screenshotBoth(on.pages, 'consultation');
 
-    await pages.patient.getByTestId('leave').click();
-    await waitRoomStatus(pages.patient, 'left');
-    await pages.doctor.locator('[data-testid="remote-video"]').waitFor({ state: 'detached' });
-    expect((await readMedia(pages.doctor)).connectionState).toBeUndefined();
+    await on.pages.patient.getByTestId('leave').click();
+    await waitRoomStatus(on.pages.patient, 'left');
+    await on.pages.doctor.locator('[data-testid="remote-video"]').waitFor({ state: 'detached' });
+    expect((await readMedia(on.pages.doctor)).connectionState).toBeUndefined();
   });
 
   it('gets the patient back in after a network drop and after a reload, in the same session', async () => {
@@ -88,28 +71,28 @@ describe('browser: a consultation through the waiting room', () => {
     // The network goes away for a moment: the page's signaling transport drops and its
     // reconnection attempts fail until the network is back (offline emulation blocks new
     // connections, not the open WebSocket, hence the explicit drop).
-    await pages.doctor.evaluate('window.__pcBefore = window.hekimDemo.pc');
-    await patientBrowser.context.setOffline(true);
-    await pages.patient.evaluate('window.hekimDemo.dropSignaling()');
+    await on.pages.doctor.evaluate('window.__pcBefore = window.hekimDemo.pc');
+    await on.second.context.setOffline(true);
+    await on.pages.patient.evaluate('window.hekimDemo.dropSignaling()');
     // At least one reconnection attempt fails while offline.
-    await pages.patient
+    await on.pages.patient
       .getByTestId('signaling-state')
       .filter({ hasText: /^connect failed/ })
       .waitFor({ timeout: 15_000 });
-    await patientBrowser.context.setOffline(false);
-    await pages.patient
+    await on.second.context.setOffline(false);
+    await on.pages.patient
       .getByTestId('signaling-state')
       .filter({ hasText: /^connected$/ })
       .waitFor({ timeout: 15_000 });
-    await waitRoomStatus(pages.patient, 'joined');
+    await waitRoomStatus(on.pages.patient, 'joined');
     await videoAgain();
     expect(await sessionsOfRoom(met)).toEqual(sameSession);
 
     // A reload drops the signaling socket and every peer connection of the patient; the page
     // signs itself back in from sessionStorage and joins again within the grace.
-    await pages.doctor.evaluate('window.__pcBefore = window.hekimDemo.pc');
-    await pages.patient.reload();
-    await waitRoomStatus(pages.patient, 'joined');
+    await on.pages.doctor.evaluate('window.__pcBefore = window.hekimDemo.pc');
+    await on.pages.patient.reload();
+    await waitRoomStatus(on.pages.patient, 'joined');
     await videoAgain();
     expect(await sessionsOfRoom(met)).toEqual(sameSession);
   });

@@ -1,14 +1,7 @@
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Page } from 'playwright-core';
-import {
-  launchPeople,
-  pollUntil,
-  TEST_OUTPUT,
-  type BrowserPeer,
-  type People,
-} from '../support/browser';
-import { createTestApp, type TestApp } from '../support/test-app';
+import { appAndTwoPeople, pollUntil, TEST_OUTPUT } from '../support/browser';
 
 // The demo's PeerGroup and Peer (demo/src/peers.ts, peer.ts) in two real Chromium processes,
 // wired to each other through this test instead of the signaling gateway. Both sides add
@@ -105,23 +98,11 @@ interface PeerReading {
 }
 
 describe('browser: perfect negotiation between two Chromium peers', () => {
-  let t: TestApp;
-  let browsers: People | undefined;
-  let polite: BrowserPeer;
-  let impolite: BrowserPeer;
+  const on = appAndTwoPeople();
   const relayErrors: string[] = [];
 
-  beforeAll(async () => {
-    t = await createTestApp({ listen: true });
-    browsers = await launchPeople(2);
-    [polite, impolite] = browsers.people;
-  });
-  afterAll(async () => {
-    await browsers?.close();
-    await t?.close();
-  });
-
   it('settles a glare, both sides decode video, and a reloaded side gets back in', async () => {
+    const { t, first: polite, second: impolite } = on;
     const address = t.app.getHttpServer().address();
     if (typeof address !== 'object' || !address) throw new Error('not listening');
     const base = `http://127.0.0.1:${address.port}`;

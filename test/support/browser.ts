@@ -1,6 +1,7 @@
 import { join } from 'node:path';
 import { chromium, type BrowserContext, type Page } from 'playwright-core';
 import type { DemoWindow } from './demo-window';
+import { createTestApp, type TestApp } from './test-app';
 
 // Debian's Chromium (.ci/apt-packages), never a downloaded browser.
 export const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
@@ -59,6 +60,35 @@ export async function launchPeople(count = 2): Promise<People> {
 }
 
 // One person in a headless Chromium process of their own.
+// A listening test app and two people in one Chromium, for the describe block it is called
+// in: its hooks are registered there (after any registered before it, so `env` may read what
+// those started) and its fields are set before the first test. The first person is the
+// doctor's page, the second the patient's.
+export interface AppAndTwoPeople {
+  t: TestApp;
+  first: BrowserPeer;
+  second: BrowserPeer;
+  pages: { doctor: Page; patient: Page };
+}
+
+export function appAndTwoPeople(env?: () => NodeJS.ProcessEnv): AppAndTwoPeople {
+  const set = {} as AppAndTwoPeople;
+  let browsers: People | undefined;
+  let app: TestApp | undefined;
+  beforeAll(async () => {
+    app = await createTestApp({ listen: true, env: env?.() });
+    set.t = app;
+    browsers = await launchPeople(2);
+    [set.first, set.second] = browsers.people;
+    set.pages = { doctor: set.first.page, patient: set.second.page };
+  });
+  afterAll(async () => {
+    await browsers?.close();
+    await app?.close();
+  });
+  return set;
+}
+
 export async function launchBrowser(): Promise<BrowserPeer> {
   const { people, close } = await launchPeople(1);
   return { ...people[0], close };
