@@ -1,5 +1,5 @@
 // Scenarios 1–3: relay throughput, relay latency, cross-instance relay.
-import { alternate, verdict, type ScenarioResult } from '../lib/ab';
+import { alternate, verdict, type Rounds, type ScenarioResult } from '../lib/ab';
 import { bareSpecs, hekimSpecs, type Lab } from '../lib/lab';
 import {
   atRate,
@@ -9,7 +9,16 @@ import {
   type LoadResult,
   type Pair,
 } from '../lib/signaling';
-import { fmt, fmtSpread, median, pairedDifferences, pairedRatios, spread } from '../lib/stats';
+import {
+  fmt,
+  fmtSpread,
+  median,
+  pairedDifferences,
+  pairedRatios,
+  spread,
+  type LatencySummary,
+  type Spread,
+} from '../lib/stats';
 
 const WINDOW = 8;
 
@@ -97,6 +106,28 @@ export async function relayThroughput(lab: Lab): Promise<ScenarioResult> {
   return result;
 }
 
+type Percentile = 'p50' | 'p90' | 'p99';
+
+// The median over rounds of one latency percentile.
+function med(xs: LoadResult[], k: Percentile): number {
+  return median(xs.map((x) => x.latency[k]));
+}
+
+// What Hekim's rounds add to the baseline's for one percentile, paired round by round.
+function added(r: Rounds<LoadResult, LoadResult>, k: Percentile): Spread {
+  return spread(
+    pairedDifferences(
+      r.a.map((x) => x.latency[k]),
+      r.b.map((x) => x.latency[k]),
+    ),
+  );
+}
+
+// One side's median percentiles, as the chart draws them.
+function charted(xs: LoadResult[]): LatencySummary {
+  return { count: 0, p50: med(xs, 'p50'), p90: med(xs, 'p90'), p99: med(xs, 'p99'), max: 0 };
+}
+
 export async function relayLatency(lab: Lab): Promise<ScenarioResult> {
   const { rounds, seconds } = lab.settings;
   const { hekim, bare } = await serverPairs(lab);
@@ -111,20 +142,8 @@ export async function relayLatency(lab: Lab): Promise<ScenarioResult> {
     () => atRate(bare, rate, seconds),
     lab.log,
   );
-  const p99 = spread(
-    pairedDifferences(
-      r.a.map((x) => x.latency.p99),
-      r.b.map((x) => x.latency.p99),
-    ),
-  );
-  const p50 = spread(
-    pairedDifferences(
-      r.a.map((x) => x.latency.p50),
-      r.b.map((x) => x.latency.p50),
-    ),
-  );
-  const med = (xs: LoadResult[], k: 'p50' | 'p90' | 'p99'): number =>
-    median(xs.map((x) => x.latency[k]));
+  const p99 = added(r, 'p99');
+  const p50 = added(r, 'p50');
   const delivered = (xs: LoadResult[]): number =>
     median(xs.map((x) => (x.sent ? x.received / x.sent : 0)));
   // For comparison where Hekim is not overloaded: both at half of Hekim's own saturation.
@@ -138,12 +157,7 @@ export async function relayLatency(lab: Lab): Promise<ScenarioResult> {
     () => atRate(bare, own, seconds),
     lab.log,
   );
-  const ownP99 = spread(
-    pairedDifferences(
-      o.a.map((x) => x.latency.p99),
-      o.b.map((x) => x.latency.p99),
-    ),
-  );
+  const ownP99 = added(o, 'p99');
   return {
     id: 's2',
     title: 'Relay latency at 50% of the baseline saturation',
@@ -180,37 +194,13 @@ export async function relayLatency(lab: Lab): Promise<ScenarioResult> {
     latencies: [
       {
         label: `S2 relay @ ${own}/s`,
-        hekim: {
-          count: 0,
-          p50: med(o.a, 'p50'),
-          p90: med(o.a, 'p90'),
-          p99: med(o.a, 'p99'),
-          max: 0,
-        },
-        baseline: {
-          count: 0,
-          p50: med(o.b, 'p50'),
-          p90: med(o.b, 'p90'),
-          p99: med(o.b, 'p99'),
-          max: 0,
-        },
+        hekim: charted(o.a),
+        baseline: charted(o.b),
       },
       {
         label: `S2 relay @ ${rate}/s`,
-        hekim: {
-          count: 0,
-          p50: med(r.a, 'p50'),
-          p90: med(r.a, 'p90'),
-          p99: med(r.a, 'p99'),
-          max: 0,
-        },
-        baseline: {
-          count: 0,
-          p50: med(r.b, 'p50'),
-          p90: med(r.b, 'p90'),
-          p99: med(r.b, 'p99'),
-          max: 0,
-        },
+        hekim: charted(r.a),
+        baseline: charted(r.b),
       },
     ],
     notes: [
@@ -257,20 +247,12 @@ export async function crossInstance(lab: Lab): Promise<ScenarioResult> {
         () => atRate(single, at, seconds),
         lab.log,
       );
-      const added = spread(
-        pairedDifferences(
-          r.a.map((x) => x.latency.p50),
-          r.b.map((x) => x.latency.p50),
-        ),
-      );
-      return { rate: at, l: r, added };
+      return { rate: at, l: r, p50Added: added(r, 'p50') };
     };
-    const { rate, l, added: p50 } = await p50At(0.5);
+    const { rate, l, p50Added: p50 } = await p50At(0.5);
     // The hop itself, away from the cross pairs' saturation: a tenth of one instance's
     // saturation (reported beside the bar, which stays at half).
-    const { rate: light, l: q, added: lightP50 } = await p50At(0.1);
-    const med = (xs: LoadResult[], k: 'p50' | 'p90' | 'p99'): number =>
-      median(xs.map((x) => x.latency[k]));
+    const { rate: light, l: q, p50Added: lightP50 } = await p50At(0.1);
     return {
       id: 's3',
       title: 'Cross-instance relay (two instances, one Redis) vs one instance',
@@ -296,8 +278,8 @@ export async function crossInstance(lab: Lab): Promise<ScenarioResult> {
         {
           scenario: '3',
           metric: `p50 added ms @ ${light} msgs/s (light load)`,
-          hekim: fmt(median(q.a.map((x) => x.latency.p50))),
-          baseline: fmt(median(q.b.map((x) => x.latency.p50))),
+          hekim: fmt(med(q.a, 'p50')),
+          baseline: fmt(med(q.b, 'p50')),
           ratio: fmtSpread(lightP50, 2, ' ms'),
           bar: 'report',
           verdict: 'REPORT',
@@ -307,20 +289,8 @@ export async function crossInstance(lab: Lab): Promise<ScenarioResult> {
       latencies: [
         {
           label: 'S3 2 inst vs 1',
-          hekim: {
-            count: 0,
-            p50: med(l.a, 'p50'),
-            p90: med(l.a, 'p90'),
-            p99: med(l.a, 'p99'),
-            max: 0,
-          },
-          baseline: {
-            count: 0,
-            p50: med(l.b, 'p50'),
-            p90: med(l.b, 'p90'),
-            p99: med(l.b, 'p99'),
-            max: 0,
-          },
+          hekim: charted(l.a),
+          baseline: charted(l.b),
         },
       ],
       notes: [
