@@ -87,13 +87,19 @@ export function recordLine(body: AuditRecordBody, prevHash: string, hash: string
   const s = JSON.stringify;
   const { actor, resource } = body;
   return (
-    `{"hash":${s(hash)},"prevHash":${s(prevHash)},"record":{"action":${s(body.action)}` +
+    `${recordLineHead(hash, prevHash)}{"action":${s(body.action)}` +
     `,"actor":{"ip":${s(actor.ip)},"role":${s(actor.role)},"userAgent":${s(actor.userAgent)}` +
     `,"userId":${s(actor.userId)}},"details":${canonicalJson(body.details)}` +
     `,"occurredAt":${s(body.occurredAt)},"outcome":${s(body.outcome)}` +
     `,"requestId":${s(body.requestId)},"resource":{"id":${s(resource.id)},"type":${s(resource.type)}}` +
     `,"seq":${s(body.seq)},"subjectId":${s(body.subjectId)}}}`
   );
+}
+
+// The start of an exported record's line, up to its record: also where the NDJSON export
+// writes lines around stored canonical text (audit-line-copy.ts).
+export function recordLineHead(hash: string, prevHash: string): string {
+  return `{"hash":${JSON.stringify(hash)},"prevHash":${JSON.stringify(prevHash)},"record":`;
 }
 
 export function checkpointLine(body: CheckpointBody, signature: string): string {

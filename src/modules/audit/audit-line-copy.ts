@@ -11,6 +11,8 @@
 // -1 ends the data. The framing is read in place: a general binary COPY reader decodes each
 // field into a value of its own, which is the per-record cost this path exists to avoid.
 
+import { recordLineHead } from './audit-chain';
+
 const SIGNATURE = Buffer.from([0x50, 0x47, 0x43, 0x4f, 0x50, 0x59, 0x0a, 0xff, 0x0d, 0x0a, 0x00]);
 const HEADER_FIXED = SIGNATURE.length + 8;
 const FIELDS = 3;
@@ -213,8 +215,6 @@ function escapedLine(
   prevLength: number,
 ): Buffer {
   const text = (start: number, length: number): string =>
-    JSON.stringify(buf.toString('utf8', start, start + length));
-  return Buffer.from(
-    `{"hash":${text(hashStart, hashLength)},"prevHash":${text(prevStart, prevLength)},"record":`,
-  );
+    buf.toString('utf8', start, start + length);
+  return Buffer.from(recordLineHead(text(hashStart, hashLength), text(prevStart, prevLength)));
 }
