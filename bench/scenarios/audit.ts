@@ -163,9 +163,10 @@ function countBytes(command: string, env: Record<string, string>, pid?: number):
   return new Promise((resolve, reject) => {
     const base = pid === undefined ? 0 : rssOf(pid);
     let peak = base;
-    const sampler = setInterval(() => {
+    const sample = (): void => {
       if (pid !== undefined) peak = Math.max(peak, rssOf(pid));
-    }, 100);
+    };
+    const sampler = pid === undefined ? undefined : setInterval(sample, 100);
     const t0 = process.hrtime.bigint();
     let out = '';
     const proc = spawn('bash', ['-o', 'pipefail', '-c', `${command} | wc -c`], {
@@ -177,7 +178,7 @@ function countBytes(command: string, env: Record<string, string>, pid?: number):
     proc.once('exit', (code) => {
       clearTimeout(timer);
       clearInterval(sampler);
-      if (pid !== undefined) peak = Math.max(peak, rssOf(pid));
+      sample();
       if (code !== 0) return reject(new Error(`${command.split(' ')[0]} exited with ${code}`));
       const seconds = Number(process.hrtime.bigint() - t0) / 1e9;
       const bytes = Number(out.trim());

@@ -59,7 +59,6 @@ export async function launchPeople(count = 2): Promise<People> {
   }
 }
 
-// One person in a headless Chromium process of their own.
 // A listening test app and two people in one Chromium, for the describe block it is called
 // in: its hooks are registered there (after any registered before it, so `env` may read what
 // those started) and its fields are set before the first test. The first person is the
@@ -89,6 +88,7 @@ export function appAndTwoPeople(env?: () => NodeJS.ProcessEnv): AppAndTwoPeople 
   return set;
 }
 
+// One person in a headless Chromium process of their own.
 export async function launchBrowser(): Promise<BrowserPeer> {
   const { people, close } = await launchPeople(1);
   return { ...people[0], close };
