@@ -1,13 +1,12 @@
 import { Injectable, Logger, type OnModuleDestroy } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import { Pool, type PoolClient } from 'pg';
-import { to as copyTo } from 'pg-copy-streams';
 import { type EntityManager, QueryFailedError, Repository } from 'typeorm';
 import type { PostgresDriver } from 'typeorm/driver/postgres/PostgresDriver';
 import { PostgresQueryRunner } from 'typeorm/driver/postgres/PostgresQueryRunner';
 import { AuditCheckpointEntity } from './audit-checkpoint.entity';
 import { AuditEventEntity } from './audit-event.entity';
-import { RecordLineAssembler } from './audit-line-copy';
+import { RecordLinesCopy } from './audit-line-copy';
 
 // Appends to the chain are serialised across every instance sharing the database by the
 // row lock on audit_chain_head (migration AddAuditChainHead), held until the surrounding
@@ -402,8 +401,8 @@ export class AuditRepository implements OnModuleDestroy {
     return first !== null && last !== null ? { first, last } : null;
   }
 
-  // The NDJSON lines of (afterSeq, toSeq], assembled from the binary COPY of lineCopySql, in
-  // chunks of whole lines. Every record of the range must hold its canonical
+  // The NDJSON lines of (afterSeq, toSeq], assembled from the binary COPY of lineCopySql
+  // (RecordLinesCopy), in chunks of whole lines. Every record of the range must hold its canonical
   // text (see findWithoutCanonical). The COPY runs on a connection of its own, in a read-only
   // transaction with LINE_COPY_TIMEOUT; a connection left mid-COPY (the reader stopped, or an
   // error) is closed rather than returned to the pool.
@@ -412,13 +411,8 @@ export class AuditRepository implements OnModuleDestroy {
     let clean = false;
     try {
       await client.query(`BEGIN READ ONLY; SET LOCAL statement_timeout = '${LINE_COPY_TIMEOUT}'`);
-      const copy = client.query(copyTo(lineCopySql(afterSeq, toSeq)));
-      const lines = new RecordLineAssembler();
-      for await (const chunk of copy as AsyncIterable<Buffer>) {
-        const out = lines.push(chunk);
-        if (out.length > 0) yield out;
-      }
-      lines.finish();
+      const copy = client.query(new RecordLinesCopy(lineCopySql(afterSeq, toSeq)));
+      for await (const lines of copy as AsyncIterable<Buffer>) yield lines;
       await client.query('COMMIT');
       clean = true;
     } finally {
