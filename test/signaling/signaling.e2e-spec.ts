@@ -71,6 +71,26 @@ describe('signaling gateway', () => {
     return (res.body as { id: string }).id;
   }
 
+  // A doctor, a patient, a room of theirs and a socket each, both joined unless told not.
+  async function doctorAndPatient(join = true): Promise<{
+    doctor: SignedIn;
+    patient: SignedIn;
+    roomId: string;
+    d: { socket: Client; inbox: Inbox };
+    p: { socket: Client; inbox: Inbox };
+  }> {
+    const doctor = await signIn(t, Role.Doctor);
+    const patient = await signIn(t, Role.Patient);
+    const roomId = await room(doctor, [patient]);
+    const d = await client(doctor.accessToken);
+    const p = await client(patient.accessToken);
+    if (join) {
+      await request(d.socket, 'room:join', { roomId });
+      await request(p.socket, 'room:join', { roomId });
+    }
+    return { doctor, patient, roomId, d, p };
+  }
+
   function shortToken(user: SignedIn, seconds: number): string {
     return t.app.get(JwtService).sign(
       { role: user.user.role, sid: randomUUID(), typ: 'access', mfa: false },
@@ -155,11 +175,7 @@ describe('signaling gateway', () => {
 
   describe('rooms and relay', () => {
     it('lets two members join and negotiate; from is set by the server', async () => {
-      const doctor = await signIn(t, Role.Doctor);
-      const patient = await signIn(t, Role.Patient);
-      const roomId = await room(doctor, [patient]);
-      const d = await client(doctor.accessToken);
-      const p = await client(patient.accessToken);
+      const { doctor, patient, roomId, d, p } = await doctorAndPatient(false);
 
       const dj = await request(d.socket, 'room:join', { roomId });
       expect(dj.ok).toBe(true);
@@ -240,13 +256,7 @@ describe('signaling gateway', () => {
     });
 
     it('relays one socket’s offer, answer and candidates in the order they were sent', async () => {
-      const doctor = await signIn(t, Role.Doctor);
-      const patient = await signIn(t, Role.Patient);
-      const roomId = await room(doctor, [patient]);
-      const d = await client(doctor.accessToken);
-      const p = await client(patient.accessToken);
-      await request(d.socket, 'room:join', { roomId });
-      await request(p.socket, 'room:join', { roomId });
+      const { doctor, roomId, d, p } = await doctorAndPatient();
       await d.inbox.next('room:participant-joined');
 
       // What a browser sends right after setLocalDescription: the description, then its
@@ -281,15 +291,9 @@ describe('signaling gateway', () => {
     });
 
     it('refuses joins and relays from non-members, and relays to anyone outside the room', async () => {
-      const doctor = await signIn(t, Role.Doctor);
-      const patient = await signIn(t, Role.Patient);
+      const { doctor, patient, roomId, d, p } = await doctorAndPatient();
       const stranger = await signIn(t, Role.Patient);
-      const roomId = await room(doctor, [patient]);
-      const d = await client(doctor.accessToken);
-      const p = await client(patient.accessToken);
       const s = await client(stranger.accessToken);
-      await request(d.socket, 'room:join', { roomId });
-      await request(p.socket, 'room:join', { roomId });
 
       expect((await request(s.socket, 'room:join', { roomId })).error?.code).toBe('NOT_FOUND');
       expect(
@@ -323,13 +327,7 @@ describe('signaling gateway', () => {
     });
 
     it('validates payloads like REST and refuses oversize SDP without harm', async () => {
-      const doctor = await signIn(t, Role.Doctor);
-      const patient = await signIn(t, Role.Patient);
-      const roomId = await room(doctor, [patient]);
-      const d = await client(doctor.accessToken);
-      const p = await client(patient.accessToken);
-      await request(d.socket, 'room:join', { roomId });
-      await request(p.socket, 'room:join', { roomId });
+      const { doctor, patient, roomId, d, p } = await doctorAndPatient();
 
       expect((await request(d.socket, 'room:join', { roomId: 'nope' })).error?.code).toBe(
         'VALIDATION_FAILED',
@@ -367,14 +365,8 @@ describe('signaling gateway', () => {
     });
 
     it('throttles a flood and disconnects the abuser while another room keeps working', async () => {
-      const doctor = await signIn(t, Role.Doctor);
-      const patient = await signIn(t, Role.Patient);
+      const { patient, roomId, d, p } = await doctorAndPatient();
       const abuser = await signIn(t, Role.Patient);
-      const roomId = await room(doctor, [patient]);
-      const d = await client(doctor.accessToken);
-      const p = await client(patient.accessToken);
-      await request(d.socket, 'room:join', { roomId });
-      await request(p.socket, 'room:join', { roomId });
 
       const a = await client(abuser.accessToken);
       const acks: Promise<unknown>[] = [];
