@@ -1,4 +1,3 @@
-import { MESSAGE_MAPPING_METADATA, MESSAGE_METADATA } from '@nestjs/websockets/constants';
 import fc from 'fast-check';
 import { Role } from '../../src/common/auth/role';
 import {
@@ -14,9 +13,9 @@ import {
   RoomPayload,
   SdpPayload,
 } from '../../src/modules/signaling/dto/signaling.dto';
-import { CLIENT_EVENTS, RELAY_EVENTS } from '../../src/modules/signaling/signaling-events';
-import { SignalingGateway } from '../../src/modules/signaling/signaling.gateway';
+import { CLIENT_EVENTS } from '../../src/modules/signaling/signaling-events';
 import { authHeader, signIn, type SignedIn } from '../support/auth';
+import { handledEvents } from '../support/gateway-events';
 import { type Client, connect } from '../support/signaling-client';
 import { createTestApp, type TestApp } from '../support/test-app';
 import {
@@ -66,20 +65,6 @@ const EVENT_DTOS: Record<string, new () => object> = {
   'call:end': CallIdPayload,
   'call:stats': CallStatsPayload,
 };
-
-// The gateway's @SubscribeMessage handlers, and the relay events it binds to each socket itself.
-function subscribedEvents(): string[] {
-  const proto = SignalingGateway.prototype as unknown as Record<string, unknown>;
-  return Object.getOwnPropertyNames(proto)
-    .map((name) => proto[name])
-    .filter(
-      (fn): fn is object =>
-        typeof fn === 'function' && Reflect.getMetadata(MESSAGE_MAPPING_METADATA, fn) === true,
-    )
-    .map((fn) => Reflect.getMetadata(MESSAGE_METADATA, fn) as string)
-    .concat(RELAY_EVENTS)
-    .sort();
-}
 
 interface Ack {
   ok?: unknown;
@@ -140,7 +125,7 @@ describe('resilience: signaling fuzzing', () => {
   });
 
   it('has a payload arbitrary for every event the gateway subscribes to', () => {
-    const events = subscribedEvents();
+    const events = handledEvents();
     expect(events.length).toBeGreaterThan(10);
     expect(events).toEqual(Object.keys(EVENT_DTOS).sort());
     expect(events).toEqual([...CLIENT_EVENTS].sort());
