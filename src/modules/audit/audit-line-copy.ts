@@ -83,17 +83,15 @@ export class RecordLineAssembler {
       for (let take = Math.min(chunk.length, 1024); ; take = Math.min(chunk.length, take * 4)) {
         const joined = Buffer.concat([rest, chunk.subarray(0, take)]);
         const scan = this.scan(joined, 0, 1);
-        if (this.after !== null) {
-          this.after = Buffer.concat([this.after, chunk.subarray(take)]);
+        if (scan.end > 0 || this.after !== null) {
           cut = { buf: joined, scan };
-          pos = chunk.length;
           this.rest = null;
-          break;
-        }
-        if (scan.end > 0) {
-          cut = { buf: joined, scan };
-          pos = scan.end - rest.length;
-          this.rest = null;
+          if (this.after === null) pos = scan.end - rest.length;
+          else {
+            // The COPY ended in the joined bytes: the rest of the chunk is the driver's too.
+            this.after = Buffer.concat([this.after, chunk.subarray(take)]);
+            pos = chunk.length;
+          }
           break;
         }
         if (take === chunk.length) {
@@ -103,8 +101,8 @@ export class RecordLineAssembler {
       }
     }
     const cutTuples = this.found;
-    const scan = this.after === null ? this.scan(chunk, pos, Infinity) : { end: pos, size: 0 };
-    if (this.after === null && scan.end < chunk.length) this.rest = chunk.subarray(scan.end);
+    const scan = this.scan(chunk, pos, Infinity);
+    if (scan.end < chunk.length) this.rest = chunk.subarray(scan.end);
     const size = (cut?.scan.size ?? 0) + scan.size;
     if (size === 0) return EMPTY;
     const sink = { out: Buffer.allocUnsafe(size), at: 0 };
@@ -120,7 +118,8 @@ export class RecordLineAssembler {
 
   // Up to `limit` whole messages of buf from pos, checked: where they end, the bytes their
   // lines take with plain hashes, and where their tuples start (this.tuples). Stops at the
-  // first message that is not the COPY's, setting `after`.
+  // first message that is not the COPY's, setting `after` (which holds the rest of buf, so
+  // the scan then ends at buf's end).
   private scan(buf: Buffer, pos: number, limit: number): Scan {
     let size = 0;
     const end = buf.length;
@@ -305,7 +304,6 @@ export class RecordLinesCopy extends Readable implements Submittable {
   // The driver's reader of the socket while the COPY holds it.
   private driverRead: ((chunk: Buffer) => void) | null = null;
   private complete = false;
-  private discarding = false;
   private readonly onData = (chunk: Buffer): void => this.onChunk(chunk);
 
   constructor(private readonly text: string) {
@@ -328,11 +326,9 @@ export class RecordLinesCopy extends Readable implements Submittable {
     if (this.driverRead !== null) this.socket?.resume();
   }
 
+  // While the COPY still holds the socket, its bytes are read and dropped (onChunk).
   override _destroy(err: Error | null, callback: (error?: Error | null) => void): void {
-    if (this.driverRead !== null) {
-      this.discarding = true;
-      this.socket?.resume();
-    }
+    if (this.driverRead !== null) this.socket?.resume();
     callback(err);
   }
 
@@ -348,7 +344,7 @@ export class RecordLinesCopy extends Readable implements Submittable {
   }
 
   private onChunk(chunk: Buffer): void {
-    if (this.discarding) return;
+    if (this.destroyed) return;
     let lines: Buffer;
     try {
       lines = this.lines.push(chunk);
