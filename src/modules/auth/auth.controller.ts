@@ -41,7 +41,7 @@ import { SessionListResponse } from './dto/session.response';
 import { MfaEnrollmentRoute } from './guards/mfa-enrollment.decorator';
 import { MfaService } from './mfa/mfa.service';
 import { PasswordResetService } from './password/password-reset.service';
-import { SessionsService } from './sessions/sessions.service';
+import { DeviceSessionsService } from './sessions/device-sessions.service';
 
 const CREDENTIALS_UNAVAILABLE =
   'The rate-limit store is unreachable; credential routes fail closed (UNAVAILABLE).';
@@ -51,7 +51,7 @@ const CREDENTIALS_UNAVAILABLE =
 export class AuthController {
   constructor(
     private readonly auth: AuthService,
-    private readonly sessions: SessionsService,
+    private readonly sessions: DeviceSessionsService,
     private readonly mfa: MfaService,
     private readonly passwords: PasswordResetService,
   ) {}

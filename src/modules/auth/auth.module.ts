@@ -25,8 +25,8 @@ import { PasswordResetService } from './password/password-reset.service';
 import { DeviceSessionEntity } from './sessions/device-session.entity';
 import { RefreshTokenEntity } from './sessions/refresh-token.entity';
 import { SessionRevocationStore } from './sessions/session-revocation.store';
-import { SessionsRepository } from './sessions/sessions.repository';
-import { SessionsService } from './sessions/sessions.service';
+import { DeviceSessionsRepository } from './sessions/device-sessions.repository';
+import { DeviceSessionsService } from './sessions/device-sessions.service';
 import { AccessTokenService, AccessTokenVerifier } from './tokens/access-token.service';
 
 // Global so that the signaling gateway can inject AccessTokenVerifier and the users module
@@ -59,9 +59,9 @@ import { AccessTokenService, AccessTokenVerifier } from './tokens/access-token.s
     AccessTokenService,
     AccessTokenVerifier,
     SessionRevocationStore,
-    SessionsRepository,
-    SessionsService,
-    { provide: UserSessionsPort, useExisting: SessionsService },
+    DeviceSessionsRepository,
+    DeviceSessionsService,
+    { provide: UserSessionsPort, useExisting: DeviceSessionsService },
     LoginLockoutService,
     MfaRepository,
     MfaService,
@@ -72,6 +72,6 @@ import { AccessTokenService, AccessTokenVerifier } from './tokens/access-token.s
     AuthService,
     { provide: APP_GUARD, useClass: AuthGuard },
   ],
-  exports: [AccessTokenVerifier, AccessTokenService, UserSessionsPort, SessionsService],
+  exports: [AccessTokenVerifier, AccessTokenService, UserSessionsPort, DeviceSessionsService],
 })
 export class AuthModule {}

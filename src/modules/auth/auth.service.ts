@@ -20,8 +20,8 @@ import { MfaService } from './mfa/mfa.service';
 import { AccountNotifier } from './notifier/account-notifier';
 import { SessionRevocationReason } from './sessions/device-session.entity';
 import { SessionRevocationStore } from './sessions/session-revocation.store';
-import { SessionsRepository } from './sessions/sessions.repository';
-import { SessionsService } from './sessions/sessions.service';
+import { DeviceSessionsRepository } from './sessions/device-sessions.repository';
+import { DeviceSessionsService } from './sessions/device-sessions.service';
 import { AccessTokenService } from './tokens/access-token.service';
 import { newOpaqueToken, sha256Hex } from './tokens/opaque-token';
 
@@ -39,8 +39,8 @@ export class AuthService {
     private readonly dataSource: DataSource,
     private readonly users: UsersRepository,
     private readonly usersService: UsersService,
-    private readonly sessions: SessionsService,
-    private readonly sessionsRepository: SessionsRepository,
+    private readonly sessions: DeviceSessionsService,
+    private readonly sessionsRepository: DeviceSessionsRepository,
     private readonly revocations: SessionRevocationStore,
     private readonly tokens: AccessTokenService,
     private readonly lockout: LoginLockoutService,

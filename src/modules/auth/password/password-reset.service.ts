@@ -12,7 +12,7 @@ import { UsersService } from '../../users/users.service';
 import { AuthErrors } from '../auth.errors';
 import { LoginLockoutService } from '../login-lockout.service';
 import { AccountNotifier } from '../notifier/account-notifier';
-import { SessionsService } from '../sessions/sessions.service';
+import { DeviceSessionsService } from '../sessions/device-sessions.service';
 import { newOpaqueToken, sha256Hex } from '../tokens/opaque-token';
 import { PasswordResetRepository } from './password-reset.repository';
 
@@ -24,7 +24,7 @@ export class PasswordResetService {
     private readonly resets: PasswordResetRepository,
     private readonly users: UsersRepository,
     private readonly usersService: UsersService,
-    private readonly sessions: SessionsService,
+    private readonly sessions: DeviceSessionsService,
     private readonly lockout: LoginLockoutService,
     private readonly notifier: AccountNotifier,
     private readonly audit: AuditService,

@@ -12,15 +12,15 @@ import { type SessionResponse, toSessionResponse } from '../dto/session.response
 import { newOpaqueToken, sha256Hex } from '../tokens/opaque-token';
 import { type DeviceSessionEntity, SessionRevocationReason } from './device-session.entity';
 import { SessionRevocationStore } from './session-revocation.store';
-import { SessionsRepository } from './sessions.repository';
+import { DeviceSessionsRepository } from './device-sessions.repository';
 
 // Device sessions: opening one at login, listing and revoking them, and ending all of a
 // user's sessions for the users module (UserSessionsPort).
 @Injectable()
-export class SessionsService extends UserSessionsPort {
+export class DeviceSessionsService extends UserSessionsPort {
   constructor(
     private readonly dataSource: DataSource,
-    private readonly repository: SessionsRepository,
+    private readonly repository: DeviceSessionsRepository,
     private readonly revocations: SessionRevocationStore,
     private readonly audit: AuditService,
     private readonly config: AppConfig,

@@ -6,7 +6,7 @@ import { RefreshTokenEntity } from './refresh-token.entity';
 
 // The only code that touches auth_sessions and auth_refresh_tokens.
 @Injectable()
-export class SessionsRepository {
+export class DeviceSessionsRepository {
   constructor(
     @InjectRepository(DeviceSessionEntity)
     private readonly sessions: Repository<DeviceSessionEntity>,
