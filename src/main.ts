@@ -76,14 +76,20 @@ async function main(): Promise<void> {
     }, config.shutdown.timeoutSeconds * 1000);
     force.unref();
     await new Promise((r) => setTimeout(r, config.shutdown.drainDelaySeconds * 1000));
+    let failed = false;
     try {
       // Closes the HTTP server (in-flight requests finish), sockets, pools and Redis.
       await app.close();
-    } finally {
-      await embedded?.stop();
+    } catch (error) {
+      failed = true;
+      log.error(
+        { err: error instanceof Error ? { message: error.message, stack: error.stack } : error },
+        'graceful shutdown failed',
+      );
     }
-    log.info('stopped');
-    process.exit(0);
+    await embedded?.stop();
+    log.info(failed ? 'stopped after a failed shutdown step' : 'stopped');
+    process.exit(failed ? 1 : 0);
   };
   process.once('SIGTERM', (s) => void shutdown(s));
   process.once('SIGINT', (s) => void shutdown(s));
