@@ -26,6 +26,12 @@ module.exports = {
   coverageThreshold: { global: { lines: 80, branches: 80 } },
   // e2e tests start whole apps and real processes; nothing here is a timing assertion.
   testTimeout: 60000,
+  // On two cores Jest would run every file in one process, whose heap (each file's modules,
+  // Nest apps and coverage counters) grew to the V8 limit of about 4 GB over the run; garbage
+  // collection then stalled the tests for seconds at a time (a 5 s client timeout could fire in
+  // the test itself, and the export memory suite's forced collections took minutes). With a
+  // limit Jest runs the files in a worker and starts a fresh one once a file leaves it above.
+  workerIdleMemoryLimit: '1GB',
   projects: [
     {
       displayName: 'unit',

@@ -166,6 +166,7 @@ describe('resilience: SIGKILL in the middle of audited actions', () => {
         orphanRecords: orphanCreates + orphanJoins,
         staysWithoutExactlyOneRecord: staysWithoutOne,
         restartToReadyMs: restartMs,
+        testProcessMaxStallMs: Math.round(stalls.max / 1e6),
         auditChainValid: verify.body.valid,
         auditChecked: verify.body.checked,
       });
