@@ -33,7 +33,7 @@ export const SCENARIOS: Scenario[] = [
   { id: 's4', title: 'idle connections', run: idleConnections, limitSeconds: 600 },
   { id: 's5', title: 'call setup', run: callSetup, limitSeconds: 180 },
   { id: 's6', title: 'real peers (werift)', run: realPeers, limitSeconds: 180 },
-  { id: 's7', title: 'login', run: loginThroughput, limitSeconds: 120 },
+  { id: 's7', title: 'login', run: loginThroughput, limitSeconds: 240 },
   { id: 's8', title: 'audit trail', run: auditTrail, limitSeconds: 420 },
 ];
 

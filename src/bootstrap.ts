@@ -2,6 +2,7 @@ import { NestFactory } from '@nestjs/core';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import { Logger } from 'nestjs-pino';
 import { AppModule } from './app.module';
+import { setPasswordHashConcurrency } from './common/crypto/password-hasher';
 import { configureApp } from './common/http/configure-app';
 import type { AppConfig } from './config/app-config';
 import { DatabaseMigrator } from './infra/database/database-migrator';
@@ -11,6 +12,7 @@ import { SignalingIoAdapter } from './modules/signaling/signaling.adapter';
 // Builds a configured, migrated application that is not yet listening. main.ts and the e2e
 // tests both start Hekim through here, so tests exercise the real wiring.
 export async function createApp(config: AppConfig): Promise<NestExpressApplication> {
+  setPasswordHashConcurrency(config.auth.passwordHashConcurrency);
   const app = await NestFactory.create<NestExpressApplication>(AppModule.register(config), {
     bodyParser: false,
     bufferLogs: true,

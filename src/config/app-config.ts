@@ -60,6 +60,8 @@ export class AppConfig {
     passwordResetTtlSeconds: number;
     // Per client address and credential route.
     rateLimitPerMinute: number;
+    // Password hashes computed at once by this process; the rest wait their turn.
+    passwordHashConcurrency: number;
   };
 
   admin!: {

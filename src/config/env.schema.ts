@@ -216,6 +216,13 @@ export class EnvironmentVariables {
   AUTH_RATE_LIMIT_PER_MINUTE: number = 30;
 
   @IsOptional()
+  @Transform(toInt)
+  @IsInt({ message: 'must be a whole number from 1 to 64' })
+  @Min(1, { message: 'must be a whole number from 1 to 64' })
+  @Max(64, { message: 'must be a whole number from 1 to 64' })
+  PASSWORD_HASH_CONCURRENCY?: number;
+
+  @IsOptional()
   @Transform(trimmed)
   @Matches(/^[^\s@]+@[^\s@]+\.[^\s@]+$/, { message: 'must be an e-mail address' })
   ADMIN_EMAIL?: string;

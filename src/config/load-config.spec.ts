@@ -1,8 +1,9 @@
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, readFileSync, statSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Role } from '../common/auth/role';
+import { defaultPasswordHashConcurrency } from '../common/crypto/password-hasher';
 import { ConfigError, loadConfig } from './load-config';
 import { generateSecrets } from './secrets';
 
@@ -56,6 +57,20 @@ describe('loadConfig', () => {
     expect(config.auth.mfaRequiredRoles).toEqual([Role.Doctor, Role.Admin]);
     expect(config.database.mode).toBe('server');
     expect(config.redis.url).toBeUndefined();
+  });
+
+  it('keeps a core free of password hashing unless told otherwise', () => {
+    const cores = availableParallelism();
+    expect(loadConfig({ ...secrets }, { persistGeneratedSecrets: false }).auth).toMatchObject({
+      passwordHashConcurrency: defaultPasswordHashConcurrency(cores),
+    });
+    expect(
+      loadConfig({ ...secrets, PASSWORD_HASH_CONCURRENCY: '6' }, { persistGeneratedSecrets: false })
+        .auth.passwordHashConcurrency,
+    ).toBe(6);
+    expect(problemsOf({ ...secrets, PASSWORD_HASH_CONCURRENCY: '0' })).toEqual([
+      expect.stringMatching(/^PASSWORD_HASH_CONCURRENCY: must be a whole number from 1 to 64/),
+    ]);
   });
 
   it('names every offending variable with what it expects', () => {

@@ -1,9 +1,11 @@
 import { createPrivateKey } from 'node:crypto';
 import { readFileSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
 import { dirname, isAbsolute, join, resolve } from 'node:path';
 import { plainToInstance } from 'class-transformer';
 import { validateSync, type ValidationError } from 'class-validator';
 import { isRole, Role } from '../common/auth/role';
+import { defaultPasswordHashConcurrency } from '../common/crypto/password-hasher';
 import { AppConfig, type NodeEnv } from './app-config';
 import { ENV_NAMES, EnvironmentVariables } from './env.schema';
 import { loadOrCreateDevSecrets, type GeneratedSecrets } from './secrets';
@@ -250,6 +252,8 @@ export function loadConfig(rawEnv: NodeJS.ProcessEnv, options: LoadConfigOptions
       lockoutBaseSeconds: env.LOCKOUT_BASE_SECONDS,
       passwordResetTtlSeconds: env.PASSWORD_RESET_TTL_SECONDS,
       rateLimitPerMinute: env.AUTH_RATE_LIMIT_PER_MINUTE,
+      passwordHashConcurrency:
+        env.PASSWORD_HASH_CONCURRENCY ?? defaultPasswordHashConcurrency(availableParallelism()),
     },
     admin: { email: env.ADMIN_EMAIL?.toLowerCase(), password: env.ADMIN_PASSWORD },
     ice: {
