@@ -69,14 +69,20 @@ export async function loginThroughput(lab: Lab): Promise<ScenarioResult> {
     return ok / (Number(process.hrtime.bigint() - t0) / 1e9);
   };
 
+  // Hekim (`target`) against the raw loop, both with at most `hashesAtOnce` hashes at once.
+  const againstLoop = async (target: HekimInstance, hashesAtOnce: number) => {
+    const r = await alternate(
+      rounds,
+      () => logins(target),
+      () => argon2Loop(seconds, hashesAtOnce),
+      lab.log,
+    );
+    return { ...r, ratio: spread(pairedRatios(r.a, r.b)) };
+  };
+
   lab.log(`  hashes at once: ${limit} (the default here) in Hekim and in the loop`);
-  const byDefault = await alternate(
-    rounds,
-    () => logins(h),
-    () => argon2Loop(seconds, limit),
-    lab.log,
-  );
-  const ratio = spread(pairedRatios(byDefault.a, byDefault.b));
+  const byDefault = await againstLoop(h, limit);
+  const ratio = byDefault.ratio;
 
   lab.log(`  hashes at once: ${WHOLE_POOL} (the whole pool) in a second Hekim and in the loop`);
   const db = await lab.database();
@@ -89,13 +95,8 @@ export async function loginThroughput(lab: Lab): Promise<ScenarioResult> {
   const pairs = await openPairs(hekimSpecs(await lab.pairs(h.url, 2), h.url));
   const pairsWhole = await openPairs(hekimSpecs(await lab.pairs(h.url, 2), whole.url));
   try {
-    const byWholePool = await alternate(
-      rounds,
-      () => logins(whole),
-      () => argon2Loop(seconds, WHOLE_POOL),
-      lab.log,
-    );
-    const ratioWhole = spread(pairedRatios(byWholePool.a, byWholePool.b));
+    const byWholePool = await againstLoop(whole, WHOLE_POOL);
+    const ratioWhole = byWholePool.ratio;
 
     // The relay during the burst: the default limit (A) against the whole pool (B).
     lab.log(`  relay at ${RELAY_RATE} msgs/s during the login burst, default limit vs whole pool`);
