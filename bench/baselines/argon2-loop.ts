@@ -1,8 +1,8 @@
 // The baseline of the login scenario: argon2id verifications of one hash with exactly the
-// parameters Hekim uses (src/common/crypto/password-hasher.ts, through the same functions),
-// on the same libuv thread pool (the default size, as Hekim runs), `concurrency` callers
-// with at most `limit` hashes at once (Hekim's PASSWORD_HASH_CONCURRENCY; its default when
-// not given), for `seconds`. Prints {"ops": N, "seconds": S}.
+// parameters Hekim uses (src/common/crypto/password-hasher.ts, through the same functions), on
+// the same hashing threads (as many as Hekim's PASSWORD_HASH_CONCURRENCY; its default when not
+// given), `concurrency` callers, for `seconds`. Nothing else runs in this process, so each
+// thread hashes back to back. Prints {"ops": N, "seconds": S}.
 import {
   hashPassword,
   setPasswordHashConcurrency,

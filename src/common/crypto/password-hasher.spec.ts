@@ -1,4 +1,4 @@
-import { hash, verify } from '@node-rs/argon2';
+import { HashingThreads } from './hashing-threads';
 import {
   defaultPasswordHashConcurrency,
   hashPassword,
@@ -7,72 +7,50 @@ import {
   verifyPassword,
 } from './password-hasher';
 
-// The addon is replaced by hashes that finish when the test says so: what is checked is how
-// many run at once, not argon2 (test/platform/admin-bootstrap.e2e-spec.ts verifies real hashes).
-jest.mock('@node-rs/argon2', () => ({ hash: jest.fn(), verify: jest.fn() }));
-
-interface Started {
-  finish: () => void;
-  fail: (error: Error) => void;
-}
-
+// Real argon2id on real hashing threads (a hash is 10–20 ms here); how jobs are spread over
+// the threads is hashing-threads.spec.ts' business.
 describe('password hasher', () => {
-  let started: Started[];
-
-  beforeEach(() => {
-    started = [];
-    const pending = <T>(value: T) =>
-      new Promise<T>((resolve, reject) =>
-        started.push({ finish: () => resolve(value), fail: reject }),
-      );
-    jest.mocked(hash).mockImplementation(() => pending('$argon2id$stub'));
-    jest.mocked(verify).mockImplementation(() => pending(true));
+  it('keeps a core free, and never goes below one hashing thread', () => {
+    expect([1, 2, 4, 8, 16].map(defaultPasswordHashConcurrency)).toEqual([1, 1, 3, 7, 15]);
   });
 
-  // Lets queued work reach the (mocked) addon.
-  const settle = () => new Promise((r) => setImmediate(r));
+  it('hashes with argon2id and verifies the right password only', async () => {
+    const stored = await hashPassword('correct horse battery staple');
+    expect(stored).toMatch(/^\$argon2id\$v=19\$m=19456,t=2,p=1\$/);
+    expect(await verifyPassword(stored, 'correct horse battery staple')).toBe(true);
+    expect(await verifyPassword(stored, 'correct horse battery stapler')).toBe(false);
+    expect(await hashPassword('correct horse battery staple')).not.toBe(stored);
+  });
 
-  it('keeps a core and a pool thread free, and never goes below one hash at a time', () => {
-    expect([1, 2, 4, 8].map((cores) => defaultPasswordHashConcurrency(cores, 4))).toEqual([
-      1, 1, 3, 3,
+  it('reads a malformed stored hash as a mismatch', async () => {
+    expect(await verifyPassword('not-a-hash', 'x')).toBe(false);
+    expect(await verifyPassword('$argon2id$v=19$m=19456,t=2,p=1$short', 'x')).toBe(false);
+  });
+
+  it('fails, rather than answering "wrong password", when a hashing thread fails', async () => {
+    // A mismatch would count towards the account's lockout; a failed thread is a server error.
+    jest
+      .spyOn(HashingThreads.prototype, 'run')
+      .mockRejectedValueOnce(new Error('password hashing thread exited (code 1)'));
+    await expect(verifyPassword('$argon2id$stored', 'pw')).rejects.toThrow('exited (code 1)');
+  });
+
+  it('changes the number of hashing threads, finishing the hashes already queued', async () => {
+    const stored = await hashPassword('pw');
+    const before = passwordHashConcurrency();
+    const queued = [verifyPassword(stored, 'pw'), verifyPassword(stored, 'no')];
+    setPasswordHashConcurrency(before + 1);
+    expect(passwordHashConcurrency()).toBe(before + 1);
+    const after = Array.from({ length: 4 }, (_, i) => verifyPassword(stored, i % 2 ? 'pw' : 'no'));
+    expect(await Promise.all([...queued, ...after])).toEqual([
+      true,
+      false,
+      false,
+      true,
+      false,
+      true,
     ]);
-    expect(defaultPasswordHashConcurrency(16, 8)).toBe(7);
-    expect(defaultPasswordHashConcurrency(2, 1)).toBe(1);
-  });
-
-  it('runs at most the configured number of hashes at once, the others in turn', async () => {
-    setPasswordHashConcurrency(2);
-    expect(passwordHashConcurrency()).toBe(2);
-    const results = [
-      verifyPassword('$argon2id$a', 'one'),
-      hashPassword('two'),
-      verifyPassword('$argon2id$c', 'three'),
-      hashPassword('four'),
-    ];
-    await settle();
-    expect(started).toHaveLength(2);
-    started[0].finish();
-    await settle();
-    expect(started).toHaveLength(3);
-    started[1].finish();
-    started[2].finish();
-    await settle();
-    expect(started).toHaveLength(4);
-    started[3].finish();
-    expect(await Promise.all(results)).toEqual([true, '$argon2id$stub', true, '$argon2id$stub']);
-  });
-
-  it('frees its turn when a hash fails, and reads a malformed stored hash as a mismatch', async () => {
-    setPasswordHashConcurrency(1);
-    const bad = verifyPassword('not-a-hash', 'x');
-    const next = verifyPassword('$argon2id$b', 'y');
-    await settle();
-    expect(started).toHaveLength(1);
-    started[0].fail(new Error('invalid hash'));
-    expect(await bad).toBe(false);
-    await settle();
-    expect(started).toHaveLength(2);
-    started[1].finish();
-    expect(await next).toBe(true);
+    setPasswordHashConcurrency(before + 1);
+    expect(passwordHashConcurrency()).toBe(before + 1);
   });
 });
