@@ -15,8 +15,12 @@ export const PASSWORD_HASH_OPTIONS = {
 // attack takes every core from the event loop that relays live consultations' signaling. So
 // hashes run on one thread fewer than there are cores (PASSWORD_HASH_CONCURRENCY overrides
 // it), each hashing its queue back to back (hashing-threads.ts); the others wait their turn.
+// At most three by default: in a container Node sees the node's cores, and fifteen threads
+// hashing at once on a 16-core node would hold about 400 MB, more than a pod may have.
+const MAX_DEFAULT_HASHING_THREADS = 3;
+
 export function defaultPasswordHashConcurrency(cores: number): number {
-  return Math.max(1, cores - 1);
+  return Math.max(1, Math.min(cores - 1, MAX_DEFAULT_HASHING_THREADS));
 }
 
 const spawn = () => spawnHashingThread(PASSWORD_HASH_OPTIONS);
