@@ -6,6 +6,8 @@ import { setPasswordHashConcurrency } from './common/crypto/password-hasher';
 import { configureApp } from './common/http/configure-app';
 import type { AppConfig } from './config/app-config';
 import { DatabaseMigrator } from './infra/database/database-migrator';
+import { closeConnectionsWhileDraining } from './infra/health/close-while-draining';
+import { LifecycleState } from './infra/health/lifecycle.state';
 import { RelayBus } from './modules/signaling/relay-bus';
 import { SignalingIoAdapter } from './modules/signaling/signaling.adapter';
 
@@ -19,6 +21,8 @@ export async function createApp(config: AppConfig): Promise<NestExpressApplicati
     abortOnError: false,
   });
   app.useLogger(app.get(Logger));
+  // First of all middleware, so that every answer during a drain closes its connection.
+  app.use(closeConnectionsWhileDraining(app.get(LifecycleState)));
   configureApp(app, config);
   app.useWebSocketAdapter(new SignalingIoAdapter(app, config, app.get(RelayBus)));
   if (config.database.migrationsRun) await app.get(DatabaseMigrator).migrate();
