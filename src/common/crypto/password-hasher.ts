@@ -3,7 +3,7 @@ import { HashingThreads, HashRefused, spawnHashingThread } from './hashing-threa
 
 // argon2id with the OWASP parameters (19 MiB, 2 passes, 1 lane). @node-rs/argon2 ships a
 // prebuilt addon, so no compiler is needed at install time.
-export const PASSWORD_HASH_OPTIONS = {
+const PASSWORD_HASH_OPTIONS = {
   // Algorithm.Argon2id is an ambient const enum (not importable under isolatedModules); 2 is its value.
   algorithm: 2,
   memoryCost: 19456,
