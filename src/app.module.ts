@@ -29,6 +29,7 @@ import { IceModule } from './modules/ice/ice.module';
 import { RoomsModule } from './modules/rooms/rooms.module';
 import { SessionsModule } from './modules/sessions/sessions.module';
 import { CallsModule } from './modules/calls/calls.module';
+import { CareModule } from './modules/care/care.module';
 import { SignalingModule } from './modules/signaling/signaling.module';
 import { PersonalDataModule } from './modules/compliance/personal-data/personal-data.module';
 import { BreakGlassModule } from './modules/compliance/break-glass/break-glass.module';
@@ -76,6 +77,7 @@ export class AppModule implements NestModule {
         IceModule,
         RoomsModule,
         SessionsModule,
+        CareModule,
         CallsModule,
         SignalingModule,
         BreakGlassModule,

@@ -74,6 +74,8 @@ export class AppConfig {
     turnUrls: string[];
     turnSecret: string;
     turnTtlSeconds: number;
+    // GET /ice-servers per user and minute.
+    ratePerMinute: number;
   };
 
   calls!: {
@@ -86,6 +88,8 @@ export class AppConfig {
     reconnectGraceSeconds: number;
     maxPayloadBytes: number;
     eventsPerSecond: number;
+    // Open sockets per user across every instance; the next handshake is refused.
+    maxSocketsPerUser: number;
   };
 
   audit!: {
@@ -110,6 +114,11 @@ export class AppConfig {
     indexKey: Buffer;
     breakGlassMaxMinutes: number;
   };
+  care!: {
+    // Days a care relationship outlives its last consultation (docs/access-model.md).
+    followUpDays: number;
+  };
+
   retention!: {
     sessionsDays: number;
     callsDays: number;

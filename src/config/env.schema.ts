@@ -119,13 +119,17 @@ export class EnvironmentVariables {
   @Max(10485760, { message: 'must be a whole number of bytes from 1024 to 10485760' })
   BODY_LIMIT_BYTES: number = 131072;
 
+  // Unset: on outside production, off in production (docs/configuration.md).
+  @IsOptional()
   @Transform(toBool)
   @IsBoolean({ message: 'must be true or false' })
-  DOCS_ENABLED: boolean = true;
+  DOCS_ENABLED?: boolean;
 
+  // Unset: on outside production; in production only when METRICS_TOKEN protects it.
+  @IsOptional()
   @Transform(toBool)
   @IsBoolean({ message: 'must be true or false' })
-  METRICS_ENABLED: boolean = true;
+  METRICS_ENABLED?: boolean;
 
   @IsOptional()
   @IsString()
@@ -251,6 +255,12 @@ export class EnvironmentVariables {
   TURN_TTL_SECONDS: number = 900;
 
   @Transform(toInt)
+  @IsInt({ message: 'must be a whole number from 1 to 10000' })
+  @Min(1, { message: 'must be a whole number from 1 to 10000' })
+  @Max(10000, { message: 'must be a whole number from 1 to 10000' })
+  ICE_SERVERS_RATE_PER_MINUTE: number = 30;
+
+  @Transform(toInt)
   @IsInt({ message: 'must be a whole number of seconds from 5 to 300' })
   @Min(5, { message: 'must be a whole number of seconds from 5 to 300' })
   @Max(300, { message: 'must be a whole number of seconds from 5 to 300' })
@@ -274,6 +284,12 @@ export class EnvironmentVariables {
   @Min(1, { message: 'must be a whole number of seconds from 1 to 600' })
   @Max(600, { message: 'must be a whole number of seconds from 1 to 600' })
   SIGNALING_RECONNECT_GRACE_SECONDS: number = 15;
+
+  @Transform(toInt)
+  @IsInt({ message: 'must be a whole number from 1 to 100000' })
+  @Min(1, { message: 'must be a whole number from 1 to 100000' })
+  @Max(100000, { message: 'must be a whole number from 1 to 100000' })
+  SIGNALING_MAX_SOCKETS_PER_USER: number = 10;
 
   @Transform(toInt)
   @IsInt({ message: 'must be a whole number of bytes from 4096 to 1048576' })
@@ -337,6 +353,13 @@ export class EnvironmentVariables {
   @Min(1, { message: 'must be a whole number of minutes from 1 to 1440' })
   @Max(1440, { message: 'must be a whole number of minutes from 1 to 1440' })
   BREAK_GLASS_MAX_MINUTES: number = 240;
+
+  // How long a care relationship lasts after its last consultation (docs/access-model.md).
+  @Transform(toInt)
+  @IsInt({ message: 'must be a whole number of days from 0 to 3650' })
+  @Min(0, { message: 'must be a whole number of days from 0 to 3650' })
+  @Max(3650, { message: 'must be a whole number of days from 0 to 3650' })
+  CARE_FOLLOW_UP_DAYS: number = 30;
 
   // Retention (docs/compliance.md): how long ended sessions and calls keep who took part.
   @Transform(toInt)

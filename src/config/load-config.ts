@@ -5,9 +5,11 @@ import { dirname, isAbsolute, join, resolve } from 'node:path';
 import { plainToInstance } from 'class-transformer';
 import { validateSync, type ValidationError } from 'class-validator';
 import { isRole, Role } from '../common/auth/role';
+import { passwordProblems } from '../common/auth/password-policy/password-policy';
 import { defaultPasswordHashConcurrency } from '../common/crypto/password-hasher';
 import { AppConfig, type NodeEnv } from './app-config';
 import { ENV_NAMES, EnvironmentVariables } from './env.schema';
+import { keyBytesWeakness, secretWeakness } from './secret-strength';
 import { loadOrCreateDevSecrets, type GeneratedSecrets } from './secrets';
 
 // Thrown when the environment is unusable; its message names every offending variable.
@@ -21,17 +23,8 @@ export class ConfigError extends Error {
   }
 }
 
-// Values that appear in examples and tutorials; a production deployment must not use them.
-const WEAK_SECRETS = new Set([
-  'changeme',
-  'change-me',
-  'secret',
-  'password',
-  'hekim',
-  'default',
-  'test',
-  'development',
-]);
+// Text secrets must be at least this long in production.
+const PRODUCTION_SECRET_LENGTH = 32;
 
 const SECRET_NAMES = [
   'JWT_SECRET',
@@ -104,6 +97,22 @@ function checkSigningKey(value: string): string | undefined {
   }
 }
 
+// The random bytes inside each key-material variable that production was given, for the
+// strength check (a value that does not decode is reported by its own check below).
+function productionKeyBytes(env: EnvironmentVariables): [string, Buffer][] {
+  const out: [string, Buffer][] = [];
+  if (env.DATA_ENCRYPTION_KEY)
+    out.push(['DATA_ENCRYPTION_KEY', Buffer.from(env.DATA_ENCRYPTION_KEY, 'base64')]);
+  for (const key of parseMasterKeys(env.PATIENT_DATA_MASTER_KEY))
+    out.push(['PATIENT_DATA_MASTER_KEY', key.key]);
+  if (env.PATIENT_DATA_INDEX_KEY)
+    out.push(['PATIENT_DATA_INDEX_KEY', Buffer.from(env.PATIENT_DATA_INDEX_KEY, 'base64')]);
+  // An Ed25519 PKCS#8 DER ends with the 32-byte seed.
+  const signing = env.AUDIT_SIGNING_KEY ? Buffer.from(env.AUDIT_SIGNING_KEY, 'base64') : null;
+  if (signing && signing.length >= 48) out.push(['AUDIT_SIGNING_KEY', signing.subarray(-32)]);
+  return out.filter(([, bytes]) => bytes.length >= 16);
+}
+
 export interface MasterKey {
   id: string;
   key: Buffer;
@@ -148,13 +157,30 @@ export function loadConfig(rawEnv: NodeJS.ProcessEnv, options: LoadConfigOptions
         continue;
       if (value === undefined)
         problems.push(`${name}: is required in production (no default secret is used there)`);
-      else if (WEAK_SECRETS.has(value.trim().toLowerCase()) || /^(example|dev-|test-)/i.test(value))
-        problems.push(`${name}: is a well-known default; generate a random secret`);
+    }
+    // Judged once the schema has found them well formed (one problem per variable).
+    const formed = (name: string): boolean => !problems.some((p) => p.startsWith(`${name}:`));
+    for (const name of ['JWT_SECRET', 'TURN_SECRET', 'METRICS_TOKEN'] as const) {
+      const value = env[name];
+      const weakness =
+        value !== undefined && formed(name)
+          ? secretWeakness(value, PRODUCTION_SECRET_LENGTH)
+          : undefined;
+      if (weakness) problems.push(`${name}: ${weakness}`);
+    }
+    for (const [name, bytes] of productionKeyBytes(env)) {
+      const weakness = formed(name) ? keyBytesWeakness(bytes) : undefined;
+      if (weakness) problems.push(`${name}: ${weakness}`);
     }
     if (!env.ADMIN_EMAIL)
       problems.push('ADMIN_EMAIL: is required in production (first admin account)');
     if (!env.ADMIN_PASSWORD)
       problems.push('ADMIN_PASSWORD: is required in production (first admin account)');
+    else if (formed('ADMIN_PASSWORD')) {
+      const policy = passwordProblems(env.ADMIN_PASSWORD, env.ADMIN_EMAIL ?? '');
+      if (policy.length > 0)
+        problems.push(`ADMIN_PASSWORD: fails the password policy (${policy.join('; ')})`);
+    }
     if (!env.DATABASE_URL)
       problems.push(
         'DATABASE_URL: is required in production (the embedded database is for development)',
@@ -231,8 +257,10 @@ export function loadConfig(rawEnv: NodeJS.ProcessEnv, options: LoadConfigOptions
     http: {
       corsOrigins: list(env.CORS_ORIGINS),
       bodyLimitBytes: env.BODY_LIMIT_BYTES,
-      docsEnabled: env.DOCS_ENABLED,
-      metricsEnabled: env.METRICS_ENABLED,
+      // Production keeps the API explorer off and the metrics behind METRICS_TOKEN unless the
+      // operator says otherwise (docs/configuration.md).
+      docsEnabled: env.DOCS_ENABLED ?? !production,
+      metricsEnabled: env.METRICS_ENABLED ?? (!production || env.METRICS_TOKEN !== undefined),
       metricsToken: env.METRICS_TOKEN,
     },
     log: { level: env.LOG_LEVEL },
@@ -261,6 +289,7 @@ export function loadConfig(rawEnv: NodeJS.ProcessEnv, options: LoadConfigOptions
       turnUrls: list(env.TURN_URLS),
       turnSecret: turnSecret ?? '',
       turnTtlSeconds: env.TURN_TTL_SECONDS,
+      ratePerMinute: env.ICE_SERVERS_RATE_PER_MINUTE,
     },
     calls: {
       ringTimeoutSeconds: env.CALL_RING_TIMEOUT_SECONDS,
@@ -271,6 +300,7 @@ export function loadConfig(rawEnv: NodeJS.ProcessEnv, options: LoadConfigOptions
       reconnectGraceSeconds: env.SIGNALING_RECONNECT_GRACE_SECONDS,
       maxPayloadBytes: env.SIGNALING_MAX_PAYLOAD_BYTES,
       eventsPerSecond: env.SIGNALING_EVENTS_PER_SECOND,
+      maxSocketsPerUser: env.SIGNALING_MAX_SOCKETS_PER_USER,
     },
     audit: {
       signingKey: signingKey as string,
@@ -285,6 +315,7 @@ export function loadConfig(rawEnv: NodeJS.ProcessEnv, options: LoadConfigOptions
       indexKey: Buffer.from(indexKey as string, 'base64'),
       breakGlassMaxMinutes: env.BREAK_GLASS_MAX_MINUTES,
     },
+    care: { followUpDays: env.CARE_FOLLOW_UP_DAYS },
     retention: {
       sessionsDays: env.RETENTION_SESSIONS_DAYS,
       callsDays: env.RETENTION_CALLS_DAYS,

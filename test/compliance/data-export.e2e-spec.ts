@@ -29,7 +29,7 @@ describe('compliance: data export (KVKK art. 11)', () => {
     patient = await signIn(t, Role.Patient);
     doctor = await signIn(t, Role.Doctor);
     await putProfile(t, patient, { nationalId, dateOfBirth: '1990-01-31', phone: '+905551234567' });
-    await shareRoom(t, doctor, patient.user.id);
+    await shareRoom(t, doctor, patient);
   });
   afterAll(() => t.close());
 

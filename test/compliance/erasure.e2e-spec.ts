@@ -34,7 +34,7 @@ describe('compliance: erasure (KVKK art. 7, 11)', () => {
     doctor = await signIn(t, Role.Doctor);
     officer = await signIn(t, Role.ComplianceOfficer);
     await putProfile(t, patient, { nationalId, dateOfBirth: '1979-12-01', phone: '+905301112233' });
-    await shareRoom(t, doctor, patient.user.id);
+    await shareRoom(t, doctor, patient);
     // A failed login on the patient's address: its audit record must not hold the address.
     await t
       .http()

@@ -23,7 +23,7 @@ describe('compliance: encrypted patient profile', () => {
     doctor = await signIn(t, Role.Doctor);
     otherDoctor = await signIn(t, Role.Doctor);
     admin = await signIn(t, Role.Admin);
-    await shareRoom(t, doctor, patient.user.id);
+    await shareRoom(t, doctor, patient);
   });
   afterAll(() => t.close());
 

@@ -3,6 +3,7 @@ import { DataSource, type FindOptionsWhere } from 'typeorm';
 import { AuditEventEntity } from '../../src/modules/audit/audit-event.entity';
 import { tcknCheckDigits } from '../../src/modules/users/patient-profile/national-id';
 import { authHeader, type SignedIn } from '../support/auth';
+import { careRoom } from '../support/care';
 import type { TestApp } from '../support/test-app';
 
 // A random national id with valid check digits.
@@ -11,15 +12,10 @@ export function randomTckn(): string {
   return first + tcknCheckDigits(first);
 }
 
-// A consultation room hosted by the doctor with the patient as a member.
-export async function shareRoom(t: TestApp, doctor: SignedIn, patientId: string): Promise<string> {
-  const res = await t
-    .http()
-    .post('/api/v1/rooms')
-    .set(authHeader(doctor.accessToken))
-    .send({ name: 'Consultation', type: 'consultation', memberIds: [patientId] });
-  if (res.status !== 201) throw new Error(`room: ${res.status} ${JSON.stringify(res.body)}`);
-  return (res.body as { id: string }).id;
+// A consultation room hosted by the doctor that the patient was invited to and accepted: a
+// care relationship between them.
+export function shareRoom(t: TestApp, doctor: SignedIn, patient: SignedIn): Promise<string> {
+  return careRoom(t, doctor, patient);
 }
 
 export async function putProfile(

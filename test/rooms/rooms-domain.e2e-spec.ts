@@ -55,21 +55,26 @@ describe('rooms and sessions domain', () => {
   });
   afterAll(() => t.close());
 
-  const create = (extra: Partial<Parameters<RoomsService['create']>[1]> = {}) =>
-    rooms.create(doctor, {
+  // A room of the doctor's; the patients invited to it accept (their own act), as clients do.
+  const create = async (extra: Partial<Parameters<RoomsService['create']>[1]> = {}) => {
+    const room = await rooms.create(doctor, {
       name: 'Follow-up',
       type: RoomType.Consultation,
       memberIds: [patient.id],
       ...extra,
     });
+    for (const p of [patient, other])
+      if (room.members.some((m) => m.userId === p.id)) await rooms.accept(p, room.id);
+    return rooms.get(doctor, room.id);
+  };
 
   it('shows a room to its members and admins only; others get NOT_FOUND', async () => {
     const room = await create();
     expect(room.hostId).toBe(doctor.id);
     expect(room.members).toEqual(
       expect.arrayContaining([
-        { userId: doctor.id, role: 'host' },
-        { userId: patient.id, role: 'participant' },
+        { userId: doctor.id, role: 'host', status: 'active' },
+        { userId: patient.id, role: 'participant', status: 'active' },
       ]),
     );
     expect((await rooms.get(patient, room.id)).id).toBe(room.id);
@@ -80,10 +85,6 @@ describe('rooms and sessions domain', () => {
     expect((await rooms.update(admin, room.id, { name: 'Renamed' })).name).toBe('Renamed');
     expect((await rooms.list(patient, {})).items.map((r) => r.id)).toContain(room.id);
     expect((await rooms.list(other, {})).items.map((r) => r.id)).not.toContain(room.id);
-    expect(await rooms.shareARoom(doctor.id, patient.id)).toBe(true);
-    expect(await rooms.shareARoom(doctor.id, other.id)).toBe(false);
-    expect(await rooms.peopleSharingARoomWith(doctor.id)).toContain(patient.id);
-    expect(await rooms.peopleSharingARoomWith(doctor.id)).not.toContain(other.id);
   });
 
   it('manages members (host only) and refuses unknown users', async () => {
@@ -105,6 +106,46 @@ describe('rooms and sessions domain', () => {
     expect(await code(create({ memberIds: ['5b0c1f8e-2f6a-4d8e-9a43-0f4f6a3c1d2e'] }))).toBe(
       'VALIDATION_FAILED',
     );
+  });
+
+  it('invites patients: an invited member sees the room but cannot join until they accept', async () => {
+    const colleague = await insertUser(t, Role.Doctor);
+    const room = await rooms.create(doctor, {
+      name: 'Invitation',
+      type: RoomType.Group,
+      memberIds: [patient.id, other.id, colleague.id],
+      maxParticipants: 5,
+    });
+    const status = (id: string) => room.members.find((m) => m.userId === id)?.status;
+    expect([status(patient.id), status(other.id), status(colleague.id)]).toEqual([
+      'invited',
+      'invited',
+      'active',
+    ]);
+    expect((await rooms.get(patient, room.id)).id).toBe(room.id);
+    expect((await rooms.list(patient, {})).items.map((r) => r.id)).toContain(room.id);
+    expect(await code(presence.join(patient, room.id, 'inv-1'))).toBe('FORBIDDEN');
+    expect(await code(sessions.list(patient, { roomId: room.id }))).toBe('NOT_FOUND');
+
+    const accepted = await rooms.accept(patient, room.id);
+    expect(accepted.members.find((m) => m.userId === patient.id)?.status).toBe('active');
+    expect((await rooms.accept(patient, room.id)).id).toBe(room.id);
+    expect(((await presence.join(patient, room.id, 'inv-2')) as Joined).kind).toBe('joined');
+    expect(await code(rooms.decline(patient, room.id))).toBe('CONFLICT');
+
+    await rooms.decline(other, room.id);
+    expect(await code(rooms.get(other, room.id))).toBe('NOT_FOUND');
+    expect(await code(rooms.accept(other, room.id))).toBe('NOT_FOUND');
+    expect(await actionsOf(t, room.id)).toEqual(
+      expect.arrayContaining(['room.invitation.accept', 'room.invitation.decline']),
+    );
+    const care = await t.app
+      .get(DataSource)
+      .query<{ clinician_id: string }[]>(
+        `SELECT clinician_id FROM care_relationships WHERE patient_id = $1 AND source_id = $2`,
+        [patient.id, room.id],
+      );
+    expect(care.map((c) => c.clinician_id).sort()).toEqual([doctor.id, colleague.id].sort());
   });
 
   it('paginates rooms with a cursor', async () => {
@@ -157,6 +198,7 @@ describe('rooms and sessions domain', () => {
   it('enforces maxParticipants and refuses joins to a closed room', async () => {
     const third = await insertUser(t, Role.Patient);
     const room = await create({ memberIds: [patient.id, third.id], maxParticipants: 2 });
+    await rooms.accept(third, room.id);
     await presence.join(doctor, room.id, 's1');
     await presence.join(patient, room.id, 's2');
     expect(await code(presence.join(third, room.id, 's3'))).toBe('CONFLICT');
@@ -185,6 +227,7 @@ describe('rooms and sessions domain', () => {
     expect((await presence.liveSockets(room.id)).get(patient.id)?.socketId).toBe('pat-2');
     expect(await actionsOf(t, room.id)).toEqual([
       'room.create',
+      'room.invitation.accept',
       'session.start',
       'room.join',
       'room.join',
@@ -284,6 +327,7 @@ describe('rooms and sessions domain', () => {
     expect(await code(presence.admit(doctor, room.id, patient.id))).toBe('NOT_FOUND');
     expect(await actionsOf(t, room.id)).toEqual([
       'room.create',
+      'room.invitation.accept',
       'room.wait',
       'session.start',
       'room.join',

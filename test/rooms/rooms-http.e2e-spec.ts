@@ -1,5 +1,6 @@
 import { Role } from '../../src/common/auth/role';
 import { authHeader, signIn, type SignedIn } from '../support/auth';
+import { careRoom } from '../support/care';
 import { createTestApp, type TestApp } from '../support/test-app';
 
 describe('rooms, sessions and ICE over REST', () => {
@@ -84,6 +85,26 @@ describe('rooms, sessions and ICE over REST', () => {
       waitingRoom: true,
       maxParticipants: 3,
       scheduledFor: '2030-01-01T10:00:00.000Z',
+      members: [
+        { userId: doctor.user.id, role: 'host', status: 'active' },
+        { userId: patient.user.id, role: 'participant', status: 'invited' },
+      ],
+    });
+    // The invitation gives the doctor nothing yet; the patient's acceptance does.
+    expect(
+      (await t.http().get(`/api/v1/users/${patient.user.id}`).set(authHeader(doctor.accessToken)))
+        .status,
+    ).toBe(404);
+    const accepted = await t
+      .http()
+      .post(`/api/v1/rooms/${room.id}/accept`)
+      .set(authHeader(patient.accessToken));
+    expect(accepted.status).toBe(200);
+    expect(accepted.body).toMatchObject({
+      id: room.id,
+      members: expect.arrayContaining([
+        { userId: patient.user.id, role: 'participant', status: 'active' },
+      ]),
     });
 
     expect(
@@ -156,7 +177,7 @@ describe('rooms, sessions and ICE over REST', () => {
       ).status,
     ).toBe(204);
 
-    // Sharing a room lets the doctor read the patient's record (users module's SharedRoomsPort).
+    // The accepted invitation (a care relationship) lets the doctor read the patient's record.
     expect(
       (await t.http().get(`/api/v1/users/${patient.user.id}`).set(authHeader(doctor.accessToken)))
         .status,
@@ -213,6 +234,8 @@ describe('rooms, sessions and ICE over REST', () => {
   });
 
   it('hands out TURN credentials for the caller only', async () => {
+    // An active member of an open room (docs/access-model.md).
+    await careRoom(t, doctor, patient);
     const res = await t.http().get('/api/v1/ice-servers').set(authHeader(patient.accessToken));
     expect(res.status).toBe(200);
     const body = res.body as {

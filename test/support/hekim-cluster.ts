@@ -147,7 +147,8 @@ export async function api(
   return { status: res.status, body, headers: res.headers };
 }
 
-// A consultation room of one doctor and one patient, created over REST.
+// A consultation room of one doctor and one patient, created over REST: the doctor invites,
+// the patient accepts.
 export async function createRoom(
   base: string,
   doctor: SignedIn,
@@ -159,7 +160,13 @@ export async function createRoom(
   });
   if (res.status !== 201)
     throw new Error(`room not created: ${res.status} ${JSON.stringify(res.body)}`);
-  return res.body.id as string;
+  const roomId = res.body.id as string;
+  const accepted = await api(base, 'POST', `/api/v1/rooms/${roomId}/accept`, {
+    token: patient.accessToken,
+  });
+  if (accepted.status !== 200)
+    throw new Error(`invitation not accepted: ${accepted.status} ${JSON.stringify(accepted.body)}`);
+  return roomId;
 }
 
 // Figures a resilience test measured, printed and kept under test-output/resilience/ so that

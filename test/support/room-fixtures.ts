@@ -2,7 +2,8 @@ import { randomBytes } from 'node:crypto';
 import type { AuthUser } from '../../src/common/auth/auth-user';
 import { Role } from '../../src/common/auth/role';
 import { UsersRepository } from '../../src/modules/users/users.repository';
-import { authHeader, signIn, type SignedIn } from './auth';
+import { signIn, type SignedIn } from './auth';
+import { careRoom } from './care';
 import { grantAllConsents } from './consents';
 import type { TestApp } from './test-app';
 
@@ -26,19 +27,14 @@ export async function insertUser(
 
 export const roles = { doctor: Role.Doctor, patient: Role.Patient, admin: Role.Admin };
 
-// A doctor and a patient, both signed in, and a consultation room the doctor hosts with the
-// patient as its member, made over REST as a client makes it.
+// A doctor and a patient, both signed in, and a consultation room the doctor hosts that the
+// patient was invited to and accepted, made over REST as clients make it.
 export async function consultationPair(
   t: TestApp,
   name = 'Consultation',
 ): Promise<{ doctor: SignedIn; patient: SignedIn; roomId: string }> {
   const doctor = await signIn(t, Role.Doctor);
   const patient = await signIn(t, Role.Patient);
-  const res = await t
-    .http()
-    .post('/api/v1/rooms')
-    .set(authHeader(doctor.accessToken))
-    .send({ name, type: 'consultation', memberIds: [patient.user.id] })
-    .expect(201);
-  return { doctor, patient, roomId: (res.body as { id: string }).id };
+  const roomId = await careRoom(t, doctor, patient, { name });
+  return { doctor, patient, roomId };
 }

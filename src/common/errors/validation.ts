@@ -4,7 +4,7 @@ import {
   ValidationPipe,
   type ValidationError,
 } from '@nestjs/common';
-import { containsNul } from '../http/json-depth';
+import { containsNul, prototypeKeyPath } from '../http/json-depth';
 import { AppException, type FieldError } from './app.exception';
 
 // class-validator nests errors for nested DTOs and arrays; clients want flat field paths
@@ -49,6 +49,12 @@ export class AppValidationPipe extends ValidationPipe {
       throw AppException.validation(
         [{ field: metadata.data ?? metadata.type, messages: ['must not contain NUL characters'] }],
         'The request contains a NUL character.',
+      );
+    const pollution = metadata.type === 'custom' ? null : prototypeKeyPath(value);
+    if (pollution !== null)
+      throw AppException.validation(
+        [{ field: pollution, messages: ['is not an allowed key'] }],
+        'Keys named __proto__, constructor or prototype are refused.',
       );
     let out: unknown;
     try {

@@ -43,6 +43,27 @@ export function refuseDeepJson(_req: unknown, _res: unknown, buf: Buffer): void 
     });
 }
 
+// Keys that name JavaScript's prototype machinery. No Hekim payload uses them; a body that
+// does is an attempt at prototype pollution (or a confused client), refused with a 400
+// rather than dropped in silence.
+const PROTOTYPE_KEYS = new Set(['__proto__', 'constructor', 'prototype']);
+
+// The path of the first such key in a parsed value (`x.__proto__`), or null.
+export function prototypeKeyPath(value: unknown): string | null {
+  const stack: [unknown, string][] = [[value, '']];
+  let visited = 0;
+  while (stack.length > 0 && visited++ < 100_000) {
+    const [v, path] = stack.pop()!;
+    if (typeof v !== 'object' || v === null) continue;
+    for (const key of Object.keys(v)) {
+      const at = path ? `${path}.${key}` : key;
+      if (PROTOTYPE_KEYS.has(key)) return at;
+      stack.push([(v as Record<string, unknown>)[key], at]);
+    }
+  }
+  return null;
+}
+
 // Hazard: PostgreSQL text cannot hold U+0000 ("invalid byte sequence for encoding UTF8: 0x00"),
 // so a NUL anywhere in a value that reaches a query is a 500. No Hekim field carries one.
 export function containsNul(value: unknown): boolean {

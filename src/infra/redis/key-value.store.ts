@@ -10,6 +10,16 @@ export abstract class KeyValueStore {
   // Atomic counter, raised by `by` (1 unless given); the TTL is set when the counter is
   // created and then left alone.
   abstract increment(key: string, ttlSeconds: number, by?: number): Promise<number>;
+  // One atomic step: when `guardKey` exists, its remaining seconds (`{ guardTtl }`) and nothing
+  // else happens; otherwise the counter at `key` is raised by one as `increment` does
+  // (`{ count }`). Attempt budgets use it: the lock and the count are judged together.
+  abstract incrementUnless(
+    key: string,
+    ttlSeconds: number,
+    guardKey: string,
+  ): Promise<{ count: number } | { guardTtl: number }>;
+  // Deletes the key only if it still holds `value`; true when it did.
+  abstract deleteIfEquals(key: string, value: string): Promise<boolean>;
   // Remaining seconds; -2 when the key does not exist, -1 when it never expires.
   abstract ttl(key: string): Promise<number>;
   abstract setAdd(key: string, member: string, ttlSeconds?: number): Promise<void>;

@@ -80,6 +80,33 @@ export class MemoryKeyValueStore extends KeyValueStore {
     return Promise.resolve(next);
   }
 
+  // Synchronous inside: nothing else runs between the check and the count.
+  incrementUnless(
+    key: string,
+    ttlSeconds: number,
+    guardKey: string,
+  ): Promise<{ count: number } | { guardTtl: number }> {
+    const guard = this.live(guardKey);
+    if (guard)
+      return Promise.resolve({
+        guardTtl:
+          guard.expiresAt === undefined ? -1 : Math.ceil((guard.expiresAt - this.now()) / 1000),
+      });
+    const entry = this.live(key);
+    const count = (entry && typeof entry.value === 'string' ? Number(entry.value) : 0) + 1;
+    this.entries.set(this.prefix + key, {
+      value: String(count),
+      expiresAt: entry ? entry.expiresAt : this.expiry(ttlSeconds),
+    });
+    return Promise.resolve({ count });
+  }
+
+  deleteIfEquals(key: string, value: string): Promise<boolean> {
+    const entry = this.live(key);
+    if (entry?.value !== value) return Promise.resolve(false);
+    return Promise.resolve(this.entries.delete(this.prefix + key));
+  }
+
   ttl(key: string): Promise<number> {
     const entry = this.live(key);
     if (!entry) return Promise.resolve(-2);

@@ -7,6 +7,17 @@ local n = redis.call('INCRBY', KEYS[1], ARGV[2])
 if n == tonumber(ARGV[2]) then redis.call('EXPIRE', KEYS[1], ARGV[1]) end
 return n`;
 
+// The guard's TTL when it exists; otherwise the counter raised (TTL set on creation).
+const INCREMENT_UNLESS = `
+if redis.call('EXISTS', KEYS[2]) == 1 then return {0, redis.call('TTL', KEYS[2])} end
+local n = redis.call('INCR', KEYS[1])
+if n == 1 then redis.call('EXPIRE', KEYS[1], ARGV[1]) end
+return {n, 0}`;
+
+const DELETE_IF_EQUALS = `
+if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end
+return 0`;
+
 export class RedisKeyValueStore extends KeyValueStore {
   constructor(
     private readonly redis: Redis,
@@ -49,6 +60,25 @@ export class RedisKeyValueStore extends KeyValueStore {
       by,
     );
     return Number(result);
+  }
+
+  async incrementUnless(
+    key: string,
+    ttlSeconds: number,
+    guardKey: string,
+  ): Promise<{ count: number } | { guardTtl: number }> {
+    const [count, guardTtl] = (await this.redis.eval(
+      INCREMENT_UNLESS,
+      2,
+      this.prefix + key,
+      this.prefix + guardKey,
+      Math.max(1, Math.ceil(ttlSeconds)),
+    )) as [number, number];
+    return count === 0 ? { guardTtl: Number(guardTtl) } : { count: Number(count) };
+  }
+
+  async deleteIfEquals(key: string, value: string): Promise<boolean> {
+    return Number(await this.redis.eval(DELETE_IF_EQUALS, 1, this.prefix + key, value)) === 1;
   }
 
   ttl(key: string): Promise<number> {

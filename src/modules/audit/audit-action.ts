@@ -30,6 +30,8 @@ export enum AuditAction {
   RoomClose = 'room.close',
   RoomMemberAdd = 'room.member.add',
   RoomMemberRemove = 'room.member.remove',
+  RoomInvitationAccept = 'room.invitation.accept',
+  RoomInvitationDecline = 'room.invitation.decline',
   RoomJoin = 'room.join',
   RoomLeave = 'room.leave',
   RoomWait = 'room.wait',
@@ -60,6 +62,9 @@ export enum AuditAction {
   BreakGlassAccess = 'break_glass.access',
   BreakGlassEnd = 'break_glass.end',
   BreakGlassExpire = 'break_glass.expire',
+  // Care relationships (care module): the basis of a clinician's access to a patient.
+  CareRelationshipCreate = 'care_relationship.create',
+  CareRelationshipEnd = 'care_relationship.end',
   // KVKK consent and retention (compliance module).
   ConsentGrant = 'consent.grant',
   ConsentWithdraw = 'consent.withdraw',

@@ -1,3 +1,4 @@
+import { AnonymousRefusalBudget } from './anonymous-refusals';
 import { AuditPersonalData } from './audit-personal-data';
 import { Global, Module } from '@nestjs/common';
 import { APP_INTERCEPTOR } from '@nestjs/core';
@@ -22,8 +23,9 @@ import { AuditTrailService } from './audit-trail.service';
     AuditCheckpointer,
     AuditService,
     AuditTrailService,
+    AnonymousRefusalBudget,
     { provide: APP_INTERCEPTOR, useClass: AuditDenialsInterceptor },
   ],
-  exports: [AuditService],
+  exports: [AuditService, AnonymousRefusalBudget],
 })
 export class AuditModule {}

@@ -1,13 +1,4 @@
-import {
-  Body,
-  Controller,
-  Delete,
-  Get,
-  HttpCode,
-  Param,
-  ParseUUIDPipe,
-  Post,
-} from '@nestjs/common';
+import { Body, Controller, Delete, Get, HttpCode, Param, Post } from '@nestjs/common';
 import {
   ApiAcceptedResponse,
   ApiCreatedResponse,
@@ -42,6 +33,7 @@ import { MfaEnrollmentRoute } from './guards/mfa-enrollment.decorator';
 import { MfaService } from './mfa/mfa.service';
 import { PasswordResetService } from './password/password-reset.service';
 import { DeviceSessionsService } from './sessions/device-sessions.service';
+import { IdPipe } from '../../common/validation/ids';
 
 const CREDENTIALS_UNAVAILABLE =
   'The rate-limit store is unreachable; credential routes fail closed (UNAVAILABLE).';
@@ -146,7 +138,7 @@ export class AuthController {
   @ApiProblem(404, 'No such session of the caller (NOT_FOUND).')
   revokeSession(
     @CurrentUser() user: AuthUser,
-    @Param('id', new ParseUUIDPipe()) id: string,
+    @Param('id', new IdPipe('all')) id: string,
     @ClientMeta() meta: RequestMeta,
   ): Promise<void> {
     return this.sessions.revokeOne(user, id, meta);

@@ -34,6 +34,15 @@ export const AuthErrors = {
       [{ field: 'token', messages: ['token is invalid, used or expired'] }],
       'The reset token is invalid, used or expired.',
     ),
+  tooManyCodes: (retryAfterSeconds: number): AppException =>
+    new AppException(
+      ErrorCode.RateLimited,
+      `Too many codes tried for this account. Try again in ${retryAfterSeconds} seconds.`,
+      {
+        headers: { 'Retry-After': String(retryAfterSeconds) },
+        extensions: { retryAfter: retryAfterSeconds },
+      },
+    ),
   invalidOtp: (): AppException =>
     AppException.validation(
       [{ field: 'otp', messages: ['otp is not a valid current code'] }],

@@ -24,7 +24,7 @@ import { PasswordResetRepository } from './password/password-reset.repository';
 import { PasswordResetService } from './password/password-reset.service';
 import { DeviceSessionEntity } from './sessions/device-session.entity';
 import { RefreshTokenEntity } from './sessions/refresh-token.entity';
-import { SessionRevocationStore } from './sessions/session-revocation.store';
+import { PrincipalStandings } from './sessions/principal-standings';
 import { DeviceSessionsRepository } from './sessions/device-sessions.repository';
 import { DeviceSessionsService } from './sessions/device-sessions.service';
 import { AccessTokenService, AccessTokenVerifier } from './tokens/access-token.service';
@@ -58,7 +58,7 @@ import { AccessTokenService, AccessTokenVerifier } from './tokens/access-token.s
     AuthPersonalData,
     AccessTokenService,
     AccessTokenVerifier,
-    SessionRevocationStore,
+    PrincipalStandings,
     DeviceSessionsRepository,
     DeviceSessionsService,
     { provide: UserSessionsPort, useExisting: DeviceSessionsService },

@@ -19,7 +19,7 @@ import { LoginLockoutService } from './login-lockout.service';
 import { MfaService } from './mfa/mfa.service';
 import { AccountNotifier } from './notifier/account-notifier';
 import { SessionRevocationReason } from './sessions/device-session.entity';
-import { SessionRevocationStore } from './sessions/session-revocation.store';
+import { PrincipalStandings } from './sessions/principal-standings';
 import { DeviceSessionsRepository } from './sessions/device-sessions.repository';
 import { DeviceSessionsService } from './sessions/device-sessions.service';
 import { AccessTokenService } from './tokens/access-token.service';
@@ -41,7 +41,7 @@ export class AuthService {
     private readonly usersService: UsersService,
     private readonly sessions: DeviceSessionsService,
     private readonly sessionsRepository: DeviceSessionsRepository,
-    private readonly revocations: SessionRevocationStore,
+    private readonly standings: PrincipalStandings,
     private readonly tokens: AccessTokenService,
     private readonly lockout: LoginLockoutService,
     private readonly mfa: MfaService,
@@ -105,15 +105,17 @@ export class AuthService {
 
   async login(input: LoginRequest, meta: RequestMeta): Promise<TokenPairResponse> {
     const email = input.email.toLowerCase();
-    // Two independent reads, asked for at once: each is a round trip on every login's path.
-    // A locked account is refused before any password check, as before.
-    const [lockedFor, user] = await Promise.all([
-      this.lockout.lockedFor(email),
+    // Two independent steps, asked for at once: each is a round trip on every login's path.
+    // The attempt is counted before any password is checked (LoginLockoutService.claim), so
+    // parallel guesses cannot outrun the lock.
+    const [claim, user] = await Promise.all([
+      this.lockout.claim(email),
       this.users.findByEmail(email),
     ]);
-    if (lockedFor > 0) {
+    if (claim.lockedFor !== undefined) {
       await this.recordLogin(AuditOutcome.Denied, null, meta, { reason: 'locked' });
-      throw AuthErrors.locked(lockedFor);
+      if (claim.lockedNow) await this.audit.record(this.lockoutEvent(user, meta, claim.lockedFor));
+      throw AuthErrors.locked(claim.lockedFor);
     }
 
     const passwordOk = await verifyPassword(
@@ -122,7 +124,7 @@ export class AuthService {
     );
     if (!user || !passwordOk || user.status !== UserStatus.Active) {
       const reason = !user ? 'unknown_email' : !passwordOk ? 'bad_password' : 'deactivated';
-      return this.failLogin(email, user, meta, reason);
+      return this.failLogin(email, claim.attempt, user, meta, reason);
     }
     if (user.mfaEnabled && input.otp === undefined) {
       await this.recordLogin(AuditOutcome.Failure, user, meta, { reason: 'mfa_required' });
@@ -146,9 +148,9 @@ export class AuthService {
       );
       return opened;
     });
-    if (!result) return this.failLogin(email, user, meta, 'bad_otp');
+    if (!result) return this.failLogin(email, claim.attempt, user, meta, 'bad_otp');
     const [, pair] = await Promise.all([
-      this.lockout.recordSuccess(email),
+      this.lockout.recordSuccess(email, claim.attempt),
       this.pair(user, result.session.id, result.refreshToken),
     ]);
     return pair;
@@ -158,7 +160,8 @@ export class AuthService {
     const outcome = await this.dataSource.transaction((manager): Promise<RefreshOutcome> =>
       this.rotate(sha256Hex(refreshToken), meta, manager),
     );
-    if (outcome.revokedSessionId) await this.revocations.revoke([outcome.revokedSessionId]);
+    if (outcome.revokedSessionId)
+      await this.standings.changed({ sessionIds: [outcome.revokedSessionId], userIds: [] });
     if (!outcome.ok) throw outcome.error;
     return outcome.pair;
   }
@@ -183,7 +186,7 @@ export class AuthService {
         manager,
       );
     });
-    await this.revocations.revoke([actor.sessionId]);
+    await this.standings.changed({ sessionIds: [actor.sessionId], userIds: [] });
   }
 
   // One refresh inside one transaction. Failures that change state (reuse, expiry) are
@@ -261,32 +264,37 @@ export class AuthService {
 
   private async failLogin(
     email: string,
+    attempt: number,
     user: UserEntity | null,
     meta: RequestMeta,
     reason: string,
   ): Promise<never> {
-    const lockSeconds = await this.lockout.recordFailure(email);
+    const lockSeconds = await this.lockout.recordFailure(email, attempt);
     await this.dataSource.transaction(async (manager) => {
       await this.audit.record(
         this.loginEvent(AuditOutcome.Failure, user, meta, { reason }),
         manager,
       );
-      if (lockSeconds > 0) {
-        await this.audit.record(
-          {
-            action: AuditAction.AuthLockout,
-            outcome: AuditOutcome.Denied,
-            actor: auditActor(null, meta),
-            resource: { type: 'user', id: user?.id ?? null },
-            subjectId: user?.id ?? null,
-            requestId: meta.requestId,
-            details: { lockSeconds },
-          },
-          manager,
-        );
-      }
+      if (lockSeconds > 0)
+        await this.audit.record(this.lockoutEvent(user, meta, lockSeconds), manager);
     });
     throw AuthErrors.invalidCredentials();
+  }
+
+  private lockoutEvent(
+    user: UserEntity | null,
+    meta: RequestMeta,
+    lockSeconds: number,
+  ): AuditEventInput {
+    return {
+      action: AuditAction.AuthLockout,
+      outcome: AuditOutcome.Denied,
+      actor: auditActor(null, meta),
+      resource: { type: 'user', id: user?.id ?? null },
+      subjectId: user?.id ?? null,
+      requestId: meta.requestId,
+      details: { lockSeconds },
+    };
   }
 
   private async pair(

@@ -1,7 +1,8 @@
-import { Body, Controller, Get, HttpCode, Param, ParseUUIDPipe, Post, Query } from '@nestjs/common';
+import { Body, Controller, Get, HttpCode, Param, Post, Query } from '@nestjs/common';
 import {
   ApiConflictResponse,
   ApiCreatedResponse,
+  ApiForbiddenResponse,
   ApiNotFoundResponse,
   ApiOkResponse,
   ApiTags,
@@ -17,6 +18,10 @@ import {
   InitiateCallRequest,
   ListCallsQuery,
 } from './dto/call.dto';
+import { IdPipe } from '../../common/validation/ids';
+
+// Ids of any UUID version, canonicalized (docs/access-model.md, "Input").
+const anyId = new IdPipe('all');
 
 const NOT_FOUND = 'No such call, or the caller is not one of its participants.';
 const CONFLICT = 'The call’s state does not allow this (e.g. already answered or ended).';
@@ -29,7 +34,10 @@ export class CallsController {
   @Post()
   @Authenticated()
   @ApiCreatedResponse({ type: CallEnvelope, description: 'The callees are rung over signaling.' })
-  @ApiNotFoundResponse({ description: 'A callee does not exist or is deactivated.' })
+  @ApiForbiddenResponse({
+    description:
+      'Nobody is rung: the callees are not all staff with a staff caller, or not a doctor and a patient in an active care relationship, or a callee is unknown or deactivated (FORBIDDEN).',
+  })
   @ApiTooManyRequestsResponse({ description: 'Too many calls started by this user.' })
   async initiate(
     @CurrentUser() user: AuthUser,
@@ -49,10 +57,7 @@ export class CallsController {
   @Authenticated()
   @ApiOkResponse({ type: CallEnvelope })
   @ApiNotFoundResponse({ description: NOT_FOUND })
-  async get(
-    @CurrentUser() user: AuthUser,
-    @Param('id', ParseUUIDPipe) id: string,
-  ): Promise<CallEnvelope> {
+  async get(@CurrentUser() user: AuthUser, @Param('id', anyId) id: string): Promise<CallEnvelope> {
     return { call: await this.calls.get(user, id) };
   }
 
@@ -62,10 +67,7 @@ export class CallsController {
   @ApiOkResponse({ type: CallEnvelope })
   @ApiNotFoundResponse({ description: NOT_FOUND })
   @ApiConflictResponse({ description: CONFLICT })
-  accept(
-    @CurrentUser() user: AuthUser,
-    @Param('id', ParseUUIDPipe) id: string,
-  ): Promise<CallEnvelope> {
+  accept(@CurrentUser() user: AuthUser, @Param('id', anyId) id: string): Promise<CallEnvelope> {
     return this.act(user, id, 'accept');
   }
 
@@ -75,10 +77,7 @@ export class CallsController {
   @ApiOkResponse({ type: CallEnvelope })
   @ApiNotFoundResponse({ description: NOT_FOUND })
   @ApiConflictResponse({ description: CONFLICT })
-  reject(
-    @CurrentUser() user: AuthUser,
-    @Param('id', ParseUUIDPipe) id: string,
-  ): Promise<CallEnvelope> {
+  reject(@CurrentUser() user: AuthUser, @Param('id', anyId) id: string): Promise<CallEnvelope> {
     return this.act(user, id, 'reject');
   }
 
@@ -88,10 +87,7 @@ export class CallsController {
   @ApiOkResponse({ type: CallEnvelope })
   @ApiNotFoundResponse({ description: NOT_FOUND })
   @ApiConflictResponse({ description: CONFLICT })
-  cancel(
-    @CurrentUser() user: AuthUser,
-    @Param('id', ParseUUIDPipe) id: string,
-  ): Promise<CallEnvelope> {
+  cancel(@CurrentUser() user: AuthUser, @Param('id', anyId) id: string): Promise<CallEnvelope> {
     return this.act(user, id, 'cancel');
   }
 
@@ -101,10 +97,7 @@ export class CallsController {
   @ApiOkResponse({ type: CallEnvelope })
   @ApiNotFoundResponse({ description: NOT_FOUND })
   @ApiConflictResponse({ description: CONFLICT })
-  end(
-    @CurrentUser() user: AuthUser,
-    @Param('id', ParseUUIDPipe) id: string,
-  ): Promise<CallEnvelope> {
+  end(@CurrentUser() user: AuthUser, @Param('id', anyId) id: string): Promise<CallEnvelope> {
     return this.act(user, id, 'end');
   }
 

@@ -4,7 +4,11 @@ import { ErrorCode } from '../../common/errors/error-code';
 export const CallErrors = {
   // Non-participants are told the call does not exist: its existence is private.
   notFound: (): AppException => AppException.notFound('The call'),
-  unknownCallee: (): AppException => AppException.notFound('A callee'),
+  // Unknown, deactivated or out of reach (docs/access-model.md): one answer for all three.
+  notAllowed: (): AppException =>
+    AppException.forbidden(
+      'You may not ring this person: calls are between staff, or a doctor and a patient in an active care relationship.',
+    ),
   selfCall: (): AppException =>
     AppException.validation([{ field: 'calleeIds', messages: ['must not include the caller'] }]),
   tooManyCallees: (max: number): AppException =>

@@ -2,6 +2,7 @@ import { CallsPersonalData } from './calls-personal-data';
 import { Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { RoomsModule } from '../rooms/rooms.module';
+import { UsersModule } from '../users/users.module';
 import { CallEvents } from './call-events';
 import { CallNotifier, OutboxCallNotifier } from './call-notifier';
 import { CallEntity, CallParticipantEntity } from './call.entity';
@@ -9,16 +10,23 @@ import { CallsController } from './calls.controller';
 import { CallsMetrics } from './calls.metrics';
 import { CallsRepository } from './calls.repository';
 import { CallsService } from './calls.service';
+import { RingPolicy } from './ring.policy';
 
 // Direct calls (DESIGN.md §5, §6). The signaling module imports this one for the socket side.
-// CallAcceptPolicy (the consent check on answering) comes from the global consents module.
+// CallAcceptPolicy (the consent check on answering) comes from the global consents module;
+// CareRelationshipsPort (the ringing rule's care relationships) from the global care module.
 @Module({
-  imports: [TypeOrmModule.forFeature([CallEntity, CallParticipantEntity]), RoomsModule],
+  imports: [
+    TypeOrmModule.forFeature([CallEntity, CallParticipantEntity]),
+    RoomsModule,
+    UsersModule,
+  ],
   controllers: [CallsController],
   providers: [
     CallsPersonalData,
     CallsRepository,
     CallsService,
+    RingPolicy,
     CallEvents,
     CallsMetrics,
     { provide: CallNotifier, useClass: OutboxCallNotifier },

@@ -25,6 +25,7 @@ import { toCallResponse, toSnapshot } from './call.mapper';
 import { CallErrors } from './calls.errors';
 import { CallsMetrics } from './calls.metrics';
 import { CallsRepository } from './calls.repository';
+import { RingPolicy } from './ring.policy';
 import type {
   CallListResponse,
   CallResponse,
@@ -72,6 +73,7 @@ export class CallsService {
     private readonly kv: KeyValueStore,
     private readonly metrics: CallsMetrics,
     private readonly rooms: RoomsService,
+    private readonly ringPolicy: RingPolicy,
   ) {}
 
   async initiate(
@@ -85,10 +87,21 @@ export class CallsService {
     if (input.calleeIds.length > this.config.calls.maxCallees)
       throw CallErrors.tooManyCallees(this.config.calls.maxCallees);
     await this.limit(actor.id);
+    if (!(await this.ringPolicy.allows(actor, input.calleeIds))) {
+      // Refused before anything exists: nobody is rung, no call or room is made.
+      await this.audit.record({
+        action: AuditAction.CallInitiate,
+        outcome: AuditOutcome.Denied,
+        actor: { userId: actor.id, role: actor.role },
+        resource: { type: 'call' },
+        details: { type: input.type, callees: input.calleeIds.length, reason: 'no_basis' },
+      });
+      throw CallErrors.notAllowed();
+    }
     const now = new Date();
     const call = await this.dataSource.transaction(async (m) => {
       const known = await this.calls.activeUserIds(input.calleeIds, m);
-      if (known.length !== input.calleeIds.length) throw CallErrors.unknownCallee();
+      if (known.length !== input.calleeIds.length) throw CallErrors.notAllowed();
       const created = await this.calls.insert(
         {
           type: input.type,

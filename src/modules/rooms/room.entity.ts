@@ -30,6 +30,13 @@ export enum MemberRole {
   Participant = 'participant',
 }
 
+// A patient a clinician added is `invited` until they accept (POST /rooms/:id/accept);
+// everyone else is `active` from the start (docs/rooms.md).
+export enum MemberStatus {
+  Invited = 'invited',
+  Active = 'active',
+}
+
 @Entity({ name: 'rooms' })
 @Check('rooms_type_check', `"type" IN ('consultation', 'group', 'call')`)
 @Check('rooms_status_check', `"status" IN ('open', 'closed')`)
@@ -79,6 +86,7 @@ export class RoomEntity {
 
 @Entity({ name: 'room_members' })
 @Check('room_members_role_check', `"role" IN ('host', 'participant')`)
+@Check('room_members_status_check', `"status" IN ('invited', 'active')`)
 @Index('room_members_user_id_idx', ['userId'])
 export class RoomMemberEntity {
   @PrimaryColumn({ name: 'room_id', type: 'uuid', primaryKeyConstraintName: 'room_members_pkey' })
@@ -89,6 +97,9 @@ export class RoomMemberEntity {
 
   @Column({ type: 'varchar', length: 16 })
   role!: MemberRole;
+
+  @Column({ type: 'varchar', length: 16, default: MemberStatus.Active })
+  status!: MemberStatus;
 
   @CreateDateColumn({ name: 'created_at', type: 'timestamptz' })
   createdAt!: Date;

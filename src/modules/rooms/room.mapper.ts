@@ -11,7 +11,7 @@ export function toRoomResponse(room: RoomEntity, members: RoomMemberEntity[]): R
     waitingRoom: room.waitingRoom,
     maxParticipants: room.maxParticipants,
     scheduledFor: room.scheduledFor ? room.scheduledFor.toISOString() : null,
-    members: members.map((m) => ({ userId: m.userId, role: m.role })),
+    members: members.map((m) => ({ userId: m.userId, role: m.role, status: m.status })),
     createdAt: room.createdAt.toISOString(),
   };
 }

@@ -1,17 +1,7 @@
-import {
-  Body,
-  Controller,
-  Delete,
-  Get,
-  HttpCode,
-  Param,
-  ParseUUIDPipe,
-  Patch,
-  Post,
-  Query,
-} from '@nestjs/common';
+import { Body, Controller, Delete, Get, HttpCode, Param, Patch, Post, Query } from '@nestjs/common';
 import {
   ApiCreatedResponse,
+  ApiOperation,
   ApiNoContentResponse,
   ApiNotFoundResponse,
   ApiOkResponse,
@@ -21,6 +11,7 @@ import type { AuthUser } from '../../common/auth/auth-user';
 import { CurrentUser } from '../../common/auth/auth-user';
 import { Authenticated } from '../../common/auth/authenticated.decorator';
 import { Role } from '../../common/auth/role';
+import { ApiProblem } from '../../common/errors/problem.response';
 import {
   AddMemberRequest,
   CreateRoomRequest,
@@ -30,6 +21,10 @@ import {
   UpdateRoomRequest,
 } from './dto/room.dto';
 import { RoomsService } from './rooms.service';
+import { IdPipe } from '../../common/validation/ids';
+
+// Ids of any UUID version, canonicalized (docs/access-model.md, "Input").
+const anyId = new IdPipe('all');
 
 // Only doctors and admins can be hosts; the service checks that the caller hosts this room.
 const MANAGERS = [Role.Doctor, Role.Admin];
@@ -41,13 +36,22 @@ export class RoomsController {
 
   @Post()
   @Authenticated({ roles: [Role.Doctor, Role.Admin] })
+  @ApiOperation({
+    summary:
+      'Create a room; the caller hosts it. Patients among memberIds are invited (they accept or decline); others are active members.',
+  })
   @ApiCreatedResponse({ type: RoomResponse })
+  @ApiProblem(400, 'Invalid fields or an unknown member id (VALIDATION_FAILED).')
   create(@CurrentUser() user: AuthUser, @Body() body: CreateRoomRequest): Promise<RoomResponse> {
     return this.rooms.create(user, body);
   }
 
   @Get()
   @Authenticated()
+  @ApiOperation({
+    summary:
+      'The caller’s rooms, invitations included (their own member entry says `invited`); all rooms for admins',
+  })
   @ApiOkResponse({
     type: RoomListResponse,
     description: 'The caller’s rooms; all rooms for admins.',
@@ -60,10 +64,7 @@ export class RoomsController {
   @Authenticated()
   @ApiOkResponse({ type: RoomResponse })
   @ApiNotFoundResponse({ description: 'No such room, or the caller is not a member.' })
-  get(
-    @CurrentUser() user: AuthUser,
-    @Param('id', ParseUUIDPipe) id: string,
-  ): Promise<RoomResponse> {
+  get(@CurrentUser() user: AuthUser, @Param('id', anyId) id: string): Promise<RoomResponse> {
     return this.rooms.get(user, id);
   }
 
@@ -72,7 +73,7 @@ export class RoomsController {
   @ApiOkResponse({ type: RoomResponse })
   update(
     @CurrentUser() user: AuthUser,
-    @Param('id', ParseUUIDPipe) id: string,
+    @Param('id', anyId) id: string,
     @Body() body: UpdateRoomRequest,
   ): Promise<RoomResponse> {
     return this.rooms.update(user, id, body);
@@ -82,7 +83,7 @@ export class RoomsController {
   @HttpCode(204)
   @Authenticated({ roles: MANAGERS })
   @ApiNoContentResponse({ description: 'The room is closed.' })
-  close(@CurrentUser() user: AuthUser, @Param('id', ParseUUIDPipe) id: string): Promise<void> {
+  close(@CurrentUser() user: AuthUser, @Param('id', anyId) id: string): Promise<void> {
     return this.rooms.close(user, id);
   }
 
@@ -91,20 +92,49 @@ export class RoomsController {
   @ApiCreatedResponse({ type: RoomResponse })
   addMember(
     @CurrentUser() user: AuthUser,
-    @Param('id', ParseUUIDPipe) id: string,
+    @Param('id', anyId) id: string,
     @Body() body: AddMemberRequest,
   ): Promise<RoomResponse> {
     return this.rooms.addMember(user, id, body);
   }
 
+  @Post(':id/accept')
+  @HttpCode(200)
+  @Authenticated({ roles: [Role.Patient] })
+  @ApiOperation({
+    summary:
+      'Accept an invitation to the room (the invited patient): the membership becomes active and a care relationship begins with each clinician active in the room now',
+  })
+  @ApiOkResponse({ type: RoomResponse })
+  @ApiProblem(404, 'No such room, or no invitation to it for the caller (NOT_FOUND).')
+  @ApiProblem(409, 'The room is closed (CONFLICT).')
+  accept(@CurrentUser() user: AuthUser, @Param('id', anyId) id: string): Promise<RoomResponse> {
+    return this.rooms.accept(user, id);
+  }
+
+  @Post(':id/decline')
+  @HttpCode(204)
+  @Authenticated({ roles: [Role.Patient] })
+  @ApiOperation({ summary: 'Decline an invitation to the room (the invited patient)' })
+  @ApiNoContentResponse({ description: 'The invitation is gone.' })
+  @ApiProblem(404, 'No such room, or no invitation to it for the caller (NOT_FOUND).')
+  @ApiProblem(409, 'The membership was already accepted (CONFLICT).')
+  decline(@CurrentUser() user: AuthUser, @Param('id', anyId) id: string): Promise<void> {
+    return this.rooms.decline(user, id);
+  }
+
   @Delete(':id/members/:userId')
   @HttpCode(204)
   @Authenticated({ roles: MANAGERS })
+  @ApiOperation({
+    summary:
+      'Remove a member (host, admin). A member joined right now is evicted at once: their sockets get `room:removed`.',
+  })
   @ApiNoContentResponse()
   removeMember(
     @CurrentUser() user: AuthUser,
-    @Param('id', ParseUUIDPipe) id: string,
-    @Param('userId', ParseUUIDPipe) userId: string,
+    @Param('id', anyId) id: string,
+    @Param('userId', anyId) userId: string,
   ): Promise<void> {
     return this.rooms.removeMember(user, id, userId);
   }

@@ -10,6 +10,12 @@ export const RoomErrors = {
   full: (): AppException => AppException.conflict('The room is full.'),
   unknownUser: (userId: string): AppException =>
     AppException.validation([{ field: 'memberIds', messages: [`unknown user ${userId}`] }]),
+  notInvited: (): AppException =>
+    AppException.conflict('There is no open invitation to this room to decline.'),
+  invitationPending: (): AppException =>
+    AppException.forbidden(
+      'Accept the invitation to this room first (POST /api/v1/rooms/:id/accept).',
+    ),
   hostMembership: (): AppException =>
     AppException.conflict('The host cannot be removed from or re-added to the room.'),
 };

@@ -2,7 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import { Brackets, type EntityManager, Repository } from 'typeorm';
 import type { CursorPosition } from '../../common/http/cursor';
-import { MemberRole, RoomEntity, RoomMemberEntity, RoomStatus } from './room.entity';
+import { MemberRole, MemberStatus, RoomEntity, RoomMemberEntity, RoomStatus } from './room.entity';
 
 // The only code that touches the rooms and room_members tables.
 @Injectable()
@@ -25,16 +25,21 @@ export class RoomsRepository {
       RoomEntity,
       'name' | 'type' | 'hostId' | 'waitingRoom' | 'maxParticipants' | 'scheduledFor'
     >,
-    participantIds: string[],
+    participants: { userId: string; status: MemberStatus }[],
     manager: EntityManager,
   ): Promise<RoomEntity> {
     const repo = this.roomRepo(manager);
     const saved = await repo.save(repo.create({ ...room, status: RoomStatus.Open }));
     const members = [
-      { roomId: saved.id, userId: room.hostId, role: MemberRole.Host },
-      ...participantIds
-        .filter((id) => id !== room.hostId)
-        .map((userId) => ({ roomId: saved.id, userId, role: MemberRole.Participant })),
+      { roomId: saved.id, userId: room.hostId, role: MemberRole.Host, status: MemberStatus.Active },
+      ...participants
+        .filter((p) => p.userId !== room.hostId)
+        .map((p) => ({
+          roomId: saved.id,
+          userId: p.userId,
+          role: MemberRole.Participant,
+          status: p.status,
+        })),
     ];
     await this.memberRepo(manager).insert(members);
     return saved;
@@ -71,14 +76,41 @@ export class RoomsRepository {
     roomId: string,
     userId: string,
     role: MemberRole,
+    status: MemberStatus,
     manager: EntityManager,
   ): Promise<void> {
     await this.memberRepo(manager)
       .createQueryBuilder()
       .insert()
-      .values({ roomId, userId, role })
+      .values({ roomId, userId, role, status })
       .orIgnore()
       .execute();
+  }
+
+  async setMemberStatus(
+    roomId: string,
+    userId: string,
+    status: MemberStatus,
+    manager: EntityManager,
+  ): Promise<void> {
+    await this.memberRepo(manager).update({ roomId, userId }, { status });
+  }
+
+  async activeMemberIds(roomId: string, manager: EntityManager): Promise<string[]> {
+    const rows = await this.memberRepo(manager).find({
+      select: { userId: true },
+      where: { roomId, status: MemberStatus.Active },
+    });
+    return rows.map((r) => r.userId);
+  }
+
+  async hasOpenActiveMembership(userId: string): Promise<boolean> {
+    const rows = await this.members.query<unknown[]>(
+      `SELECT 1 FROM room_members m JOIN rooms r ON r.id = m.room_id
+        WHERE m.user_id = $1 AND m.status = $2 AND r.status = $3 LIMIT 1`,
+      [userId, MemberStatus.Active, RoomStatus.Open],
+    );
+    return rows.length > 0;
   }
 
   async removeMember(roomId: string, userId: string, manager: EntityManager): Promise<boolean> {
@@ -120,26 +152,10 @@ export class RoomsRepository {
   }
 
   async roomIdsOf(userId: string): Promise<string[]> {
-    const rows = await this.members.find({ where: { userId }, select: { roomId: true } });
+    const rows = await this.members.find({
+      where: { userId, status: MemberStatus.Active },
+      select: { roomId: true },
+    });
     return rows.map((r) => r.roomId);
-  }
-
-  async peopleSharingARoomWith(userId: string): Promise<string[]> {
-    const rows = await this.members.query<{ user_id: string }[]>(
-      `SELECT DISTINCT b.user_id FROM room_members a JOIN room_members b ON a.room_id = b.room_id
-        WHERE a.user_id = $1 AND b.user_id <> $1`,
-      [userId],
-    );
-    return rows.map((r) => r.user_id);
-  }
-
-  // True when both users are members of at least one common room.
-  async shareRoom(userA: string, userB: string): Promise<boolean> {
-    const rows = await this.members.query<unknown[]>(
-      `SELECT 1 FROM room_members a JOIN room_members b ON a.room_id = b.room_id
-        WHERE a.user_id = $1 AND b.user_id = $2 LIMIT 1`,
-      [userA, userB],
-    );
-    return rows.length > 0;
   }
 }

@@ -5,8 +5,7 @@ import { Role } from '../../common/auth/role';
 import { decodeCursor, DEFAULT_PAGE_SIZE, encodeCursor } from '../../common/http/cursor';
 import { AuditAction, AuditOutcome } from '../audit/audit-action';
 import { AuditService } from '../audit/audit.service';
-import { UserStatus } from '../users/user.entity';
-import type { SharedRoomsPort } from '../users/ports/shared-rooms.port';
+import { type UserEntity, UserStatus } from '../users/user.entity';
 import { UsersRepository } from '../users/users.repository';
 import type {
   AddMemberRequest,
@@ -16,7 +15,13 @@ import type {
   RoomResponse,
   UpdateRoomRequest,
 } from './dto/room.dto';
-import { MemberRole, type RoomEntity, type RoomMemberEntity, RoomStatus } from './room.entity';
+import {
+  MemberRole,
+  MemberStatus,
+  type RoomEntity,
+  type RoomMemberEntity,
+  RoomStatus,
+} from './room.entity';
 import { toRoomResponse } from './room.mapper';
 import { RoomErrors } from './rooms.errors';
 import { RoomsRepository } from './rooms.repository';
@@ -34,6 +39,23 @@ export type RoomCloseHook = (
   reason: string,
 ) => Promise<(() => void) | undefined>;
 
+// A patient accepted their invitation (membership now active), inside the accepting
+// transaction: the care module makes its relationships here.
+export type InvitationAcceptedHook = (
+  room: RoomEntity,
+  patient: AuthUser,
+  manager: EntityManager,
+) => Promise<void>;
+
+// A member was taken out of the room by its host or an admin, inside that transaction. A hook
+// may return work to run after the commit (evicting the member's live sockets).
+export type MemberRemovedHook = (
+  roomId: string,
+  userId: string,
+  actor: RoomCloser,
+  manager: EntityManager,
+) => Promise<(() => void) | undefined>;
+
 // What a caller may do in a room, established once by `access()`.
 export interface RoomAccess {
   room: RoomEntity;
@@ -42,9 +64,17 @@ export interface RoomAccess {
   canManage: boolean;
 }
 
+export interface AccessOptions {
+  // Lets an invited (not yet accepted) member through: to see the room and answer the
+  // invitation, nothing else.
+  invited?: boolean;
+}
+
 @Injectable()
-export class RoomsService implements SharedRoomsPort {
+export class RoomsService {
   private readonly closeHooks: RoomCloseHook[] = [];
+  private readonly acceptHooks: InvitationAcceptedHook[] = [];
+  private readonly removeHooks: MemberRemovedHook[] = [];
 
   constructor(
     private readonly dataSource: DataSource,
@@ -53,12 +83,20 @@ export class RoomsService implements SharedRoomsPort {
     private readonly audit: AuditService,
   ) {}
 
-  // The one record-level check: members and admins see a room, everyone else gets 404 so
-  // room ids cannot be probed; only the host and admins manage it.
-  async access(actor: AuthUser, roomId: string, manager?: EntityManager): Promise<RoomAccess> {
+  // The one record-level check: active members and admins see a room, everyone else gets 404
+  // so room ids cannot be probed; only the host and admins manage it. An invited member is
+  // let through only where `options.invited` says so (seeing the room, answering).
+  async access(
+    actor: AuthUser,
+    roomId: string,
+    manager?: EntityManager,
+    options: AccessOptions = {},
+  ): Promise<RoomAccess> {
     const room = await this.rooms.findById(roomId, manager);
     if (!room) throw RoomErrors.notFound();
-    const membership = await this.rooms.findMember(roomId, actor.id, manager);
+    const found = await this.rooms.findMember(roomId, actor.id, manager);
+    const membership =
+      found && (found.status === MemberStatus.Active || options.invited) ? found : null;
     const isAdmin = actor.role === Role.Admin;
     if (!membership && !isAdmin) throw RoomErrors.notFound();
     return { room, membership, canManage: isAdmin || room.hostId === actor.id };
@@ -71,7 +109,7 @@ export class RoomsService implements SharedRoomsPort {
   }
 
   async create(actor: AuthUser, dto: CreateRoomRequest): Promise<RoomResponse> {
-    await this.assertUsersExist(dto.memberIds);
+    const members = await this.activeUsers(dto.memberIds);
     return this.dataSource.transaction(async (m) => {
       const room = await this.rooms.insertWithMembers(
         {
@@ -82,19 +120,22 @@ export class RoomsService implements SharedRoomsPort {
           maxParticipants: dto.maxParticipants ?? 2,
           scheduledFor: dto.scheduledFor ?? null,
         },
-        dto.memberIds,
+        members
+          .filter((u) => u.id !== actor.id)
+          .map((u) => ({ userId: u.id, status: statusOnArrival(u) })),
         m,
       );
       await this.record(actor, AuditAction.RoomCreate, room.id, m, {
         type: room.type,
         members: dto.memberIds.length,
+        invited: members.filter((u) => statusOnArrival(u) === MemberStatus.Invited).length,
       });
       return toRoomResponse(room, await this.rooms.membersOf(room.id, m));
     });
   }
 
   async get(actor: AuthUser, roomId: string): Promise<RoomResponse> {
-    const { room } = await this.access(actor, roomId);
+    const { room } = await this.access(actor, roomId, undefined, { invited: true });
     return toRoomResponse(room, await this.rooms.membersOf(room.id));
   }
 
@@ -182,24 +223,84 @@ export class RoomsService implements SharedRoomsPort {
     return after;
   }
 
+  // A patient added by a clinician is invited: the addition gives the clinician nothing until
+  // the patient accepts. Anyone else is an active member at once.
   async addMember(actor: AuthUser, roomId: string, dto: AddMemberRequest): Promise<RoomResponse> {
-    await this.assertUsersExist([dto.userId]);
+    const [user] = await this.activeUsers([dto.userId]);
     return this.dataSource.transaction(async (m) => {
       const { room } = await this.manageable(actor, roomId, m);
       if (room.status === RoomStatus.Closed) throw RoomErrors.closed();
       if (dto.userId === room.hostId) throw RoomErrors.hostMembership();
-      await this.rooms.addMember(roomId, dto.userId, MemberRole.Participant, m);
-      await this.record(actor, AuditAction.RoomMemberAdd, roomId, m, undefined, dto.userId);
+      const status = statusOnArrival(user);
+      await this.rooms.addMember(roomId, dto.userId, MemberRole.Participant, status, m);
+      await this.record(actor, AuditAction.RoomMemberAdd, roomId, m, { status }, dto.userId);
       return toRoomResponse(room, await this.rooms.membersOf(roomId, m));
     });
   }
 
+  // Taking a member out ends their part in the room at once: the hooks end a live stay
+  // (their sockets hear `room:removed`) and the live phase of care relationships made here.
   async removeMember(actor: AuthUser, roomId: string, userId: string): Promise<void> {
-    await this.dataSource.transaction(async (m) => {
+    const afterCommit = await this.dataSource.transaction(async (m) => {
       const { room } = await this.manageable(actor, roomId, m);
       if (userId === room.hostId) throw RoomErrors.hostMembership();
-      if (!(await this.rooms.removeMember(roomId, userId, m))) throw RoomErrors.memberNotFound();
-      await this.record(actor, AuditAction.RoomMemberRemove, roomId, m, undefined, userId);
+      await this.lockForPresence(roomId, m);
+      const member = await this.rooms.findMember(roomId, userId, m);
+      if (!member || !(await this.rooms.removeMember(roomId, userId, m)))
+        throw RoomErrors.memberNotFound();
+      await this.record(
+        actor,
+        AuditAction.RoomMemberRemove,
+        roomId,
+        m,
+        { status: member.status },
+        userId,
+      );
+      const after: (() => void)[] = [];
+      for (const hook of this.removeHooks) {
+        const next = await hook(roomId, userId, { id: actor.id, role: actor.role }, m);
+        if (next) after.push(next);
+      }
+      return after;
+    });
+    for (const run of afterCommit) run();
+  }
+
+  onMemberRemoved(hook: MemberRemovedHook): void {
+    this.removeHooks.push(hook);
+  }
+
+  onInvitationAccepted(hook: InvitationAcceptedHook): void {
+    this.acceptHooks.push(hook);
+  }
+
+  // The invited patient's answer: yes. The membership becomes active and the hooks make the
+  // care relationships with the clinicians active in the room now. Accepting twice is no
+  // error and changes nothing.
+  async accept(actor: AuthUser, roomId: string): Promise<RoomResponse> {
+    return this.dataSource.transaction(async (m) => {
+      const { room, membership } = await this.access(actor, roomId, m, { invited: true });
+      if (!membership) throw RoomErrors.notFound();
+      await this.lockForPresence(roomId, m);
+      if (membership.status === MemberStatus.Invited) {
+        if (room.status === RoomStatus.Closed) throw RoomErrors.closed();
+        await this.rooms.setMemberStatus(roomId, actor.id, MemberStatus.Active, m);
+        await this.record(actor, AuditAction.RoomInvitationAccept, roomId, m, undefined, actor.id);
+        for (const hook of this.acceptHooks) await hook(room, actor, m);
+      }
+      return toRoomResponse(room, await this.rooms.membersOf(roomId, m));
+    });
+  }
+
+  // The invited patient's answer: no. The invitation goes; an accepted membership cannot be
+  // declined (409).
+  async decline(actor: AuthUser, roomId: string): Promise<void> {
+    await this.dataSource.transaction(async (m) => {
+      const { membership } = await this.access(actor, roomId, m, { invited: true });
+      if (!membership) throw RoomErrors.notFound();
+      if (membership.status !== MemberStatus.Invited) throw RoomErrors.notInvited();
+      await this.rooms.removeMember(roomId, actor.id, m);
+      await this.record(actor, AuditAction.RoomInvitationDecline, roomId, m, undefined, actor.id);
     });
   }
 
@@ -218,26 +319,29 @@ export class RoomsService implements SharedRoomsPort {
     return (await this.rooms.findMember(roomId, userId, manager))?.role ?? null;
   }
 
-  // Ids of the rooms a user belongs to (session history is visible to room members).
+  // Ids of the rooms a user is an active member of (session history is visible to them).
   roomIdsOf(userId: string): Promise<string[]> {
     return this.rooms.roomIdsOf(userId);
   }
 
-  // For the users module (SharedRoomsPort): a doctor may look up the patients they share a
-  // room with.
-  shareARoom(userId: string, otherUserId: string): Promise<boolean> {
-    return this.rooms.shareRoom(userId, otherUserId);
+  // The active members of a room (the clinicians a patient's acceptance relates them to).
+  activeMemberIds(roomId: string, manager: EntityManager): Promise<string[]> {
+    return this.rooms.activeMemberIds(roomId, manager);
   }
 
-  peopleSharingARoomWith(userId: string): Promise<string[]> {
-    return this.rooms.peopleSharingARoomWith(userId);
+  // Whether the user is an active member of some open room, a call's own room included
+  // (who may have TURN credentials, docs/access-model.md).
+  hasOpenActiveMembership(userId: string): Promise<boolean> {
+    return this.rooms.hasOpenActiveMembership(userId);
   }
 
-  private async assertUsersExist(ids: string[]): Promise<void> {
+  private async activeUsers(ids: string[]): Promise<UserEntity[]> {
+    const users = await this.users.findByIds(ids);
     for (const id of ids) {
-      const user = await this.users.findById(id);
+      const user = users.find((u) => u.id === id);
       if (!user || user.status !== UserStatus.Active) throw RoomErrors.unknownUser(id);
     }
+    return ids.map((id) => users.find((u) => u.id === id) as UserEntity);
   }
 
   private async record(
@@ -260,4 +364,9 @@ export class RoomsService implements SharedRoomsPort {
       manager,
     );
   }
+}
+
+// A patient arrives invited (their own acceptance makes them a member); anyone else active.
+function statusOnArrival(user: Pick<UserEntity, 'role'>): MemberStatus {
+  return user.role === Role.Patient ? MemberStatus.Invited : MemberStatus.Active;
 }

@@ -1,4 +1,4 @@
-import { Injectable } from '@nestjs/common';
+import { Injectable, type OnModuleInit } from '@nestjs/common';
 import { DataSource, type EntityManager } from 'typeorm';
 import type { AuthUser } from '../../common/auth/auth-user';
 import { AppException } from '../../common/errors/app.exception';
@@ -7,7 +7,7 @@ import { AppConfig } from '../../config/app-config';
 import { KeyValueStore } from '../../infra/redis/key-value.store';
 import { AuditAction, AuditOutcome } from '../audit/audit-action';
 import { AuditService } from '../audit/audit.service';
-import { MemberRole, type RoomEntity, RoomStatus } from '../rooms/room.entity';
+import { MemberRole, MemberStatus, type RoomEntity, RoomStatus } from '../rooms/room.entity';
 import { RoomErrors } from '../rooms/rooms.errors';
 import { RoomsService } from '../rooms/rooms.service';
 import { UsersRepository } from '../users/users.repository';
@@ -71,7 +71,7 @@ export interface Admitted {
 // is a column any instance can expire. Each change is one transaction holding the room's row
 // lock, with its audit record inside.
 @Injectable()
-export class RoomPresenceService {
+export class RoomPresenceService implements OnModuleInit {
   constructor(
     private readonly dataSource: DataSource,
     private readonly config: AppConfig,
@@ -86,6 +86,33 @@ export class RoomPresenceService {
     private readonly roomSockets: RoomSocketsCache,
   ) {}
 
+  // A member taken out of a room by its host or an admin leaves it at once, inside the
+  // removal's transaction (which holds the room's lock): a live stay ends as a leave, a knock
+  // goes, and after the commit their devices hear `room:removed` and the others that they
+  // left. From then on nothing is relayed to or from them there (the relay checks membership
+  // and presence).
+  onModuleInit(): void {
+    this.rooms.onMemberRemoved(async (roomId, userId, _actor, m) => {
+      const reason = 'removed_from_room';
+      await this.sessions.deleteWaiting(roomId, userId, m);
+      const session = await this.sessions.findActiveByRoom(roomId, m);
+      const live = session ? await this.sessions.liveParticipants(session.id, m) : [];
+      const mine = live.find((p) => p.userId === userId);
+      const left =
+        session && mine ? await this.depart(mine, userId, null, session, live, reason, m) : null;
+      return () => {
+        this.roomSockets.invalidate(roomId);
+        this.events.removed.next({
+          roomId,
+          sessionId: left?.sessionId ?? null,
+          userId,
+          reason,
+          otherSocketIds: left?.otherSocketIds ?? [],
+        });
+      };
+    });
+  }
+
   // Each instance proves it is alive; a lapsed heartbeat means its sockets are gone.
   static readonly HEARTBEAT_TTL_SECONDS = 15;
 
@@ -95,6 +122,11 @@ export class RoomPresenceService {
       '1',
       RoomPresenceService.HEARTBEAT_TTL_SECONDS,
     );
+  }
+
+  // Whether another instance's heartbeat is current (its sockets are alive).
+  async instanceAlive(instanceId: string): Promise<boolean> {
+    return (await this.store.get(`signaling:instance:${instanceId}`)) !== null;
   }
 
   // How long another instance's heartbeat must stay missing, as seen from here, before its
@@ -114,7 +146,7 @@ export class RoomPresenceService {
       if (!holding.includes(id)) this.missingSince.delete(id);
     for (const id of holding) {
       if (id === this.instance.id) continue;
-      if ((await this.store.get(`signaling:instance:${id}`)) !== null) {
+      if (await this.instanceAlive(id)) {
         this.missingSince.delete(id);
         continue;
       }
@@ -158,7 +190,9 @@ export class RoomPresenceService {
     instanceId: string,
   ): Promise<Joined | Waiting> {
     return this.dataSource.transaction(async (m) => {
-      const { membership } = await this.rooms.access(actor, roomId, m);
+      const { membership } = await this.rooms.access(actor, roomId, m, { invited: true });
+      // An invitation is the clinician's act; only the patient's acceptance lets them in.
+      if (membership?.status === MemberStatus.Invited) throw RoomErrors.invitationPending();
       if (!membership) throw SessionErrors.notAMember();
       await this.joinPolicy.assertMayJoin(actor, roomId, m);
       const room = await this.rooms.lockForPresence(roomId, m);

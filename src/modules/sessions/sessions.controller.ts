@@ -1,4 +1,4 @@
-import { Controller, Get, HttpCode, Param, ParseUUIDPipe, Post, Query } from '@nestjs/common';
+import { Controller, Get, HttpCode, Param, Post, Query } from '@nestjs/common';
 import { ApiNotFoundResponse, ApiOkResponse, ApiTags } from '@nestjs/swagger';
 import type { AuthUser } from '../../common/auth/auth-user';
 import { CurrentUser } from '../../common/auth/auth-user';
@@ -6,6 +6,10 @@ import { Authenticated } from '../../common/auth/authenticated.decorator';
 import { Role } from '../../common/auth/role';
 import { ListSessionsQuery, SessionListResponse, SessionResponse } from './dto/session.dto';
 import { SessionsService } from './sessions.service';
+import { IdPipe } from '../../common/validation/ids';
+
+// Ids of any UUID version, canonicalized (docs/access-model.md, "Input").
+const anyId = new IdPipe('all');
 
 @ApiTags('sessions')
 @Controller('sessions')
@@ -26,10 +30,7 @@ export class SessionsController {
   @Authenticated()
   @ApiOkResponse({ type: SessionResponse })
   @ApiNotFoundResponse({ description: 'No such session, or not in one of the caller’s rooms.' })
-  get(
-    @CurrentUser() user: AuthUser,
-    @Param('id', ParseUUIDPipe) id: string,
-  ): Promise<SessionResponse> {
+  get(@CurrentUser() user: AuthUser, @Param('id', anyId) id: string): Promise<SessionResponse> {
     return this.sessions.get(user, id);
   }
 
@@ -37,10 +38,7 @@ export class SessionsController {
   @HttpCode(200)
   @Authenticated({ roles: [Role.Doctor, Role.Admin] })
   @ApiOkResponse({ type: SessionResponse, description: 'Host or admin only.' })
-  end(
-    @CurrentUser() user: AuthUser,
-    @Param('id', ParseUUIDPipe) id: string,
-  ): Promise<SessionResponse> {
+  end(@CurrentUser() user: AuthUser, @Param('id', anyId) id: string): Promise<SessionResponse> {
     return this.sessions.end(user, id);
   }
 }

@@ -30,6 +30,6 @@ import { SessionsService } from './sessions.service';
     RoomSocketsCache,
     PresenceChangeFeed,
   ],
-  exports: [RoomPresenceService, SessionEvents, SessionsRepository],
+  exports: [RoomPresenceService, SessionEvents, SessionsRepository, SessionsService],
 })
 export class SessionsModule {}

@@ -56,14 +56,31 @@ export class SessionsRepository {
 
   // The joined sockets of the room's active session by user: the relay's check, on every
   // relayed message. One statement (one round trip, one snapshot) rather than a transaction.
+  // Presence and membership together: a stay counts only while its user is still an active
+  // member of the room.
   async liveSocketsOfRoom(roomId: string): Promise<({ userId: string } & SocketRef)[]> {
     return this.participants.query<({ userId: string } & SocketRef)[]>(
       `SELECT p.user_id AS "userId", p.socket_id AS "socketId", p.instance_id AS "instanceId"
          FROM session_participants p
          JOIN room_sessions s ON s.id = p.session_id
-        WHERE s.room_id = $1 AND s.status = $2 AND p.left_at IS NULL AND p.socket_id IS NOT NULL`,
+         JOIN room_members m ON m.room_id = s.room_id AND m.user_id = p.user_id
+        WHERE s.room_id = $1 AND s.status = $2 AND p.left_at IS NULL AND p.socket_id IS NOT NULL
+          AND m.status = 'active'`,
       [roomId, SessionStatus.Active],
     );
+  }
+
+  // When the user's last stay in the room ended (now, for a stay still going); null when they
+  // never joined it. The care module's "last consultation".
+  async lastStayEnd(roomId: string, userId: string, manager: EntityManager): Promise<Date | null> {
+    const rows = await manager.query<{ last: Date | null }[]>(
+      `SELECT max(coalesce(p.left_at, s.ended_at, now())) AS last
+         FROM session_participants p
+         JOIN room_sessions s ON s.id = p.session_id
+        WHERE s.room_id = $1 AND p.user_id = $2`,
+      [roomId, userId],
+    );
+    return rows[0]?.last ?? null;
   }
 
   liveParticipants(sessionId: string, manager: EntityManager): Promise<SessionParticipantEntity[]> {

@@ -58,6 +58,17 @@ export class SessionsService implements OnModuleInit {
     return toSessionResponse(session, await this.sessions.participantsOf([id]));
   }
 
+  // The end of the patient's last consultation in the room (their last stay; now when one is
+  // going on), or null when they never took part in one: where the follow-up of a care
+  // relationship is counted from.
+  lastConsultationOf(
+    roomId: string,
+    patientId: string,
+    manager: EntityManager,
+  ): Promise<Date | null> {
+    return this.sessions.lastStayEnd(roomId, patientId, manager);
+  }
+
   // Closing a room ends its live session in the same transaction.
   onModuleInit(): void {
     this.rooms.onClose(async (roomId, actor, m, reason) => {

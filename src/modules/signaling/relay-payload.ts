@@ -13,8 +13,9 @@ import {
 // what is refused and how the error reads; this check may only be narrower than they are
 // (relay-payload.spec.ts holds it to that on valid and hostile payloads).
 
-// validator.js's UUID v4 (class-validator's @IsUUID('4')).
-const UUID_V4 = /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/i;
+// validator.js's UUID v4 (class-validator's @IsUUID('4')), in its canonical lower case only:
+// other spellings go through the DTO, which canonicalizes them (common/validation/ids.ts).
+const UUID_V4 = /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/;
 
 const SDP_KEYS = new Set(['roomId', 'to', 'from', 'sdp']);
 const ICE_KEYS = new Set(['roomId', 'to', 'from', 'candidate']);

@@ -24,6 +24,7 @@ import { createValidationPipe } from '../../common/errors/validation';
 import { AppConfig } from '../../config/app-config';
 import { LifecycleState } from '../../infra/health/lifecycle.state';
 import { AuditAction, AuditOutcome } from '../audit/audit-action';
+import { AnonymousRefusalBudget } from '../audit/anonymous-refusals';
 import { AuditService } from '../audit/audit.service';
 import { type CallChange, CallEvents } from '../calls/call-events';
 import { type CallAction, CallsService } from '../calls/calls.service';
@@ -66,6 +67,7 @@ import { RelayBus } from './relay-bus';
 import { quickRelayPayload } from './relay-payload';
 import { type RateVerdict, SignalingRateLimiter } from './signaling-rate-limiter';
 import { SignalingMetrics } from './signaling.metrics';
+import { SocketSlots } from './socket-slots';
 import { AccessTokenPort } from './socket-auth.port';
 
 interface SocketData {
@@ -100,7 +102,9 @@ interface DeviceJoin {
 class HandshakeRefused extends Error {
   constructor(
     readonly reason: string,
-    message: 'UNAUTHORIZED' | 'FORBIDDEN' | 'UNAVAILABLE',
+    message: 'UNAUTHORIZED' | 'FORBIDDEN' | 'UNAVAILABLE' | 'RATE_LIMITED',
+    // Who was refused, when the token was valid (a refusal for too many sockets).
+    readonly user: AuthUser | null = null,
   ) {
     super(message);
   }
@@ -134,6 +138,7 @@ export class SignalingGateway
   private shuttingDown = false;
   private ended: Subscription | undefined;
   private removed: Subscription | undefined;
+  private principalChanges: Subscription | undefined;
   private callChanges: Subscription | undefined;
   // The room joins that follow an accept made over signaling on this instance, by
   // `<callId>:<socketId>`; the accept's ack waits for them. The change is published (and this
@@ -147,6 +152,8 @@ export class SignalingGateway
     private readonly sessions: SessionsRepository,
     private readonly ice: IceService,
     private readonly audit: AuditService,
+    private readonly anonymousRefusals: AnonymousRefusalBudget,
+    private readonly slots: SocketSlots,
     private readonly limiter: SignalingRateLimiter,
     private readonly metrics: SignalingMetrics,
     private readonly lifecycle: LifecycleState,
@@ -189,6 +196,16 @@ export class SignalingGateway
         .emit('room:removed', { roomId: e.roomId, reason: e.reason });
       this.server.in(USER_CHANNEL(e.userId)).socketsLeave(ROOM_CHANNEL(e.roomId));
       this.notifyLeft(e.roomId, e.userId, e.otherSocketIds);
+    });
+    // A session revoked, a user deactivated or a role changed (here or on another instance):
+    // their sockets here are checked again on the next tick (TICK_MS), not after their turn.
+    this.principalChanges = this.tokens.changes.subscribe((change) => {
+      const sessions = new Set(change.sessionIds);
+      const users = new Set(change.userIds);
+      for (const socket of this.server.sockets.values()) {
+        const { user } = socket.data;
+        if (sessions.has(user.sessionId) || users.has(user.id)) socket.data.revocationCheckedAt = 0;
+      }
     });
     // Alive before the first socket arrives, so no other instance mistakes this one for dead.
     this.presence.heartbeat().catch((err: unknown) => {
@@ -259,6 +276,12 @@ export class SignalingGateway
   handleDisconnect(socket: SignalingSocket): void {
     this.metrics.sockets.dec();
     this.limiter.forget(socket.id);
+    this.slots.release(socket.data.user.id, socket.id).catch((err: unknown) => {
+      this.logger.warn(
+        { err: describe(err), socketId: socket.id },
+        'could not release a socket slot',
+      );
+    });
     if (this.shuttingDown) return;
     this.presence.disconnected(socket.id).catch((err: unknown) => {
       this.logger.error(
@@ -398,6 +421,7 @@ export class SignalingGateway
     this.ended?.unsubscribe();
     this.removed?.unsubscribe();
     this.callChanges?.unsubscribe();
+    this.principalChanges?.unsubscribe();
   }
 
   // Before the database closes: tell this instance's clients to reconnect elsewhere and start
@@ -440,7 +464,17 @@ export class SignalingGateway
         if (isDependencyFailure(err)) throw new HandshakeRefused('unavailable', 'UNAVAILABLE');
         throw new HandshakeRefused('invalid_token', 'UNAUTHORIZED');
       }
-      socket.data.user = { id: principal.id, role: principal.role, sessionId: principal.sessionId };
+      const user = { id: principal.id, role: principal.role, sessionId: principal.sessionId };
+      // SIGNALING_MAX_SOCKETS_PER_USER across every instance; refused, the client is told to
+      // close a device first (RATE_LIMITED), not to sign in again.
+      const slot = await this.slots.claim(user.id, socket.id).catch((err: unknown) => {
+        // Without the shared store the cap cannot be counted: fail open, as the event
+        // limits do, rather than keep everyone out during a Redis outage.
+        if (isDependencyFailure(err)) return true;
+        throw err;
+      });
+      if (!slot) throw new HandshakeRefused('too_many_sockets', 'RATE_LIMITED', user);
+      socket.data.user = user;
       socket.data.instanceId = this.presence.instanceId;
       socket.data.expiresAt = principal.expiresAt.getTime();
       socket.data.revocationCheckedAt = Date.now();
@@ -451,19 +485,25 @@ export class SignalingGateway
       const refused =
         err instanceof HandshakeRefused ? err : new HandshakeRefused('error', 'UNAUTHORIZED');
       this.metrics.handshakeRefused.inc({ reason: refused.reason });
-      await this.audit
-        .record({
+      const ip = socket.handshake.address;
+      const write = (): Promise<unknown> =>
+        this.audit.record({
           action: AuditAction.SignalingHandshake,
           outcome: AuditOutcome.Denied,
           actor: {
-            ip: socket.handshake.address,
+            userId: refused.user?.id ?? null,
+            role: refused.user?.role ?? null,
+            ip,
             userAgent: socket.handshake.headers['user-agent'] ?? null,
           },
           details: { reason: refused.reason },
-        })
-        .catch((auditErr: unknown) => {
-          this.logger.error({ err: describe(auditErr) }, 'could not audit a refused handshake');
         });
+      // Refusals without an identity share the per-address budget of REST 401s.
+      await (refused.user ? write() : this.anonymousRefusals.record(ip, write)).catch(
+        (auditErr: unknown) => {
+          this.logger.error({ err: describe(auditErr) }, 'could not audit a refused handshake');
+        },
+      );
       throw refused;
     }
   }
@@ -486,8 +526,9 @@ export class SignalingGateway
     work: (payload: D, user: AuthUser) => Promise<R> | R,
   ): Promise<Ack<R>> {
     try {
+      const user = await this.actingUser(socket);
       const payload = await validateEventPayload(this.pipe, dto, body);
-      return { ok: true, data: await work(payload, socket.data.user) };
+      return { ok: true, data: await work(payload, user) };
     } catch (err) {
       if (err instanceof AppException) return failure(err.code, err.detail);
       // PostgreSQL or Redis unreachable, or the pool exhausted: the REST 503's twin, so that
@@ -505,6 +546,22 @@ export class SignalingGateway
       this.logger.error({ err: describe(err), socketId: socket.id }, 'signaling handler failed');
       return failure(ErrorCode.Internal, 'Something went wrong.');
     }
+  }
+
+  // The user behind the socket as they stand now: every event is judged with their current
+  // role (not the one their token was issued with), and a socket whose session was revoked or
+  // whose user was deactivated is answered UNAUTHORIZED and closed.
+  private async actingUser(socket: SignalingSocket): Promise<AuthUser> {
+    const user = socket.data.user;
+    const known = this.tokens.peekRole(user);
+    const role = known === undefined ? await this.tokens.currentRole(user) : known;
+    if (role === null) {
+      // After the answer has gone out.
+      setImmediate(() => socket.disconnect(true));
+      throw AppException.unauthorized('The session of this socket has ended.');
+    }
+    if (role !== user.role) socket.data.user = { ...user, role };
+    return socket.data.user;
   }
 
   private joined(outcome: Joined, socketId: string, userId: string): JoinedAnswer {
@@ -747,7 +804,8 @@ export class SignalingGateway
       };
       // The common case answers at once: nothing of this socket queued before it, a payload in
       // the shape the DTO certainly accepts, and a current view of the room that permits it.
-      if (!this.relayQueues.has(socket)) {
+      // (Only for a user whose standing is known to be good right now.)
+      if (!this.relayQueues.has(socket) && this.tokens.peekRole(socket.data.user)) {
         const p = quickRelayPayload<D>(dto, data, MAX_EVENT_BYTES);
         const live = p && this.presence.liveSocketsNow(p.roomId);
         const target = p && live && !relayRefusal(live, socket, p.to) && live.get(p.to);
@@ -854,29 +912,18 @@ export class SignalingGateway
 
   private async checkLocalSockets(): Promise<void> {
     const now = Date.now();
+    const due: SignalingSocket[] = [];
     for (const socket of this.server.sockets.values()) {
-      const data = socket.data;
-      if (now >= data.expiresAt) {
+      if (now >= socket.data.expiresAt) {
         socket.emit('auth:expired', {});
         socket.disconnect(true);
         continue;
       }
-      if (now - (data.revocationCheckedAt ?? 0) >= REVOCATION_CHECK_MS) {
-        data.revocationCheckedAt = now;
-        // The token was verified at the handshake (or at auth:refresh); what can change since
-        // is the revocation of its session. A socket already authenticated rides out an
-        // outage of the revocation list (checked again every REVOCATION_CHECK_MS, so a
-        // revocation made before or during the outage cuts it as soon as the list answers).
-        const verdict = await this.tokens.isSessionRevoked(data.user.sessionId).then(
-          (revoked) => (revoked ? ('invalid' as const) : ('valid' as const)),
-          (err: unknown) =>
-            isDependencyFailure(err) ? ('unknown' as const) : ('invalid' as const),
-        );
-        if (verdict === 'invalid') {
-          socket.disconnect(true);
-          continue;
-        }
-      }
+      if (now - (socket.data.revocationCheckedAt ?? 0) >= REVOCATION_CHECK_MS) due.push(socket);
+    }
+    if (due.length > 0) await this.recheck(due, now);
+    for (const socket of this.server.sockets.values()) {
+      const data = socket.data;
       // While a socket is in a room, hand it fresh TURN credentials before the old expire.
       const inRoom = [...socket.rooms].some((r) => r.startsWith('room:'));
       if (inRoom && iceRefreshDue(now, data.iceExpiresAt, this.ice.ttlSeconds)) {
@@ -885,6 +932,27 @@ export class SignalingGateway
           socket.emit('ice:servers', { iceServers: ice.iceServers, expiresAt: ice.expiresAt });
         data.iceExpiresAt = Date.parse(ice.expiresAt);
       }
+    }
+  }
+
+  // The standing of the users behind these sockets, read in one go where it is not known:
+  // a revoked session or a deactivated user is cut, a changed role is taken up. A socket
+  // already authenticated rides out an outage of the database (checked again next tick, so a
+  // change made before or during the outage cuts it as soon as the record answers).
+  private async recheck(sockets: SignalingSocket[], now: number): Promise<void> {
+    try {
+      await this.tokens.confirm(sockets.map((s) => s.data.user));
+    } catch (err) {
+      if (!isDependencyFailure(err))
+        this.logger.error({ err: describe(err) }, 'could not check the standing of live sockets');
+      return;
+    }
+    for (const socket of sockets) {
+      const role = this.tokens.peekRole(socket.data.user);
+      if (role === undefined) continue;
+      socket.data.revocationCheckedAt = now;
+      if (role === null) socket.disconnect(true);
+      else if (role !== socket.data.user.role) socket.data.user = { ...socket.data.user, role };
     }
   }
 }

@@ -7,6 +7,7 @@ import { RelayBus } from './relay-bus';
 import { SignalingRateLimiter } from './signaling-rate-limiter';
 import { SignalingGateway } from './signaling.gateway';
 import { SignalingMetrics } from './signaling.metrics';
+import { SocketSlots } from './socket-slots';
 import { AccessTokenPort } from './socket-auth.port';
 
 @Module({
@@ -16,6 +17,7 @@ import { AccessTokenPort } from './socket-auth.port';
     SignalingRateLimiter,
     SignalingMetrics,
     RelayBus,
+    SocketSlots,
     // The same verifier as the HTTP guard (exported by the global auth module).
     { provide: AccessTokenPort, useExisting: AccessTokenVerifier },
   ],

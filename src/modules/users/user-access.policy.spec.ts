@@ -1,16 +1,16 @@
 import type { AuthUser } from '../../common/auth/auth-user';
 import { Role } from '../../common/auth/role';
+import { CareRelationshipsPort } from './ports/care-relationships.port';
 import { EmergencyAccessPort } from './ports/emergency-access.port';
-import { SharedRoomsPort } from './ports/shared-rooms.port';
 import { UserAccessPolicy } from './user-access.policy';
 
-class OneRoom extends SharedRoomsPort {
-  // doctor d1 and patient p1 share a room.
-  shareARoom(a: string, b: string): Promise<boolean> {
-    return Promise.resolve([a, b].sort().join() === 'd1,p1');
+class OneRelationship extends CareRelationshipsPort {
+  // doctor d1 treats patient p1 (relationship r1).
+  activeRelationshipId(clinicianId: string, patientId: string): Promise<string | null> {
+    return Promise.resolve(clinicianId === 'd1' && patientId === 'p1' ? 'r1' : null);
   }
-  peopleSharingARoomWith(id: string): Promise<string[]> {
-    return Promise.resolve(id === 'd1' ? ['p1'] : id === 'p1' ? ['d1'] : []);
+  activePatientsOf(clinicianId: string): Promise<Map<string, string>> {
+    return Promise.resolve(new Map(clinicianId === 'd1' ? [['p1', 'r1']] : []));
   }
 }
 
@@ -19,64 +19,85 @@ class OneGrant extends EmergencyAccessPort {
   activeGrantId(doctorId: string, patientId: string): Promise<string | null> {
     return Promise.resolve(doctorId === 'd2' && patientId === 'p2' ? 'g1' : null);
   }
+  activeGrantsOf(doctorId: string): Promise<Map<string, string>> {
+    return Promise.resolve(new Map(doctorId === 'd2' ? [['p2', 'g1']] : []));
+  }
 }
 
 const user = (id: string, role: Role): AuthUser => ({ id, role, sessionId: 's' });
+const target = (id: string): { id: string; role: Role } => ({
+  id,
+  role: id.startsWith('p')
+    ? Role.Patient
+    : id.startsWith('d')
+      ? Role.Doctor
+      : id.startsWith('a')
+        ? Role.Admin
+        : Role.ComplianceOfficer,
+});
 
 describe('UserAccessPolicy', () => {
-  const withRooms = new UserAccessPolicy(new OneRoom());
-  const withoutRooms = new UserAccessPolicy();
+  const policy = new UserAccessPolicy(new OneRelationship(), new OneGrant());
+  const bare = new UserAccessPolicy();
 
   it.each([
-    ['a patient, themselves', user('p1', Role.Patient), 'p1', true],
-    ['a patient, their doctor', user('p1', Role.Patient), 'd1', true],
-    ['a patient, another patient', user('p1', Role.Patient), 'p2', false],
-    ['a doctor, a patient in their room', user('d1', Role.Doctor), 'p1', true],
-    ['a doctor, another patient', user('d1', Role.Doctor), 'p2', false],
-    ['an admin, anyone', user('a1', Role.Admin), 'p2', true],
-    ['a compliance officer, a patient', user('c1', Role.ComplianceOfficer), 'p1', false],
-  ])('%s → %s', async (_name, actor, target, expected) => {
-    expect(await withRooms.canRead(actor, target)).toBe(expected);
-  });
-
-  it('lists: admins everyone, doctors their room mates, others nobody', async () => {
-    expect(await withRooms.listableIds(user('a1', Role.Admin))).toBeUndefined();
-    expect(await withRooms.listableIds(user('d1', Role.Doctor))).toEqual(['p1']);
-    expect(await withRooms.listableIds(user('p1', Role.Patient))).toEqual([]);
-  });
-
-  it('defaults to nobody sharing a room until the rooms module provides the port', async () => {
-    expect(await withoutRooms.canRead(user('d1', Role.Doctor), 'p1')).toBe(false);
-    expect(await withoutRooms.listableIds(user('d1', Role.Doctor))).toEqual([]);
-  });
-
-  it.each([
-    ['the patient themselves', user('p1', Role.Patient), 'p1', { allowed: true, via: 'self' }],
+    ['a patient, themselves', user('p1', Role.Patient), 'p1', { basis: 'self' }],
     [
-      'a doctor sharing a room',
+      'a patient, their doctor',
+      user('p1', Role.Patient),
+      'd1',
+      { basis: 'care_relationship', careRelationshipId: 'r1' },
+    ],
+    ['a patient, a doctor not treating them', user('p1', Role.Patient), 'd2', null],
+    ['a patient, another patient', user('p1', Role.Patient), 'p2', null],
+    ['a patient, an admin', user('p1', Role.Patient), 'a1', null],
+    [
+      'a doctor, their patient',
       user('d1', Role.Doctor),
       'p1',
-      { allowed: true, via: 'shared_room' },
+      { basis: 'care_relationship', careRelationshipId: 'r1' },
     ],
+    ['a doctor, another patient', user('d1', Role.Doctor), 'p2', null],
     [
       'a doctor under break-glass',
       user('d2', Role.Doctor),
       'p2',
-      { allowed: true, via: 'break_glass', grantId: 'g1' },
+      { basis: 'break_glass', grantId: 'g1' },
     ],
-    ['a doctor with neither', user('d1', Role.Doctor), 'p2', { allowed: false }],
-    ['a doctor with a grant for someone else', user('d2', Role.Doctor), 'p1', { allowed: false }],
-    ['another patient', user('p1', Role.Patient), 'p2', { allowed: false }],
-    ['an admin (minimum necessary)', user('a1', Role.Admin), 'p1', { allowed: false }],
-    ['a compliance officer', user('c1', Role.ComplianceOfficer), 'p1', { allowed: false }],
-  ])('patient record: %s', async (_name, actor, target, expected) => {
-    const policy = new UserAccessPolicy(new OneRoom(), new OneGrant());
-    expect(await policy.patientRecordAccess(actor, target)).toEqual(expected);
+    ['a doctor, a colleague', user('d1', Role.Doctor), 'd2', { basis: 'staff' }],
+    ['a doctor, an admin', user('d1', Role.Doctor), 'a1', { basis: 'staff' }],
+    ['a doctor, a compliance officer', user('d1', Role.Doctor), 'c1', null],
+    ['an admin, anyone', user('a1', Role.Admin), 'p2', { basis: 'account_administration' }],
+    ['a compliance officer, a patient', user('c1', Role.ComplianceOfficer), 'p1', null],
+    ['a compliance officer, a doctor', user('c1', Role.ComplianceOfficer), 'd1', null],
+  ])('user record: %s', async (_name, actor, id, expected) => {
+    expect(await policy.recordAccess(actor, target(id))).toEqual(expected);
   });
 
-  it('grants no emergency access until the break-glass module provides the port', async () => {
-    expect(await withoutRooms.patientRecordAccess(user('d2', Role.Doctor), 'p2')).toEqual({
-      allowed: false,
-    });
+  it('lists: admins everyone, doctors the patients they treat or hold a grant for, others nobody', async () => {
+    expect(await policy.listable(user('a1', Role.Admin))).toBeUndefined();
+    expect(await policy.listable(user('d1', Role.Doctor))).toEqual(
+      new Map([['p1', { basis: 'care_relationship', careRelationshipId: 'r1' }]]),
+    );
+    expect(await policy.listable(user('d2', Role.Doctor))).toEqual(
+      new Map([['p2', { basis: 'break_glass', grantId: 'g1' }]]),
+    );
+    expect(await policy.listable(user('p1', Role.Patient))).toEqual(new Map());
+  });
+
+  it.each([
+    ['an admin (minimum necessary)', user('a1', Role.Admin), 'p1'],
+    ['a compliance officer', user('c1', Role.ComplianceOfficer), 'p1'],
+    ['another patient', user('p1', Role.Patient), 'p2'],
+    ['a doctor with a grant for someone else', user('d2', Role.Doctor), 'p1'],
+  ])('clinical record: refused to %s', async (_name, actor, patientId) => {
+    expect(await policy.clinicalAccess(actor, patientId)).toBeNull();
+  });
+
+  it('grants nothing until the care and break-glass modules provide their ports', async () => {
+    expect(await bare.clinicalAccess(user('d1', Role.Doctor), 'p1')).toBeNull();
+    expect(await bare.clinicalAccess(user('d2', Role.Doctor), 'p2')).toBeNull();
+    expect(await bare.listable(user('d1', Role.Doctor))).toEqual(new Map());
+    expect(await bare.clinicalAccess(user('p1', Role.Patient), 'p1')).toEqual({ basis: 'self' });
   });
 });

@@ -1,15 +1,4 @@
-import {
-  Body,
-  Controller,
-  Delete,
-  Get,
-  HttpCode,
-  Param,
-  ParseUUIDPipe,
-  Patch,
-  Post,
-  Query,
-} from '@nestjs/common';
+import { Body, Controller, Delete, Get, HttpCode, Param, Patch, Post, Query } from '@nestjs/common';
 import {
   ApiCreatedResponse,
   ApiNoContentResponse,
@@ -32,8 +21,9 @@ import {
   UserListResponse,
 } from './dto/users.dto';
 import { UsersService } from './users.service';
+import { IdPipe } from '../../common/validation/ids';
 
-const uuid = new ParseUUIDPipe({ version: '4' });
+const uuid = new IdPipe('4');
 
 @ApiTags('users')
 @Controller('users')

@@ -28,6 +28,11 @@ export class UsersRepository {
     return this.repo(manager).findOne({ where: { id } });
   }
 
+  findByIds(ids: readonly string[], manager?: EntityManager): Promise<UserEntity[]> {
+    if (ids.length === 0) return Promise.resolve([]);
+    return this.repo(manager).find({ where: { id: In([...ids]) } });
+  }
+
   // Locks the row for the rest of the caller's transaction (role/status changes).
   findByIdForUpdate(id: string, manager: EntityManager): Promise<UserEntity | null> {
     return manager

@@ -16,7 +16,7 @@ import type {
   UserListResponse,
 } from './dto/users.dto';
 import { PatientProfileService } from './patient-profile/patient-profile.service';
-import { passwordProblems } from './password-policy/password-policy';
+import { passwordProblems } from '../../common/auth/password-policy/password-policy';
 import { UserSessionsPort } from './ports/user-sessions.port';
 import { UserAccessPolicy } from './user-access.policy';
 import { type UserEntity, UserStatus } from './user.entity';
@@ -135,13 +135,15 @@ export class UsersService {
 
   async list(actor: AuthUser, query: ListUsersQuery, meta: RequestMeta): Promise<UserListResponse> {
     const limit = query.limit ?? DEFAULT_LIMIT;
-    let ids = await this.access.listableIds(actor);
+    const listable = await this.access.listable(actor);
+    let ids = listable ? [...listable.keys()] : undefined;
     if (query.nationalId !== undefined) {
       // Blind-index lookup, narrowed to what the caller may list anyway.
       const matches = await this.profiles.userIdsByNationalId(query.nationalId);
       ids = ids === undefined ? matches : ids.filter((id) => matches.includes(id));
     }
-    // Doctors search among the patients they share a room with, nobody else.
+    // Doctors search among the patients they treat (or hold a break-glass grant for), nobody
+    // else (docs/access-model.md).
     const role = actor.role === Role.Doctor ? Role.Patient : query.role;
     if (actor.role === Role.Doctor && query.role !== undefined && query.role !== Role.Patient) {
       return { items: [], nextCursor: null };
@@ -166,6 +168,8 @@ export class UsersService {
         ...(query.nationalId !== undefined ? { byNationalId: true } : {}),
         returned: page.length,
         userIds: page.map((u) => u.id),
+        // A doctor's search reads patients' records: each with the basis it rests on.
+        ...(listable ? { bases: page.map((u) => ({ userId: u.id, ...listable.get(u.id) })) } : {}),
       },
     });
     return {
@@ -175,10 +179,11 @@ export class UsersService {
   }
 
   async get(actor: AuthUser, id: string, meta: RequestMeta): Promise<UserResponse> {
-    const allowed = await this.access.canRead(actor, id);
-    const user = allowed ? await this.users.findById(id) : null;
+    const found = await this.users.findById(id);
+    const basis = found ? await this.access.recordAccess(actor, found) : null;
+    const user = basis ? found : null;
     if (actor.id !== id) {
-      // Reads of another person's record are audited, refusals included.
+      // Reads of another person's record are audited with their basis, refusals included.
       await this.audit.record({
         action: AuditAction.UserRead,
         outcome: user ? AuditOutcome.Success : AuditOutcome.Denied,
@@ -186,7 +191,7 @@ export class UsersService {
         resource: { type: 'user', id },
         subjectId: user?.id ?? null,
         requestId: meta.requestId,
-        details: user ? {} : { reason: allowed ? 'not_found' : 'not_allowed' },
+        details: basis ?? { reason: found ? 'not_allowed' : 'not_found' },
       });
     }
     // Not allowed and not found look the same: the answer does not reveal who exists.
@@ -236,7 +241,7 @@ export class UsersService {
       );
       return { user: target, revoked: revokedIds };
     });
-    await this.sessions.propagate(revoked);
+    await this.sessions.propagate(revoked, user.id);
     return toUserResponse(user);
   }
 

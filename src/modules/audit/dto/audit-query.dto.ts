@@ -6,7 +6,6 @@ import {
   IsISO8601,
   IsOptional,
   IsString,
-  IsUUID,
   Matches,
   Max,
   MaxLength,
@@ -14,6 +13,7 @@ import {
 } from 'class-validator';
 import { AuditOutcome } from '../audit-action';
 import { ExportFormat } from '../audit-export-format';
+import { IsId } from '../../../common/validation/ids';
 
 export class AuditRangeQuery {
   @ApiPropertyOptional({ description: 'Records at or after this time (ISO 8601).' })
@@ -30,12 +30,12 @@ export class AuditRangeQuery {
 export class ListAuditEventsQuery extends AuditRangeQuery {
   @ApiPropertyOptional({ format: 'uuid' })
   @IsOptional()
-  @IsUUID()
+  @IsId({ version: 'all' })
   actorId?: string;
 
   @ApiPropertyOptional({ format: 'uuid', description: 'The person whose data was touched.' })
   @IsOptional()
-  @IsUUID()
+  @IsId({ version: 'all' })
   subjectId?: string;
 
   @ApiPropertyOptional({ example: 'auth.login' })

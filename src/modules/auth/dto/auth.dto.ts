@@ -5,7 +5,7 @@ import { UserResponse } from '../../users/dto/user.response';
 import {
   PASSWORD_MAX_LENGTH,
   PASSWORD_MIN_LENGTH,
-} from '../../users/password-policy/password-policy';
+} from '../../../common/auth/password-policy/password-policy';
 
 const trim = ({ value }: { value: unknown }): unknown =>
   typeof value === 'string' ? value.trim() : value;

@@ -7,7 +7,11 @@ import { Role } from '../../../common/auth/role';
 import { AppException } from '../../../common/errors/app.exception';
 import type { AccessTokenVerifier, VerifyOptions } from '../tokens/access-token.service';
 import type { AccessDenial, AuditService } from '../../audit/audit.service';
-import { AuthGuard, bearerToken, UNAUTHENTICATED_AUDITS_PER_MINUTE } from './auth.guard';
+import {
+  AnonymousRefusalBudget,
+  UNAUTHENTICATED_AUDITS_PER_MINUTE,
+} from '../../audit/anonymous-refusals';
+import { AuthGuard, bearerToken } from './auth.guard';
 import { MemoryKeyValueStore } from '../../../infra/redis/memory.store';
 import { MetricsService } from '../../../infra/metrics/metrics.service';
 import { MfaEnrollmentRoute } from './mfa-enrollment.decorator';
@@ -66,7 +70,12 @@ describe('AuthGuard', () => {
   } as unknown as AuditService;
   const store = new MemoryKeyValueStore('t:');
   const metrics = new MetricsService();
-  const guard = new AuthGuard(new Reflector(), verifier, audit, store, metrics);
+  const guard = new AuthGuard(
+    new Reflector(),
+    verifier,
+    audit,
+    new AnonymousRefusalBudget(store, metrics),
+  );
 
   beforeEach(() => {
     calls.length = 0;

@@ -7,17 +7,13 @@ import { IS_PUBLIC } from '../../../common/auth/public.decorator';
 import type { Role } from '../../../common/auth/role';
 import { AppException } from '../../../common/errors/app.exception';
 import { requestMeta } from '../../../common/http/request-meta';
+import { AnonymousRefusalBudget } from '../../audit/anonymous-refusals';
 import { AuditService } from '../../audit/audit.service';
-import { KeyValueStore } from '../../../infra/redis/key-value.store';
-import { MetricsService } from '../../../infra/metrics/metrics.service';
-import type { Counter } from 'prom-client';
 import { AccessTokenVerifier } from '../tokens/access-token.service';
 import { MFA_ENROLLMENT_ROUTE } from './mfa-enrollment.decorator';
 
 // RFC 6750 bearer syntax; anything else is treated as no token at all.
 const BEARER = /^Bearer ([A-Za-z0-9\-_.~+/]+=*)$/;
-
-export const UNAUTHENTICATED_AUDITS_PER_MINUTE = 30;
 
 // The route pattern, never the raw URL (its query string may carry personal data).
 function routeOf(req: Request): string {
@@ -35,20 +31,12 @@ export function bearerToken(header: string | undefined): string | undefined {
 export class AuthGuard implements CanActivate {
   private readonly logger = new Logger('AuthGuard');
 
-  private readonly suppressed: Counter;
-
   constructor(
     private readonly reflector: Reflector,
     private readonly verifier: AccessTokenVerifier,
     private readonly audit: AuditService,
-    private readonly store: KeyValueStore,
-    metrics: MetricsService,
-  ) {
-    this.suppressed = metrics.counter(
-      'hekim_audit_unauthenticated_suppressed_total',
-      'Unauthenticated 401s not written to the audit trail because their address exceeded its budget',
-    );
-  }
+    private readonly anonymousRefusals: AnonymousRefusalBudget,
+  ) {}
 
   async canActivate(context: ExecutionContext): Promise<boolean> {
     // Socket.IO authenticates in its io.use middleware (guards never see the handshake);
@@ -102,26 +90,18 @@ export class AuthGuard implements CanActivate {
   }
 
   // 401s on protected routes are audited too, but they carry no identity, so anyone could
-  // flood the trail with them: each client address gets UNAUTHENTICATED_AUDITS_PER_MINUTE
-  // records a minute; the rest are only counted (hekim_audit_unauthenticated_suppressed_total).
+  // flood the trail with them: they share the per-address budget of refused signaling
+  // handshakes (AnonymousRefusalBudget).
   private async recordUnauthenticated(req: Request, reason: string): Promise<void> {
     const meta = requestMeta(req);
-    let count = 1;
-    try {
-      count = await this.store.increment(`audit:unauthenticated:${meta.ip ?? 'unknown'}`, 60);
-    } catch {
-      // Without the counter store the budget cannot be kept; record rather than lose denials.
-    }
-    if (count > UNAUTHENTICATED_AUDITS_PER_MINUTE) {
-      this.suppressed.inc();
-      return;
-    }
-    await this.audit.recordAccessDenied({
-      status: 401,
-      route: routeOf(req),
-      actor: { ip: meta.ip, userAgent: meta.userAgent },
-      requestId: meta.requestId,
-      reason,
-    });
+    await this.anonymousRefusals.record(meta.ip, () =>
+      this.audit.recordAccessDenied({
+        status: 401,
+        route: routeOf(req),
+        actor: { ip: meta.ip, userAgent: meta.userAgent },
+        requestId: meta.requestId,
+        reason,
+      }),
+    );
   }
 }

@@ -6,6 +6,7 @@ import type { AuthUser } from '../../../common/auth/auth-user';
 import { AppException } from '../../../common/errors/app.exception';
 import type { RequestMeta } from '../../../common/http/request-meta';
 import { AppConfig } from '../../../config/app-config';
+import { KeyValueStore } from '../../../infra/redis/key-value.store';
 import { AuditAction, AuditOutcome } from '../../audit/audit-action';
 import { AuditService } from '../../audit/audit.service';
 import { UsersRepository } from '../../users/users.repository';
@@ -16,6 +17,11 @@ import { MfaRepository } from './mfa.repository';
 import { SecretBox } from './secret-box';
 
 export const RECOVERY_CODE_COUNT = 10;
+// Codes one account may try to enable or disable MFA within the window, whatever addresses
+// they come from; a success starts the count again. (At login, codes count against the
+// login lockout.)
+export const MFA_CODES_PER_ACCOUNT = 5;
+const MFA_CODE_WINDOW_SECONDS = 15 * 60;
 // One 30-second step either side absorbs clock drift between phone and server.
 const EPOCH_TOLERANCE_SECONDS = 30;
 const BASE32 = 'abcdefghijklmnopqrstuvwxyz234567';
@@ -45,6 +51,7 @@ export class MfaService {
     private readonly users: UsersRepository,
     private readonly audit: AuditService,
     private readonly config: AppConfig,
+    private readonly store: KeyValueStore,
   ) {
     this.box = new SecretBox(config.encryption.dataEncryptionKey, 'hekim:mfa-totp-secret');
   }
@@ -77,6 +84,7 @@ export class MfaService {
     otp: string,
     meta: RequestMeta,
   ): Promise<{ recoveryCodes: string[] }> {
+    await this.claimCodeAttempt(actor, AuditAction.AuthMfaEnable, meta);
     const result = await this.dataSource.transaction(async (manager) => {
       const mfa = await this.repository.findForUpdate(actor.id, manager);
       if (!mfa) throw AuthErrors.mfaNotSetUp();
@@ -97,6 +105,7 @@ export class MfaService {
       );
       return { ok: true as const, recoveryCodes };
     });
+    if (result.ok) await this.store.delete(this.codeKey(actor.id));
     if (!result.ok) {
       await this.recordMfa(AuditAction.AuthMfaEnable, AuditOutcome.Failure, actor, meta, {
         reason: 'invalid_otp',
@@ -113,6 +122,7 @@ export class MfaService {
       });
       throw AuthErrors.mfaRequiredForRole();
     }
+    await this.claimCodeAttempt(actor, AuditAction.AuthMfaDisable, meta);
     const ok = await this.dataSource.transaction(async (manager) => {
       const mfa = await this.repository.findForUpdate(actor.id, manager);
       if (!mfa?.enabledAt) throw AuthErrors.mfaNotEnabled();
@@ -129,6 +139,7 @@ export class MfaService {
       );
       return true;
     });
+    if (ok) await this.store.delete(this.codeKey(actor.id));
     if (!ok) {
       await this.recordMfa(AuditAction.AuthMfaDisable, AuditOutcome.Failure, actor, meta, {
         reason: 'invalid_otp',
@@ -157,6 +168,24 @@ export class MfaService {
       manager,
     );
     return consumed ? 'recovery_code' : undefined;
+  }
+
+  private codeKey(userId: string): string {
+    return `auth:mfa-codes:${userId}`;
+  }
+
+  // Counts a code before it is checked (atomic in the shared store, so parallel guesses
+  // cannot outrun it); past the budget, refused with RATE_LIMITED even when it is right.
+  private async claimCodeAttempt(
+    actor: AuthUser,
+    action: AuditAction,
+    meta: RequestMeta,
+  ): Promise<void> {
+    const key = this.codeKey(actor.id);
+    const count = await this.store.increment(key, MFA_CODE_WINDOW_SECONDS);
+    if (count <= MFA_CODES_PER_ACCOUNT) return;
+    await this.recordMfa(action, AuditOutcome.Denied, actor, meta, { reason: 'rate_limited' });
+    throw AuthErrors.tooManyCodes(Math.max(1, await this.store.ttl(key)));
   }
 
   private async checkTotp(

@@ -3,6 +3,7 @@ import { DataSource } from 'typeorm';
 import { hashPassword } from '../../../common/crypto/password-hasher';
 import type { RequestMeta } from '../../../common/http/request-meta';
 import { AppConfig } from '../../../config/app-config';
+import { KeyValueStore } from '../../../infra/redis/key-value.store';
 import { AuditAction, AuditOutcome } from '../../audit/audit-action';
 import { AuditService } from '../../audit/audit.service';
 import { UserStatus } from '../../users/user.entity';
@@ -15,6 +16,11 @@ import { AccountNotifier } from '../notifier/account-notifier';
 import { DeviceSessionsService } from '../sessions/device-sessions.service';
 import { newOpaqueToken, sha256Hex } from '../tokens/opaque-token';
 import { PasswordResetRepository } from './password-reset.repository';
+
+// Reset links one account may be sent per hour, whatever addresses ask for them (the
+// per-address limit is the credential throttler's): an attacker cannot flood a mailbox or
+// pile up live tokens.
+export const RESET_REQUESTS_PER_ACCOUNT_PER_HOUR = 3;
 
 // Forgot/reset: a single-use token, stored hashed, delivered through the AccountNotifier.
 @Injectable()
@@ -29,6 +35,7 @@ export class PasswordResetService {
     private readonly notifier: AccountNotifier,
     private readonly audit: AuditService,
     private readonly config: AppConfig,
+    private readonly store: KeyValueStore,
   ) {}
 
   // Always succeeds from the caller's point of view (202): the answer never says whether the
@@ -37,7 +44,11 @@ export class PasswordResetService {
     await this.dataSource.transaction(async (manager) => {
       const user = await this.users.findByEmail(email, manager);
       const active = user !== null && user.status === UserStatus.Active;
-      if (active) {
+      const withinBudget =
+        active &&
+        (await this.store.increment(`auth:reset-requests:${user.id}`, 3600)) <=
+          RESET_REQUESTS_PER_ACCOUNT_PER_HOUR;
+      if (withinBudget) {
         const token = newOpaqueToken();
         const expiresAt = new Date(Date.now() + this.config.auth.passwordResetTtlSeconds * 1000);
         await this.resets.create(user.id, sha256Hex(token), expiresAt, manager);
@@ -49,12 +60,14 @@ export class PasswordResetService {
       await this.audit.record(
         {
           action: AuditAction.AuthPasswordResetRequest,
-          outcome: active ? AuditOutcome.Success : AuditOutcome.Failure,
+          outcome: withinBudget ? AuditOutcome.Success : AuditOutcome.Failure,
           actor: auditActor(null, meta),
           resource: { type: 'user', id: user?.id ?? null },
           subjectId: user?.id ?? null,
           requestId: meta.requestId,
-          details: active ? {} : { reason: user ? 'deactivated' : 'unknown_email' },
+          details: withinBudget
+            ? {}
+            : { reason: active ? 'rate_limited' : user ? 'deactivated' : 'unknown_email' },
         },
         manager,
       );

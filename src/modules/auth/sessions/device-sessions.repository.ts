@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
-import { type EntityManager, IsNull, MoreThan, Repository } from 'typeorm';
+import { type EntityManager, In, IsNull, MoreThan, Repository } from 'typeorm';
 import { DeviceSessionEntity, type SessionRevocationReason } from './device-session.entity';
 import { RefreshTokenEntity } from './refresh-token.entity';
 
@@ -79,6 +79,15 @@ export class DeviceSessionsRepository {
 
   findById(id: string, manager?: EntityManager): Promise<DeviceSessionEntity | null> {
     return this.repo(manager).findOne({ where: { id } });
+  }
+
+  // Only what the standing of a principal needs (PrincipalStandings), for many at once.
+  findByIds(ids: readonly string[]): Promise<DeviceSessionEntity[]> {
+    if (ids.length === 0) return Promise.resolve([]);
+    return this.sessions.find({
+      select: { id: true, userId: true, revokedAt: true },
+      where: { id: In([...ids]) },
+    });
   }
 
   findByIdForUpdate(id: string, manager: EntityManager): Promise<DeviceSessionEntity | null> {

@@ -11,7 +11,7 @@ import { AuthErrors } from '../auth.errors';
 import { type SessionResponse, toSessionResponse } from '../dto/session.response';
 import { newOpaqueToken, sha256Hex } from '../tokens/opaque-token';
 import { type DeviceSessionEntity, SessionRevocationReason } from './device-session.entity';
-import { SessionRevocationStore } from './session-revocation.store';
+import { PrincipalStandings } from './principal-standings';
 import { DeviceSessionsRepository } from './device-sessions.repository';
 
 // Device sessions: opening one at login, listing and revoking them, and ending all of a
@@ -21,7 +21,7 @@ export class DeviceSessionsService extends UserSessionsPort {
   constructor(
     private readonly dataSource: DataSource,
     private readonly repository: DeviceSessionsRepository,
-    private readonly revocations: SessionRevocationStore,
+    private readonly standings: PrincipalStandings,
     private readonly audit: AuditService,
     private readonly config: AppConfig,
   ) {
@@ -90,7 +90,7 @@ export class DeviceSessionsService extends UserSessionsPort {
       return mine;
     });
     if (!owned) throw AuthErrors.sessionNotFound();
-    await this.revocations.revoke([sessionId]);
+    await this.standings.changed({ sessionIds: [sessionId], userIds: [] });
   }
 
   revokeAllForUser(
@@ -101,7 +101,7 @@ export class DeviceSessionsService extends UserSessionsPort {
     return this.repository.revokeAllForUser(userId, reason as SessionRevocationReason, manager);
   }
 
-  propagate(sessionIds: readonly string[]): Promise<void> {
-    return this.revocations.revoke(sessionIds);
+  propagate(sessionIds: readonly string[], userId?: string): Promise<void> {
+    return this.standings.changed({ sessionIds, userIds: userId ? [userId] : [] });
   }
 }

@@ -6,7 +6,12 @@ import { isRole, type Role } from '../../../common/auth/role';
 import { AppException } from '../../../common/errors/app.exception';
 import { ErrorCode } from '../../../common/errors/error-code';
 import { AppConfig } from '../../../config/app-config';
-import { SessionRevocationStore } from '../sessions/session-revocation.store';
+import type { Observable } from 'rxjs';
+import {
+  type Principal,
+  type PrincipalChange,
+  PrincipalStandings,
+} from '../sessions/principal-standings';
 
 // Pinned on both sides: a token with any other `alg` (none, HS512, RS256…) is refused.
 export const ACCESS_TOKEN_ALGORITHM = 'HS256';
@@ -79,13 +84,16 @@ export class AccessTokenService {
 }
 
 // Verifies an access token for every entry point: the HTTP guard and the Socket.IO
-// handshake use this same method, so both accept and refuse exactly the same tokens.
+// handshake use this same method, so both accept and refuse exactly the same tokens. A valid
+// signature only says who the bearer is: whether they may still act, and with which role, is
+// the principal's standing now (PrincipalStandings, whose record is PostgreSQL), never the
+// claims the token was issued with.
 @Injectable()
 export class AccessTokenVerifier {
   constructor(
     private readonly jwt: JwtService,
     private readonly config: AppConfig,
-    private readonly revocations: SessionRevocationStore,
+    private readonly standings: PrincipalStandings,
   ) {}
 
   async verify(token: string, options: VerifyOptions = {}): Promise<VerifiedAccess> {
@@ -106,9 +114,11 @@ export class AccessTokenVerifier {
     }
     const user = toVerifiedAccess(claims);
     if (!user) throw AppException.unauthorized('The access token is invalid or expired.');
-    if (await this.revocations.isRevoked(user.sessionId)) {
-      throw AppException.unauthorized('The session of this access token has ended.');
-    }
+    const principal = { sessionId: user.sessionId, userId: user.id };
+    const known = this.standings.peek(principal);
+    const standing = known === undefined ? await this.standings.standing(principal) : known;
+    if (!standing) throw AppException.unauthorized('The session of this access token has ended.');
+    user.role = standing.role;
     if (
       !options.allowWithoutMfa &&
       !user.mfaEnrolled &&
@@ -124,10 +134,29 @@ export class AccessTokenVerifier {
     return user;
   }
 
-  // For holders of a token verified earlier (live sockets): the revocation check alone.
-  isSessionRevoked(sessionId: string): Promise<boolean> {
-    return this.revocations.isRevoked(sessionId);
+  // For holders of a token verified earlier (live sockets): the current role, null when the
+  // principal may no longer act, undefined when only a read can tell (see `currentRole`).
+  peekRole(user: AuthUser): Role | null | undefined {
+    const standing = this.standings.peek(principalOf(user));
+    return standing === undefined ? undefined : (standing?.role ?? null);
   }
+
+  async currentRole(user: AuthUser): Promise<Role | null> {
+    return (await this.standings.standing(principalOf(user)))?.role ?? null;
+  }
+
+  // Makes `peekRole` answer for all of them (one read for the stale ones).
+  confirm(users: readonly AuthUser[]): Promise<void> {
+    return this.standings.confirm(users.map(principalOf));
+  }
+
+  get changes(): Observable<PrincipalChange> {
+    return this.standings.changes;
+  }
+}
+
+function principalOf(user: AuthUser): Principal {
+  return { sessionId: user.sessionId, userId: user.id };
 }
 
 // Every claim is checked, not only the signature: a refresh-type or hand-made token signed

@@ -10,7 +10,6 @@ import {
   IsNumber,
   IsOptional,
   IsString,
-  IsUUID,
   Max,
   MaxLength,
   Min,
@@ -19,6 +18,7 @@ import {
 import { MAX_SDP_LENGTH } from '../../signaling/dto/signaling.dto';
 import type { CallStatus, CallType, EndReason, ParticipantState } from '../call-state-machine';
 import { PageQuery } from '../../../common/pagination/page-query.dto';
+import { IsId } from '../../../common/validation/ids';
 
 const CALL_TYPES: CallType[] = ['audio', 'video'];
 const CALL_STATUSES: CallStatus[] = [
@@ -47,7 +47,7 @@ export class InitiateCallRequest {
   @ArrayMinSize(1)
   @ArrayMaxSize(CALLEES_HARD_LIMIT)
   @ArrayUnique()
-  @IsUUID('4', { each: true })
+  @IsId({ each: true })
   calleeIds!: string[];
 
   @ApiProperty({ enum: CALL_TYPES })
@@ -65,7 +65,7 @@ export class InitiateCallPayload extends InitiateCallRequest {
 }
 
 export class CallIdPayload {
-  @IsUUID('4')
+  @IsId()
   callId!: string;
 }
 

@@ -1,4 +1,4 @@
-import { Body, Controller, Get, HttpCode, Param, ParseUUIDPipe, Post, Query } from '@nestjs/common';
+import { Body, Controller, Get, HttpCode, Param, Post, Query } from '@nestjs/common';
 import { ApiCreatedResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { AuthUser } from '../../../common/auth/auth-user';
 import { CurrentUser } from '../../../common/auth/auth-user';
@@ -13,6 +13,7 @@ import {
   ListBreakGlassQuery,
   StartBreakGlassRequest,
 } from './dto/break-glass.dto';
+import { IdPipe } from '../../../common/validation/ids';
 
 @ApiTags('break-glass')
 @Controller('break-glass')
@@ -61,7 +62,7 @@ export class BreakGlassController {
   @ApiProblem(409, 'The grant has already ended or expired (CONFLICT).')
   end(
     @CurrentUser() user: AuthUser,
-    @Param('id', new ParseUUIDPipe({ version: '4' })) id: string,
+    @Param('id', new IdPipe('4')) id: string,
     @ClientMeta() meta: RequestMeta,
   ): Promise<BreakGlassResponse> {
     return this.breakGlass.end(user, id, meta);

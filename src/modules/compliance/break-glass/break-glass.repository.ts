@@ -72,6 +72,16 @@ export class BreakGlassRepository {
       .getOne();
   }
 
+  // Every grant of the doctor live now, the latest-expiring last (so it wins in a map).
+  findActiveOfDoctor(doctorId: string): Promise<BreakGlassGrantEntity[]> {
+    return this.repo()
+      .createQueryBuilder('g')
+      .where('g.doctor_id = :doctorId', { doctorId })
+      .andWhere('g.ended_at IS NULL AND g.expires_at > now()')
+      .orderBy('g.expires_at', 'ASC')
+      .getMany();
+  }
+
   async end(id: string, endedById: string, manager: EntityManager): Promise<void> {
     await manager
       .getRepository(BreakGlassGrantEntity)

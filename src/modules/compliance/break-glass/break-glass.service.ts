@@ -99,6 +99,11 @@ export class BreakGlassService
     return (await this.grants.findActive(doctorId, patientId))?.id ?? null;
   }
 
+  async activeGrantsOf(doctorId: string): Promise<Map<string, string>> {
+    const grants = await this.grants.findActiveOfDoctor(doctorId);
+    return new Map(grants.map((g) => [g.patientId, g.id]));
+  }
+
   start(
     actor: AuthUser,
     body: StartBreakGlassRequest,

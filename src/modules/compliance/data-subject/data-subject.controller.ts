@@ -1,4 +1,4 @@
-import { Body, Controller, Get, HttpCode, Param, ParseUUIDPipe, Post, Query } from '@nestjs/common';
+import { Body, Controller, Get, HttpCode, Param, Post, Query } from '@nestjs/common';
 import { ApiAcceptedResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { AuthUser } from '../../../common/auth/auth-user';
 import { CurrentUser } from '../../../common/auth/auth-user';
@@ -15,8 +15,9 @@ import {
   ErasureRequestResponse,
   RejectErasureRequest,
 } from './dto/data-subject.dto';
+import { IdPipe } from '../../../common/validation/ids';
 
-const uuid = new ParseUUIDPipe({ version: '4' });
+const uuid = new IdPipe('4');
 
 @ApiTags('compliance')
 @Controller()

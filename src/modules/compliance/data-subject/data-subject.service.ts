@@ -129,7 +129,7 @@ export class DataSubjectService implements OnModuleInit {
   // Approval anonymizes the person in one transaction: sessions revoked, every contributor's
   // data erased (the profile by crypto-shredding), a destruction record and an audit record.
   async approve(actor: AuthUser, id: string, meta: RequestMeta): Promise<ErasureDecisionResponse> {
-    const { response, revoked } = await this.dataSource.transaction(async (manager) => {
+    const { response, revoked, userId } = await this.dataSource.transaction(async (manager) => {
       const request = await this.openRequest(id, manager);
       const userId = request.userId;
       const revokedIds = await this.sessions.revokeAllForUser(userId, 'user_deactivated', manager);
@@ -171,10 +171,11 @@ export class DataSubjectService implements OnModuleInit {
       return {
         response: { ...toErasureResponse(decided), destroyed, destructionRecordId: record.id },
         revoked: revokedIds,
+        userId,
       };
     });
     // Access tokens of the revoked sessions stop working on every instance.
-    await this.sessions.propagate(revoked);
+    await this.sessions.propagate(revoked, userId);
     return response;
   }
 

@@ -10,14 +10,14 @@ import {
   IsInt,
   IsOptional,
   IsString,
-  IsUUID,
   Max,
   MaxLength,
   Min,
   MinLength,
 } from 'class-validator';
-import { MemberRole, RoomStatus, RoomType } from '../room.entity';
+import { MemberRole, MemberStatus, RoomStatus, RoomType } from '../room.entity';
 import { PageQuery } from '../../../common/pagination/page-query.dto';
+import { IsId } from '../../../common/validation/ids';
 
 // `call` rooms are created by the calls module only, never over this API.
 const CREATABLE_TYPES = [RoomType.Consultation, RoomType.Group] as const;
@@ -34,7 +34,7 @@ export class CreateRoomRequest {
   type!: RoomType;
 
   @ApiProperty({ type: [String], format: 'uuid', maxItems: 49 })
-  @IsUUID('4', { each: true })
+  @IsId({ each: true })
   @ArrayUnique()
   @ArrayMaxSize(49)
   memberIds!: string[];
@@ -87,7 +87,7 @@ export class UpdateRoomRequest {
 
 export class AddMemberRequest {
   @ApiProperty({ format: 'uuid' })
-  @IsUUID('4')
+  @IsId()
   userId!: string;
 
   @ApiProperty({ enum: [MemberRole.Participant] })
@@ -103,6 +103,13 @@ export class RoomMemberResponse {
 
   @ApiProperty({ enum: MemberRole })
   role!: MemberRole;
+
+  @ApiProperty({
+    enum: MemberStatus,
+    description:
+      'A patient added by a clinician is `invited` until they accept (POST /rooms/{id}/accept); everyone else is `active`.',
+  })
+  status!: MemberStatus;
 }
 
 export class RoomResponse {

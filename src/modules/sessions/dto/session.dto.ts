@@ -1,13 +1,14 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
-import { IsDate, IsOptional, IsUUID } from 'class-validator';
+import { IsDate, IsOptional } from 'class-validator';
 import { SessionStatus } from '../session.entity';
 import { PageQuery } from '../../../common/pagination/page-query.dto';
+import { IsId } from '../../../common/validation/ids';
 
 export class ListSessionsQuery extends PageQuery {
   @ApiPropertyOptional({ format: 'uuid' })
   @IsOptional()
-  @IsUUID('4')
+  @IsId()
   roomId?: string;
 
   @ApiPropertyOptional({ format: 'date-time', description: 'started at or after' })

@@ -5,13 +5,13 @@ import {
   IsObject,
   IsOptional,
   IsString,
-  IsUUID,
   Max,
   MaxLength,
   Min,
   MinLength,
   ValidateNested,
 } from 'class-validator';
+import { IsId } from '../../../common/validation/ids';
 
 // Per-field limits: a real SDP offer is a few KiB, a candidate line a few hundred bytes.
 // Anything bigger is refused before it is relayed (the engine's maxHttpBufferSize caps the
@@ -20,23 +20,23 @@ export const MAX_SDP_LENGTH = 32 * 1024;
 export const MAX_CANDIDATE_LENGTH = 1024;
 
 export class RoomPayload {
-  @IsUUID('4')
+  @IsId()
   roomId!: string;
 }
 
 export class AdmitPayload {
-  @IsUUID('4')
+  @IsId()
   roomId!: string;
 
-  @IsUUID('4')
+  @IsId()
   userId!: string;
 }
 
 class RelayTarget {
-  @IsUUID('4')
+  @IsId()
   roomId!: string;
 
-  @IsUUID('4')
+  @IsId()
   to!: string;
 
   // Accepted and ignored: the server sets `from` to the authenticated sender, whatever the

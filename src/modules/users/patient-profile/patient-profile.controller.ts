@@ -1,4 +1,4 @@
-import { Body, Controller, Get, Param, ParseUUIDPipe, Put } from '@nestjs/common';
+import { Body, Controller, Get, Param, Put } from '@nestjs/common';
 import { ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { AuthUser } from '../../../common/auth/auth-user';
 import { CurrentUser } from '../../../common/auth/auth-user';
@@ -8,6 +8,7 @@ import { ApiProblem } from '../../../common/errors/problem.response';
 import { ClientMeta, type RequestMeta } from '../../../common/http/request-meta';
 import { PatientProfileResponse, PutPatientProfileRequest } from './dto/patient-profile.dto';
 import { PatientProfileService } from './patient-profile.service';
+import { IdPipe } from '../../../common/validation/ids';
 
 @ApiTags('users')
 @Controller('users')
@@ -53,7 +54,7 @@ export class PatientProfileController {
   @ApiProblem(404, 'No such patient, or not visible to the caller (NOT_FOUND).')
   getFor(
     @CurrentUser() user: AuthUser,
-    @Param('id', new ParseUUIDPipe({ version: '4' })) id: string,
+    @Param('id', new IdPipe('4')) id: string,
     @ClientMeta() meta: RequestMeta,
   ): Promise<PatientProfileResponse> {
     return this.profiles.getFor(user, id, meta);

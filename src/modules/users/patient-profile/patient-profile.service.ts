@@ -78,32 +78,33 @@ export class PatientProfileService {
     });
   }
 
-  // Another person's profile: a doctor treating them, or under break-glass. Every read and
-  // every refusal is audited; a break-glass read under its own action, with the grant id.
+  // Another person's profile: a doctor treating them (an active care relationship), or under
+  // break-glass. Every read and every refusal is audited with its basis; a break-glass read
+  // under its own action, with the grant id.
   async getFor(
     actor: AuthUser,
     patientId: string,
     meta: RequestMeta,
   ): Promise<PatientProfileResponse> {
     const target = await this.users.findById(patientId);
-    const access =
+    const basis =
       target && target.role === Role.Patient
-        ? await this.access.patientRecordAccess(actor, patientId)
-        : ({ allowed: false } as const);
-    const breakGlass = access.allowed && access.via === 'break_glass';
+        ? await this.access.clinicalAccess(actor, patientId)
+        : null;
     await this.audit.record({
-      action: breakGlass ? AuditAction.BreakGlassAccess : AuditAction.PatientProfileRead,
-      outcome: access.allowed ? AuditOutcome.Success : AuditOutcome.Denied,
+      action:
+        basis?.basis === 'break_glass'
+          ? AuditAction.BreakGlassAccess
+          : AuditAction.PatientProfileRead,
+      outcome: basis ? AuditOutcome.Success : AuditOutcome.Denied,
       actor: auditActor(actor, meta),
       resource: { type: 'patient_profile', id: patientId },
-      subjectId: access.allowed ? patientId : null,
+      subjectId: basis ? patientId : null,
       requestId: meta.requestId,
-      details: access.allowed
-        ? { via: access.via, ...(access.via === 'break_glass' ? { grantId: access.grantId } : {}) }
-        : { reason: target?.role === Role.Patient ? 'not_allowed' : 'not_found' },
+      details: basis ?? { reason: target?.role === Role.Patient ? 'not_allowed' : 'not_found' },
     });
     // Not allowed and not a patient look the same.
-    if (!access.allowed) throw UsersErrors.notFound();
+    if (!basis) throw UsersErrors.notFound();
     return this.read(patientId);
   }
 

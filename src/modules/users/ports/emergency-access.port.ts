@@ -4,10 +4,16 @@
 export abstract class EmergencyAccessPort {
   // The id of the doctor's active (started, not ended, not expired) grant, or null.
   abstract activeGrantId(doctorId: string, patientId: string): Promise<string | null>;
+  // The patients the doctor holds an active grant for: patient id → grant id.
+  abstract activeGrantsOf(doctorId: string): Promise<Map<string, string>>;
 }
 
 export class NoEmergencyAccess extends EmergencyAccessPort {
   activeGrantId(): Promise<string | null> {
     return Promise.resolve(null);
+  }
+
+  activeGrantsOf(): Promise<Map<string, string>> {
+    return Promise.resolve(new Map<string, string>());
   }
 }

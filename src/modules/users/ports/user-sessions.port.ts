@@ -11,7 +11,8 @@ export abstract class UserSessionsPort {
     manager: EntityManager,
   ): Promise<string[]>;
 
-  // After commit: makes the revocation visible to every instance, so access tokens of those
-  // sessions fail on the next request.
-  abstract propagate(sessionIds: readonly string[]): Promise<void>;
+  // After commit: makes the revocation (and the user's new role or status, when `userId` is
+  // given) visible to every instance, so access tokens of those sessions fail on the next
+  // request. PostgreSQL already holds the change; this only drops what instances cached.
+  abstract propagate(sessionIds: readonly string[], userId?: string): Promise<void>;
 }

@@ -1,7 +1,8 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Transform } from 'class-transformer';
-import { IsIn, IsInt, IsOptional, IsString, IsUUID, Length, Matches, Min } from 'class-validator';
+import { IsIn, IsInt, IsOptional, IsString, Length, Matches, Min } from 'class-validator';
 import { PageQuery } from '../../../../common/pagination/page-query.dto';
+import { IsId } from '../../../../common/validation/ids';
 
 export const BREAK_GLASS_REASON_MIN = 20;
 
@@ -16,7 +17,7 @@ const trim = ({ value }: { value: unknown }): unknown =>
 
 export class StartBreakGlassRequest {
   @ApiProperty({ format: 'uuid' })
-  @IsUUID('4')
+  @IsId()
   patientId!: string;
 
   @ApiProperty({
@@ -42,12 +43,12 @@ export class StartBreakGlassRequest {
 export class ListBreakGlassQuery extends PageQuery {
   @ApiPropertyOptional({ format: 'uuid' })
   @IsOptional()
-  @IsUUID('4')
+  @IsId()
   doctorId?: string;
 
   @ApiPropertyOptional({ format: 'uuid' })
   @IsOptional()
-  @IsUUID('4')
+  @IsId()
   patientId?: string;
 
   @ApiPropertyOptional({ enum: BreakGlassStatus, enumName: 'BreakGlassStatus' })

@@ -1,0 +1,45 @@
+import { Injectable } from '@nestjs/common';
+import type { AuthUser } from '../../common/auth/auth-user';
+import { Role } from '../../common/auth/role';
+import { CareRelationshipsPort } from '../users/ports/care-relationships.port';
+import { isStaff } from '../users/user-access.policy';
+import { UserStatus } from '../users/user.entity';
+import { UsersRepository } from '../users/users.repository';
+
+interface Party {
+  id: string;
+  role: Role;
+}
+
+// Who may ring whom (docs/access-model.md): two staff members (doctors, admins), or a doctor
+// and a patient in an active care relationship, either way round. Nobody else; patients never
+// ring patients. A call puts all its people in one room, so every pair of them must be
+// allowed, not only the caller with each callee.
+@Injectable()
+export class RingPolicy {
+  constructor(
+    private readonly users: UsersRepository,
+    private readonly care: CareRelationshipsPort,
+  ) {}
+
+  // True when the call may ring; an unknown or deactivated callee is refused like one the
+  // caller may not reach, so the answer tells nothing about who exists.
+  async allows(caller: AuthUser, calleeIds: readonly string[]): Promise<boolean> {
+    const callees = await this.users.findByIds(calleeIds);
+    if (callees.length !== calleeIds.length) return false;
+    if (callees.some((u) => u.status !== UserStatus.Active)) return false;
+    const people: Party[] = [{ id: caller.id, role: caller.role }, ...callees];
+    for (let i = 0; i < people.length; i++)
+      for (let j = i + 1; j < people.length; j++)
+        if (!(await this.mayRing(people[i], people[j]))) return false;
+    return true;
+  }
+
+  private async mayRing(a: Party, b: Party): Promise<boolean> {
+    if (isStaff(a.role) && isStaff(b.role)) return true;
+    const doctor = a.role === Role.Doctor ? a : b.role === Role.Doctor ? b : null;
+    const patient = a.role === Role.Patient ? a : b.role === Role.Patient ? b : null;
+    if (!doctor || !patient) return false;
+    return (await this.care.activeRelationshipId(doctor.id, patient.id)) !== null;
+  }
+}
