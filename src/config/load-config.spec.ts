@@ -126,7 +126,6 @@ describe('loadConfig', () => {
     expect(problems).toEqual(
       expect.arrayContaining([
         'JWT_SECRET: must be at least 32 characters of random data (got "changeme")',
-        'JWT_SECRET: is a well-known default; generate a random secret',
         'TURN_SECRET: is required in production (no default secret is used there)',
         'ADMIN_EMAIL: is required in production (first admin account)',
         'DATABASE_URL: is required in production (the embedded database is for development)',
@@ -150,6 +149,34 @@ describe('loadConfig', () => {
     expect(config.admin.email).toBe('root@hospital.example');
     expect(config.auth.mfaRequiredRoles).toEqual([Role.Doctor, Role.Admin, Role.ComplianceOfficer]);
     expect(config.shutdown.drainDelaySeconds).toBe(5);
+    // Off by default in production: the API explorer, and metrics without a token.
+    expect(config.http).toMatchObject({ docsEnabled: false, metricsEnabled: false });
+  });
+
+  it('turns /docs and /metrics on in production only when told, metrics behind their token', () => {
+    const production = {
+      ...secrets,
+      NODE_ENV: 'production',
+      ADMIN_EMAIL: 'root@hospital.example',
+      ADMIN_PASSWORD: 'a-long-admin-password',
+      DATABASE_URL: 'postgres://u:p@db/hekim',
+      REDIS_URL: 'redis://redis:6379',
+    };
+    const load = (env: Record<string, string>) =>
+      loadConfig({ ...production, ...env }, { persistGeneratedSecrets: false }).http;
+    expect(load({ METRICS_TOKEN: randomBytes(24).toString('base64url') })).toMatchObject({
+      docsEnabled: false,
+      metricsEnabled: true,
+    });
+    expect(load({ DOCS_ENABLED: 'true', METRICS_ENABLED: 'true' })).toMatchObject({
+      docsEnabled: true,
+      metricsEnabled: true,
+      metricsToken: undefined,
+    });
+    expect(loadConfig({ ...secrets }, { persistGeneratedSecrets: false }).http).toMatchObject({
+      docsEnabled: true,
+      metricsEnabled: true,
+    });
   });
 
   it('parses the patient-data keys and refuses malformed or duplicate ones', () => {
