@@ -108,6 +108,8 @@ export function benchEnv(o: HekimOptions, dataDir: string, port: number): NodeJS
     ADMIN_EMAIL,
     ADMIN_PASSWORD,
     SIGNALING_EVENTS_PER_SECOND: '10000',
+    // Scenario 4 holds thousands of sockets for a few users (a user may have many devices).
+    SIGNALING_MAX_SOCKETS_PER_USER: '100000',
     AUTH_RATE_LIMIT_PER_MINUTE: '10000',
     STUN_URLS: 'stun:127.0.0.1:3478',
     ...SECRETS,
@@ -297,14 +299,34 @@ export async function grantConsent(base: string, token: string): Promise<void> {
   }
 }
 
-export async function createRoom(base: string, doctorToken: string, memberIds: string[]) {
+// A room of the doctor's with `memberIds` in it. Patients are only invited to a room a
+// clinician makes; `acceptWith` are the invited patients' tokens, each of which accepts, as
+// the patient's app would (which makes the care relationships a doctor's ring needs).
+export async function createRoom(
+  base: string,
+  doctorToken: string,
+  memberIds: string[],
+  acceptWith: string[] = [],
+  options: { type?: 'consultation' | 'group'; maxParticipants?: number } = {},
+): Promise<string> {
   const room = await expectOk(
     'create room',
     http<{ id: string }>('POST', `${base}/api/v1/rooms`, {
       token: doctorToken,
-      body: { name: 'bench', type: 'consultation', memberIds },
+      body: {
+        name: 'bench',
+        type: options.type ?? 'consultation',
+        memberIds,
+        ...(options.maxParticipants ? { maxParticipants: options.maxParticipants } : {}),
+      },
     }),
   );
+  for (const token of acceptWith)
+    await expectOk(
+      'accept invitation',
+      http('POST', `${base}/api/v1/rooms/${room.id}/accept`, { token }),
+      [200],
+    );
   return room.id;
 }
 

@@ -99,7 +99,8 @@ export class Lab {
     return token;
   }
 
-  // Doctor/patient pairs with a consultation room each, signed in, consent given.
+  // Doctor/patient pairs with a consultation room each (the patient accepted its invitation),
+  // signed in, consent given.
   async pairs(base: string, count: number): Promise<SignalingPair[]> {
     const admin = await this.admin(base);
     const doctors = await createUsers(base, admin, 'doctor', count);
@@ -109,7 +110,12 @@ export class Lab {
     const out: SignalingPair[] = [];
     await pool(count, 4, async (i) => {
       await grantConsent(base, pt[i].accessToken);
-      const roomId = await createRoom(base, dt[i].accessToken, [patients[i].id]);
+      const roomId = await createRoom(
+        base,
+        dt[i].accessToken,
+        [patients[i].id],
+        [pt[i].accessToken],
+      );
       out[i] = {
         roomId,
         doctor: { ...doctors[i], token: dt[i].accessToken },

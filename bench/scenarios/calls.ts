@@ -5,7 +5,7 @@
 // memory. Reports calls/s, setup latency and where the time goes, step by step.
 import type { Socket } from 'socket.io-client';
 import { alternate, type ScenarioResult } from '../lib/ab';
-import { createUsers, grantConsent, loginAll, metricsText, pool } from '../lib/hekim';
+import { createRoom, createUsers, grantConsent, loginAll, metricsText, pool } from '../lib/hekim';
 import type { Lab } from '../lib/lab';
 import { connectSocket, request, type Auth } from '../lib/signaling';
 import {
@@ -239,6 +239,18 @@ export async function callSetup(lab: Lab): Promise<ScenarioResult> {
   const p1 = await loginAll(h.url, patients);
   const p2 = await loginAll(h.url, patients);
   await pool(parallel, 4, (i) => grantConsent(h.url, p1[i].accessToken));
+  // A doctor rings only a patient they treat: each worker's callee accepts an invitation to a
+  // room of all its callers (one care relationship with each of them).
+  await pool(parallel, 4, async (w) => {
+    const callers = doctors.slice(w * callersEach, (w + 1) * callersEach);
+    await createRoom(
+      h.url,
+      dt[w * callersEach].accessToken,
+      [...callers.slice(1).map((d) => d.id), patients[w].id],
+      [p1[w].accessToken],
+      { type: 'group', maxParticipants: callersEach + 1 },
+    );
+  });
   const hekim = await openWorkers(
     parallel,
     callersEach,

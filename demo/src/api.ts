@@ -87,6 +87,16 @@ export class Api {
     });
   }
 
+  // The invited patient's answer (docs/rooms.md): accepting begins a care relationship with
+  // the room's clinicians; declining drops the invitation.
+  acceptInvitation(roomId: string): Promise<Room> {
+    return this.request<Room>('POST', `/rooms/${encodeURIComponent(roomId)}/accept`);
+  }
+
+  declineInvitation(roomId: string): Promise<unknown> {
+    return this.request<unknown>('POST', `/rooms/${encodeURIComponent(roomId)}/decline`);
+  }
+
   iceServers(): Promise<IceServersResponse> {
     return this.request<IceServersResponse>('GET', '/ice-servers');
   }

@@ -16,6 +16,7 @@ import {
   type CallJoinInfo,
   type JoinedRoom,
   type JoinResult,
+  type Room,
   type User,
   userIdOf,
 } from './types.js';
@@ -142,14 +143,29 @@ async function checkConsent(): Promise<void> {
 
 // ---- Rooms ----
 
+// My rooms, and the rooms I am invited to (a patient accepts or declines them first).
 async function loadRooms(): Promise<void> {
   const page = await api.rooms();
   const list = byTestId('rooms-list');
+  const myId = me?.id ?? '';
   list.replaceChildren(
     ...page.items
       .filter((r) => r.type !== 'call')
-      .map((room) => roomItem(room, () => void run('join', () => joinRoom(room.id)))),
+      .map((room) =>
+        roomItem(room, myId, {
+          join: () => void run('join', () => joinRoom(room.id)),
+          accept: () => void run('accept', () => answerInvitation(room, true)),
+          decline: () => void run('decline', () => answerInvitation(room, false)),
+        }),
+      ),
   );
+}
+
+async function answerInvitation(room: Room, accept: boolean): Promise<void> {
+  if (accept) await api.acceptInvitation(room.id);
+  else await api.declineInvitation(room.id);
+  log(`${accept ? 'accepted' : 'declined'} the invitation to ${room.name}`);
+  await loadRooms();
 }
 
 async function createRoom(name: string, patientId: string): Promise<void> {
@@ -467,6 +483,16 @@ function connectSignaling(): void {
     sessionStorage.removeItem(ACTIVE_ROOM_KEY);
     setRoomStatus('ended');
     log(`consultation ended: ${p.reason}`);
+  });
+  // Taken out of the room (by its host, or consent withdrawn): leave it and forget it.
+  channel.on('room:removed', (p) => {
+    if (session?.roomId === p.roomId) {
+      endSession();
+      sessionStorage.removeItem(ACTIVE_ROOM_KEY);
+      setRoomStatus('removed');
+    }
+    log(`removed from a room: ${p.reason}`);
+    void run('rooms', loadRooms);
   });
   // The instance is shutting down; Socket.IO reconnects (to another one) and we rejoin.
   channel.on('server:draining', () => log('server draining; reconnecting'));

@@ -5,12 +5,27 @@ import type { QualitySample } from './stats-math.js';
 import type { Room } from './types.js';
 import { byTestId, errorMessage, log, setText, show } from './view.js';
 
-export function roomItem(room: Room, onJoin: () => void): HTMLLIElement {
+export interface RoomActions {
+  join: () => void;
+  accept: () => void;
+  decline: () => void;
+}
+
+// One of my rooms: Join it, or, while I am only invited to it, Accept or Decline.
+export function roomItem(room: Room, myId: string, actions: RoomActions): HTMLLIElement {
   const item = document.createElement('li');
+  const invited = room.members.some((m) => m.userId === myId && m.status === 'invited');
   item.dataset.testid = 'room-item';
   item.dataset.roomId = room.id;
-  item.textContent = `${room.name} (${room.type}${room.waitingRoom ? ', waiting room' : ''}) `;
-  item.append(button('room-join', 'Join', onJoin));
+  item.dataset.status = invited ? 'invited' : 'active';
+  const kind = `${room.type}${room.waitingRoom ? ', waiting room' : ''}`;
+  item.textContent = invited ? `Invitation: ${room.name} (${kind}) ` : `${room.name} (${kind}) `;
+  if (invited)
+    item.append(
+      button('room-accept', 'Accept', actions.accept),
+      button('room-decline', 'Decline', actions.decline),
+    );
+  else item.append(button('room-join', 'Join', actions.join));
   return item;
 }
 

@@ -28,6 +28,8 @@ export interface LoginResponse extends TokenPair {
 export interface RoomMember {
   userId: string;
   role: 'host' | 'participant';
+  // A patient a clinician added is invited until they accept.
+  status: 'invited' | 'active';
 }
 
 export interface Room {
@@ -153,6 +155,7 @@ export interface ServerEvents {
   'room:admitted': { roomId: string } & Partial<JoinedRoom>;
   'room:replaced': { roomId: string };
   'room:session-ended': { roomId: string; sessionId: string; reason: string };
+  'room:removed': { roomId: string; reason: string };
   'server:draining': { reconnect: true };
   'call:offer': { roomId: string; from: string; sdp: string };
   'call:answer': { roomId: string; from: string; sdp: string };

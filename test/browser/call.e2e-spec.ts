@@ -2,6 +2,7 @@ import { authHeader } from '../support/auth';
 import { appAndTwoPeople, pollUntil } from '../support/browser';
 import {
   doctorAndPatient,
+  inviteAndAcceptOnPage,
   screenshotBoth,
   signInBoth,
   waitCallStatus,
@@ -14,8 +15,9 @@ interface CallView {
   quality: { reports: number; rttMs?: { avg: number } } | null;
 }
 
-// Issue scenario 3: a direct call from the demo page. The doctor calls the patient by user
-// id, the patient's page rings and accepts, both join the call's room and see each other; the
+// Issue scenario 3: a direct call from the demo page. The patient has accepted the doctor's
+// room invitation (their care relationship); the doctor calls the patient by user id, the
+// patient's page rings and accepts, both join the call's room and see each other; the
 // pages report call quality from getStats() (call:stats); the doctor hangs up, both pages show
 // the call ended, and the call's record holds its duration and quality summary.
 describe('browser: a direct video call', () => {
@@ -24,6 +26,8 @@ describe('browser: a direct video call', () => {
   it('rings the patient, connects both with video, and ends with a duration and quality', async () => {
     const people = await doctorAndPatient(on.t);
     await signInBoth(on.t, on.pages, people);
+    // A doctor rings a patient they treat: the patient accepted the doctor's invitation.
+    await inviteAndAcceptOnPage(on.t, on.pages, people);
 
     await on.pages.doctor.getByTestId('call-user-id').fill(people.patient.id);
     await on.pages.doctor.getByTestId('call-start').click();

@@ -2,6 +2,7 @@ import { DataSource } from 'typeorm';
 import { Role } from '../../src/common/auth/role';
 import { RoomPresenceService } from '../../src/modules/sessions/room-presence.service';
 import { authHeader, signIn } from '../support/auth';
+import { careRoom } from '../support/care';
 import { request } from '../support/signaling-client';
 import type { TestApp } from '../support/test-app';
 import { startTwoInstances, type TwoInstances } from '../support/two-instances';
@@ -27,6 +28,7 @@ describe('call ring timeout across two instances', () => {
   it('missed: nobody answers, the server marks the call missed and tells both sides', async () => {
     const doctor = await signIn(a, Role.Doctor);
     const patient = await signIn(a, Role.Patient);
+    await careRoom(a, doctor, patient);
     const caller = await on(a, doctor.accessToken);
     const phone = await on(b, patient.accessToken);
     const laptop = await on(a, patient.accessToken);
@@ -53,6 +55,7 @@ describe('call ring timeout across two instances', () => {
   it('network failure: a device that drops mid-call and is not back within the grace fails the call', async () => {
     const doctor = await signIn(a, Role.Doctor);
     const patient = await signIn(a, Role.Patient);
+    await careRoom(a, doctor, patient);
     const caller = await on(a, doctor.accessToken);
     const callee = await on(b, patient.accessToken);
     const started = await request(caller.socket, 'call:initiate', {
@@ -107,6 +110,7 @@ describe('call ring timeout across two instances', () => {
   it('instance loss: the caller’s instance is killed while ringing; the other one fires the timeout, missed for both', async () => {
     const doctor = await signIn(a, Role.Doctor);
     const patient = await signIn(b, Role.Patient);
+    await careRoom(a, doctor, patient);
     const caller = await on(a, doctor.accessToken);
     const callee = await on(b, patient.accessToken);
     const started = await request(caller.socket, 'call:initiate', {

@@ -5,6 +5,7 @@ import { ErrorCode } from '../../src/common/errors/error-code';
 import { CallAcceptPolicy } from '../../src/modules/calls/call-accept.policy';
 import { CallsService } from '../../src/modules/calls/calls.service';
 import { authHeader, signIn, type SignedIn } from '../support/auth';
+import { careRoom } from '../support/care';
 import { type Client, connect, Inbox, request, until } from '../support/signaling-client';
 import { createTestApp, type TestApp } from '../support/test-app';
 
@@ -64,8 +65,17 @@ describe('direct calls', () => {
     return { socket, inbox: new Inbox(socket) };
   }
 
+  // A doctor and a patient who accepted the doctor's room invitation: a care relationship,
+  // which ringing needs (docs/access-model.md).
   async function people(): Promise<{ doctor: SignedIn; patient: SignedIn }> {
-    return { doctor: await signIn(t, Role.Doctor), patient: await signIn(t, Role.Patient) };
+    const doctor = await signIn(t, Role.Doctor);
+    const patient = await signIn(t, Role.Patient);
+    await careRoom(t, doctor, patient);
+    return { doctor, patient };
+  }
+
+  async function related(doctor: SignedIn, ...patients: SignedIn[]): Promise<void> {
+    for (const p of patients) await careRoom(t, doctor, p);
   }
 
   async function place(caller: SignedIn, calleeIds: string[], type = 'audio'): Promise<CallBody> {
@@ -588,6 +598,7 @@ describe('direct calls', () => {
   it('history: filters by status, type and time, with cursor pagination', async () => {
     const { doctor, patient } = await people();
     const other = await signIn(t, Role.Patient);
+    await related(doctor, other);
     const first = await place(doctor, [patient.user.id], 'audio');
     await act(doctor, first.id, 'cancel');
     const second = await place(doctor, [patient.user.id], 'video');
@@ -692,14 +703,15 @@ describe('direct calls', () => {
     expect((await post({ calleeIds: [patient.user.id], type: 'audio', extra: 1 })).status).toBe(
       400,
     );
+    // An unknown callee is refused like one out of reach: the answer reveals nobody.
     expect(
       (await post({ calleeIds: ['6f1c7a4e-1b2c-4d3e-8f90-123456789abc'], type: 'audio' })).status,
-    ).toBe(404);
+    ).toBe(403);
     const caller = await device(doctor);
     const statuses: number[] = [];
     for (let i = 0; i < 10; i++)
       statuses.push((await post({ calleeIds: [patient.user.id], type: 'audio' })).status);
-    // The 404 above already counted: the limit is reached inside these ten.
+    // The 403 above already counted: the limit is reached inside these ten.
     expect(statuses.filter((s) => s === 201).length).toBeLessThan(10);
     const limited = await post({ calleeIds: [patient.user.id], type: 'audio' });
     expect(limited.status).toBe(429);
@@ -764,6 +776,7 @@ describe('direct calls', () => {
       await signIn(t, Role.Patient),
       await signIn(t, Role.Patient),
     ];
+    await related(doctor, p1, p2, p3);
     const caller = await device(doctor);
     const d1 = await device(p1);
     const d2 = await device(p2);
@@ -816,6 +829,7 @@ describe('direct calls', () => {
   it('group video: a participant leaving keeps the call active for the other two until the caller ends it', async () => {
     const doctor = await signIn(t, Role.Doctor);
     const [p1, p2] = [await signIn(t, Role.Patient), await signIn(t, Role.Patient)];
+    await related(doctor, p1, p2);
     const caller = await device(doctor);
     const d1 = await device(p1);
     const d2 = await device(p2);
@@ -915,6 +929,7 @@ describe('direct calls: configured limits', () => {
       await signIn(t, Role.Patient),
       await signIn(t, Role.Patient),
     ];
+    for (const p of [p1, p2, p3]) await careRoom(t, doctor, p);
     const post = (calleeIds: string[]) =>
       t
         .http()

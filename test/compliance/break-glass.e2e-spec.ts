@@ -101,8 +101,8 @@ describe('compliance: break-glass emergency access', () => {
     });
     expect(accesses).toHaveLength(2);
     expect(accesses.map((a) => a.details)).toEqual([
-      { via: 'break_glass', grantId: grant.id },
-      { via: 'break_glass', grantId: grant.id },
+      { basis: 'break_glass', grantId: grant.id },
+      { basis: 'break_glass', grantId: grant.id },
     ]);
   });
 

@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { DataSource } from 'typeorm';
 import { Role } from '../../src/common/auth/role';
+import { acceptInvitation, careRoom, inviteToRoom } from '../support/care';
 import { authHeader, signIn, type SignedIn } from '../support/auth';
 import { type Client, connect, Inbox, request } from '../support/signaling-client';
 import {
@@ -59,19 +60,12 @@ describe('compliance: consent gating', () => {
     return { socket, inbox: new Inbox(socket) };
   }
 
+  // A room of `host`'s whose invited members accepted (accepting needs no consent; joining
+  // does).
   async function room(host: SignedIn, members: SignedIn[], waitingRoom = false): Promise<string> {
-    const res = await a
-      .http()
-      .post('/api/v1/rooms')
-      .set(authHeader(host.accessToken))
-      .send({
-        name: 'Gate',
-        type: 'consultation',
-        memberIds: members.map((m) => m.user.id),
-        waitingRoom,
-      });
-    expect(res.status).toBe(201);
-    return (res.body as { id: string }).id;
+    const roomId = await inviteToRoom(a, host, members, { name: 'Gate', waitingRoom });
+    for (const m of members) await acceptInvitation(a, m, roomId);
+    return roomId;
   }
 
   const grant = (who: SignedIn) =>
@@ -95,7 +89,9 @@ describe('compliance: consent gating', () => {
       [userId],
     );
 
+  // A doctor rings a patient they treat (the patient accepted an invitation of theirs).
   async function call(caller: SignedIn, callee: SignedIn): Promise<{ id: string; roomId: string }> {
+    await careRoom(a, caller, callee);
     const res = await a
       .http()
       .post('/api/v1/calls')

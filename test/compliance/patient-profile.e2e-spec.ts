@@ -110,7 +110,7 @@ describe('compliance: encrypted patient profile', () => {
     }
   });
 
-  it('lets a doctor sharing a room read it (audited), and nobody else', async () => {
+  it('lets a doctor treating the patient read it (audited with the relationship), and nobody else', async () => {
     const ok = await http()
       .get(`/api/v1/users/${patient.user.id}/profile`)
       .set(authHeader(doctor.accessToken));
@@ -121,7 +121,11 @@ describe('compliance: encrypted patient profile', () => {
       actorUserId: doctor.user.id,
     });
     expect(reads.map((r) => [r.outcome, r.subjectId, r.details])).toEqual([
-      [AuditOutcome.Success, patient.user.id, { via: 'shared_room' }],
+      [
+        AuditOutcome.Success,
+        patient.user.id,
+        { basis: 'care_relationship', careRelationshipId: expect.any(String) },
+      ],
     ]);
 
     const refused = await http()

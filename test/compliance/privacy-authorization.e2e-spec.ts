@@ -1,5 +1,6 @@
 import { Role } from '../../src/common/auth/role';
-import { authHeader, createUser, signIn } from '../support/auth';
+import { authHeader, createUser, signIn, type SignedIn } from '../support/auth';
+import { acceptInvitation } from '../support/care';
 import {
   type Caller,
   coveredRoutes,
@@ -34,12 +35,14 @@ describe('security: authorization matrix for patient data, data-subject rights a
 
   const http = () => t.http();
   const patient = () => createUser(t, { role: Role.Patient });
-  async function room(doctorAuth: Record<string, string>, patientId: string): Promise<void> {
-    await http()
+  // The doctor's room invites the patient, who accepts: a care relationship between them.
+  async function treat(doctorAuth: Record<string, string>, patient: SignedIn): Promise<void> {
+    const res = await http()
       .post('/api/v1/rooms')
       .set(doctorAuth)
-      .send({ name: 'Consultation', type: 'consultation', memberIds: [patientId] })
+      .send({ name: 'Consultation', type: 'consultation', memberIds: [patient.user.id] })
       .expect(201);
+    await acceptInvitation(t, patient, (res.body as { id: string }).id);
   }
   async function openErasureRequest(): Promise<string> {
     const p = await signIn(t, Role.Patient);
@@ -75,16 +78,16 @@ describe('security: authorization matrix for patient data, data-subject rights a
           .send({ nationalId: randomTckn(), dateOfBirth: '1980-05-05', phone: '+905320000000' }),
     },
     {
-      route: 'GET /users/:id/profile (a patient sharing a room with the caller)',
+      route: 'GET /users/:id/profile (a patient in a care relationship with the caller)',
       allowed: [Role.Doctor],
       call: async (c) => {
-        const p = await patient();
-        if (c.caller === Role.Doctor) await room(c.auth, p.id);
-        return http().get(`/api/v1/users/${p.id}/profile`).set(c.auth);
+        const p = await signIn(t, Role.Patient);
+        if (c.caller === Role.Doctor) await treat(c.auth, p);
+        return http().get(`/api/v1/users/${p.user.id}/profile`).set(c.auth);
       },
     },
     {
-      route: 'GET /users/:id/profile (a patient of nobody’s room)',
+      route: 'GET /users/:id/profile (a patient in no care relationship with the caller)',
       allowed: [],
       call: async (c) =>
         http()

@@ -34,14 +34,26 @@ describe('compliance: retention', () => {
     db = t.app.get(DataSource);
     doctor = await insertUser(t, Role.Doctor);
     patient = await insertUser(t, Role.Patient);
+    // The patient accepted an invitation of the doctor's: the doctor may ring them.
+    const rooms = t.app.get(RoomsService);
+    const care = await rooms.create(doctor, {
+      name: 'Care',
+      type: 'consultation',
+      memberIds: [patient.id],
+    } as never);
+    await rooms.accept(patient, care.id);
   });
   afterAll(() => t.close());
 
   // A consultation session both took part in, ended `daysAgo` days ago (or still going).
   async function session(daysAgo: number | null): Promise<string> {
-    const room = await t.app
-      .get(RoomsService)
-      .create(doctor, { name: 'Kept?', type: 'consultation', memberIds: [patient.id] } as never);
+    const rooms = t.app.get(RoomsService);
+    const room = await rooms.create(doctor, {
+      name: 'Kept?',
+      type: 'consultation',
+      memberIds: [patient.id],
+    } as never);
+    await rooms.accept(patient, room.id);
     const presence = t.app.get(RoomPresenceService);
     const joined = await presence.join(doctor, room.id, `d-${randomBytes(4).toString('hex')}`);
     if (joined.kind !== 'joined') throw new Error('not joined');

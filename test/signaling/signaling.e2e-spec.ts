@@ -13,6 +13,7 @@ import {
   request,
   until,
 } from '../support/signaling-client';
+import { acceptInvitation, inviteToRoom } from '../support/care';
 import { consultationPair } from '../support/room-fixtures';
 import { createTestApp, type TestApp } from '../support/test-app';
 
@@ -52,23 +53,15 @@ describe('signaling gateway', () => {
     return { socket, inbox: new Inbox(socket) };
   }
 
+  // A room of `host`'s; the patients among `members` accept their invitations.
   async function room(
     host: SignedIn,
     members: SignedIn[],
     extra: Record<string, unknown> = {},
   ): Promise<string> {
-    const res = await t
-      .http()
-      .post('/api/v1/rooms')
-      .set(authHeader(host.accessToken))
-      .send({
-        name: 'Consultation',
-        type: 'consultation',
-        memberIds: members.map((m) => m.user.id),
-        ...extra,
-      });
-    expect(res.status).toBe(201);
-    return (res.body as { id: string }).id;
+    const roomId = await inviteToRoom(t, host, members, extra);
+    for (const m of members) if (m.user.role === Role.Patient) await acceptInvitation(t, m, roomId);
+    return roomId;
   }
 
   // A doctor, a patient, a room of theirs and a socket each, both joined unless told not.
@@ -91,9 +84,14 @@ describe('signaling gateway', () => {
     return { doctor, patient, roomId, d, p };
   }
 
+  // A token of the user's own live session (a token's session must exist: revocation and
+  // role are read from it), with a lifetime of our choosing.
   function shortToken(user: SignedIn, seconds: number): string {
+    const { sid } = JSON.parse(
+      Buffer.from(user.accessToken.split('.')[1], 'base64url').toString(),
+    ) as { sid: string };
     return t.app.get(JwtService).sign(
-      { role: user.user.role, sid: randomUUID(), typ: 'access', mfa: false },
+      { role: user.user.role, sid, typ: 'access', mfa: false },
       {
         algorithm: 'HS256',
         secret: t.config.auth.jwtSecret,

@@ -1,7 +1,8 @@
 import { Redis } from 'ioredis';
 import { Role } from '../../src/common/auth/role';
 import { RoomPresenceService } from '../../src/modules/sessions/room-presence.service';
-import { authHeader, signIn } from '../support/auth';
+import { signIn, type SignedIn } from '../support/auth';
+import { careRoom } from '../support/care';
 import { Inbox, request, until } from '../support/signaling-client';
 import { TEST_REDIS_URL } from '../support/test-env';
 import type { TestApp } from '../support/test-app';
@@ -24,26 +25,16 @@ describe('signaling across two instances', () => {
 
   const on = (t: TestApp, token: string) => two.on(t, token);
 
-  async function room(
-    t: TestApp,
-    token: string,
-    memberIds: string[],
-    waitingRoom = false,
-  ): Promise<string> {
-    const res = await t
-      .http()
-      .post('/api/v1/rooms')
-      .set(authHeader(token))
-      .send({ name: 'Across', type: 'consultation', memberIds, waitingRoom });
-    expect(res.status).toBe(201);
-    return (res.body as { id: string }).id;
+  // A room of the doctor's that the patient was invited to and accepted.
+  function room(t: TestApp, doctor: SignedIn, patient: SignedIn, waitingRoom = false) {
+    return careRoom(t, doctor, patient, { name: 'Across', waitingRoom });
   }
 
   // A doctor on A and a patient on B, both joined in a new room of the doctor's.
   async function joinedAcross() {
     const doctor = await signIn(a, Role.Doctor);
     const patient = await signIn(a, Role.Patient);
-    const roomId = await room(a, doctor.accessToken, [patient.user.id]);
+    const roomId = await room(a, doctor, patient);
     const d = await on(a, doctor.accessToken);
     const p = await on(b, patient.accessToken);
     await request(d.socket, 'room:join', { roomId });
@@ -54,7 +45,7 @@ describe('signaling across two instances', () => {
   it('negotiates between a client on each instance, one device per room across them', async () => {
     const doctor = await signIn(a, Role.Doctor);
     const patient = await signIn(a, Role.Patient);
-    const roomId = await room(a, doctor.accessToken, [patient.user.id]);
+    const roomId = await room(a, doctor, patient);
     const d = await on(a, doctor.accessToken);
     const p = await on(b, patient.accessToken);
 
@@ -139,7 +130,7 @@ describe('signaling across two instances', () => {
   it('runs the waiting room across instances', async () => {
     const doctor = await signIn(a, Role.Doctor);
     const patient = await signIn(a, Role.Patient);
-    const roomId = await room(a, doctor.accessToken, [patient.user.id], true);
+    const roomId = await room(a, doctor, patient, true);
     const h = await on(a, doctor.accessToken);
     const p = await on(b, patient.accessToken);
     expect((await request(p.socket, 'room:join', { roomId })).data).toEqual({ waiting: true });

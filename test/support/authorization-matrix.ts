@@ -1,5 +1,4 @@
 import type { NestExpressApplication } from '@nestjs/platform-express';
-import type { Response } from 'supertest';
 import { Role } from '../../src/common/auth/role';
 import { listRoutes } from './routes';
 
@@ -17,23 +16,48 @@ export const CALLERS: Caller[] = [
 ];
 export const EVERY_ROLE: Caller[] = [Role.Patient, Role.Doctor, Role.Admin, Role.ComplianceOfficer];
 
-export interface MatrixCase<Ctx> {
+// The relationship dimension (docs/access-model.md): besides their role, doctors and patients
+// come with or without a care relationship to the record the case is about. `related` callers
+// are the two parties of one relationship made for the case (the doctor treats the patient);
+// `unrelated` ones are a fresh doctor and a fresh patient. (Guests, with an invitation's scoped
+// token, will be a further kind of caller.)
+export type CareCaller =
+  | 'anonymous'
+  | 'doctor:related'
+  | 'doctor:unrelated'
+  | 'patient:related'
+  | 'patient:unrelated'
+  | Role.Admin
+  | Role.ComplianceOfficer;
+export const CARE_CALLERS: CareCaller[] = [
+  'anonymous',
+  'doctor:related',
+  'doctor:unrelated',
+  'patient:related',
+  'patient:unrelated',
+  Role.Admin,
+  Role.ComplianceOfficer,
+];
+
+export interface MatrixCase<Ctx, C extends string = Caller> {
   route: string;
-  allowed: Caller[];
-  call: (ctx: Ctx) => Promise<Response>;
+  allowed: C[];
+  // The answer's status (a supertest response, or a socket acknowledgement mapped to one).
+  call: (ctx: Ctx) => Promise<{ status: number }>;
 }
 
 // Runs one case for every caller. A refusal is 401 for anonymous callers and one of
 // `refusals` (403, or 403/404 where record-level checks hide a record) otherwise: never a
 // crash or a validation slip.
-export async function expectAccess<Ctx>(
-  testCase: MatrixCase<Ctx>,
-  contextFor: (caller: Caller) => Promise<Ctx>,
+export async function expectAccess<Ctx, C extends string = Caller>(
+  testCase: MatrixCase<Ctx, C>,
+  contextFor: (caller: C) => Promise<Ctx>,
   refusals: number[] = [403, 404],
+  callers: readonly C[] = CALLERS as unknown as C[],
 ): Promise<void> {
-  const succeeded: Caller[] = [];
-  const wrongRefusals: { caller: Caller; status: number }[] = [];
-  for (const caller of CALLERS) {
+  const succeeded: C[] = [];
+  const wrongRefusals: { caller: C; status: number }[] = [];
+  for (const caller of callers) {
     const res = await testCase.call(await contextFor(caller));
     if (res.status >= 200 && res.status < 300) {
       succeeded.push(caller);

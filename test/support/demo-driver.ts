@@ -60,6 +60,39 @@ export async function expectedConsentStatus(t: TestApp, accessToken: string): Pr
   return res.status === 404 ? 'unsupported' : 'granted';
 }
 
+// The invited patient finds the invitation among their rooms and accepts it (docs/demo.md).
+export async function acceptInvitationOnPage(page: Page, roomId: string): Promise<void> {
+  await page.getByTestId('rooms-refresh').click();
+  const room = `[data-testid="room-item"][data-room-id="${roomId}"]`;
+  await page.locator(`${room}[data-status="invited"]`).getByTestId('room-accept').click();
+  await page.locator(`${room}[data-status="active"]`).waitFor();
+}
+
+// The doctor invites the patient into a consultation room (over REST, as an app would) and
+// the patient accepts on their page: the care relationship that lets the doctor see and ring
+// them. Returns the room's id.
+export async function inviteAndAcceptOnPage(
+  t: TestApp,
+  pages: { doctor: Page; patient: Page },
+  people: { doctor: Person; patient: Person },
+  room: { name?: string; waitingRoom?: boolean } = {},
+): Promise<string> {
+  const created = await t
+    .http()
+    .post('/api/v1/rooms')
+    .set(authHeader(people.doctor.accessToken))
+    .send({
+      name: room.name ?? 'Follow-up',
+      type: 'consultation',
+      memberIds: [people.patient.id],
+      waitingRoom: room.waitingRoom ?? false,
+    })
+    .expect(201);
+  const roomId = (created.body.room ?? created.body).id as string;
+  await acceptInvitationOnPage(pages.patient, roomId);
+  return roomId;
+}
+
 export async function joinRoomOnPage(page: Page, roomId: string): Promise<void> {
   const item = page.locator(`[data-testid="room-item"][data-room-id="${roomId}"]`);
   await item.getByTestId('room-join').click();
@@ -121,29 +154,18 @@ export interface Consultation {
   readings: MediaReading[];
 }
 
-// The consultation walk of scenarios 1, 2 and 4: a doctor and a patient, a consultation room
-// with a waiting room; both sign in on their pages, the doctor joins, the patient knocks, the
-// doctor admits, and both decode video from each other.
+// The consultation walk of scenarios 1, 2 and 4: a doctor and a patient sign in on their
+// pages; the doctor's consultation room (with a waiting room) invites the patient, who accepts
+// the invitation on the page; the doctor joins, the patient knocks, the doctor admits, and both
+// decode video from each other.
 export async function meetInConsultation(
   t: TestApp,
   pages: { doctor: Page; patient: Page },
   options: { relay?: boolean } = {},
 ): Promise<Consultation> {
   const people = await doctorAndPatient(t);
-  const room = await t
-    .http()
-    .post('/api/v1/rooms')
-    .set(authHeader(people.doctor.accessToken))
-    .send({
-      name: 'Follow-up',
-      type: 'consultation',
-      memberIds: [people.patient.id],
-      waitingRoom: true,
-    })
-    .expect(201);
-  const roomId = (room.body.room ?? room.body).id as string;
-
   await signInBoth(t, pages, people, options);
+  const roomId = await inviteAndAcceptOnPage(t, pages, people, { waitingRoom: true });
   await joinRoomOnPage(pages.doctor, roomId);
   await waitRoomStatus(pages.doctor, 'joined');
   await joinRoomOnPage(pages.patient, roomId);

@@ -13,8 +13,8 @@ interface Party {
 
 // Who may ring whom (docs/access-model.md): two staff members (doctors, admins), or a doctor
 // and a patient in an active care relationship, either way round. Nobody else; patients never
-// ring patients. A call puts all its people in one room, so every pair of them must be
-// allowed, not only the caller with each callee.
+// ring patients. The caller must be allowed to ring every callee; a group call a doctor places
+// to several of their patients rings each of them under their own relationship.
 @Injectable()
 export class RingPolicy {
   constructor(
@@ -28,10 +28,8 @@ export class RingPolicy {
     const callees = await this.users.findByIds(calleeIds);
     if (callees.length !== calleeIds.length) return false;
     if (callees.some((u) => u.status !== UserStatus.Active)) return false;
-    const people: Party[] = [{ id: caller.id, role: caller.role }, ...callees];
-    for (let i = 0; i < people.length; i++)
-      for (let j = i + 1; j < people.length; j++)
-        if (!(await this.mayRing(people[i], people[j]))) return false;
+    const from: Party = { id: caller.id, role: caller.role };
+    for (const callee of callees) if (!(await this.mayRing(from, callee))) return false;
     return true;
   }
 
