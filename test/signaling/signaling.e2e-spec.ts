@@ -238,6 +238,7 @@ describe('signaling gateway', () => {
         );
       expect(rows.map((r) => r.action)).toEqual([
         'room.create',
+        'room.invitation.accept',
         'session.start',
         'room.join',
         'room.join',
