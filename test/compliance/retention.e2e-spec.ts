@@ -35,32 +35,32 @@ describe('compliance: retention', () => {
     doctor = await insertUser(t, Role.Doctor);
     patient = await insertUser(t, Role.Patient);
     // The patient accepted an invitation of the doctor's: the doctor may ring them.
-    const rooms = t.app.get(RoomsService);
-    const care = await rooms.create(doctor, {
-      name: 'Care',
-      type: 'consultation',
-      memberIds: [patient.id],
-    } as never);
-    await rooms.accept(patient, care.id);
+    await acceptedRoom('Care');
   });
   afterAll(() => t.close());
 
-  // A consultation session both took part in, ended `daysAgo` days ago (or still going).
-  async function session(daysAgo: number | null): Promise<string> {
+  // A consultation room of the doctor's whose invitation the patient accepted.
+  async function acceptedRoom(name: string): Promise<string> {
     const rooms = t.app.get(RoomsService);
     const room = await rooms.create(doctor, {
-      name: 'Kept?',
+      name,
       type: 'consultation',
       memberIds: [patient.id],
     } as never);
     await rooms.accept(patient, room.id);
+    return room.id;
+  }
+
+  // A consultation session both took part in, ended `daysAgo` days ago (or still going).
+  async function session(daysAgo: number | null): Promise<string> {
+    const roomId = await acceptedRoom('Kept?');
     const presence = t.app.get(RoomPresenceService);
-    const joined = await presence.join(doctor, room.id, `d-${randomBytes(4).toString('hex')}`);
+    const joined = await presence.join(doctor, roomId, `d-${randomBytes(4).toString('hex')}`);
     if (joined.kind !== 'joined') throw new Error('not joined');
     const p = `p-${randomBytes(4).toString('hex')}`;
-    await presence.join(patient, room.id, p);
+    await presence.join(patient, roomId, p);
     if (daysAgo === null) return joined.sessionId;
-    await presence.leave(patient, room.id, p);
+    await presence.leave(patient, roomId, p);
     await db.query(
       `UPDATE session_participants SET left_at = now(), socket_id = NULL WHERE session_id = $1`,
       [joined.sessionId],
