@@ -90,6 +90,9 @@ export async function inviteAndAcceptOnPage(
     .expect(201);
   const roomId = (created.body.room ?? created.body).id as string;
   await acceptInvitationOnPage(pages.patient, roomId);
+  // The doctor's page lists the new room once it looks again.
+  await pages.doctor.getByTestId('rooms-refresh').click();
+  await pages.doctor.locator(`[data-testid="room-item"][data-room-id="${roomId}"]`).waitFor();
   return roomId;
 }
 
