@@ -64,8 +64,7 @@ describe('compliance: consent gating', () => {
   // does).
   async function room(host: SignedIn, members: SignedIn[], waitingRoom = false): Promise<string> {
     const roomId = await inviteToRoom(a, host, members, { name: 'Gate', waitingRoom });
-    for (const m of members)
-      if (m.user.role === Role.Patient) await acceptInvitation(a, m, roomId);
+    for (const m of members) if (m.user.role === Role.Patient) await acceptInvitation(a, m, roomId);
     return roomId;
   }
 

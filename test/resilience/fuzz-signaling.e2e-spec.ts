@@ -14,7 +14,8 @@ import {
   SdpPayload,
 } from '../../src/modules/signaling/dto/signaling.dto';
 import { CLIENT_EVENTS } from '../../src/modules/signaling/signaling-events';
-import { authHeader, signIn, type SignedIn } from '../support/auth';
+import { signIn, type SignedIn } from '../support/auth';
+import { careRoom } from '../support/care';
 import { handledEvents } from '../support/gateway-events';
 import { type Client, connect } from '../support/signaling-client';
 import { createTestApp, type TestApp } from '../support/test-app';
@@ -101,20 +102,17 @@ describe('resilience: signaling fuzzing', () => {
   beforeAll(async () => {
     t = await createTestApp({
       listen: true,
-      env: { SIGNALING_EVENTS_PER_SECOND: '10000', AUTH_RATE_LIMIT_PER_MINUTE: '10000' },
+      env: {
+        SIGNALING_EVENTS_PER_SECOND: '10000',
+        AUTH_RATE_LIMIT_PER_MINUTE: '10000',
+        // Each role's user holds a socket per event under test, replaced when dropped.
+        SIGNALING_MAX_SOCKETS_PER_USER: '1000',
+      },
     });
     for (const role of Object.values(Role)) users.set(role, await signIn(t, role));
-    // A room the doctor and the patient share, so that some payloads reach real records.
-    await t
-      .http()
-      .post('/api/v1/rooms')
-      .set(authHeader(users.get(Role.Doctor)!.accessToken))
-      .send({
-        name: 'Fuzz room',
-        type: 'consultation',
-        memberIds: [users.get(Role.Patient)!.user.id],
-      })
-      .expect(201);
+    // A room the doctor and the patient share (the patient accepted its invitation), so that
+    // some payloads reach real records.
+    await careRoom(t, users.get(Role.Doctor)!, users.get(Role.Patient)!, { name: 'Fuzz room' });
     watch = watchServer();
   });
 

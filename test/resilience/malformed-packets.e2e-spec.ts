@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { Role } from '../../src/common/auth/role';
 import { authHeader, signIn, type SignedIn } from '../support/auth';
+import { acceptInvitation } from '../support/care';
 import { type Client, connect, Inbox, request } from '../support/signaling-client';
 import { createTestApp, type TestApp } from '../support/test-app';
 import { RawSocket } from './support/raw-socket';
@@ -84,6 +85,7 @@ describe('resilience: malformed Socket.IO packets', () => {
       .send({ name: 'Pair', type: 'consultation', memberIds: [patient.user.id, attacker.user.id] })
       .expect(201);
     roomId = (res.body as { id: string }).id;
+    await acceptInvitation(t, patient, roomId);
     d = await connect(t, { token: doctor.accessToken });
     p = await connect(t, { token: patient.accessToken });
     pInbox = new Inbox(p);
