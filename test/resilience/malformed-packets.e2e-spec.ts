@@ -73,7 +73,12 @@ describe('resilience: malformed Socket.IO packets', () => {
   beforeAll(async () => {
     t = await createTestApp({
       listen: true,
-      env: { SIGNALING_MAX_PAYLOAD_BYTES: String(MAX_PAYLOAD), SIGNALING_EVENTS_PER_SECOND: '200' },
+      env: {
+        SIGNALING_MAX_PAYLOAD_BYTES: String(MAX_PAYLOAD),
+        SIGNALING_EVENTS_PER_SECOND: '200',
+        // The attacks run side by side, each on sockets of its own of the same attacker.
+        SIGNALING_MAX_SOCKETS_PER_USER: '1000',
+      },
     });
     doctor = await signIn(t, Role.Doctor);
     patient = await signIn(t, Role.Patient);
