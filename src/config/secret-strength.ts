@@ -25,10 +25,12 @@ const PLACEHOLDERS = [
 // Estimated entropy below this many bits is refused (random hex of 32 characters, the
 // weakest usual generator output, estimates at 95 bits or more).
 export const MIN_ESTIMATED_BITS = 80;
-// A run this long of one character (aaaaaa), or of consecutive ones (abcdef, 654321), is a
-// pattern; shorter runs turn up in random hex too often to refuse them.
-const RUN = 6;
-const SEQUENCE = 6;
+// A run this long of one character (aaaaaaaa), or of consecutive ones (abcdefgh, 87654321), is
+// a pattern. Random hex, the smallest usual alphabet, holds a run of 8 in about one value of
+// 64 characters in 1.5 million (a run of 6 was in one in 8,000, often enough for a genuine
+// `openssl rand -hex 32` to be refused now and then).
+const RUN = 8;
+const SEQUENCE = 8;
 // A substring this long that occurs twice is a repetition.
 const REPEAT = 8;
 

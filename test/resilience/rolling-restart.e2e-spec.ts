@@ -140,7 +140,9 @@ describe('resilience: rolling restart (SIGTERM one of two instances)', () => {
       });
     }
 
-    // A call ringing on A: its caller's instance goes away before the ring timeout.
+    // A call ringing on A: its caller's instance goes away before the ring timeout. The doctor
+    // rings a patient they treat (a room the patient accepted; docs/access-model.md).
+    await createRoom(a.url, doctors[SESSIONS + 2], patients[SESSIONS + 2]);
     const callee = await connectTo(b.url, { token: patients[SESSIONS + 2].accessToken });
     sockets.push(callee);
     const calleeInbox = new Inbox(callee);
