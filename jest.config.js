@@ -1,4 +1,4 @@
-// Two tiers (STYLE.md §11): unit specs beside the code, e2e tests under test/ against the
+// Two tiers: unit specs beside the code, e2e tests under test/ against the
 // real PostgreSQL and Redis; the e2e tests that drive real browsers are the `browser` project
 // (also `npm run test:browser` alone). `npm test` runs them all with coverage over src/.
 const {
