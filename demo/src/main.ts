@@ -5,7 +5,7 @@ import { Api, ApiError } from './api.js';
 import { CallUi, type IncomingCall } from './call-ui.js';
 import { ConsentStep } from './consent.js';
 import { LocalMedia } from './media.js';
-import { politeInCall, politeTowardsNewcomer } from './negotiation.js';
+import { politeInCall, POLITE_TOWARDS_NEWCOMER } from './negotiation.js';
 import { Peer } from './peer.js';
 import { PeerGroup } from './peers.js';
 import { Signaling, SignalingError } from './signaling.js';
@@ -333,8 +333,14 @@ function createPeer(roomId: string, userId: string, polite: boolean, onStalled: 
     {
       sendOffer: (sdp) => requireSignaling().request('call:offer', { roomId, to: userId, sdp }),
       sendAnswer: (sdp) => requireSignaling().request('call:answer', { roomId, to: userId, sdp }),
-      sendCandidate: (candidate) =>
-        requireSignaling().request('call:ice-candidate', { roomId, to: userId, candidate }),
+      // The contract's candidate line is a string (empty: end of candidates); the DOM's
+      // RTCIceCandidateInit leaves it optional.
+      sendCandidate: ({ candidate = '', ...rest }) =>
+        requireSignaling().request('call:ice-candidate', {
+          roomId,
+          to: userId,
+          candidate: { ...rest, candidate },
+        }),
     },
     {
       onRemoteStream: (stream) => showRemote(userId, stream),
@@ -447,7 +453,7 @@ function connectSignaling(): void {
     // new peer connection, which PeerGroup.receive handles; only newcomers are set up here.
     // In a call both roles are fixed by the call (the group's default).
     if (session.kind === 'call') session.peers.ensure(p.userId);
-    else session.peers.ensure(p.userId, politeTowardsNewcomer(p.polite));
+    else session.peers.ensure(p.userId, POLITE_TOWARDS_NEWCOMER);
     log(`${p.displayName ?? p.userId} joined`);
   });
   channel.on('room:participant-left', (p) => {
@@ -464,7 +470,7 @@ function connectSignaling(): void {
   channel.on('room:admitted', (p) => {
     log('admitted by the host');
     if (p.participants && p.iceServers && p.sessionId !== undefined && p.polite !== undefined) {
-      enterRoom(p.roomId, p as JoinedRoom);
+      enterRoom(p.roomId, p);
     } else {
       void run('join', () => joinRoom(p.roomId));
     }

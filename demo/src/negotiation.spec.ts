@@ -4,7 +4,6 @@ import {
   needsIceRestart,
   needsStalledIceRestart,
   politeInCall,
-  politeTowardsNewcomer,
   sdpSessionId,
   shouldIgnoreOffer,
 } from './negotiation';
@@ -43,12 +42,6 @@ describe('perfect negotiation decisions', () => {
     expect(shouldIgnoreOffer(false, true)).toBe(true);
     expect(shouldIgnoreOffer(true, true)).toBe(false);
     expect(shouldIgnoreOffer(false, false)).toBe(false);
-  });
-
-  it('gives those already in a room the role opposite to the newcomer', () => {
-    expect(politeTowardsNewcomer(true)).toBe(false);
-    expect(politeTowardsNewcomer(false)).toBe(true);
-    expect(politeTowardsNewcomer(undefined)).toBe(false);
   });
 
   it('makes the caller impolite and the callee polite in a direct call', () => {

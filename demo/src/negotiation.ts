@@ -29,11 +29,9 @@ export function shouldIgnoreOffer(polite: boolean, collision: boolean): boolean 
   return !polite && collision;
 }
 
-// The join answer gives the role of the one who joins. Those already in the room take the
-// opposite one; Hekim makes the newcomer polite unless room:participant-joined says otherwise.
-export function politeTowardsNewcomer(newcomerPolite: boolean | undefined): boolean {
-  return !(newcomerPolite ?? true);
-}
+// The join answer gives the role of the one who joins: Hekim makes the newcomer polite, so
+// those already in the room are impolite towards one announced by room:participant-joined.
+export const POLITE_TOWARDS_NEWCOMER = false;
 
 // A direct call has no join answer: the caller offers first and is impolite, the callee is
 // polite.

@@ -2,6 +2,12 @@
 // An app would generate the REST half from /docs-json; it is written out here to keep the
 // sample self-contained.
 
+import type {
+  Ack,
+  ClientToServerEvents,
+  ServerToClientEvents,
+} from './contract/signaling-events.js';
+
 export type Role = 'patient' | 'doctor' | 'admin' | 'compliance_officer';
 
 export interface User {
@@ -85,8 +91,7 @@ export interface Problem {
 
 // ---- Signaling (namespace /signaling) ----
 
-export type Ack<T> =
-  { ok: true; data: T } | { ok: false; error: { code: string; message: string } };
+export type { Ack } from './contract/signaling-events.js';
 
 export interface Participant {
   userId: string;
@@ -116,64 +121,24 @@ export type CallStats = {
   bitrateKbps: number;
 };
 
-// Client → server events: [payload, data of a successful acknowledgement].
-export interface ClientEvents {
-  'auth:refresh': [{ token: string }, unknown];
-  'room:join': [{ roomId: string }, JoinResult];
-  'room:leave': [{ roomId: string }, unknown];
-  'room:admit': [{ roomId: string; userId: string }, unknown];
-  'call:offer': [{ roomId: string; to: string; sdp: string }, unknown];
-  'call:answer': [{ roomId: string; to: string; sdp: string }, unknown];
-  'call:ice-candidate': [{ roomId: string; to: string; candidate: RTCIceCandidateInit }, unknown];
-  'call:initiate': [
-    { calleeIds: string[]; type: 'audio' | 'video' },
-    { callId: string; roomId: string; iceServers: RTCIceServer[] },
+// Client → server events: [payload, data of a successful acknowledgement], read from the
+// server's own event map (contract/signaling-events.ts, a copy of the server's file that
+// test/platform/demo-contract.static-spec.ts keeps identical).
+type AckData<F> = F extends (p: never, ack: (a: Ack<infer D>) => void) => void ? D : never;
+export type ClientEvents = {
+  [E in keyof ClientToServerEvents]: [
+    Parameters<ClientToServerEvents[E]>[0],
+    AckData<ClientToServerEvents[E]>,
   ];
-  'call:accept': [{ callId: string }, CallJoinInfo];
-  'call:reject': [{ callId: string }, unknown];
-  'call:cancel': [{ callId: string }, unknown];
-  'call:end': [{ callId: string }, unknown];
-  'call:stats': [CallStats, unknown];
-}
+};
 
 // The user someone refers to: the contract sends ids, some events a small user object.
 export type UserRef = string | { id?: string; userId?: string; displayName?: string };
 
 // Server → client events and their payloads.
-export interface ServerEvents {
-  'auth:expired': Record<string, never>;
-  'ice:servers': { iceServers: RTCIceServer[]; expiresAt: string };
-  'room:participant-joined': {
-    roomId: string;
-    userId: string;
-    displayName?: string;
-    role?: string;
-    polite?: boolean;
-  };
-  'room:participant-left': { roomId: string; userId: string };
-  'room:waiting': { roomId: string; user: UserRef };
-  'room:admitted': { roomId: string } & Partial<JoinedRoom>;
-  'room:replaced': { roomId: string };
-  'room:session-ended': { roomId: string; sessionId: string; reason: string };
-  'room:removed': { roomId: string; reason: string };
-  'server:draining': { reconnect: true };
-  'call:offer': { roomId: string; from: string; sdp: string };
-  'call:answer': { roomId: string; from: string; sdp: string };
-  'call:ice-candidate': { roomId: string; from: string; candidate: RTCIceCandidateInit };
-  'call:incoming': {
-    callId: string;
-    roomId: string;
-    from: UserRef;
-    type: 'audio' | 'video';
-    iceServers: RTCIceServer[];
-  };
-  'call:accepted': { callId: string; by: UserRef } & CallJoinInfo;
-  'call:answered-elsewhere': { callId: string };
-  'call:rejected': { callId: string; by?: UserRef };
-  'call:cancelled': { callId: string };
-  'call:ended': { callId: string; reason: string; durationSeconds: number | null };
-  'call:missed': { callId: string };
-}
+export type ServerEvents = {
+  [E in keyof ServerToClientEvents]: Parameters<ServerToClientEvents[E]>[0];
+};
 
 export function userIdOf(ref: UserRef): string {
   return typeof ref === 'string' ? ref : (ref.userId ?? ref.id ?? '');
