@@ -58,6 +58,17 @@ export class EmbeddedDatabaseError extends Error {
   }
 }
 
+// A command was given a DATA_DIR in which Hekim never created its database.
+export class NoEmbeddedDatabaseError extends Error {
+  constructor(dataDir: string) {
+    super(
+      `there is no embedded database in ${dataDir} yet: start Hekim once with this DATA_DIR ` +
+        '(`npm start`), or set DATABASE_URL to work on a PostgreSQL server.',
+    );
+    this.name = 'NoEmbeddedDatabaseError';
+  }
+}
+
 // The cluster is running for another live process that must keep it.
 export class EmbeddedDatabaseInUseError extends Error {
   constructor(
@@ -385,11 +396,7 @@ export async function openEmbeddedPostgres(
 ): Promise<EmbeddedDatabase> {
   const root = resolve(dataDir);
   const pgdata = join(root, 'pg', 'data');
-  if (!existsSync(join(pgdata, 'PG_VERSION')))
-    throw new EmbeddedDatabaseError(
-      `there is no embedded database in ${root} yet. Start Hekim once with this DATA_DIR ` +
-        '(`npm start`), or set DATABASE_URL to work on a PostgreSQL server.',
-    );
+  if (!existsSync(join(pgdata, 'PG_VERSION'))) throw new NoEmbeddedDatabaseError(root);
   const holder = embeddedHolder(root);
   if (holder?.role === 'server') {
     const credentials = JSON.parse(readFileSync(join(root, CREDENTIALS_FILE), 'utf8')) as {
