@@ -71,28 +71,7 @@ async function main(): Promise<void> {
     process.exit(1);
   }
 
-  // PORT=0 asks for any free port; report the one actually bound.
-  const address = app.getHttpServer().address();
-  const port = typeof address === 'object' && address ? address.port : config.port;
-  const url = `http://${config.host === '0.0.0.0' ? '127.0.0.1' : config.host}:${port}`;
-  const admin = app.get(AdminBootstrapService).createdWithGenerated;
-  log.info(
-    {
-      mode: config.database.mode,
-      ...(embedded ? { database: embedded.displayUrl, dataDir: embedded.pgdata } : {}),
-      redis: config.redis.url ? 'redis' : 'in-process',
-      url,
-    },
-    `Hekim ${config.version} is ready: API ${url}/api/v1, Swagger ${url}/docs, demo ${url}/demo`,
-  );
-  // Printed by the start that created the account only; it stays in initial-admin.json.
-  if (admin) {
-    log.info(
-      { context: 'Bootstrap' },
-      `embedded admin: ${admin.email} / ${admin.password} (kept in ${config.dataDir}/initial-admin.json)`,
-    );
-  }
-
+  // Handlers first: a signal sent as soon as the ready line is seen must already drain.
   const lifecycle = app.get(LifecycleState);
   let stopping = false;
   const shutdown = async (signal: NodeJS.Signals): Promise<void> => {
@@ -123,6 +102,28 @@ async function main(): Promise<void> {
   };
   process.once('SIGTERM', (s) => void shutdown(s));
   process.once('SIGINT', (s) => void shutdown(s));
+
+  // PORT=0 asks for any free port; report the one actually bound.
+  const address = app.getHttpServer().address();
+  const port = typeof address === 'object' && address ? address.port : config.port;
+  const url = `http://${config.host === '0.0.0.0' ? '127.0.0.1' : config.host}:${port}`;
+  const admin = app.get(AdminBootstrapService).createdWithGenerated;
+  log.info(
+    {
+      mode: config.database.mode,
+      ...(embedded ? { database: embedded.displayUrl, dataDir: embedded.pgdata } : {}),
+      redis: config.redis.url ? 'redis' : 'in-process',
+      url,
+    },
+    `Hekim ${config.version} is ready: API ${url}/api/v1, Swagger ${url}/docs, demo ${url}/demo`,
+  );
+  // Printed by the start that created the account only; it stays in initial-admin.json.
+  if (admin) {
+    log.info(
+      { context: 'Bootstrap' },
+      `embedded admin: ${admin.email} / ${admin.password} (kept in ${config.dataDir}/initial-admin.json)`,
+    );
+  }
 }
 
 void main();

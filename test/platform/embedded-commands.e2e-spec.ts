@@ -5,13 +5,15 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { runHekim, startHekim } from '../support/hekim-process';
 
-const SCRIPTS = join(__dirname, '..', '..', 'dist', 'scripts');
+const ROOT = join(__dirname, '..', '..');
+const SCRIPTS = join(ROOT, 'dist', 'scripts');
 
 function runScript(
-  name: string,
+  file: string,
   env: NodeJS.ProcessEnv,
+  args: string[] = [],
 ): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  const proc = spawn(process.execPath, [join(SCRIPTS, name)], {
+  const proc = spawn(process.execPath, [file, ...args], {
     env: { PATH: process.env.PATH, HOME: process.env.HOME, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
@@ -36,7 +38,7 @@ describe('embedded mode: operations commands on the embedded database', () => {
   it('refuses a DATA_DIR where Hekim never created its database', async () => {
     const empty = mkdtempSync(join(tmpdir(), 'hekim-commands-empty-'));
     try {
-      const run = await runScript('retention-run.js', { ...env, DATA_DIR: empty });
+      const run = await runScript(join(SCRIPTS, 'retention-run.js'), { ...env, DATA_DIR: empty });
       expect(run.code).toBe(78);
       expect(run.stderr).toContain(`there is no embedded database in ${empty} yet`);
       expect(existsSync(join(empty, 'pg'))).toBe(false);
@@ -55,7 +57,7 @@ describe('embedded mode: operations commands on the embedded database', () => {
     expect(database).toMatch(/^postgres:\/\/hekim@127\.0\.0\.1:\d+\/hekim$/);
     expect(readyDataDir).toBe(pgdata);
 
-    const during = await runScript('retention-run.js', env);
+    const during = await runScript(join(SCRIPTS, 'retention-run.js'), env);
     expect({ code: during.code, stderr: during.stderr }).toEqual({
       code: 0,
       stderr: expect.stringContaining(
@@ -79,7 +81,7 @@ describe('embedded mode: operations commands on the embedded database', () => {
     const secrets = JSON.parse(readFileSync(join(dataDir, 'secrets.json'), 'utf8')) as {
       PATIENT_DATA_MASTER_KEY: string;
     };
-    const rotated = await runScript('keys-rotate.js', {
+    const rotated = await runScript(join(SCRIPTS, 'keys-rotate.js'), {
       ...env,
       PATIENT_DATA_MASTER_KEY: `pk-next:${randomBytes(32).toString('base64')}`,
       PATIENT_DATA_PREVIOUS_MASTER_KEYS: secrets.PATIENT_DATA_MASTER_KEY,
@@ -95,6 +97,17 @@ describe('embedded mode: operations commands on the embedded database', () => {
     // Stopped behind it: no running postmaster, no holder left.
     expect(existsSync(join(pgdata, 'postmaster.pid'))).toBe(false);
     expect(existsSync(join(dataDir, 'embedded-db.holder.json'))).toBe(false);
+
+    // The migration commands (TypeORM's CLI on dist's data source) likewise.
+    const migrations = await runScript(join(ROOT, 'node_modules', 'typeorm', 'cli.js'), env, [
+      'migration:show',
+      '-d',
+      join(ROOT, 'dist', 'src', 'infra', 'database', 'data-source.js'),
+    ]);
+    expect(migrations.code).toBe(0);
+    expect(migrations.stdout).toMatch(/\[X\] \d+ CreateUsers1763700000000/);
+    expect(migrations.stderr).toContain('embedded PostgreSQL stopped');
+    expect(existsSync(join(pgdata, 'postmaster.pid'))).toBe(false);
 
     // The retention run of the first command was kept; the next start finds no orphan and
     // does not print the admin password again.
