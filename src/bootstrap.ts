@@ -8,6 +8,7 @@ import type { AppConfig } from './config/app-config';
 import { DatabaseMigrator } from './infra/database/database-migrator';
 import { closeConnectionsWhileDraining } from './infra/health/close-while-draining';
 import { LifecycleState } from './infra/health/lifecycle.state';
+import { QuietFrameworkLogger } from './infra/logging/quiet-framework-logger';
 import { RelayBus } from './modules/signaling/relay-bus';
 import { SignalingIoAdapter } from './modules/signaling/signaling.adapter';
 
@@ -20,7 +21,7 @@ export async function createApp(config: AppConfig): Promise<NestExpressApplicati
     bufferLogs: true,
     abortOnError: false,
   });
-  app.useLogger(app.get(Logger));
+  app.useLogger(new QuietFrameworkLogger(app.get(Logger)));
   // First of all middleware, so that every answer during a drain closes its connection.
   app.use(closeConnectionsWhileDraining(app.get(LifecycleState)));
   configureApp(app, config);

@@ -1,7 +1,8 @@
 import { execFileSync } from 'node:child_process';
-import { chownSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { chownSync, existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { createServer, type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { runHekim, startHekim } from './support/hekim-process';
 
 // docs/architecture.md (Runtime modes): with no DATABASE_URL and no REDIS_URL, `npm start` runs Hekim on a real
@@ -32,6 +33,9 @@ describe('embedded mode (the README quick start)', () => {
       password: string;
     };
     expect(first.output()).toContain(admin.password);
+    // Short and useful: no framework wiring at info level, no router warning.
+    expect(first.output()).not.toMatch(/InstanceLoader|RouterExplorer|RoutesResolver/);
+    expect(first.output()).not.toContain('Unsupported route path');
 
     first.proc.kill('SIGTERM');
     expect(await first.exited).toEqual({ code: 0, signal: null });
@@ -41,6 +45,8 @@ describe('embedded mode (the README quick start)', () => {
     expect((await fetch(`${second.url}/health/ready`)).status).toBe(200);
     expect(second.output()).not.toContain('created the first admin account');
     expect(second.output()).not.toContain('initialising a new PostgreSQL cluster');
+    // The password is printed by the start that created the account, never again.
+    expect(second.output()).not.toContain(admin.password);
     second.proc.kill('SIGKILL');
     await second.exited;
 
@@ -85,9 +91,30 @@ describe('embedded mode (the README quick start)', () => {
       LOG_LEVEL: 'loud',
     });
     expect(code).toBe(78);
-    expect(output).toContain('PORT: must be a whole number from 0 to 65535 (got "eighty")');
+    expect(
+      output.split('PORT: must be a whole number from 0 to 65535 (got "eighty")'),
+    ).toHaveLength(2);
     expect(output).toContain('LOG_LEVEL: must be one of');
     expect(output).toContain('REDIS_URL: is required when INSTANCES is 3');
+  });
+
+  it('refuses a port in use in one line, before it writes or starts anything', async () => {
+    const blocker = createServer();
+    await new Promise<void>((resolve) => blocker.listen(0, '127.0.0.1', resolve));
+    const port = (blocker.address() as AddressInfo).port;
+    const fresh = join(mkdtempSync(join(tmpdir(), 'hekim-port-')), 'data');
+    try {
+      const { code, output } = await runHekim({ ...env, DATA_DIR: fresh, PORT: String(port) });
+      expect(code).toBe(69);
+      expect(output).toBe(
+        `Hekim cannot start: 127.0.0.1:${port} is already in use (another Hekim, or another ` +
+          'program). Stop it, or set PORT to a free port (PORT=0 picks one).\n',
+      );
+      expect(existsSync(fresh)).toBe(false);
+    } finally {
+      await new Promise<void>((resolve) => blocker.close(() => resolve()));
+      rmSync(dirname(fresh), { recursive: true, force: true });
+    }
   });
 
   it('refuses to start in production with missing secrets', async () => {

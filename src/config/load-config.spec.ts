@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, statSync } from 'node:fs';
 import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Role } from '../common/auth/role';
@@ -233,5 +233,18 @@ describe('loadConfig', () => {
     expect(JSON.parse(readFileSync(join(dir, 'secrets.json'), 'utf8'))).toHaveProperty(
       'DATA_ENCRYPTION_KEY',
     );
+  });
+
+  it('reports a variable once, however many of its checks fail', () => {
+    expect(problemsOf({ ...secrets, PORT: 'eighty' })).toEqual([
+      'PORT: must be a whole number from 0 to 65535 (got "eighty")',
+    ]);
+  });
+
+  it('writes nothing under DATA_DIR on a dry run, valid or not', () => {
+    const dir = join(mkdtempSync(join(tmpdir(), 'hekim-config-')), 'data');
+    expect(loadConfig({ DATA_DIR: dir }, { dryRun: true }).auth.jwtSecret).toBeTruthy();
+    expect(() => loadConfig({ DATA_DIR: dir, PORT: '-1' }, { dryRun: true })).toThrow(ConfigError);
+    expect(existsSync(dir)).toBe(false);
   });
 });

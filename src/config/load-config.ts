@@ -10,7 +10,7 @@ import { defaultPasswordHashConcurrency } from '../common/crypto/password-hasher
 import { AppConfig, type NodeEnv } from './app-config';
 import { ENV_NAMES, EnvironmentVariables } from './env.schema';
 import { keyBytesWeakness, secretWeakness } from './secret-strength';
-import { loadOrCreateDevSecrets, type GeneratedSecrets } from './secrets';
+import { generateSecrets, loadOrCreateDevSecrets, type GeneratedSecrets } from './secrets';
 
 // Thrown when the environment is unusable; its message names every offending variable.
 export class ConfigError extends Error {
@@ -39,6 +39,9 @@ export interface LoadConfigOptions {
   // Outside production, missing secrets are generated and kept under DATA_DIR so that a
   // restart keeps sessions valid. Tests pass false and supply their own.
   persistGeneratedSecrets?: boolean;
+  // Validate only: missing development secrets are generated in memory and nothing is
+  // written under DATA_DIR (main.ts checks the whole start-up before its first side effect).
+  dryRun?: boolean;
   cwd?: string;
 }
 
@@ -61,9 +64,11 @@ function packageVersion(): string {
   return '0.0.0';
 }
 
+// One line per variable and message: several failed constraints of one variable often share
+// their message (PORT's integer, minimum and maximum checks all say "0 to 65535").
 function flatten(errors: ValidationError[]): string[] {
   return errors.flatMap((e) =>
-    Object.values(e.constraints ?? {}).map(
+    [...new Set(Object.values(e.constraints ?? {}))].map(
       (message) => `${e.property}: ${message} (got ${describe(e.value)})`,
     ),
   );
@@ -191,7 +196,7 @@ export function loadConfig(rawEnv: NodeJS.ProcessEnv, options: LoadConfigOptions
       for (const name of SECRET_NAMES)
         if (env[name] === undefined) problems.push(`${name}: is required`);
     } else if (problems.length === 0) {
-      generated = loadOrCreateDevSecrets(dataDir);
+      generated = options.dryRun ? generateSecrets() : loadOrCreateDevSecrets(dataDir);
     }
   }
   if (env.INSTANCES > 1 && !env.REDIS_URL) {

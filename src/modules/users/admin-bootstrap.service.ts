@@ -19,11 +19,13 @@ export interface InitialAdmin {
 
 // docs/configuration.md: on an empty database ADMIN_EMAIL/ADMIN_PASSWORD create the first admin
 // (idempotent). In the embedded mode without them a random password is generated once, kept
-// in DATA_DIR/initial-admin.json (mode 0600) and printed with the demo page's address.
+// in DATA_DIR/initial-admin.json (mode 0600) and printed with the demo page's address by the
+// start that created the account only (later starts never print it again).
 @Injectable()
 export class AdminBootstrapService implements OnApplicationBootstrap {
   private readonly logger = new Logger('Bootstrap');
-  generated: InitialAdmin | undefined;
+  // The generated credentials, when this start created the account with them.
+  createdWithGenerated: InitialAdmin | undefined;
 
   constructor(
     private readonly config: AppConfig,
@@ -37,10 +39,12 @@ export class AdminBootstrapService implements OnApplicationBootstrap {
 
   async ensureFirstAdmin(): Promise<'created' | 'exists' | 'skipped'> {
     let credentials: InitialAdmin | undefined;
+    let generated = false;
     if (this.config.admin.email && this.config.admin.password) {
       credentials = { email: this.config.admin.email, password: this.config.admin.password };
     } else if (this.config.database.mode === 'embedded') {
       credentials = this.embeddedCredentials();
+      generated = true;
     }
     if (!credentials) return 'skipped';
     const { email, password } = credentials;
@@ -59,21 +63,18 @@ export class AdminBootstrapService implements OnApplicationBootstrap {
       );
       return 'created' as const;
     });
-    if (outcome === 'created') this.logger.log(`created the first admin account ${email}`);
+    if (outcome === 'created') {
+      this.logger.log(`created the first admin account ${email}`);
+      if (generated) this.createdWithGenerated = credentials;
+    }
     return outcome;
   }
 
   private embeddedCredentials(): InitialAdmin {
     const file = join(this.config.dataDir, 'initial-admin.json');
-    if (existsSync(file)) {
-      this.generated = JSON.parse(readFileSync(file, 'utf8')) as InitialAdmin;
-      return this.generated;
-    }
-    this.generated = {
-      email: EMBEDDED_ADMIN_EMAIL,
-      password: randomBytes(15).toString('base64url'),
-    };
-    writeFileSync(file, JSON.stringify(this.generated, null, 2) + '\n', { mode: 0o600 });
-    return this.generated;
+    if (existsSync(file)) return JSON.parse(readFileSync(file, 'utf8')) as InitialAdmin;
+    const admin = { email: EMBEDDED_ADMIN_EMAIL, password: randomBytes(15).toString('base64url') };
+    writeFileSync(file, JSON.stringify(admin, null, 2) + '\n', { mode: 0o600 });
+    return admin;
   }
 }

@@ -1,6 +1,11 @@
 import 'reflect-metadata';
 import { DataSource } from 'typeorm';
 import { ConfigError, loadConfig } from '../../../config/load-config';
+import {
+  commandDatabaseFailure,
+  openCommandDatabase,
+  type CommandDatabase,
+} from '../../../infra/database/command-database';
 import { dataSourceOptions } from '../../../infra/database/typeorm-options';
 import { UserEntity } from '../user.entity';
 import { PatientDataCipher } from './patient-data-cipher';
@@ -51,11 +56,14 @@ export async function rotatePatientDataKeys(
 }
 
 const USAGE =
-  'usage: npm run keys:rotate   (with DATABASE_URL, PATIENT_DATA_MASTER_KEY = the new key and ' +
-  'PATIENT_DATA_PREVIOUS_MASTER_KEYS = the old ones; see docs/patient-data.md)';
+  'usage: npm run keys:rotate   (with PATIENT_DATA_MASTER_KEY = the new key and ' +
+  'PATIENT_DATA_PREVIOUS_MASTER_KEYS = the old ones, and DATABASE_URL or the embedded ' +
+  "mode's DATA_DIR; see docs/patient-data.md)";
 
-// `npm run keys:rotate`: prints the result as JSON. Exit 0 done (every data key is under the
-// current master key), 1 failed, 78 unusable configuration.
+// `npm run keys:rotate`: prints the result as JSON. In the embedded mode it works on DATA_DIR's
+// database (docs/operations.md, "Commands"). Exit 0 done (every data key is under the current
+// master key), 1 failed, 75 the embedded database is held by another command (try again),
+// 78 unusable configuration or no database to work on.
 export async function runKeysRotate(
   env: NodeJS.ProcessEnv,
   out: (line: string) => void,
@@ -68,13 +76,18 @@ export async function runKeysRotate(
     err(e instanceof ConfigError ? e.message : String(e));
     return 78;
   }
-  if (!config.database.url) {
-    err(`DATABASE_URL must be set.\n${USAGE}`);
-    return 78;
+  let db: CommandDatabase;
+  try {
+    db = await openCommandDatabase(config, 'keys:rotate', err);
+  } catch (e) {
+    const failure = commandDatabaseFailure(e);
+    if (!failure) throw e;
+    err(`keys:rotate: ${failure.message}\n${USAGE}`);
+    return failure.code;
   }
   const { masterKey, previousMasterKeys, indexKey } = config.patientData;
   const dataSource = new DataSource({
-    ...dataSourceOptions({ url: config.database.url, poolSize: 2, statementTimeoutMs: 600_000 }),
+    ...dataSourceOptions({ url: db.url, poolSize: 2, statementTimeoutMs: 600_000 }),
     entities: [UserEntity, PatientDataKeyEntity, PatientProfileEntity],
   });
   try {
@@ -91,5 +104,6 @@ export async function runKeysRotate(
     return 1;
   } finally {
     if (dataSource.isInitialized) await dataSource.destroy();
+    await db.close();
   }
 }
