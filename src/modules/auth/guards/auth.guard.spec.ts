@@ -71,7 +71,7 @@ describe('AuthGuard', () => {
     },
   } as unknown as AccessTokenVerifier;
   const auth = { jwtSecret: randomBytes(32).toString('hex'), jwtIssuer: 'i', jwtAudience: 'a' };
-  new AccessTokenStrategy({ auth } as AppConfig, verifier);
+  const strategy = new AccessTokenStrategy({ auth } as AppConfig, verifier);
   const sign = (secret: string, claims: Record<string, unknown> = {}): Promise<string> =>
     new JwtService({ secret }).signAsync(
       { role: Role.Patient, sid: 's1', typ: 'access', mfa: false, ...claims },
@@ -97,6 +97,7 @@ describe('AuthGuard', () => {
     verifier,
     audit,
     new AnonymousRefusalBudget(store, metrics),
+    strategy,
   );
 
   beforeEach(() => {

@@ -1,6 +1,5 @@
 import { type CanActivate, type ExecutionContext, Injectable, Logger } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
-import { AuthGuard as PassportGuard } from '@nestjs/passport';
 import type { Request } from 'express';
 import { auditActor, type AuthUser } from '../../../common/auth/auth-user';
 import { ROLES_KEY } from '../../../common/auth/authenticated.decorator';
@@ -11,7 +10,7 @@ import { requestMeta } from '../../../common/http/request-meta';
 import { AnonymousRefusalBudget } from '../../audit/anonymous-refusals';
 import { AuditService } from '../../audit/audit.service';
 import { AccessTokenVerifier, type VerifiedAccess } from '../tokens/access-token.service';
-import { ACCESS_TOKEN_STRATEGY } from '../tokens/access-token.strategy';
+import { AccessTokenStrategy } from '../tokens/access-token.strategy';
 import { MFA_ENROLLMENT_ROUTE } from './mfa-enrollment.decorator';
 
 // RFC 6750 bearer syntax; anything else is treated as no token at all.
@@ -27,15 +26,6 @@ export function bearerToken(header: string | undefined): string | undefined {
   return header ? BEARER.exec(header)?.[1] : undefined;
 }
 
-// Runs the access-token strategy; any refusal is Hekim's 401, never passport's own answer.
-class AccessTokenGuard extends PassportGuard(ACCESS_TOKEN_STRATEGY) {
-  override handleRequest<T>(err: unknown, user: T | false): T {
-    if (err instanceof Error) throw err;
-    if (!user) throw AppException.unauthorized('The access token is invalid or expired.');
-    return user;
-  }
-}
-
 // The one global guard: every HTTP route needs a valid access token unless it is @Public(),
 // and a route without an @Authenticated() declaration is refused even then (default deny).
 @Injectable()
@@ -47,9 +37,8 @@ export class AuthGuard implements CanActivate {
     private readonly verifier: AccessTokenVerifier,
     private readonly audit: AuditService,
     private readonly anonymousRefusals: AnonymousRefusalBudget,
+    private readonly strategy: AccessTokenStrategy,
   ) {}
-
-  private readonly accessToken = new AccessTokenGuard();
 
   async canActivate(context: ExecutionContext): Promise<boolean> {
     // Socket.IO authenticates in its io.use middleware (guards never see the handshake);
@@ -66,14 +55,16 @@ export class AuthGuard implements CanActivate {
     }
     const allowWithoutMfa =
       this.reflector.getAllAndOverride<boolean | undefined>(MFA_ENROLLMENT_ROUTE, targets) === true;
+    let admitted: VerifiedAccess;
     try {
-      await this.accessToken.canActivate(context);
+      admitted = await this.authenticate(req);
     } catch (error) {
       if (error instanceof AppException && error.status === 401)
         await this.recordUnauthenticated(req, 'invalid_token');
       throw error;
     }
-    const user = this.verifier.requireMfa(req.user as VerifiedAccess, { allowWithoutMfa });
+    const user = this.verifier.requireMfa(admitted, { allowWithoutMfa });
+    req.user = user;
 
     const roles = this.reflector.getAllAndOverride<readonly Role[] | undefined>(ROLES_KEY, targets);
     if (!roles) {
@@ -87,6 +78,28 @@ export class AuthGuard implements CanActivate {
       throw AppException.forbidden();
     }
     return true;
+  }
+
+  // Runs this app's passport strategy on the request, as passport's own authenticate() does,
+  // but on the instance this guard was given rather than on the one registered under its name
+  // in passport's process-wide registry, which the last app created in a process would own
+  // (several apps share a process in tests). Any refusal is Hekim's 401, never passport's.
+  private authenticate(req: Request): Promise<VerifiedAccess> {
+    return new Promise((resolve, reject) => {
+      const invalid = (): void =>
+        reject(AppException.unauthorized('The access token is invalid or expired.'));
+      const attempt: AccessTokenStrategy = Object.assign(
+        Object.create(this.strategy) as AccessTokenStrategy,
+        {
+          success: (user: VerifiedAccess) => resolve(user),
+          fail: invalid,
+          pass: invalid,
+          redirect: invalid,
+          error: (err: unknown) => (err instanceof Error ? reject(err) : invalid()),
+        },
+      );
+      attempt.authenticate(req);
+    });
   }
 
   // Authenticated callers refused by role are always audited.
