@@ -48,7 +48,7 @@ describe('deploy: the image builds from its .dockerignore context and runs', () 
       .query(`DROP DATABASE IF EXISTS "${dbName}" WITH (FORCE)`)
       .finally(() => admin.end());
     await deleteRedisKeys(prefix);
-  });
+  }, 300_000); // two node_modules trees to delete on a busy disk
 
   const exitOf = (child: ChildProcess): Promise<number | null> =>
     new Promise((resolve) => child.once('exit', (code) => resolve(code)));
