@@ -3,7 +3,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DataSource } from 'typeorm';
-import { stringify } from 'yaml';
+import { parse, stringify } from 'yaml';
 import { Role } from '../../src/common/auth/role';
 import { CallsService } from '../../src/modules/calls/calls.service';
 import { authHeader, signIn } from '../support/auth';
@@ -236,11 +236,15 @@ describe('deploy: Prometheus alerts and dashboard against a real scrape', () => 
           .replace(/\s/g, '-'),
       ),
     );
+    const values = parse(
+      readFileSync(join(CHART_DIR, 'ci', 'production-values.yaml'), 'utf8'),
+    ) as Obj;
+    const base = values.metrics.prometheusRule.runbookBaseUrl as string;
+    expect(base).toMatch(/^https:\/\//);
     for (const r of rules) {
-      const url = r.annotations.runbook_url;
-      expect({ alert: r.alert, url }).toEqual({
+      expect({ alert: r.alert, url: r.annotations.runbook_url }).toEqual({
         alert: r.alert,
-        url: expect.stringMatching(new RegExp(`operations\\.md#${r.alert.toLowerCase()}$`)),
+        url: `${base}#${r.alert.toLowerCase()}`,
       });
       expect(anchors).toContain(r.alert.toLowerCase());
     }
