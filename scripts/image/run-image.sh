@@ -58,6 +58,9 @@ done
 curl -fsS "http://127.0.0.1:$PORT/health/ready"
 echo
 curl -fsS "http://127.0.0.1:$PORT/metrics" | grep -E '^hekim_dependency_up'
+# The image's HEALTHCHECK, run once by hand: podman schedules it with systemd timers, which a
+# host without systemd lacks (podman logs "unable to get systemd connection" and goes on).
+"${PODMAN[@]}" healthcheck run "$name" && echo "HEALTHCHECK: healthy"
 
 echo "== kubectl exec deploy/hekim -- node dist/scripts/keys-rotate.js"
 "${PODMAN[@]}" exec "$name" node dist/scripts/keys-rotate.js
