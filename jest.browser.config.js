@@ -1,6 +1,6 @@
 // The browser tests alone (test/browser: Debian's Chromium via playwright-core, real coturn):
 // `npm run test:browser`. They also run in `npm test` as the `browser` project.
-const { browserProject, transform } = require('./jest.shared.js');
+const { browserProject } = require('./jest.shared.js');
 
 /** @type {import('jest').Config} */
 module.exports = {
@@ -8,16 +8,5 @@ module.exports = {
   // Two files at a time: most of a browser test is waiting (browser start-up, ICE, frames),
   // so two overlap well even on two cores.
   maxWorkers: 2,
-  projects: [
-    {
-      ...browserProject,
-      transform: {
-        ...transform,
-        // No coverage here, so no need for full-program compilation (tsconfig.jest.json):
-        // each file is transpiled on its own (tsconfig.json has isolatedModules), which saves
-        // each worker a type-checked build of the whole server. `npm run typecheck` checks types.
-        '^.+\\.ts$': ['ts-jest', { tsconfig: 'tsconfig.json' }],
-      },
-    },
-  ],
+  projects: [browserProject],
 };

@@ -1,4 +1,4 @@
-// Two tiers (STYLE.md §11): unit specs beside the code, e2e tests under test/ against the
+// Two tiers: unit specs beside the code, e2e tests under test/ against the
 // real PostgreSQL and Redis; the e2e tests that drive real browsers are the `browser` project
 // (also `npm run test:browser` alone). `npm test` runs them all with coverage over src/.
 const {
@@ -32,6 +32,10 @@ module.exports = {
   // the test itself, and the export memory suite's forced collections took minutes). With a
   // limit Jest runs the files in a worker and starts a fresh one once a file leaves it above.
   workerIdleMemoryLimit: '1GB',
+  // Most of an e2e file is waiting on PostgreSQL, Redis, child processes and sockets, so two
+  // files overlap well on two cores (Jest's default would be one worker there). JEST_WORKERS
+  // overrides it, e.g. JEST_WORKERS=1 to rule out interference while chasing a failure.
+  maxWorkers: Number(process.env.JEST_WORKERS) || 2,
   projects: [
     {
       displayName: 'unit',
@@ -56,6 +60,15 @@ module.exports = {
           { tsconfig: 'demo/tsconfig.json', diagnostics: { ignoreCodes: [151002] } },
         ],
       },
+    },
+    {
+      // Checks of files alone (CI jobs, chart policy, rules): no database, no app, no global setup.
+      displayName: 'static',
+      testEnvironment: 'node',
+      rootDir: '.',
+      testMatch: ['<rootDir>/test/**/*.static-spec.ts'],
+      transform,
+      transformIgnorePatterns,
     },
     {
       displayName: 'e2e',

@@ -1,6 +1,6 @@
 import type { MigrationInterface, QueryRunner } from 'typeorm';
 
-// Versioned consent texts and the grants given for them (DESIGN.md §5, docs/compliance.md),
+// Versioned consent texts and the grants given for them (docs/compliance.md),
 // with the first version of each purpose's text.
 export class CreateConsents1763700800000 implements MigrationInterface {
   name = 'CreateConsents1763700800000';

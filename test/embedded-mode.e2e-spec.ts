@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { runHekim, startHekim } from './support/hekim-process';
 
-// DESIGN.md §2: with no DATABASE_URL and no REDIS_URL, `npm start` runs Hekim on a real
+// docs/architecture.md (Runtime modes): with no DATABASE_URL and no REDIS_URL, `npm start` runs Hekim on a real
 // PostgreSQL it starts itself from the npm-installed binaries (as a non-root user when run
 // as root), stops it on SIGTERM, keeps the data, and survives a kill -9 of the previous run.
 describe('embedded mode (the README quick start)', () => {

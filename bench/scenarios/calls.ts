@@ -99,7 +99,7 @@ async function flow(w: Worker, times: Record<Step, number[]>): Promise<number> {
   await Promise.all([accepted, elsewhere]);
   const setup = Number(process.hrtime.bigint() - t0) / 1e6;
   // The server has put the accepting device and the caller's device in the call's room
-  // before `call:accepted` (DESIGN.md, docs/calls.md): they negotiate at once.
+  // before `call:accepted` (docs/calls.md): they negotiate at once.
   t = mark('accepted', t);
   const offer = waitFor(dev1, 'call:offer', fromCaller);
   await request(caller.socket, 'call:offer', { roomId, to: calleeId, sdp: SDP });

@@ -1,4 +1,4 @@
-// REST client for /api/v1 with access-token refresh (DESIGN.md §5).
+// REST client for /api/v1 with access-token refresh (docs/contract.md).
 //
 // Tokens live in sessionStorage: each browser tab is its own signed-in user (a doctor in one
 // tab, a patient in the other), and a reload keeps the tab signed in. A real app would keep

@@ -1,4 +1,4 @@
-// The consent step of a patient's sign-in (KVKK/GDPR, DESIGN.md §5 Compliance). Hekim refuses
+// The consent step of a patient's sign-in (KVKK/GDPR, docs/compliance.md). Hekim refuses
 // a patient's room join or call answer with CONSENT_REQUIRED until they hold an active
 // `telemedicine` consent, so the page asks first: GET /consents/me lists the texts still to
 // accept (`required`); "I agree" grants each of them with POST /consents {purpose, version}.

@@ -1,4 +1,4 @@
-// The Socket.IO connection to /signaling (DESIGN.md §6), with typed events and acks.
+// The Socket.IO connection to /signaling (docs/signaling.md), with typed events and acks.
 //
 // The Socket.IO client is the copy Hekim serves at /demo/vendor/socket.io.min.js (a classic
 // script that defines `window.io`); only its types are imported here.

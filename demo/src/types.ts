@@ -1,4 +1,4 @@
-// The shapes this client exchanges with Hekim: REST (DESIGN.md §5) and signaling (§6).
+// The shapes this client exchanges with Hekim: REST (docs/contract.md) and signaling (docs/signaling.md).
 // An app would generate the REST half from /docs-json; it is written out here to keep the
 // sample self-contained.
 

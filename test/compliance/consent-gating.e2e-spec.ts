@@ -14,7 +14,7 @@ import {
 
 const SDP = 'v=0\r\ns=-\r\n';
 
-// The consent gate (DESIGN.md §5): a patient without a `telemedicine` consent in force cannot
+// The consent gate (docs/compliance.md): a patient without a `telemedicine` consent in force cannot
 // join a room, be admitted or answer a call, on REST or signaling; withdrawing it mid-session
 // takes them out. Two instances share the database and Redis, as behind a load balancer, so
 // the removal is shown to reach a socket held by the other instance.

@@ -20,7 +20,7 @@ interface GrantRow {
   user_agent: string | null;
 }
 
-// Consent texts and grants over REST (DESIGN.md §5): what a person sees, what is stored as
+// Consent texts and grants over REST (docs/compliance.md): what a person sees, what is stored as
 // evidence, what is audited, and what erasure keeps.
 describe('compliance: consents', () => {
   let t: TestApp;

@@ -3,7 +3,7 @@ import { verifyPassword } from '../../src/common/crypto/password-hasher';
 import { AdminBootstrapService } from '../../src/modules/users/admin-bootstrap.service';
 import { createTestApp, createTestDatabase, type TestApp } from '../support/test-app';
 
-// DESIGN.md §2: ADMIN_EMAIL/ADMIN_PASSWORD create the first admin on an empty database,
+// docs/configuration.md: ADMIN_EMAIL/ADMIN_PASSWORD create the first admin on an empty database,
 // once, even when two instances start together.
 describe('first admin bootstrap', () => {
   const env = { ADMIN_EMAIL: 'Chief@Clinic.example', ADMIN_PASSWORD: 'first-admin-password-1' };

@@ -132,7 +132,7 @@ describe('resilience: malformed Socket.IO packets', () => {
     await pairStillRelays();
   });
 
-  it('ignores unknown event names without an answer and keeps the connection (DESIGN.md §6)', async () => {
+  it('ignores unknown event names without an answer and keeps the connection (docs/signaling.md)', async () => {
     const raw = await attackerSocket();
     raw.event(1, 'no:such-event', { roomId });
     raw.event(2, 'room:JOIN', { roomId });

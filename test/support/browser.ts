@@ -6,7 +6,7 @@ import { createTestApp, type TestApp } from './test-app';
 // Debian's Chromium (.ci/apt-packages), never a downloaded browser.
 export const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 
-// Flags measured in NOTES.md: fake camera and microphone granted without a prompt, nothing
+// Flags measured on this Chromium: fake camera and microphone granted without a prompt, nothing
 // phoning home, and real local addresses in ICE candidates instead of mDNS names (which
 // would not resolve between two headless browsers).
 const FLAGS = [

@@ -56,8 +56,8 @@ export function allocate(port: number, username: string, password: string): Prom
   });
 }
 
-// A private coturn on a free loopback port with a random static-auth-secret, flags as in
-// NOTES.md. Loopback peers are allowed for this test only.
+// A private coturn on a free loopback port with a random static-auth-secret, with the flags
+// two local browsers need to relay through it. Loopback peers are allowed for this test only.
 export async function startCoturn(): Promise<Coturn> {
   const port = await freePort();
   const secret = randomBytes(24).toString('hex');

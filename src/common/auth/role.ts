@@ -1,4 +1,4 @@
-// The four roles of DESIGN.md §4. Self-registration creates patients only.
+// The four roles of docs/auth.md. Self-registration creates patients only.
 export enum Role {
   Patient = 'patient',
   Doctor = 'doctor',

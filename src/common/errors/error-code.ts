@@ -1,4 +1,4 @@
-// The codes of DESIGN.md §5. Clients switch on `code`; the HTTP status is secondary.
+// The codes of docs/contract.md. Clients switch on `code`; the HTTP status is secondary.
 export enum ErrorCode {
   ValidationFailed = 'VALIDATION_FAILED',
   Unauthorized = 'UNAUTHORIZED',

@@ -41,7 +41,7 @@ function codeForStatus(status: number): ErrorCode {
 // Problem types are URNs: stable identifiers that do not pretend to be fetchable pages.
 export const PROBLEM_TYPE_BASE = 'urn:hekim:problem:';
 
-// Turns anything thrown into the RFC 9457 document of DESIGN.md §5. Only AppException and
+// Turns anything thrown into the RFC 9457 document of docs/contract.md. Only AppException and
 // HttpException details reach the client; everything else is logged and answered with a
 // generic INTERNAL so that no stack, SQL or internal name leaks.
 export function toProblem(

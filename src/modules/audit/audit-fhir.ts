@@ -1,7 +1,7 @@
 import type * as fhir4 from 'fhir/r4';
 import { canonicalJson, type AuditRecordBody, type CheckpointBody } from './audit-chain';
 
-// FHIR R4 mapping of the trail (DESIGN.md §7). Every AuditEvent and Provenance also carries
+// FHIR R4 mapping of the trail (docs/audit.md). Every AuditEvent and Provenance also carries
 // the exact canonical bytes that were hashed or signed, base64 in an extension, so the Bundle
 // verifies offline like the other formats.
 export const FHIR_CHAIN_EXTENSION = 'urn:hekim:audit:chain';

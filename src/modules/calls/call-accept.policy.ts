@@ -1,7 +1,7 @@
 import type { EntityManager } from 'typeorm';
 import type { AuthUser } from '../../common/auth/auth-user';
 
-// THE check point for who may answer a call (DESIGN.md §5: a patient without an active
+// THE check point for who may answer a call (docs/calls.md: a patient without an active
 // `telemedicine` consent cannot answer, CONSENT_REQUIRED). It runs inside the accept
 // transaction and throws to refuse. The compliance module provides it from a global module
 // (ConsentGate), so this module does not depend on compliance.

@@ -1,4 +1,4 @@
-// The one place that decides how a direct call moves (DESIGN.md §5, Calls). Pure: it takes a
+// The one place that decides how a direct call moves (docs/calls.md). Pure: it takes a
 // snapshot and an event and returns the next snapshot, or a refusal that the service turns
 // into CONFLICT. Persistence, locking and notifications live in the service around it.
 

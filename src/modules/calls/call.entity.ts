@@ -31,7 +31,7 @@ export interface CallQuality {
   bitrateKbps?: MetricSummary;
 }
 
-// A direct call (DESIGN.md §5). `ringDeadline` is when whoever is still ringing becomes
+// A direct call (docs/calls.md). `ringDeadline` is when whoever is still ringing becomes
 // missed: a column any instance can expire, not a process timer, so the timeout survives the
 // loss of the instance that started the call.
 @Entity({ name: 'calls' })

@@ -12,7 +12,7 @@ import { CallsRepository } from './calls.repository';
 import { CallsService } from './calls.service';
 import { RingPolicy } from './ring.policy';
 
-// Direct calls (DESIGN.md §5, §6). The signaling module imports this one for the socket side.
+// Direct calls (docs/calls.md, docs/signaling.md). The signaling module imports this one for the socket side.
 // CallAcceptPolicy (the consent check on answering) comes from the global consents module;
 // CareRelationshipsPort (the ringing rule's care relationships) from the global care module.
 @Module({

@@ -1,4 +1,4 @@
-// The signaling contract of DESIGN.md §6 as TypeScript types: the one place that names every
+// The signaling contract of docs/signaling.md as TypeScript types: the one place that names every
 // event and its payload. It imports nothing, so a client SDK can copy or share this file.
 
 export type ErrorCodeName =

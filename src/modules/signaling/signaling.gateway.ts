@@ -110,7 +110,7 @@ class HandshakeRefused extends Error {
   }
 }
 
-// The WebRTC signaling gateway of DESIGN.md §6. Thin on purpose: it authenticates the
+// The WebRTC signaling gateway of docs/signaling.md. Thin on purpose: it authenticates the
 // handshake, validates and rate-limits every event, and hands the work to RoomPresenceService
 // (whose state lives in PostgreSQL, shared by every instance); emits to other instances go
 // through the Socket.IO Redis adapter. SDP and candidates are passed through, never logged.
@@ -349,7 +349,7 @@ export class SignalingGateway
     });
   }
 
-  // Direct calls (DESIGN.md §6): the same CallsService as REST; its changes come back through
+  // Direct calls (docs/signaling.md): the same CallsService as REST; its changes come back through
   // CallEvents and are signalled by onCallChange, whichever way they were made.
 
   @SubscribeMessage('call:initiate')
@@ -663,7 +663,7 @@ export class SignalingGateway
     }
   }
 
-  // After an accept both parties are in the call's room (DESIGN.md §6): the server joins the
+  // After an accept both parties are in the call's room (docs/signaling.md): the server joins the
   // caller's device first (it was there first, so the accepting device is the polite one),
   // then the accepting device, and only then tells the caller, so that whatever the caller
   // sends next finds both in the room. The caller's joined device hears `call:accepted` with

@@ -17,7 +17,7 @@ export interface InitialAdmin {
   password: string;
 }
 
-// DESIGN.md §2: on an empty database ADMIN_EMAIL/ADMIN_PASSWORD create the first admin
+// docs/configuration.md: on an empty database ADMIN_EMAIL/ADMIN_PASSWORD create the first admin
 // (idempotent). In the embedded mode without them a random password is generated once, kept
 // in DATA_DIR/initial-admin.json (mode 0600) and printed with the demo page's address.
 @Injectable()

@@ -287,7 +287,7 @@ export function pathParam(known: readonly string[]): fc.Arbitrary<string> {
   );
 }
 
-// What a rejection must look like (DESIGN.md §5).
+// What a rejection must look like (docs/contract.md).
 export function problemViolation(
   status: number,
   contentType: string | undefined,

@@ -8,7 +8,7 @@ import { ConsentPurpose } from './consent-purpose';
 import { ConsentErrors } from './consents.errors';
 import { ConsentsRepository } from './consents.repository';
 
-// THE consent check of DESIGN.md §5: a patient takes part in a consultation, a group session
+// THE consent check of docs/compliance.md: a patient takes part in a consultation, a group session
 // or a call only with a `telemedicine` consent to the current text in force. Doctors, admins
 // and compliance officers act in their professional capacity and are not gated. Every way in
 // (signaling room:join and admission, REST and socket call accept) comes through

@@ -1,4 +1,4 @@
-// What a person consents to (DESIGN.md §5, docs/compliance.md). `telemedicine` gates
+// What a person consents to (docs/compliance.md). `telemedicine` gates
 // consultations and calls; `data_processing` covers keeping the account's health-related
 // records. A new purpose needs a seeded text (a migration) before anyone can grant it.
 export enum ConsentPurpose {

@@ -24,7 +24,7 @@ import {
   PurposeParam,
 } from './dto/consent.dto';
 
-// KVKK consent (DESIGN.md §5, docs/compliance.md). Every signed-in person manages their own
+// KVKK consent (docs/compliance.md). Every signed-in person manages their own
 // consents; only patients are gated by them. Admins publish new versions of the texts.
 @ApiTags('consents')
 @Controller('consents')

@@ -11,7 +11,7 @@ import { ConsentsPersonalData } from './consents.personal-data';
 import { ConsentsRepository } from './consents.repository';
 import { ConsentsService } from './consents.service';
 
-// KVKK consent (DESIGN.md §5). Global only to hand the consent gate to the sessions and calls
+// KVKK consent (docs/compliance.md). Global only to hand the consent gate to the sessions and calls
 // modules through the ports they declare (RoomJoinPolicy, CallAcceptPolicy): they never
 // import this module, which depends on them to end a withdrawn patient's participation.
 @Global()

@@ -25,7 +25,7 @@ import type {
 // The reason sessions and calls carry when a withdrawal takes a patient out of them.
 export const CONSENT_WITHDRAWN = 'consent_withdrawn';
 
-// Consent texts and grants (DESIGN.md §5, docs/compliance.md). Each change is one transaction
+// Consent texts and grants (docs/compliance.md). Each change is one transaction
 // with its audit record; a withdrawal of `telemedicine` then takes the patient out of every
 // room and call they are in.
 @Injectable()

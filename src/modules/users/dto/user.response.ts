@@ -2,7 +2,7 @@ import { ApiProperty } from '@nestjs/swagger';
 import { Role } from '../../../common/auth/role';
 import { type UserEntity, UserStatus } from '../user.entity';
 
-// The user shape of DESIGN.md §5. Built only by toUserResponse: no hash or secret can leak.
+// The user shape of docs/auth.md (Users). Built only by toUserResponse: no hash or secret can leak.
 export class UserResponse {
   @ApiProperty({ format: 'uuid' })
   id!: string;
