@@ -372,8 +372,13 @@ describe('signaling gateway', () => {
       for (let i = 0; i < 200; i++)
         acks.push(request(a.socket, 'room:leave', { roomId: randomUUID() }).catch(() => null));
       await disconnected(a.socket);
-      const results = (await Promise.all(acks)) as ({ error?: { code: string } } | null)[];
-      expect(results.some((r) => r?.error?.code === 'RATE_LIMITED')).toBe(true);
+      const results = (await Promise.all(acks)) as ({
+        error?: { code: string; retryAfter?: number };
+      } | null)[];
+      const limited = results.filter((r) => r?.error?.code === 'RATE_LIMITED');
+      expect(limited.length).toBeGreaterThan(0);
+      // Each refusal says when to try again (seconds, like REST's Retry-After).
+      expect(limited.every((r) => r?.error?.retryAfter === 1)).toBe(true);
 
       expect(
         (await request(d.socket, 'call:offer', { roomId, to: patient.user.id, sdp: SDP })).ok,

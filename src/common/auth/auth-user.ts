@@ -10,6 +10,15 @@ export interface AuthUser {
   sessionId: string;
 }
 
+// Passport types `request.user` as Express.User; on Hekim's requests it is an AuthUser.
+declare global {
+  // eslint-disable-next-line @typescript-eslint/no-namespace
+  namespace Express {
+    // eslint-disable-next-line @typescript-eslint/no-empty-object-type
+    interface User extends AuthUser {}
+  }
+}
+
 // The caller as an audit record names them: the user (none before authentication) and the
 // client they called from.
 export function auditActor(

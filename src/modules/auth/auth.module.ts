@@ -3,6 +3,7 @@ import { AuthPersonalData } from './auth-personal-data';
 import { Global, Module } from '@nestjs/common';
 import { APP_GUARD } from '@nestjs/core';
 import { JwtModule } from '@nestjs/jwt';
+import { PassportModule } from '@nestjs/passport';
 import { AppConfig } from '../../config/app-config';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { UserSessionsPort } from '../users/ports/user-sessions.port';
@@ -11,6 +12,7 @@ import { AuthController } from './auth.controller';
 import { AuthMetrics } from './auth.metrics';
 import { AuthService } from './auth.service';
 import { AuthGuard } from './guards/auth.guard';
+import { AccessTokenStrategy } from './tokens/access-token.strategy';
 import { LoginLockoutService } from './login-lockout.service';
 import { MfaSecretEntity } from './mfa/mfa-secret.entity';
 import { MfaRepository } from './mfa/mfa.repository';
@@ -36,6 +38,7 @@ import { AccessTokenService, AccessTokenVerifier } from './tokens/access-token.s
 @Module({
   imports: [
     UsersModule,
+    PassportModule,
     // The HMAC key is built once. Given the secret as text, the JWT library would try to read
     // it as a PEM private or public key before each sign and verify (about 1.5 ms each);
     // algorithm, issuer and audience are passed on every call (AccessTokenService).
@@ -60,6 +63,7 @@ import { AccessTokenService, AccessTokenVerifier } from './tokens/access-token.s
     AuthMetrics,
     AccessTokenService,
     AccessTokenVerifier,
+    AccessTokenStrategy,
     PrincipalStandings,
     DeviceSessionsRepository,
     DeviceSessionsService,

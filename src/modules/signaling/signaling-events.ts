@@ -15,8 +15,14 @@ export type ErrorCodeName =
   | 'INTERNAL'
   | 'UNAVAILABLE';
 
-export type Ack<T> =
-  { ok: true; data: T } | { ok: false; error: { code: ErrorCodeName; message: string } };
+// `retryAfter` (seconds) comes with RATE_LIMITED: when the event may be sent again.
+export interface AckError {
+  code: ErrorCodeName;
+  message: string;
+  retryAfter?: number;
+}
+
+export type Ack<T> = { ok: true; data: T } | { ok: false; error: AckError };
 
 export interface IceServer {
   urls: string[];

@@ -53,7 +53,7 @@ import {
   type CallAnswer,
   type CallStatus,
   type ClientToServerEvents,
-  type ErrorCodeName,
+  type AckError,
   type JoinedAnswer,
   type Participant,
   RELAY_EVENTS,
@@ -240,7 +240,8 @@ export class SignalingGateway
         this.metrics.rateLimited.inc();
         if (typeof ack === 'function')
           (ack as (a: Ack<never>) => void)(
-            failure(ErrorCode.RateLimited, 'Too many events; slow down.'),
+            // Windows are one second long: the next one starts within a second.
+            failure(ErrorCode.RateLimited, 'Too many events; slow down.', 1),
           );
         if (verdict === 'abusive') socket.disconnect(true);
       };
@@ -995,8 +996,15 @@ function sdpMessage(p: SdpPayload, from: string): { roomId: string; from: string
 function failure(
   code: ErrorCode,
   message: string,
-): { ok: false; error: { code: ErrorCodeName; message: string } } {
-  return { ok: false, error: { code: `${code}`, message } };
+  retryAfter?: number,
+): { ok: false; error: AckError } {
+  return {
+    ok: false,
+    error:
+      retryAfter === undefined
+        ? { code: `${code}`, message }
+        : { code: `${code}`, message, retryAfter },
+  };
 }
 
 function describe(err: unknown): string {

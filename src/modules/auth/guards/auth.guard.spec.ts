@@ -1,11 +1,18 @@
+import { randomBytes, randomUUID } from 'node:crypto';
 import type { ExecutionContext } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
+import { JwtService } from '@nestjs/jwt';
 import type { AuthUser } from '../../../common/auth/auth-user';
 import { Authenticated } from '../../../common/auth/authenticated.decorator';
 import { Public } from '../../../common/auth/public.decorator';
 import { Role } from '../../../common/auth/role';
-import { AppException } from '../../../common/errors/app.exception';
-import type { AccessTokenVerifier, VerifyOptions } from '../tokens/access-token.service';
+import type { AppConfig } from '../../../config/app-config';
+import type {
+  AccessTokenVerifier,
+  VerifiedAccess,
+  VerifyOptions,
+} from '../tokens/access-token.service';
+import { AccessTokenStrategy } from '../tokens/access-token.strategy';
 import type { AccessDenial, AuditService } from '../../audit/audit.service';
 import {
   AnonymousRefusalBudget,
@@ -47,20 +54,35 @@ function context(
     getType: () => type,
     getHandler: () => Routes.prototype[handler],
     getClass: () => Routes,
-    switchToHttp: () => ({ getRequest: () => req }),
+    switchToHttp: () => ({ getRequest: () => req, getResponse: () => ({}) }),
   } as unknown as ExecutionContext;
   return { ctx, req };
 }
 
 describe('AuthGuard', () => {
   const calls: VerifyOptions[] = [];
+  // The real passport-jwt strategy over a verifier that admits every bearer as a patient.
   const verifier = {
-    verify: (token: string, options: VerifyOptions = {}) => {
+    admit: (claims: Record<string, unknown>) =>
+      Promise.resolve({ id: claims.sub, role: Role.Patient, sessionId: claims.sid }),
+    requireMfa: (user: VerifiedAccess, options: VerifyOptions = {}) => {
       calls.push(options);
-      if (token !== 'good') return Promise.reject(AppException.unauthorized());
-      return Promise.resolve({ id: 'u1', role: Role.Patient, sessionId: 's1' });
+      return user;
     },
   } as unknown as AccessTokenVerifier;
+  const auth = { jwtSecret: randomBytes(32).toString('hex'), jwtIssuer: 'i', jwtAudience: 'a' };
+  new AccessTokenStrategy({ auth } as AppConfig, verifier);
+  const sign = (secret: string, claims: Record<string, unknown> = {}): Promise<string> =>
+    new JwtService({ secret }).signAsync(
+      { role: Role.Patient, sid: 's1', typ: 'access', mfa: false, ...claims },
+      { algorithm: 'HS256', subject: 'u1', issuer: auth.jwtIssuer, audience: auth.jwtAudience },
+    );
+  let good = '';
+  let forged = '';
+  beforeAll(async () => {
+    good = `Bearer ${await sign(auth.jwtSecret)}`;
+    forged = `Bearer ${await sign(randomUUID())}`;
+  });
   const recorded: AccessDenial[] = [];
   const audit = {
     recordAccessDenied: (denial: AccessDenial) => {
@@ -87,9 +109,9 @@ describe('AuthGuard', () => {
     await expect(guard.canActivate(context('adminOnly').ctx)).rejects.toMatchObject({
       status: 401,
     });
-    await expect(
-      guard.canActivate(context('adminOnly', 'Bearer forged').ctx),
-    ).rejects.toMatchObject({ status: 401 });
+    await expect(guard.canActivate(context('adminOnly', forged).ctx)).rejects.toMatchObject({
+      status: 401,
+    });
     expect(recorded.map((d) => [d.status, d.reason, d.route])).toEqual([
       [401, 'missing_token', 'GET /x/adminOnly'],
       [401, 'invalid_token', 'GET /x/adminOnly'],
@@ -106,7 +128,7 @@ describe('AuthGuard', () => {
   });
 
   it('audits role refusals of authenticated callers', async () => {
-    await expect(guard.canActivate(context('adminOnly', 'Bearer good').ctx)).rejects.toMatchObject({
+    await expect(guard.canActivate(context('adminOnly', good).ctx)).rejects.toMatchObject({
       status: 403,
     });
     expect(recorded).toEqual([
@@ -126,16 +148,17 @@ describe('AuthGuard', () => {
     await expect(guard.canActivate(context('undeclared').ctx)).rejects.toMatchObject({
       code: 'UNAUTHORIZED',
     });
-    await expect(guard.canActivate(context('undeclared', 'Bearer good').ctx)).rejects.toMatchObject(
-      { code: 'FORBIDDEN', status: 403 },
-    );
+    await expect(guard.canActivate(context('undeclared', good).ctx)).rejects.toMatchObject({
+      code: 'FORBIDDEN',
+      status: 403,
+    });
   });
 
   it('checks roles and sets request.user', async () => {
-    await expect(guard.canActivate(context('adminOnly', 'Bearer good').ctx)).rejects.toMatchObject({
+    await expect(guard.canActivate(context('adminOnly', good).ctx)).rejects.toMatchObject({
       code: 'FORBIDDEN',
     });
-    const { ctx, req } = context('enrol', 'Bearer good');
+    const { ctx, req } = context('enrol', good);
     await expect(guard.canActivate(ctx)).resolves.toBe(true);
     expect(req.user).toEqual({ id: 'u1', role: Role.Patient, sessionId: 's1' });
     expect(calls.at(-1)).toEqual({ allowWithoutMfa: true });

@@ -1,5 +1,6 @@
 import { type CanActivate, type ExecutionContext, Injectable, Logger } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
+import { AuthGuard as PassportGuard } from '@nestjs/passport';
 import type { Request } from 'express';
 import { auditActor, type AuthUser } from '../../../common/auth/auth-user';
 import { ROLES_KEY } from '../../../common/auth/authenticated.decorator';
@@ -9,7 +10,8 @@ import { AppException } from '../../../common/errors/app.exception';
 import { requestMeta } from '../../../common/http/request-meta';
 import { AnonymousRefusalBudget } from '../../audit/anonymous-refusals';
 import { AuditService } from '../../audit/audit.service';
-import { AccessTokenVerifier } from '../tokens/access-token.service';
+import { AccessTokenVerifier, type VerifiedAccess } from '../tokens/access-token.service';
+import { ACCESS_TOKEN_STRATEGY } from '../tokens/access-token.strategy';
 import { MFA_ENROLLMENT_ROUTE } from './mfa-enrollment.decorator';
 
 // RFC 6750 bearer syntax; anything else is treated as no token at all.
@@ -25,6 +27,15 @@ export function bearerToken(header: string | undefined): string | undefined {
   return header ? BEARER.exec(header)?.[1] : undefined;
 }
 
+// Runs the access-token strategy; any refusal is Hekim's 401, never passport's own answer.
+class AccessTokenGuard extends PassportGuard(ACCESS_TOKEN_STRATEGY) {
+  override handleRequest<T>(err: unknown, user: T | false): T {
+    if (err instanceof Error) throw err;
+    if (!user) throw AppException.unauthorized('The access token is invalid or expired.');
+    return user;
+  }
+}
+
 // The one global guard: every HTTP route needs a valid access token unless it is @Public(),
 // and a route without an @Authenticated() declaration is refused even then (default deny).
 @Injectable()
@@ -37,6 +48,8 @@ export class AuthGuard implements CanActivate {
     private readonly audit: AuditService,
     private readonly anonymousRefusals: AnonymousRefusalBudget,
   ) {}
+
+  private readonly accessToken = new AccessTokenGuard();
 
   async canActivate(context: ExecutionContext): Promise<boolean> {
     // Socket.IO authenticates in its io.use middleware (guards never see the handshake);
@@ -53,15 +66,14 @@ export class AuthGuard implements CanActivate {
     }
     const allowWithoutMfa =
       this.reflector.getAllAndOverride<boolean | undefined>(MFA_ENROLLMENT_ROUTE, targets) === true;
-    let user: AuthUser;
     try {
-      user = await this.verifier.verify(token, { allowWithoutMfa });
+      await this.accessToken.canActivate(context);
     } catch (error) {
       if (error instanceof AppException && error.status === 401)
         await this.recordUnauthenticated(req, 'invalid_token');
       throw error;
     }
-    req.user = user;
+    const user = this.verifier.requireMfa(req.user as VerifiedAccess, { allowWithoutMfa });
 
     const roles = this.reflector.getAllAndOverride<readonly Role[] | undefined>(ROLES_KEY, targets);
     if (!roles) {

@@ -83,8 +83,9 @@ export class AccessTokenService {
   }
 }
 
-// Verifies an access token for every entry point: the HTTP guard and the Socket.IO
-// handshake use this same method, so both accept and refuse exactly the same tokens. A valid
+// Verifies an access token. The Socket.IO handshake calls `verify`; HTTP routes verify the
+// token with passport-jwt under the same rules (AccessTokenStrategy) and then call the same
+// `admit` and `requireMfa`, so both accept and refuse exactly the same tokens. A valid
 // signature only says who the bearer is: whether they may still act, and with which role, is
 // the principal's standing now (PrincipalStandings, whose record is PostgreSQL), never the
 // claims the token was issued with.
@@ -112,6 +113,13 @@ export class AccessTokenVerifier {
         cause: error,
       });
     }
+    return this.requireMfa(await this.admit(claims), options);
+  }
+
+  // The bearer of claims whose signature, algorithm, issuer, audience and lifetime were
+  // verified (here, or by the HTTP routes' passport strategy), as they stand now: refused when
+  // the claims are not an access token's or the session has ended, with the current role.
+  async admit(claims: Record<string, unknown>): Promise<VerifiedAccess> {
     const user = toVerifiedAccess(claims);
     if (!user) throw AppException.unauthorized('The access token is invalid or expired.');
     const principal = { sessionId: user.sessionId, userId: user.id };
@@ -119,6 +127,12 @@ export class AccessTokenVerifier {
     const standing = known === undefined ? await this.standings.standing(principal) : known;
     if (!standing) throw AppException.unauthorized('The session of this access token has ended.');
     user.role = standing.role;
+    return user;
+  }
+
+  // Refuses an admitted bearer whose role requires MFA before they enrolled, except on the
+  // enrollment routes.
+  requireMfa(user: VerifiedAccess, options: VerifyOptions = {}): VerifiedAccess {
     if (
       !options.allowWithoutMfa &&
       !user.mfaEnrolled &&
