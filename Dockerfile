@@ -4,15 +4,16 @@
 # Kubernetes runs it as uid 1000 with a read-only root filesystem (helm/hekim sets both); the
 # start command below is the one test/deploy/production-boot.e2e-spec.ts exercises.
 
-# Base image: Node.js 24 (LTS) on Debian 12 slim, pinned by digest, not by tag alone: a tag
-# is mutable and can be re-pushed, a digest names exactly the layers we tested and scanned,
-# so two builds of one commit ship the same base and a rebuild never pulls surprises.
-# The digest below is the published index digest of node:24-bookworm-slim for Node.js 24.18.0
-# (the same digest other public projects pin). Refresh it monthly and on every Node.js security
-# release:
-#   docker buildx imagetools inspect node:24-bookworm-slim --format '{{json .Manifest.Digest}}'
-#   (or: crane digest node:24-bookworm-slim)  → paste the index digest below, rebuild, rescan.
-ARG NODE_IMAGE=node:24-bookworm-slim@sha256:6f7b03f7c2c8e2e784dcf9295400527b9b1270fd37b7e9a7285cf83b6951452d
+# Base image: Node.js 26 (the current LTS) on Debian 13 "trixie", slim. Pin it by digest, not
+# by tag alone, where a registry is reachable: a tag is mutable and can be re-pushed, a digest
+# names exactly the layers that were tested and scanned. The CI image job refuses to build
+# until the ARG below carries one (.gitlab-ci.yml, build-image):
+#   docker buildx imagetools inspect node:26-trixie-slim --format '{{json .Manifest.Digest}}'
+#   → ARG NODE_IMAGE=node:26-trixie-slim@sha256:<that digest>; refresh monthly and on every
+#   Node.js security release, rebuild, rescan.
+# Where no registry is reachable, scripts/image/build-base.sh builds an equivalent base from
+# Debian packages and passes it with --build-arg NODE_IMAGE=... (docs/deployment.md).
+ARG NODE_IMAGE=node:26-trixie-slim
 
 # --- deps: production dependencies only, exactly as package-lock.json pins them ------------
 FROM ${NODE_IMAGE} AS deps
@@ -34,6 +35,10 @@ RUN --mount=type=cache,target=/root/.npm \
 COPY tsconfig.json tsconfig.build.json nest-cli.json ./
 COPY src ./src
 COPY migrations ./migrations
+# The operations commands (dist/scripts/*.js, run with `kubectl exec`) and the demo page the
+# server serves (dist/demo) are part of `npm run build`.
+COPY scripts ./scripts
+COPY demo ./demo
 RUN npm run build
 
 # --- runtime ------------------------------------------------------------------------------
@@ -41,7 +46,7 @@ FROM ${NODE_IMAGE} AS runtime
 # tini as PID 1: it forwards SIGTERM to Node (which then drains, see docs/operations.md) and
 # reaps zombies; Node as PID 1 would ignore signals it installs no handler for.
 RUN apt-get update \
-    && apt-get install -y --no-install-recommends tini=0.19.0-1+b3 \
+    && apt-get install -y --no-install-recommends tini=0.19.0-3+b8 \
     && rm -rf /var/lib/apt/lists/*
 ENV NODE_ENV=production \
     HOST=0.0.0.0 \

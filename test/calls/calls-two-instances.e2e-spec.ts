@@ -49,7 +49,9 @@ describe('call ring timeout across two instances', () => {
     expect((await request(phone.socket, 'call:accept', { callId })).error?.code).toBe('CONFLICT');
     // Whichever instance's sweep won counted it.
     const texts = await Promise.all([a, b].map(async (t) => (await t.http().get('/metrics')).text));
-    expect(texts.join('\n')).toMatch(/hekim_calls_total\{status="missed",type="audio"\} 1/);
+    expect(texts.join('\n')).toMatch(
+      /hekim_calls_total\{status="missed",end_reason="missed",type="audio"\} 1/,
+    );
   }, 30_000);
 
   it('network failure: a device that drops mid-call and is not back within the grace fails the call', async () => {

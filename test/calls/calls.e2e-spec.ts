@@ -328,7 +328,9 @@ describe('direct calls', () => {
       bitrateKbps: { min: 800, avg: 1000, max: 1200 },
     });
     const metrics = await t.http().get('/metrics');
-    expect(metrics.text).toMatch(/hekim_call_rtt_ms_count \d+/);
+    // In base units (docs/operations.md, "Metrics"): seconds, bytes per second.
+    expect(metrics.text).toMatch(/hekim_call_rtt_seconds_bucket\{le="0.05"\} [1-9]/);
+    expect(metrics.text).toMatch(/hekim_call_bitrate_bytes_per_second_bucket\{le="250000"\} [1-9]/);
     expect(metrics.text).toMatch(/hekim_call_setup_seconds_count \d+/);
 
     expect((await act(patient, call.id, 'end')).status).toBe(200);
@@ -336,7 +338,7 @@ describe('direct calls', () => {
     const after = await request(caller.socket, 'call:stats', { callId: call.id, rttMs: 1 });
     expect(after.error?.code).toBe('CONFLICT');
     expect((await t.http().get('/metrics')).text).toMatch(
-      /hekim_calls_total\{status="ended",type="video"\} \d+/,
+      /hekim_calls_total\{status="ended",end_reason="completed",type="video"\} \d+/,
     );
   });
 

@@ -198,8 +198,8 @@ describe('deploy: Helm chart helm/hekim', () => {
       'hekim_sessions_active',
       'hekim_signaling_sockets',
       'http_request_duration_seconds_bucket',
-      'hekim_call_rtt_ms',
-      'hekim_call_packet_loss_pct',
+      'hekim_call_rtt_seconds',
+      'hekim_call_packet_loss_ratio',
     ]) {
       expect(exprs).toContain(metric);
     }

@@ -12,6 +12,15 @@ export class MetricsService {
 
   constructor() {
     collectDefaultMetrics({ register: this.registry });
+    // prom-client also exports these three gauges with a `_total` suffix, which Prometheus'
+    // conventions keep for counters (`promtool check metrics` refuses them); the same values
+    // stay exported, by type, as nodejs_active_handles, _requests and _resources.
+    for (const name of [
+      'nodejs_active_handles_total',
+      'nodejs_active_requests_total',
+      'nodejs_active_resources_total',
+    ])
+      this.registry.removeSingleMetric(name);
     this.httpDuration = this.histogram(
       'http_request_duration_seconds',
       'HTTP request duration by method, route template and status',

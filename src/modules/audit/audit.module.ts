@@ -8,6 +8,7 @@ import { AuditCheckpointer } from './audit-checkpointer';
 import { AuditController } from './audit.controller';
 import { AuditDenialsInterceptor } from './audit-denials.interceptor';
 import { AuditEventEntity } from './audit-event.entity';
+import { AuditMetrics } from './audit.metrics';
 import { AuditRepository } from './audit.repository';
 import { AuditService } from './audit.service';
 import { AuditTrailService } from './audit-trail.service';
@@ -20,6 +21,7 @@ import { AuditTrailService } from './audit-trail.service';
   providers: [
     AuditPersonalData,
     AuditRepository,
+    AuditMetrics,
     AuditCheckpointer,
     AuditService,
     AuditTrailService,

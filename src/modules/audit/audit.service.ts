@@ -11,6 +11,7 @@ import {
 import { AuditAction, AuditOutcome } from './audit-action';
 import { canonicalAround, type AuditRecordBody } from './audit-chain';
 import { AuditCheckpointer } from './audit-checkpointer';
+import { AuditMetrics } from './audit.metrics';
 import {
   AuditRepository,
   type AppendedRecord,
@@ -128,8 +129,12 @@ interface TransactionRecords {
   depth: number;
   pending: UnplacedBody[];
   answers?: Promise<AppendedRecord[]>;
+  // The outcomes of the records sent with the COMMIT, for the metrics.
+  sent?: string[];
   // The seqs of the records the last commit wrote, in order.
   committed?: string[];
+  // A group commit of standalone records: counted by record() for each caller instead.
+  standalone?: boolean;
 }
 
 function transactionRecords(runner: QueryRunner): TransactionRecords {
@@ -154,6 +159,7 @@ export class AuditService implements OnModuleDestroy, EntitySubscriberInterface 
     private readonly dataSource: DataSource,
     private readonly repository: AuditRepository,
     private readonly checkpointer: AuditCheckpointer,
+    private readonly metrics: AuditMetrics,
   ) {
     dataSource.subscribers.push(this);
   }
@@ -173,14 +179,27 @@ export class AuditService implements OnModuleDestroy, EntitySubscriberInterface 
   record(input: AuditEventInput, manager?: EntityManager): Promise<string | undefined>;
   async record(input: AuditEventInput, manager?: EntityManager): Promise<string | undefined> {
     const body = unplacedBody(input);
-    if (!manager) return this.standalone.push(body);
+    if (!manager) return this.counted(body, this.standalone.push(body));
     const runner = manager.queryRunner;
     const records = runner?.isTransactionActive ? transactionRecords(runner) : undefined;
     if (records?.depth === 1) {
       records.pending.push(body);
       return undefined;
     }
-    return this.appendNow(body, manager);
+    return this.counted(body, this.appendNow(body, manager));
+  }
+
+  // One record written or failed, as its caller learns it (a group commit retries a failed
+  // batch record by record, so its attempts are not what is counted).
+  private async counted(body: UnplacedBody, write: Promise<string>): Promise<string> {
+    try {
+      const seq = await write;
+      this.metrics.written([body.outcome]);
+      return seq;
+    } catch (e) {
+      this.metrics.failed(1);
+      throw e;
+    }
   }
 
   afterTransactionStart({ queryRunner }: TransactionStartEvent): void {
@@ -189,6 +208,7 @@ export class AuditService implements OnModuleDestroy, EntitySubscriberInterface 
     if (records.depth === 1) {
       records.pending = [];
       records.answers = undefined;
+      records.standalone = false;
     }
   }
 
@@ -199,6 +219,7 @@ export class AuditService implements OnModuleDestroy, EntitySubscriberInterface 
     const records = transactionRecords(queryRunner);
     if (records.depth !== 1 || records.pending.length === 0) return;
     const rows = records.pending.map(unplacedRow);
+    records.sent = records.pending.map((b) => b.outcome);
     records.pending = [];
     const { answers } = await this.repository.sendAppends(rows, queryRunner.manager);
     // Observed here so that a failure is never unhandled; afterTransactionCommit throws it.
@@ -215,7 +236,15 @@ export class AuditService implements OnModuleDestroy, EntitySubscriberInterface 
     const answers = records.answers;
     if (records.depth > 0 || answers === undefined) return;
     records.answers = undefined;
-    const appended = await answers;
+    const sent = records.standalone ? [] : (records.sent ?? []);
+    let appended: AppendedRecord[];
+    try {
+      appended = await answers;
+    } catch (e) {
+      this.metrics.failed(sent.length);
+      throw e;
+    }
+    this.metrics.written(sent);
     records.committed = appended.map((r) => r.seq);
     if (appended.some((r) => this.checkpointer.isDue(r.seq))) {
       await this.checkpointer
@@ -243,6 +272,7 @@ export class AuditService implements OnModuleDestroy, EntitySubscriberInterface 
     await this.dataSource.transaction((m) => {
       if (!m.queryRunner) throw new Error('a transaction without a query runner');
       records = transactionRecords(m.queryRunner);
+      records.standalone = true;
       records.pending.push(...bodies);
       return Promise.resolve();
     });

@@ -9,6 +9,7 @@ import { TypeOrmModule } from '@nestjs/typeorm';
 import { UserSessionsPort } from '../users/ports/user-sessions.port';
 import { UsersModule } from '../users/users.module';
 import { AuthController } from './auth.controller';
+import { AuthMetrics } from './auth.metrics';
 import { AuthService } from './auth.service';
 import { AuthGuard } from './guards/auth.guard';
 import { AccessTokenStrategy } from './tokens/access-token.strategy';
@@ -59,6 +60,7 @@ import { AccessTokenService, AccessTokenVerifier } from './tokens/access-token.s
   controllers: [AuthController],
   providers: [
     AuthPersonalData,
+    AuthMetrics,
     AccessTokenService,
     AccessTokenVerifier,
     AccessTokenStrategy,

@@ -14,6 +14,7 @@ import { UsersRepository } from '../users/users.repository';
 import { auditActor } from '../../common/auth/auth-user';
 import { UsersService } from '../users/users.service';
 import { AuthErrors } from './auth.errors';
+import { AuthMetrics } from './auth.metrics';
 import type { LoginRequest, RegisterRequest, TokenPairResponse } from './dto/auth.dto';
 import { LoginLockoutService } from './login-lockout.service';
 import { MfaService } from './mfa/mfa.service';
@@ -47,6 +48,7 @@ export class AuthService {
     private readonly mfa: MfaService,
     private readonly notifier: AccountNotifier,
     private readonly audit: AuditService,
+    private readonly metrics: AuthMetrics,
   ) {}
 
   // Self-registration creates patients only. An e-mail that is already registered gets the
@@ -115,6 +117,7 @@ export class AuthService {
     if (claim.lockedFor !== undefined) {
       await this.recordLogin(AuditOutcome.Denied, null, meta, { reason: 'locked' });
       if (claim.lockedNow) await this.audit.record(this.lockoutEvent(user, meta, claim.lockedFor));
+      this.metrics.login('locked');
       throw AuthErrors.locked(claim.lockedFor);
     }
 
@@ -128,6 +131,7 @@ export class AuthService {
     }
     if (user.mfaEnabled && input.otp === undefined) {
       await this.recordLogin(AuditOutcome.Failure, user, meta, { reason: 'mfa_required' });
+      this.metrics.login('mfa_required');
       throw AuthErrors.mfaRequired();
     }
 
@@ -153,6 +157,7 @@ export class AuthService {
       this.lockout.recordSuccess(email, claim.attempt),
       this.pair(user, result.session.id, result.refreshToken),
     ]);
+    this.metrics.login('success');
     return pair;
   }
 
@@ -278,6 +283,7 @@ export class AuthService {
       if (lockSeconds > 0)
         await this.audit.record(this.lockoutEvent(user, meta, lockSeconds), manager);
     });
+    this.metrics.login('invalid_credentials');
     throw AuthErrors.invalidCredentials();
   }
 

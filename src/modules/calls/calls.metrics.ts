@@ -4,22 +4,26 @@ import { MetricsService } from '../../infra/metrics/metrics.service';
 
 const SECONDS = [0.5, 1, 2, 3, 5, 8, 13, 20, 30, 45, 60];
 
+// Names follow Prometheus' conventions (docs/operations.md, "Metrics"): base units (seconds,
+// ratios, bytes per second), `_total` on counters. Clients report milliseconds, percent and
+// kbit/s; CallsService converts them on the way in.
+
 @Injectable()
 export class CallsMetrics {
-  readonly total: Counter<'status' | 'type'>;
+  readonly total: Counter<'status' | 'end_reason' | 'type'>;
   readonly active: Gauge;
   readonly setupSeconds: Histogram;
   readonly ringSeconds: Histogram;
-  readonly rttMs: Histogram;
-  readonly jitterMs: Histogram;
-  readonly packetLossPct: Histogram;
-  readonly bitrateKbps: Histogram;
+  readonly rttSeconds: Histogram;
+  readonly jitterSeconds: Histogram;
+  readonly packetLossRatio: Histogram;
+  readonly bitrateBytesPerSecond: Histogram;
 
   constructor(metrics: MetricsService) {
     this.total = metrics.counter(
       'hekim_calls_total',
-      'Finished direct calls by final status and type',
-      ['status', 'type'],
+      'Finished direct calls by final status, end reason and type',
+      ['status', 'end_reason', 'type'],
     );
     this.active = metrics.gauge(
       'hekim_calls_active',
@@ -37,29 +41,30 @@ export class CallsMetrics {
       [],
       SECONDS,
     );
-    this.rttMs = metrics.histogram(
-      'hekim_call_rtt_ms',
+    this.rttSeconds = metrics.histogram(
+      'hekim_call_rtt_seconds',
       'Round-trip time reported by call clients',
       [],
-      [10, 25, 50, 100, 150, 200, 300, 500, 1000, 2000],
+      [0.01, 0.025, 0.05, 0.1, 0.15, 0.2, 0.3, 0.5, 1, 2],
     );
-    this.jitterMs = metrics.histogram(
-      'hekim_call_jitter_ms',
+    this.jitterSeconds = metrics.histogram(
+      'hekim_call_jitter_seconds',
       'Jitter reported by call clients',
       [],
-      [1, 5, 10, 20, 30, 50, 100, 200],
+      [0.001, 0.005, 0.01, 0.02, 0.03, 0.05, 0.1, 0.2],
     );
-    this.packetLossPct = metrics.histogram(
-      'hekim_call_packet_loss_pct',
-      'Packet loss percentage reported by call clients',
+    this.packetLossRatio = metrics.histogram(
+      'hekim_call_packet_loss_ratio',
+      'Packet loss reported by call clients, as a ratio (0.01 = 1%)',
       [],
-      [0.1, 0.5, 1, 2, 5, 10, 20, 50],
+      [0.001, 0.005, 0.01, 0.02, 0.05, 0.1, 0.2, 0.5],
     );
-    this.bitrateKbps = metrics.histogram(
-      'hekim_call_bitrate_kbps',
-      'Bitrate reported by call clients',
+    // Bytes, Prometheus' base unit of information: 1 kbit/s is 125 B/s.
+    this.bitrateBytesPerSecond = metrics.histogram(
+      'hekim_call_bitrate_bytes_per_second',
+      'Media bitrate reported by call clients, in bytes per second',
       [],
-      [32, 64, 128, 256, 512, 1000, 2000, 4000, 8000],
+      [4e3, 8e3, 16e3, 32e3, 64e3, 125e3, 250e3, 500e3, 1e6],
     );
   }
 }

@@ -281,19 +281,21 @@ export class CallsService {
       if (call.status !== 'active') throw CallErrors.refused(`is ${call.status}, not active`);
       const quality = call.quality ?? { reports: 0 };
       quality.reports += 1;
+      // As reported (ms, %, kbit/s) in the call's summary; in base units (s, ratio, B/s) in the
+      // histograms.
       const metrics = {
-        rttMs: [p.rttMs, this.metrics.rttMs],
-        jitterMs: [p.jitterMs, this.metrics.jitterMs],
-        packetLossPct: [p.packetLossPct, this.metrics.packetLossPct],
-        bitrateKbps: [p.bitrateKbps, this.metrics.bitrateKbps],
+        rttMs: [p.rttMs, this.metrics.rttSeconds, 1e-3],
+        jitterMs: [p.jitterMs, this.metrics.jitterSeconds, 1e-3],
+        packetLossPct: [p.packetLossPct, this.metrics.packetLossRatio, 1e-2],
+        bitrateKbps: [p.bitrateKbps, this.metrics.bitrateBytesPerSecond, 125],
       } as const;
-      for (const [key, [value, histogram]] of Object.entries(metrics) as [
+      for (const [key, [value, histogram, toBase]] of Object.entries(metrics) as [
         keyof typeof metrics,
         (typeof metrics)[keyof typeof metrics],
       ][]) {
         if (value === undefined) continue;
         quality[key] = accumulate(quality[key], value);
-        histogram.observe(value);
+        histogram.observe(value * toBase);
       }
       call.quality = quality;
       await this.calls.saveQuality(call, m);
@@ -371,7 +373,11 @@ export class CallsService {
     if (before.status === 'ringing' && next.status === 'active')
       this.metrics.setupSeconds.observe(sinceStart);
     if (!TERMINAL.has(before.status) && TERMINAL.has(next.status))
-      this.metrics.total.inc({ status: next.status, type: call.type });
+      this.metrics.total.inc({
+        status: next.status,
+        end_reason: next.endReason ?? 'none',
+        type: call.type,
+      });
   }
 
   private changeOf(

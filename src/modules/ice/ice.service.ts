@@ -1,5 +1,7 @@
 import { Injectable } from '@nestjs/common';
+import type { Counter } from 'prom-client';
 import { AppConfig } from '../../config/app-config';
+import { MetricsService } from '../../infra/metrics/metrics.service';
 import type { IceServerDto, IceServersResponse } from './dto/ice-servers.response';
 import { turnCredentials } from './turn-credentials';
 
@@ -7,7 +9,17 @@ import { turnCredentials } from './turn-credentials';
 // client's own user id (never another user's) and limited to turnTtlSeconds (at most 1 h).
 @Injectable()
 export class IceService {
-  constructor(private readonly config: AppConfig) {}
+  private readonly issued: Counter;
+
+  constructor(
+    private readonly config: AppConfig,
+    metrics: MetricsService,
+  ) {
+    this.issued = metrics.counter(
+      'hekim_turn_credentials_issued_total',
+      'TURN credentials handed out (REST, signaling join, call and refresh answers)',
+    );
+  }
 
   get ttlSeconds(): number {
     return this.config.ice.turnTtlSeconds;
@@ -19,6 +31,7 @@ export class IceService {
     if (stunUrls.length > 0) iceServers.push({ urls: [...stunUrls] });
     const creds = turnCredentials(turnSecret, userId, turnTtlSeconds, now);
     if (turnUrls.length > 0) {
+      this.issued.inc();
       iceServers.push({
         urls: [...turnUrls],
         username: creds.username,
