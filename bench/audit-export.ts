@@ -12,8 +12,8 @@ import { Client } from 'pg';
 import { createApp } from '../src/bootstrap';
 import { loadConfig } from '../src/config/load-config';
 import { generateSecrets } from '../src/config/secrets';
-import { ExportFormat } from '../src/modules/audit/audit-export-format';
-import { AuditTrailService } from '../src/modules/audit/audit-trail.service';
+import { ExportFormat } from '../src/modules/audit/export/audit-export-format';
+import { AuditTrailService } from '../src/modules/audit/export/audit-trail.service';
 import { insertGeneratedChain } from './audit-fixtures';
 
 const LIMIT_MB = 50;

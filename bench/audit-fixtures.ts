@@ -4,7 +4,7 @@ import {
   chainHashOfCanonical,
   GENESIS_HASH,
   type AuditRecordBody,
-} from '../src/modules/audit/audit-chain';
+} from '../src/modules/audit/chain/audit-chain';
 
 // Appends `count` generated records with a valid chain straight into audit_events (1,000
 // per statement), continuing from the current head, each with its canonical text as Hekim

@@ -17,8 +17,8 @@ import {
   recordLine,
   type AuditRecordBody,
   type CheckpointBody,
-} from '../src/modules/audit/audit-chain';
-import { keyIdOf, signCheckpoint } from '../src/modules/audit/audit-signing';
+} from '../src/modules/audit/chain/audit-chain';
+import { keyIdOf, signCheckpoint } from '../src/modules/audit/chain/audit-signing';
 
 const root = join(__dirname, '..', '..');
 

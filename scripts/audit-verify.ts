@@ -1,4 +1,4 @@
-import { runAuditVerify } from '../src/modules/audit/audit-verify-cli';
+import { runAuditVerify } from '../src/modules/audit/verification/audit-verify-cli';
 
 // Offline verifier of an audit export: needs only the file and the public key
 // (GET /api/v1/audit/public-key). See docs/audit.md.

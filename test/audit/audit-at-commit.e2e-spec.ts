@@ -1,6 +1,6 @@
 import { Client, type PoolClient, type QueryConfig, type QueryResult } from 'pg';
 import { DataSource, type EntityManager } from 'typeorm';
-import { AuditTrailService } from '../../src/modules/audit/audit-trail.service';
+import { AuditTrailService } from '../../src/modules/audit/export/audit-trail.service';
 import { AuditService } from '../../src/modules/audit/audit.service';
 import { createTestApp, type TestApp } from '../support/test-app';
 import { ctx, sampleEvent } from './audit-support';

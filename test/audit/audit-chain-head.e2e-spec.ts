@@ -1,6 +1,6 @@
 import { Client } from 'pg';
 import { DataSource } from 'typeorm';
-import { AuditTrailService } from '../../src/modules/audit/audit-trail.service';
+import { AuditTrailService } from '../../src/modules/audit/export/audit-trail.service';
 import { AuditService } from '../../src/modules/audit/audit.service';
 import { createTestApp, type TestApp } from '../support/test-app';
 import { ctx, recordMany, sampleEvent } from './audit-support';

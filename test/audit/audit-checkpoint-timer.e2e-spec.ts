@@ -1,5 +1,5 @@
 import { DataSource } from 'typeorm';
-import { AuditCheckpointer } from '../../src/modules/audit/audit-checkpointer';
+import { AuditCheckpointer } from '../../src/modules/audit/chain/audit-checkpointer';
 import { createTestApp, type TestApp } from '../support/test-app';
 import { recordMany } from './audit-support';
 

@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { DataSource } from 'typeorm';
 import { generateSecrets } from '../../src/config/secrets';
-import { AuditTrailService } from '../../src/modules/audit/audit-trail.service';
+import { AuditTrailService } from '../../src/modules/audit/export/audit-trail.service';
 import { AuditService } from '../../src/modules/audit/audit.service';
 import { createTestApp, type TestApp } from '../support/test-app';
 import { ctx, sampleEvent } from './audit-support';

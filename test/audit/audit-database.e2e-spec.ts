@@ -1,9 +1,9 @@
 import { randomBytes } from 'node:crypto';
 import { Client } from 'pg';
 import { DataSource } from 'typeorm';
-import { canonicalJson, chainHash } from '../../src/modules/audit/audit-chain';
+import { canonicalJson, chainHash } from '../../src/modules/audit/chain/audit-chain';
 import { toRecordBody } from '../../src/modules/audit/audit-mapper';
-import { AuditTrailService } from '../../src/modules/audit/audit-trail.service';
+import { AuditTrailService } from '../../src/modules/audit/export/audit-trail.service';
 import { AuditRepository } from '../../src/modules/audit/audit.repository';
 import { AuditEventEntity } from '../../src/modules/audit/audit-event.entity';
 import { createTestApp, type TestApp } from '../support/test-app';

@@ -9,10 +9,10 @@ import {
   GENESIS_HASH,
   recordLine,
   type AuditRecordBody,
-} from '../../src/modules/audit/audit-chain';
-import { ExportFormat } from '../../src/modules/audit/audit-export-format';
-import { keyIdOf, signCheckpoint } from '../../src/modules/audit/audit-signing';
-import { AuditTrailService } from '../../src/modules/audit/audit-trail.service';
+} from '../../src/modules/audit/chain/audit-chain';
+import { ExportFormat } from '../../src/modules/audit/export/audit-export-format';
+import { keyIdOf, signCheckpoint } from '../../src/modules/audit/chain/audit-signing';
+import { AuditTrailService } from '../../src/modules/audit/export/audit-trail.service';
 import { createTestApp, type TestApp } from '../support/test-app';
 import { exportToFile, recordMany, tempDir, writeLines } from './audit-support';
 

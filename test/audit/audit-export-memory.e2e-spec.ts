@@ -2,8 +2,8 @@ import { runInNewContext } from 'node:vm';
 import { setFlagsFromString } from 'node:v8';
 import { Client } from 'pg';
 import { insertGeneratedChain } from '../../bench/audit-fixtures';
-import { ExportFormat } from '../../src/modules/audit/audit-export-format';
-import { AuditTrailService } from '../../src/modules/audit/audit-trail.service';
+import { ExportFormat } from '../../src/modules/audit/export/audit-export-format';
+import { AuditTrailService } from '../../src/modules/audit/export/audit-trail.service';
 import { createTestApp, type TestApp } from '../support/test-app';
 import { ctx } from './audit-support';
 

@@ -1,8 +1,8 @@
 import { DataSource } from 'typeorm';
-import { chainHash, GENESIS_HASH } from '../../src/modules/audit/audit-chain';
-import { AuditCheckpointer } from '../../src/modules/audit/audit-checkpointer';
+import { chainHash, GENESIS_HASH } from '../../src/modules/audit/chain/audit-chain';
+import { AuditCheckpointer } from '../../src/modules/audit/chain/audit-checkpointer';
 import { rowToChainRecord } from '../../src/modules/audit/audit-mapper';
-import { AuditTrailService } from '../../src/modules/audit/audit-trail.service';
+import { AuditTrailService } from '../../src/modules/audit/export/audit-trail.service';
 import type { AuditEventRow } from '../../src/modules/audit/audit.repository';
 import { AuditService } from '../../src/modules/audit/audit.service';
 import { createTestApp, type TestApp } from '../support/test-app';

@@ -1,8 +1,8 @@
 import { writeFile, rm } from 'node:fs/promises';
 import { DataSource } from 'typeorm';
 import { join } from 'node:path';
-import { publicKeyFromPem } from '../../src/modules/audit/audit-signing';
-import { verifyExportFile } from '../../src/modules/audit/audit-verify-cli';
+import { publicKeyFromPem } from '../../src/modules/audit/chain/audit-signing';
+import { verifyExportFile } from '../../src/modules/audit/verification/audit-verify-cli';
 import { AuditService } from '../../src/modules/audit/audit.service';
 import { AuditAction, AuditOutcome } from '../../src/modules/audit/audit-action';
 import { Role } from '../../src/common/auth/role';

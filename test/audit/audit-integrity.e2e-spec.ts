@@ -12,12 +12,12 @@ import {
   chainHash,
   recordLine,
   type AuditRecordBody,
-} from '../../src/modules/audit/audit-chain';
-import { AuditCheckpointer } from '../../src/modules/audit/audit-checkpointer';
-import { ExportFormat } from '../../src/modules/audit/audit-export-format';
-import { checkpointSignatureValid, publicKeyFromPem } from '../../src/modules/audit/audit-signing';
-import { AuditTrailService } from '../../src/modules/audit/audit-trail.service';
-import { verifyExportFile } from '../../src/modules/audit/audit-verify-cli';
+} from '../../src/modules/audit/chain/audit-chain';
+import { AuditCheckpointer } from '../../src/modules/audit/chain/audit-checkpointer';
+import { ExportFormat } from '../../src/modules/audit/export/audit-export-format';
+import { checkpointSignatureValid, publicKeyFromPem } from '../../src/modules/audit/chain/audit-signing';
+import { AuditTrailService } from '../../src/modules/audit/export/audit-trail.service';
+import { verifyExportFile } from '../../src/modules/audit/verification/audit-verify-cli';
 import { AuditService } from '../../src/modules/audit/audit.service';
 import { createTestApp, type TestApp } from '../support/test-app';
 import { ctx, exportToFile, recordMany, tempDir, writeLines } from './audit-support';

@@ -1,6 +1,6 @@
 import { setImmediate as nextTurn } from 'node:timers/promises';
 import { Client } from 'pg';
-import { LineCopyError, RecordLinesCopy } from '../../src/modules/audit/audit-line-copy';
+import { LineCopyError, RecordLinesCopy } from '../../src/modules/audit/export/audit-line-copy';
 import { TEST_DATABASE_URL } from '../support/test-env';
 
 // RecordLinesCopy reads a binary COPY from the connection's socket itself and gives the

@@ -2,8 +2,8 @@ import { mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { AuditAction, AuditOutcome } from '../../src/modules/audit/audit-action';
-import type { ExportFormat } from '../../src/modules/audit/audit-export-format';
-import { AuditTrailService } from '../../src/modules/audit/audit-trail.service';
+import type { ExportFormat } from '../../src/modules/audit/export/audit-export-format';
+import { AuditTrailService } from '../../src/modules/audit/export/audit-trail.service';
 import { AuditService, type AuditEventInput } from '../../src/modules/audit/audit.service';
 import type { TestApp } from '../support/test-app';
 

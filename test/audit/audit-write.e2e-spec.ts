@@ -1,6 +1,6 @@
 import { DataSource } from 'typeorm';
 import { AuditAction, AuditOutcome } from '../../src/modules/audit/audit-action';
-import { chainHash, GENESIS_HASH } from '../../src/modules/audit/audit-chain';
+import { chainHash, GENESIS_HASH } from '../../src/modules/audit/chain/audit-chain';
 import { rowToChainRecord } from '../../src/modules/audit/audit-mapper';
 import type { AuditEventRow } from '../../src/modules/audit/audit.repository';
 import { AuditService } from '../../src/modules/audit/audit.service';

@@ -1,7 +1,7 @@
-import type { AuditRecordBody } from './audit-chain';
+import type { AuditRecordBody } from './chain/audit-chain';
 import type { AuditCheckpointEntity } from './audit-checkpoint.entity';
 import type { AuditEventEntity } from './audit-event.entity';
-import type { ChainRecordItem, CheckpointItem } from './audit-verifier';
+import type { ChainRecordItem, CheckpointItem } from './verification/audit-verifier';
 import type { AuditEventRow } from './audit.repository';
 
 export function toRecordBody(e: AuditEventEntity): AuditRecordBody {

@@ -5,7 +5,7 @@ import { Authenticated } from '../../common/auth/authenticated.decorator';
 import { Public } from '../../common/auth/public.decorator';
 import { Role } from '../../common/auth/role';
 import { AuditContext, type RequestContext } from './audit-context';
-import { AuditTrailService } from './audit-trail.service';
+import { AuditTrailService } from './export/audit-trail.service';
 import { AuditRangeQuery, ExportAuditQuery, ListAuditEventsQuery } from './dto/audit-query.dto';
 import {
   AuditEventPageResponse,

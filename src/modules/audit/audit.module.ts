@@ -4,14 +4,14 @@ import { Global, Module } from '@nestjs/common';
 import { APP_INTERCEPTOR } from '@nestjs/core';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { AuditCheckpointEntity } from './audit-checkpoint.entity';
-import { AuditCheckpointer } from './audit-checkpointer';
+import { AuditCheckpointer } from './chain/audit-checkpointer';
 import { AuditController } from './audit.controller';
 import { AuditDenialsInterceptor } from './audit-denials.interceptor';
 import { AuditEventEntity } from './audit-event.entity';
 import { AuditMetrics } from './audit.metrics';
 import { AuditRepository } from './audit.repository';
 import { AuditService } from './audit.service';
-import { AuditTrailService } from './audit-trail.service';
+import { AuditTrailService } from './export/audit-trail.service';
 
 // Global: every feature module records through AuditService.
 @Global()

@@ -6,7 +6,7 @@ import type { PostgresDriver } from 'typeorm/driver/postgres/PostgresDriver';
 import { PostgresQueryRunner } from 'typeorm/driver/postgres/PostgresQueryRunner';
 import { AuditCheckpointEntity } from './audit-checkpoint.entity';
 import { AuditEventEntity } from './audit-event.entity';
-import { RecordLinesCopy } from './audit-line-copy';
+import { RecordLinesCopy } from './export/audit-line-copy';
 
 // Appends to the chain are serialised across every instance sharing the database by the
 // row lock on audit_chain_head (migration AddAuditChainHead), held until the surrounding

@@ -9,8 +9,8 @@ import {
   type TransactionStartEvent,
 } from 'typeorm';
 import { AuditAction, AuditOutcome } from './audit-action';
-import { canonicalAround, type AuditRecordBody } from './audit-chain';
-import { AuditCheckpointer } from './audit-checkpointer';
+import { canonicalAround, type AuditRecordBody } from './chain/audit-chain';
+import { AuditCheckpointer } from './chain/audit-checkpointer';
 import { AuditMetrics } from './audit.metrics';
 import {
   AuditRepository,
@@ -18,7 +18,7 @@ import {
   type AuditRecordColumns,
   type AuditUnplacedRow,
 } from './audit.repository';
-import { GroupCommitQueue } from './group-commit-queue';
+import { GroupCommitQueue } from './chain/group-commit-queue';
 
 export interface AuditActor {
   userId?: string | null;

@@ -12,7 +12,7 @@ import {
   Min,
 } from 'class-validator';
 import { AuditOutcome } from '../audit-action';
-import { ExportFormat } from '../audit-export-format';
+import { ExportFormat } from '../export/audit-export-format';
 import { IsId } from '../../../common/validation/ids';
 
 export class AuditRangeQuery {

@@ -1,7 +1,7 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import type { AuditEventEntity } from '../audit-event.entity';
 import { toRecordBody } from '../audit-mapper';
-import type { VerifyResult } from '../audit-verifier';
+import type { VerifyResult } from '../verification/audit-verifier';
 
 class AuditActorResponse {
   @ApiProperty({ type: String, nullable: true, format: 'uuid' }) userId!: string | null;

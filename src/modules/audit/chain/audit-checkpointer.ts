@@ -6,11 +6,11 @@ import {
   type OnModuleDestroy,
 } from '@nestjs/common';
 import { DataSource, type EntityManager } from 'typeorm';
-import { AppConfig } from '../../config/app-config';
+import { AppConfig } from '../../../config/app-config';
 import type { CheckpointBody } from './audit-chain';
-import { AuditCheckpointEntity } from './audit-checkpoint.entity';
+import { AuditCheckpointEntity } from '../audit-checkpoint.entity';
 import { keyIdOf, privateKeyFromConfig, publicKeyPem, signCheckpoint } from './audit-signing';
-import { AuditRepository } from './audit.repository';
+import { AuditRepository } from '../audit.repository';
 
 // Signs the chain head every N records (inside the appending transaction) and every T
 // minutes (on a timer), each checkpoint carrying the previous one's signature.

@@ -5,8 +5,8 @@ import {
   chainHashOfCanonical,
   type CheckpointBody,
   GENESIS_HASH,
-} from './audit-chain';
-import { checkpointSignatureValid } from './audit-signing';
+} from '../chain/audit-chain';
+import { checkpointSignatureValid } from '../chain/audit-signing';
 
 export interface ChainRecordItem {
   seq: string;

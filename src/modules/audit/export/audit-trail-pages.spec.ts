@@ -1,7 +1,7 @@
-import type { AuditCheckpointer } from './audit-checkpointer';
+import type { AuditCheckpointer } from '../chain/audit-checkpointer';
 import { AuditTrailService, CHAIN_PAGE_SIZE } from './audit-trail.service';
-import type { AuditEventRow, AuditRepository } from './audit.repository';
-import type { AuditService } from './audit.service';
+import type { AuditEventRow, AuditRepository } from '../audit.repository';
+import type { AuditService } from '../audit.service';
 
 // A page asked for ahead that fails while the reader is busy elsewhere (a slow client
 // between chunks) must not become an unhandled rejection, which stops a Node process; the

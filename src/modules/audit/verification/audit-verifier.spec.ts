@@ -1,6 +1,6 @@
 import { generateKeyPairSync } from 'node:crypto';
-import { chainHash, GENESIS_HASH, type AuditRecordBody, type CheckpointBody } from './audit-chain';
-import { keyIdOf, signCheckpoint } from './audit-signing';
+import { chainHash, GENESIS_HASH, type AuditRecordBody, type CheckpointBody } from '../chain/audit-chain';
+import { keyIdOf, signCheckpoint } from '../chain/audit-signing';
 import { type ChainRecordItem, type CheckpointItem, verifyChain } from './audit-verifier';
 
 const { privateKey, publicKey } = generateKeyPairSync('ed25519');

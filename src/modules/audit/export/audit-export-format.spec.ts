@@ -1,8 +1,8 @@
 import { runInNewContext } from 'node:vm';
 import { setFlagsFromString } from 'node:v8';
-import { checkpointLine, recordLine } from './audit-chain';
+import { checkpointLine, recordLine } from '../chain/audit-chain';
 import { EXPORT_CHUNK_SIZE, ExportFormat, renderExport } from './audit-export-format';
-import type { ChainRecordItem, CheckpointItem } from './audit-verifier';
+import type { ChainRecordItem, CheckpointItem } from '../verification/audit-verifier';
 
 setFlagsFromString('--expose-gc');
 const gc = runInNewContext('gc') as () => void;

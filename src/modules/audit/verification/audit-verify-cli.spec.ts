@@ -8,9 +8,9 @@ import {
   GENESIS_HASH,
   recordLine,
   type AuditRecordBody,
-} from './audit-chain';
-import { ExportFormatError, readExport } from './audit-export-reader';
-import { keyIdOf, signCheckpoint } from './audit-signing';
+} from '../chain/audit-chain';
+import { ExportFormatError, readExport } from '../export/audit-export-reader';
+import { keyIdOf, signCheckpoint } from '../chain/audit-signing';
 import { runAuditVerify } from './audit-verify-cli';
 
 const { privateKey, publicKey } = generateKeyPairSync('ed25519');

@@ -1,8 +1,8 @@
 import type * as fhir4 from 'fhir/r4';
 import { stringify } from 'csv-stringify/sync';
-import { canonicalJson, checkpointLine, recordLine, type AuditRecordBody } from './audit-chain';
+import { canonicalJson, checkpointLine, recordLine, type AuditRecordBody } from '../chain/audit-chain';
 import { toFhirAuditEvent, toFhirProvenance } from './audit-fhir';
-import type { ChainRecordItem, CheckpointItem } from './audit-verifier';
+import type { ChainRecordItem, CheckpointItem } from '../verification/audit-verifier';
 
 export enum ExportFormat {
   Ndjson = 'ndjson',

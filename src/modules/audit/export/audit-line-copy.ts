@@ -17,7 +17,7 @@
 
 import { Readable } from 'node:stream';
 import type { Connection, Submittable } from 'pg';
-import { recordLineHead } from './audit-chain';
+import { recordLineHead } from '../chain/audit-chain';
 
 const SIGNATURE = Buffer.from([0x50, 0x47, 0x43, 0x4f, 0x50, 0x59, 0x0a, 0xff, 0x0d, 0x0a, 0x00]);
 const HEADER_FIXED = SIGNATURE.length + 8;

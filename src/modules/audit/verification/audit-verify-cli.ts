@@ -1,8 +1,8 @@
 import { open, readFile } from 'node:fs/promises';
 import type { KeyObject } from 'node:crypto';
-import { ExportFormat } from './audit-export-format';
-import { detectFormat, ExportFormatError, readExport } from './audit-export-reader';
-import { publicKeyFromPem } from './audit-signing';
+import { ExportFormat } from '../export/audit-export-format';
+import { detectFormat, ExportFormatError, readExport } from '../export/audit-export-reader';
+import { publicKeyFromPem } from '../chain/audit-signing';
 import { type CheckpointItem, ChainVerifier, type VerifyResult } from './audit-verifier';
 
 export interface FileVerifyResult extends VerifyResult {

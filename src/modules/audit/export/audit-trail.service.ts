@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
-import { AuditAction, AuditOutcome } from './audit-action';
-import { AuditCheckpointer } from './audit-checkpointer';
-import { canonicalJson, recordLine } from './audit-chain';
+import { AuditAction, AuditOutcome } from '../audit-action';
+import { AuditCheckpointer } from '../chain/audit-checkpointer';
+import { canonicalJson, recordLine } from '../chain/audit-chain';
 import {
   EXPORT_MEDIA,
   ExportFormat,
@@ -10,12 +10,12 @@ import {
   renderNdjson,
   renderNdjsonLines,
 } from './audit-export-format';
-import { rowToChainRecord, toCheckpointItem } from './audit-mapper';
-import { verifyChain, type ChainRecordItem, type VerifyResult } from './audit-verifier';
-import { type AuditEventFilter, type AuditLineRow, AuditRepository } from './audit.repository';
-import { AuditService } from './audit.service';
-import type { AuditEventEntity } from './audit-event.entity';
-import type { RequestContext } from './audit-context';
+import { rowToChainRecord, toCheckpointItem } from '../audit-mapper';
+import { verifyChain, type ChainRecordItem, type VerifyResult } from '../verification/audit-verifier';
+import { type AuditEventFilter, type AuditLineRow, AuditRepository } from '../audit.repository';
+import { AuditService } from '../audit.service';
+import type { AuditEventEntity } from '../audit-event.entity';
+import type { RequestContext } from '../audit-context';
 
 // Rows per keyset page when streaming: memory stays at two pages (the one being read and the
 // next one, fetched meanwhile) whatever the range.

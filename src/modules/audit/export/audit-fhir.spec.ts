@@ -1,4 +1,4 @@
-import type { AuditRecordBody } from './audit-chain';
+import type { AuditRecordBody } from '../chain/audit-chain';
 import { toFhirAuditEvent } from './audit-fhir';
 
 const base: AuditRecordBody = {

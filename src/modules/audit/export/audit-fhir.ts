@@ -1,5 +1,5 @@
 import type * as fhir4 from 'fhir/r4';
-import { canonicalJson, type AuditRecordBody, type CheckpointBody } from './audit-chain';
+import { canonicalJson, type AuditRecordBody, type CheckpointBody } from '../chain/audit-chain';
 
 // FHIR R4 mapping of the trail (docs/audit.md). Every AuditEvent and Provenance also carries
 // the exact canonical bytes that were hashed or signed, base64 in an extension, so the Bundle

@@ -3,7 +3,7 @@ import { open } from 'node:fs/promises';
 import { createInterface } from 'node:readline';
 import { parse } from 'csv-parse';
 import { parse as parseSync } from 'csv-parse/sync';
-import { canonicalJson, type AuditRecordBody, type CheckpointBody } from './audit-chain';
+import { canonicalJson, type AuditRecordBody, type CheckpointBody } from '../chain/audit-chain';
 import {
   CSV_COLUMNS,
   csvCheckpointRow,
@@ -17,7 +17,7 @@ import {
   toFhirAuditEvent,
   toFhirProvenance,
 } from './audit-fhir';
-import type { ChainRecordItem, CheckpointItem } from './audit-verifier';
+import type { ChainRecordItem, CheckpointItem } from '../verification/audit-verifier';
 
 export type ExportItem =
   { kind: 'record'; item: ChainRecordItem } | { kind: 'checkpoint'; item: CheckpointItem };
