@@ -23,6 +23,7 @@ import { RedisModule } from './infra/redis/redis.module';
 import { ResilientThrottlerStorage } from './infra/redis/resilient-throttler.storage';
 import { AuditModule } from './modules/audit/audit.module';
 import { AuthModule } from './modules/auth/auth.module';
+import { OutboxModule } from './modules/outbox/outbox.module';
 import { DemoModule } from './modules/demo/demo.module';
 import { UsersModule } from './modules/users/users.module';
 import { IceModule } from './modules/ice/ice.module';
@@ -71,6 +72,7 @@ export class AppModule implements NestModule {
           }),
         }),
         AuditModule,
+        OutboxModule,
         PersonalDataModule,
         UsersModule,
         AuthModule,

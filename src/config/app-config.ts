@@ -124,4 +124,16 @@ export class AppConfig {
     callsDays: number;
     jobIntervalMinutes: number;
   };
+
+  notify!: {
+    // This process runs the outbox relay (docs/notifications.md).
+    relayEnabled: boolean;
+    maxAttempts: number;
+    retryBaseMs: number;
+    retryMaxMs: number;
+    // How long a claimed message is reserved for the relay that claimed it.
+    leaseSeconds: number;
+    pollIntervalMs: number;
+    batchSize: number;
+  };
 }

@@ -379,6 +379,47 @@ export class EnvironmentVariables {
   @Min(1, { message: 'must be a whole number of minutes from 1 to 10080' })
   @Max(10080, { message: 'must be a whole number of minutes from 1 to 10080' })
   RETENTION_JOB_INTERVAL_MINUTES: number = 60;
+
+  // Notifications (docs/notifications.md): the outbox relay.
+  @Transform(toBool)
+  @IsBoolean({ message: 'must be true or false' })
+  NOTIFY_RELAY_ENABLED: boolean = true;
+
+  @Transform(toInt)
+  @IsInt({ message: 'must be a whole number from 1 to 50' })
+  @Min(1, { message: 'must be a whole number from 1 to 50' })
+  @Max(50, { message: 'must be a whole number from 1 to 50' })
+  NOTIFY_MAX_ATTEMPTS: number = 8;
+
+  @Transform(toInt)
+  @IsInt({ message: 'must be a whole number of milliseconds from 10 to 3600000' })
+  @Min(10, { message: 'must be a whole number of milliseconds from 10 to 3600000' })
+  @Max(3600000, { message: 'must be a whole number of milliseconds from 10 to 3600000' })
+  NOTIFY_RETRY_BASE_MS: number = 15000;
+
+  @Transform(toInt)
+  @IsInt({ message: 'must be a whole number of milliseconds from 10 to 86400000' })
+  @Min(10, { message: 'must be a whole number of milliseconds from 10 to 86400000' })
+  @Max(86400000, { message: 'must be a whole number of milliseconds from 10 to 86400000' })
+  NOTIFY_RETRY_MAX_MS: number = 3600000;
+
+  @Transform(toInt)
+  @IsInt({ message: 'must be a whole number of seconds from 2 to 3600' })
+  @Min(2, { message: 'must be a whole number of seconds from 2 to 3600' })
+  @Max(3600, { message: 'must be a whole number of seconds from 2 to 3600' })
+  NOTIFY_LEASE_SECONDS: number = 60;
+
+  @Transform(toInt)
+  @IsInt({ message: 'must be a whole number of milliseconds from 20 to 60000' })
+  @Min(20, { message: 'must be a whole number of milliseconds from 20 to 60000' })
+  @Max(60000, { message: 'must be a whole number of milliseconds from 20 to 60000' })
+  NOTIFY_POLL_INTERVAL_MS: number = 1000;
+
+  @Transform(toInt)
+  @IsInt({ message: 'must be a whole number from 1 to 500' })
+  @Min(1, { message: 'must be a whole number from 1 to 500' })
+  @Max(500, { message: 'must be a whole number from 1 to 500' })
+  NOTIFY_BATCH_SIZE: number = 20;
 }
 
 // Every name the schema knows (optional fields are own properties too, as class fields are

@@ -321,6 +321,15 @@ export function loadConfig(rawEnv: NodeJS.ProcessEnv, options: LoadConfigOptions
       callsDays: env.RETENTION_CALLS_DAYS,
       jobIntervalMinutes: env.RETENTION_JOB_INTERVAL_MINUTES,
     },
+    notify: {
+      relayEnabled: env.NOTIFY_RELAY_ENABLED,
+      maxAttempts: env.NOTIFY_MAX_ATTEMPTS,
+      retryBaseMs: env.NOTIFY_RETRY_BASE_MS,
+      retryMaxMs: Math.max(env.NOTIFY_RETRY_MAX_MS, env.NOTIFY_RETRY_BASE_MS),
+      leaseSeconds: env.NOTIFY_LEASE_SECONDS,
+      pollIntervalMs: env.NOTIFY_POLL_INTERVAL_MS,
+      batchSize: env.NOTIFY_BATCH_SIZE,
+    },
   } satisfies AppConfig);
   return config;
 }

@@ -70,6 +70,9 @@ export enum AuditAction {
   ConsentWithdraw = 'consent.withdraw',
   ConsentTextPublish = 'consent.text_publish',
   RetentionRun = 'retention.run',
+  // Notifications (outbox module): operators' look at the queue and their retries.
+  OutboxList = 'outbox.list',
+  OutboxRetry = 'outbox.retry',
 }
 
 export enum AuditOutcome {

@@ -16,9 +16,7 @@ import { MfaRepository } from './mfa/mfa.repository';
 import { MfaService } from './mfa/mfa.service';
 import { RecoveryCodeEntity } from './mfa/recovery-code.entity';
 import { AccountNotifier } from './notifier/account-notifier';
-import { OutboxMessageEntity } from './notifier/outbox-message.entity';
 import { OutboxNotifier } from './notifier/outbox-notifier';
-import { OutboxRepository } from './notifier/outbox.repository';
 import { PasswordResetEntity } from './password/password-reset.entity';
 import { PasswordResetRepository } from './password/password-reset.repository';
 import { PasswordResetService } from './password/password-reset.service';
@@ -50,7 +48,6 @@ import { AccessTokenService, AccessTokenVerifier } from './tokens/access-token.s
       MfaSecretEntity,
       RecoveryCodeEntity,
       PasswordResetEntity,
-      OutboxMessageEntity,
     ]),
   ],
   controllers: [AuthController],
@@ -67,7 +64,6 @@ import { AccessTokenService, AccessTokenVerifier } from './tokens/access-token.s
     MfaService,
     PasswordResetRepository,
     PasswordResetService,
-    OutboxRepository,
     { provide: AccountNotifier, useClass: OutboxNotifier },
     AuthService,
     { provide: APP_GUARD, useClass: AuthGuard },

@@ -7,8 +7,8 @@ export type AccountMessage =
   | { kind: 'account_exists'; email: string };
 
 // The delivery channel for account messages. The default (OutboxNotifier) queues them in the
-// `notification_outbox` table; to send e-mail, provide another implementation of this class
-// (see docs/auth.md). `send` runs inside the caller's transaction when given its manager.
+// outbox, whose relay sends them by e-mail (docs/notifications.md). `send` runs inside the
+// caller's transaction.
 export abstract class AccountNotifier {
   abstract send(message: AccountMessage, manager: EntityManager): Promise<void>;
 }
