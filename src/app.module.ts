@@ -24,6 +24,7 @@ import { ResilientThrottlerStorage } from './infra/redis/resilient-throttler.sto
 import { AuditModule } from './modules/audit/audit.module';
 import { AuthModule } from './modules/auth/auth.module';
 import { OutboxModule } from './modules/outbox/outbox.module';
+import { MailModule } from './modules/mail/mail.module';
 import { DemoModule } from './modules/demo/demo.module';
 import { UsersModule } from './modules/users/users.module';
 import { IceModule } from './modules/ice/ice.module';
@@ -73,6 +74,7 @@ export class AppModule implements NestModule {
         }),
         AuditModule,
         OutboxModule,
+        MailModule,
         PersonalDataModule,
         UsersModule,
         AuthModule,

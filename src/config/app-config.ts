@@ -62,6 +62,8 @@ export class AppConfig {
     rateLimitPerMinute: number;
     // Password hashes computed at once by this process; the rest wait their turn.
     passwordHashConcurrency: number;
+    // A self-registered account must verify its e-mail address before its first sign-in.
+    emailVerificationRequired: boolean;
   };
 
   admin!: {
@@ -135,5 +137,16 @@ export class AppConfig {
     leaseSeconds: number;
     pollIntervalMs: number;
     batchSize: number;
+  };
+
+  mail!: {
+    // Unset: outside production, messages go to a local mailbox (DATA_DIR/mailbox).
+    smtpUrl: string | undefined;
+    from: string;
+    // The base of links in messages; a query parameter carries the token.
+    appBaseUrl: string;
+    defaultLocale: 'tr' | 'en';
+    // Serve GET /dev/mailbox: outside production and without SMTP_URL only.
+    localMailbox: boolean;
   };
 }

@@ -420,6 +420,35 @@ export class EnvironmentVariables {
   @Min(1, { message: 'must be a whole number from 1 to 500' })
   @Max(500, { message: 'must be a whole number from 1 to 500' })
   NOTIFY_BATCH_SIZE: number = 20;
+
+  // E-mail (docs/notifications.md). Unset outside production: mail goes to DATA_DIR/mailbox.
+  @IsOptional()
+  @Transform(trimmed)
+  @Matches(/^smtps?:\/\/\S+$/, {
+    message: 'must be an smtp:// (STARTTLS when offered) or smtps:// (TLS) URL',
+  })
+  SMTP_URL?: string;
+
+  @Transform(trimmed)
+  @IsString()
+  @MinLength(3, { message: 'must be an address such as "Hekim <no-reply@example.org>"' })
+  @MaxLength(254, { message: 'must be at most 254 characters' })
+  MAIL_FROM: string = 'Hekim <no-reply@hekim.invalid>';
+
+  // Links in messages: `<APP_BASE_URL>?reset=<token>` and so on. Unset: this server's /demo/.
+  @IsOptional()
+  @Transform(trimmed)
+  @Matches(/^https?:\/\/\S+$/, { message: 'must be an http:// or https:// URL' })
+  APP_BASE_URL?: string;
+
+  @IsOptional()
+  @IsIn(['tr', 'en'], { message: 'must be tr or en' })
+  NOTIFY_DEFAULT_LOCALE?: string;
+
+  // Unset: required in production, off elsewhere (docs/auth.md).
+  @IsOptional()
+  @IsIn(['required', 'off'], { message: 'must be required or off' })
+  AUTH_EMAIL_VERIFICATION?: string;
 }
 
 // Every name the schema knows (optional fields are own properties too, as class fields are

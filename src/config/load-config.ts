@@ -126,6 +126,12 @@ export function parseMasterKeys(value: string | undefined): MasterKey[] {
   });
 }
 
+// This server's demo page, reachable from the machine it runs on.
+function defaultAppBaseUrl(host: string, port: number): string {
+  const local = ['0.0.0.0', '::', ''].includes(host) ? '127.0.0.1' : host;
+  return `http://${local.includes(':') ? `[${local}]` : local}:${port}/demo/`;
+}
+
 function checkEncryptionKey(value: string): string | undefined {
   return Buffer.from(value, 'base64').length === 32
     ? undefined
@@ -282,6 +288,8 @@ export function loadConfig(rawEnv: NodeJS.ProcessEnv, options: LoadConfigOptions
       rateLimitPerMinute: env.AUTH_RATE_LIMIT_PER_MINUTE,
       passwordHashConcurrency:
         env.PASSWORD_HASH_CONCURRENCY ?? defaultPasswordHashConcurrency(availableParallelism()),
+      emailVerificationRequired:
+        (env.AUTH_EMAIL_VERIFICATION ?? (production ? 'required' : 'off')) === 'required',
     },
     admin: { email: env.ADMIN_EMAIL?.toLowerCase(), password: env.ADMIN_PASSWORD },
     ice: {
@@ -320,6 +328,13 @@ export function loadConfig(rawEnv: NodeJS.ProcessEnv, options: LoadConfigOptions
       sessionsDays: env.RETENTION_SESSIONS_DAYS,
       callsDays: env.RETENTION_CALLS_DAYS,
       jobIntervalMinutes: env.RETENTION_JOB_INTERVAL_MINUTES,
+    },
+    mail: {
+      smtpUrl: env.SMTP_URL,
+      from: env.MAIL_FROM,
+      appBaseUrl: env.APP_BASE_URL ?? defaultAppBaseUrl(env.HOST, env.PORT),
+      defaultLocale: (env.NOTIFY_DEFAULT_LOCALE ?? 'tr') as 'tr' | 'en',
+      localMailbox: !production && !env.SMTP_URL,
     },
     notify: {
       relayEnabled: env.NOTIFY_RELAY_ENABLED,

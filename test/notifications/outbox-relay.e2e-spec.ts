@@ -15,6 +15,7 @@ import { until } from '../support/signaling-client';
 import { createTestApp, type TestApp } from '../support/test-app';
 
 const FAST = {
+  NOTIFY_RELAY_ENABLED: 'true',
   NOTIFY_POLL_INTERVAL_MS: '50',
   NOTIFY_BATCH_SIZE: '10',
   NOTIFY_RETRY_BASE_MS: '20',
@@ -202,6 +203,7 @@ describe('outbox relay: backoff and a relay that dies holding messages', () => {
   beforeAll(async () => {
     t = await createTestApp({
       env: {
+        NOTIFY_RELAY_ENABLED: 'true',
         NOTIFY_POLL_INTERVAL_MS: '50',
         NOTIFY_RETRY_BASE_MS: '60000',
         NOTIFY_RETRY_MAX_MS: '600000',

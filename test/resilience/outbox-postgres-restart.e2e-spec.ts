@@ -26,6 +26,7 @@ describe('resilience: the outbox relay across a PostgreSQL restart', () => {
     t = await createTestApp({
       db: { name: 'hekim', url: pg.url(), drop: () => Promise.resolve() },
       env: {
+        NOTIFY_RELAY_ENABLED: 'true',
         NOTIFY_POLL_INTERVAL_MS: '50',
         NOTIFY_BATCH_SIZE: '5',
         NOTIFY_LEASE_SECONDS: '2',

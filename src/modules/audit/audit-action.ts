@@ -19,6 +19,7 @@ export enum AuditAction {
   AuthMfaDisable = 'auth.mfa_disable',
   AuthPasswordResetRequest = 'auth.password_reset_request',
   AuthPasswordReset = 'auth.password_reset',
+  AuthEmailVerify = 'auth.email_verify',
   UserCreate = 'user.create',
   UserUpdate = 'user.update',
   UserDeactivate = 'user.deactivate',

@@ -15,6 +15,9 @@ import { MfaSecretEntity } from './mfa/mfa-secret.entity';
 import { MfaRepository } from './mfa/mfa.repository';
 import { MfaService } from './mfa/mfa.service';
 import { RecoveryCodeEntity } from './mfa/recovery-code.entity';
+import { EmailVerificationEntity } from './email/email-verification.entity';
+import { EmailVerificationRepository } from './email/email-verification.repository';
+import { EmailVerificationService } from './email/email-verification.service';
 import { AccountNotifier } from './notifier/account-notifier';
 import { OutboxNotifier } from './notifier/outbox-notifier';
 import { PasswordResetEntity } from './password/password-reset.entity';
@@ -48,6 +51,7 @@ import { AccessTokenService, AccessTokenVerifier } from './tokens/access-token.s
       MfaSecretEntity,
       RecoveryCodeEntity,
       PasswordResetEntity,
+      EmailVerificationEntity,
     ]),
   ],
   controllers: [AuthController],
@@ -64,6 +68,8 @@ import { AccessTokenService, AccessTokenVerifier } from './tokens/access-token.s
     MfaService,
     PasswordResetRepository,
     PasswordResetService,
+    EmailVerificationRepository,
+    EmailVerificationService,
     { provide: AccountNotifier, useClass: OutboxNotifier },
     AuthService,
     { provide: APP_GUARD, useClass: AuthGuard },

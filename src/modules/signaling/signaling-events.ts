@@ -13,7 +13,8 @@ export type ErrorCodeName =
   | 'CONSENT_REQUIRED'
   | 'PAYLOAD_TOO_LARGE'
   | 'INTERNAL'
-  | 'UNAVAILABLE';
+  | 'UNAVAILABLE'
+  | 'EMAIL_NOT_VERIFIED';
 
 export type Ack<T> =
   { ok: true; data: T } | { ok: false; error: { code: ErrorCodeName; message: string } };
