@@ -25,6 +25,7 @@ import { AuditModule } from './modules/audit/audit.module';
 import { AuthModule } from './modules/auth/auth.module';
 import { OutboxModule } from './modules/outbox/outbox.module';
 import { MailModule } from './modules/mail/mail.module';
+import { WebhooksModule } from './modules/webhooks/webhooks.module';
 import { DemoModule } from './modules/demo/demo.module';
 import { UsersModule } from './modules/users/users.module';
 import { IceModule } from './modules/ice/ice.module';
@@ -75,6 +76,7 @@ export class AppModule implements NestModule {
         AuditModule,
         OutboxModule,
         MailModule,
+        WebhooksModule,
         PersonalDataModule,
         UsersModule,
         AuthModule,

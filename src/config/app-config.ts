@@ -149,4 +149,12 @@ export class AppConfig {
     // Serve GET /dev/mailbox: outside production and without SMTP_URL only.
     localMailbox: boolean;
   };
+
+  webhooks!: {
+    // Loopback, link-local and private targets are refused unless this is set.
+    allowPrivateTargets: boolean;
+    // Only https:// endpoints (production).
+    httpsOnly: boolean;
+    timeoutMs: number;
+  };
 }

@@ -449,6 +449,17 @@ export class EnvironmentVariables {
   @IsOptional()
   @IsIn(['required', 'off'], { message: 'must be required or off' })
   AUTH_EMAIL_VERIFICATION?: string;
+
+  // Webhooks (docs/notifications.md): SSRF guard and the wait for an endpoint's answer.
+  @Transform(toBool)
+  @IsBoolean({ message: 'must be true or false' })
+  WEBHOOK_ALLOW_PRIVATE_TARGETS: boolean = false;
+
+  @Transform(toInt)
+  @IsInt({ message: 'must be a whole number of milliseconds from 100 to 30000' })
+  @Min(100, { message: 'must be a whole number of milliseconds from 100 to 30000' })
+  @Max(30000, { message: 'must be a whole number of milliseconds from 100 to 30000' })
+  WEBHOOK_TIMEOUT_MS: number = 5000;
 }
 
 // Every name the schema knows (optional fields are own properties too, as class fields are

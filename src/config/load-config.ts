@@ -336,6 +336,11 @@ export function loadConfig(rawEnv: NodeJS.ProcessEnv, options: LoadConfigOptions
       defaultLocale: (env.NOTIFY_DEFAULT_LOCALE ?? 'tr') as 'tr' | 'en',
       localMailbox: !production && !env.SMTP_URL,
     },
+    webhooks: {
+      allowPrivateTargets: env.WEBHOOK_ALLOW_PRIVATE_TARGETS,
+      httpsOnly: production,
+      timeoutMs: env.WEBHOOK_TIMEOUT_MS,
+    },
     notify: {
       relayEnabled: env.NOTIFY_RELAY_ENABLED,
       maxAttempts: env.NOTIFY_MAX_ATTEMPTS,

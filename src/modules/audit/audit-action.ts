@@ -74,6 +74,11 @@ export enum AuditAction {
   // Notifications (outbox module): operators' look at the queue and their retries.
   OutboxList = 'outbox.list',
   OutboxRetry = 'outbox.retry',
+  // Webhooks for integrators (webhooks module): endpoints, and every delivery attempt.
+  WebhookCreate = 'webhook.create',
+  WebhookDelete = 'webhook.delete',
+  WebhookDelivery = 'webhook.delivery',
+  WebhookReplay = 'webhook.replay',
 }
 
 export enum AuditOutcome {
