@@ -26,6 +26,7 @@ import { AuthModule } from './modules/auth/auth.module';
 import { OutboxModule } from './modules/outbox/outbox.module';
 import { MailModule } from './modules/mail/mail.module';
 import { WebhooksModule } from './modules/webhooks/webhooks.module';
+import { SmsModule } from './modules/sms/sms.module';
 import { DemoModule } from './modules/demo/demo.module';
 import { UsersModule } from './modules/users/users.module';
 import { IceModule } from './modules/ice/ice.module';
@@ -77,6 +78,7 @@ export class AppModule implements NestModule {
         OutboxModule,
         MailModule,
         WebhooksModule,
+        SmsModule,
         PersonalDataModule,
         UsersModule,
         AuthModule,

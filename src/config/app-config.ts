@@ -157,4 +157,11 @@ export class AppConfig {
     httpsOnly: boolean;
     timeoutMs: number;
   };
+
+  sms!: {
+    // Unset: no SMS sender; SMS wait in the outbox.
+    gatewayUrl: string | undefined;
+    gatewayToken: string | undefined;
+    defaultCountry: string;
+  };
 }

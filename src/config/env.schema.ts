@@ -460,6 +460,22 @@ export class EnvironmentVariables {
   @Min(100, { message: 'must be a whole number of milliseconds from 100 to 30000' })
   @Max(30000, { message: 'must be a whole number of milliseconds from 100 to 30000' })
   WEBHOOK_TIMEOUT_MS: number = 5000;
+
+  // SMS through an HTTP gateway (docs/notifications.md). Unset: SMS wait in the outbox.
+  @IsOptional()
+  @Transform(trimmed)
+  @Matches(/^https?:\/\/\S+$/, { message: 'must be an http:// or https:// URL' })
+  SMS_GATEWAY_URL?: string;
+
+  @IsOptional()
+  @IsString()
+  @MinLength(16, { message: 'must be at least 16 characters' })
+  SMS_GATEWAY_TOKEN?: string;
+
+  // ISO 3166 country of phone numbers written without a country code.
+  @Transform(trimmed)
+  @Matches(/^[A-Z]{2}$/, { message: 'must be a two-letter country code such as TR' })
+  SMS_DEFAULT_COUNTRY: string = 'TR';
 }
 
 // Every name the schema knows (optional fields are own properties too, as class fields are

@@ -336,6 +336,11 @@ export function loadConfig(rawEnv: NodeJS.ProcessEnv, options: LoadConfigOptions
       defaultLocale: (env.NOTIFY_DEFAULT_LOCALE ?? 'tr') as 'tr' | 'en',
       localMailbox: !production && !env.SMTP_URL,
     },
+    sms: {
+      gatewayUrl: env.SMS_GATEWAY_URL,
+      gatewayToken: env.SMS_GATEWAY_TOKEN,
+      defaultCountry: env.SMS_DEFAULT_COUNTRY,
+    },
     webhooks: {
       allowPrivateTargets: env.WEBHOOK_ALLOW_PRIVATE_TARGETS,
       httpsOnly: production,
