@@ -26,6 +26,9 @@ export function postWebhook(
         },
         lookup: guardedLookup(options.policy),
         timeout: options.timeoutMs,
+        // A connection of its own: every delivery resolves and checks its target afresh, and
+        // no socket to an integrator lingers in a pool.
+        agent: false,
       },
       (res) => {
         let read = 0;
