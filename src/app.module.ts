@@ -23,6 +23,10 @@ import { RedisModule } from './infra/redis/redis.module';
 import { ResilientThrottlerStorage } from './infra/redis/resilient-throttler.storage';
 import { AuditModule } from './modules/audit/audit.module';
 import { AuthModule } from './modules/auth/auth.module';
+import { OutboxModule } from './modules/outbox/outbox.module';
+import { MailModule } from './modules/mail/mail.module';
+import { WebhooksModule } from './modules/webhooks/webhooks.module';
+import { SmsModule } from './modules/sms/sms.module';
 import { DemoModule } from './modules/demo/demo.module';
 import { UsersModule } from './modules/users/users.module';
 import { IceModule } from './modules/ice/ice.module';
@@ -71,6 +75,10 @@ export class AppModule implements NestModule {
           }),
         }),
         AuditModule,
+        OutboxModule,
+        MailModule,
+        WebhooksModule,
+        SmsModule,
         PersonalDataModule,
         UsersModule,
         AuthModule,

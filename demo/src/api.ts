@@ -8,6 +8,7 @@ import type {
   ConsentsResponse,
   IceServersResponse,
   LoginResponse,
+  MailboxEntry,
   Page,
   Problem,
   Room,
@@ -62,6 +63,27 @@ export class Api {
     });
     this.setTokens(body);
     return body.user;
+  }
+
+  // Account mails (docs/notifications.md): the links carry `?verify=` and `?reset=` tokens.
+  async verifyEmail(token: string): Promise<void> {
+    await this.request<void>('POST', '/auth/email/verify', { body: { token }, anonymous: true });
+  }
+
+  async forgotPassword(email: string): Promise<void> {
+    await this.request<void>('POST', '/auth/password/forgot', { body: { email }, anonymous: true });
+  }
+
+  async resetPassword(token: string, newPassword: string): Promise<void> {
+    await this.request<void>('POST', '/auth/password/reset', {
+      body: { token, newPassword },
+      anonymous: true,
+    });
+  }
+
+  // The local mailbox of development; 404 when the server sends real mail.
+  mailbox(): Promise<{ items: MailboxEntry[] }> {
+    return this.request<{ items: MailboxEntry[] }>('GET', '/dev/mailbox', { anonymous: true });
   }
 
   async logout(): Promise<void> {

@@ -32,6 +32,7 @@ import {
   updateMediaButtons,
 } from './render.js';
 import { byTestId, errorMessage, inputValue, log, setText, show } from './view.js';
+import { wireMailbox } from './mailbox.js';
 
 const ACTIVE_ROOM_KEY = 'hekim-demo.activeRoom';
 
@@ -652,4 +653,5 @@ function wire(): void {
 }
 
 wire();
+wireMailbox(api);
 if (api.accessToken) void run('restore session', afterSignIn);

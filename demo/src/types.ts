@@ -147,3 +147,13 @@ export function userIdOf(ref: UserRef): string {
 export function displayNameOf(ref: UserRef): string {
   return typeof ref === 'string' ? ref : (ref.displayName ?? userIdOf(ref));
 }
+
+// GET /dev/mailbox (development only).
+export interface MailboxEntry {
+  id: string;
+  kind: string;
+  to: string;
+  subject: string;
+  date: string;
+  text: string;
+}

@@ -62,6 +62,8 @@ export class AppConfig {
     rateLimitPerMinute: number;
     // Password hashes computed at once by this process; the rest wait their turn.
     passwordHashConcurrency: number;
+    // A self-registered account must verify its e-mail address before its first sign-in.
+    emailVerificationRequired: boolean;
   };
 
   admin!: {
@@ -123,5 +125,43 @@ export class AppConfig {
     sessionsDays: number;
     callsDays: number;
     jobIntervalMinutes: number;
+  };
+
+  notify!: {
+    // This process runs the outbox relay (docs/notifications.md).
+    relayEnabled: boolean;
+    maxAttempts: number;
+    retryBaseMs: number;
+    retryMaxMs: number;
+    // How long a claimed message is reserved for the relay that claimed it.
+    leaseSeconds: number;
+    pollIntervalMs: number;
+    batchSize: number;
+  };
+
+  mail!: {
+    // Unset: outside production, messages go to a local mailbox (DATA_DIR/mailbox).
+    smtpUrl: string | undefined;
+    from: string;
+    // The base of links in messages; a query parameter carries the token.
+    appBaseUrl: string;
+    defaultLocale: 'tr' | 'en';
+    // Serve GET /dev/mailbox: outside production and without SMTP_URL only.
+    localMailbox: boolean;
+  };
+
+  webhooks!: {
+    // Loopback, link-local and private targets are refused unless this is set.
+    allowPrivateTargets: boolean;
+    // Only https:// endpoints (production).
+    httpsOnly: boolean;
+    timeoutMs: number;
+  };
+
+  sms!: {
+    // Unset: no SMS sender; SMS wait in the outbox.
+    gatewayUrl: string | undefined;
+    gatewayToken: string | undefined;
+    defaultCountry: string;
   };
 }

@@ -379,6 +379,103 @@ export class EnvironmentVariables {
   @Min(1, { message: 'must be a whole number of minutes from 1 to 10080' })
   @Max(10080, { message: 'must be a whole number of minutes from 1 to 10080' })
   RETENTION_JOB_INTERVAL_MINUTES: number = 60;
+
+  // Notifications (docs/notifications.md): the outbox relay.
+  @Transform(toBool)
+  @IsBoolean({ message: 'must be true or false' })
+  NOTIFY_RELAY_ENABLED: boolean = true;
+
+  @Transform(toInt)
+  @IsInt({ message: 'must be a whole number from 1 to 50' })
+  @Min(1, { message: 'must be a whole number from 1 to 50' })
+  @Max(50, { message: 'must be a whole number from 1 to 50' })
+  NOTIFY_MAX_ATTEMPTS: number = 8;
+
+  @Transform(toInt)
+  @IsInt({ message: 'must be a whole number of milliseconds from 10 to 3600000' })
+  @Min(10, { message: 'must be a whole number of milliseconds from 10 to 3600000' })
+  @Max(3600000, { message: 'must be a whole number of milliseconds from 10 to 3600000' })
+  NOTIFY_RETRY_BASE_MS: number = 15000;
+
+  @Transform(toInt)
+  @IsInt({ message: 'must be a whole number of milliseconds from 10 to 86400000' })
+  @Min(10, { message: 'must be a whole number of milliseconds from 10 to 86400000' })
+  @Max(86400000, { message: 'must be a whole number of milliseconds from 10 to 86400000' })
+  NOTIFY_RETRY_MAX_MS: number = 3600000;
+
+  @Transform(toInt)
+  @IsInt({ message: 'must be a whole number of seconds from 2 to 3600' })
+  @Min(2, { message: 'must be a whole number of seconds from 2 to 3600' })
+  @Max(3600, { message: 'must be a whole number of seconds from 2 to 3600' })
+  NOTIFY_LEASE_SECONDS: number = 60;
+
+  @Transform(toInt)
+  @IsInt({ message: 'must be a whole number of milliseconds from 20 to 60000' })
+  @Min(20, { message: 'must be a whole number of milliseconds from 20 to 60000' })
+  @Max(60000, { message: 'must be a whole number of milliseconds from 20 to 60000' })
+  NOTIFY_POLL_INTERVAL_MS: number = 1000;
+
+  @Transform(toInt)
+  @IsInt({ message: 'must be a whole number from 1 to 500' })
+  @Min(1, { message: 'must be a whole number from 1 to 500' })
+  @Max(500, { message: 'must be a whole number from 1 to 500' })
+  NOTIFY_BATCH_SIZE: number = 20;
+
+  // E-mail (docs/notifications.md). Unset outside production: mail goes to DATA_DIR/mailbox.
+  @IsOptional()
+  @Transform(trimmed)
+  @Matches(/^smtps?:\/\/\S+$/, {
+    message: 'must be an smtp:// (STARTTLS when offered) or smtps:// (TLS) URL',
+  })
+  SMTP_URL?: string;
+
+  @Transform(trimmed)
+  @IsString()
+  @MinLength(3, { message: 'must be an address such as "Hekim <no-reply@example.org>"' })
+  @MaxLength(254, { message: 'must be at most 254 characters' })
+  MAIL_FROM: string = 'Hekim <no-reply@hekim.invalid>';
+
+  // Links in messages: `<APP_BASE_URL>?reset=<token>` and so on. Unset: this server's /demo/.
+  @IsOptional()
+  @Transform(trimmed)
+  @Matches(/^https?:\/\/\S+$/, { message: 'must be an http:// or https:// URL' })
+  APP_BASE_URL?: string;
+
+  @IsOptional()
+  @IsIn(['tr', 'en'], { message: 'must be tr or en' })
+  NOTIFY_DEFAULT_LOCALE?: string;
+
+  // Unset: required in production, off elsewhere (docs/auth.md).
+  @IsOptional()
+  @IsIn(['required', 'off'], { message: 'must be required or off' })
+  AUTH_EMAIL_VERIFICATION?: string;
+
+  // Webhooks (docs/notifications.md): SSRF guard and the wait for an endpoint's answer.
+  @Transform(toBool)
+  @IsBoolean({ message: 'must be true or false' })
+  WEBHOOK_ALLOW_PRIVATE_TARGETS: boolean = false;
+
+  @Transform(toInt)
+  @IsInt({ message: 'must be a whole number of milliseconds from 100 to 30000' })
+  @Min(100, { message: 'must be a whole number of milliseconds from 100 to 30000' })
+  @Max(30000, { message: 'must be a whole number of milliseconds from 100 to 30000' })
+  WEBHOOK_TIMEOUT_MS: number = 5000;
+
+  // SMS through an HTTP gateway (docs/notifications.md). Unset: SMS wait in the outbox.
+  @IsOptional()
+  @Transform(trimmed)
+  @Matches(/^https?:\/\/\S+$/, { message: 'must be an http:// or https:// URL' })
+  SMS_GATEWAY_URL?: string;
+
+  @IsOptional()
+  @IsString()
+  @MinLength(16, { message: 'must be at least 16 characters' })
+  SMS_GATEWAY_TOKEN?: string;
+
+  // ISO 3166 country of phone numbers written without a country code.
+  @Transform(trimmed)
+  @Matches(/^[A-Z]{2}$/, { message: 'must be a two-letter country code such as TR' })
+  SMS_DEFAULT_COUNTRY: string = 'TR';
 }
 
 // Every name the schema knows (optional fields are own properties too, as class fields are

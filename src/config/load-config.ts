@@ -131,6 +131,12 @@ export function parseMasterKeys(value: string | undefined): MasterKey[] {
   });
 }
 
+// This server's demo page, reachable from the machine it runs on.
+function defaultAppBaseUrl(host: string, port: number): string {
+  const local = ['0.0.0.0', '::', ''].includes(host) ? '127.0.0.1' : host;
+  return `http://${local.includes(':') ? `[${local}]` : local}:${port}/demo/`;
+}
+
 function checkEncryptionKey(value: string): string | undefined {
   return Buffer.from(value, 'base64').length === 32
     ? undefined
@@ -287,6 +293,8 @@ export function loadConfig(rawEnv: NodeJS.ProcessEnv, options: LoadConfigOptions
       rateLimitPerMinute: env.AUTH_RATE_LIMIT_PER_MINUTE,
       passwordHashConcurrency:
         env.PASSWORD_HASH_CONCURRENCY ?? defaultPasswordHashConcurrency(availableParallelism()),
+      emailVerificationRequired:
+        (env.AUTH_EMAIL_VERIFICATION ?? (production ? 'required' : 'off')) === 'required',
     },
     admin: { email: env.ADMIN_EMAIL?.toLowerCase(), password: env.ADMIN_PASSWORD },
     ice: {
@@ -325,6 +333,32 @@ export function loadConfig(rawEnv: NodeJS.ProcessEnv, options: LoadConfigOptions
       sessionsDays: env.RETENTION_SESSIONS_DAYS,
       callsDays: env.RETENTION_CALLS_DAYS,
       jobIntervalMinutes: env.RETENTION_JOB_INTERVAL_MINUTES,
+    },
+    mail: {
+      smtpUrl: env.SMTP_URL,
+      from: env.MAIL_FROM,
+      appBaseUrl: env.APP_BASE_URL ?? defaultAppBaseUrl(env.HOST, env.PORT),
+      defaultLocale: (env.NOTIFY_DEFAULT_LOCALE ?? 'tr') as 'tr' | 'en',
+      localMailbox: !production && !env.SMTP_URL,
+    },
+    sms: {
+      gatewayUrl: env.SMS_GATEWAY_URL,
+      gatewayToken: env.SMS_GATEWAY_TOKEN,
+      defaultCountry: env.SMS_DEFAULT_COUNTRY,
+    },
+    webhooks: {
+      allowPrivateTargets: env.WEBHOOK_ALLOW_PRIVATE_TARGETS,
+      httpsOnly: production,
+      timeoutMs: env.WEBHOOK_TIMEOUT_MS,
+    },
+    notify: {
+      relayEnabled: env.NOTIFY_RELAY_ENABLED,
+      maxAttempts: env.NOTIFY_MAX_ATTEMPTS,
+      retryBaseMs: env.NOTIFY_RETRY_BASE_MS,
+      retryMaxMs: Math.max(env.NOTIFY_RETRY_MAX_MS, env.NOTIFY_RETRY_BASE_MS),
+      leaseSeconds: env.NOTIFY_LEASE_SECONDS,
+      pollIntervalMs: env.NOTIFY_POLL_INTERVAL_MS,
+      batchSize: env.NOTIFY_BATCH_SIZE,
     },
   } satisfies AppConfig);
   return config;

@@ -1,6 +1,7 @@
 import { generate } from 'otplib';
 import { DataSource } from 'typeorm';
 import { Role } from '../../src/common/auth/role';
+import { newOpaqueToken, sha256Hex } from '../../src/modules/auth/tokens/opaque-token';
 import { authHeader, createUser, signIn, strongPassword, uniqueEmail } from '../support/auth';
 import {
   type Caller,
@@ -146,6 +147,21 @@ describe('security: authorization matrix for Auth and Users', () => {
       allowed: EVERYONE,
       call: (c) =>
         http().post('/api/v1/auth/password/forgot').set(c.auth).send({ email: uniqueEmail() }),
+    },
+    {
+      route: 'POST /auth/email/verify',
+      allowed: EVERYONE,
+      call: async (c) => {
+        // A verification link of a fresh account, as the verification mail carries it.
+        const u = await freshPatient();
+        const token = newOpaqueToken();
+        await db.query(
+          `INSERT INTO auth_email_verifications (user_id, token_hash, expires_at)
+           VALUES ($1, $2, now() + interval '1 hour')`,
+          [u.id, sha256Hex(token)],
+        );
+        return http().post('/api/v1/auth/email/verify').set(c.auth).send({ token });
+      },
     },
     {
       route: 'POST /auth/password/reset',

@@ -57,6 +57,9 @@ export function testEnv(
     REDIS_KEY_PREFIX: prefix,
     LOG_LEVEL: 'silent',
     DATABASE_POOL_SIZE: '5',
+    // Messages stay in the outbox, where tests read them, unless a test turns the relay on
+    // (test/notifications).
+    NOTIFY_RELAY_ENABLED: 'false',
     ...generateSecrets(),
     ...overrides,
   };

@@ -13,6 +13,8 @@ export enum ErrorCode {
   Internal = 'INTERNAL',
   // Addition to the contract: a dependency (PostgreSQL, Redis) is down; retry later.
   Unavailable = 'UNAVAILABLE',
+  // The account must verify its e-mail address before its first sign-in (docs/auth.md).
+  EmailNotVerified = 'EMAIL_NOT_VERIFIED',
 }
 
 export const DEFAULT_STATUS: Record<ErrorCode, number> = {
@@ -28,6 +30,7 @@ export const DEFAULT_STATUS: Record<ErrorCode, number> = {
   [ErrorCode.TokenReused]: 401,
   [ErrorCode.Internal]: 500,
   [ErrorCode.Unavailable]: 503,
+  [ErrorCode.EmailNotVerified]: 403,
 };
 
 export const TITLES: Record<ErrorCode, string> = {
@@ -43,4 +46,5 @@ export const TITLES: Record<ErrorCode, string> = {
   [ErrorCode.TokenReused]: 'Refresh token reused',
   [ErrorCode.Internal]: 'Internal error',
   [ErrorCode.Unavailable]: 'Service unavailable',
+  [ErrorCode.EmailNotVerified]: 'E-mail address not verified',
 };

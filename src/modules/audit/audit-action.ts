@@ -19,6 +19,7 @@ export enum AuditAction {
   AuthMfaDisable = 'auth.mfa_disable',
   AuthPasswordResetRequest = 'auth.password_reset_request',
   AuthPasswordReset = 'auth.password_reset',
+  AuthEmailVerify = 'auth.email_verify',
   UserCreate = 'user.create',
   UserUpdate = 'user.update',
   UserDeactivate = 'user.deactivate',
@@ -70,6 +71,14 @@ export enum AuditAction {
   ConsentWithdraw = 'consent.withdraw',
   ConsentTextPublish = 'consent.text_publish',
   RetentionRun = 'retention.run',
+  // Notifications (outbox module): operators' look at the queue and their retries.
+  OutboxList = 'outbox.list',
+  OutboxRetry = 'outbox.retry',
+  // Webhooks for integrators (webhooks module): endpoints, and every delivery attempt.
+  WebhookCreate = 'webhook.create',
+  WebhookDelete = 'webhook.delete',
+  WebhookDelivery = 'webhook.delivery',
+  WebhookReplay = 'webhook.replay',
 }
 
 export enum AuditOutcome {

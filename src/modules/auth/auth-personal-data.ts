@@ -60,8 +60,13 @@ export class AuthPersonalData implements OnModuleInit {
     });
     this.registry.register({
       section: 'passwordResets',
-      tables: ['auth_password_resets', 'notification_outbox'],
+      tables: ['auth_password_resets', 'auth_email_verifications', 'notification_outbox'],
       exportFor: async (userId, m) => ({
+        emailVerifications: await m.query<Row[]>(
+          `SELECT created_at AS "createdAt", expires_at AS "expiresAt", used_at AS "usedAt"
+             FROM auth_email_verifications WHERE user_id = $1 ORDER BY created_at`,
+          [userId],
+        ),
         resets: await m.query<Row[]>(
           `SELECT created_at AS "createdAt", expires_at AS "expiresAt", used_at AS "usedAt"
              FROM auth_password_resets WHERE user_id = $1 ORDER BY created_at`,
@@ -69,7 +74,8 @@ export class AuthPersonalData implements OnModuleInit {
         ),
         // Messages addressed to the person (their payloads carry one-time tokens: left out).
         messages: await m.query<Row[]>(
-          `SELECT o.id, o.kind, o.created_at AS "createdAt", o.sent_at AS "sentAt"
+          `SELECT o.id, o.channel, o.kind, o.status, o.created_at AS "createdAt",
+                  o.sent_at AS "sentAt"
              FROM notification_outbox o JOIN users u ON u.email = o.recipient
             WHERE u.id = $1 ORDER BY o.created_at`,
           [userId],
@@ -77,6 +83,7 @@ export class AuthPersonalData implements OnModuleInit {
       }),
       eraseFor: async (userId, m) =>
         (await affected(m, `DELETE FROM auth_password_resets WHERE user_id = $1`, [userId])) +
+        (await affected(m, `DELETE FROM auth_email_verifications WHERE user_id = $1`, [userId])) +
         (await affected(
           m,
           `DELETE FROM notification_outbox o USING users u WHERE u.email = o.recipient AND u.id = $1`,

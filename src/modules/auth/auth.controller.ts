@@ -27,7 +27,9 @@ import {
   RegisterResponse,
   ResetPasswordRequest,
   TokenPairResponse,
+  VerifyEmailRequest,
 } from './dto/auth.dto';
+import { EmailVerificationService } from './email/email-verification.service';
 import { SessionListResponse } from './dto/session.response';
 import { MfaEnrollmentRoute } from './guards/mfa-enrollment.decorator';
 import { MfaService } from './mfa/mfa.service';
@@ -46,6 +48,7 @@ export class AuthController {
     private readonly sessions: DeviceSessionsService,
     private readonly mfa: MfaService,
     private readonly passwords: PasswordResetService,
+    private readonly emailVerification: EmailVerificationService,
   ) {}
 
   @Post('register')
@@ -77,6 +80,10 @@ export class AuthController {
   @ApiProblem(
     401,
     'Wrong credentials (UNAUTHORIZED) or a missing `otp` when MFA is on (MFA_REQUIRED).',
+  )
+  @ApiProblem(
+    403,
+    'The password is right but the e-mail address is not verified yet (EMAIL_NOT_VERIFIED).',
   )
   @ApiProblem(423, 'Account locked after repeated failures (RATE_LIMITED, with Retry-After).')
   @ApiProblem(503, CREDENTIALS_UNAVAILABLE)
@@ -231,5 +238,20 @@ export class AuthController {
     @ClientMeta() meta: RequestMeta,
   ): Promise<void> {
     return this.passwords.reset(body.token, body.newPassword, meta);
+  }
+
+  @Post('email/verify')
+  @HttpCode(204)
+  @Public()
+  @CredentialRateLimit()
+  @ApiOperation({
+    summary:
+      'Verify the e-mail address with the token of the verification mail; sign-in works from then on',
+  })
+  @ApiNoContentResponse({ description: 'The address is verified.' })
+  @ApiProblem(400, 'Invalid, used or expired token (VALIDATION_FAILED).')
+  @ApiProblem(503, CREDENTIALS_UNAVAILABLE)
+  verifyEmail(@Body() body: VerifyEmailRequest, @ClientMeta() meta: RequestMeta): Promise<void> {
+    return this.emailVerification.verify(body.token, meta);
   }
 }

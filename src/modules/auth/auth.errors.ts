@@ -29,6 +29,16 @@ export const AuthErrors = {
       'This refresh token was already used. Every session of this sign-in has been ended; sign in again.',
     ),
   sessionNotFound: (): AppException => AppException.notFound('The session'),
+  emailNotVerified: (): AppException =>
+    new AppException(
+      ErrorCode.EmailNotVerified,
+      'Verify your e-mail address first: open the link in the message sent to it.',
+    ),
+  invalidVerificationToken: (): AppException =>
+    AppException.validation(
+      [{ field: 'token', messages: ['token is invalid, used or expired'] }],
+      'The verification token is invalid, used or expired.',
+    ),
   invalidResetToken: (): AppException =>
     AppException.validation(
       [{ field: 'token', messages: ['token is invalid, used or expired'] }],

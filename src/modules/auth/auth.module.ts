@@ -18,10 +18,11 @@ import { MfaSecretEntity } from './mfa/mfa-secret.entity';
 import { MfaRepository } from './mfa/mfa.repository';
 import { MfaService } from './mfa/mfa.service';
 import { RecoveryCodeEntity } from './mfa/recovery-code.entity';
+import { EmailVerificationEntity } from './email/email-verification.entity';
+import { EmailVerificationRepository } from './email/email-verification.repository';
+import { EmailVerificationService } from './email/email-verification.service';
 import { AccountNotifier } from './notifier/account-notifier';
-import { OutboxMessageEntity } from './notifier/outbox-message.entity';
 import { OutboxNotifier } from './notifier/outbox-notifier';
-import { OutboxRepository } from './notifier/outbox.repository';
 import { PasswordResetEntity } from './password/password-reset.entity';
 import { PasswordResetRepository } from './password/password-reset.repository';
 import { PasswordResetService } from './password/password-reset.service';
@@ -54,7 +55,7 @@ import { AccessTokenService, AccessTokenVerifier } from './tokens/access-token.s
       MfaSecretEntity,
       RecoveryCodeEntity,
       PasswordResetEntity,
-      OutboxMessageEntity,
+      EmailVerificationEntity,
     ]),
   ],
   controllers: [AuthController],
@@ -73,7 +74,8 @@ import { AccessTokenService, AccessTokenVerifier } from './tokens/access-token.s
     MfaService,
     PasswordResetRepository,
     PasswordResetService,
-    OutboxRepository,
+    EmailVerificationRepository,
+    EmailVerificationService,
     { provide: AccountNotifier, useClass: OutboxNotifier },
     AuthService,
     { provide: APP_GUARD, useClass: AuthGuard },

@@ -18,6 +18,8 @@ import { AuthMetrics } from './auth.metrics';
 import type { LoginRequest, RegisterRequest, TokenPairResponse } from './dto/auth.dto';
 import { LoginLockoutService } from './login-lockout.service';
 import { MfaService } from './mfa/mfa.service';
+import { AppConfig } from '../../config/app-config';
+import { EmailVerificationService } from './email/email-verification.service';
 import { AccountNotifier } from './notifier/account-notifier';
 import { SessionRevocationReason } from './sessions/device-session.entity';
 import { PrincipalStandings } from './sessions/principal-standings';
@@ -49,19 +51,25 @@ export class AuthService {
     private readonly notifier: AccountNotifier,
     private readonly audit: AuditService,
     private readonly metrics: AuthMetrics,
+    private readonly verification: EmailVerificationService,
+    private readonly config: AppConfig,
   ) {}
 
-  // Self-registration creates patients only. An e-mail that is already registered gets the
-  // same 201 (and the owner is told by a message), so registration cannot be used to find
-  // out who has an account.
+  // Self-registration creates patients only. The answer is the same 201 whether or not the
+  // address already has an account, so registration cannot be used to find out who has one:
+  // a new account is told to verify its address (when AUTH_EMAIL_VERIFICATION=required), the
+  // owner of an existing one gets an "account exists" mail (or, if they never verified, a
+  // fresh verification link).
   async register(input: RegisterRequest, meta: RequestMeta): Promise<{ user: UserResponse }> {
+    const required = this.config.auth.emailVerificationRequired;
     return this.dataSource.transaction(async (manager) => {
       const existing = await this.users.findByEmail(input.email, manager);
       if (!existing) {
         const user = await this.usersService.createAccount(
-          { ...input, role: Role.Patient },
+          { ...input, role: Role.Patient, locale: input.locale, emailVerified: !required },
           manager,
         );
+        if (required) await this.verification.issue(user, manager);
         await this.audit.record(
           {
             action: AuditAction.AuthRegister,
@@ -70,6 +78,7 @@ export class AuthService {
             resource: { type: 'user', id: user.id },
             subjectId: user.id,
             requestId: meta.requestId,
+            details: { emailVerification: required ? 'sent' : 'off' },
           },
           manager,
         );
@@ -78,7 +87,17 @@ export class AuthService {
       // Same policy errors and the same hashing cost as the real path.
       this.usersService.checkPassword(input.password, input.email);
       await hashPassword(input.password);
-      await this.notifier.send({ kind: 'account_exists', email: existing.email }, manager);
+      if (required && !existing.emailVerifiedAt && existing.status === UserStatus.Active)
+        await this.verification.issue(existing, manager);
+      else
+        await this.notifier.send(
+          {
+            kind: 'account_exists',
+            email: existing.email,
+            locale: existing.locale ?? this.config.mail.defaultLocale,
+          },
+          manager,
+        );
       await this.audit.record(
         {
           action: AuditAction.AuthRegister,
@@ -128,6 +147,12 @@ export class AuthService {
     if (!user || !passwordOk || user.status !== UserStatus.Active) {
       const reason = !user ? 'unknown_email' : !passwordOk ? 'bad_password' : 'deactivated';
       return this.failLogin(email, claim.attempt, user, meta, reason);
+    }
+    // Only once the password is right, so the answer tells a stranger nothing.
+    if (this.config.auth.emailVerificationRequired && !user.emailVerifiedAt) {
+      await this.recordLogin(AuditOutcome.Denied, user, meta, { reason: 'email_not_verified' });
+      this.metrics.login('email_not_verified');
+      throw AuthErrors.emailNotVerified();
     }
     if (user.mfaEnabled && input.otp === undefined) {
       await this.recordLogin(AuditOutcome.Failure, user, meta, { reason: 'mfa_required' });

@@ -1,6 +1,8 @@
-import { Injectable, Logger } from '@nestjs/common';
+import { Injectable } from '@nestjs/common';
 import type { EntityManager } from 'typeorm';
-import { OutboxMessageEntity } from '../auth/notifier/outbox-message.entity';
+import { AppConfig } from '../../config/app-config';
+import { OutboxChannel } from '../outbox/outbox-message.entity';
+import { OutboxService } from '../outbox/outbox.service';
 import { UserEntity } from '../users/user.entity';
 
 export interface IncomingCallNotice {
@@ -17,10 +19,16 @@ export abstract class CallNotifier {
   abstract incoming(notice: IncomingCallNotice, manager: EntityManager): Promise<void>;
 }
 
-// Default: queue a `call.incoming` message in the notification outbox for a delivery worker.
+// Default: queue a `call.incoming` push message in the outbox. It is only worth delivering
+// while the call rings, so it expires with the ring (docs/notifications.md).
 @Injectable()
 export class OutboxCallNotifier extends CallNotifier {
-  private readonly logger = new Logger('CallNotifier');
+  constructor(
+    private readonly outbox: OutboxService,
+    private readonly config: AppConfig,
+  ) {
+    super();
+  }
 
   async incoming(notice: IncomingCallNotice, manager: EntityManager): Promise<void> {
     const callee = await manager.getRepository(UserEntity).findOne({
@@ -28,15 +36,12 @@ export class OutboxCallNotifier extends CallNotifier {
       where: { id: notice.calleeId },
     });
     if (!callee) return;
-    const row = await manager.getRepository(OutboxMessageEntity).save({
+    await this.outbox.enqueue(manager, {
+      channel: OutboxChannel.Push,
       recipient: callee.email,
       kind: 'call.incoming',
       payload: { callId: notice.callId, callerId: notice.callerId, type: notice.type },
-      sentAt: null,
+      expiresAt: new Date(Date.now() + this.config.calls.ringTimeoutSeconds * 1000),
     });
-    this.logger.log(
-      { outboxId: row.id, callId: notice.callId },
-      'incoming call queued in the outbox',
-    );
   }
 }

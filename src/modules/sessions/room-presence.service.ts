@@ -18,6 +18,7 @@ import { RoomJoinPolicy } from './ports/room-join.policy';
 import { RoomSocketsCache, type RoomSockets } from './room-sockets.cache';
 import { SessionEvents } from './session-events';
 import { SessionsRepository, type SocketRef } from './sessions.repository';
+import { WebhooksService } from '../webhooks/webhooks.service';
 
 export interface ParticipantView {
   userId: string;
@@ -84,6 +85,7 @@ export class RoomPresenceService implements OnModuleInit {
     private readonly joinPolicy: RoomJoinPolicy,
     private readonly events: SessionEvents,
     private readonly roomSockets: RoomSocketsCache,
+    private readonly webhooks: WebhooksService,
   ) {}
 
   // A member taken out of a room by its host or an admin leaves it at once, inside the
@@ -442,6 +444,11 @@ export class RoomPresenceService implements OnModuleInit {
     if (!session) {
       session = await this.sessions.open(room.id, now, m);
       await this.record(userId, actorRole, AuditAction.SessionStart, room.id, session.id, m);
+      await this.webhooks.publish(m, 'session.started', {
+        sessionId: session.id,
+        roomId: room.id,
+        startedAt: now.toISOString(),
+      });
     }
     await this.sessions.addParticipant(session.id, userId, socket, now, m);
     await this.sessions.deleteWaiting(room.id, userId, m);
@@ -487,6 +494,12 @@ export class RoomPresenceService implements OnModuleInit {
         undefined,
         { reason: 'empty' },
       );
+      await this.webhooks.publish(m, 'session.ended', {
+        sessionId: session.id,
+        roomId: session.roomId,
+        endedAt: now.toISOString(),
+        reason: 'empty',
+      });
     }
     return {
       roomId: session.roomId,

@@ -9,6 +9,10 @@ import {
 } from 'typeorm';
 import { Role } from '../../common/auth/role';
 
+// The languages Hekim writes messages in.
+export const LOCALES = ['tr', 'en'] as const;
+export type Locale = (typeof LOCALES)[number];
+
 export enum UserStatus {
   Active = 'active',
   Deactivated = 'deactivated',
@@ -18,6 +22,7 @@ export enum UserStatus {
 @Check('users_role_check', `"role" IN ('patient', 'doctor', 'admin', 'compliance_officer')`)
 @Check('users_status_check', `"status" IN ('active', 'deactivated')`)
 @Check('users_email_lower_check', `"email" = lower("email")`)
+@Check('users_locale_check', `"locale" IN ('tr', 'en')`)
 export class UserEntity {
   @PrimaryGeneratedColumn('uuid')
   id!: string;
@@ -41,6 +46,15 @@ export class UserEntity {
 
   @Column({ name: 'mfa_enabled', type: 'boolean', default: false })
   mfaEnabled!: boolean;
+
+  // The language of the messages sent to the person; null: NOTIFY_DEFAULT_LOCALE.
+  @Column({ type: 'varchar', length: 8, nullable: true })
+  locale!: Locale | null;
+
+  // Null until the person proved control of the address (docs/auth.md); admin-created
+  // accounts and accounts made while verification is off are verified when created.
+  @Column({ name: 'email_verified_at', type: 'timestamptz', nullable: true })
+  emailVerifiedAt!: Date | null;
 
   @CreateDateColumn({ name: 'created_at', type: 'timestamptz' })
   createdAt!: Date;

@@ -49,7 +49,8 @@ export class UsersRepository {
   }
 
   insert(
-    user: Pick<UserEntity, 'email' | 'passwordHash' | 'displayName' | 'role'>,
+    user: Pick<UserEntity, 'email' | 'passwordHash' | 'displayName' | 'role'> &
+      Partial<Pick<UserEntity, 'locale' | 'emailVerifiedAt'>>,
     manager?: EntityManager,
   ): Promise<UserEntity> {
     const repo = this.repo(manager);
@@ -59,7 +60,17 @@ export class UsersRepository {
   async update(
     id: string,
     changes: Partial<
-      Pick<UserEntity, 'email' | 'displayName' | 'role' | 'status' | 'passwordHash' | 'mfaEnabled'>
+      Pick<
+        UserEntity,
+        | 'email'
+        | 'displayName'
+        | 'role'
+        | 'status'
+        | 'passwordHash'
+        | 'mfaEnabled'
+        | 'locale'
+        | 'emailVerifiedAt'
+      >
     >,
     manager?: EntityManager,
   ): Promise<void> {

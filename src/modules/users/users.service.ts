@@ -19,7 +19,7 @@ import { PatientProfileService } from './patient-profile/patient-profile.service
 import { passwordProblems } from '../../common/auth/password-policy/password-policy';
 import { UserSessionsPort } from './ports/user-sessions.port';
 import { UserAccessPolicy } from './user-access.policy';
-import { type UserEntity, UserStatus } from './user.entity';
+import { type Locale, type UserEntity, UserStatus } from './user.entity';
 import { UsersErrors } from './users.errors';
 import { UsersRepository } from './users.repository';
 
@@ -28,6 +28,9 @@ export interface NewAccount {
   password: string;
   displayName: string;
   role: Role;
+  locale?: Locale | null;
+  // False for a self-registration that must still verify its address (docs/auth.md).
+  emailVerified?: boolean;
 }
 
 const DEFAULT_LIMIT = 50;
@@ -69,7 +72,14 @@ export class UsersService {
     const passwordHash = await hashPassword(input.password);
     try {
       return await this.users.insert(
-        { email: input.email, passwordHash, displayName: input.displayName, role: input.role },
+        {
+          email: input.email,
+          passwordHash,
+          displayName: input.displayName,
+          role: input.role,
+          locale: input.locale ?? null,
+          emailVerifiedAt: input.emailVerified === false ? null : new Date(),
+        },
         manager,
       );
     } catch (error) {

@@ -1,6 +1,7 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Transform } from 'class-transformer';
-import { IsEmail, IsOptional, IsString, Length, Matches, MaxLength } from 'class-validator';
+import { IsEmail, IsIn, IsOptional, IsString, Length, Matches, MaxLength } from 'class-validator';
+import { type Locale, LOCALES } from '../../users/user.entity';
 import { UserResponse } from '../../users/dto/user.response';
 import {
   PASSWORD_MAX_LENGTH,
@@ -33,6 +34,14 @@ export class RegisterRequest {
   @Length(1, 120)
   @Matches(DISPLAY_NAME, { message: 'displayName must be printable text' })
   displayName!: string;
+
+  @ApiPropertyOptional({
+    enum: LOCALES,
+    description: 'Language of the messages Hekim sends this person (default: the server’s).',
+  })
+  @IsOptional()
+  @IsIn(LOCALES)
+  locale?: Locale;
 }
 
 export class RegisterResponse {
@@ -132,4 +141,11 @@ export class ResetPasswordRequest {
   @IsString()
   @Length(PASSWORD_MIN_LENGTH, PASSWORD_MAX_LENGTH)
   newPassword!: string;
+}
+
+export class VerifyEmailRequest {
+  @ApiProperty({ description: 'The `verify` parameter of the link in the verification mail.' })
+  @IsString()
+  @Matches(OPAQUE, { message: 'token is not a verification token' })
+  token!: string;
 }

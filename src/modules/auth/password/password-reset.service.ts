@@ -53,7 +53,13 @@ export class PasswordResetService {
         const expiresAt = new Date(Date.now() + this.config.auth.passwordResetTtlSeconds * 1000);
         await this.resets.create(user.id, sha256Hex(token), expiresAt, manager);
         await this.notifier.send(
-          { kind: 'password_reset', email: user.email, token, expiresAt },
+          {
+            kind: 'password_reset',
+            email: user.email,
+            locale: user.locale ?? this.config.mail.defaultLocale,
+            token,
+            expiresAt,
+          },
           manager,
         );
       }

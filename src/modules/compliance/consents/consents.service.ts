@@ -21,6 +21,7 @@ import type {
   MyConsentsResponse,
   PublishConsentTextRequest,
 } from './dto/consent.dto';
+import { WebhooksService } from '../../webhooks/webhooks.service';
 
 // The reason sessions and calls carry when a withdrawal takes a patient out of them.
 export const CONSENT_WITHDRAWN = 'consent_withdrawn';
@@ -38,6 +39,7 @@ export class ConsentsService {
     private readonly audit: AuditService,
     private readonly presence: RoomPresenceService,
     private readonly calls: CallsService,
+    private readonly webhooks: WebhooksService,
   ) {}
 
   async texts(query: ListConsentTextsQuery): Promise<ConsentTextListResponse> {
@@ -124,6 +126,12 @@ export class ConsentsService {
           ...(existing ? { supersededVersion: existing.version } : {}),
         },
       });
+      await this.webhooks.publish(m, 'consent.granted', {
+        consentId: created.id,
+        userId: user.id,
+        purpose: created.purpose,
+        version: created.version,
+      });
       return created;
     });
     return toConsentResponse(grant);
@@ -138,6 +146,12 @@ export class ConsentsService {
       await this.record(user, meta, AuditAction.ConsentWithdraw, m, {
         resource: { type: 'consent', id: existing.id },
         details: { purpose, version: existing.version },
+      });
+      await this.webhooks.publish(m, 'consent.withdrawn', {
+        consentId: existing.id,
+        userId: user.id,
+        purpose,
+        version: existing.version,
       });
       return existing;
     });

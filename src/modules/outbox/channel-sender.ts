@@ -1,0 +1,57 @@
+import { Injectable } from '@nestjs/common';
+import type { OutboxChannel } from './outbox-message.entity';
+
+// What a sender is given: never logged, since the payload may carry a one-time token.
+export interface OutboundMessage {
+  id: string;
+  // The same for every attempt of this message (its outbox id): receivers drop repeats.
+  idempotencyKey: string;
+  channel: OutboxChannel;
+  kind: string;
+  recipient: string;
+  payload: Record<string, unknown>;
+  // 1 for the first attempt.
+  attempt: number;
+  createdAt: Date;
+}
+
+// A failed attempt. `code` is short and free of personal data (it is stored in `last_error`
+// and may be logged); `permanent` skips the remaining attempts (the receiver refused the
+// message itself, e.g. an unknown mailbox).
+export class DeliveryError extends Error {
+  constructor(
+    readonly code: string,
+    readonly permanent = false,
+    options?: { cause?: unknown },
+  ) {
+    super(code, options);
+    this.name = 'DeliveryError';
+  }
+}
+
+// One delivery channel (e-mail, SMS, push, webhooks). `send` resolves once the receiver has
+// accepted the message and throws (preferably a DeliveryError) otherwise. It must finish
+// within the relay's lease (NOTIFY_LEASE_SECONDS), so senders use short timeouts.
+export interface ChannelSender {
+  readonly channel: OutboxChannel;
+  send(message: OutboundMessage): Promise<void>;
+}
+
+// The senders of this process, one per channel: channel modules register theirs at start-up.
+// A channel without a sender is not claimed: its messages wait (and show in the backlog).
+@Injectable()
+export class ChannelSenders {
+  private readonly senders = new Map<OutboxChannel, ChannelSender>();
+
+  register(sender: ChannelSender): void {
+    this.senders.set(sender.channel, sender);
+  }
+
+  get(channel: OutboxChannel): ChannelSender | undefined {
+    return this.senders.get(channel);
+  }
+
+  channels(): OutboxChannel[] {
+    return [...this.senders.keys()];
+  }
+}

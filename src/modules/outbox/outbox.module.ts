@@ -1,0 +1,20 @@
+import { Global, Module } from '@nestjs/common';
+import { TypeOrmModule } from '@nestjs/typeorm';
+import { ChannelSenders } from './channel-sender';
+import { OutboxMessageEntity } from './outbox-message.entity';
+import { OutboxMetrics } from './outbox-metrics';
+import { OutboxRelay } from './outbox-relay';
+import { OutboxController } from './outbox.controller';
+import { OutboxRepository } from './outbox.repository';
+import { OutboxService } from './outbox.service';
+
+// Global: any module that causes a message enqueues it through OutboxService, and channel
+// modules (mail, webhooks) register their sender with ChannelSenders.
+@Global()
+@Module({
+  imports: [TypeOrmModule.forFeature([OutboxMessageEntity])],
+  controllers: [OutboxController],
+  providers: [OutboxRepository, OutboxService, ChannelSenders, OutboxMetrics, OutboxRelay],
+  exports: [OutboxService, ChannelSenders],
+})
+export class OutboxModule {}

@@ -1,0 +1,219 @@
+import { Injectable } from '@nestjs/common';
+import { InjectRepository } from '@nestjs/typeorm';
+import { type EntityManager, Repository } from 'typeorm';
+import type { CursorPosition } from '../../common/http/cursor';
+import { OutboxChannel, OutboxMessageEntity, OutboxStatus } from './outbox-message.entity';
+
+// Payload members that hold a secret (a one-time token or a link built on one): removed once
+// the message is delivered or expires, so the outbox keeps no working credential. A dead
+// letter keeps them until it is retried or erased (the tokens expire on their own).
+export const SECRET_PAYLOAD_KEYS = ['token', 'link', 'secret'] as const;
+
+export interface NewOutboxMessage {
+  channel: OutboxChannel;
+  recipient: string;
+  kind: string;
+  payload: Record<string, unknown>;
+  // After this the message is useless (e.g. an incoming call stopped ringing): not sent.
+  expiresAt?: Date | null;
+  // The first attempt waits until then (e.g. an appointment reminder).
+  notBefore?: Date | null;
+}
+
+export interface ClaimedMessage {
+  id: string;
+  channel: OutboxChannel;
+  recipient: string;
+  kind: string;
+  payload: Record<string, unknown>;
+  attempts: number;
+  createdAt: Date;
+  expiresAt: Date | null;
+}
+
+export interface OutboxStats {
+  channel: OutboxChannel;
+  pending: number;
+  oldestPendingSeconds: number;
+  dead: number;
+}
+
+export interface OutboxPage {
+  status?: OutboxStatus;
+  channel?: OutboxChannel;
+  after: CursorPosition | undefined;
+  limit: number;
+}
+
+interface ClaimedRow {
+  id: string;
+  channel: OutboxChannel;
+  recipient: string;
+  kind: string;
+  payload: Record<string, unknown>;
+  attempts: number;
+  created_at: Date;
+  expires_at: Date | null;
+}
+
+// Removes the secret members (the keys are the statement's third parameter).
+const SCRUB = `payload = payload - $3::text[],
+       scrubbed_at = CASE WHEN payload ?| $3::text[] THEN now() ELSE scrubbed_at END`;
+
+// The only code that touches notification_outbox (besides the personal-data registrations).
+// Updates after a claim are fenced by the attempt number: a relay whose lease ran out and was
+// overtaken cannot overwrite what the newer attempt wrote.
+@Injectable()
+export class OutboxRepository {
+  constructor(
+    @InjectRepository(OutboxMessageEntity)
+    private readonly messages: Repository<OutboxMessageEntity>,
+  ) {}
+
+  async enqueue(message: NewOutboxMessage, manager: EntityManager): Promise<string> {
+    const row = await manager.getRepository(OutboxMessageEntity).save({
+      channel: message.channel,
+      recipient: message.recipient,
+      kind: message.kind,
+      payload: message.payload,
+      expiresAt: message.expiresAt ?? null,
+      ...(message.notBefore ? { nextAttemptAt: message.notBefore } : {}),
+    });
+    return row.id;
+  }
+
+  // Due messages of the given channels, oldest due first, each reserved for `leaseSeconds`
+  // by pushing its due time forward and counting the attempt. Rows another relay holds are
+  // skipped, not waited for.
+  async claim(
+    channels: OutboxChannel[],
+    limit: number,
+    leaseSeconds: number,
+  ): Promise<ClaimedMessage[]> {
+    if (channels.length === 0) return [];
+    const [rows] = await this.messages.query<[ClaimedRow[], number]>(
+      `WITH due AS (
+         SELECT id FROM notification_outbox
+          WHERE status = 'pending' AND next_attempt_at <= now() AND channel = ANY($1::text[])
+          ORDER BY next_attempt_at
+          LIMIT $2
+          FOR UPDATE SKIP LOCKED)
+       UPDATE notification_outbox o
+          SET attempts = o.attempts + 1,
+              next_attempt_at = now() + make_interval(secs => $3),
+              last_attempt_at = now()
+         FROM due WHERE o.id = due.id
+       RETURNING o.id, o.channel, o.recipient, o.kind, o.payload, o.attempts, o.created_at,
+                 o.expires_at`,
+      [channels, limit, leaseSeconds],
+    );
+    return rows.map((r) => ({
+      id: r.id,
+      channel: r.channel,
+      recipient: r.recipient,
+      kind: r.kind,
+      payload: r.payload,
+      attempts: r.attempts,
+      createdAt: r.created_at,
+      expiresAt: r.expires_at,
+    }));
+  }
+
+  markSent(id: string, attempt: number): Promise<boolean> {
+    return this.finish(id, attempt, `status = 'sent', sent_at = now(), last_error = NULL`);
+  }
+
+  markExpired(id: string, attempt: number): Promise<boolean> {
+    return this.finish(id, attempt, `status = 'expired', last_error = 'EXPIRED'`);
+  }
+
+  // Scheduled again `delayMs` from now.
+  async markFailed(id: string, attempt: number, code: string, delayMs: number): Promise<boolean> {
+    const [, count] = await this.messages.query<[unknown, number]>(
+      `UPDATE notification_outbox
+          SET last_error = $3, next_attempt_at = now() + make_interval(secs => $4::float8 / 1000)
+        WHERE id = $1 AND attempts = $2 AND status = 'pending'`,
+      [id, attempt, code.slice(0, 200), delayMs],
+    );
+    return count === 1;
+  }
+
+  async markDead(id: string, attempt: number, code: string): Promise<boolean> {
+    const [, count] = await this.messages.query<[unknown, number]>(
+      `UPDATE notification_outbox SET status = 'dead', dead_at = now(), last_error = $3
+        WHERE id = $1 AND attempts = $2 AND status = 'pending'`,
+      [id, attempt, code.slice(0, 200)],
+    );
+    return count === 1;
+  }
+
+  // Pending messages whose moment passed, in channels no relay may be serving (e.g. push
+  // without a provider): expired and scrubbed. Returns how many, by channel.
+  async expireOverdue(): Promise<{ channel: OutboxChannel; n: number }[]> {
+    // The statement ends in a SELECT: the driver answers with its rows alone.
+    return this.messages.query<{ channel: OutboxChannel; n: number }[]>(
+      `WITH gone AS (
+         UPDATE notification_outbox
+            SET status = 'expired', last_error = 'EXPIRED',
+                payload = payload - $1::text[],
+                scrubbed_at = CASE WHEN payload ?| $1::text[] THEN now() ELSE scrubbed_at END
+          WHERE status = 'pending' AND expires_at <= now()
+          RETURNING channel)
+       SELECT channel, count(*)::int AS n FROM gone GROUP BY channel`,
+      [[...SECRET_PAYLOAD_KEYS]],
+    );
+  }
+
+  async stats(): Promise<OutboxStats[]> {
+    return this.messages.query<OutboxStats[]>(
+      `SELECT channel,
+              count(*) FILTER (WHERE status = 'pending')::int AS pending,
+              coalesce(extract(epoch FROM now() - min(created_at) FILTER (WHERE status = 'pending')), 0)::float8
+                AS "oldestPendingSeconds",
+              count(*) FILTER (WHERE status = 'dead')::int AS dead
+         FROM notification_outbox
+        WHERE status IN ('pending', 'dead')
+        GROUP BY channel`,
+    );
+  }
+
+  async page(query: OutboxPage): Promise<OutboxMessageEntity[]> {
+    const qb = this.messages
+      .createQueryBuilder('o')
+      .orderBy('o.createdAt', 'DESC')
+      .addOrderBy('o.id', 'DESC')
+      .limit(query.limit + 1);
+    if (query.status) qb.andWhere('o.status = :status', { status: query.status });
+    if (query.channel) qb.andWhere('o.channel = :channel', { channel: query.channel });
+    if (query.after)
+      qb.andWhere('(o.createdAt, o.id) < (:at, :id)', { at: query.after.at, id: query.after.id });
+    return qb.getMany();
+  }
+
+  findById(id: string): Promise<OutboxMessageEntity | null> {
+    return this.messages.findOne({ where: { id } });
+  }
+
+  // A dead letter becomes due now with a fresh set of attempts.
+  async retryDead(id: string, manager: EntityManager): Promise<OutboxMessageEntity | null> {
+    const [rows] = await manager.query<[OutboxMessageEntity[], number]>(
+      `UPDATE notification_outbox
+          SET status = 'pending', attempts = 0, next_attempt_at = now(), dead_at = NULL,
+              last_error = NULL
+        WHERE id = $1 AND status = 'dead'
+        RETURNING id`,
+      [id],
+    );
+    if (rows.length === 0) return null;
+    return manager.getRepository(OutboxMessageEntity).findOne({ where: { id } });
+  }
+
+  private async finish(id: string, attempt: number, set: string): Promise<boolean> {
+    const [, count] = await this.messages.query<[unknown, number]>(
+      `UPDATE notification_outbox SET ${set}, ${SCRUB}
+        WHERE id = $1 AND attempts = $2 AND status = 'pending'`,
+      [id, attempt, [...SECRET_PAYLOAD_KEYS]],
+    );
+    return count === 1;
+  }
+}

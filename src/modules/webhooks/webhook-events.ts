@@ -1,0 +1,42 @@
+// The events integrators may subscribe to (docs/notifications.md). Payloads carry ids and
+// states, never health data. The catalogue grows by adding names here; a subscription may
+// name an event or a `prefix.*` pattern, so `appointment.*` subscribers get the appointment
+// events when they arrive.
+export const WEBHOOK_EVENTS = [
+  'session.started',
+  'session.ended',
+  'participant.waiting',
+  'participant.admitted',
+  'participant.left',
+  'call.initiated',
+  'call.accepted',
+  'call.rejected',
+  'call.cancelled',
+  'call.missed',
+  'call.ended',
+  'consent.granted',
+  'consent.withdrawn',
+  'invitation.redeemed',
+  'appointment.booked',
+  'appointment.rescheduled',
+  'appointment.cancelled',
+  'appointment.checked_in',
+  'appointment.completed',
+  'appointment.no_show',
+] as const;
+export type WebhookEvent = (typeof WEBHOOK_EVENTS)[number];
+
+const PREFIXES = new Set(WEBHOOK_EVENTS.map((e) => e.slice(0, e.indexOf('.'))));
+
+// A subscription entry: a known event, a known `prefix.*`, or `*` for everything.
+export function isEventPattern(pattern: string): boolean {
+  if (pattern === '*') return true;
+  if (pattern.endsWith('.*')) return PREFIXES.has(pattern.slice(0, -2));
+  return (WEBHOOK_EVENTS as readonly string[]).includes(pattern);
+}
+
+export function matches(patterns: readonly string[], event: string): boolean {
+  return patterns.some(
+    (p) => p === '*' || p === event || (p.endsWith('.*') && event.startsWith(p.slice(0, -1))),
+  );
+}

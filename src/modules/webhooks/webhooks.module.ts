@@ -1,0 +1,19 @@
+import { Global, Module } from '@nestjs/common';
+import { TypeOrmModule } from '@nestjs/typeorm';
+import { WebhookDeliveryEntity } from './webhook-delivery.entity';
+import { WebhookEndpointEntity } from './webhook-endpoint.entity';
+import { WebhookSender } from './webhook.sender';
+import { WebhooksController } from './webhooks.controller';
+import { WebhooksRepository } from './webhooks.repository';
+import { WebhooksService } from './webhooks.service';
+import { WebhooksPersonalData } from './webhooks-personal-data';
+
+// Global: the modules where events happen publish them through WebhooksService.
+@Global()
+@Module({
+  imports: [TypeOrmModule.forFeature([WebhookEndpointEntity, WebhookDeliveryEntity])],
+  controllers: [WebhooksController],
+  providers: [WebhooksRepository, WebhooksService, WebhookSender, WebhooksPersonalData],
+  exports: [WebhooksService],
+})
+export class WebhooksModule {}
