@@ -13,7 +13,8 @@ export type ErrorCodeName =
   | 'CONSENT_REQUIRED'
   | 'PAYLOAD_TOO_LARGE'
   | 'INTERNAL'
-  | 'UNAVAILABLE';
+  | 'UNAVAILABLE'
+  | 'EMAIL_NOT_VERIFIED';
 
 // `retryAfter` (seconds) comes with RATE_LIMITED: when the event may be sent again.
 export interface AckError {
