@@ -16,19 +16,28 @@ export class ProblemResponse {
   @ApiProperty({ example: 'Unauthorized' })
   title!: string;
 
-  @ApiProperty({ example: 401 })
+  @ApiProperty({ type: 'integer', example: 401 })
   status!: number;
 
   @ApiProperty({ example: 'Authentication is required.' })
   detail!: string;
 
-  @ApiProperty({ enum: ErrorCode, enumName: 'ErrorCode' })
+  @ApiProperty({ enum: ErrorCode, enumName: 'ErrorCode', example: ErrorCode.Unauthorized })
   code!: ErrorCode;
 
-  @ApiProperty({ type: String, nullable: true })
+  @ApiProperty({
+    type: String,
+    nullable: true,
+    description: 'The X-Request-Id of the request, to quote to support.',
+    example: 'b3d7c1e0-5d1a-4c55-9a1f-0f6f0e6a2b7c',
+  })
   requestId!: string | null;
 
-  @ApiPropertyOptional({ description: 'Seconds to wait, on RATE_LIMITED answers.' })
+  @ApiPropertyOptional({
+    type: 'integer',
+    description: 'Seconds to wait, on RATE_LIMITED answers.',
+    example: 30,
+  })
   retryAfter?: number;
 
   @ApiPropertyOptional({

@@ -36,7 +36,8 @@ export class AuditEventPageResponse {
 
 export class AuditVerifyResponse {
   @ApiProperty() valid!: boolean;
-  @ApiProperty({ description: 'Records re-computed.' }) checked!: number;
+  @ApiProperty({ type: 'integer', description: 'Records re-computed.', example: 1200 })
+  checked!: number;
   @ApiPropertyOptional({
     description: 'The first seq the chain and signatures no longer vouch for.',
   })

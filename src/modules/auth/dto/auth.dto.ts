@@ -72,7 +72,7 @@ export class TokenPairResponse {
   @ApiProperty({ enum: ['Bearer'] })
   tokenType!: 'Bearer';
 
-  @ApiProperty({ example: 900 })
+  @ApiProperty({ type: 'integer', example: 900, description: 'Seconds the access token lives.' })
   expiresIn!: number;
 
   @ApiProperty({ type: UserResponse })

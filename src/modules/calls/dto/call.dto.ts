@@ -153,7 +153,7 @@ export class MetricSummaryResponse {
 }
 
 export class CallQualityResponse {
-  @ApiProperty({ description: 'Number of `call:stats` reports received.' })
+  @ApiProperty({ type: 'integer', description: 'Number of `call:stats` reports received.' })
   reports!: number;
 
   @ApiPropertyOptional({ type: MetricSummaryResponse })
@@ -199,7 +199,7 @@ export class CallResponse {
 
   @ApiProperty({
     nullable: true,
-    type: Number,
+    type: 'integer',
     description:
       'Seconds from the answer to the end (or now while active); null if never answered.',
   })

@@ -15,7 +15,7 @@ export class IceServersResponse {
   @ApiProperty({ type: [IceServerDto] })
   iceServers!: IceServerDto[];
 
-  @ApiProperty({ example: 900 })
+  @ApiProperty({ type: 'integer', example: 900 })
   ttlSeconds!: number;
 
   @ApiProperty({ format: 'date-time' })

@@ -44,7 +44,7 @@ export class CreateRoomRequest {
   @IsBoolean()
   waitingRoom?: boolean;
 
-  @ApiPropertyOptional({ minimum: 2, maximum: 50, default: 2 })
+  @ApiPropertyOptional({ type: 'integer', minimum: 2, maximum: 50, default: 2 })
   @IsOptional()
   @IsInt()
   @Min(2)
@@ -71,7 +71,7 @@ export class UpdateRoomRequest {
   @IsBoolean()
   waitingRoom?: boolean;
 
-  @ApiPropertyOptional({ minimum: 2, maximum: 50 })
+  @ApiPropertyOptional({ type: 'integer', minimum: 2, maximum: 50 })
   @OptionalNotNull()
   @IsInt()
   @Min(2)
@@ -131,7 +131,7 @@ export class RoomResponse {
   @ApiProperty()
   waitingRoom!: boolean;
 
-  @ApiProperty()
+  @ApiProperty({ type: 'integer', example: 2 })
   maxParticipants!: number;
 
   @ApiProperty({ format: 'date-time', nullable: true, type: String })

@@ -51,7 +51,11 @@ export class SessionResponse {
   @ApiProperty({ format: 'date-time', nullable: true, type: String })
   endedAt!: string | null;
 
-  @ApiProperty({ description: 'Seconds from start to end, or to now while active.' })
+  @ApiProperty({
+    type: 'integer',
+    description: 'Seconds from start to end, or to now while active.',
+    example: 1260,
+  })
   durationSeconds!: number;
 
   @ApiProperty({ type: [SessionParticipantResponse], description: 'One entry per stay.' })

@@ -34,7 +34,12 @@ export class StartBreakGlassRequest {
   @Matches(/^[^\p{Cc}\p{Cf}\p{Zl}\p{Zp}]+$/u, { message: 'reason must be printable text' })
   reason!: string;
 
-  @ApiProperty({ minimum: 1, description: 'At most BREAK_GLASS_MAX_MINUTES (default 240).' })
+  @ApiProperty({
+    type: 'integer',
+    minimum: 1,
+    description: 'At most BREAK_GLASS_MAX_MINUTES (default 240).',
+    example: 60,
+  })
   @IsInt()
   @Min(1)
   durationMinutes!: number;

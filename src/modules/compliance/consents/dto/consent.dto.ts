@@ -11,7 +11,12 @@ export class GrantConsentRequest {
   @IsIn(CONSENT_PURPOSES)
   purpose!: ConsentPurpose;
 
-  @ApiProperty({ minimum: 1, description: 'Must be the current version of the purpose’s text.' })
+  @ApiProperty({
+    type: 'integer',
+    minimum: 1,
+    description: 'Must be the current version of the purpose’s text.',
+    example: 1,
+  })
   @IsInt()
   @Min(1)
   @Max(1_000_000)
@@ -53,7 +58,7 @@ export class ConsentResponse {
   @ApiProperty(PURPOSE)
   purpose!: ConsentPurpose;
 
-  @ApiProperty()
+  @ApiProperty({ type: 'integer', example: 1 })
   version!: number;
 
   @ApiProperty({ type: String, format: 'date-time' })
@@ -77,7 +82,7 @@ export class RequiredConsent {
   @ApiProperty(PURPOSE)
   purpose!: ConsentPurpose;
 
-  @ApiProperty()
+  @ApiProperty({ type: 'integer', example: 1 })
   version!: number;
 
   @ApiProperty()
@@ -99,7 +104,7 @@ export class ConsentTextResponse {
   @ApiProperty(PURPOSE)
   purpose!: ConsentPurpose;
 
-  @ApiProperty()
+  @ApiProperty({ type: 'integer', example: 1 })
   version!: number;
 
   @ApiProperty()

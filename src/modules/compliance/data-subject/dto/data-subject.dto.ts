@@ -52,9 +52,11 @@ export class RejectErasureRequest {
 
 export class ErasureDecisionResponse extends ErasureRequestResponse {
   @ApiProperty({
-    type: Object,
+    type: 'object',
+    additionalProperties: { type: 'integer' },
     nullable: true,
     description: 'Rows destroyed or anonymized per data-export section (approvals only).',
+    example: { patientProfile: 1, deviceSessions: 2 },
   })
   destroyed!: Record<string, number> | null;
 
@@ -70,7 +72,11 @@ export class DataExportResponse {
   userId!: string;
 
   @ApiProperty({
-    type: Object,
+    type: 'object',
+    additionalProperties: true,
+    example: {
+      user: { id: '0b9f6f55-3c84-4d1e-9a56-d7f2c8a1e3b4', email: 'ayse.yilmaz@example.org' },
+    },
     description:
       'One key per kind of data (user, patientProfile, deviceSessions, rooms, sessions, calls, consents, audit, …).',
   })

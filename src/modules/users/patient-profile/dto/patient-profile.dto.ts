@@ -59,6 +59,7 @@ export function IsPastDate(options?: ValidationOptions): PropertyDecorator {
 // PUT replaces the whole profile: a field left out or null is cleared.
 export class PutPatientProfileRequest {
   @ApiProperty({
+    type: String,
     required: false,
     nullable: true,
     example: '10000000146',
@@ -70,12 +71,24 @@ export class PutPatientProfileRequest {
   @IsTckn()
   nationalId?: string | null;
 
-  @ApiProperty({ required: false, nullable: true, example: '1990-04-23', format: 'date' })
+  @ApiProperty({
+    type: String,
+    required: false,
+    nullable: true,
+    example: '1990-04-23',
+    format: 'date',
+  })
   @IsOptional()
   @IsPastDate()
   dateOfBirth?: string | null;
 
-  @ApiProperty({ required: false, nullable: true, example: '+905321234567', description: 'E.164' })
+  @ApiProperty({
+    type: String,
+    required: false,
+    nullable: true,
+    example: '+905321234567',
+    description: 'E.164',
+  })
   @IsOptional()
   @IsString()
   @Matches(/^\+[1-9]\d{7,14}$/, { message: 'phone must be an E.164 number such as +905321234567' })
