@@ -63,13 +63,19 @@ export class LoginRequest {
 }
 
 export class TokenPairResponse {
-  @ApiProperty({ description: 'JWT access token (HS256), valid for `expiresIn` seconds.' })
+  @ApiProperty({
+    example: 'eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiJhNDFkOWUwNyJ9.c2lnbmF0dXJl',
+    description: 'JWT access token (HS256), valid for `expiresIn` seconds.',
+  })
   accessToken!: string;
 
-  @ApiProperty({ description: 'Opaque refresh token; single use, rotated on every refresh.' })
+  @ApiProperty({
+    example: 'r6QYx2n0xq7n5m3Jt9V1bA8sKpL4wZcE',
+    description: 'Opaque refresh token; single use, rotated on every refresh.',
+  })
   refreshToken!: string;
 
-  @ApiProperty({ enum: ['Bearer'] })
+  @ApiProperty({ example: 'Bearer', enum: ['Bearer'] })
   tokenType!: 'Bearer';
 
   @ApiProperty({ type: 'integer', example: 900, description: 'Seconds the access token lives.' })
@@ -102,7 +108,10 @@ export class OtpRequest {
 }
 
 export class MfaSetupResponse {
-  @ApiProperty({ description: 'Base32 TOTP secret, for manual entry.' })
+  @ApiProperty({
+    example: 'JBSWY3DPEHPK3PXP',
+    description: 'Base32 TOTP secret, for manual entry.',
+  })
   secret!: string;
 
   @ApiProperty({ example: 'otpauth://totp/Hekim:ayse%40example.org?secret=…&issuer=Hekim' })
@@ -110,7 +119,11 @@ export class MfaSetupResponse {
 }
 
 export class RecoveryCodesResponse {
-  @ApiProperty({ type: [String], description: 'Shown once; each works one time.' })
+  @ApiProperty({
+    example: ['ABCD-EFGH-JKLM-NOPQ', 'RSTU-VWXY-Z234-5672'],
+    type: [String],
+    description: 'Shown once; each works one time.',
+  })
   recoveryCodes!: string[];
 }
 

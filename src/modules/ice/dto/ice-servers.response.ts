@@ -18,6 +18,6 @@ export class IceServersResponse {
   @ApiProperty({ type: 'integer', example: 900 })
   ttlSeconds!: number;
 
-  @ApiProperty({ format: 'date-time' })
+  @ApiProperty({ example: '2026-03-14T09:51:00.000Z', format: 'date-time' })
   expiresAt!: string;
 }

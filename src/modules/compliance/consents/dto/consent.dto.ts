@@ -34,7 +34,11 @@ export class PublishConsentTextRequest {
   @IsIn(CONSENT_PURPOSES)
   purpose!: ConsentPurpose;
 
-  @ApiProperty({ minLength: 20, maxLength: MAX_CONSENT_TEXT_LENGTH })
+  @ApiProperty({
+    example: 'I agree to video consultations with my doctors through Hekim.',
+    minLength: 20,
+    maxLength: MAX_CONSENT_TEXT_LENGTH,
+  })
   @IsString()
   @MinLength(20)
   @MaxLength(MAX_CONSENT_TEXT_LENGTH)
@@ -61,10 +65,11 @@ export class ConsentResponse {
   @ApiProperty({ type: 'integer', example: 1 })
   version!: number;
 
-  @ApiProperty({ type: String, format: 'date-time' })
+  @ApiProperty({ example: '2026-03-14T09:30:00.000Z', type: String, format: 'date-time' })
   grantedAt!: string;
 
   @ApiProperty({
+    example: null,
     type: String,
     format: 'date-time',
     nullable: true,
@@ -85,7 +90,7 @@ export class RequiredConsent {
   @ApiProperty({ type: 'integer', example: 1 })
   version!: number;
 
-  @ApiProperty()
+  @ApiProperty({ example: 'I agree to video consultations with my doctors through Hekim.' })
   text!: string;
 }
 
@@ -107,10 +112,10 @@ export class ConsentTextResponse {
   @ApiProperty({ type: 'integer', example: 1 })
   version!: number;
 
-  @ApiProperty()
+  @ApiProperty({ example: 'I agree to video consultations with my doctors through Hekim.' })
   text!: string;
 
-  @ApiProperty({ type: String, format: 'date-time' })
+  @ApiProperty({ example: '2026-03-14T09:30:00.000Z', type: String, format: 'date-time' })
   publishedAt!: string;
 }
 
@@ -118,6 +123,11 @@ export class ConsentTextListResponse {
   @ApiProperty({ type: [ConsentTextResponse] })
   items!: ConsentTextResponse[];
 
-  @ApiProperty({ type: String, nullable: true, description: 'Always null: texts are few.' })
+  @ApiProperty({
+    example: null,
+    type: String,
+    nullable: true,
+    description: 'Always null: texts are few.',
+  })
   nextCursor!: null;
 }
