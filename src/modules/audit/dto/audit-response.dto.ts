@@ -17,16 +17,25 @@ class AuditResourceResponse {
 
 export class AuditEventResponse {
   @ApiProperty({ example: '42' }) seq!: string;
-  @ApiProperty({ format: 'date-time' }) occurredAt!: string;
+  @ApiProperty({ format: 'date-time', example: '2026-03-14T09:30:00.000Z' })
+  occurredAt!: string;
   @ApiProperty({ type: AuditActorResponse }) actor!: AuditActorResponse;
   @ApiProperty({ example: 'auth.login' }) action!: string;
-  @ApiProperty({ enum: ['success', 'failure', 'denied'] }) outcome!: string;
+  @ApiProperty({ enum: ['success', 'failure', 'denied'], example: 'success' }) outcome!: string;
   @ApiProperty({ type: AuditResourceResponse }) resource!: AuditResourceResponse;
   @ApiProperty({ type: String, nullable: true, format: 'uuid' }) subjectId!: string | null;
   @ApiProperty({ type: String, nullable: true }) requestId!: string | null;
   @ApiProperty({ type: 'object', additionalProperties: true }) details!: Record<string, unknown>;
-  @ApiProperty() prevHash!: string;
-  @ApiProperty() hash!: string;
+  @ApiProperty({
+    description: 'The hash of the previous record.',
+    example: '1a3c4e6a8b0d1f3e5a7c9b1d3f5e7a9c0b2d4f6e8a0c2e4f6a8b0d2f4e6a8c0b',
+  })
+  prevHash!: string;
+  @ApiProperty({
+    description: 'Hex SHA-256 over prevHash and this record (docs/audit.md).',
+    example: '9f2c4e6a8b0d1f3e5a7c9b1d3f5e7a9c0b2d4f6e8a0c2e4f6a8b0d2f4e6a8c0b',
+  })
+  hash!: string;
 }
 
 export class AuditEventPageResponse {
@@ -35,7 +44,7 @@ export class AuditEventPageResponse {
 }
 
 export class AuditVerifyResponse {
-  @ApiProperty() valid!: boolean;
+  @ApiProperty({ example: true }) valid!: boolean;
   @ApiProperty({ type: 'integer', description: 'Records re-computed.', example: 1200 })
   checked!: number;
   @ApiPropertyOptional({
@@ -48,7 +57,7 @@ export class AuditVerifyResponse {
 export class AuditPublicKeyResponse {
   @ApiProperty({ description: 'Ed25519 public key, SPKI PEM.' }) publicKey!: string;
   @ApiProperty({ description: 'Names the key in each checkpoint.' }) keyId!: string;
-  @ApiProperty({ enum: ['Ed25519'] }) algorithm!: 'Ed25519';
+  @ApiProperty({ enum: ['Ed25519'], example: 'Ed25519' }) algorithm!: 'Ed25519';
 }
 
 export function toAuditEventResponse(e: AuditEventEntity): AuditEventResponse {

@@ -96,18 +96,23 @@ export class PutPatientProfileRequest {
 }
 
 export class PatientProfileResponse {
-  @ApiProperty({ format: 'uuid' })
+  @ApiProperty({ example: 'a41d9e07-6b3c-4f28-8d15-2c7e9b0f4a61', format: 'uuid' })
   userId!: string;
 
-  @ApiProperty({ type: String, nullable: true })
+  @ApiProperty({ example: '10000000146', type: String, nullable: true })
   nationalId!: string | null;
 
-  @ApiProperty({ type: String, nullable: true, format: 'date' })
+  @ApiProperty({ example: '1990-04-23', type: String, nullable: true, format: 'date' })
   dateOfBirth!: string | null;
 
-  @ApiProperty({ type: String, nullable: true })
+  @ApiProperty({ example: '+905321234567', type: String, nullable: true })
   phone!: string | null;
 
-  @ApiProperty({ type: String, nullable: true, format: 'date-time' })
+  @ApiProperty({
+    example: '2026-03-14T09:30:00.000Z',
+    type: String,
+    nullable: true,
+    format: 'date-time',
+  })
   updatedAt!: string | null;
 }
