@@ -42,6 +42,7 @@ export class ProblemResponse {
 
   @ApiPropertyOptional({
     description: 'Field errors, on VALIDATION_FAILED answers.',
+    example: [{ field: 'name', messages: ['name must be longer than or equal to 1 characters'] }],
     type: 'array',
     items: {
       type: 'object',

@@ -4,14 +4,20 @@ import { toRecordBody } from '../audit-mapper';
 import type { VerifyResult } from '../audit-verifier';
 
 class AuditActorResponse {
-  @ApiProperty({ type: String, nullable: true, format: 'uuid' }) userId!: string | null;
-  @ApiProperty({ type: String, nullable: true }) role!: string | null;
-  @ApiProperty({ type: String, nullable: true }) ip!: string | null;
+  @ApiProperty({
+    type: String,
+    nullable: true,
+    format: 'uuid',
+    example: 'a41d9e07-6b3c-4f28-8d15-2c7e9b0f4a61',
+  })
+  userId!: string | null;
+  @ApiProperty({ type: String, nullable: true, example: 'doctor' }) role!: string | null;
+  @ApiProperty({ type: String, nullable: true, example: '203.0.113.7' }) ip!: string | null;
   @ApiProperty({ type: String, nullable: true }) userAgent!: string | null;
 }
 
 class AuditResourceResponse {
-  @ApiProperty({ type: String, nullable: true }) type!: string | null;
+  @ApiProperty({ type: String, nullable: true, example: 'room' }) type!: string | null;
   @ApiProperty({ type: String, nullable: true }) id!: string | null;
 }
 
@@ -25,7 +31,12 @@ export class AuditEventResponse {
   @ApiProperty({ type: AuditResourceResponse }) resource!: AuditResourceResponse;
   @ApiProperty({ type: String, nullable: true, format: 'uuid' }) subjectId!: string | null;
   @ApiProperty({ type: String, nullable: true }) requestId!: string | null;
-  @ApiProperty({ type: 'object', additionalProperties: true }) details!: Record<string, unknown>;
+  @ApiProperty({
+    type: 'object',
+    additionalProperties: true,
+    example: { reason: 'mfa_required' },
+  })
+  details!: Record<string, unknown>;
   @ApiProperty({
     description: 'The hash of the previous record.',
     example: '1a3c4e6a8b0d1f3e5a7c9b1d3f5e7a9c0b2d4f6e8a0c2e4f6a8b0d2f4e6a8c0b',

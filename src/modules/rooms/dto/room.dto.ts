@@ -49,7 +49,7 @@ export class CreateRoomRequest {
   @IsBoolean()
   waitingRoom?: boolean;
 
-  @ApiPropertyOptional({ type: 'integer', minimum: 2, maximum: 50, default: 2 })
+  @ApiPropertyOptional({ type: 'integer', minimum: 2, maximum: 50, default: 2, example: 2 })
   @IsOptional()
   @IsInt()
   @Min(2)
