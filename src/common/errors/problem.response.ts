@@ -53,6 +53,13 @@ export class ProblemResponse {
     },
   })
   errors?: { field: string; messages: string[] }[];
+
+  @ApiPropertyOptional({
+    enum: ['mfa_enrollment_required'],
+    description: 'Why, on the MFA_REQUIRED answer of a role that must enrol in MFA first.',
+    example: 'mfa_enrollment_required',
+  })
+  reason?: 'mfa_enrollment_required';
 }
 
 // Documents an error answer of a route with the problem+json schema.
