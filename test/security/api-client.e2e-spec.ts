@@ -86,6 +86,43 @@ describe('security: a client generated from the API document compiles against re
     await capture('listCalls', 200, http().get('/api/v1/calls').set(asDoctor));
     await capture('getAuditPublicKey', 200, http().get('/api/v1/audit/public-key'));
 
+    // A consenting patient accepts an invitation, which makes a care relationship, and the
+    // doctor rings them and hangs up before they answer.
+    const consenting = await signIn(t, Role.Patient);
+    const asConsenting = authHeader(consenting.accessToken);
+    const careRoom = (await capture(
+      'createRoom',
+      201,
+      http()
+        .post('/api/v1/rooms')
+        .set(asDoctor)
+        .send({ name: 'Consultation', type: 'group', memberIds: [consenting.user.id] }),
+    )) as { id: string };
+    await capture(
+      'acceptRoomInvitation',
+      200,
+      http().post(`/api/v1/rooms/${careRoom.id}/accept`).set(asConsenting),
+    );
+    await capture(
+      'listCareRelationships',
+      200,
+      http().get('/api/v1/care-relationships').set(asDoctor),
+    );
+    const call = { calleeIds: [consenting.user.id], type: 'video' };
+    const started = (await capture(
+      'startCall',
+      201,
+      http().post('/api/v1/calls').set(asDoctor).send(call),
+      call,
+    )) as { call: { id: string } };
+    await capture('getCall', 200, http().get(`/api/v1/calls/${started.call.id}`).set(asConsenting));
+    await capture(
+      'cancelCall',
+      200,
+      http().post(`/api/v1/calls/${started.call.id}/cancel`).set(asDoctor),
+    );
+    await capture('listCalls', 200, http().get('/api/v1/calls').set(asDoctor));
+
     // Error answers are the problem document.
     await capture('listRooms', 401, http().get('/api/v1/rooms'));
     await capture(
@@ -115,7 +152,7 @@ describe('security: a client generated from the API document compiles against re
   it('types every captured answer and request with the generated types', () => {
     const diagnostics = typeCheck({ 'api.ts': generated, 'client.ts': clientSource(captured) });
     expect(diagnostics).toEqual([]);
-    expect(captured).toHaveLength(18);
+    expect(captured).toHaveLength(25);
   });
 
   it('fails to compile when an answer is checked against the wrong schema', () => {
