@@ -13,12 +13,14 @@ class AuditActorResponse {
   userId!: string | null;
   @ApiProperty({ type: String, nullable: true, example: 'doctor' }) role!: string | null;
   @ApiProperty({ type: String, nullable: true, example: '203.0.113.7' }) ip!: string | null;
-  @ApiProperty({ type: String, nullable: true }) userAgent!: string | null;
+  @ApiProperty({ type: String, nullable: true, example: 'Mozilla/5.0 (X11; Linux x86_64)' })
+  userAgent!: string | null;
 }
 
 class AuditResourceResponse {
   @ApiProperty({ type: String, nullable: true, example: 'room' }) type!: string | null;
-  @ApiProperty({ type: String, nullable: true }) id!: string | null;
+  @ApiProperty({ type: String, nullable: true, example: '3f6c2a8e-1d4b-4c7a-9e52-8b1f0d7a6c34' })
+  id!: string | null;
 }
 
 export class AuditEventResponse {
@@ -29,8 +31,15 @@ export class AuditEventResponse {
   @ApiProperty({ example: 'auth.login' }) action!: string;
   @ApiProperty({ enum: ['success', 'failure', 'denied'], example: 'success' }) outcome!: string;
   @ApiProperty({ type: AuditResourceResponse }) resource!: AuditResourceResponse;
-  @ApiProperty({ type: String, nullable: true, format: 'uuid' }) subjectId!: string | null;
-  @ApiProperty({ type: String, nullable: true }) requestId!: string | null;
+  @ApiProperty({
+    type: String,
+    nullable: true,
+    format: 'uuid',
+    example: 'a41d9e07-6b3c-4f28-8d15-2c7e9b0f4a61',
+  })
+  subjectId!: string | null;
+  @ApiProperty({ type: String, nullable: true, example: 'b3d7c1e0-5d1a-4c55-9a1f-0f6f0e6a2b7c' })
+  requestId!: string | null;
   @ApiProperty({
     type: 'object',
     additionalProperties: true,
@@ -51,7 +60,7 @@ export class AuditEventResponse {
 
 export class AuditEventPageResponse {
   @ApiProperty({ type: [AuditEventResponse] }) items!: AuditEventResponse[];
-  @ApiProperty({ type: String, nullable: true }) nextCursor!: string | null;
+  @ApiProperty({ type: String, nullable: true, example: null }) nextCursor!: string | null;
 }
 
 export class AuditVerifyResponse {

@@ -86,14 +86,17 @@ export class TokenPairResponse {
 }
 
 export class RefreshRequest {
-  @ApiProperty()
+  @ApiProperty({ example: 'r6QYx2n0xq7n5m3Jt9V1bA8sKpL4wZcE' })
   @IsString()
   @Matches(OPAQUE, { message: 'refreshToken is not a refresh token' })
   refreshToken!: string;
 }
 
 export class LogoutRequest {
-  @ApiPropertyOptional({ description: 'Also accepted for symmetry; the session is ended anyway.' })
+  @ApiPropertyOptional({
+    example: 'r6QYx2n0xq7n5m3Jt9V1bA8sKpL4wZcE',
+    description: 'Also accepted for symmetry; the session is ended anyway.',
+  })
   @IsOptional()
   @IsString()
   @Matches(OPAQUE, { message: 'refreshToken is not a refresh token' })
@@ -136,7 +139,7 @@ export class ForgotPasswordRequest {
 }
 
 export class ResetPasswordRequest {
-  @ApiProperty()
+  @ApiProperty({ example: 'Qm9xV2p4TkFzZ0x1Y2tSZWFk' })
   @IsString()
   @Matches(OPAQUE, { message: 'token is not a reset token' })
   token!: string;

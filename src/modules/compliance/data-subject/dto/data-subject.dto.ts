@@ -68,7 +68,12 @@ export class ErasureDecisionResponse extends ErasureRequestResponse {
   })
   destroyed!: Record<string, number> | null;
 
-  @ApiProperty({ type: String, nullable: true, format: 'uuid' })
+  @ApiProperty({
+    example: 'c8d0e2f4-a6b8-4c0d-9e1f-3a5b7c9d1e2f',
+    type: String,
+    nullable: true,
+    format: 'uuid',
+  })
   destructionRecordId!: string | null;
 }
 
