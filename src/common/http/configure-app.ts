@@ -79,7 +79,7 @@ export function buildOpenApiDocument(
   return finishDocument(SwaggerModule.createDocument(app, document));
 }
 
-// Two things the decorators cannot say (docs/api.md, "The API document"):
+// Two things the decorators cannot say (docs/api.md, "Rules the document keeps"):
 // - a public route declares `security: []`. @Authenticated() puts the bearer requirement on
 //   every other route, and test/security/openapi.e2e-spec.ts holds the two together;
 // - an enum property is a plain $ref; @nestjs/swagger wraps it in a one-member allOf, which
