@@ -1,7 +1,13 @@
+import { execFile } from 'node:child_process';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
 import { listRoutes } from '../support/routes';
 import { createTestApp, type TestApp } from '../support/test-app';
 
 interface Operation {
+  operationId: string;
   summary?: string;
   security?: Record<string, string[]>[];
   requestBody?: { content: Record<string, { schema: { $ref?: string } }> };
@@ -11,11 +17,13 @@ interface Operation {
 // Swagger documents every API route with its DTOs, its security and its error answers.
 describe('security: OpenAPI document', () => {
   let t: TestApp;
+  let document: { paths: Record<string, Record<string, Operation>> };
   let paths: Record<string, Record<string, Operation>>;
 
   beforeAll(async () => {
     t = await createTestApp();
-    paths = (await t.http().get('/docs-json').expect(200)).body.paths;
+    document = (await t.http().get('/docs-json').expect(200)).body;
+    paths = document.paths;
   });
   afterAll(() => t.close());
 
@@ -30,10 +38,10 @@ describe('security: OpenAPI document', () => {
         route: route.handler,
         documented: true,
       });
-      const secured = (op!.security ?? []).some((s) => 'bearer' in s);
-      expect({ route: route.handler, secured }).toEqual({
+      // A public route says so with `security: []` (docs/api.md).
+      expect({ route: route.handler, security: op!.security }).toEqual({
         route: route.handler,
-        secured: route.access !== 'public',
+        security: route.access === 'public' ? [] : [{ bearer: [] }],
       });
       expect(Object.keys(op!.responses).some((s) => /^2\d\d$/.test(s))).toBe(true);
     }
@@ -85,6 +93,47 @@ describe('security: OpenAPI document', () => {
           /^#\/components\/schemas\/\w+Request$/,
         );
       }
+    }
+  });
+
+  it('names every operation with a unique camelCase operationId and gives it a summary', () => {
+    const operations = Object.values(paths).flatMap((item) => Object.values(item));
+    const ids = operations.map((op) => op.operationId);
+    expect(ids.filter((id) => !/^[a-z][a-zA-Z0-9]*$/.test(id))).toEqual([]);
+    expect(new Set(ids).size).toBe(ids.length);
+    expect(operations.filter((op) => !op.summary).map((op) => op.operationId)).toEqual([]);
+  });
+
+  // `redocly lint` with the committed redocly.yaml: no error, and no warning other than the
+  // ones that file accepts with a reason.
+  it('passes redocly lint with the committed configuration', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'hekim-openapi-'));
+    try {
+      const file = join(dir, 'openapi.json');
+      await writeFile(file, JSON.stringify(document));
+      const cli = require.resolve('@redocly/cli/bin/cli.js');
+      const run = await promisify(execFile)(
+        process.execPath,
+        [cli, 'lint', file, '--config', 'redocly.yaml', '--format=json'],
+        {
+          env: { ...process.env, REDOCLY_TELEMETRY: 'off', REDOCLY_SUPPRESS_UPDATE_NOTICE: 'true' },
+          maxBuffer: 16 * 1024 * 1024,
+        },
+      ).catch((error: { stdout?: string }) => ({ stdout: error.stdout ?? '' }));
+      const report = JSON.parse(run.stdout) as {
+        totals: { errors: number };
+        problems: { ruleId: string; severity: string; location: { pointer: string }[] }[];
+      };
+      const problems = report.problems.map(
+        (p) => `${p.severity} ${p.ruleId} ${p.location[0]?.pointer}`,
+      );
+      expect(problems).toEqual([
+        'warn operation-4xx-response #/paths/~1health~1live/get/responses',
+        'warn operation-4xx-response #/paths/~1health~1ready/get/responses',
+      ]);
+      expect(report.totals.errors).toBe(0);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
     }
   });
 });

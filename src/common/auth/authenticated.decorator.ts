@@ -24,5 +24,7 @@ export function Authenticated(
       403,
       'The caller is authenticated but not allowed (FORBIDDEN), or must enrol in MFA first (MFA_REQUIRED).',
     ),
+    // The default throttler guards every route that does not opt out (app.module.ts).
+    ApiProblem(429, 'Too many requests (RATE_LIMITED, with Retry-After).'),
   );
 }

@@ -11,7 +11,7 @@ export class PageQuery {
   @MaxLength(200)
   cursor?: string;
 
-  @ApiPropertyOptional({ minimum: 1, maximum: 200, default: 50 })
+  @ApiPropertyOptional({ type: 'integer', minimum: 1, maximum: 200, default: 50, example: 50 })
   @IsOptional()
   @Type(() => Number)
   @IsInt()

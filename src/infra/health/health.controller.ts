@@ -22,6 +22,41 @@ import { LifecycleState } from './lifecycle.state';
 
 const CHECK_TIMEOUT_MS = 1500;
 
+// Terminus' HealthCheckResult, for the API document: each check by name with its status.
+const CHECKS = {
+  type: 'object',
+  additionalProperties: {
+    type: 'object',
+    required: ['status'],
+    properties: { status: { type: 'string', enum: ['up', 'down'] } },
+    additionalProperties: true,
+  },
+};
+const READINESS_SCHEMA = {
+  type: 'object',
+  required: ['status', 'details'],
+  properties: {
+    status: { type: 'string', enum: ['ok', 'error', 'shutting_down'] },
+    info: CHECKS,
+    error: CHECKS,
+    details: CHECKS,
+  },
+};
+const READINESS_EXAMPLE = {
+  status: 'ok',
+  info: {
+    lifecycle: { status: 'up' },
+    database: { status: 'up' },
+    redis: { status: 'up', mode: 'redis' },
+  },
+  error: {},
+  details: {
+    lifecycle: { status: 'up' },
+    database: { status: 'up' },
+    redis: { status: 'up', mode: 'redis' },
+  },
+};
+
 @ApiTags('ops')
 // Probes and scrapes are never rate limited: an orchestrator must always get an answer.
 @SkipThrottle()
@@ -51,8 +86,18 @@ export class HealthController {
   @Public()
   @Get('live')
   @HttpCode(200)
-  @ApiOperation({ summary: 'Liveness: the process is up and its event loop answers.' })
-  @ApiOkResponse({ schema: { example: { status: 'ok' } } })
+  @ApiOperation({
+    operationId: 'getLiveness',
+    summary: 'Liveness: the process is up and its event loop answers.',
+  })
+  @ApiOkResponse({
+    schema: {
+      type: 'object',
+      required: ['status'],
+      properties: { status: { type: 'string', enum: ['ok'] } },
+      example: { status: 'ok' },
+    },
+  })
   live(): { status: 'ok' } {
     return { status: 'ok' };
   }
@@ -60,12 +105,17 @@ export class HealthController {
   @Public()
   @Get('ready')
   @ApiOperation({
+    operationId: 'getReadiness',
     summary:
       'Readiness: PostgreSQL and Redis (or the in-process store) answer, and the instance is not draining.',
   })
-  @ApiOkResponse({ description: 'Ready to serve traffic.' })
+  @ApiOkResponse({
+    description: 'Ready to serve traffic.',
+    schema: { ...READINESS_SCHEMA, example: READINESS_EXAMPLE },
+  })
   @ApiServiceUnavailableResponse({
-    description: 'A dependency is down or the instance is shutting down.',
+    description: 'A dependency is down or the instance is shutting down (the same document).',
+    schema: READINESS_SCHEMA,
   })
   async ready(@Res() res: Response): Promise<void> {
     try {

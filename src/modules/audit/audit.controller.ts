@@ -1,9 +1,11 @@
 import { Readable } from 'node:stream';
 import { Controller, Get, Query, StreamableFile } from '@nestjs/common';
-import { ApiOkResponse, ApiProduces, ApiTags } from '@nestjs/swagger';
+import { ApiOkResponse, ApiProduces, ApiTags, ApiOperation } from '@nestjs/swagger';
 import { Authenticated } from '../../common/auth/authenticated.decorator';
 import { Public } from '../../common/auth/public.decorator';
+import { ApiProblem } from '../../common/errors/problem.response';
 import { Role } from '../../common/auth/role';
+import { EXPORT_MEDIA } from './export/audit-export-format';
 import { AuditContext, type RequestContext } from './audit-context';
 import { AuditTrailService } from './export/audit-trail.service';
 import { AuditRangeQuery, ExportAuditQuery, ListAuditEventsQuery } from './dto/audit-query.dto';
@@ -15,6 +17,9 @@ import {
   toAuditVerifyResponse,
 } from './dto/audit-response.dto';
 
+// The media types of `format=ndjson|csv|fhir` (docs/audit.md).
+const EXPORT_TYPES = Object.values(EXPORT_MEDIA).map((m) => m.contentType.split(';')[0]);
+
 const date = (iso: string | undefined) => (iso === undefined ? undefined : new Date(iso));
 
 @ApiTags('audit')
@@ -24,7 +29,12 @@ export class AuditController {
 
   @Get('events')
   @Authenticated({ roles: [Role.ComplianceOfficer, Role.Admin] })
+  @ApiOperation({
+    operationId: 'listAuditEvents',
+    summary: 'Audit events of a range, filtered (compliance officer, admin); itself audited',
+  })
   @ApiOkResponse({ type: AuditEventPageResponse })
+  @ApiProblem(400, 'Invalid query (VALIDATION_FAILED).')
   async events(
     @Query() q: ListAuditEventsQuery,
     @AuditContext() ctx: RequestContext,
@@ -41,8 +51,18 @@ export class AuditController {
 
   @Get('export')
   @Authenticated({ roles: [Role.ComplianceOfficer, Role.Admin] })
-  @ApiProduces('application/x-ndjson', 'text/csv', 'application/fhir+json')
-  @ApiOkResponse({ description: 'The records of the range, then the checkpoints signing them.' })
+  @ApiOperation({
+    operationId: 'exportAuditTrail',
+    summary:
+      'Stream the audit records of a range and the checkpoints signing them (NDJSON, CSV or FHIR); itself audited',
+  })
+  @ApiProduces(...EXPORT_TYPES)
+  @ApiOkResponse({
+    description:
+      'The records of the range, then the checkpoints signing them, as an attachment in the requested format (docs/audit.md).',
+    content: Object.fromEntries(EXPORT_TYPES.map((type) => [type, { schema: { type: 'string' } }])),
+  })
+  @ApiProblem(400, 'Invalid query (VALIDATION_FAILED).')
   async export(
     @Query() q: ExportAuditQuery,
     @AuditContext() ctx: RequestContext,
@@ -56,7 +76,12 @@ export class AuditController {
 
   @Get('verify')
   @Authenticated({ roles: [Role.ComplianceOfficer, Role.Admin] })
+  @ApiOperation({
+    operationId: 'verifyAuditTrail',
+    summary: 'Check the hash chain and the checkpoint signatures of a range; itself audited',
+  })
   @ApiOkResponse({ type: AuditVerifyResponse })
+  @ApiProblem(400, 'Invalid query (VALIDATION_FAILED).')
   async verify(
     @Query() q: AuditRangeQuery,
     @AuditContext() ctx: RequestContext,
@@ -69,7 +94,12 @@ export class AuditController {
   // Published so that anyone holding an export can check its signatures.
   @Get('public-key')
   @Public()
+  @ApiOperation({
+    operationId: 'getAuditPublicKey',
+    summary: 'The public key that signs audit checkpoints, for checking an export',
+  })
   @ApiOkResponse({ type: AuditPublicKeyResponse })
+  @ApiProblem(429, 'Too many requests (RATE_LIMITED, with Retry-After).')
   publicKey(): AuditPublicKeyResponse {
     return this.trail.publicKey();
   }

@@ -30,7 +30,7 @@ import {
   VerifyEmailRequest,
 } from './dto/auth.dto';
 import { EmailVerificationService } from './email/email-verification.service';
-import { SessionListResponse } from './dto/session.response';
+import { DeviceSessionListResponse } from './dto/session.response';
 import { MfaEnrollmentRoute } from './guards/mfa-enrollment.decorator';
 import { MfaService } from './mfa/mfa.service';
 import { PasswordResetService } from './password/password-reset.service';
@@ -55,6 +55,7 @@ export class AuthController {
   @Public()
   @CredentialRateLimit()
   @ApiOperation({
+    operationId: 'registerUser',
     summary: 'Create a patient account',
     description:
       'Always 201 for a valid request: an address that already has an account gets the same answer ' +
@@ -74,7 +75,7 @@ export class AuthController {
   @HttpCode(200)
   @Public()
   @CredentialRateLimit()
-  @ApiOperation({ summary: 'Sign in; opens a device session' })
+  @ApiOperation({ operationId: 'login', summary: 'Sign in; opens a device session' })
   @ApiOkResponse({ type: TokenPairResponse })
   @ApiProblem(400, 'Invalid or unknown fields (VALIDATION_FAILED).')
   @ApiProblem(
@@ -95,7 +96,10 @@ export class AuthController {
   @HttpCode(200)
   @Public()
   @CredentialRateLimit()
-  @ApiOperation({ summary: 'Exchange a refresh token for a new pair (rotation)' })
+  @ApiOperation({
+    operationId: 'refreshTokens',
+    summary: 'Exchange a refresh token for a new pair (rotation)',
+  })
   @ApiOkResponse({ type: TokenPairResponse })
   @ApiProblem(400, 'Not a refresh token (VALIDATION_FAILED).')
   @ApiProblem(
@@ -115,6 +119,7 @@ export class AuthController {
   @Authenticated()
   @MfaEnrollmentRoute()
   @ApiOperation({
+    operationId: 'logout',
     summary: 'End the current device session; its access token stops working at once',
   })
   @ApiNoContentResponse({ description: 'Signed out.' })
@@ -130,16 +135,19 @@ export class AuthController {
 
   @Get('sessions')
   @Authenticated()
-  @ApiOperation({ summary: 'The caller’s live device sessions' })
-  @ApiOkResponse({ type: SessionListResponse })
-  async listSessions(@CurrentUser() user: AuthUser): Promise<SessionListResponse> {
+  @ApiOperation({ operationId: 'listDeviceSessions', summary: 'The caller’s live device sessions' })
+  @ApiOkResponse({ type: DeviceSessionListResponse })
+  async listSessions(@CurrentUser() user: AuthUser): Promise<DeviceSessionListResponse> {
     return { items: await this.sessions.list(user) };
   }
 
   @Delete('sessions/:id')
   @HttpCode(204)
   @Authenticated()
-  @ApiOperation({ summary: 'Revoke one of the caller’s device sessions' })
+  @ApiOperation({
+    operationId: 'revokeDeviceSession',
+    summary: 'Revoke one of the caller’s device sessions',
+  })
   @ApiNoContentResponse({ description: 'Revoked.' })
   @ApiProblem(400, 'The id is not a UUID (VALIDATION_FAILED).')
   @ApiProblem(404, 'No such session of the caller (NOT_FOUND).')
@@ -155,7 +163,10 @@ export class AuthController {
   @HttpCode(200)
   @Authenticated()
   @MfaEnrollmentRoute()
-  @ApiOperation({ summary: 'Start TOTP enrollment: a new secret and its otpauth:// URL' })
+  @ApiOperation({
+    operationId: 'setUpMfa',
+    summary: 'Start TOTP enrollment: a new secret and its otpauth:// URL',
+  })
   @ApiOkResponse({ type: MfaSetupResponse })
   @ApiProblem(409, 'MFA is already enabled (CONFLICT).')
   setupMfa(
@@ -172,6 +183,7 @@ export class AuthController {
   @CredentialRateLimit()
   @MfaEnrollmentRoute()
   @ApiOperation({
+    operationId: 'enableMfa',
     summary: 'Finish enrollment with a current code; returns one-time recovery codes',
     description: 'Refresh the tokens afterwards: new access tokens carry the enrollment.',
   })
@@ -191,7 +203,10 @@ export class AuthController {
   @Authenticated()
   // A 6-digit code is guessable without a limit.
   @CredentialRateLimit()
-  @ApiOperation({ summary: 'Turn MFA off with a current code or a recovery code' })
+  @ApiOperation({
+    operationId: 'disableMfa',
+    summary: 'Turn MFA off with a current code or a recovery code',
+  })
   @ApiNoContentResponse({ description: 'MFA disabled.' })
   @ApiProblem(400, 'The code is not valid (VALIDATION_FAILED).')
   @ApiProblem(409, 'MFA is not enabled (CONFLICT).')
@@ -207,7 +222,10 @@ export class AuthController {
   @HttpCode(202)
   @Public()
   @CredentialRateLimit()
-  @ApiOperation({ summary: 'Ask for a password reset link; always 202' })
+  @ApiOperation({
+    operationId: 'requestPasswordReset',
+    summary: 'Ask for a password reset link; always 202',
+  })
   @ApiAcceptedResponse({
     description: 'If the address has an active account, a message is on its way.',
   })
@@ -225,6 +243,7 @@ export class AuthController {
   @Public()
   @CredentialRateLimit()
   @ApiOperation({
+    operationId: 'resetPassword',
     summary: 'Set a new password with a reset token; ends every session of the user',
   })
   @ApiNoContentResponse({ description: 'Password changed.' })

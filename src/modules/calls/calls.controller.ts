@@ -1,13 +1,6 @@
 import { Body, Controller, Get, HttpCode, Param, Post, Query } from '@nestjs/common';
-import {
-  ApiConflictResponse,
-  ApiCreatedResponse,
-  ApiForbiddenResponse,
-  ApiNotFoundResponse,
-  ApiOkResponse,
-  ApiTags,
-  ApiTooManyRequestsResponse,
-} from '@nestjs/swagger';
+import { ApiCreatedResponse, ApiOkResponse, ApiTags, ApiOperation } from '@nestjs/swagger';
+import { ApiProblem } from '../../common/errors/problem.response';
 import type { AuthUser } from '../../common/auth/auth-user';
 import { CurrentUser } from '../../common/auth/auth-user';
 import { Authenticated } from '../../common/auth/authenticated.decorator';
@@ -33,12 +26,17 @@ export class CallsController {
 
   @Post()
   @Authenticated()
-  @ApiCreatedResponse({ type: CallEnvelope, description: 'The callees are rung over signaling.' })
-  @ApiForbiddenResponse({
-    description:
-      'Nobody is rung: the callees are not all staff with a staff caller, or not a doctor and a patient in an active care relationship, or a callee is unknown or deactivated (FORBIDDEN).',
+  @ApiOperation({
+    operationId: 'startCall',
+    summary: 'Start a direct call; the callees are rung over signaling',
   })
-  @ApiTooManyRequestsResponse({ description: 'Too many calls started by this user.' })
+  @ApiCreatedResponse({ type: CallEnvelope, description: 'The callees are rung over signaling.' })
+  @ApiProblem(400, 'Invalid or unknown fields (VALIDATION_FAILED).')
+  @ApiProblem(
+    403,
+    'Nobody is rung: the callees are not all staff with a staff caller, or not a doctor and a patient in an active care relationship, or a callee is unknown or deactivated (FORBIDDEN).',
+  )
+  @ApiProblem(429, 'Too many calls started by this user.')
   async initiate(
     @CurrentUser() user: AuthUser,
     @Body() body: InitiateCallRequest,
@@ -48,15 +46,19 @@ export class CallsController {
 
   @Get()
   @Authenticated()
+  @ApiOperation({ operationId: 'listCalls', summary: 'The caller’s call history, newest first' })
   @ApiOkResponse({ type: CallListResponse, description: 'The caller’s calls, newest first.' })
+  @ApiProblem(400, 'Invalid query (VALIDATION_FAILED).')
   list(@CurrentUser() user: AuthUser, @Query() query: ListCallsQuery): Promise<CallListResponse> {
     return this.calls.list(user, query);
   }
 
   @Get(':id')
   @Authenticated()
+  @ApiOperation({ operationId: 'getCall', summary: 'One call the caller takes part in' })
   @ApiOkResponse({ type: CallEnvelope })
-  @ApiNotFoundResponse({ description: NOT_FOUND })
+  @ApiProblem(400, 'The id is not a UUID (VALIDATION_FAILED).')
+  @ApiProblem(404, NOT_FOUND)
   async get(@CurrentUser() user: AuthUser, @Param('id', anyId) id: string): Promise<CallEnvelope> {
     return { call: await this.calls.get(user, id) };
   }
@@ -64,9 +66,11 @@ export class CallsController {
   @Post(':id/accept')
   @HttpCode(200)
   @Authenticated()
+  @ApiOperation({ operationId: 'acceptCall', summary: 'Answer a ringing call (a callee)' })
   @ApiOkResponse({ type: CallEnvelope })
-  @ApiNotFoundResponse({ description: NOT_FOUND })
-  @ApiConflictResponse({ description: CONFLICT })
+  @ApiProblem(400, 'The id is not a UUID (VALIDATION_FAILED).')
+  @ApiProblem(404, NOT_FOUND)
+  @ApiProblem(409, CONFLICT)
   accept(@CurrentUser() user: AuthUser, @Param('id', anyId) id: string): Promise<CallEnvelope> {
     return this.act(user, id, 'accept');
   }
@@ -74,9 +78,11 @@ export class CallsController {
   @Post(':id/reject')
   @HttpCode(200)
   @Authenticated()
+  @ApiOperation({ operationId: 'rejectCall', summary: 'Refuse a ringing call (a callee)' })
   @ApiOkResponse({ type: CallEnvelope })
-  @ApiNotFoundResponse({ description: NOT_FOUND })
-  @ApiConflictResponse({ description: CONFLICT })
+  @ApiProblem(400, 'The id is not a UUID (VALIDATION_FAILED).')
+  @ApiProblem(404, NOT_FOUND)
+  @ApiProblem(409, CONFLICT)
   reject(@CurrentUser() user: AuthUser, @Param('id', anyId) id: string): Promise<CallEnvelope> {
     return this.act(user, id, 'reject');
   }
@@ -84,9 +90,14 @@ export class CallsController {
   @Post(':id/cancel')
   @HttpCode(200)
   @Authenticated()
+  @ApiOperation({
+    operationId: 'cancelCall',
+    summary: 'Stop ringing before anyone answers (the caller)',
+  })
   @ApiOkResponse({ type: CallEnvelope })
-  @ApiNotFoundResponse({ description: NOT_FOUND })
-  @ApiConflictResponse({ description: CONFLICT })
+  @ApiProblem(400, 'The id is not a UUID (VALIDATION_FAILED).')
+  @ApiProblem(404, NOT_FOUND)
+  @ApiProblem(409, CONFLICT)
   cancel(@CurrentUser() user: AuthUser, @Param('id', anyId) id: string): Promise<CallEnvelope> {
     return this.act(user, id, 'cancel');
   }
@@ -94,9 +105,11 @@ export class CallsController {
   @Post(':id/end')
   @HttpCode(200)
   @Authenticated()
+  @ApiOperation({ operationId: 'endCall', summary: 'Hang up a call' })
   @ApiOkResponse({ type: CallEnvelope })
-  @ApiNotFoundResponse({ description: NOT_FOUND })
-  @ApiConflictResponse({ description: CONFLICT })
+  @ApiProblem(400, 'The id is not a UUID (VALIDATION_FAILED).')
+  @ApiProblem(404, NOT_FOUND)
+  @ApiProblem(409, CONFLICT)
   end(@CurrentUser() user: AuthUser, @Param('id', anyId) id: string): Promise<CallEnvelope> {
     return this.act(user, id, 'end');
   }

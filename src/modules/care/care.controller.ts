@@ -25,6 +25,7 @@ export class CareController {
   @Get()
   @Authenticated({ roles: PARTIES })
   @ApiOperation({
+    operationId: 'listCareRelationships',
     summary:
       'The caller’s care relationships: a doctor’s patients, a patient’s clinicians (docs/access-model.md)',
   })
@@ -41,10 +42,12 @@ export class CareController {
   @HttpCode(200)
   @Authenticated({ roles: PARTIES })
   @ApiOperation({
+    operationId: 'endCareRelationship',
     summary:
       'End a care relationship (either party): the patient’s end is immediate; a clinician’s is a discharge that keeps the follow-up window after the last consultation',
   })
   @ApiOkResponse({ type: CareRelationshipResponse })
+  @ApiProblem(400, 'The id is not a UUID (VALIDATION_FAILED).')
   @ApiProblem(404, 'No such relationship, or the caller is not a party to it (NOT_FOUND).')
   @ApiProblem(409, 'It has already ended (CONFLICT).')
   end(

@@ -19,6 +19,7 @@ export class IceController {
   @Get()
   @Authenticated()
   @ApiOperation({
+    operationId: 'getIceServers',
     summary:
       'STUN/TURN servers with short-lived TURN credentials of the caller’s own (staff, and active members of an open room or call)',
   })

@@ -3,7 +3,6 @@ import {
   ApiCreatedResponse,
   ApiOperation,
   ApiNoContentResponse,
-  ApiNotFoundResponse,
   ApiOkResponse,
   ApiTags,
 } from '@nestjs/swagger';
@@ -37,6 +36,7 @@ export class RoomsController {
   @Post()
   @Authenticated({ roles: [Role.Doctor, Role.Admin] })
   @ApiOperation({
+    operationId: 'createRoom',
     summary:
       'Create a room; the caller hosts it. Patients among memberIds are invited (they accept or decline); others are active members.',
   })
@@ -49,6 +49,7 @@ export class RoomsController {
   @Get()
   @Authenticated()
   @ApiOperation({
+    operationId: 'listRooms',
     summary:
       'The caller’s rooms, invitations included (their own member entry says `invited`); all rooms for admins',
   })
@@ -56,21 +57,32 @@ export class RoomsController {
     type: RoomListResponse,
     description: 'The caller’s rooms; all rooms for admins.',
   })
+  @ApiProblem(400, 'Invalid query (VALIDATION_FAILED).')
   list(@CurrentUser() user: AuthUser, @Query() query: ListRoomsQuery): Promise<RoomListResponse> {
     return this.rooms.list(user, query);
   }
 
   @Get(':id')
   @Authenticated()
+  @ApiOperation({
+    operationId: 'getRoom',
+    summary: 'One room with its members (members of the room, admins)',
+  })
   @ApiOkResponse({ type: RoomResponse })
-  @ApiNotFoundResponse({ description: 'No such room, or the caller is not a member.' })
+  @ApiProblem(400, 'The id is not a UUID (VALIDATION_FAILED).')
+  @ApiProblem(404, 'No such room, or the caller is not a member.')
   get(@CurrentUser() user: AuthUser, @Param('id', anyId) id: string): Promise<RoomResponse> {
     return this.rooms.get(user, id);
   }
 
   @Patch(':id')
   @Authenticated({ roles: MANAGERS })
+  @ApiOperation({
+    operationId: 'updateRoom',
+    summary: 'Change a room’s name, waiting room, size or schedule (host, admin)',
+  })
   @ApiOkResponse({ type: RoomResponse })
+  @ApiProblem(400, 'Invalid id, or invalid or unknown fields (VALIDATION_FAILED).')
   update(
     @CurrentUser() user: AuthUser,
     @Param('id', anyId) id: string,
@@ -82,14 +94,24 @@ export class RoomsController {
   @Delete(':id')
   @HttpCode(204)
   @Authenticated({ roles: MANAGERS })
+  @ApiOperation({
+    operationId: 'closeRoom',
+    summary: 'Close a room (host, admin); it can no longer be joined',
+  })
   @ApiNoContentResponse({ description: 'The room is closed.' })
+  @ApiProblem(400, 'The id is not a UUID (VALIDATION_FAILED).')
   close(@CurrentUser() user: AuthUser, @Param('id', anyId) id: string): Promise<void> {
     return this.rooms.close(user, id);
   }
 
   @Post(':id/members')
   @Authenticated({ roles: MANAGERS })
+  @ApiOperation({
+    operationId: 'addRoomMember',
+    summary: 'Add a member (host, admin); a patient is invited, clinicians and admins are active',
+  })
   @ApiCreatedResponse({ type: RoomResponse })
+  @ApiProblem(400, 'Invalid id, or invalid or unknown fields (VALIDATION_FAILED).')
   addMember(
     @CurrentUser() user: AuthUser,
     @Param('id', anyId) id: string,
@@ -102,10 +124,12 @@ export class RoomsController {
   @HttpCode(200)
   @Authenticated({ roles: [Role.Patient] })
   @ApiOperation({
+    operationId: 'acceptRoomInvitation',
     summary:
       'Accept an invitation to the room (the invited patient): the membership becomes active and a care relationship begins with each clinician active in the room now',
   })
   @ApiOkResponse({ type: RoomResponse })
+  @ApiProblem(400, 'The id is not a UUID (VALIDATION_FAILED).')
   @ApiProblem(404, 'No such room, or no invitation to it for the caller (NOT_FOUND).')
   @ApiProblem(409, 'The room is closed (CONFLICT).')
   accept(@CurrentUser() user: AuthUser, @Param('id', anyId) id: string): Promise<RoomResponse> {
@@ -115,8 +139,12 @@ export class RoomsController {
   @Post(':id/decline')
   @HttpCode(204)
   @Authenticated({ roles: [Role.Patient] })
-  @ApiOperation({ summary: 'Decline an invitation to the room (the invited patient)' })
+  @ApiOperation({
+    operationId: 'declineRoomInvitation',
+    summary: 'Decline an invitation to the room (the invited patient)',
+  })
   @ApiNoContentResponse({ description: 'The invitation is gone.' })
+  @ApiProblem(400, 'The id is not a UUID (VALIDATION_FAILED).')
   @ApiProblem(404, 'No such room, or no invitation to it for the caller (NOT_FOUND).')
   @ApiProblem(409, 'The membership was already accepted (CONFLICT).')
   decline(@CurrentUser() user: AuthUser, @Param('id', anyId) id: string): Promise<void> {
@@ -127,10 +155,12 @@ export class RoomsController {
   @HttpCode(204)
   @Authenticated({ roles: MANAGERS })
   @ApiOperation({
+    operationId: 'removeRoomMember',
     summary:
       'Remove a member (host, admin). A member joined right now is evicted at once: their sockets get `room:removed`.',
   })
   @ApiNoContentResponse()
+  @ApiProblem(400, 'An id is not a UUID (VALIDATION_FAILED).')
   removeMember(
     @CurrentUser() user: AuthUser,
     @Param('id', anyId) id: string,

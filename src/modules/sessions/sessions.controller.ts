@@ -1,5 +1,6 @@
 import { Controller, Get, HttpCode, Param, Post, Query } from '@nestjs/common';
-import { ApiNotFoundResponse, ApiOkResponse, ApiTags } from '@nestjs/swagger';
+import { ApiOkResponse, ApiTags, ApiOperation } from '@nestjs/swagger';
+import { ApiProblem } from '../../common/errors/problem.response';
 import type { AuthUser } from '../../common/auth/auth-user';
 import { CurrentUser } from '../../common/auth/auth-user';
 import { Authenticated } from '../../common/auth/authenticated.decorator';
@@ -18,7 +19,12 @@ export class SessionsController {
 
   @Get()
   @Authenticated()
+  @ApiOperation({
+    operationId: 'listSessions',
+    summary: 'Consultation sessions of the caller’s rooms, newest first (admins: all)',
+  })
   @ApiOkResponse({ type: SessionListResponse })
+  @ApiProblem(400, 'Invalid query (VALIDATION_FAILED).')
   list(
     @CurrentUser() user: AuthUser,
     @Query() query: ListSessionsQuery,
@@ -28,8 +34,13 @@ export class SessionsController {
 
   @Get(':id')
   @Authenticated()
+  @ApiOperation({
+    operationId: 'getSession',
+    summary: 'One consultation session with each participant’s stays',
+  })
   @ApiOkResponse({ type: SessionResponse })
-  @ApiNotFoundResponse({ description: 'No such session, or not in one of the caller’s rooms.' })
+  @ApiProblem(400, 'The id is not a UUID (VALIDATION_FAILED).')
+  @ApiProblem(404, 'No such session, or not in one of the caller’s rooms.')
   get(@CurrentUser() user: AuthUser, @Param('id', anyId) id: string): Promise<SessionResponse> {
     return this.sessions.get(user, id);
   }
@@ -37,7 +48,12 @@ export class SessionsController {
   @Post(':id/end')
   @HttpCode(200)
   @Authenticated({ roles: [Role.Doctor, Role.Admin] })
+  @ApiOperation({
+    operationId: 'endSession',
+    summary: 'End a consultation session now (host, admin)',
+  })
   @ApiOkResponse({ type: SessionResponse, description: 'Host or admin only.' })
+  @ApiProblem(400, 'The id is not a UUID (VALIDATION_FAILED).')
   end(@CurrentUser() user: AuthUser, @Param('id', anyId) id: string): Promise<SessionResponse> {
     return this.sessions.end(user, id);
   }

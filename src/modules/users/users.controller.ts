@@ -32,7 +32,7 @@ export class UsersController {
 
   @Get('me')
   @Authenticated()
-  @ApiOperation({ summary: 'The caller’s own user record' })
+  @ApiOperation({ operationId: 'getMe', summary: 'The caller’s own user record' })
   @ApiOkResponse({ type: UserResponse })
   me(@CurrentUser() user: AuthUser): Promise<UserResponse> {
     return this.users.me(user);
@@ -41,6 +41,7 @@ export class UsersController {
   @Patch('me')
   @Authenticated()
   @ApiOperation({
+    operationId: 'updateMe',
     summary: 'Change the caller’s display name (role, status and unknown fields are refused)',
   })
   @ApiOkResponse({ type: UserResponse })
@@ -55,7 +56,7 @@ export class UsersController {
 
   @Post()
   @Authenticated({ roles: [Role.Admin] })
-  @ApiOperation({ summary: 'Create a user of any role (admin)' })
+  @ApiOperation({ operationId: 'createUser', summary: 'Create a user of any role (admin)' })
   @ApiCreatedResponse({ type: UserResponse })
   @ApiProblem(400, 'Invalid fields or a password the policy refuses.')
   @ApiProblem(409, 'The e-mail address is taken (CONFLICT).')
@@ -70,6 +71,7 @@ export class UsersController {
   @Get()
   @Authenticated({ roles: [Role.Admin, Role.Doctor] })
   @ApiOperation({
+    operationId: 'listUsers',
     summary: 'List users (admin: everyone; doctor: patients sharing a room with the doctor)',
   })
   @ApiOkResponse({ type: UserListResponse })
@@ -85,6 +87,7 @@ export class UsersController {
   @Get(':id')
   @Authenticated()
   @ApiOperation({
+    operationId: 'getUser',
     summary: 'One user (themselves, admins, and people sharing a consultation room)',
   })
   @ApiOkResponse({ type: UserResponse })
@@ -100,7 +103,10 @@ export class UsersController {
 
   @Patch(':id')
   @Authenticated({ roles: [Role.Admin] })
-  @ApiOperation({ summary: 'Change a user’s role or status (admin); ends their sessions' })
+  @ApiOperation({
+    operationId: 'updateUser',
+    summary: 'Change a user’s role or status (admin); ends their sessions',
+  })
   @ApiOkResponse({ type: UserResponse })
   @ApiProblem(400, 'Invalid id or fields (VALIDATION_FAILED).')
   @ApiProblem(404, 'No such user (NOT_FOUND).')
@@ -117,7 +123,10 @@ export class UsersController {
   @Delete(':id')
   @HttpCode(204)
   @Authenticated({ roles: [Role.Admin] })
-  @ApiOperation({ summary: 'Deactivate a user (admin); ends their sessions at once' })
+  @ApiOperation({
+    operationId: 'deactivateUser',
+    summary: 'Deactivate a user (admin); ends their sessions at once',
+  })
   @ApiNoContentResponse({ description: 'Deactivated.' })
   @ApiProblem(400, 'The id is not a UUID (VALIDATION_FAILED).')
   @ApiProblem(404, 'No such user (NOT_FOUND).')

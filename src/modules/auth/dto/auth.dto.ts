@@ -72,16 +72,22 @@ export class LoginRequest {
 }
 
 export class TokenPairResponse {
-  @ApiProperty({ description: 'JWT access token (HS256), valid for `expiresIn` seconds.' })
+  @ApiProperty({
+    example: 'eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiJhNDFkOWUwNyJ9.c2lnbmF0dXJl',
+    description: 'JWT access token (HS256), valid for `expiresIn` seconds.',
+  })
   accessToken!: string;
 
-  @ApiProperty({ description: 'Opaque refresh token; single use, rotated on every refresh.' })
+  @ApiProperty({
+    example: 'r6QYx2n0xq7n5m3Jt9V1bA8sKpL4wZcE',
+    description: 'Opaque refresh token; single use, rotated on every refresh.',
+  })
   refreshToken!: string;
 
-  @ApiProperty({ enum: ['Bearer'] })
+  @ApiProperty({ example: 'Bearer', enum: ['Bearer'] })
   tokenType!: 'Bearer';
 
-  @ApiProperty({ example: 900 })
+  @ApiProperty({ type: 'integer', example: 900, description: 'Seconds the access token lives.' })
   expiresIn!: number;
 
   @ApiProperty({ type: UserResponse })
@@ -89,14 +95,17 @@ export class TokenPairResponse {
 }
 
 export class RefreshRequest {
-  @ApiProperty()
+  @ApiProperty({ example: 'r6QYx2n0xq7n5m3Jt9V1bA8sKpL4wZcE' })
   @IsString()
   @Matches(OPAQUE, { message: 'refreshToken is not a refresh token' })
   refreshToken!: string;
 }
 
 export class LogoutRequest {
-  @ApiPropertyOptional({ description: 'Also accepted for symmetry; the session is ended anyway.' })
+  @ApiPropertyOptional({
+    example: 'r6QYx2n0xq7n5m3Jt9V1bA8sKpL4wZcE',
+    description: 'Also accepted for symmetry; the session is ended anyway.',
+  })
   @IsOptional()
   @IsString()
   @Matches(OPAQUE, { message: 'refreshToken is not a refresh token' })
@@ -111,7 +120,10 @@ export class OtpRequest {
 }
 
 export class MfaSetupResponse {
-  @ApiProperty({ description: 'Base32 TOTP secret, for manual entry.' })
+  @ApiProperty({
+    example: 'JBSWY3DPEHPK3PXP',
+    description: 'Base32 TOTP secret, for manual entry.',
+  })
   secret!: string;
 
   @ApiProperty({ example: 'otpauth://totp/Hekim:ayse%40example.org?secret=…&issuer=Hekim' })
@@ -119,7 +131,11 @@ export class MfaSetupResponse {
 }
 
 export class RecoveryCodesResponse {
-  @ApiProperty({ type: [String], description: 'Shown once; each works one time.' })
+  @ApiProperty({
+    example: ['ABCD-EFGH-JKLM-NOPQ', 'RSTU-VWXY-Z234-5672'],
+    type: [String],
+    description: 'Shown once; each works one time.',
+  })
   recoveryCodes!: string[];
 }
 
@@ -132,7 +148,7 @@ export class ForgotPasswordRequest {
 }
 
 export class ResetPasswordRequest {
-  @ApiProperty()
+  @ApiProperty({ example: 'Qm9xV2p4TkFzZ0x1Y2tSZWFk' })
   @IsString()
   @Matches(OPAQUE, { message: 'token is not a reset token' })
   token!: string;

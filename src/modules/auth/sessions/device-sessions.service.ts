@@ -8,7 +8,7 @@ import { AuditService } from '../../audit/audit.service';
 import { UserSessionsPort } from '../../users/ports/user-sessions.port';
 import { auditActor } from '../../../common/auth/auth-user';
 import { AuthErrors } from '../auth.errors';
-import { type SessionResponse, toSessionResponse } from '../dto/session.response';
+import { type DeviceSessionResponse, toSessionResponse } from '../dto/session.response';
 import { newOpaqueToken, sha256Hex } from '../tokens/opaque-token';
 import { type DeviceSessionEntity, SessionRevocationReason } from './device-session.entity';
 import { PrincipalStandings } from './principal-standings';
@@ -59,7 +59,7 @@ export class DeviceSessionsService extends UserSessionsPort {
     return undefined;
   }
 
-  async list(actor: AuthUser): Promise<SessionResponse[]> {
+  async list(actor: AuthUser): Promise<DeviceSessionResponse[]> {
     const now = new Date();
     const sessions = await this.repository.listLive(actor.id, now);
     return sessions

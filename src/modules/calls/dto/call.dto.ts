@@ -37,6 +37,7 @@ export const CALLEES_HARD_LIMIT = 49;
 
 export class InitiateCallRequest {
   @ApiProperty({
+    example: ['a41d9e07-6b3c-4f28-8d15-2c7e9b0f4a61'],
     type: [String],
     format: 'uuid',
     minItems: 1,
@@ -50,7 +51,7 @@ export class InitiateCallRequest {
   @IsId({ each: true })
   calleeIds!: string[];
 
-  @ApiProperty({ enum: CALL_TYPES })
+  @ApiProperty({ example: 'video', enum: CALL_TYPES })
   @IsIn(CALL_TYPES)
   type!: CallType;
 }
@@ -128,32 +129,46 @@ export class ListCallsQuery extends PageQuery {
 }
 
 export class CallParticipantResponse {
-  @ApiProperty({ format: 'uuid' })
+  @ApiProperty({ example: 'a41d9e07-6b3c-4f28-8d15-2c7e9b0f4a61', format: 'uuid' })
   userId!: string;
 
-  @ApiProperty({ enum: PARTICIPANT_STATES })
+  @ApiProperty({ example: 'joined', enum: PARTICIPANT_STATES })
   state!: ParticipantState;
 
-  @ApiProperty({ format: 'date-time', nullable: true, type: String })
+  @ApiProperty({
+    example: '2026-03-14T09:30:00.000Z',
+    format: 'date-time',
+    nullable: true,
+    type: String,
+  })
   joinedAt!: string | null;
 
-  @ApiProperty({ format: 'date-time', nullable: true, type: String })
+  @ApiProperty({
+    example: '2026-03-14T09:51:00.000Z',
+    format: 'date-time',
+    nullable: true,
+    type: String,
+  })
   leftAt!: string | null;
 }
 
 export class MetricSummaryResponse {
-  @ApiProperty()
+  @ApiProperty({ example: 38 })
   min!: number;
 
-  @ApiProperty()
+  @ApiProperty({ example: 52.5 })
   avg!: number;
 
-  @ApiProperty()
+  @ApiProperty({ example: 97 })
   max!: number;
 }
 
 export class CallQualityResponse {
-  @ApiProperty({ description: 'Number of `call:stats` reports received.' })
+  @ApiProperty({
+    example: 12,
+    type: 'integer',
+    description: 'Number of `call:stats` reports received.',
+  })
   reports!: number;
 
   @ApiPropertyOptional({ type: MetricSummaryResponse })
@@ -170,42 +185,58 @@ export class CallQualityResponse {
 }
 
 export class CallResponse {
-  @ApiProperty({ format: 'uuid' })
+  @ApiProperty({ example: '9e4b7d21-5a0c-4f83-b6e9-1d2c3a4b5f60', format: 'uuid' })
   id!: string;
 
-  @ApiProperty({ enum: CALL_TYPES })
+  @ApiProperty({ example: 'video', enum: CALL_TYPES })
   type!: CallType;
 
-  @ApiProperty({ enum: CALL_STATUSES })
+  @ApiProperty({ example: 'ended', enum: CALL_STATUSES })
   status!: CallStatus;
 
-  @ApiProperty({ format: 'uuid' })
+  @ApiProperty({ example: '0b9f6f55-3c84-4d1e-9a56-d7f2c8a1e3b4', format: 'uuid' })
   callerId!: string;
 
-  @ApiProperty({ format: 'uuid', description: 'The call’s own room (type `call`).' })
+  @ApiProperty({
+    example: '3f6c2a8e-1d4b-4c7a-9e52-8b1f0d7a6c34',
+    format: 'uuid',
+    description: 'The call’s own room (type `call`).',
+  })
   roomId!: string;
 
   @ApiProperty({ type: [CallParticipantResponse], description: 'The caller comes first.' })
   participants!: CallParticipantResponse[];
 
-  @ApiProperty({ format: 'date-time' })
+  @ApiProperty({ example: '2026-03-14T09:30:00.000Z', format: 'date-time' })
   createdAt!: string;
 
-  @ApiProperty({ format: 'date-time', nullable: true, type: String, description: 'When answered' })
+  @ApiProperty({
+    example: '2026-03-14T09:30:00.000Z',
+    format: 'date-time',
+    nullable: true,
+    type: String,
+    description: 'When answered',
+  })
   startedAt!: string | null;
 
-  @ApiProperty({ format: 'date-time', nullable: true, type: String })
+  @ApiProperty({
+    example: '2026-03-14T09:51:00.000Z',
+    format: 'date-time',
+    nullable: true,
+    type: String,
+  })
   endedAt!: string | null;
 
   @ApiProperty({
+    example: 1260,
     nullable: true,
-    type: Number,
+    type: 'integer',
     description:
       'Seconds from the answer to the end (or now while active); null if never answered.',
   })
   durationSeconds!: number | null;
 
-  @ApiProperty({ enum: END_REASONS, nullable: true })
+  @ApiProperty({ example: 'completed', enum: END_REASONS, nullable: true })
   endReason!: EndReason | null;
 
   @ApiProperty({ type: CallQualityResponse, nullable: true })
@@ -221,6 +252,6 @@ export class CallListResponse {
   @ApiProperty({ type: [CallResponse] })
   items!: CallResponse[];
 
-  @ApiProperty({ nullable: true, type: String })
+  @ApiProperty({ example: null, nullable: true, type: String })
   nextCursor!: string | null;
 }

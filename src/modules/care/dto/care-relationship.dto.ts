@@ -21,29 +21,35 @@ export class ListCareRelationshipsQuery extends PageQuery {
 }
 
 export class CareRelationshipResponse {
-  @ApiProperty({ format: 'uuid' })
+  @ApiProperty({ example: 'e2c4a6b8-1d3f-4a5c-8e7b-9d0f1a2b3c4d', format: 'uuid' })
   id!: string;
 
-  @ApiProperty({ format: 'uuid' })
+  @ApiProperty({ example: '0b9f6f55-3c84-4d1e-9a56-d7f2c8a1e3b4', format: 'uuid' })
   clinicianId!: string;
 
-  @ApiProperty({ format: 'uuid' })
+  @ApiProperty({ example: 'a41d9e07-6b3c-4f28-8d15-2c7e9b0f4a61', format: 'uuid' })
   patientId!: string;
 
   @ApiProperty({
+    example: 'room_invitation',
     enum: CareSource,
     description:
       'The patient’s act it rests on: `room_invitation` (accepted), later `appointment`.',
   })
   source!: CareSource;
 
-  @ApiProperty({ format: 'uuid', description: 'The room (or appointment) it came from.' })
+  @ApiProperty({
+    example: '3f6c2a8e-1d4b-4c7a-9e52-8b1f0d7a6c34',
+    format: 'uuid',
+    description: 'The room (or appointment) it came from.',
+  })
   sourceId!: string;
 
-  @ApiProperty({ format: 'date-time' })
+  @ApiProperty({ example: '2026-03-14T09:30:00.000Z', format: 'date-time' })
   since!: string;
 
   @ApiProperty({
+    example: null,
     format: 'date-time',
     nullable: true,
     type: String,
@@ -52,16 +58,22 @@ export class CareRelationshipResponse {
   })
   until!: string | null;
 
-  @ApiProperty({ format: 'date-time', nullable: true, type: String })
+  @ApiProperty({ example: null, format: 'date-time', nullable: true, type: String })
   endedAt!: string | null;
 
-  @ApiProperty({ format: 'uuid', nullable: true, type: String, description: 'Who ended it.' })
+  @ApiProperty({
+    example: null,
+    format: 'uuid',
+    nullable: true,
+    type: String,
+    description: 'Who ended it.',
+  })
   endedBy!: string | null;
 
-  @ApiProperty({ enum: CareEndReason, nullable: true })
+  @ApiProperty({ example: null, enum: CareEndReason, nullable: true })
   endReason!: CareEndReason | null;
 
-  @ApiProperty({ enum: STATUSES })
+  @ApiProperty({ example: 'active', enum: STATUSES })
   status!: CareStatus;
 }
 
@@ -69,6 +81,6 @@ export class CareRelationshipListResponse {
   @ApiProperty({ type: [CareRelationshipResponse] })
   items!: CareRelationshipResponse[];
 
-  @ApiProperty({ nullable: true, type: String })
+  @ApiProperty({ example: null, nullable: true, type: String })
   nextCursor!: string | null;
 }

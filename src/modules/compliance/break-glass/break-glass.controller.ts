@@ -23,6 +23,7 @@ export class BreakGlassController {
   @Post()
   @Authenticated({ roles: [Role.Doctor] })
   @ApiOperation({
+    operationId: 'startBreakGlass',
     summary:
       'Open time-limited emergency access to a patient’s record outside a shared room, for a written reason (doctor); audited',
   })
@@ -41,9 +42,11 @@ export class BreakGlassController {
   @Get()
   @Authenticated({ roles: [Role.ComplianceOfficer, Role.Admin, Role.Doctor] })
   @ApiOperation({
+    operationId: 'listBreakGlassGrants',
     summary: 'Break-glass grants (compliance officers and admins: all; doctors: their own)',
   })
   @ApiOkResponse({ type: BreakGlassListResponse })
+  @ApiProblem(400, 'Invalid query (VALIDATION_FAILED).')
   list(
     @CurrentUser() user: AuthUser,
     @Query() query: ListBreakGlassQuery,
@@ -55,9 +58,11 @@ export class BreakGlassController {
   @HttpCode(200)
   @Authenticated({ roles: [Role.Doctor, Role.ComplianceOfficer, Role.Admin] })
   @ApiOperation({
+    operationId: 'endBreakGlass',
     summary: 'End a grant before it expires (its doctor; compliance officers and admins: any)',
   })
   @ApiOkResponse({ type: BreakGlassResponse })
+  @ApiProblem(400, 'The id is not a UUID (VALIDATION_FAILED).')
   @ApiProblem(404, 'No such grant, or not the caller’s (NOT_FOUND).')
   @ApiProblem(409, 'The grant has already ended or expired (CONFLICT).')
   end(

@@ -1,12 +1,12 @@
 import { Body, Controller, Delete, Get, HttpCode, Param, Post, Query } from '@nestjs/common';
 import {
-  ApiConflictResponse,
   ApiCreatedResponse,
   ApiNoContentResponse,
-  ApiNotFoundResponse,
   ApiOkResponse,
   ApiTags,
+  ApiOperation,
 } from '@nestjs/swagger';
+import { ApiProblem } from '../../../common/errors/problem.response';
 import type { AuthUser } from '../../../common/auth/auth-user';
 import { CurrentUser } from '../../../common/auth/auth-user';
 import { Authenticated } from '../../../common/auth/authenticated.decorator';
@@ -33,6 +33,10 @@ export class ConsentsController {
 
   @Get('me')
   @Authenticated()
+  @ApiOperation({
+    operationId: 'getMyConsents',
+    summary: 'The caller’s consents, and the current texts they have not granted yet',
+  })
   @ApiOkResponse({ type: MyConsentsResponse })
   mine(@CurrentUser() user: AuthUser): Promise<MyConsentsResponse> {
     return this.consents.mine(user);
@@ -40,11 +44,16 @@ export class ConsentsController {
 
   @Post()
   @Authenticated()
+  @ApiOperation({
+    operationId: 'grantConsent',
+    summary: 'Grant consent to the current version of a purpose’s text',
+  })
   @ApiCreatedResponse({
     type: ConsentEnvelope,
     description: 'Stores version, time, IP, user agent.',
   })
-  @ApiConflictResponse({ description: 'The version is not the current one of the purpose.' })
+  @ApiProblem(400, 'Invalid or unknown fields (VALIDATION_FAILED).')
+  @ApiProblem(409, 'The version is not the current one of the purpose.')
   async grant(
     @CurrentUser() user: AuthUser,
     @Body() body: GrantConsentRequest,
@@ -56,11 +65,16 @@ export class ConsentsController {
   @Delete(':purpose')
   @HttpCode(204)
   @Authenticated()
+  @ApiOperation({
+    operationId: 'withdrawConsent',
+    summary: 'Withdraw the consent in force for a purpose',
+  })
   @ApiNoContentResponse({
     description:
       'Withdrawn. Withdrawing `telemedicine` takes a patient out of every room and call at once.',
   })
-  @ApiNotFoundResponse({ description: 'No consent in force for this purpose.' })
+  @ApiProblem(400, 'Not a consent purpose (VALIDATION_FAILED).')
+  @ApiProblem(404, 'No consent in force for this purpose.')
   async withdraw(
     @CurrentUser() user: AuthUser,
     @Param() params: PurposeParam,
@@ -71,17 +85,27 @@ export class ConsentsController {
 
   @Get('texts')
   @Authenticated()
+  @ApiOperation({
+    operationId: 'listConsentTexts',
+    summary: 'Consent texts: the current ones, or every version with all=true',
+  })
   @ApiOkResponse({
     type: ConsentTextListResponse,
     description: 'Current texts, or all with all=true.',
   })
+  @ApiProblem(400, 'Invalid query (VALIDATION_FAILED).')
   texts(@Query() query: ListConsentTextsQuery): Promise<ConsentTextListResponse> {
     return this.consents.texts(query);
   }
 
   @Post('texts')
   @Authenticated({ roles: [Role.Admin] })
+  @ApiOperation({
+    operationId: 'publishConsentText',
+    summary: 'Publish the next version of a purpose’s text (admin)',
+  })
   @ApiCreatedResponse({ type: ConsentTextResponse, description: 'The next version, now current.' })
+  @ApiProblem(400, 'Invalid or unknown fields (VALIDATION_FAILED).')
   publish(
     @CurrentUser() user: AuthUser,
     @Body() body: PublishConsentTextRequest,

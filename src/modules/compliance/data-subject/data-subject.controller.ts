@@ -27,6 +27,7 @@ export class DataSubjectController {
   @Get('users/me/data-export')
   @Authenticated()
   @ApiOperation({
+    operationId: 'exportMyData',
     summary: 'Everything Hekim holds about the caller, as JSON (KVKK art. 11); audited',
   })
   @ApiOkResponse({ type: DataExportResponse })
@@ -41,6 +42,7 @@ export class DataSubjectController {
   @HttpCode(202)
   @Authenticated({ roles: [Role.Patient] })
   @ApiOperation({
+    operationId: 'requestErasure',
     summary:
       'Ask for the erasure of the caller’s personal data (patients); a compliance officer decides within 30 days',
   })
@@ -54,8 +56,12 @@ export class DataSubjectController {
 
   @Get('compliance/requests')
   @Authenticated({ roles: [Role.ComplianceOfficer] })
-  @ApiOperation({ summary: 'Open data-subject requests, soonest due first (compliance officer)' })
+  @ApiOperation({
+    operationId: 'listDataSubjectRequests',
+    summary: 'Open data-subject requests, soonest due first (compliance officer)',
+  })
   @ApiOkResponse({ type: ErasureRequestListResponse })
+  @ApiProblem(400, 'Invalid query (VALIDATION_FAILED).')
   list(@Query() query: PageQuery): Promise<ErasureRequestListResponse> {
     return this.dataSubject.listOpen(query);
   }
@@ -64,10 +70,12 @@ export class DataSubjectController {
   @HttpCode(200)
   @Authenticated({ roles: [Role.ComplianceOfficer] })
   @ApiOperation({
+    operationId: 'approveErasureRequest',
     summary:
       'Approve: anonymize the person now (crypto-shred the profile, replace name and e-mail, end sessions); recorded',
   })
   @ApiOkResponse({ type: ErasureDecisionResponse })
+  @ApiProblem(400, 'The id is not a UUID (VALIDATION_FAILED).')
   @ApiProblem(404, 'No such request (NOT_FOUND).')
   @ApiProblem(409, 'The request was decided already (CONFLICT).')
   approve(
@@ -81,7 +89,10 @@ export class DataSubjectController {
   @Post('compliance/erasure-requests/:id/reject')
   @HttpCode(200)
   @Authenticated({ roles: [Role.ComplianceOfficer] })
-  @ApiOperation({ summary: 'Reject with a written reason (compliance officer)' })
+  @ApiOperation({
+    operationId: 'rejectErasureRequest',
+    summary: 'Reject with a written reason (compliance officer)',
+  })
   @ApiOkResponse({ type: ErasureDecisionResponse })
   @ApiProblem(400, 'The reason is missing or too short (VALIDATION_FAILED).')
   @ApiProblem(404, 'No such request (NOT_FOUND).')

@@ -7,7 +7,10 @@ export class IceServerDto {
   @ApiPropertyOptional({ example: '1763703000:5b0c1f8e-2f6a-4d8e-9a43-0f4f6a3c1d2e' })
   username?: string;
 
-  @ApiPropertyOptional({ description: 'base64 HMAC-SHA1 of the username (TURN REST)' })
+  @ApiPropertyOptional({
+    example: 'v1sS0dXh4lBv2qR9yE3Fq0yWk3s=',
+    description: 'base64 HMAC-SHA1 of the username (TURN REST)',
+  })
   credential?: string;
 }
 
@@ -15,9 +18,9 @@ export class IceServersResponse {
   @ApiProperty({ type: [IceServerDto] })
   iceServers!: IceServerDto[];
 
-  @ApiProperty({ example: 900 })
+  @ApiProperty({ type: 'integer', example: 900 })
   ttlSeconds!: number;
 
-  @ApiProperty({ format: 'date-time' })
+  @ApiProperty({ example: '2026-03-14T09:51:00.000Z', format: 'date-time' })
   expiresAt!: string;
 }

@@ -23,35 +23,40 @@ import { IsId } from '../../../common/validation/ids';
 const CREATABLE_TYPES = [RoomType.Consultation, RoomType.Group] as const;
 
 export class CreateRoomRequest {
-  @ApiProperty({ maxLength: 120 })
+  @ApiProperty({ example: 'Follow-up: blood test results', maxLength: 120 })
   @IsString()
   @MinLength(1)
   @MaxLength(120)
   name!: string;
 
-  @ApiProperty({ enum: CREATABLE_TYPES })
+  @ApiProperty({ example: RoomType.Consultation, enum: CREATABLE_TYPES })
   @IsIn(CREATABLE_TYPES)
   type!: RoomType;
 
-  @ApiProperty({ type: [String], format: 'uuid', maxItems: 49 })
+  @ApiProperty({
+    example: ['a41d9e07-6b3c-4f28-8d15-2c7e9b0f4a61'],
+    type: [String],
+    format: 'uuid',
+    maxItems: 49,
+  })
   @IsId({ each: true })
   @ArrayUnique()
   @ArrayMaxSize(49)
   memberIds!: string[];
 
-  @ApiPropertyOptional({ default: false })
+  @ApiPropertyOptional({ example: true, default: false })
   @IsOptional()
   @IsBoolean()
   waitingRoom?: boolean;
 
-  @ApiPropertyOptional({ minimum: 2, maximum: 50, default: 2 })
+  @ApiPropertyOptional({ type: 'integer', minimum: 2, maximum: 50, default: 2, example: 2 })
   @IsOptional()
   @IsInt()
   @Min(2)
   @Max(50)
   maxParticipants?: number;
 
-  @ApiPropertyOptional({ format: 'date-time' })
+  @ApiPropertyOptional({ example: '2026-03-14T09:30:00.000Z', format: 'date-time' })
   @IsOptional()
   @Type(() => Date)
   @IsDate()
@@ -59,26 +64,26 @@ export class CreateRoomRequest {
 }
 
 export class UpdateRoomRequest {
-  @ApiPropertyOptional({ maxLength: 120 })
+  @ApiPropertyOptional({ example: 'Follow-up: blood test results', maxLength: 120 })
   @OptionalNotNull()
   @IsString()
   @MinLength(1)
   @MaxLength(120)
   name?: string;
 
-  @ApiPropertyOptional()
+  @ApiPropertyOptional({ example: false })
   @OptionalNotNull()
   @IsBoolean()
   waitingRoom?: boolean;
 
-  @ApiPropertyOptional({ minimum: 2, maximum: 50 })
+  @ApiPropertyOptional({ example: 2, type: 'integer', minimum: 2, maximum: 50 })
   @OptionalNotNull()
   @IsInt()
   @Min(2)
   @Max(50)
   maxParticipants?: number;
 
-  @ApiPropertyOptional({ format: 'date-time', nullable: true })
+  @ApiPropertyOptional({ example: '2026-03-14T09:30:00.000Z', format: 'date-time', nullable: true })
   @IsOptional()
   @Type(() => Date)
   @IsDate()
@@ -86,11 +91,11 @@ export class UpdateRoomRequest {
 }
 
 export class AddMemberRequest {
-  @ApiProperty({ format: 'uuid' })
+  @ApiProperty({ example: 'a41d9e07-6b3c-4f28-8d15-2c7e9b0f4a61', format: 'uuid' })
   @IsId()
   userId!: string;
 
-  @ApiProperty({ enum: [MemberRole.Participant] })
+  @ApiProperty({ example: MemberRole.Participant, enum: [MemberRole.Participant] })
   @IsIn([MemberRole.Participant])
   role!: MemberRole;
 }
@@ -98,13 +103,14 @@ export class AddMemberRequest {
 export class ListRoomsQuery extends PageQuery {}
 
 export class RoomMemberResponse {
-  @ApiProperty({ format: 'uuid' })
+  @ApiProperty({ example: 'a41d9e07-6b3c-4f28-8d15-2c7e9b0f4a61', format: 'uuid' })
   userId!: string;
 
-  @ApiProperty({ enum: MemberRole })
+  @ApiProperty({ example: MemberRole.Participant, enum: MemberRole })
   role!: MemberRole;
 
   @ApiProperty({
+    example: MemberStatus.Invited,
     enum: MemberStatus,
     description:
       'A patient added by a clinician is `invited` until they accept (POST /rooms/{id}/accept); everyone else is `active`.',
@@ -113,34 +119,39 @@ export class RoomMemberResponse {
 }
 
 export class RoomResponse {
-  @ApiProperty({ format: 'uuid' })
+  @ApiProperty({ example: '3f6c2a8e-1d4b-4c7a-9e52-8b1f0d7a6c34', format: 'uuid' })
   id!: string;
 
-  @ApiProperty()
+  @ApiProperty({ example: 'Follow-up: blood test results' })
   name!: string;
 
-  @ApiProperty({ enum: RoomType })
+  @ApiProperty({ example: RoomType.Consultation, enum: RoomType })
   type!: RoomType;
 
-  @ApiProperty({ format: 'uuid' })
+  @ApiProperty({ example: '0b9f6f55-3c84-4d1e-9a56-d7f2c8a1e3b4', format: 'uuid' })
   hostId!: string;
 
-  @ApiProperty({ enum: RoomStatus })
+  @ApiProperty({ example: RoomStatus.Open, enum: RoomStatus })
   status!: RoomStatus;
 
-  @ApiProperty()
+  @ApiProperty({ example: true })
   waitingRoom!: boolean;
 
-  @ApiProperty()
+  @ApiProperty({ type: 'integer', example: 2 })
   maxParticipants!: number;
 
-  @ApiProperty({ format: 'date-time', nullable: true, type: String })
+  @ApiProperty({
+    example: '2026-03-14T09:30:00.000Z',
+    format: 'date-time',
+    nullable: true,
+    type: String,
+  })
   scheduledFor!: string | null;
 
   @ApiProperty({ type: [RoomMemberResponse] })
   members!: RoomMemberResponse[];
 
-  @ApiProperty({ format: 'date-time' })
+  @ApiProperty({ example: '2026-03-14T09:30:00.000Z', format: 'date-time' })
   createdAt!: string;
 }
 
@@ -148,6 +159,6 @@ export class RoomListResponse {
   @ApiProperty({ type: [RoomResponse] })
   items!: RoomResponse[];
 
-  @ApiProperty({ nullable: true, type: String })
+  @ApiProperty({ example: null, nullable: true, type: String })
   nextCursor!: string | null;
 }

@@ -4,7 +4,7 @@ import { type UserEntity, UserStatus } from '../user.entity';
 
 // The user shape of docs/auth.md (Users). Built only by toUserResponse: no hash or secret can leak.
 export class UserResponse {
-  @ApiProperty({ format: 'uuid' })
+  @ApiProperty({ example: 'a41d9e07-6b3c-4f28-8d15-2c7e9b0f4a61', format: 'uuid' })
   id!: string;
 
   @ApiProperty({ example: 'ayse.yilmaz@example.org' })
@@ -19,10 +19,10 @@ export class UserResponse {
   @ApiProperty({ enum: UserStatus, enumName: 'UserStatus' })
   status!: UserStatus;
 
-  @ApiProperty()
+  @ApiProperty({ example: false })
   mfaEnabled!: boolean;
 
-  @ApiProperty({ type: String, format: 'date-time' })
+  @ApiProperty({ example: '2026-03-14T09:30:00.000Z', type: String, format: 'date-time' })
   createdAt!: string;
 }
 

@@ -97,6 +97,6 @@ export class UserListResponse {
   @ApiProperty({ type: [UserResponse] })
   items!: UserResponse[];
 
-  @ApiProperty({ type: String, nullable: true })
+  @ApiProperty({ example: null, type: String, nullable: true })
   nextCursor!: string | null;
 }

@@ -18,7 +18,10 @@ export class PatientProfileController {
   // Declared before `:id/profile`, so that `me` is never taken for an id.
   @Get('me/profile')
   @Authenticated({ roles: [Role.Patient] })
-  @ApiOperation({ summary: 'The caller’s encrypted patient profile, decrypted (patients)' })
+  @ApiOperation({
+    operationId: 'getMyPatientProfile',
+    summary: 'The caller’s encrypted patient profile, decrypted (patients)',
+  })
   @ApiOkResponse({ type: PatientProfileResponse })
   getMine(@CurrentUser() user: AuthUser): Promise<PatientProfileResponse> {
     return this.profiles.getMine(user);
@@ -27,6 +30,7 @@ export class PatientProfileController {
   @Put('me/profile')
   @Authenticated({ roles: [Role.Patient] })
   @ApiOperation({
+    operationId: 'replaceMyPatientProfile',
     summary:
       'Replace the caller’s patient profile (national id, date of birth, phone); stored encrypted',
   })
@@ -46,6 +50,7 @@ export class PatientProfileController {
   @Get(':id/profile')
   @Authenticated({ roles: [Role.Doctor] })
   @ApiOperation({
+    operationId: 'getPatientProfile',
     summary:
       'A patient’s profile (a doctor sharing a consultation room with them, or under an active break-glass grant); audited',
   })

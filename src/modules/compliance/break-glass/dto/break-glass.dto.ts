@@ -16,7 +16,7 @@ const trim = ({ value }: { value: unknown }): unknown =>
   typeof value === 'string' ? value.trim() : value;
 
 export class StartBreakGlassRequest {
-  @ApiProperty({ format: 'uuid' })
+  @ApiProperty({ example: 'a41d9e07-6b3c-4f28-8d15-2c7e9b0f4a61', format: 'uuid' })
   @IsId()
   patientId!: string;
 
@@ -34,7 +34,12 @@ export class StartBreakGlassRequest {
   @Matches(/^[^\p{Cc}\p{Cf}\p{Zl}\p{Zp}]+$/u, { message: 'reason must be printable text' })
   reason!: string;
 
-  @ApiProperty({ minimum: 1, description: 'At most BREAK_GLASS_MAX_MINUTES (default 240).' })
+  @ApiProperty({
+    type: 'integer',
+    minimum: 1,
+    description: 'At most BREAK_GLASS_MAX_MINUTES (default 240).',
+    example: 60,
+  })
   @IsInt()
   @Min(1)
   durationMinutes!: number;
@@ -58,31 +63,37 @@ export class ListBreakGlassQuery extends PageQuery {
 }
 
 export class BreakGlassResponse {
-  @ApiProperty({ format: 'uuid' })
+  @ApiProperty({ example: '5d8e2f14-9c07-4b3a-a6e1-7f0b2c4d9e85', format: 'uuid' })
   id!: string;
 
-  @ApiProperty({ format: 'uuid' })
+  @ApiProperty({ example: '0b9f6f55-3c84-4d1e-9a56-d7f2c8a1e3b4', format: 'uuid' })
   doctorId!: string;
 
-  @ApiProperty({ format: 'uuid' })
+  @ApiProperty({ example: 'a41d9e07-6b3c-4f28-8d15-2c7e9b0f4a61', format: 'uuid' })
   patientId!: string;
 
-  @ApiProperty()
+  @ApiProperty({
+    example: 'Unconscious patient in the emergency room; allergies needed before treatment.',
+  })
   reason!: string;
 
-  @ApiProperty({ enum: BreakGlassStatus, enumName: 'BreakGlassStatus' })
+  @ApiProperty({
+    example: BreakGlassStatus.Active,
+    enum: BreakGlassStatus,
+    enumName: 'BreakGlassStatus',
+  })
   status!: BreakGlassStatus;
 
-  @ApiProperty({ format: 'date-time' })
+  @ApiProperty({ example: '2026-03-14T09:30:00.000Z', format: 'date-time' })
   startedAt!: string;
 
-  @ApiProperty({ format: 'date-time' })
+  @ApiProperty({ example: '2026-03-14T10:30:00.000Z', format: 'date-time' })
   expiresAt!: string;
 
-  @ApiProperty({ type: String, nullable: true, format: 'date-time' })
+  @ApiProperty({ example: null, type: String, nullable: true, format: 'date-time' })
   endedAt!: string | null;
 
-  @ApiProperty({ type: String, nullable: true, format: 'uuid' })
+  @ApiProperty({ example: null, type: String, nullable: true, format: 'uuid' })
   endedById!: string | null;
 }
 
@@ -90,6 +101,6 @@ export class BreakGlassListResponse {
   @ApiProperty({ type: [BreakGlassResponse] })
   items!: BreakGlassResponse[];
 
-  @ApiProperty({ type: String, nullable: true })
+  @ApiProperty({ example: null, type: String, nullable: true })
   nextCursor!: string | null;
 }

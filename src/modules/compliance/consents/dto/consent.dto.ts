@@ -11,7 +11,12 @@ export class GrantConsentRequest {
   @IsIn(CONSENT_PURPOSES)
   purpose!: ConsentPurpose;
 
-  @ApiProperty({ minimum: 1, description: 'Must be the current version of the purpose’s text.' })
+  @ApiProperty({
+    type: 'integer',
+    minimum: 1,
+    description: 'Must be the current version of the purpose’s text.',
+    example: 1,
+  })
   @IsInt()
   @Min(1)
   @Max(1_000_000)
@@ -29,7 +34,11 @@ export class PublishConsentTextRequest {
   @IsIn(CONSENT_PURPOSES)
   purpose!: ConsentPurpose;
 
-  @ApiProperty({ minLength: 20, maxLength: MAX_CONSENT_TEXT_LENGTH })
+  @ApiProperty({
+    example: 'I agree to video consultations with my doctors through Hekim.',
+    minLength: 20,
+    maxLength: MAX_CONSENT_TEXT_LENGTH,
+  })
   @IsString()
   @MinLength(20)
   @MaxLength(MAX_CONSENT_TEXT_LENGTH)
@@ -53,13 +62,14 @@ export class ConsentResponse {
   @ApiProperty(PURPOSE)
   purpose!: ConsentPurpose;
 
-  @ApiProperty()
+  @ApiProperty({ type: 'integer', example: 1 })
   version!: number;
 
-  @ApiProperty({ type: String, format: 'date-time' })
+  @ApiProperty({ example: '2026-03-14T09:30:00.000Z', type: String, format: 'date-time' })
   grantedAt!: string;
 
   @ApiProperty({
+    example: null,
     type: String,
     format: 'date-time',
     nullable: true,
@@ -77,10 +87,10 @@ export class RequiredConsent {
   @ApiProperty(PURPOSE)
   purpose!: ConsentPurpose;
 
-  @ApiProperty()
+  @ApiProperty({ type: 'integer', example: 1 })
   version!: number;
 
-  @ApiProperty()
+  @ApiProperty({ example: 'I agree to video consultations with my doctors through Hekim.' })
   text!: string;
 }
 
@@ -99,13 +109,13 @@ export class ConsentTextResponse {
   @ApiProperty(PURPOSE)
   purpose!: ConsentPurpose;
 
-  @ApiProperty()
+  @ApiProperty({ type: 'integer', example: 1 })
   version!: number;
 
-  @ApiProperty()
+  @ApiProperty({ example: 'I agree to video consultations with my doctors through Hekim.' })
   text!: string;
 
-  @ApiProperty({ type: String, format: 'date-time' })
+  @ApiProperty({ example: '2026-03-14T09:30:00.000Z', type: String, format: 'date-time' })
   publishedAt!: string;
 }
 
@@ -113,6 +123,11 @@ export class ConsentTextListResponse {
   @ApiProperty({ type: [ConsentTextResponse] })
   items!: ConsentTextResponse[];
 
-  @ApiProperty({ type: String, nullable: true, description: 'Always null: texts are few.' })
+  @ApiProperty({
+    example: null,
+    type: String,
+    nullable: true,
+    description: 'Always null: texts are few.',
+  })
   nextCursor!: null;
 }

@@ -4,28 +4,36 @@ import { IsString, Length, Matches } from 'class-validator';
 import { ErasureStatus } from '../erasure-request.entity';
 
 export class ErasureRequestResponse {
-  @ApiProperty({ format: 'uuid' })
+  @ApiProperty({ example: 'b7a9c1d3-e5f7-4a2b-9c4d-6e8f0a1b2c3d', format: 'uuid' })
   id!: string;
 
-  @ApiProperty({ enum: ['erasure'], description: 'The kind of data-subject request.' })
+  @ApiProperty({
+    example: 'erasure',
+    enum: ['erasure'],
+    description: 'The kind of data-subject request.',
+  })
   type!: 'erasure';
 
-  @ApiProperty({ format: 'uuid' })
+  @ApiProperty({ example: 'a41d9e07-6b3c-4f28-8d15-2c7e9b0f4a61', format: 'uuid' })
   userId!: string;
 
-  @ApiProperty({ enum: ErasureStatus, enumName: 'ErasureStatus' })
+  @ApiProperty({ example: ErasureStatus.Open, enum: ErasureStatus, enumName: 'ErasureStatus' })
   status!: ErasureStatus;
 
-  @ApiProperty({ format: 'date-time' })
+  @ApiProperty({ example: '2026-03-14T09:30:00.000Z', format: 'date-time' })
   requestedAt!: string;
 
-  @ApiProperty({ format: 'date-time', description: 'requestedAt + 30 days (KVKK art. 13)' })
+  @ApiProperty({
+    example: '2026-04-13T09:30:00.000Z',
+    format: 'date-time',
+    description: 'requestedAt + 30 days (KVKK art. 13)',
+  })
   dueAt!: string;
 
-  @ApiProperty({ type: String, nullable: true, format: 'date-time' })
+  @ApiProperty({ example: null, type: String, nullable: true, format: 'date-time' })
   decidedAt!: string | null;
 
-  @ApiProperty({ type: String, nullable: true })
+  @ApiProperty({ example: null, type: String, nullable: true })
   reason!: string | null;
 }
 
@@ -33,7 +41,7 @@ export class ErasureRequestListResponse {
   @ApiProperty({ type: [ErasureRequestResponse] })
   items!: ErasureRequestResponse[];
 
-  @ApiProperty({ type: String, nullable: true })
+  @ApiProperty({ example: null, type: String, nullable: true })
   nextCursor!: string | null;
 }
 
@@ -52,25 +60,36 @@ export class RejectErasureRequest {
 
 export class ErasureDecisionResponse extends ErasureRequestResponse {
   @ApiProperty({
-    type: Object,
+    type: 'object',
+    additionalProperties: { type: 'integer' },
     nullable: true,
     description: 'Rows destroyed or anonymized per data-export section (approvals only).',
+    example: { patientProfile: 1, deviceSessions: 2 },
   })
   destroyed!: Record<string, number> | null;
 
-  @ApiProperty({ type: String, nullable: true, format: 'uuid' })
+  @ApiProperty({
+    example: 'c8d0e2f4-a6b8-4c0d-9e1f-3a5b7c9d1e2f',
+    type: String,
+    nullable: true,
+    format: 'uuid',
+  })
   destructionRecordId!: string | null;
 }
 
 export class DataExportResponse {
-  @ApiProperty({ format: 'date-time' })
+  @ApiProperty({ example: '2026-03-14T09:30:00.000Z', format: 'date-time' })
   generatedAt!: string;
 
-  @ApiProperty({ format: 'uuid' })
+  @ApiProperty({ example: 'a41d9e07-6b3c-4f28-8d15-2c7e9b0f4a61', format: 'uuid' })
   userId!: string;
 
   @ApiProperty({
-    type: Object,
+    type: 'object',
+    additionalProperties: true,
+    example: {
+      user: { id: '0b9f6f55-3c84-4d1e-9a56-d7f2c8a1e3b4', email: 'ayse.yilmaz@example.org' },
+    },
     description:
       'One key per kind of data (user, patientProfile, deviceSessions, rooms, sessions, calls, consents, audit, …).',
   })

@@ -59,6 +59,7 @@ export function IsPastDate(options?: ValidationOptions): PropertyDecorator {
 // PUT replaces the whole profile: a field left out or null is cleared.
 export class PutPatientProfileRequest {
   @ApiProperty({
+    type: String,
     required: false,
     nullable: true,
     example: '10000000146',
@@ -70,12 +71,24 @@ export class PutPatientProfileRequest {
   @IsTckn()
   nationalId?: string | null;
 
-  @ApiProperty({ required: false, nullable: true, example: '1990-04-23', format: 'date' })
+  @ApiProperty({
+    type: String,
+    required: false,
+    nullable: true,
+    example: '1990-04-23',
+    format: 'date',
+  })
   @IsOptional()
   @IsPastDate()
   dateOfBirth?: string | null;
 
-  @ApiProperty({ required: false, nullable: true, example: '+905321234567', description: 'E.164' })
+  @ApiProperty({
+    type: String,
+    required: false,
+    nullable: true,
+    example: '+905321234567',
+    description: 'E.164',
+  })
   @IsOptional()
   @IsString()
   @Matches(/^\+[1-9]\d{7,14}$/, { message: 'phone must be an E.164 number such as +905321234567' })
@@ -83,18 +96,23 @@ export class PutPatientProfileRequest {
 }
 
 export class PatientProfileResponse {
-  @ApiProperty({ format: 'uuid' })
+  @ApiProperty({ example: 'a41d9e07-6b3c-4f28-8d15-2c7e9b0f4a61', format: 'uuid' })
   userId!: string;
 
-  @ApiProperty({ type: String, nullable: true })
+  @ApiProperty({ example: '10000000146', type: String, nullable: true })
   nationalId!: string | null;
 
-  @ApiProperty({ type: String, nullable: true, format: 'date' })
+  @ApiProperty({ example: '1990-04-23', type: String, nullable: true, format: 'date' })
   dateOfBirth!: string | null;
 
-  @ApiProperty({ type: String, nullable: true })
+  @ApiProperty({ example: '+905321234567', type: String, nullable: true })
   phone!: string | null;
 
-  @ApiProperty({ type: String, nullable: true, format: 'date-time' })
+  @ApiProperty({
+    example: '2026-03-14T09:30:00.000Z',
+    type: String,
+    nullable: true,
+    format: 'date-time',
+  })
   updatedAt!: string | null;
 }
