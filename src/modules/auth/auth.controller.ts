@@ -264,6 +264,7 @@ export class AuthController {
   @Public()
   @CredentialRateLimit()
   @ApiOperation({
+    operationId: 'verifyEmail',
     summary:
       'Verify the e-mail address with the token of the verification mail; sign-in works from then on',
   })

@@ -22,6 +22,7 @@ export class MailboxController {
   @Get()
   @Public()
   @ApiOperation({
+    operationId: 'listDevMailbox',
     summary:
       'Development only (no SMTP_URL, not production): the mails in the local mailbox, newest first',
   })

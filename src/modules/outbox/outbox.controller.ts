@@ -17,6 +17,7 @@ export class OutboxController {
   @Get()
   @Authenticated({ roles: [Role.Admin] })
   @ApiOperation({
+    operationId: 'listOutboxMessages',
     summary:
       'Outbox messages, newest first (`?status=dead` for the dead letters); never their payloads (docs/notifications.md)',
   })
@@ -33,7 +34,10 @@ export class OutboxController {
   @Post(':id/retry')
   @HttpCode(200)
   @Authenticated({ roles: [Role.Admin] })
-  @ApiOperation({ summary: 'Give a dead letter a fresh set of attempts, due at once' })
+  @ApiOperation({
+    operationId: 'retryOutboxMessage',
+    summary: 'Give a dead letter a fresh set of attempts, due at once',
+  })
   @ApiOkResponse({ type: OutboxMessageEnvelope })
   @ApiProblem(404, 'No such message (NOT_FOUND).')
   @ApiProblem(409, 'The message is not a dead letter (CONFLICT).')

@@ -31,6 +31,7 @@ export class WebhooksController {
   @Post()
   @Authenticated({ roles: [Role.Admin] })
   @ApiOperation({
+    operationId: 'createWebhookEndpoint',
     summary:
       'Register a webhook endpoint; the answer carries its signing secret, shown once (docs/notifications.md)',
   })
@@ -49,7 +50,10 @@ export class WebhooksController {
 
   @Get()
   @Authenticated({ roles: [Role.Admin] })
-  @ApiOperation({ summary: 'Webhook endpoints, newest first (never their secrets)' })
+  @ApiOperation({
+    operationId: 'listWebhookEndpoints',
+    summary: 'Webhook endpoints, newest first (never their secrets)',
+  })
   @ApiOkResponse({ type: WebhookListResponse })
   list(@Query() query: PageQuery): Promise<WebhookListResponse> {
     return this.webhooks.list(query);
@@ -58,7 +62,10 @@ export class WebhooksController {
   @Delete(':id')
   @HttpCode(204)
   @Authenticated({ roles: [Role.Admin] })
-  @ApiOperation({ summary: 'Delete a webhook endpoint: nothing more is sent to it' })
+  @ApiOperation({
+    operationId: 'deleteWebhookEndpoint',
+    summary: 'Delete a webhook endpoint: nothing more is sent to it',
+  })
   @ApiNoContentResponse({ description: 'Deleted.' })
   @ApiProblem(404, 'No such endpoint (NOT_FOUND).')
   remove(
@@ -71,7 +78,10 @@ export class WebhooksController {
 
   @Get(':id/deliveries')
   @Authenticated({ roles: [Role.Admin] })
-  @ApiOperation({ summary: 'The delivery log of an endpoint, newest first' })
+  @ApiOperation({
+    operationId: 'listWebhookDeliveries',
+    summary: 'The delivery log of an endpoint, newest first',
+  })
   @ApiOkResponse({ type: WebhookDeliveryListResponse })
   @ApiProblem(404, 'No such endpoint (NOT_FOUND).')
   deliveries(
@@ -84,7 +94,10 @@ export class WebhooksController {
   @Post(':id/deliveries/:deliveryId/replay')
   @HttpCode(202)
   @Authenticated({ roles: [Role.Admin] })
-  @ApiOperation({ summary: 'Send a delivery again, with the same body and webhook-id' })
+  @ApiOperation({
+    operationId: 'replayWebhookDelivery',
+    summary: 'Send a delivery again, with the same body and webhook-id',
+  })
   @ApiAcceptedResponse({ type: WebhookDeliveryEnvelope })
   @ApiProblem(404, 'No such endpoint or delivery (NOT_FOUND).')
   replay(
