@@ -2,7 +2,10 @@ import { Client, type Pool } from 'pg';
 import { insertGeneratedChain } from '../../bench/audit-fixtures';
 import { AuditAction, AuditOutcome } from '../../src/modules/audit/audit-action';
 import { recordLine } from '../../src/modules/audit/chain/audit-chain';
-import { AuditTrailService, LINE_COPY_RECORDS } from '../../src/modules/audit/export/audit-trail.service';
+import {
+  AuditTrailService,
+  LINE_COPY_RECORDS,
+} from '../../src/modules/audit/export/audit-trail.service';
 import { AuditRepository } from '../../src/modules/audit/audit.repository';
 import { AuditService } from '../../src/modules/audit/audit.service';
 import { createTestApp, type TestApp } from '../support/test-app';

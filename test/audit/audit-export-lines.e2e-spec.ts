@@ -1,6 +1,9 @@
 import { Client } from 'pg';
 import { recordLine, type AuditRecordBody } from '../../src/modules/audit/chain/audit-chain';
-import { AuditTrailService, CHAIN_PAGE_SIZE } from '../../src/modules/audit/export/audit-trail.service';
+import {
+  AuditTrailService,
+  CHAIN_PAGE_SIZE,
+} from '../../src/modules/audit/export/audit-trail.service';
 import { AuditRepository } from '../../src/modules/audit/audit.repository';
 import { createTestApp, type TestApp } from '../support/test-app';
 

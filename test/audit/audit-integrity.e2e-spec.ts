@@ -15,7 +15,10 @@ import {
 } from '../../src/modules/audit/chain/audit-chain';
 import { AuditCheckpointer } from '../../src/modules/audit/chain/audit-checkpointer';
 import { ExportFormat } from '../../src/modules/audit/export/audit-export-format';
-import { checkpointSignatureValid, publicKeyFromPem } from '../../src/modules/audit/chain/audit-signing';
+import {
+  checkpointSignatureValid,
+  publicKeyFromPem,
+} from '../../src/modules/audit/chain/audit-signing';
 import { AuditTrailService } from '../../src/modules/audit/export/audit-trail.service';
 import { verifyExportFile } from '../../src/modules/audit/verification/audit-verify-cli';
 import { AuditService } from '../../src/modules/audit/audit.service';

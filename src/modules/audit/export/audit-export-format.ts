@@ -1,6 +1,11 @@
 import type * as fhir4 from 'fhir/r4';
 import { stringify } from 'csv-stringify/sync';
-import { canonicalJson, checkpointLine, recordLine, type AuditRecordBody } from '../chain/audit-chain';
+import {
+  canonicalJson,
+  checkpointLine,
+  recordLine,
+  type AuditRecordBody,
+} from '../chain/audit-chain';
 import { toFhirAuditEvent, toFhirProvenance } from './audit-fhir';
 import type { ChainRecordItem, CheckpointItem } from '../verification/audit-verifier';
 

@@ -11,7 +11,11 @@ import {
   renderNdjsonLines,
 } from './audit-export-format';
 import { rowToChainRecord, toCheckpointItem } from '../audit-mapper';
-import { verifyChain, type ChainRecordItem, type VerifyResult } from '../verification/audit-verifier';
+import {
+  verifyChain,
+  type ChainRecordItem,
+  type VerifyResult,
+} from '../verification/audit-verifier';
 import { type AuditEventFilter, type AuditLineRow, AuditRepository } from '../audit.repository';
 import { AuditService } from '../audit.service';
 import type { AuditEventEntity } from '../audit-event.entity';

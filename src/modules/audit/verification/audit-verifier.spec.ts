@@ -1,5 +1,10 @@
 import { generateKeyPairSync } from 'node:crypto';
-import { chainHash, GENESIS_HASH, type AuditRecordBody, type CheckpointBody } from '../chain/audit-chain';
+import {
+  chainHash,
+  GENESIS_HASH,
+  type AuditRecordBody,
+  type CheckpointBody,
+} from '../chain/audit-chain';
 import { keyIdOf, signCheckpoint } from '../chain/audit-signing';
 import { type ChainRecordItem, type CheckpointItem, verifyChain } from './audit-verifier';
 
