@@ -3,7 +3,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { runHekim, startHekim } from '../support/hekim-process';
+import { type HekimProcess, runHekim, startHekim } from '../support/hekim-process';
 
 const ROOT = join(__dirname, '..', '..');
 const SCRIPTS = join(ROOT, 'dist', 'scripts');
@@ -33,7 +33,20 @@ describe('embedded mode: operations commands on the embedded database', () => {
   const env = { NODE_ENV: 'development', PORT: '0', DATA_DIR: dataDir, LOG_LEVEL: 'info' };
   const pgdata = join(dataDir, 'pg', 'data');
 
-  afterAll(() => rmSync(dataDir, { recursive: true, force: true }));
+  // A Hekim left running by a failed assertion would hold its database and port after the run.
+  const started: HekimProcess[] = [];
+  const start = async (): Promise<HekimProcess> => {
+    const hekim = await startHekim(env);
+    started.push(hekim);
+    return hekim;
+  };
+  afterAll(async () => {
+    for (const hekim of started.filter((h) => h.proc.exitCode === null)) {
+      hekim.proc.kill('SIGTERM');
+      await hekim.exited;
+    }
+    rmSync(dataDir, { recursive: true, force: true });
+  });
 
   it('refuses a DATA_DIR where Hekim never created its database', async () => {
     const empty = mkdtempSync(join(tmpdir(), 'hekim-commands-empty-'));
@@ -48,7 +61,7 @@ describe('embedded mode: operations commands on the embedded database', () => {
   });
 
   it('runs on the running Hekim’s database, then on its own once Hekim has stopped', async () => {
-    const hekim = await startHekim(env);
+    const hekim = await start();
     const ready = /\{[^\n]*is ready[^\n]*\}/.exec(hekim.output())?.[0] ?? '{}';
     const { database, dataDir: readyDataDir } = JSON.parse(ready) as {
       database: string;
@@ -111,7 +124,7 @@ describe('embedded mode: operations commands on the embedded database', () => {
 
     // The retention run of the first command was kept; the next start finds no orphan and
     // does not print the admin password again.
-    const again = await startHekim(env);
+    const again = await start();
     const admin = JSON.parse(readFileSync(join(dataDir, 'initial-admin.json'), 'utf8')) as {
       password: string;
     };
