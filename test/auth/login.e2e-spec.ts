@@ -25,6 +25,7 @@ describe('auth: register, login, me', () => {
       role: 'patient',
       status: 'active',
       mfaEnabled: false,
+      locale: null,
       createdAt: expect.any(String),
     });
 

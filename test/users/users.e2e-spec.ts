@@ -51,7 +51,7 @@ describe('users endpoints', () => {
       .expect(201);
     expect(res.body).toMatchObject({ email, role: 'doctor', status: 'active', mfaEnabled: false });
     expect(Object.keys(res.body).sort()).toEqual(
-      ['createdAt', 'displayName', 'email', 'id', 'mfaEnabled', 'role', 'status'].sort(),
+      ['createdAt', 'displayName', 'email', 'id', 'locale', 'mfaEnabled', 'role', 'status'].sort(),
     );
     const dup = await as(admin)
       .post('/users', { email, password: strongPassword(), displayName: 'X', role: 'patient' })
@@ -74,11 +74,27 @@ describe('users endpoints', () => {
       { status: 'deactivated' },
       { isAdmin: true },
       { displayName: 'a\u0000b' },
+      { locale: 'de' },
+      { locale: null },
     ]) {
       const res = await as(p).patch('/users/me', body).expect(400);
       expect(res.body.code).toBe('VALIDATION_FAILED');
     }
     expect((await as(p).get('/users/me').expect(200)).body.role).toBe('patient');
+  });
+
+  it('PATCH /users/me sets the language of the messages Hekim sends', async () => {
+    const p = await signIn(t, Role.Patient);
+    expect((await as(p).get('/users/me').expect(200)).body.locale).toBeNull();
+    const en = await as(p).patch('/users/me', { locale: 'en' }).expect(200);
+    expect(en.body).toMatchObject({ locale: 'en', displayName: p.user.displayName });
+    const both = await as(p).patch('/users/me', { locale: 'tr', displayName: 'Ayşe' }).expect(200);
+    expect(both.body).toMatchObject({ locale: 'tr', displayName: 'Ayşe' });
+    expect((await as(p).get('/users/me').expect(200)).body).toMatchObject({
+      locale: 'tr',
+      displayName: 'Ayşe',
+    });
+    expect(await actionsOn(p.user.id)).toContain('user.profile_update:success');
   });
 
   it('lists and searches users for admins with cursor pagination', async () => {

@@ -118,6 +118,7 @@ export class AuthService {
           role: Role.Patient,
           status: UserStatus.Active,
           mfaEnabled: false,
+          locale: input.locale ?? null,
           createdAt: new Date().toISOString(),
         },
       };

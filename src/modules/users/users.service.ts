@@ -104,9 +104,18 @@ export class UsersService {
     return this.dataSource.transaction(async (manager) => {
       const user = await this.users.findByIdForUpdate(actor.id, manager);
       if (!user) throw UsersErrors.notFound();
-      if (changes.displayName !== undefined) {
-        await this.users.update(user.id, { displayName: changes.displayName }, manager);
-        user.displayName = changes.displayName;
+      const { displayName, locale } = changes;
+      if (displayName !== undefined || locale !== undefined) {
+        await this.users.update(
+          user.id,
+          {
+            ...(displayName !== undefined && { displayName }),
+            ...(locale !== undefined && { locale }),
+          },
+          manager,
+        );
+        if (displayName !== undefined) user.displayName = displayName;
+        if (locale !== undefined) user.locale = locale;
       }
       await this.audit.record(
         {

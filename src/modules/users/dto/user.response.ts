@@ -1,6 +1,6 @@
 import { ApiProperty } from '@nestjs/swagger';
 import { Role } from '../../../common/auth/role';
-import { type UserEntity, UserStatus } from '../user.entity';
+import { type Locale, LOCALES, type UserEntity, UserStatus } from '../user.entity';
 
 // The user shape of docs/auth.md (Users). Built only by toUserResponse: no hash or secret can leak.
 export class UserResponse {
@@ -22,6 +22,14 @@ export class UserResponse {
   @ApiProperty({ example: false })
   mfaEnabled!: boolean;
 
+  @ApiProperty({
+    enum: LOCALES,
+    nullable: true,
+    example: 'tr',
+    description: 'Language of the messages Hekim sends; null: the deployment default.',
+  })
+  locale!: Locale | null;
+
   @ApiProperty({ example: '2026-03-14T09:30:00.000Z', type: String, format: 'date-time' })
   createdAt!: string;
 }
@@ -34,6 +42,7 @@ export function toUserResponse(user: UserEntity): UserResponse {
     role: user.role,
     status: user.status,
     mfaEnabled: user.mfaEnabled,
+    locale: user.locale,
     createdAt: user.createdAt.toISOString(),
   };
 }

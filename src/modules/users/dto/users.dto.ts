@@ -7,7 +7,7 @@ import {
   PASSWORD_MAX_LENGTH,
   PASSWORD_MIN_LENGTH,
 } from '../../../common/auth/password-policy/password-policy';
-import { UserStatus } from '../user.entity';
+import { type Locale, LOCALES, UserStatus } from '../user.entity';
 import { UserResponse } from './user.response';
 import { PageQuery } from '../../../common/pagination/page-query.dto';
 import { IsTckn } from '../patient-profile/dto/patient-profile.dto';
@@ -44,8 +44,8 @@ export class CreateUserRequest {
   role!: Role;
 }
 
-// Only the display name is the owner's to change; role, status or anything else is refused
-// by the global validation pipe (unknown fields are rejected).
+// Only the display name and the language are the owner's to change; role, status or anything
+// else is refused by the global validation pipe (unknown fields are rejected).
 export class UpdateMeRequest {
   @ApiPropertyOptional({ example: 'Ayşe Yılmaz', maxLength: 120 })
   @OptionalNotNull()
@@ -54,6 +54,15 @@ export class UpdateMeRequest {
   @Length(1, 120)
   @Matches(DISPLAY_NAME, { message: 'displayName must be printable text' })
   displayName?: string;
+
+  @ApiPropertyOptional({
+    enum: LOCALES,
+    example: 'tr',
+    description: 'The language of the e-mails and SMS Hekim sends you (docs/notifications.md).',
+  })
+  @OptionalNotNull()
+  @IsIn(LOCALES)
+  locale?: Locale;
 }
 
 export class AdminUpdateUserRequest {
