@@ -1,4 +1,6 @@
 import { join } from 'node:path';
+import { Logger } from '@nestjs/common';
+import { Client } from 'pg';
 import type { DataSourceOptions } from 'typeorm';
 
 export const MIGRATIONS_GLOB = join(__dirname, '..', '..', '..', 'migrations', '*.{js,ts}');
@@ -8,6 +10,23 @@ export interface DatabaseConnectionSettings {
   url: string;
   poolSize: number;
   statementTimeoutMs: number;
+}
+
+const logger = new Logger('Database');
+
+// Every connection of the pool listens for its own errors. The pool listens only while a
+// connection is idle: one checked out when PostgreSQL goes away (a restart, a failover, a
+// killed backend) would emit an error nobody listens for, which ends the process. The query
+// in flight fails by itself and the pool drops the broken connection when it comes back.
+export class GuardedClient extends Client {
+  constructor(config?: ConstructorParameters<typeof Client>[0]) {
+    super(config);
+    this.on('error', (err: Error & { code?: string }) => {
+      // Alone here: checked out (idle ones are also reported by the pool's own listener).
+      if (this.listenerCount('error') === 1)
+        logger.warn({ code: err.code, err: err.message }, 'a PostgreSQL connection in use failed');
+    });
+  }
 }
 
 // The options shared by the app, the migration CLI and the tests: the same SQL everywhere.
@@ -25,6 +44,7 @@ export function dataSourceOptions(settings: DatabaseConnectionSettings): DataSou
     uuidExtension: 'pgcrypto',
     logging: ['error'],
     extra: {
+      Client: GuardedClient,
       max: settings.poolSize,
       connectionTimeoutMillis: 3000,
       idleTimeoutMillis: 30_000,
