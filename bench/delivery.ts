@@ -9,8 +9,10 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import { createTransport } from 'nodemailer';
 import { Client } from 'pg';
 import { renderEmail } from '../src/modules/mail/email-templates';
+import { until } from '../test/support/signaling-client';
 import { SmtpSink } from '../test/support/smtp-sink';
 import { createDatabase, deleteRedisPrefix, startHekim } from './lib/hekim';
+import { median, pairedRatios } from './lib/stats';
 
 const MESSAGES = Number(process.argv[2] ?? 2000);
 const ROUNDS = Number(process.argv[3] ?? 3);
@@ -26,14 +28,6 @@ const payloadOf = (i: number): Record<string, string> => ({
   locale: i % 2 ? 'en' : 'tr',
 });
 
-async function until(done: () => Promise<boolean>, timeoutMs: number): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await done())) {
-    if (Date.now() > deadline) throw new Error('timed out');
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}
-
 // Seconds for the relay to send `n` messages written to the outbox in one transaction.
 async function relayRound(pg: Client, sink: SmtpSink, n: number): Promise<number> {
   const before = sink.mails.length;
@@ -47,7 +41,7 @@ async function relayRound(pg: Client, sink: SmtpSink, n: number): Promise<number
      SELECT 'email', r, 'password_reset', p::jsonb FROM unnest($1::text[], $2::text[]) AS t(r, p)`,
     [rows.map((r) => r[0]), rows.map((r) => r[1])],
   );
-  await until(() => Promise.resolve(sink.mails.length - before >= n), 600_000);
+  await until(() => sink.mails.length - before >= n, 600_000);
   const seconds = Number(process.hrtime.bigint() - started) / 1e9;
   const { rows: left } = await pg.query<{ n: string }>(
     `SELECT count(*) AS n FROM notification_outbox WHERE status <> 'sent'`,
@@ -82,8 +76,6 @@ async function rawRound(sink: SmtpSink, n: number): Promise<number> {
   return seconds;
 }
 
-const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
-
 async function main(): Promise<void> {
   const sink = new SmtpSink();
   await sink.start();
@@ -114,7 +106,8 @@ async function main(): Promise<void> {
           `raw nodemailer ${(MESSAGES / raw[round - 1]).toFixed(0)}/s`,
       );
     }
-    const ratios = relay.map((r, i) => raw[i] / r);
+    // Relay throughput over raw throughput, round by round: raw seconds over relay seconds.
+    const ratios = pairedRatios(raw, relay);
     console.log(
       JSON.stringify({
         messages: MESSAGES,
