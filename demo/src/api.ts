@@ -49,11 +49,10 @@ export class Api {
   }
 
   async register(email: string, password: string, displayName: string): Promise<User> {
-    const body = await this.request<{ user: User }>('POST', '/auth/register', {
+    return this.request<User>('POST', '/auth/register', {
       body: { email, password, displayName },
       anonymous: true,
     });
-    return body.user;
   }
 
   async login(email: string, password: string, otp?: string): Promise<User> {

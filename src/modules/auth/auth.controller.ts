@@ -14,6 +14,7 @@ import { CurrentUser } from '../../common/auth/auth-user';
 import { Public } from '../../common/auth/public.decorator';
 import { CredentialRateLimit } from '../../common/http/rate-limit';
 import { ClientMeta, type RequestMeta } from '../../common/http/request-meta';
+import { withLegacyEnvelope } from '../../common/http/legacy-envelope';
 import { AuthService } from './auth.service';
 import {
   ForgotPasswordRequest,
@@ -64,11 +65,12 @@ export class AuthController {
   @ApiCreatedResponse({ type: RegisterResponse })
   @ApiProblem(400, 'Invalid fields or a password the policy refuses.')
   @ApiProblem(503, CREDENTIALS_UNAVAILABLE)
-  register(
+  async register(
     @Body() body: RegisterRequest,
     @ClientMeta() meta: RequestMeta,
   ): Promise<RegisterResponse> {
-    return this.auth.register(body, meta);
+    const { user } = await this.auth.register(body, meta);
+    return withLegacyEnvelope('user', user);
   }
 
   @Post('login')
@@ -138,7 +140,7 @@ export class AuthController {
   @ApiOperation({ operationId: 'listDeviceSessions', summary: 'The caller’s live device sessions' })
   @ApiOkResponse({ type: DeviceSessionListResponse })
   async listSessions(@CurrentUser() user: AuthUser): Promise<DeviceSessionListResponse> {
-    return { items: await this.sessions.list(user) };
+    return { items: await this.sessions.list(user), nextCursor: null };
   }
 
   @Delete('sessions/:id')

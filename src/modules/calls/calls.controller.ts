@@ -1,16 +1,12 @@
 import { Body, Controller, Get, HttpCode, Param, Post, Query } from '@nestjs/common';
 import { ApiCreatedResponse, ApiOkResponse, ApiTags, ApiOperation } from '@nestjs/swagger';
 import { ApiProblem } from '../../common/errors/problem.response';
+import { withLegacyEnvelope } from '../../common/http/legacy-envelope';
 import type { AuthUser } from '../../common/auth/auth-user';
 import { CurrentUser } from '../../common/auth/auth-user';
 import { Authenticated } from '../../common/auth/authenticated.decorator';
 import { type CallAction, CallsService } from './calls.service';
-import {
-  CallEnvelope,
-  CallListResponse,
-  InitiateCallRequest,
-  ListCallsQuery,
-} from './dto/call.dto';
+import { CallAnswer, CallListResponse, InitiateCallRequest, ListCallsQuery } from './dto/call.dto';
 import { IdPipe } from '../../common/validation/ids';
 
 // Ids of any UUID version, canonicalized (docs/access-model.md, "Input").
@@ -30,7 +26,7 @@ export class CallsController {
     operationId: 'startCall',
     summary: 'Start a direct call; the callees are rung over signaling',
   })
-  @ApiCreatedResponse({ type: CallEnvelope, description: 'The callees are rung over signaling.' })
+  @ApiCreatedResponse({ type: CallAnswer, description: 'The callees are rung over signaling.' })
   @ApiProblem(400, 'Invalid or unknown fields (VALIDATION_FAILED).')
   @ApiProblem(
     403,
@@ -40,8 +36,8 @@ export class CallsController {
   async initiate(
     @CurrentUser() user: AuthUser,
     @Body() body: InitiateCallRequest,
-  ): Promise<CallEnvelope> {
-    return { call: await this.calls.initiate(user, body) };
+  ): Promise<CallAnswer> {
+    return withLegacyEnvelope('call', await this.calls.initiate(user, body));
   }
 
   @Get()
@@ -56,22 +52,22 @@ export class CallsController {
   @Get(':id')
   @Authenticated()
   @ApiOperation({ operationId: 'getCall', summary: 'One call the caller takes part in' })
-  @ApiOkResponse({ type: CallEnvelope })
+  @ApiOkResponse({ type: CallAnswer })
   @ApiProblem(400, 'The id is not a UUID (VALIDATION_FAILED).')
   @ApiProblem(404, NOT_FOUND)
-  async get(@CurrentUser() user: AuthUser, @Param('id', anyId) id: string): Promise<CallEnvelope> {
-    return { call: await this.calls.get(user, id) };
+  async get(@CurrentUser() user: AuthUser, @Param('id', anyId) id: string): Promise<CallAnswer> {
+    return withLegacyEnvelope('call', await this.calls.get(user, id));
   }
 
   @Post(':id/accept')
   @HttpCode(200)
   @Authenticated()
   @ApiOperation({ operationId: 'acceptCall', summary: 'Answer a ringing call (a callee)' })
-  @ApiOkResponse({ type: CallEnvelope })
+  @ApiOkResponse({ type: CallAnswer })
   @ApiProblem(400, 'The id is not a UUID (VALIDATION_FAILED).')
   @ApiProblem(404, NOT_FOUND)
   @ApiProblem(409, CONFLICT)
-  accept(@CurrentUser() user: AuthUser, @Param('id', anyId) id: string): Promise<CallEnvelope> {
+  accept(@CurrentUser() user: AuthUser, @Param('id', anyId) id: string): Promise<CallAnswer> {
     return this.act(user, id, 'accept');
   }
 
@@ -79,11 +75,11 @@ export class CallsController {
   @HttpCode(200)
   @Authenticated()
   @ApiOperation({ operationId: 'rejectCall', summary: 'Refuse a ringing call (a callee)' })
-  @ApiOkResponse({ type: CallEnvelope })
+  @ApiOkResponse({ type: CallAnswer })
   @ApiProblem(400, 'The id is not a UUID (VALIDATION_FAILED).')
   @ApiProblem(404, NOT_FOUND)
   @ApiProblem(409, CONFLICT)
-  reject(@CurrentUser() user: AuthUser, @Param('id', anyId) id: string): Promise<CallEnvelope> {
+  reject(@CurrentUser() user: AuthUser, @Param('id', anyId) id: string): Promise<CallAnswer> {
     return this.act(user, id, 'reject');
   }
 
@@ -94,11 +90,11 @@ export class CallsController {
     operationId: 'cancelCall',
     summary: 'Stop ringing before anyone answers (the caller)',
   })
-  @ApiOkResponse({ type: CallEnvelope })
+  @ApiOkResponse({ type: CallAnswer })
   @ApiProblem(400, 'The id is not a UUID (VALIDATION_FAILED).')
   @ApiProblem(404, NOT_FOUND)
   @ApiProblem(409, CONFLICT)
-  cancel(@CurrentUser() user: AuthUser, @Param('id', anyId) id: string): Promise<CallEnvelope> {
+  cancel(@CurrentUser() user: AuthUser, @Param('id', anyId) id: string): Promise<CallAnswer> {
     return this.act(user, id, 'cancel');
   }
 
@@ -106,15 +102,15 @@ export class CallsController {
   @HttpCode(200)
   @Authenticated()
   @ApiOperation({ operationId: 'endCall', summary: 'Hang up a call' })
-  @ApiOkResponse({ type: CallEnvelope })
+  @ApiOkResponse({ type: CallAnswer })
   @ApiProblem(400, 'The id is not a UUID (VALIDATION_FAILED).')
   @ApiProblem(404, NOT_FOUND)
   @ApiProblem(409, CONFLICT)
-  end(@CurrentUser() user: AuthUser, @Param('id', anyId) id: string): Promise<CallEnvelope> {
+  end(@CurrentUser() user: AuthUser, @Param('id', anyId) id: string): Promise<CallAnswer> {
     return this.act(user, id, 'end');
   }
 
-  private async act(user: AuthUser, id: string, action: CallAction): Promise<CallEnvelope> {
-    return { call: await this.calls.act(user, id, action) };
+  private async act(user: AuthUser, id: string, action: CallAction): Promise<CallAnswer> {
+    return withLegacyEnvelope('call', await this.calls.act(user, id, action));
   }
 }

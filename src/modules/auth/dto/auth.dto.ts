@@ -1,3 +1,4 @@
+import { LEGACY_ENVELOPE_NOTE } from '../../../common/http/legacy-envelope';
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Transform } from 'class-transformer';
 import { IsEmail, IsIn, IsOptional, IsString, Length, Matches, MaxLength } from 'class-validator';
@@ -44,8 +45,9 @@ export class RegisterRequest {
   locale?: Locale;
 }
 
-export class RegisterResponse {
-  @ApiProperty({ type: UserResponse })
+// The account, with the deprecated `user` wrapper of the earlier answer.
+export class RegisterResponse extends UserResponse {
+  @ApiProperty({ type: () => UserResponse, deprecated: true, description: LEGACY_ENVELOPE_NOTE })
   user!: UserResponse;
 }
 

@@ -33,9 +33,13 @@ export class DeviceSessionResponse {
   current!: boolean;
 }
 
+// A page like every list; a user's live device sessions are few, so it is always the last.
 export class DeviceSessionListResponse {
   @ApiProperty({ type: [DeviceSessionResponse] })
   items!: DeviceSessionResponse[];
+
+  @ApiProperty({ type: String, nullable: true, example: null, description: 'Always null.' })
+  nextCursor!: null;
 }
 
 export function toSessionResponse(

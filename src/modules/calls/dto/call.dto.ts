@@ -1,3 +1,4 @@
+import { LEGACY_ENVELOPE_NOTE } from '../../../common/http/legacy-envelope';
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
 import {
@@ -243,8 +244,9 @@ export class CallResponse {
   quality!: CallQualityResponse | null;
 }
 
-export class CallEnvelope {
-  @ApiProperty({ type: CallResponse })
+// The call itself, with the deprecated `call` wrapper of the earlier answers.
+export class CallAnswer extends CallResponse {
+  @ApiProperty({ type: () => CallResponse, deprecated: true, description: LEGACY_ENVELOPE_NOTE })
   call!: CallResponse;
 }
 

@@ -12,9 +12,10 @@ import { CurrentUser } from '../../../common/auth/auth-user';
 import { Authenticated } from '../../../common/auth/authenticated.decorator';
 import { Role } from '../../../common/auth/role';
 import { ClientMeta, type RequestMeta } from '../../../common/http/request-meta';
+import { withLegacyEnvelope } from '../../../common/http/legacy-envelope';
 import { ConsentsService } from './consents.service';
 import {
-  ConsentEnvelope,
+  ConsentAnswer,
   ConsentTextListResponse,
   ConsentTextResponse,
   GrantConsentRequest,
@@ -49,7 +50,7 @@ export class ConsentsController {
     summary: 'Grant consent to the current version of a purpose’s text',
   })
   @ApiCreatedResponse({
-    type: ConsentEnvelope,
+    type: ConsentAnswer,
     description: 'Stores version, time, IP, user agent.',
   })
   @ApiProblem(400, 'Invalid or unknown fields (VALIDATION_FAILED).')
@@ -58,8 +59,8 @@ export class ConsentsController {
     @CurrentUser() user: AuthUser,
     @Body() body: GrantConsentRequest,
     @ClientMeta() meta: RequestMeta,
-  ): Promise<ConsentEnvelope> {
-    return { consent: await this.consents.grant(user, body, meta) };
+  ): Promise<ConsentAnswer> {
+    return withLegacyEnvelope('consent', await this.consents.grant(user, body, meta));
   }
 
   @Delete(':purpose')

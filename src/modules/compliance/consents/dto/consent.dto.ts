@@ -1,3 +1,4 @@
+import { LEGACY_ENVELOPE_NOTE } from '../../../../common/http/legacy-envelope';
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
 import { IsIn, IsInt, IsOptional, IsString, Max, MaxLength, Min, MinLength } from 'class-validator';
@@ -78,8 +79,9 @@ export class ConsentResponse {
   withdrawnAt!: string | null;
 }
 
-export class ConsentEnvelope {
-  @ApiProperty({ type: ConsentResponse })
+// The consent itself, with the deprecated `consent` wrapper of the earlier answer.
+export class ConsentAnswer extends ConsentResponse {
+  @ApiProperty({ type: () => ConsentResponse, deprecated: true, description: LEGACY_ENVELOPE_NOTE })
   consent!: ConsentResponse;
 }
 
