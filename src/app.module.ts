@@ -33,6 +33,7 @@ import { IceModule } from './modules/ice/ice.module';
 import { RoomsModule } from './modules/rooms/rooms.module';
 import { SessionsModule } from './modules/sessions/sessions.module';
 import { CallsModule } from './modules/calls/calls.module';
+import { AppointmentsModule } from './modules/appointments/appointments.module';
 import { CareModule } from './modules/care/care.module';
 import { SignalingModule } from './modules/signaling/signaling.module';
 import { PersonalDataModule } from './modules/compliance/personal-data/personal-data.module';
@@ -86,6 +87,7 @@ export class AppModule implements NestModule {
         RoomsModule,
         SessionsModule,
         CareModule,
+        AppointmentsModule,
         CallsModule,
         SignalingModule,
         BreakGlassModule,

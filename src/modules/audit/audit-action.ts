@@ -26,6 +26,8 @@ export enum AuditAction {
   UserProfileUpdate = 'user.profile_update',
   UserRead = 'user.read',
   UserSearch = 'user.search',
+  // Appointments (appointments module).
+  AvailabilityUpdate = 'availability.update',
   RoomCreate = 'room.create',
   RoomUpdate = 'room.update',
   RoomClose = 'room.close',

@@ -1,0 +1,35 @@
+import { Injectable } from '@nestjs/common';
+import { InjectRepository } from '@nestjs/typeorm';
+import { type EntityManager, Repository } from 'typeorm';
+import { ClinicianAvailabilityEntity } from './availability.entity';
+
+export type AvailabilityInput = Pick<
+  ClinicianAvailabilityEntity,
+  'clinicianId' | 'timezone' | 'slotMinutes' | 'weekly' | 'exceptions'
+>;
+
+// The only code that touches clinician_availability.
+@Injectable()
+export class AvailabilityRepository {
+  constructor(
+    @InjectRepository(ClinicianAvailabilityEntity)
+    private readonly rows: Repository<ClinicianAvailabilityEntity>,
+  ) {}
+
+  private repo(manager?: EntityManager): Repository<ClinicianAvailabilityEntity> {
+    return manager ? manager.getRepository(ClinicianAvailabilityEntity) : this.rows;
+  }
+
+  find(clinicianId: string, manager?: EntityManager): Promise<ClinicianAvailabilityEntity | null> {
+    return this.repo(manager).findOne({ where: { clinicianId } });
+  }
+
+  // Replaces the clinician's hours as a whole: a PUT, like the route.
+  async put(
+    input: AvailabilityInput,
+    manager: EntityManager,
+  ): Promise<ClinicianAvailabilityEntity> {
+    await this.repo(manager).upsert(input, { conflictPaths: ['clinicianId'] });
+    return (await this.find(input.clinicianId, manager)) as ClinicianAvailabilityEntity;
+  }
+}

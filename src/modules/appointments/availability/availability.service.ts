@@ -1,0 +1,122 @@
+import { Injectable } from '@nestjs/common';
+import { DataSource } from 'typeorm';
+import { auditActor, type AuthUser } from '../../../common/auth/auth-user';
+import { Role } from '../../../common/auth/role';
+import { AppException } from '../../../common/errors/app.exception';
+import type { RequestMeta } from '../../../common/http/request-meta';
+import { AuditAction, AuditOutcome } from '../../audit/audit-action';
+import { AuditService } from '../../audit/audit.service';
+import { UserStatus } from '../../users/user.entity';
+import { UsersRepository } from '../../users/users.repository';
+import type { ClinicianAvailabilityEntity } from './availability.entity';
+import { AvailabilityRepository } from './availability.repository';
+import type {
+  AvailabilityResponse,
+  PutAvailabilityRequest,
+  SlotListResponse,
+  SlotsQuery,
+} from './dto/availability.dto';
+import { freeSlots, type WorkingHours, workingHoursProblem } from './slot-calendar';
+
+// The longest window one slots request may ask for.
+export const MAX_SLOT_WINDOW_DAYS = 31;
+
+function toResponse(a: ClinicianAvailabilityEntity): AvailabilityResponse {
+  return {
+    clinicianId: a.clinicianId,
+    timezone: a.timezone,
+    slotMinutes: a.slotMinutes,
+    weekly: a.weekly,
+    exceptions: a.exceptions,
+    updatedAt: a.updatedAt.toISOString(),
+  };
+}
+
+// A clinician's working hours and the free slots they leave (docs/appointments.md).
+@Injectable()
+export class AvailabilityService {
+  constructor(
+    private readonly dataSource: DataSource,
+    private readonly availability: AvailabilityRepository,
+    private readonly users: UsersRepository,
+    private readonly audit: AuditService,
+  ) {}
+
+  async put(
+    actor: AuthUser,
+    body: PutAvailabilityRequest,
+    meta: RequestMeta,
+  ): Promise<AvailabilityResponse> {
+    const hours: WorkingHours = {
+      timezone: body.timezone,
+      slotMinutes: body.slotMinutes,
+      weekly: body.weekly.map((w) => ({ weekday: w.weekday, start: w.start, end: w.end })),
+      exceptions: (body.exceptions ?? []).map((e) =>
+        e.start === undefined && e.end === undefined
+          ? { date: e.date }
+          : { date: e.date, start: e.start, end: e.end },
+      ),
+    };
+    const problem = workingHoursProblem(hours);
+    if (problem)
+      throw AppException.validation([{ field: problem.split(' ')[0], messages: [problem] }]);
+    return this.dataSource.transaction(async (m) => {
+      const saved = await this.availability.put(
+        {
+          clinicianId: actor.id,
+          timezone: hours.timezone,
+          slotMinutes: hours.slotMinutes,
+          weekly: [...hours.weekly],
+          exceptions: [...hours.exceptions],
+        },
+        m,
+      );
+      await this.audit.record(
+        {
+          action: AuditAction.AvailabilityUpdate,
+          outcome: AuditOutcome.Success,
+          actor: auditActor(actor, meta),
+          resource: { type: 'clinician_availability', id: actor.id },
+          requestId: meta.requestId,
+          details: {
+            timezone: hours.timezone,
+            slotMinutes: hours.slotMinutes,
+            weeklyRanges: hours.weekly.length,
+            exceptions: hours.exceptions.length,
+          },
+        },
+        m,
+      );
+      return toResponse(saved);
+    });
+  }
+
+  async mine(actor: AuthUser): Promise<AvailabilityResponse> {
+    const found = await this.availability.find(actor.id);
+    if (!found) throw AppException.notFound('Working hours');
+    return toResponse(found);
+  }
+
+  // Free slots of an active doctor. Anybody signed in may ask: slots say when a clinician
+  // works, nothing about who is seen then.
+  async slots(clinicianId: string, query: SlotsQuery, now = new Date()): Promise<SlotListResponse> {
+    const span = query.to.getTime() - query.from.getTime();
+    if (span <= 0)
+      throw AppException.validation([{ field: 'to', messages: ['to must be after from'] }]);
+    if (span > MAX_SLOT_WINDOW_DAYS * 86_400_000)
+      throw AppException.validation([
+        { field: 'to', messages: [`the window may span at most ${MAX_SLOT_WINDOW_DAYS} days`] },
+      ]);
+    const clinician = await this.users.findById(clinicianId);
+    if (!clinician || clinician.role !== Role.Doctor || clinician.status !== UserStatus.Active)
+      throw AppException.notFound('The clinician');
+    const hours = await this.availability.find(clinicianId);
+    if (!hours) return { items: [], nextCursor: null };
+    // Appointments, once booked, are the busy time (docs/appointments.md); none exist yet.
+    const slots = freeSlots(hours, { start: query.from, end: query.to }, [], now);
+    return {
+      items: slots.map((s) => ({ start: s.start.toISOString(), end: s.end.toISOString() })),
+      nextCursor: null,
+    };
+  }
+}
