@@ -1,5 +1,3 @@
-import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { Webhook } from 'standardwebhooks';
 import { DataSource } from 'typeorm';
 import { Role } from '../../src/common/auth/role';
@@ -7,45 +5,7 @@ import { WebhooksService } from '../../src/modules/webhooks/webhooks.service';
 import { authHeader, signIn, type SignedIn } from '../support/auth';
 import { until } from '../support/signaling-client';
 import { createTestApp, type TestApp } from '../support/test-app';
-
-interface Received {
-  path: string;
-  headers: IncomingHttpHeaders;
-  body: string;
-}
-
-// An integrator's endpoint on 127.0.0.1: it records every request and answers with the
-// status `answer` picks for it.
-class Receiver {
-  readonly requests: Received[] = [];
-  answer: (r: Received) => number = () => 204;
-  private server: Server | undefined;
-  url = '';
-
-  async start(): Promise<void> {
-    this.server = createServer((req, res) => {
-      let body = '';
-      req.on('data', (c: Buffer) => (body += c.toString()));
-      req.on('end', () => {
-        const r = { path: req.url ?? '', headers: req.headers, body };
-        this.requests.push(r);
-        const status = this.answer(r);
-        if (status >= 300 && status < 400) res.setHeader('location', `${this.url}/elsewhere`);
-        res.writeHead(status).end();
-      });
-    });
-    await new Promise<void>((r) => this.server!.listen(0, '127.0.0.1', () => r()));
-    this.url = `http://127.0.0.1:${(this.server.address() as AddressInfo).port}`;
-  }
-
-  at(path: string): Received[] {
-    return this.requests.filter((r) => r.path === path);
-  }
-
-  stop(): Promise<void> {
-    return new Promise((r) => (this.server ? this.server.close(() => r()) : r()));
-  }
-}
+import { WebhookReceiver } from '../support/webhook-receiver';
 
 const ENV = {
   NOTIFY_RELAY_ENABLED: 'true',
@@ -58,7 +18,7 @@ const ENV = {
 };
 
 describe('webhooks for integrators', () => {
-  const receiver = new Receiver();
+  const receiver = new WebhookReceiver();
   let t: TestApp;
   let db: DataSource;
   let admin: SignedIn;

@@ -2,13 +2,14 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ErrorCode } from '../../src/common/errors/error-code';
 import { AuditAction } from '../../src/modules/audit/audit-action';
+import { WEBHOOK_EVENTS } from '../../src/modules/webhooks/webhook-events';
 import { handledEvents } from '../support/gateway-events';
 import { listRoutes } from '../support/routes';
 import { createTestApp, type TestApp } from '../support/test-app';
 
 // The repository carries its own contract (docs/contract.md): what the running app serves is
 // what the docs say, so a route, an error code, a signaling event or an audit action added
-// without its documentation fails here.
+// without its documentation fails here; so does a webhook event.
 const doc = (name: string): string =>
   readFileSync(join(__dirname, '..', '..', 'docs', name), 'utf8');
 
@@ -44,5 +45,13 @@ describe('platform: the docs describe the contract the code implements', () => {
   it('mentions every audit action in docs/audit.md', () => {
     const audit = doc('audit.md');
     expect(Object.values(AuditAction).filter((a) => !audit.includes(a))).toEqual([]);
+  });
+
+  it('gives every webhook event of the catalogue its row in docs/notifications.md', () => {
+    const events = doc('notifications.md');
+    const rows = events.slice(events.indexOf('### Events'), events.indexOf('### Where webhooks'));
+    expect(
+      WEBHOOK_EVENTS.filter((e) => !new RegExp(`^\\| [^\\n]*\`${e}\``, 'm').test(rows)),
+    ).toEqual([]);
   });
 });

@@ -9,9 +9,11 @@ import { KeyValueStore } from '../../infra/redis/key-value.store';
 import { AuditAction, AuditOutcome } from '../audit/audit-action';
 import { AuditService } from '../audit/audit.service';
 import { type RoomCloser, RoomsService } from '../rooms/rooms.service';
+import { WebhooksService } from '../webhooks/webhooks.service';
 import { CallAcceptPolicy } from './call-accept.policy';
 import { type CallChange, CallEvents } from './call-events';
 import { CallNotifier } from './call-notifier';
+import { callChanged, callInitiated, type CallWebhook } from './call-webhooks';
 import {
   type CallEvent,
   type CallSnapshot,
@@ -74,6 +76,7 @@ export class CallsService {
     private readonly metrics: CallsMetrics,
     private readonly rooms: RoomsService,
     private readonly ringPolicy: RingPolicy,
+    private readonly webhooks: WebhooksService,
   ) {}
 
   async initiate(
@@ -116,6 +119,7 @@ export class CallsService {
         type: input.type,
         callees: input.calleeIds.length,
       });
+      await this.webhook(m, [callInitiated(created, newCall(actor.id, input.calleeIds, now), now)]);
       return created;
     });
     this.publish({ kind: 'initiated', call, sdp: input.sdp });
@@ -173,6 +177,7 @@ export class CallsService {
       const before = toSnapshot(locked);
       const next = this.decide(before, { kind: action, by: actor.id }, now);
       const after = await this.persist(locked, before, next, now, actor, m);
+      await this.webhook(m, callChanged(locked, before, next, { kind: action, by: actor.id }, now));
       const details: Record<string, unknown> = { status: next.status };
       if (next.endReason) details.reason = next.endReason;
       const left = action === 'end' && !TERMINAL.has(next.status);
@@ -229,6 +234,7 @@ export class CallsService {
       const t = transition(before, event, now);
       if (!t.ok) return null;
       const after = await this.persist(locked, before, t.call, now, { id: userId, role: null }, m);
+      await this.webhook(m, callChanged(locked, before, t.call, event, now));
       const over = TERMINAL.has(t.call.status);
       await this.record(
         { id: userId },
@@ -262,6 +268,7 @@ export class CallsService {
           .filter((p) => p.state === 'ringing')
           .map((p) => p.userId);
         const after = await this.persist(locked, before, t.call, now, SERVER, m);
+        await this.webhook(m, callChanged(locked, before, t.call, { kind: 'timeout' }, now));
         await this.record({ id: null }, AuditAction.CallMissed, locked, m, {
           status: t.call.status,
           missed: missed.length,
@@ -423,6 +430,11 @@ export class CallsService {
       },
       m,
     );
+  }
+
+  // The integrators' events of a change, in its transaction (docs/notifications.md#events).
+  private async webhook(m: EntityManager, hooks: CallWebhook[]): Promise<void> {
+    for (const h of hooks) await this.webhooks.publish(m, h.type, h.data);
   }
 
   private publish(change: CallChange, after: (() => void)[] = []): void {

@@ -210,6 +210,12 @@ export class RoomPresenceService implements OnModuleInit {
       if (room.waitingRoom && membership.role !== MemberRole.Host) {
         await this.sessions.upsertWaiting(roomId, actor.id, here, new Date(), m);
         await this.record(actor.id, actor.role, AuditAction.RoomWait, room.id, null, m);
+        await this.webhooks.publish(m, 'participant.waiting', {
+          roomId,
+          sessionId: session?.id ?? null,
+          userId: actor.id,
+          waitingAt: new Date().toISOString(),
+        });
         return {
           kind: 'waiting',
           roomId,
@@ -255,6 +261,13 @@ export class RoomPresenceService implements OnModuleInit {
         m,
         member,
       );
+      await this.webhooks.publish(m, 'participant.admitted', {
+        roomId,
+        sessionId: joined.sessionId,
+        userId,
+        admittedBy: host.id,
+        admittedAt: new Date().toISOString(),
+      });
       return { joined, socketId: entry.socketId };
     });
   }
@@ -480,6 +493,13 @@ export class RoomPresenceService implements OnModuleInit {
       undefined,
       { reason },
     );
+    await this.webhooks.publish(m, 'participant.left', {
+      roomId: session.roomId,
+      sessionId: session.id,
+      userId,
+      reason,
+      leftAt: now.toISOString(),
+    });
     const others = live.filter((p) => p.id !== stay.id);
     const sessionEnded = others.length === 0;
     if (sessionEnded) {

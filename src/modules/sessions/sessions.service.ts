@@ -7,6 +7,7 @@ import { decodeCursor, DEFAULT_PAGE_SIZE, encodeCursor } from '../../common/http
 import { AuditAction, AuditOutcome } from '../audit/audit-action';
 import { AuditService } from '../audit/audit.service';
 import { type RoomCloser, RoomsService } from '../rooms/rooms.service';
+import { WebhooksService } from '../webhooks/webhooks.service';
 import type { ListSessionsQuery, SessionListResponse, SessionResponse } from './dto/session.dto';
 import { type SessionEndedEvent, SessionEvents } from './session-events';
 import { type SessionEntity, SessionStatus } from './session.entity';
@@ -23,6 +24,7 @@ export class SessionsService implements OnModuleInit {
     private readonly sessions: SessionsRepository,
     private readonly audit: AuditService,
     private readonly events: SessionEvents,
+    private readonly webhooks: WebhooksService,
   ) {}
 
   async list(actor: AuthUser, query: ListSessionsQuery): Promise<SessionListResponse> {
@@ -121,6 +123,21 @@ export class SessionsService implements OnModuleInit {
       },
       m,
     );
+    // Integrators see every stay end and the session end, as when the last one leaves.
+    for (const p of live)
+      await this.webhooks.publish(m, 'participant.left', {
+        roomId: session.roomId,
+        sessionId: session.id,
+        userId: p.userId,
+        reason,
+        leftAt: now.toISOString(),
+      });
+    await this.webhooks.publish(m, 'session.ended', {
+      sessionId: session.id,
+      roomId: session.roomId,
+      endedAt: now.toISOString(),
+      reason,
+    });
     return {
       roomId: session.roomId,
       sessionId: session.id,
