@@ -4,7 +4,7 @@ import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Role } from '../common/auth/role';
 import { defaultPasswordHashConcurrency } from '../common/crypto/password-hasher';
-import { ConfigError, loadConfig } from './load-config';
+import { ConfigError, loadConfig, withDatabaseUrl } from './load-config';
 import { generateSecrets } from './secrets';
 
 const secrets = generateSecrets();
@@ -246,5 +246,33 @@ describe('loadConfig', () => {
     expect(loadConfig({ DATA_DIR: dir }, { dryRun: true }).auth.jwtSecret).toBeTruthy();
     expect(() => loadConfig({ DATA_DIR: dir, PORT: '-1' }, { dryRun: true })).toThrow(ConfigError);
     expect(existsSync(dir)).toBe(false);
+  });
+
+  it('is frozen: no part of the loaded configuration can be changed', () => {
+    const config = loadConfig({ ...secrets }, { persistGeneratedSecrets: false });
+    expect(() => {
+      config.port = 1;
+    }).toThrow(TypeError);
+    expect(() => {
+      config.database.url = 'postgres://elsewhere/db';
+    }).toThrow(TypeError);
+    expect(() => config.http.corsOrigins.push('https://evil.example')).toThrow(TypeError);
+    expect(() => {
+      config.patientData.masterKey = { id: 'x', key: Buffer.alloc(32) };
+    }).toThrow(TypeError);
+    expect(config.database.url).toBeUndefined();
+    expect(config.http.corsOrigins).toEqual([]);
+  });
+
+  it('gives the database found at start-up in a new frozen configuration', () => {
+    const config = loadConfig({ ...secrets }, { persistGeneratedSecrets: false });
+    const started = withDatabaseUrl(config, 'postgres://hekim@127.0.0.1:5433/hekim');
+    expect(started.database).toMatchObject({
+      mode: 'embedded',
+      url: 'postgres://hekim@127.0.0.1:5433/hekim',
+    });
+    expect(started.auth).toBe(config.auth);
+    expect(config.database.url).toBeUndefined();
+    expect(Object.isFrozen(started) && Object.isFrozen(started.database)).toBe(true);
   });
 });
