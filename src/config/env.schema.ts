@@ -303,7 +303,7 @@ export class EnvironmentVariables {
   @UrlVar({ protocols: HTTP, optional: true })
   SMS_GATEWAY_URL?: string;
 
-  @SecretVar({ minLength: 16 })
+  @SecretVar({ minLength: 16, strengthCheckedInProduction: true })
   SMS_GATEWAY_TOKEN?: string;
 
   // ISO 3166 country of phone numbers written without a country code.

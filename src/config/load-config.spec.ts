@@ -275,4 +275,33 @@ describe('loadConfig', () => {
     expect(config.database.url).toBeUndefined();
     expect(Object.isFrozen(started) && Object.isFrozen(started.database)).toBe(true);
   });
+
+  it('refuses a weak SMS gateway token in production, like the other secrets', () => {
+    const production = {
+      ...secrets,
+      NODE_ENV: 'production',
+      ADMIN_EMAIL: 'root@hospital.example',
+      ADMIN_PASSWORD: 'a-long-admin-password',
+      DATABASE_URL: 'postgres://u:p@db/hekim',
+      REDIS_URL: 'redis://redis:6379',
+      SMS_GATEWAY_URL: 'https://sms.example/send',
+    };
+    expect(problemsOf({ ...production, SMS_GATEWAY_TOKEN: 'gateway-token-123' })).toEqual([
+      expect.stringMatching(/^SMS_GATEWAY_TOKEN: is too short for production/),
+    ]);
+    expect(
+      problemsOf({ ...production, SMS_GATEWAY_TOKEN: 'changeme-changeme-changeme-changeme!' }),
+    ).toEqual([expect.stringMatching(/^SMS_GATEWAY_TOKEN: looks like a placeholder/)]);
+    // Too short for the schema: reported once, by the schema.
+    expect(problemsOf({ ...production, SMS_GATEWAY_TOKEN: 'short' })).toEqual([
+      'SMS_GATEWAY_TOKEN: must be at least 16 characters (got "short")',
+    ]);
+    const strong = randomBytes(36).toString('base64');
+    expect(
+      loadConfig({ ...production, SMS_GATEWAY_TOKEN: strong }, { persistGeneratedSecrets: false })
+        .sms.gatewayToken,
+    ).toBe(strong);
+    // Outside production the schema's 16 characters are enough.
+    expect(problemsOf({ ...secrets, SMS_GATEWAY_TOKEN: 'gateway-token-123' })).toEqual([]);
+  });
 });
