@@ -138,6 +138,7 @@ export function composeConfig(
     },
     mail: {
       smtpUrl: env.SMTP_URL,
+      smtpCaFile: env.SMTP_CA_FILE,
       from: env.MAIL_FROM,
       appBaseUrl: env.APP_BASE_URL ?? defaultAppBaseUrl(env.HOST, env.PORT),
       defaultLocale: (env.NOTIFY_DEFAULT_LOCALE ?? 'tr') as 'tr' | 'en',

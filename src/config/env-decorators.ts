@@ -118,6 +118,7 @@ export function PatternVar(
 }
 
 export interface TextVarOptions {
+  optional?: boolean;
   minLength: number;
   maxLength?: number;
   message: string;
@@ -127,7 +128,8 @@ export interface TextVarOptions {
 
 // A trimmed, non-empty piece of text (a host, a path, an issuer, an address).
 export function TextVar(options: TextVarOptions): Decorator {
-  return applyDecorators(
+  return optionally(
+    options.optional,
     Transform(trimmed),
     IsString(),
     MinLength(options.minLength, { message: options.message }),

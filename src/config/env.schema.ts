@@ -273,6 +273,11 @@ export class EnvironmentVariables {
   })
   SMTP_URL?: string;
 
+  // PEM certificates that SMTP servers' certificates must chain to, instead of the public
+  // authorities (a private CA). Unset: the public authorities Node.js trusts.
+  @TextVar({ optional: true, minLength: 1, message: 'must be the path of a PEM file' })
+  SMTP_CA_FILE?: string;
+
   @TextVar({
     minLength: 3,
     maxLength: 254,

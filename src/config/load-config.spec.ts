@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { existsSync, mkdtempSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Role } from '../common/auth/role';
@@ -303,5 +303,23 @@ describe('loadConfig', () => {
     ).toBe(strong);
     // Outside production the schema's 16 characters are enough.
     expect(problemsOf({ ...secrets, SMS_GATEWAY_TOKEN: 'gateway-token-123' })).toEqual([]);
+  });
+
+  it('checks SMTP_CA_FILE at start-up: a readable file of PEM certificates', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'hekim-config-'));
+    const pem = join(dir, 'ca.pem');
+    writeFileSync(pem, '-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n');
+    const notPem = join(dir, 'ca.txt');
+    writeFileSync(notPem, 'not a certificate');
+    expect(
+      loadConfig({ ...secrets, SMTP_CA_FILE: pem }, { persistGeneratedSecrets: false }).mail
+        .smtpCaFile,
+    ).toBe(pem);
+    expect(problemsOf({ ...secrets, SMTP_CA_FILE: join(dir, 'missing.pem') })).toEqual([
+      expect.stringMatching(/^SMTP_CA_FILE: cannot be read \(ENOENT: /),
+    ]);
+    expect(problemsOf({ ...secrets, SMTP_CA_FILE: notPem })).toEqual([
+      `SMTP_CA_FILE: holds no PEM certificate (${notPem})`,
+    ]);
   });
 });

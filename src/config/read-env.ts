@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { plainToInstance } from 'class-transformer';
 import { validateSync, type ValidationError } from 'class-validator';
 import { ENV_NAMES, EnvironmentVariables } from './env.schema';
@@ -19,7 +20,26 @@ export function readEnvironment(rawEnv: NodeJS.ProcessEnv): ReadEnvironment {
     if (value !== undefined && value !== '') plain[name] = value;
   }
   const env = plainToInstance(EnvironmentVariables, plain);
-  return { env, problems: flatten(validateSync(env, { forbidUnknownValues: true })) };
+  const problems = flatten(validateSync(env, { forbidUnknownValues: true }));
+  if (env.SMTP_CA_FILE !== undefined && !problems.some((p) => p.startsWith('SMTP_CA_FILE:'))) {
+    const problem = pemProblem(env.SMTP_CA_FILE);
+    if (problem) problems.push(`SMTP_CA_FILE: ${problem}`);
+  }
+  return { env, problems };
+}
+
+// A file of certificates named by a variable must be readable and hold at least one.
+function pemProblem(path: string): string | undefined {
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (err) {
+    const code = (err as { code?: unknown }).code;
+    return `cannot be read (${typeof code === 'string' ? code : 'error'}: ${path})`;
+  }
+  return text.includes('-----BEGIN CERTIFICATE-----')
+    ? undefined
+    : `holds no PEM certificate (${path})`;
 }
 
 // One line per variable and message: several failed constraints of one variable share their
