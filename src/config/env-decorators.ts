@@ -15,7 +15,7 @@ import {
 
 // One decorator per kind of environment variable: each writes its message once and gives it
 // to every check of the variable, so that a value failing several checks is still reported
-// once (load-config.ts keeps one line per variable and message). Defaults are the fields'
+// once (read-env.ts keeps one line per variable and message). Defaults are the fields'
 // initial values in env.schema.ts.
 
 // Environment strings become typed values here, once; a value that does not parse stays a
@@ -148,8 +148,10 @@ export interface SecretVarOptions {
   strengthCheckedInProduction?: boolean;
 }
 
-// The names of the text secrets production judges, in the schema's order.
-export const PRODUCTION_TEXT_SECRETS: string[] = [];
+// The names of the text secrets production judges, in the schema's order (filled as the
+// schema's decorators run).
+const productionTextSecrets: string[] = [];
+export const PRODUCTION_TEXT_SECRETS: readonly string[] = productionTextSecrets;
 
 // A secret, taken as given (never trimmed: its bytes are the key) and always optional here:
 // whether it must be set depends on NODE_ENV (load-config.ts).
@@ -157,7 +159,7 @@ export function SecretVar(options: SecretVarOptions = {}): Decorator {
   const message = options.message ?? `must be at least ${options.minLength} characters`;
   const register: Decorator = (_target, name) => {
     if (options.strengthCheckedInProduction && typeof name === 'string')
-      PRODUCTION_TEXT_SECRETS.push(name);
+      productionTextSecrets.push(name);
   };
   return applyDecorators(
     register,
