@@ -4,7 +4,12 @@ import pino from 'pino';
 import { createApp } from './bootstrap';
 import { checkCanListen, listenFailure } from './common/http/listen-check';
 import { type AppConfig } from './config/app-config';
-import { ConfigError, loadConfig, type LoadConfigOptions } from './config/load-config';
+import {
+  ConfigError,
+  loadConfig,
+  withDatabaseUrl,
+  type LoadConfigOptions,
+} from './config/load-config';
 import {
   EmbeddedDatabaseError,
   EmbeddedDatabaseInUseError,
@@ -40,9 +45,11 @@ async function main(): Promise<void> {
   const checked = readConfig({ dryRun: true });
   const cannotListen = await checkCanListen(checked.host, checked.port);
   if (cannotListen) refuse(cannotListen, 69); // EX_UNAVAILABLE
-  const config = readConfig();
-  const log = pino(pinoBaseOptions(config));
+  const loaded = readConfig();
+  const log = pino(pinoBaseOptions(loaded));
 
+  // The loaded configuration is frozen; the embedded database's address makes a new one.
+  let config = loaded;
   let embedded: EmbeddedDatabase | undefined;
   let app: NestExpressApplication | undefined;
   try {
@@ -51,7 +58,7 @@ async function main(): Promise<void> {
         log: (m) => log.info({ context: 'EmbeddedPostgres' }, m),
         warn: (m) => log.warn({ context: 'EmbeddedPostgres' }, m),
       });
-      config.database.url = embedded.url;
+      config = withDatabaseUrl(loaded, embedded.url);
     }
     app = await createApp(config);
     await app.listen(config.port, config.host);

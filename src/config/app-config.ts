@@ -142,6 +142,9 @@ export class AppConfig {
   mail!: {
     // Unset: outside production, messages go to a local mailbox (DATA_DIR/mailbox).
     smtpUrl: string | undefined;
+    // PEM certificates the SMTP server's certificate must chain to (SMTP_CA_FILE), else the
+    // public authorities.
+    smtpCaFile: string | undefined;
     from: string;
     // The base of links in messages; a query parameter carries the token.
     appBaseUrl: string;

@@ -1,32 +1,12 @@
-import { Transform } from 'class-transformer';
 import {
-  IsBoolean,
-  IsIn,
-  IsInt,
-  IsOptional,
-  IsString,
-  Matches,
-  Max,
-  MaxLength,
-  Min,
-  MinLength,
-} from 'class-validator';
-
-// Environment strings become typed values here, once; a value that does not parse stays a
-// string so that the validator names it.
-const toInt = ({ value }: { value: unknown }): unknown =>
-  typeof value === 'string' && /^-?\d+$/.test(value.trim()) ? Number(value.trim()) : value;
-
-const toBool = ({ value }: { value: unknown }): unknown => {
-  if (typeof value !== 'string') return value;
-  const v = value.trim().toLowerCase();
-  if (['true', '1', 'yes', 'on'].includes(v)) return true;
-  if (['false', '0', 'no', 'off'].includes(v)) return false;
-  return value;
-};
-
-const trimmed = ({ value }: { value: unknown }): unknown =>
-  typeof value === 'string' ? value.trim() : value;
+  BooleanVar,
+  ChoiceVar,
+  IntegerVar,
+  PatternVar,
+  SecretVar,
+  TextVar,
+  UrlVar,
+} from './env-decorators';
 
 // A patient-data master key: an id (stored beside every data key it wraps) and 32 bytes.
 const KEY_ENTRY = '[A-Za-z0-9_.-]{1,32}:[A-Za-z0-9+/]{43}=';
@@ -36,445 +16,303 @@ const MASTER_KEY_MESSAGE =
   'must be `<key id>:<base64 of 32 random bytes>` (key id: 1-32 of A-Z a-z 0-9 _ . -)';
 
 const URL_LIST = /^\s*$|^\s*(stuns?|turns?):[^\s,]+(\s*,\s*(stuns?|turns?):[^\s,]+)*\s*$/;
+const ROLE = '(patient|doctor|admin|compliance_officer)';
+
+const HTTP = ['http', 'https'];
 
 // Every variable Hekim reads. docs/configuration.md and .env.example list the same names;
 // a unit test keeps the three in step.
 export class EnvironmentVariables {
-  @IsIn(['development', 'test', 'production'], {
-    message: 'must be one of development, test, production',
-  })
+  @ChoiceVar(['development', 'test', 'production'])
   NODE_ENV: string = 'development';
 
-  @Transform(trimmed)
-  @IsString()
-  @MinLength(1, { message: 'must be an interface address such as 127.0.0.1 or 0.0.0.0' })
+  @TextVar({ minLength: 1, message: 'must be an interface address such as 127.0.0.1 or 0.0.0.0' })
   HOST: string = '127.0.0.1';
 
-  @Transform(toInt)
-  @IsInt({ message: 'must be a whole number from 0 to 65535' })
-  @Min(0, { message: 'must be a whole number from 0 to 65535' })
-  @Max(65535, { message: 'must be a whole number from 0 to 65535' })
+  @IntegerVar({ min: 0, max: 65535 })
   PORT: number = 3000;
 
-  @Transform(trimmed)
-  @IsString()
-  @MinLength(1, { message: 'must be a directory path' })
+  @TextVar({ minLength: 1, message: 'must be a directory path' })
   DATA_DIR: string = './.data';
 
-  @Transform(toInt)
-  @IsInt({ message: 'must be a whole number of at least 1' })
-  @Min(1, { message: 'must be a whole number of at least 1' })
+  @IntegerVar({ min: 1 })
   INSTANCES: number = 1;
 
-  @Transform(toBool)
-  @IsBoolean({ message: 'must be true or false' })
+  @BooleanVar()
   TRUST_PROXY: boolean = false;
 
-  @IsOptional()
-  @Transform(trimmed)
-  @Matches(/^postgres(ql)?:\/\/\S+$/, { message: 'must be a postgres:// connection URL' })
+  @UrlVar({
+    protocols: ['postgres', 'postgresql'],
+    optional: true,
+    message: 'must be a postgres:// connection URL',
+  })
   DATABASE_URL?: string;
 
-  @Transform(toInt)
-  @IsInt({ message: 'must be a whole number from 0 (any free port) to 65535' })
-  @Min(0, { message: 'must be a whole number from 0 (any free port) to 65535' })
-  @Max(65535, { message: 'must be a whole number from 0 (any free port) to 65535' })
+  @IntegerVar({
+    min: 0,
+    max: 65535,
+    message: 'must be a whole number from 0 (any free port) to 65535',
+  })
   EMBEDDED_DATABASE_PORT: number = 0;
 
-  @Transform(toBool)
-  @IsBoolean({ message: 'must be true or false' })
+  @BooleanVar()
   DATABASE_MIGRATIONS_RUN: boolean = true;
 
-  @Transform(toInt)
-  @IsInt({ message: 'must be a whole number from 1 to 200' })
-  @Min(1, { message: 'must be a whole number from 1 to 200' })
-  @Max(200, { message: 'must be a whole number from 1 to 200' })
+  @IntegerVar({ min: 1, max: 200 })
   DATABASE_POOL_SIZE: number = 10;
 
-  @Transform(toInt)
-  @IsInt({ message: 'must be a whole number of milliseconds, at least 100' })
-  @Min(100, { message: 'must be a whole number of milliseconds, at least 100' })
+  @IntegerVar({ min: 100, unit: 'milliseconds' })
   DATABASE_STATEMENT_TIMEOUT_MS: number = 15000;
 
-  @IsOptional()
-  @Transform(trimmed)
-  @Matches(/^rediss?:\/\/\S+$/, { message: 'must be a redis:// or rediss:// URL' })
+  @UrlVar({ protocols: ['redis', 'rediss'], optional: true })
   REDIS_URL?: string;
 
-  @Transform(trimmed)
-  @Matches(/^[A-Za-z0-9:_.-]{1,64}$/, {
-    message: 'must be 1-64 characters of letters, digits, ":", "_", "." or "-"',
-  })
+  @PatternVar(
+    /^[A-Za-z0-9:_.-]{1,64}$/,
+    'must be 1-64 characters of letters, digits, ":", "_", "." or "-"',
+  )
   REDIS_KEY_PREFIX: string = 'hekim:';
 
-  @Transform(trimmed)
-  @Matches(/^\s*$|^https?:\/\/[^\s,]+(\s*,\s*https?:\/\/[^\s,]+)*$/, {
-    message: 'must be a comma-separated list of origins such as https://app.example.org',
-  })
+  @PatternVar(
+    /^\s*$|^https?:\/\/[^\s,]+(\s*,\s*https?:\/\/[^\s,]+)*$/,
+    'must be a comma-separated list of origins such as https://app.example.org',
+  )
   CORS_ORIGINS: string = '';
 
-  @Transform(toInt)
-  @IsInt({ message: 'must be a whole number of bytes from 1024 to 10485760' })
-  @Min(1024, { message: 'must be a whole number of bytes from 1024 to 10485760' })
-  @Max(10485760, { message: 'must be a whole number of bytes from 1024 to 10485760' })
+  @IntegerVar({ min: 1024, max: 10485760, unit: 'bytes' })
   BODY_LIMIT_BYTES: number = 131072;
 
   // Unset: on outside production, off in production (docs/configuration.md).
-  @IsOptional()
-  @Transform(toBool)
-  @IsBoolean({ message: 'must be true or false' })
+  @BooleanVar({ optional: true })
   DOCS_ENABLED?: boolean;
 
   // Unset: on outside production; in production only when METRICS_TOKEN protects it.
-  @IsOptional()
-  @Transform(toBool)
-  @IsBoolean({ message: 'must be true or false' })
+  @BooleanVar({ optional: true })
   METRICS_ENABLED?: boolean;
 
-  @IsOptional()
-  @IsString()
-  @MinLength(16, { message: 'must be at least 16 characters' })
+  @SecretVar({ minLength: 16, strengthCheckedInProduction: true })
   METRICS_TOKEN?: string;
 
-  @IsIn(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], {
-    message: 'must be one of fatal, error, warn, info, debug, trace, silent',
-  })
+  @ChoiceVar(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'])
   LOG_LEVEL: string = 'info';
 
-  @IsOptional()
-  @Transform(toInt)
-  @IsInt({ message: 'must be a whole number of seconds from 0 to 120' })
-  @Min(0, { message: 'must be a whole number of seconds from 0 to 120' })
-  @Max(120, { message: 'must be a whole number of seconds from 0 to 120' })
+  @IntegerVar({ min: 0, max: 120, unit: 'seconds', optional: true })
   SHUTDOWN_DRAIN_DELAY_SECONDS?: number;
 
-  @Transform(toInt)
-  @IsInt({ message: 'must be a whole number of seconds from 1 to 600' })
-  @Min(1, { message: 'must be a whole number of seconds from 1 to 600' })
-  @Max(600, { message: 'must be a whole number of seconds from 1 to 600' })
+  @IntegerVar({ min: 1, max: 600, unit: 'seconds' })
   SHUTDOWN_TIMEOUT_SECONDS: number = 25;
 
-  @IsOptional()
-  @IsString()
-  @MinLength(32, { message: 'must be at least 32 characters of random data' })
+  @SecretVar({
+    minLength: 32,
+    message: 'must be at least 32 characters of random data',
+    strengthCheckedInProduction: true,
+  })
   JWT_SECRET?: string;
 
-  @Transform(trimmed)
-  @IsString()
-  @MinLength(1, { message: 'must not be empty' })
+  @TextVar({ minLength: 1, message: 'must not be empty' })
   JWT_ISSUER: string = 'hekim';
 
-  @Transform(trimmed)
-  @IsString()
-  @MinLength(1, { message: 'must not be empty' })
+  @TextVar({ minLength: 1, message: 'must not be empty' })
   JWT_AUDIENCE: string = 'hekim-api';
 
-  @Transform(toInt)
-  @IsInt({ message: 'must be a whole number of seconds from 60 to 86400' })
-  @Min(60, { message: 'must be a whole number of seconds from 60 to 86400' })
-  @Max(86400, { message: 'must be a whole number of seconds from 60 to 86400' })
+  @IntegerVar({ min: 60, max: 86400, unit: 'seconds' })
   ACCESS_TOKEN_TTL_SECONDS: number = 900;
 
-  @Transform(toInt)
-  @IsInt({ message: 'must be a whole number of seconds, at least 300' })
-  @Min(300, { message: 'must be a whole number of seconds, at least 300' })
+  @IntegerVar({ min: 300, unit: 'seconds' })
   REFRESH_TOKEN_TTL_SECONDS: number = 30 * 24 * 3600;
 
-  @Transform(toInt)
-  @IsInt({ message: 'must be a whole number of seconds, at least 60' })
-  @Min(60, { message: 'must be a whole number of seconds, at least 60' })
+  @IntegerVar({ min: 60, unit: 'seconds' })
   REFRESH_IDLE_TIMEOUT_SECONDS: number = 3600;
 
-  @IsOptional()
-  @Transform(trimmed)
-  @Matches(
-    /^\s*$|^(patient|doctor|admin|compliance_officer)(\s*,\s*(patient|doctor|admin|compliance_officer))*$/,
-    {
-      message:
-        'must be a comma-separated list of roles: patient, doctor, admin, compliance_officer',
-    },
+  @PatternVar(
+    new RegExp(`^\\s*$|^${ROLE}(\\s*,\\s*${ROLE})*$`),
+    'must be a comma-separated list of roles: patient, doctor, admin, compliance_officer',
+    { optional: true },
   )
   MFA_REQUIRED_ROLES?: string;
 
-  @Transform(toInt)
-  @IsInt({ message: 'must be a whole number from 1 to 100' })
-  @Min(1, { message: 'must be a whole number from 1 to 100' })
-  @Max(100, { message: 'must be a whole number from 1 to 100' })
+  @IntegerVar({ min: 1, max: 100 })
   LOGIN_MAX_ATTEMPTS: number = 5;
 
-  @Transform(toInt)
-  @IsInt({ message: 'must be a whole number of seconds, at least 1' })
-  @Min(1, { message: 'must be a whole number of seconds, at least 1' })
+  @IntegerVar({ min: 1, unit: 'seconds' })
   LOCKOUT_BASE_SECONDS: number = 60;
 
-  @Transform(toInt)
-  @IsInt({ message: 'must be a whole number of seconds from 60 to 86400' })
-  @Min(60, { message: 'must be a whole number of seconds from 60 to 86400' })
-  @Max(86400, { message: 'must be a whole number of seconds from 60 to 86400' })
+  @IntegerVar({ min: 60, max: 86400, unit: 'seconds' })
   PASSWORD_RESET_TTL_SECONDS: number = 1800;
 
-  @Transform(toInt)
-  @IsInt({ message: 'must be a whole number from 1 to 10000' })
-  @Min(1, { message: 'must be a whole number from 1 to 10000' })
-  @Max(10000, { message: 'must be a whole number from 1 to 10000' })
+  @IntegerVar({ min: 1, max: 10000 })
   AUTH_RATE_LIMIT_PER_MINUTE: number = 30;
 
-  @IsOptional()
-  @Transform(toInt)
-  @IsInt({ message: 'must be a whole number from 1 to 64' })
-  @Min(1, { message: 'must be a whole number from 1 to 64' })
-  @Max(64, { message: 'must be a whole number from 1 to 64' })
+  @IntegerVar({ min: 1, max: 64, optional: true })
   PASSWORD_HASH_CONCURRENCY?: number;
 
-  @IsOptional()
-  @Transform(trimmed)
-  @Matches(/^[^\s@]+@[^\s@]+\.[^\s@]+$/, { message: 'must be an e-mail address' })
+  @PatternVar(/^[^\s@]+@[^\s@]+\.[^\s@]+$/, 'must be an e-mail address', { optional: true })
   ADMIN_EMAIL?: string;
 
-  @IsOptional()
-  @IsString()
-  @MinLength(12, { message: 'must be 12 to 128 characters' })
-  @MaxLength(128, { message: 'must be 12 to 128 characters' })
+  @SecretVar({ minLength: 12, maxLength: 128, message: 'must be 12 to 128 characters' })
   ADMIN_PASSWORD?: string;
 
-  @Matches(URL_LIST, { message: 'must be a comma-separated list of stun: or stuns: URLs' })
+  @PatternVar(URL_LIST, 'must be a comma-separated list of stun: or stuns: URLs')
   STUN_URLS: string = '';
 
-  @Matches(URL_LIST, { message: 'must be a comma-separated list of turn: or turns: URLs' })
+  @PatternVar(URL_LIST, 'must be a comma-separated list of turn: or turns: URLs')
   TURN_URLS: string = '';
 
-  @IsOptional()
-  @IsString()
-  @MinLength(16, { message: 'must be at least 16 characters (coturn static-auth-secret)' })
+  @SecretVar({
+    minLength: 16,
+    message: 'must be at least 16 characters (coturn static-auth-secret)',
+    strengthCheckedInProduction: true,
+  })
   TURN_SECRET?: string;
 
-  @Transform(toInt)
-  @IsInt({ message: 'must be a whole number of seconds from 60 to 3600' })
-  @Min(60, { message: 'must be a whole number of seconds from 60 to 3600' })
-  @Max(3600, { message: 'must be a whole number of seconds from 60 to 3600' })
+  @IntegerVar({ min: 60, max: 3600, unit: 'seconds' })
   TURN_TTL_SECONDS: number = 900;
 
-  @Transform(toInt)
-  @IsInt({ message: 'must be a whole number from 1 to 10000' })
-  @Min(1, { message: 'must be a whole number from 1 to 10000' })
-  @Max(10000, { message: 'must be a whole number from 1 to 10000' })
+  @IntegerVar({ min: 1, max: 10000 })
   ICE_SERVERS_RATE_PER_MINUTE: number = 30;
 
-  @Transform(toInt)
-  @IsInt({ message: 'must be a whole number of seconds from 5 to 300' })
-  @Min(5, { message: 'must be a whole number of seconds from 5 to 300' })
-  @Max(300, { message: 'must be a whole number of seconds from 5 to 300' })
+  @IntegerVar({ min: 5, max: 300, unit: 'seconds' })
   CALL_RING_TIMEOUT_SECONDS: number = 30;
 
   // A call's room holds at most 50 people (rooms_max_participants_check): the caller + 49.
-  @Transform(toInt)
-  @IsInt({ message: 'must be a whole number from 1 to 49' })
-  @Min(1, { message: 'must be a whole number from 1 to 49' })
-  @Max(49, { message: 'must be a whole number from 1 to 49' })
+  @IntegerVar({ min: 1, max: 49 })
   CALL_MAX_CALLEES: number = 7;
 
-  @Transform(toInt)
-  @IsInt({ message: 'must be a whole number from 1 to 1000' })
-  @Min(1, { message: 'must be a whole number from 1 to 1000' })
-  @Max(1000, { message: 'must be a whole number from 1 to 1000' })
+  @IntegerVar({ min: 1, max: 1000 })
   CALL_INITIATE_RATE_PER_MINUTE: number = 10;
 
-  @Transform(toInt)
-  @IsInt({ message: 'must be a whole number of seconds from 1 to 600' })
-  @Min(1, { message: 'must be a whole number of seconds from 1 to 600' })
-  @Max(600, { message: 'must be a whole number of seconds from 1 to 600' })
+  @IntegerVar({ min: 1, max: 600, unit: 'seconds' })
   SIGNALING_RECONNECT_GRACE_SECONDS: number = 15;
 
-  @Transform(toInt)
-  @IsInt({ message: 'must be a whole number from 1 to 100000' })
-  @Min(1, { message: 'must be a whole number from 1 to 100000' })
-  @Max(100000, { message: 'must be a whole number from 1 to 100000' })
+  @IntegerVar({ min: 1, max: 100000 })
   SIGNALING_MAX_SOCKETS_PER_USER: number = 10;
 
-  @Transform(toInt)
-  @IsInt({ message: 'must be a whole number of bytes from 4096 to 1048576' })
-  @Min(4096, { message: 'must be a whole number of bytes from 4096 to 1048576' })
-  @Max(1048576, { message: 'must be a whole number of bytes from 4096 to 1048576' })
+  @IntegerVar({ min: 4096, max: 1048576, unit: 'bytes' })
   SIGNALING_MAX_PAYLOAD_BYTES: number = 65536;
 
-  @Transform(toInt)
-  @IsInt({ message: 'must be a whole number from 1 to 10000' })
-  @Min(1, { message: 'must be a whole number from 1 to 10000' })
-  @Max(10000, { message: 'must be a whole number from 1 to 10000' })
+  @IntegerVar({ min: 1, max: 10000 })
   SIGNALING_EVENTS_PER_SECOND: number = 50;
 
-  @IsOptional()
-  @IsString()
+  // Its form is checked once the secrets are resolved (secret-checks.ts).
+  @SecretVar()
   AUDIT_SIGNING_KEY?: string;
 
-  @Transform(toInt)
-  @IsInt({ message: 'must be a whole number of days, at least 1' })
-  @Min(1, { message: 'must be a whole number of days, at least 1' })
+  @IntegerVar({ min: 1, unit: 'days' })
   AUDIT_RETENTION_DAYS: number = 2190;
 
-  @Transform(toInt)
-  @IsInt({ message: 'must be a whole number from 1 to 1000000' })
-  @Min(1, { message: 'must be a whole number from 1 to 1000000' })
-  @Max(1000000, { message: 'must be a whole number from 1 to 1000000' })
+  @IntegerVar({ min: 1, max: 1000000 })
   AUDIT_CHECKPOINT_EVERY_RECORDS: number = 1000;
 
-  @Transform(toInt)
-  @IsInt({ message: 'must be a whole number of minutes from 1 to 1440' })
-  @Min(1, { message: 'must be a whole number of minutes from 1 to 1440' })
-  @Max(1440, { message: 'must be a whole number of minutes from 1 to 1440' })
+  @IntegerVar({ min: 1, max: 1440, unit: 'minutes' })
   AUDIT_CHECKPOINT_EVERY_MINUTES: number = 15;
 
-  @IsOptional()
-  @IsString()
+  @SecretVar()
   DATA_ENCRYPTION_KEY?: string;
 
   // `<key id>:<base64 of 32 random bytes>`; wraps each patient's data key (docs/patient-data.md).
-  @IsOptional()
-  @Transform(trimmed)
-  @Matches(MASTER_KEY, { message: MASTER_KEY_MESSAGE })
+  @PatternVar(MASTER_KEY, MASTER_KEY_MESSAGE, { optional: true })
   PATIENT_DATA_MASTER_KEY?: string;
 
   // Retired master keys, comma-separated, still accepted for unwrapping until
   // `npm run keys:rotate` has re-wrapped every data key under the current one.
-  @IsOptional()
-  @Transform(trimmed)
-  @Matches(MASTER_KEY_LIST, {
-    message: `must be a comma-separated list of keys, each ${MASTER_KEY_MESSAGE.replace('must be ', '')}`,
-  })
+  @PatternVar(
+    MASTER_KEY_LIST,
+    `must be a comma-separated list of keys, each ${MASTER_KEY_MESSAGE.replace('must be ', '')}`,
+    { optional: true },
+  )
   PATIENT_DATA_PREVIOUS_MASTER_KEYS?: string;
 
   // HMAC-SHA256 key of the national-id blind index (base64, at least 32 bytes).
-  @IsOptional()
-  @IsString()
+  @SecretVar()
   PATIENT_DATA_INDEX_KEY?: string;
 
-  @Transform(toInt)
-  @IsInt({ message: 'must be a whole number of minutes from 1 to 1440' })
-  @Min(1, { message: 'must be a whole number of minutes from 1 to 1440' })
-  @Max(1440, { message: 'must be a whole number of minutes from 1 to 1440' })
+  @IntegerVar({ min: 1, max: 1440, unit: 'minutes' })
   BREAK_GLASS_MAX_MINUTES: number = 240;
 
   // How long a care relationship lasts after its last consultation (docs/access-model.md).
-  @Transform(toInt)
-  @IsInt({ message: 'must be a whole number of days from 0 to 3650' })
-  @Min(0, { message: 'must be a whole number of days from 0 to 3650' })
-  @Max(3650, { message: 'must be a whole number of days from 0 to 3650' })
+  @IntegerVar({ min: 0, max: 3650, unit: 'days' })
   CARE_FOLLOW_UP_DAYS: number = 30;
 
   // Retention (docs/compliance.md): how long ended sessions and calls keep who took part.
-  @Transform(toInt)
-  @IsInt({ message: 'must be a whole number of days from 1 to 36500' })
-  @Min(1, { message: 'must be a whole number of days from 1 to 36500' })
-  @Max(36500, { message: 'must be a whole number of days from 1 to 36500' })
+  @IntegerVar({ min: 1, max: 36500, unit: 'days' })
   RETENTION_SESSIONS_DAYS: number = 3650;
 
-  @Transform(toInt)
-  @IsInt({ message: 'must be a whole number of days from 1 to 36500' })
-  @Min(1, { message: 'must be a whole number of days from 1 to 36500' })
-  @Max(36500, { message: 'must be a whole number of days from 1 to 36500' })
+  @IntegerVar({ min: 1, max: 36500, unit: 'days' })
   RETENTION_CALLS_DAYS: number = 3650;
 
-  @Transform(toInt)
-  @IsInt({ message: 'must be a whole number of minutes from 1 to 10080' })
-  @Min(1, { message: 'must be a whole number of minutes from 1 to 10080' })
-  @Max(10080, { message: 'must be a whole number of minutes from 1 to 10080' })
+  @IntegerVar({ min: 1, max: 10080, unit: 'minutes' })
   RETENTION_JOB_INTERVAL_MINUTES: number = 60;
 
   // Notifications (docs/notifications.md): the outbox relay.
-  @Transform(toBool)
-  @IsBoolean({ message: 'must be true or false' })
+  @BooleanVar()
   NOTIFY_RELAY_ENABLED: boolean = true;
 
-  @Transform(toInt)
-  @IsInt({ message: 'must be a whole number from 1 to 50' })
-  @Min(1, { message: 'must be a whole number from 1 to 50' })
-  @Max(50, { message: 'must be a whole number from 1 to 50' })
+  @IntegerVar({ min: 1, max: 50 })
   NOTIFY_MAX_ATTEMPTS: number = 8;
 
-  @Transform(toInt)
-  @IsInt({ message: 'must be a whole number of milliseconds from 10 to 3600000' })
-  @Min(10, { message: 'must be a whole number of milliseconds from 10 to 3600000' })
-  @Max(3600000, { message: 'must be a whole number of milliseconds from 10 to 3600000' })
+  @IntegerVar({ min: 10, max: 3600000, unit: 'milliseconds' })
   NOTIFY_RETRY_BASE_MS: number = 15000;
 
-  @Transform(toInt)
-  @IsInt({ message: 'must be a whole number of milliseconds from 10 to 86400000' })
-  @Min(10, { message: 'must be a whole number of milliseconds from 10 to 86400000' })
-  @Max(86400000, { message: 'must be a whole number of milliseconds from 10 to 86400000' })
+  @IntegerVar({ min: 10, max: 86400000, unit: 'milliseconds' })
   NOTIFY_RETRY_MAX_MS: number = 3600000;
 
-  @Transform(toInt)
-  @IsInt({ message: 'must be a whole number of seconds from 2 to 3600' })
-  @Min(2, { message: 'must be a whole number of seconds from 2 to 3600' })
-  @Max(3600, { message: 'must be a whole number of seconds from 2 to 3600' })
+  @IntegerVar({ min: 2, max: 3600, unit: 'seconds' })
   NOTIFY_LEASE_SECONDS: number = 60;
 
-  @Transform(toInt)
-  @IsInt({ message: 'must be a whole number of milliseconds from 20 to 60000' })
-  @Min(20, { message: 'must be a whole number of milliseconds from 20 to 60000' })
-  @Max(60000, { message: 'must be a whole number of milliseconds from 20 to 60000' })
+  @IntegerVar({ min: 20, max: 60000, unit: 'milliseconds' })
   NOTIFY_POLL_INTERVAL_MS: number = 1000;
 
-  @Transform(toInt)
-  @IsInt({ message: 'must be a whole number from 1 to 500' })
-  @Min(1, { message: 'must be a whole number from 1 to 500' })
-  @Max(500, { message: 'must be a whole number from 1 to 500' })
+  @IntegerVar({ min: 1, max: 500 })
   NOTIFY_BATCH_SIZE: number = 20;
 
   // E-mail (docs/notifications.md). Unset outside production: mail goes to DATA_DIR/mailbox.
-  @IsOptional()
-  @Transform(trimmed)
-  @Matches(/^smtps?:\/\/\S+$/, {
+  @UrlVar({
+    protocols: ['smtp', 'smtps'],
+    optional: true,
     message: 'must be an smtp:// (STARTTLS when offered) or smtps:// (TLS) URL',
   })
   SMTP_URL?: string;
 
-  @Transform(trimmed)
-  @IsString()
-  @MinLength(3, { message: 'must be an address such as "Hekim <no-reply@example.org>"' })
-  @MaxLength(254, { message: 'must be at most 254 characters' })
+  // PEM certificates that SMTP servers' certificates must chain to, instead of the public
+  // authorities (a private CA). Unset: the public authorities Node.js trusts.
+  @TextVar({ optional: true, minLength: 1, message: 'must be the path of a PEM file' })
+  SMTP_CA_FILE?: string;
+
+  @TextVar({
+    minLength: 3,
+    maxLength: 254,
+    message: 'must be an address such as "Hekim <no-reply@example.org>"',
+    maxMessage: 'must be at most 254 characters',
+  })
   MAIL_FROM: string = 'Hekim <no-reply@hekim.invalid>';
 
   // Links in messages: `<APP_BASE_URL>?reset=<token>` and so on. Unset: this server's /demo/.
-  @IsOptional()
-  @Transform(trimmed)
-  @Matches(/^https?:\/\/\S+$/, { message: 'must be an http:// or https:// URL' })
+  @UrlVar({ protocols: HTTP, optional: true })
   APP_BASE_URL?: string;
 
-  @IsOptional()
-  @IsIn(['tr', 'en'], { message: 'must be tr or en' })
+  @ChoiceVar(['tr', 'en'], { optional: true })
   NOTIFY_DEFAULT_LOCALE?: string;
 
   // Unset: required in production, off elsewhere (docs/auth.md).
-  @IsOptional()
-  @IsIn(['required', 'off'], { message: 'must be required or off' })
+  @ChoiceVar(['required', 'off'], { optional: true })
   AUTH_EMAIL_VERIFICATION?: string;
 
   // Webhooks (docs/notifications.md): SSRF guard and the wait for an endpoint's answer.
-  @Transform(toBool)
-  @IsBoolean({ message: 'must be true or false' })
+  @BooleanVar()
   WEBHOOK_ALLOW_PRIVATE_TARGETS: boolean = false;
 
-  @Transform(toInt)
-  @IsInt({ message: 'must be a whole number of milliseconds from 100 to 30000' })
-  @Min(100, { message: 'must be a whole number of milliseconds from 100 to 30000' })
-  @Max(30000, { message: 'must be a whole number of milliseconds from 100 to 30000' })
+  @IntegerVar({ min: 100, max: 30000, unit: 'milliseconds' })
   WEBHOOK_TIMEOUT_MS: number = 5000;
 
   // SMS through an HTTP gateway (docs/notifications.md). Unset: SMS wait in the outbox.
-  @IsOptional()
-  @Transform(trimmed)
-  @Matches(/^https?:\/\/\S+$/, { message: 'must be an http:// or https:// URL' })
+  @UrlVar({ protocols: HTTP, optional: true })
   SMS_GATEWAY_URL?: string;
 
-  @IsOptional()
-  @IsString()
-  @MinLength(16, { message: 'must be at least 16 characters' })
+  @SecretVar({ minLength: 16, strengthCheckedInProduction: true })
   SMS_GATEWAY_TOKEN?: string;
 
   // ISO 3166 country of phone numbers written without a country code.
-  @Transform(trimmed)
-  @Matches(/^[A-Z]{2}$/, { message: 'must be a two-letter country code such as TR' })
+  @PatternVar(/^[A-Z]{2}$/, 'must be a two-letter country code such as TR')
   SMS_DEFAULT_COUNTRY: string = 'TR';
 }
 

@@ -1,10 +1,10 @@
 import { randomBytes } from 'node:crypto';
-import { existsSync, mkdtempSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Role } from '../common/auth/role';
 import { defaultPasswordHashConcurrency } from '../common/crypto/password-hasher';
-import { ConfigError, loadConfig } from './load-config';
+import { ConfigError, loadConfig, withDatabaseUrl } from './load-config';
 import { generateSecrets } from './secrets';
 
 const secrets = generateSecrets();
@@ -246,5 +246,80 @@ describe('loadConfig', () => {
     expect(loadConfig({ DATA_DIR: dir }, { dryRun: true }).auth.jwtSecret).toBeTruthy();
     expect(() => loadConfig({ DATA_DIR: dir, PORT: '-1' }, { dryRun: true })).toThrow(ConfigError);
     expect(existsSync(dir)).toBe(false);
+  });
+
+  it('is frozen: no part of the loaded configuration can be changed', () => {
+    const config = loadConfig({ ...secrets }, { persistGeneratedSecrets: false });
+    expect(() => {
+      config.port = 1;
+    }).toThrow(TypeError);
+    expect(() => {
+      config.database.url = 'postgres://elsewhere/db';
+    }).toThrow(TypeError);
+    expect(() => config.http.corsOrigins.push('https://evil.example')).toThrow(TypeError);
+    expect(() => {
+      config.patientData.masterKey = { id: 'x', key: Buffer.alloc(32) };
+    }).toThrow(TypeError);
+    expect(config.database.url).toBeUndefined();
+    expect(config.http.corsOrigins).toEqual([]);
+  });
+
+  it('gives the database found at start-up in a new frozen configuration', () => {
+    const config = loadConfig({ ...secrets }, { persistGeneratedSecrets: false });
+    const started = withDatabaseUrl(config, 'postgres://hekim@127.0.0.1:5433/hekim');
+    expect(started.database).toMatchObject({
+      mode: 'embedded',
+      url: 'postgres://hekim@127.0.0.1:5433/hekim',
+    });
+    expect(started.auth).toBe(config.auth);
+    expect(config.database.url).toBeUndefined();
+    expect(Object.isFrozen(started) && Object.isFrozen(started.database)).toBe(true);
+  });
+
+  it('refuses a weak SMS gateway token in production, like the other secrets', () => {
+    const production = {
+      ...secrets,
+      NODE_ENV: 'production',
+      ADMIN_EMAIL: 'root@hospital.example',
+      ADMIN_PASSWORD: 'a-long-admin-password',
+      DATABASE_URL: 'postgres://u:p@db/hekim',
+      REDIS_URL: 'redis://redis:6379',
+      SMS_GATEWAY_URL: 'https://sms.example/send',
+    };
+    expect(problemsOf({ ...production, SMS_GATEWAY_TOKEN: 'gateway-token-123' })).toEqual([
+      expect.stringMatching(/^SMS_GATEWAY_TOKEN: is too short for production/),
+    ]);
+    expect(
+      problemsOf({ ...production, SMS_GATEWAY_TOKEN: 'changeme-changeme-changeme-changeme!' }),
+    ).toEqual([expect.stringMatching(/^SMS_GATEWAY_TOKEN: looks like a placeholder/)]);
+    // Too short for the schema: reported once, by the schema.
+    expect(problemsOf({ ...production, SMS_GATEWAY_TOKEN: 'short' })).toEqual([
+      'SMS_GATEWAY_TOKEN: must be at least 16 characters (got "short")',
+    ]);
+    const strong = randomBytes(36).toString('base64');
+    expect(
+      loadConfig({ ...production, SMS_GATEWAY_TOKEN: strong }, { persistGeneratedSecrets: false })
+        .sms.gatewayToken,
+    ).toBe(strong);
+    // Outside production the schema's 16 characters are enough.
+    expect(problemsOf({ ...secrets, SMS_GATEWAY_TOKEN: 'gateway-token-123' })).toEqual([]);
+  });
+
+  it('checks SMTP_CA_FILE at start-up: a readable file of PEM certificates', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'hekim-config-'));
+    const pem = join(dir, 'ca.pem');
+    writeFileSync(pem, '-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n');
+    const notPem = join(dir, 'ca.txt');
+    writeFileSync(notPem, 'not a certificate');
+    expect(
+      loadConfig({ ...secrets, SMTP_CA_FILE: pem }, { persistGeneratedSecrets: false }).mail
+        .smtpCaFile,
+    ).toBe(pem);
+    expect(problemsOf({ ...secrets, SMTP_CA_FILE: join(dir, 'missing.pem') })).toEqual([
+      expect.stringMatching(/^SMTP_CA_FILE: cannot be read \(ENOENT: /),
+    ]);
+    expect(problemsOf({ ...secrets, SMTP_CA_FILE: notPem })).toEqual([
+      `SMTP_CA_FILE: holds no PEM certificate (${notPem})`,
+    ]);
   });
 });

@@ -2,13 +2,48 @@ import { generateKeyPairSync, randomBytes } from 'node:crypto';
 import { chmodSync, existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 
-export interface GeneratedSecrets {
-  JWT_SECRET: string;
-  TURN_SECRET: string;
-  AUDIT_SIGNING_KEY: string;
-  DATA_ENCRYPTION_KEY: string;
-  PATIENT_DATA_MASTER_KEY: string;
-  PATIENT_DATA_INDEX_KEY: string;
+// The secrets Hekim cannot run without; outside production they are generated when missing.
+export const SECRET_NAMES = [
+  'JWT_SECRET',
+  'TURN_SECRET',
+  'AUDIT_SIGNING_KEY',
+  'DATA_ENCRYPTION_KEY',
+  'PATIENT_DATA_MASTER_KEY',
+  'PATIENT_DATA_INDEX_KEY',
+] as const;
+
+export type SecretName = (typeof SECRET_NAMES)[number];
+
+export type GeneratedSecrets = Record<SecretName, string>;
+
+export type GivenSecrets = Partial<Record<SecretName, string>>;
+
+export interface SecretSourceOptions {
+  // False: nothing is generated; every missing secret is a problem (tests supply their own).
+  persistGeneratedSecrets?: boolean;
+  // Missing secrets are generated in memory only; nothing is written under DATA_DIR.
+  dryRun?: boolean;
+}
+
+// The third job of loading the configuration, outside production: the secrets in use are the
+// given ones, and the missing ones come from DATA_DIR/secrets.json (created on the first
+// start). `valid`: the rest of the configuration is sound, so writing under DATA_DIR is
+// allowed. Production never comes here: every secret must be given there.
+export function developmentSecrets(
+  given: GivenSecrets,
+  dataDir: string,
+  options: SecretSourceOptions,
+  valid: boolean,
+): { secrets: GivenSecrets; problems: string[] } {
+  const missing = SECRET_NAMES.filter((name) => given[name] === undefined);
+  if (missing.length === 0) return { secrets: given, problems: [] };
+  if (options.persistGeneratedSecrets === false)
+    return { secrets: given, problems: missing.map((name) => `${name}: is required`) };
+  if (!valid) return { secrets: given, problems: [] };
+  const generated = options.dryRun ? generateSecrets() : loadOrCreateDevSecrets(dataDir);
+  const secrets: GivenSecrets = { ...given };
+  for (const name of missing) secrets[name] = generated[name];
+  return { secrets, problems: [] };
 }
 
 export function generateSecrets(): GeneratedSecrets {

@@ -49,7 +49,7 @@ describe('auth: password reset through the outbox', () => {
     expect(expiresIn).toBeLessThanOrEqual(30 * 60_000);
     // Stored hashed only.
     const stored = await db.query<{ token_hash: string }[]>(
-      'SELECT token_hash FROM auth_password_resets WHERE user_id = $1',
+      `SELECT token_hash FROM auth_single_use_tokens WHERE user_id = $1 AND purpose = 'password_reset'`,
       [s.user.id],
     );
     expect(stored[0].token_hash).not.toBe(token);
@@ -100,7 +100,7 @@ describe('auth: password reset through the outbox', () => {
     await forgot(u.email).expect(202);
     const [message] = await outbox(u.email);
     await db.query(
-      `UPDATE auth_password_resets SET expires_at = now() - interval '1 second' WHERE user_id = $1`,
+      `UPDATE auth_single_use_tokens SET expires_at = now() - interval '1 second' WHERE user_id = $1`,
       [u.id],
     );
     await reset(message.payload.token!, strongPassword()).expect(400);

@@ -156,8 +156,8 @@ describe('security: authorization matrix for Auth and Users', () => {
         const u = await freshPatient();
         const token = newOpaqueToken();
         await db.query(
-          `INSERT INTO auth_email_verifications (user_id, token_hash, expires_at)
-           VALUES ($1, $2, now() + interval '1 hour')`,
+          `INSERT INTO auth_single_use_tokens (user_id, purpose, token_hash, expires_at)
+           VALUES ($1, 'email_verification', $2, now() + interval '1 hour')`,
           [u.id, sha256Hex(token)],
         );
         return http().post('/api/v1/auth/email/verify').set(c.auth).send({ token });

@@ -140,9 +140,10 @@ describe('security: input canonicalization and per-account limits', () => {
         .expect(202);
     const rows = await t.app
       .get(DataSource)
-      .query<unknown[]>('SELECT id FROM auth_password_resets WHERE user_id = $1', [
-        patient.user.id,
-      ]);
+      .query<unknown[]>(
+        `SELECT id FROM auth_single_use_tokens WHERE user_id = $1 AND purpose = 'password_reset'`,
+        [patient.user.id],
+      );
     expect(rows).toHaveLength(3);
   });
 

@@ -40,6 +40,8 @@ describe('security: production refuses weak secrets and a weak first-admin passw
     ['TURN_SECRET', 'secretsecretsecret'],
     ['TURN_SECRET', 'turn-secret-turn-secret-turn-secret'],
     ['METRICS_TOKEN', 'metricsmetricsmetrics'],
+    ['SMS_GATEWAY_TOKEN', 'gateway-token-2f9a1c'],
+    ['SMS_GATEWAY_TOKEN', 'sms-gateway-token-sms-gateway-token'],
   ])('refuses %s=%s', (name, value) => {
     const found = problems(production({ [name]: value }));
     expect(found.filter((p) => p.startsWith(`${name}:`))).toHaveLength(1);

@@ -9,11 +9,22 @@ export interface ReceivedMail {
   text: string;
   html: string;
   from: string | undefined;
+  // The session was encrypted (smtps:// or after STARTTLS).
+  secure: boolean;
   parsed: ParsedMail;
 }
 
-// A real SMTP server on 127.0.0.1 that keeps what it receives, for tests. No TLS, no auth:
-// the test's SMTP_URL is smtp://127.0.0.1:<port>.
+export interface SmtpSinkOptions {
+  // A certificate and its key (PEM): with them the server offers STARTTLS, or, with
+  // `implicitTls`, speaks TLS from the first byte (smtps://).
+  tls?: { key: string; cert: string };
+  implicitTls?: boolean;
+  // Listen on this port (0: any free one).
+  port?: number;
+}
+
+// A real SMTP server on 127.0.0.1 that keeps what it receives, for tests. No auth; no TLS
+// unless given a certificate. The test's SMTP_URL is `url`.
 export class SmtpSink {
   readonly mails: ReceivedMail[] = [];
   // Recipients answered `550 no such mailbox`.
@@ -22,13 +33,19 @@ export class SmtpSink {
   stall: Promise<void> | undefined;
   // DATA commands received (including stalled ones).
   dataStarted = 0;
+  // Errors of client connections (a TLS handshake the client broke off, …).
+  readonly connectionErrors: Error[] = [];
   private server: SMTPServer | undefined;
   port = 0;
+
+  constructor(private readonly options: SmtpSinkOptions = {}) {}
 
   async start(): Promise<void> {
     this.server = new SMTPServer({
       authOptional: true,
-      disabledCommands: ['STARTTLS', 'AUTH'],
+      disabledCommands: this.options.tls ? ['AUTH'] : ['STARTTLS', 'AUTH'],
+      secure: this.options.implicitTls === true,
+      ...(this.options.tls ?? {}),
       logger: false,
       onRcptTo: (address: SMTPServerAddress, _session, callback) => {
         if (this.refuse.has(address.address.toLowerCase())) {
@@ -52,6 +69,7 @@ export class SmtpSink {
               text: parsed.text ?? '',
               html: typeof parsed.html === 'string' ? parsed.html : '',
               from: parsed.from?.text,
+              secure: session.secure,
               parsed,
             });
             callback();
@@ -61,13 +79,17 @@ export class SmtpSink {
     });
     await new Promise<void>((resolve, reject) => {
       this.server!.once('error', reject);
-      this.server!.listen(0, '127.0.0.1', () => resolve());
+      this.server!.listen(this.options.port ?? 0, '127.0.0.1', () => {
+        this.server!.off('error', reject);
+        resolve();
+      });
     });
+    this.server.on('error', (err: Error) => this.connectionErrors.push(err));
     this.port = (this.server.server.address() as AddressInfo).port;
   }
 
   get url(): string {
-    return `smtp://127.0.0.1:${this.port}`;
+    return `${this.options.implicitTls ? 'smtps' : 'smtp'}://127.0.0.1:${this.port}`;
   }
 
   to(address: string): ReceivedMail[] {

@@ -60,16 +60,18 @@ export class AuthPersonalData implements OnModuleInit {
     });
     this.registry.register({
       section: 'passwordResets',
-      tables: ['auth_password_resets', 'auth_email_verifications', 'notification_outbox'],
+      tables: ['auth_single_use_tokens', 'notification_outbox'],
       exportFor: async (userId, m) => ({
         emailVerifications: await m.query<Row[]>(
           `SELECT created_at AS "createdAt", expires_at AS "expiresAt", used_at AS "usedAt"
-             FROM auth_email_verifications WHERE user_id = $1 ORDER BY created_at`,
+             FROM auth_single_use_tokens
+            WHERE user_id = $1 AND purpose = 'email_verification' ORDER BY created_at`,
           [userId],
         ),
         resets: await m.query<Row[]>(
           `SELECT created_at AS "createdAt", expires_at AS "expiresAt", used_at AS "usedAt"
-             FROM auth_password_resets WHERE user_id = $1 ORDER BY created_at`,
+             FROM auth_single_use_tokens
+            WHERE user_id = $1 AND purpose = 'password_reset' ORDER BY created_at`,
           [userId],
         ),
         // Messages addressed to the person (their payloads carry one-time tokens: left out).
@@ -82,8 +84,7 @@ export class AuthPersonalData implements OnModuleInit {
         ),
       }),
       eraseFor: async (userId, m) =>
-        (await affected(m, `DELETE FROM auth_password_resets WHERE user_id = $1`, [userId])) +
-        (await affected(m, `DELETE FROM auth_email_verifications WHERE user_id = $1`, [userId])) +
+        (await affected(m, `DELETE FROM auth_single_use_tokens WHERE user_id = $1`, [userId])) +
         (await affected(
           m,
           `DELETE FROM notification_outbox o USING users u WHERE u.email = o.recipient AND u.id = $1`,

@@ -18,13 +18,9 @@ import { MfaSecretEntity } from './mfa/mfa-secret.entity';
 import { MfaRepository } from './mfa/mfa.repository';
 import { MfaService } from './mfa/mfa.service';
 import { RecoveryCodeEntity } from './mfa/recovery-code.entity';
-import { EmailVerificationEntity } from './email/email-verification.entity';
-import { EmailVerificationRepository } from './email/email-verification.repository';
 import { EmailVerificationService } from './email/email-verification.service';
 import { AccountNotifier } from './notifier/account-notifier';
 import { OutboxNotifier } from './notifier/outbox-notifier';
-import { PasswordResetEntity } from './password/password-reset.entity';
-import { PasswordResetRepository } from './password/password-reset.repository';
 import { PasswordResetService } from './password/password-reset.service';
 import { DeviceSessionEntity } from './sessions/device-session.entity';
 import { RefreshTokenEntity } from './sessions/refresh-token.entity';
@@ -32,6 +28,8 @@ import { PrincipalStandings } from './sessions/principal-standings';
 import { DeviceSessionsRepository } from './sessions/device-sessions.repository';
 import { DeviceSessionsService } from './sessions/device-sessions.service';
 import { AccessTokenService, AccessTokenVerifier } from './tokens/access-token.service';
+import { SingleUseTokenEntity } from './tokens/single-use-token.entity';
+import { SingleUseTokenRepository } from './tokens/single-use-token.repository';
 
 // Global so that the signaling gateway can inject AccessTokenVerifier and the users module
 // gets UserSessionsPort without importing this module (which depends on users).
@@ -54,8 +52,7 @@ import { AccessTokenService, AccessTokenVerifier } from './tokens/access-token.s
       RefreshTokenEntity,
       MfaSecretEntity,
       RecoveryCodeEntity,
-      PasswordResetEntity,
-      EmailVerificationEntity,
+      SingleUseTokenEntity,
     ]),
   ],
   controllers: [AuthController],
@@ -72,9 +69,8 @@ import { AccessTokenService, AccessTokenVerifier } from './tokens/access-token.s
     LoginLockoutService,
     MfaRepository,
     MfaService,
-    PasswordResetRepository,
+    SingleUseTokenRepository,
     PasswordResetService,
-    EmailVerificationRepository,
     EmailVerificationService,
     { provide: AccountNotifier, useClass: OutboxNotifier },
     AuthService,

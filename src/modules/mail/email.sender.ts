@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { mkdir, rename, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Injectable, Logger, type OnModuleDestroy, type OnModuleInit } from '@nestjs/common';
@@ -48,10 +49,13 @@ export class EmailSender implements ChannelSender, OnModuleInit, OnModuleDestroy
   ) {}
 
   onModuleInit(): void {
-    const { smtpUrl, localMailbox } = this.config.mail;
+    const { smtpUrl, smtpCaFile, localMailbox } = this.config.mail;
     if (smtpUrl) {
       this.transport = createTransport({
         url: smtpUrl,
+        // SMTP_CA_FILE replaces the public authorities the server's certificate is verified
+        // against with the operator's own (docs/notifications.md, "TLS to the SMTP server").
+        ...(smtpCaFile ? { tls: { ca: readFileSync(smtpCaFile, 'utf8') } } : {}),
         pool: true,
         maxConnections: 3,
         connectionTimeout: SMTP_TIMEOUT_MS,

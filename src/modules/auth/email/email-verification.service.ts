@@ -10,10 +10,13 @@ import { UsersRepository } from '../../users/users.repository';
 import { AuthErrors } from '../auth.errors';
 import { AccountNotifier } from '../notifier/account-notifier';
 import { newOpaqueToken, sha256Hex } from '../tokens/opaque-token';
-import { EmailVerificationRepository } from './email-verification.repository';
+import { SingleUseTokenPurpose } from '../tokens/single-use-token.entity';
+import { SingleUseTokenRepository } from '../tokens/single-use-token.repository';
 
 // How long a verification link works.
 export const EMAIL_VERIFICATION_TTL_SECONDS = 24 * 3600;
+
+const PURPOSE = SingleUseTokenPurpose.EmailVerification;
 
 // E-mail verification (docs/auth.md): a single-use token, stored hashed, mailed to the
 // address; presenting it marks the address verified.
@@ -21,7 +24,7 @@ export const EMAIL_VERIFICATION_TTL_SECONDS = 24 * 3600;
 export class EmailVerificationService {
   constructor(
     private readonly dataSource: DataSource,
-    private readonly verifications: EmailVerificationRepository,
+    private readonly tokens: SingleUseTokenRepository,
     private readonly users: UsersRepository,
     private readonly notifier: AccountNotifier,
     private readonly audit: AuditService,
@@ -32,7 +35,7 @@ export class EmailVerificationService {
   async issue(user: UserEntity, manager: EntityManager): Promise<void> {
     const token = newOpaqueToken();
     const expiresAt = new Date(Date.now() + EMAIL_VERIFICATION_TTL_SECONDS * 1000);
-    await this.verifications.create(user.id, sha256Hex(token), expiresAt, manager);
+    await this.tokens.create(PURPOSE, user.id, sha256Hex(token), expiresAt, manager);
     await this.notifier.send(
       {
         kind: 'email_verification',
@@ -47,7 +50,7 @@ export class EmailVerificationService {
 
   async verify(token: string, meta: RequestMeta): Promise<void> {
     const ok = await this.dataSource.transaction(async (manager) => {
-      const found = await this.verifications.findByHashForUpdate(sha256Hex(token), manager);
+      const found = await this.tokens.findByHashForUpdate(PURPOSE, sha256Hex(token), manager);
       const user = found ? await this.users.findByIdForUpdate(found.userId, manager) : null;
       const usable =
         found !== null &&
@@ -70,7 +73,7 @@ export class EmailVerificationService {
         manager,
       );
       if (!usable) return false;
-      await this.verifications.consumeAllForUser(user.id, manager);
+      await this.tokens.consumeAllForUser(PURPOSE, user.id, manager);
       if (!user.emailVerifiedAt)
         await this.users.update(user.id, { emailVerifiedAt: new Date() }, manager);
       return true;

@@ -15,19 +15,22 @@ import { LoginLockoutService } from '../login-lockout.service';
 import { AccountNotifier } from '../notifier/account-notifier';
 import { DeviceSessionsService } from '../sessions/device-sessions.service';
 import { newOpaqueToken, sha256Hex } from '../tokens/opaque-token';
-import { PasswordResetRepository } from './password-reset.repository';
+import { SingleUseTokenPurpose } from '../tokens/single-use-token.entity';
+import { SingleUseTokenRepository } from '../tokens/single-use-token.repository';
 
 // Reset links one account may be sent per hour, whatever addresses ask for them (the
 // per-address limit is the credential throttler's): an attacker cannot flood a mailbox or
 // pile up live tokens.
 export const RESET_REQUESTS_PER_ACCOUNT_PER_HOUR = 3;
 
+const PURPOSE = SingleUseTokenPurpose.PasswordReset;
+
 // Forgot/reset: a single-use token, stored hashed, delivered through the AccountNotifier.
 @Injectable()
 export class PasswordResetService {
   constructor(
     private readonly dataSource: DataSource,
-    private readonly resets: PasswordResetRepository,
+    private readonly tokens: SingleUseTokenRepository,
     private readonly users: UsersRepository,
     private readonly usersService: UsersService,
     private readonly sessions: DeviceSessionsService,
@@ -51,7 +54,7 @@ export class PasswordResetService {
       if (withinBudget) {
         const token = newOpaqueToken();
         const expiresAt = new Date(Date.now() + this.config.auth.passwordResetTtlSeconds * 1000);
-        await this.resets.create(user.id, sha256Hex(token), expiresAt, manager);
+        await this.tokens.create(PURPOSE, user.id, sha256Hex(token), expiresAt, manager);
         await this.notifier.send(
           {
             kind: 'password_reset',
@@ -82,7 +85,7 @@ export class PasswordResetService {
 
   async reset(token: string, newPassword: string, meta: RequestMeta): Promise<void> {
     const outcome = await this.dataSource.transaction(async (manager) => {
-      const reset = await this.resets.findByHashForUpdate(sha256Hex(token), manager);
+      const reset = await this.tokens.findByHashForUpdate(PURPOSE, sha256Hex(token), manager);
       const user = reset ? await this.users.findByIdForUpdate(reset.userId, manager) : null;
       const usable =
         reset !== null &&
@@ -107,7 +110,7 @@ export class PasswordResetService {
       }
       this.usersService.checkPassword(newPassword, user.email, 'newPassword');
       await this.users.update(user.id, { passwordHash: await hashPassword(newPassword) }, manager);
-      await this.resets.consumeAllForUser(user.id, manager);
+      await this.tokens.consumeAllForUser(PURPOSE, user.id, manager);
       const revoked = await this.sessions.revokeAllForUser(user.id, 'password_reset', manager);
       await this.audit.record(
         {

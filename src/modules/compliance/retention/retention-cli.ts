@@ -1,7 +1,7 @@
 import { NestFactory } from '@nestjs/core';
 import { AppModule } from '../../../app.module';
 import type { AppConfig } from '../../../config/app-config';
-import { ConfigError, loadConfig } from '../../../config/load-config';
+import { ConfigError, loadConfig, withDatabaseUrl } from '../../../config/load-config';
 import {
   commandDatabaseFailure,
   openCommandDatabase,
@@ -40,7 +40,7 @@ export async function runRetentionCli(
     err(`retention:run: ${failure.message}`);
     return failure.code;
   }
-  config.database.url = db.url;
+  config = withDatabaseUrl(config, db.url);
   try {
     const app = await NestFactory.createApplicationContext(AppModule.register(config), {
       logger: false,

@@ -1,0 +1,167 @@
+import { readFileSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
+import { dirname, join } from 'node:path';
+import { isRole, Role } from '../common/auth/role';
+import { defaultPasswordHashConcurrency } from '../common/crypto/password-hasher';
+import { AppConfig, type NodeEnv } from './app-config';
+import type { EnvironmentVariables } from './env.schema';
+import { list, parseMasterKeys } from './env-values';
+import type { GivenSecrets } from './secrets';
+
+// The second job of loading the configuration: the typed AppConfig derived from validated
+// variables and the secrets in use (every problem has been reported before this runs).
+
+// The version Swagger and /health report: the nearest package.json named "hekim", found by
+// walking up from this file (it sits at a different depth under src/ and dist/src/).
+function packageVersion(): string {
+  let dir = __dirname;
+  for (let i = 0; i < 5; i++) {
+    try {
+      const pkg = JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8')) as {
+        name?: string;
+        version?: string;
+      };
+      if (pkg.name === 'hekim' && pkg.version) return pkg.version;
+    } catch {
+      // Not here; keep walking up.
+    }
+    dir = dirname(dir);
+  }
+  return '0.0.0';
+}
+
+// This server's demo page, reachable from the machine it runs on.
+function defaultAppBaseUrl(host: string, port: number): string {
+  const local = ['0.0.0.0', '::', ''].includes(host) ? '127.0.0.1' : host;
+  return `http://${local.includes(':') ? `[${local}]` : local}:${port}/demo/`;
+}
+
+export function composeConfig(
+  env: EnvironmentVariables,
+  secrets: GivenSecrets,
+  dataDir: string,
+): AppConfig {
+  const nodeEnv = env.NODE_ENV as NodeEnv;
+  const production = nodeEnv === 'production';
+  const mfaRoles =
+    env.MFA_REQUIRED_ROLES !== undefined
+      ? list(env.MFA_REQUIRED_ROLES).filter(isRole)
+      : production
+        ? [Role.Doctor, Role.Admin, Role.ComplianceOfficer]
+        : [];
+
+  return Object.assign(new AppConfig(), {
+    env: nodeEnv,
+    version: packageVersion(),
+    host: env.HOST,
+    port: env.PORT,
+    dataDir,
+    instances: env.INSTANCES,
+    trustProxy: env.TRUST_PROXY,
+    database: {
+      mode: env.DATABASE_URL ? 'server' : 'embedded',
+      url: env.DATABASE_URL,
+      embeddedPort: env.EMBEDDED_DATABASE_PORT,
+      migrationsRun: env.DATABASE_MIGRATIONS_RUN,
+      poolSize: env.DATABASE_POOL_SIZE,
+      statementTimeoutMs: env.DATABASE_STATEMENT_TIMEOUT_MS,
+    },
+    redis: { url: env.REDIS_URL, keyPrefix: env.REDIS_KEY_PREFIX },
+    http: {
+      corsOrigins: list(env.CORS_ORIGINS),
+      bodyLimitBytes: env.BODY_LIMIT_BYTES,
+      // Production keeps the API explorer off and the metrics behind METRICS_TOKEN unless the
+      // operator says otherwise (docs/configuration.md).
+      docsEnabled: env.DOCS_ENABLED ?? !production,
+      metricsEnabled: env.METRICS_ENABLED ?? (!production || env.METRICS_TOKEN !== undefined),
+      metricsToken: env.METRICS_TOKEN,
+    },
+    log: { level: env.LOG_LEVEL },
+    shutdown: {
+      drainDelaySeconds: env.SHUTDOWN_DRAIN_DELAY_SECONDS ?? (production ? 5 : 0),
+      timeoutSeconds: env.SHUTDOWN_TIMEOUT_SECONDS,
+    },
+    auth: {
+      jwtSecret: secrets.JWT_SECRET as string,
+      jwtIssuer: env.JWT_ISSUER,
+      jwtAudience: env.JWT_AUDIENCE,
+      accessTokenTtlSeconds: env.ACCESS_TOKEN_TTL_SECONDS,
+      refreshTokenTtlSeconds: env.REFRESH_TOKEN_TTL_SECONDS,
+      refreshIdleTimeoutSeconds: env.REFRESH_IDLE_TIMEOUT_SECONDS,
+      mfaRequiredRoles: mfaRoles,
+      loginMaxAttempts: env.LOGIN_MAX_ATTEMPTS,
+      lockoutBaseSeconds: env.LOCKOUT_BASE_SECONDS,
+      passwordResetTtlSeconds: env.PASSWORD_RESET_TTL_SECONDS,
+      rateLimitPerMinute: env.AUTH_RATE_LIMIT_PER_MINUTE,
+      passwordHashConcurrency:
+        env.PASSWORD_HASH_CONCURRENCY ?? defaultPasswordHashConcurrency(availableParallelism()),
+      emailVerificationRequired:
+        (env.AUTH_EMAIL_VERIFICATION ?? (production ? 'required' : 'off')) === 'required',
+    },
+    admin: { email: env.ADMIN_EMAIL?.toLowerCase(), password: env.ADMIN_PASSWORD },
+    ice: {
+      stunUrls: list(env.STUN_URLS),
+      turnUrls: list(env.TURN_URLS),
+      turnSecret: secrets.TURN_SECRET ?? '',
+      turnTtlSeconds: env.TURN_TTL_SECONDS,
+      ratePerMinute: env.ICE_SERVERS_RATE_PER_MINUTE,
+    },
+    calls: {
+      ringTimeoutSeconds: env.CALL_RING_TIMEOUT_SECONDS,
+      maxCallees: env.CALL_MAX_CALLEES,
+      initiateRatePerMinute: env.CALL_INITIATE_RATE_PER_MINUTE,
+    },
+    signaling: {
+      reconnectGraceSeconds: env.SIGNALING_RECONNECT_GRACE_SECONDS,
+      maxPayloadBytes: env.SIGNALING_MAX_PAYLOAD_BYTES,
+      eventsPerSecond: env.SIGNALING_EVENTS_PER_SECOND,
+      maxSocketsPerUser: env.SIGNALING_MAX_SOCKETS_PER_USER,
+    },
+    audit: {
+      signingKey: secrets.AUDIT_SIGNING_KEY as string,
+      retentionDays: env.AUDIT_RETENTION_DAYS,
+      checkpointEveryRecords: env.AUDIT_CHECKPOINT_EVERY_RECORDS,
+      checkpointEveryMinutes: env.AUDIT_CHECKPOINT_EVERY_MINUTES,
+    },
+    encryption: { dataEncryptionKey: secrets.DATA_ENCRYPTION_KEY as string },
+    patientData: {
+      masterKey: parseMasterKeys(secrets.PATIENT_DATA_MASTER_KEY)[0],
+      previousMasterKeys: parseMasterKeys(env.PATIENT_DATA_PREVIOUS_MASTER_KEYS),
+      indexKey: Buffer.from(secrets.PATIENT_DATA_INDEX_KEY as string, 'base64'),
+      breakGlassMaxMinutes: env.BREAK_GLASS_MAX_MINUTES,
+    },
+    care: { followUpDays: env.CARE_FOLLOW_UP_DAYS },
+    retention: {
+      sessionsDays: env.RETENTION_SESSIONS_DAYS,
+      callsDays: env.RETENTION_CALLS_DAYS,
+      jobIntervalMinutes: env.RETENTION_JOB_INTERVAL_MINUTES,
+    },
+    mail: {
+      smtpUrl: env.SMTP_URL,
+      smtpCaFile: env.SMTP_CA_FILE,
+      from: env.MAIL_FROM,
+      appBaseUrl: env.APP_BASE_URL ?? defaultAppBaseUrl(env.HOST, env.PORT),
+      defaultLocale: (env.NOTIFY_DEFAULT_LOCALE ?? 'tr') as 'tr' | 'en',
+      localMailbox: !production && !env.SMTP_URL,
+    },
+    sms: {
+      gatewayUrl: env.SMS_GATEWAY_URL,
+      gatewayToken: env.SMS_GATEWAY_TOKEN,
+      defaultCountry: env.SMS_DEFAULT_COUNTRY,
+    },
+    webhooks: {
+      allowPrivateTargets: env.WEBHOOK_ALLOW_PRIVATE_TARGETS,
+      httpsOnly: production,
+      timeoutMs: env.WEBHOOK_TIMEOUT_MS,
+    },
+    notify: {
+      relayEnabled: env.NOTIFY_RELAY_ENABLED,
+      maxAttempts: env.NOTIFY_MAX_ATTEMPTS,
+      retryBaseMs: env.NOTIFY_RETRY_BASE_MS,
+      retryMaxMs: Math.max(env.NOTIFY_RETRY_MAX_MS, env.NOTIFY_RETRY_BASE_MS),
+      leaseSeconds: env.NOTIFY_LEASE_SECONDS,
+      pollIntervalMs: env.NOTIFY_POLL_INTERVAL_MS,
+      batchSize: env.NOTIFY_BATCH_SIZE,
+    },
+  } satisfies AppConfig);
+}
