@@ -1,6 +1,7 @@
 import { Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { UsersModule } from '../users/users.module';
+import { AvailabilityPersonalData } from './availability/availability-personal-data';
 import { AvailabilityController } from './availability/availability.controller';
 import { ClinicianAvailabilityEntity } from './availability/availability.entity';
 import { AvailabilityRepository } from './availability/availability.repository';
@@ -10,6 +11,6 @@ import { AvailabilityService } from './availability/availability.service';
 @Module({
   imports: [TypeOrmModule.forFeature([ClinicianAvailabilityEntity]), UsersModule],
   controllers: [AvailabilityController],
-  providers: [AvailabilityRepository, AvailabilityService],
+  providers: [AvailabilityRepository, AvailabilityService, AvailabilityPersonalData],
 })
 export class AppointmentsModule {}

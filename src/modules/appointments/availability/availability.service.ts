@@ -8,7 +8,7 @@ import { AuditAction, AuditOutcome } from '../../audit/audit-action';
 import { AuditService } from '../../audit/audit.service';
 import { UserStatus } from '../../users/user.entity';
 import { UsersRepository } from '../../users/users.repository';
-import type { ClinicianAvailabilityEntity } from './availability.entity';
+import { toAvailabilityResponse } from './availability.mapper';
 import { AvailabilityRepository } from './availability.repository';
 import type {
   AvailabilityResponse,
@@ -20,17 +20,6 @@ import { freeSlots, type WorkingHours, workingHoursProblem } from './slot-calend
 
 // The longest window one slots request may ask for.
 export const MAX_SLOT_WINDOW_DAYS = 31;
-
-function toResponse(a: ClinicianAvailabilityEntity): AvailabilityResponse {
-  return {
-    clinicianId: a.clinicianId,
-    timezone: a.timezone,
-    slotMinutes: a.slotMinutes,
-    weekly: a.weekly,
-    exceptions: a.exceptions,
-    updatedAt: a.updatedAt.toISOString(),
-  };
-}
 
 // A clinician's working hours and the free slots they leave (docs/appointments.md).
 @Injectable()
@@ -87,14 +76,14 @@ export class AvailabilityService {
         },
         m,
       );
-      return toResponse(saved);
+      return toAvailabilityResponse(saved);
     });
   }
 
   async mine(actor: AuthUser): Promise<AvailabilityResponse> {
     const found = await this.availability.find(actor.id);
     if (!found) throw AppException.notFound('Working hours');
-    return toResponse(found);
+    return toAvailabilityResponse(found);
   }
 
   // Free slots of an active doctor. Anybody signed in may ask: slots say when a clinician
