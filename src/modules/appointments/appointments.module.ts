@@ -9,11 +9,13 @@ import { AvailabilityController } from './availability/availability.controller';
 import { ClinicianAvailabilityEntity } from './availability/availability.entity';
 import { AvailabilityRepository } from './availability/availability.repository';
 import { AvailabilityService } from './availability/availability.service';
+import { AppointmentNotices } from './booking/appointment-notices';
 import { AppointmentEntity } from './booking/appointment.entity';
 import { AppointmentsPersonalData } from './booking/appointments-personal-data';
 import { AppointmentsController } from './booking/appointments.controller';
 import { AppointmentsRepository } from './booking/appointments.repository';
 import { AppointmentsService } from './booking/appointments.service';
+import { NoShowSweeper } from './booking/no-show.sweeper';
 
 // The clinic's day (docs/appointments.md): clinicians' working hours, their free slots, and
 // the appointments booked into them.
@@ -33,6 +35,8 @@ import { AppointmentsService } from './booking/appointments.service';
     AppointmentsRepository,
     AppointmentsService,
     AppointmentsPersonalData,
+    AppointmentNotices,
+    NoShowSweeper,
   ],
 })
 export class AppointmentsModule {}

@@ -121,6 +121,20 @@ export class AppointmentsRepository {
     return qb.orderBy('a.start_at', 'ASC').addOrderBy('a.id', 'ASC').limit(limit).getMany();
   }
 
+  // Booked appointments that started before `before` and nobody checked in to, locked for
+  // the caller's transaction; rows another instance holds are skipped.
+  claimOverdue(before: Date, limit: number, manager: EntityManager): Promise<AppointmentEntity[]> {
+    return this.repo(manager)
+      .createQueryBuilder('a')
+      .where('a.status = :booked', { booked: AppointmentStatus.Booked })
+      .andWhere('a.start_at <= :before', { before })
+      .orderBy('a.start_at', 'ASC')
+      .limit(limit)
+      .setLock('pessimistic_write')
+      .setOnLocked('skip_locked')
+      .getMany();
+  }
+
   // Every appointment the user is a party to (the data export).
   involving(userId: string, manager: EntityManager): Promise<AppointmentEntity[]> {
     return this.repo(manager)

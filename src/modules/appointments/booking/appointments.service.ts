@@ -4,6 +4,7 @@ import { auditActor, type AuthUser } from '../../../common/auth/auth-user';
 import { Role } from '../../../common/auth/role';
 import { decodeCursor, DEFAULT_PAGE_SIZE, encodeCursor } from '../../../common/http/cursor';
 import type { RequestMeta } from '../../../common/http/request-meta';
+import { AppConfig } from '../../../config/app-config';
 import { AuditAction, AuditOutcome } from '../../audit/audit-action';
 import { AuditService } from '../../audit/audit.service';
 import { CareService } from '../../care/care.service';
@@ -13,8 +14,9 @@ import { UsersRepository } from '../../users/users.repository';
 import type { WebhookEvent } from '../../webhooks/webhook-events';
 import { WebhooksService } from '../../webhooks/webhooks.service';
 import { AvailabilityService } from '../availability/availability.service';
+import { AppointmentNotices } from './appointment-notices';
 import { type AppointmentAct, nextStatus } from './appointment-state';
-import type { AppointmentEntity } from './appointment.entity';
+import { type AppointmentEntity, AppointmentStatus } from './appointment.entity';
 import { toAppointmentResponse } from './appointment.mapper';
 import { AppointmentErrors } from './appointments.errors';
 import { AppointmentsRepository, SlotTakenError } from './appointments.repository';
@@ -27,6 +29,10 @@ import type {
   ListAppointmentsQuery,
   RescheduleAppointmentRequest,
 } from './dto/appointment.dto';
+
+// The server's own acts (the no-show sweep): no user, no request.
+const SYSTEM = { id: null, role: null };
+const NO_META: RequestMeta = { ip: null, userAgent: null, requestId: null };
 
 // Check-in opens this long before the start (docs/appointments.md).
 export const CHECK_IN_OPENS_MINUTES = 30;
@@ -68,6 +74,8 @@ export class AppointmentsService {
     private readonly users: UsersRepository,
     private readonly webhooks: WebhooksService,
     private readonly audit: AuditService,
+    private readonly notices: AppointmentNotices,
+    private readonly config: AppConfig,
   ) {}
 
   async book(
@@ -121,6 +129,7 @@ export class AppointmentsService {
           m,
         );
       await this.record(actor, meta, 'book', booked, m, { bookedBy: actor.role });
+      await this.notices.booked(booked, m, now);
       return toAppointmentResponse(booked, true);
     });
   }
@@ -231,6 +240,28 @@ export class AppointmentsService {
     });
   }
 
+  // Booked appointments nobody checked in to, APPOINTMENT_NO_SHOW_MINUTES after their start,
+  // become no-shows by themselves (their rooms close). Several instances may sweep at once:
+  // each claims different rows. Returns how many it marked.
+  async sweepNoShows(now = new Date(), batch = 50): Promise<number> {
+    const before = new Date(now.getTime() - this.config.appointments.noShowMinutes * 60_000);
+    let total = 0;
+    for (;;) {
+      const marked = await this.inTransaction(async (m, after) => {
+        const overdue = await this.appointments.claimOverdue(before, batch, m);
+        for (const a of overdue) {
+          a.status = AppointmentStatus.NoShow;
+          after.push(...(await this.rooms.closeWithin(a.roomId, SYSTEM, 'appointment-no-show', m)));
+          const saved = await this.appointments.save(a, m);
+          await this.record(null, NO_META, 'no_show', saved, m, { automatic: true });
+        }
+        return overdue.length;
+      });
+      total += marked;
+      if (marked < batch) return total;
+    }
+  }
+
   // One act on one appointment: lock it, check the caller and the move, apply, save, audit,
   // publish. `apply` may refuse, changes the entity, and answers the audit details (false:
   // nothing changed, nothing recorded).
@@ -255,6 +286,7 @@ export class AppointmentsService {
       a.status = next;
       const saved = await this.appointments.save(a, m);
       await this.record(actor, meta, act, saved, m, details === true ? undefined : details);
+      if (act === 'reschedule' || act === 'cancel') await this.notices.changed(saved, actor.id, m);
       return toAppointmentResponse(saved, isParty(actor, saved));
     });
   }
@@ -339,7 +371,7 @@ export class AppointmentsService {
   }
 
   private async record(
-    actor: AuthUser,
+    actor: AuthUser | null,
     meta: RequestMeta,
     act: AppointmentAct | 'book',
     a: AppointmentEntity,
