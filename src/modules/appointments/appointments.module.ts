@@ -2,6 +2,7 @@ import { Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { CareModule } from '../care/care.module';
 import { RoomsModule } from '../rooms/rooms.module';
+import { SessionsModule } from '../sessions/sessions.module';
 import { UsersModule } from '../users/users.module';
 import { WebhooksModule } from '../webhooks/webhooks.module';
 import { AvailabilityPersonalData } from './availability/availability-personal-data';
@@ -16,6 +17,8 @@ import { AppointmentsController } from './booking/appointments.controller';
 import { AppointmentsRepository } from './booking/appointments.repository';
 import { AppointmentsService } from './booking/appointments.service';
 import { NoShowSweeper } from './booking/no-show.sweeper';
+import { FhirController } from './fhir/fhir.controller';
+import { FhirService } from './fhir/fhir.service';
 
 // The clinic's day (docs/appointments.md): clinicians' working hours, their free slots, and
 // the appointments booked into them.
@@ -24,10 +27,11 @@ import { NoShowSweeper } from './booking/no-show.sweeper';
     TypeOrmModule.forFeature([ClinicianAvailabilityEntity, AppointmentEntity]),
     UsersModule,
     RoomsModule,
+    SessionsModule,
     CareModule,
     WebhooksModule,
   ],
-  controllers: [AvailabilityController, AppointmentsController],
+  controllers: [AvailabilityController, AppointmentsController, FhirController],
   providers: [
     AvailabilityRepository,
     AvailabilityService,
@@ -37,6 +41,7 @@ import { NoShowSweeper } from './booking/no-show.sweeper';
     AppointmentsPersonalData,
     AppointmentNotices,
     NoShowSweeper,
+    FhirService,
   ],
 })
 export class AppointmentsModule {}

@@ -20,6 +20,7 @@ export interface AppointmentFilter {
   // Appointments where this user is the patient or the clinician; undefined for everyone's.
   partyId?: string;
   clinicianId?: string;
+  patientId?: string;
   status?: AppointmentStatus;
   from?: Date;
   to?: Date;
@@ -107,6 +108,7 @@ export class AppointmentsRepository {
     if (filter.partyId)
       qb.andWhere('(a.patient_id = :party OR a.clinician_id = :party)', { party: filter.partyId });
     if (filter.clinicianId) qb.andWhere('a.clinician_id = :cid', { cid: filter.clinicianId });
+    if (filter.patientId) qb.andWhere('a.patient_id = :pid', { pid: filter.patientId });
     if (filter.status) qb.andWhere('a.status = :status', { status: filter.status });
     if (filter.from) qb.andWhere('a.start_at >= :from', { from: filter.from });
     if (filter.to) qb.andWhere('a.start_at < :to', { to: filter.to });

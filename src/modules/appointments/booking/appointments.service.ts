@@ -146,6 +146,7 @@ export class AppointmentsService {
       {
         partyId: actor.role === Role.Admin ? undefined : actor.id,
         clinicianId: query.clinicianId,
+        patientId: query.patientId,
         status: query.status,
         from: query.from,
         to: query.to,

@@ -110,6 +110,15 @@ export class ListAppointmentsQuery extends PageQuery {
   @IsOptional()
   @IsId()
   clinicianId?: string;
+
+  @ApiPropertyOptional({
+    format: 'uuid',
+    example: 'a41d9e07-6b3c-4f28-8d15-2c7e9b0f4a61',
+    description: 'Only this patient’s appointments (a clinician’s day with one patient).',
+  })
+  @IsOptional()
+  @IsId()
+  patientId?: string;
 }
 
 export class AppointmentResponse {
