@@ -19,6 +19,8 @@ import { AppointmentsService } from './booking/appointments.service';
 import { NoShowSweeper } from './booking/no-show.sweeper';
 import { FhirController } from './fhir/fhir.controller';
 import { FhirService } from './fhir/fhir.service';
+import { QueueController } from './queue/queue.controller';
+import { QueueService } from './queue/queue.service';
 
 // The clinic's day (docs/appointments.md): clinicians' working hours, their free slots, and
 // the appointments booked into them.
@@ -31,7 +33,7 @@ import { FhirService } from './fhir/fhir.service';
     CareModule,
     WebhooksModule,
   ],
-  controllers: [AvailabilityController, AppointmentsController, FhirController],
+  controllers: [AvailabilityController, AppointmentsController, FhirController, QueueController],
   providers: [
     AvailabilityRepository,
     AvailabilityService,
@@ -42,6 +44,7 @@ import { FhirService } from './fhir/fhir.service';
     AppointmentNotices,
     NoShowSweeper,
     FhirService,
+    QueueService,
   ],
 })
 export class AppointmentsModule {}

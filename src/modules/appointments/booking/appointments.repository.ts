@@ -137,6 +137,39 @@ export class AppointmentsRepository {
       .getMany();
   }
 
+  // The clinician's checked-in patients in queue order: appointment time, then arrival.
+  queueOf(clinicianId: string): Promise<AppointmentEntity[]> {
+    return this.rows
+      .createQueryBuilder('a')
+      .where('a.clinician_id = :clinicianId', { clinicianId })
+      .andWhere('a.status = :status', { status: AppointmentStatus.CheckedIn })
+      .orderBy('a.start_at', 'ASC')
+      .addOrderBy('a.checked_in_at', 'ASC')
+      .addOrderBy('a.id', 'ASC')
+      .getMany();
+  }
+
+  // The clinician's consultation going on now, if any.
+  currentOf(clinicianId: string): Promise<AppointmentEntity | null> {
+    return this.rows.findOne({
+      where: { clinicianId, status: AppointmentStatus.InConsultation },
+      order: { startAt: 'DESC' },
+    });
+  }
+
+  // How long the clinician's last `n` completed consultations lasted, in seconds, newest
+  // first: from the later of the start and the check-in to the completion.
+  async recentLengths(clinicianId: string, n: number): Promise<number[]> {
+    const rows = await this.rows.query<{ seconds: number }[]>(
+      `SELECT extract(epoch FROM completed_at - greatest(start_at, checked_in_at))::float8 AS seconds
+         FROM appointments
+        WHERE clinician_id = $1 AND status = 'completed' AND checked_in_at IS NOT NULL
+        ORDER BY completed_at DESC LIMIT $2`,
+      [clinicianId, n],
+    );
+    return rows.map((r) => r.seconds);
+  }
+
   // Every appointment the user is a party to (the data export).
   involving(userId: string, manager: EntityManager): Promise<AppointmentEntity[]> {
     return this.repo(manager)
