@@ -3,6 +3,7 @@ import {
   createECDH,
   createHmac,
   createPublicKey,
+  generateKeyPairSync,
   randomBytes,
   verify,
   type ECDH,
@@ -11,6 +12,10 @@ import {
 import { createSecureServer, type Http2SecureServer, type IncomingHttpHeaders } from 'node:http2';
 import { createServer, type Server } from 'node:https';
 import type { AddressInfo } from 'node:net';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { generateVAPIDKeys } from 'web-push';
 
 // Test doubles of the push providers, written from their specifications: a Web Push service
 // that decrypts what it receives as the browser would (RFC 8291), and HTTP/2 servers standing
@@ -198,4 +203,69 @@ export class Http2Provider extends Recorder {
   async stop(): Promise<void> {
     await new Promise<void>((r) => this.server?.close(() => r()));
   }
+}
+
+// ---- Credentials and configuration ----
+
+export interface PushCredentials {
+  env: NodeJS.ProcessEnv;
+  vapidPublicKey: string;
+  apnsPublicKey: KeyObject;
+  fcmPublicKey: KeyObject;
+  fcmClientEmail: string;
+  dir: string;
+}
+
+// Fresh credentials for every platform, as an operator would provide them (a VAPID pair, an
+// APNs .p8 key, an FCM service account key file), written under a temporary directory, and
+// the environment that points Hekim at the test servers.
+export function pushCredentials(options: {
+  tls: { cert: string };
+  webPushHosts?: string;
+  apnsPort?: number;
+  fcmPort?: number;
+}): PushCredentials {
+  const dir = mkdtempSync(join(tmpdir(), 'hekim-push-'));
+  const vapid = generateVAPIDKeys();
+  const apns = generateKeyPairSync('ec', { namedCurve: 'P-256' });
+  const fcm = generateKeyPairSync('rsa', { modulusLength: 2048 });
+  const caFile = join(dir, 'ca.pem');
+  writeFileSync(caFile, options.tls.cert);
+  const apnsKeyFile = join(dir, 'AuthKey.p8');
+  writeFileSync(apnsKeyFile, apns.privateKey.export({ type: 'pkcs8', format: 'pem' }));
+  const fcmClientEmail = 'hekim-push@hekim-test.iam.gserviceaccount.com';
+  const fcmFile = join(dir, 'service-account.json');
+  writeFileSync(
+    fcmFile,
+    JSON.stringify({
+      type: 'service_account',
+      project_id: 'hekim-test',
+      private_key_id: 'key-1',
+      private_key: fcm.privateKey.export({ type: 'pkcs8', format: 'pem' }),
+      client_email: fcmClientEmail,
+      token_uri: `https://localhost:${options.fcmPort ?? 1}/token`,
+    }),
+  );
+  return {
+    dir,
+    vapidPublicKey: vapid.publicKey,
+    apnsPublicKey: apns.publicKey,
+    fcmPublicKey: fcm.publicKey,
+    fcmClientEmail,
+    env: {
+      PUSH_CA_FILE: caFile,
+      PUSH_TIMEOUT_MS: '2000',
+      WEB_PUSH_VAPID_PUBLIC_KEY: vapid.publicKey,
+      WEB_PUSH_VAPID_PRIVATE_KEY: vapid.privateKey,
+      WEB_PUSH_VAPID_SUBJECT: 'mailto:ops@hekim.test',
+      WEB_PUSH_ALLOWED_HOSTS: options.webPushHosts ?? 'localhost,push.example.test',
+      APNS_KEY_FILE: apnsKeyFile,
+      APNS_KEY_ID: 'ABC123DEFG',
+      APNS_TEAM_ID: 'TEAM123456',
+      APNS_BUNDLE_ID: 'org.hekim.test',
+      APNS_URL: `https://localhost:${options.apnsPort ?? 1}`,
+      FCM_SERVICE_ACCOUNT_FILE: fcmFile,
+      FCM_URL: `https://localhost:${options.fcmPort ?? 1}`,
+    },
+  };
 }

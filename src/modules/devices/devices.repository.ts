@@ -22,21 +22,23 @@ export class DevicesRepository {
     d: DeviceRegistration,
     manager: EntityManager,
   ): Promise<{ device: PushDeviceEntity; previousUserId: string | null }> {
-    const rows = await manager.query<(PushDeviceEntity & { previous_user_id: string | null })[]>(
-      `WITH before AS (
-         SELECT user_id FROM push_devices WHERE platform = $2 AND token = $3 FOR UPDATE)
-       INSERT INTO push_devices (user_id, platform, token, p256dh, auth, voip)
+    const before = await manager.query<{ user_id: string }[]>(
+      `SELECT user_id FROM push_devices WHERE platform = $1 AND token = $2 FOR UPDATE`,
+      [d.platform, d.token],
+    );
+    const rows = await manager.query<{ id: string }[]>(
+      `INSERT INTO push_devices (user_id, platform, token, p256dh, auth, voip)
        VALUES ($1, $2, $3, $4, $5, $6)
        ON CONFLICT ON CONSTRAINT push_devices_token_key DO UPDATE
          SET user_id = EXCLUDED.user_id, p256dh = EXCLUDED.p256dh, auth = EXCLUDED.auth,
              voip = EXCLUDED.voip
-       RETURNING id, (SELECT user_id FROM before) AS previous_user_id`,
+       RETURNING id`,
       [userId, d.platform, d.token, d.p256dh, d.auth, d.voip],
     );
     const device = await manager
       .getRepository(PushDeviceEntity)
       .findOneByOrFail({ id: rows[0].id });
-    return { device, previousUserId: rows[0].previous_user_id };
+    return { device, previousUserId: before[0]?.user_id ?? null };
   }
 
   async pageForUser(
