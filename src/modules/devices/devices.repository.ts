@@ -70,7 +70,8 @@ export class DevicesRepository {
 
   // A token the provider reported dead; only if it is still the one we pushed to.
   async deleteIfToken(id: string, token: string, manager: EntityManager): Promise<string | null> {
-    const rows = await manager.query<{ user_id: string }[]>(
+    // TypeORM answers a DELETE … RETURNING with [rows, count].
+    const [rows] = await manager.query<[{ user_id: string }[], number]>(
       `DELETE FROM push_devices WHERE id = $1 AND token = $2 RETURNING user_id`,
       [id, token],
     );
@@ -105,7 +106,7 @@ export class DevicesRepository {
     userIds: string[],
     manager: EntityManager,
   ): Promise<{ deviceId: string; userId: string }[]> {
-    const rows = await manager.query<{ device_id: string; user_id: string }[]>(
+    const [rows] = await manager.query<[{ device_id: string; user_id: string }[], number]>(
       `DELETE FROM push_rings r USING push_devices d
         WHERE r.call_id = $1 AND d.id = r.device_id AND d.user_id = ANY($2::uuid[])
        RETURNING r.device_id, d.user_id`,
