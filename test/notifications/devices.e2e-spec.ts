@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { rmSync } from 'node:fs';
 import { DataSource } from 'typeorm';
 import { Role } from '../../src/common/auth/role';
+import { PersonalDataRegistry } from '../../src/modules/compliance/personal-data/personal-data-registry';
 import { authHeader, signIn, type SignedIn } from '../support/auth';
 import {
   BrowserSubscription,
@@ -209,5 +210,31 @@ describe('push devices', () => {
     const res = await post(erin, { platform: 'fcm', token: FCM_TOKEN() });
     expect(res.status).toBe(409);
     expect((res.body as Problem).code).toBe('CONFLICT');
+  });
+
+  it("exports a user's devices without tokens and destroys them on erasure", async () => {
+    const frank = await signIn(t, Role.Patient);
+    const token = APNS_TOKEN();
+    const device = (await post(frank, { platform: 'apns', token, voip: true })).body as {
+      id: string;
+    };
+    const contributor = t.app
+      .get(PersonalDataRegistry)
+      .all()
+      .find((c) => c.section === 'pushDevices')!;
+    expect(contributor.tables).toEqual(['push_devices', 'push_rings']);
+    const exported = await db.transaction((m) => contributor.exportFor(frank.user.id, m));
+    expect(exported).toEqual([
+      {
+        id: device.id,
+        platform: 'apns',
+        voip: true,
+        createdAt: expect.any(Date) as Date,
+        rungForCallIds: [],
+      },
+    ]);
+    expect(JSON.stringify(exported)).not.toContain(token);
+    expect(await db.transaction((m) => contributor.eraseFor(frank.user.id, m))).toBe(1);
+    expect(((await list(frank)).body as { items: unknown[] }).items).toEqual([]);
   });
 });
