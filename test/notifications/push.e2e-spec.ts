@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { rmSync } from 'node:fs';
 import { DataSource } from 'typeorm';
 import { Role } from '../../src/common/auth/role';
+import type { CallEntity } from '../../src/modules/calls/call.entity';
 import { CallsService } from '../../src/modules/calls/calls.service';
 import { authHeader, signIn, type SignedIn } from '../support/auth';
 import { careRoom } from '../support/care';
@@ -330,6 +331,13 @@ describe('push to devices', () => {
     await t.http().post(`/api/v1/calls/${callId}/cancel`).set(authHeader(doctor.accessToken));
     expect(await rowsOf(callId, 'call.ended')).toHaveLength(4);
     expect(await db.query(`SELECT 1 FROM push_rings WHERE call_id = $1`, [callId])).toEqual([]);
+    // A delivery report that comes after the cancel (another instance was slow) pushes nothing.
+    const [entity] = await db.query<CallEntity[]>(
+      `SELECT id, caller_id AS "callerId", type FROM calls WHERE id = $1`,
+      [callId],
+    );
+    await t.app.get(CallsService).delivered(entity, patient.user.id, 0);
+    expect(await rowsOf(callId, 'call.incoming')).toHaveLength(4);
   });
 
   it('removes the devices whose tokens a provider reports dead', async () => {

@@ -131,7 +131,14 @@ export class CallsService {
   async delivered(call: CallEntity, calleeId: string, devices: number): Promise<void> {
     await this.dataSource.transaction(async (m) => {
       await this.record({ id: calleeId }, AuditAction.CallIncomingDelivered, call, m, { devices });
-      if (devices === 0)
+      if (devices > 0) return;
+      // Under the call's lock, like every change: a ring that already stopped (the caller
+      // cancelled first) is not pushed, and one that stops later finds this push to follow up.
+      const locked = await this.calls.lockById(call.id, m);
+      const ringing = locked?.participants?.some(
+        (p) => p.userId === calleeId && p.state === 'ringing',
+      );
+      if (ringing)
         await this.notifier.incoming(
           { callId: call.id, calleeId, callerId: call.callerId, type: call.type },
           m,
