@@ -4,15 +4,20 @@ import {
   type OnApplicationBootstrap,
   type OnModuleDestroy,
 } from '@nestjs/common';
+import { GroupCommitQueue } from '../../common/group-commit-queue';
 import { AppConfig } from '../../config/app-config';
 import { backoffMs } from './backoff';
 import { ChannelSenders, DeliveryError } from './channel-sender';
 import { OutboxMetrics } from './outbox-metrics';
-import { OutboxRepository, type ClaimedMessage } from './outbox.repository';
+import { OutboxStatus } from './outbox-message.entity';
+import { OutboxRepository, type AttemptOutcome, type ClaimedMessage } from './outbox.repository';
 
 // How often the backlog gauges are refreshed from the database (and overdue messages of
 // channels without a sender expired).
 const STATS_INTERVAL_MS = 10_000;
+
+// Outcomes written by one statement at most.
+const MAX_OUTCOMES_PER_WRITE = 500;
 
 // Delivers the outbox at least once (docs/notifications.md). Every instance may run it:
 // claiming takes due rows with FOR UPDATE SKIP LOCKED and leases them (their due time moves
@@ -30,6 +35,11 @@ export class OutboxRelay implements OnApplicationBootstrap, OnModuleDestroy {
   private statsTimer: NodeJS.Timeout | undefined;
   private stopped = false;
   private running: Promise<void> | undefined;
+  // Outcomes that arrive while one batch is being written are written together by the next.
+  private readonly outcomes = new GroupCommitQueue<AttemptOutcome, boolean>({
+    maxBatch: MAX_OUTCOMES_PER_WRITE,
+    write: (batch) => this.repository.recordOutcomes(batch),
+  });
 
   constructor(
     private readonly config: AppConfig,
@@ -56,14 +66,35 @@ export class OutboxRelay implements OnApplicationBootstrap, OnModuleDestroy {
 
   // Claims and delivers due messages until none is left; never throws. Returns how many
   // messages it handled.
+  //
+  // A rolling window, not batch after batch: at most NOTIFY_BATCH_SIZE messages are held at
+  // once, and as soon as a quarter of the window is free the relay claims that many more
+  // while the rest are still being sent, so a slow delivery holds up only its own slot.
+  // Outcomes are written in batches (see `record`) and do not hold a slot.
   async drain(): Promise<number> {
+    const window = this.config.notify.batchSize;
+    const refill = Math.max(1, Math.ceil(window / 4));
+    const inFlight = new Set<Promise<void>>();
     let handled = 0;
     while (!this.stopped) {
-      const batch = await this.claimSafely();
+      const free = window - inFlight.size;
+      if (free < refill) {
+        await Promise.race(inFlight);
+        continue;
+      }
+      const batch = await this.claimSafely(free);
       handled += batch.length;
-      await Promise.all(batch.map((m) => this.deliver(m)));
-      if (batch.length < this.config.notify.batchSize) break;
+      for (const message of batch) {
+        const delivery: Promise<void> = this.deliver(message).finally(() =>
+          inFlight.delete(delivery),
+        );
+        inFlight.add(delivery);
+      }
+      // Nothing more is due (or the database is away): finish these, then wait for the poll.
+      if (batch.length < free) break;
     }
+    await Promise.all(inFlight);
+    await this.outcomes.idle();
     return handled;
   }
 
@@ -78,11 +109,11 @@ export class OutboxRelay implements OnApplicationBootstrap, OnModuleDestroy {
     this.timer.unref();
   }
 
-  private async claimSafely(): Promise<ClaimedMessage[]> {
+  private async claimSafely(limit: number): Promise<ClaimedMessage[]> {
     try {
       return await this.repository.claim(
         this.senders.channels(),
-        this.config.notify.batchSize,
+        limit,
         this.config.notify.leaseSeconds,
       );
     } catch (err) {
@@ -96,22 +127,13 @@ export class OutboxRelay implements OnApplicationBootstrap, OnModuleDestroy {
     const { id, channel, kind, attempts: attempt } = message;
     const sender = this.senders.get(channel);
     const { maxAttempts } = this.config.notify;
-    try {
-      if (message.expiresAt && message.expiresAt.getTime() <= Date.now()) {
-        await this.repository.markExpired(id, attempt);
-        this.metrics.deliveries.labels(channel, 'expired').inc();
-        return;
-      }
-      // Only possible when earlier attempts died with their relay (crash, kill) past the limit.
-      if (!sender || attempt > maxAttempts) {
-        await this.repository.markDead(id, attempt, sender ? 'ATTEMPTS_EXHAUSTED' : 'NO_SENDER');
-        this.metrics.deliveries.labels(channel, 'dead').inc();
-        this.logger.warn({ outboxId: id, channel, kind, attempt }, 'outbox message dead-lettered');
-        return;
-      }
-    } catch (err) {
-      this.logger.warn({ outboxId: id, err: errorText(err) }, 'outbox update failed');
-      return;
+    if (message.expiresAt && message.expiresAt.getTime() <= Date.now()) {
+      return this.record(message, { id, attempt, status: OutboxStatus.Expired });
+    }
+    // Only possible when earlier attempts died with their relay (crash, kill) past the limit.
+    if (!sender || attempt > maxAttempts) {
+      const error = sender ? 'ATTEMPTS_EXHAUSTED' : 'NO_SENDER';
+      return this.record(message, { id, attempt, status: OutboxStatus.Dead, error });
     }
 
     let failure: DeliveryError | undefined;
@@ -130,40 +152,60 @@ export class OutboxRelay implements OnApplicationBootstrap, OnModuleDestroy {
       failure = err instanceof DeliveryError ? err : new DeliveryError(failureCode(err));
     }
 
-    // If recording the outcome fails (the database is away), the lease runs out and the
-    // message is delivered again: at least once, never lost.
+    if (!failure) return this.record(message, { id, attempt, status: OutboxStatus.Sent });
+    if (failure.permanent || attempt >= maxAttempts) {
+      return this.record(message, { id, attempt, status: OutboxStatus.Dead, error: failure.code });
+    }
+    const delayMs = backoffMs(
+      attempt,
+      this.config.notify.retryBaseMs,
+      this.config.notify.retryMaxMs,
+    );
+    return this.record(message, {
+      id,
+      attempt,
+      status: OutboxStatus.Pending,
+      error: failure.code,
+      delayMs,
+    });
+  }
+
+  // Writes an attempt's outcome with the others of the moment (one statement for all of
+  // them), then counts and logs it. If it cannot be written (the database is away), the lease
+  // runs out and the message is delivered again: at least once, never lost.
+  private async record(message: ClaimedMessage, outcome: AttemptOutcome): Promise<void> {
+    const { id, channel, kind, attempts: attempt } = message;
     try {
-      if (!failure) {
-        await this.repository.markSent(id, attempt);
-        this.metrics.deliveries.labels(channel, 'sent').inc();
-        this.logger.log({ outboxId: id, channel, kind, attempt }, 'outbox message delivered');
-        return;
-      }
-      if (failure.permanent || attempt >= maxAttempts) {
-        await this.repository.markDead(id, attempt, failure.code);
-        this.metrics.deliveries.labels(channel, 'dead').inc();
-        this.logger.warn(
-          { outboxId: id, channel, kind, attempt, code: failure.code },
-          'outbox message dead-lettered',
-        );
-        return;
-      }
-      const wait = backoffMs(
-        attempt,
-        this.config.notify.retryBaseMs,
-        this.config.notify.retryMaxMs,
-      );
-      await this.repository.markFailed(id, attempt, failure.code, wait);
-      this.metrics.deliveries.labels(channel, 'retry').inc();
-      this.logger.warn(
-        { outboxId: id, channel, kind, attempt, code: failure.code, retryInMs: wait },
-        'outbox delivery failed; retrying later',
-      );
+      await this.outcomes.push(outcome);
     } catch (err) {
       this.logger.warn(
         { outboxId: id, err: errorText(err) },
         'outbox outcome not recorded; the message is delivered again after its lease',
       );
+      return;
+    }
+    switch (outcome.status) {
+      case OutboxStatus.Sent:
+        this.metrics.deliveries.labels(channel, 'sent').inc();
+        this.logger.log({ outboxId: id, channel, kind, attempt }, 'outbox message delivered');
+        return;
+      case OutboxStatus.Expired:
+        this.metrics.deliveries.labels(channel, 'expired').inc();
+        return;
+      case OutboxStatus.Dead:
+        this.metrics.deliveries.labels(channel, 'dead').inc();
+        this.logger.warn(
+          { outboxId: id, channel, kind, attempt, code: outcome.error },
+          'outbox message dead-lettered',
+        );
+        return;
+      case OutboxStatus.Pending:
+        this.metrics.deliveries.labels(channel, 'retry').inc();
+        this.logger.warn(
+          { outboxId: id, channel, kind, attempt, code: outcome.error, retryInMs: outcome.delayMs },
+          'outbox delivery failed; retrying later',
+        );
+        return;
     }
   }
 

@@ -45,6 +45,26 @@ export interface OutboxPage {
   limit: number;
 }
 
+// What became of one attempt. `pending` schedules the next one `delayMs` from now.
+export type AttemptOutcome = { id: string; attempt: number } & (
+  | { status: OutboxStatus.Sent }
+  | { status: OutboxStatus.Expired }
+  | { status: OutboxStatus.Dead; error: string }
+  | { status: OutboxStatus.Pending; error: string; delayMs: number }
+);
+
+function outcomeError(o: AttemptOutcome): string | null {
+  switch (o.status) {
+    case OutboxStatus.Sent:
+      return null;
+    case OutboxStatus.Expired:
+      return 'EXPIRED';
+    case OutboxStatus.Dead:
+    case OutboxStatus.Pending:
+      return o.error.slice(0, 200);
+  }
+}
+
 interface ClaimedRow {
   id: string;
   channel: OutboxChannel;
@@ -56,12 +76,8 @@ interface ClaimedRow {
   expires_at: Date | null;
 }
 
-// Removes the secret members (the keys are the statement's third parameter).
-const SCRUB = `payload = payload - $3::text[],
-       scrubbed_at = CASE WHEN payload ?| $3::text[] THEN now() ELSE scrubbed_at END`;
-
 // The only code that touches notification_outbox (besides the personal-data registrations).
-// Updates after a claim are fenced by the attempt number: a relay whose lease ran out and was
+// Outcomes after a claim are fenced by the attempt number: a relay whose lease ran out and was
 // overtaken cannot overwrite what the newer attempt wrote.
 @Injectable()
 export class OutboxRepository {
@@ -119,32 +135,43 @@ export class OutboxRepository {
     }));
   }
 
-  markSent(id: string, attempt: number): Promise<boolean> {
-    return this.finish(id, attempt, `status = 'sent', sent_at = now(), last_error = NULL`);
-  }
-
-  markExpired(id: string, attempt: number): Promise<boolean> {
-    return this.finish(id, attempt, `status = 'expired', last_error = 'EXPIRED'`);
-  }
-
-  // Scheduled again `delayMs` from now.
-  async markFailed(id: string, attempt: number, code: string, delayMs: number): Promise<boolean> {
-    const [, count] = await this.messages.query<[unknown, number]>(
-      `UPDATE notification_outbox
-          SET last_error = $3, next_attempt_at = now() + make_interval(secs => $4::float8 / 1000)
-        WHERE id = $1 AND attempts = $2 AND status = 'pending'`,
-      [id, attempt, code.slice(0, 200), delayMs],
+  // Records the outcomes of many attempts in one statement (the relay batches them): each row
+  // is updated only if it is still pending under that attempt (the fence above). Sent and
+  // expired messages lose their secret payload members. Answers, per outcome, whether it was
+  // recorded.
+  async recordOutcomes(outcomes: readonly AttemptOutcome[]): Promise<boolean[]> {
+    if (outcomes.length === 0) return [];
+    const rows = await this.messages.query<{ id: string }[]>(
+      `WITH v AS (
+         SELECT * FROM unnest($1::uuid[], $2::int[], $3::text[], $4::text[], $5::float8[])
+                AS t(id, attempt, status, error, delay_ms)),
+       done AS (
+         UPDATE notification_outbox o
+            SET status = v.status,
+                last_error = v.error,
+                sent_at = CASE WHEN v.status = 'sent' THEN now() ELSE o.sent_at END,
+                dead_at = CASE WHEN v.status = 'dead' THEN now() ELSE o.dead_at END,
+                next_attempt_at = CASE WHEN v.status = 'pending'
+                  THEN now() + make_interval(secs => v.delay_ms / 1000) ELSE o.next_attempt_at END,
+                payload = CASE WHEN v.status IN ('sent', 'expired')
+                  THEN o.payload - $6::text[] ELSE o.payload END,
+                scrubbed_at = CASE WHEN v.status IN ('sent', 'expired') AND o.payload ?| $6::text[]
+                  THEN now() ELSE o.scrubbed_at END
+           FROM v
+          WHERE o.id = v.id AND o.attempts = v.attempt AND o.status = 'pending'
+          RETURNING o.id)
+       SELECT id FROM done`,
+      [
+        outcomes.map((o) => o.id),
+        outcomes.map((o) => o.attempt),
+        outcomes.map((o) => o.status),
+        outcomes.map((o) => outcomeError(o)),
+        outcomes.map((o) => (o.status === OutboxStatus.Pending ? o.delayMs : 0)),
+        [...SECRET_PAYLOAD_KEYS],
+      ],
     );
-    return count === 1;
-  }
-
-  async markDead(id: string, attempt: number, code: string): Promise<boolean> {
-    const [, count] = await this.messages.query<[unknown, number]>(
-      `UPDATE notification_outbox SET status = 'dead', dead_at = now(), last_error = $3
-        WHERE id = $1 AND attempts = $2 AND status = 'pending'`,
-      [id, attempt, code.slice(0, 200)],
-    );
-    return count === 1;
+    const recorded = new Set(rows.map((r) => r.id));
+    return outcomes.map((o) => recorded.has(o.id));
   }
 
   // Pending messages whose moment passed, in channels no relay may be serving (e.g. push
@@ -222,14 +249,5 @@ export class OutboxRepository {
     );
     if (rows.length === 0) return null;
     return manager.getRepository(OutboxMessageEntity).findOne({ where: { id } });
-  }
-
-  private async finish(id: string, attempt: number, set: string): Promise<boolean> {
-    const [, count] = await this.messages.query<[unknown, number]>(
-      `UPDATE notification_outbox SET ${set}, ${SCRUB}
-        WHERE id = $1 AND attempts = $2 AND status = 'pending'`,
-      [id, attempt, [...SECRET_PAYLOAD_KEYS]],
-    );
-    return count === 1;
   }
 }
