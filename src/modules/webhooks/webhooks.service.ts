@@ -49,7 +49,7 @@ export class WebhooksService {
     };
   }
 
-  secretOf(endpoint: WebhookEndpointEntity): string {
+  secretOf(endpoint: Pick<WebhookEndpointEntity, 'secretSealed'>): string {
     return this.box.open(endpoint.secretSealed);
   }
 
