@@ -59,6 +59,14 @@ export class WebhooksRepository {
       .find({ where: { deletedAt: IsNull() }, order: { createdAt: 'ASC' } });
   }
 
+  // The `events` of every live endpoint.
+  async liveEventPatterns(manager: EntityManager): Promise<string[][]> {
+    const rows = await manager.query<{ events: string[] }[]>(
+      `SELECT events FROM webhook_endpoints WHERE deleted_at IS NULL`,
+    );
+    return rows.map((r) => r.events);
+  }
+
   async pageEndpoints(
     after: CursorPosition | undefined,
     limit: number,
