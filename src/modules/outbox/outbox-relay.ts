@@ -16,6 +16,10 @@ import { OutboxRepository, type AttemptOutcome, type ClaimedMessage } from './ou
 // channels without a sender expired).
 const STATS_INTERVAL_MS = 10_000;
 
+// Messages held at once (being sent, or sent and being recorded), in windows of
+// NOTIFY_BATCH_SIZE.
+const HELD_WINDOWS = 4;
+
 // Outcomes written by one statement at most.
 const MAX_OUTCOMES_PER_WRITE = 500;
 
@@ -67,33 +71,47 @@ export class OutboxRelay implements OnApplicationBootstrap, OnModuleDestroy {
   // Claims and delivers due messages until none is left; never throws. Returns how many
   // messages it handled.
   //
-  // A rolling window, not batch after batch: at most NOTIFY_BATCH_SIZE messages are held at
-  // once, and as soon as a quarter of the window is free the relay claims that many more
-  // while the rest are still being sent, so a slow delivery holds up only its own slot.
-  // Outcomes are written in batches (see `record`) and do not hold a slot.
+  // A rolling window, not batch after batch: at most NOTIFY_BATCH_SIZE messages are being
+  // sent at once, and as soon as a quarter of the window is free the relay claims that many
+  // more while the rest are still on their way, so a slow delivery holds up only its own
+  // slot. What is written after a message left (its outcome, batched with the others of the
+  // moment; a sender's own records, see SendReceipt) does not hold a slot; at most
+  // HELD_WINDOWS windows of messages are held in all.
   async drain(): Promise<number> {
     const window = this.config.notify.batchSize;
     const refill = Math.max(1, Math.ceil(window / 4));
-    const inFlight = new Set<Promise<void>>();
+    const held = new Set<Promise<void>>();
+    let sending = 0;
+    let wake: (() => void) | undefined;
     let handled = 0;
     while (!this.stopped) {
-      const free = window - inFlight.size;
+      const free = Math.min(window - sending, window * HELD_WINDOWS - held.size);
       if (free < refill) {
-        await Promise.race(inFlight);
+        await new Promise<void>((resolve) => (wake = resolve));
         continue;
       }
       const batch = await this.claimSafely(free);
       handled += batch.length;
       for (const message of batch) {
-        const delivery: Promise<void> = this.deliver(message).finally(() =>
-          inFlight.delete(delivery),
-        );
-        inFlight.add(delivery);
+        sending++;
+        let sent = false;
+        const release = (): void => {
+          if (sent) return;
+          sent = true;
+          sending--;
+          wake?.();
+        };
+        const delivery: Promise<void> = this.deliver(message, release).finally(() => {
+          release();
+          held.delete(delivery);
+          wake?.();
+        });
+        held.add(delivery);
       }
       // Nothing more is due (or the database is away): finish these, then wait for the poll.
       if (batch.length < free) break;
     }
-    await Promise.all(inFlight);
+    await Promise.all(held);
     await this.outcomes.idle();
     return handled;
   }
@@ -123,22 +141,25 @@ export class OutboxRelay implements OnApplicationBootstrap, OnModuleDestroy {
     }
   }
 
-  private async deliver(message: ClaimedMessage): Promise<void> {
+  // `sent` is called once the message has left (or will not be sent): its slot is free.
+  private async deliver(message: ClaimedMessage, sent: () => void): Promise<void> {
     const { id, channel, kind, attempts: attempt } = message;
     const sender = this.senders.get(channel);
     const { maxAttempts } = this.config.notify;
     if (message.expiresAt && message.expiresAt.getTime() <= Date.now()) {
+      sent();
       return this.record(message, { id, attempt, status: OutboxStatus.Expired });
     }
     // Only possible when earlier attempts died with their relay (crash, kill) past the limit.
     if (!sender || attempt > maxAttempts) {
       const error = sender ? 'ATTEMPTS_EXHAUSTED' : 'NO_SENDER';
+      sent();
       return this.record(message, { id, attempt, status: OutboxStatus.Dead, error });
     }
 
     let failure: DeliveryError | undefined;
     try {
-      await sender.send({
+      const receipt = await sender.send({
         id,
         idempotencyKey: id,
         channel,
@@ -148,10 +169,13 @@ export class OutboxRelay implements OnApplicationBootstrap, OnModuleDestroy {
         attempt,
         createdAt: message.createdAt,
       });
+      sent();
+      if (receipt) await receipt.settled;
     } catch (err) {
       failure = err instanceof DeliveryError ? err : new DeliveryError(failureCode(err));
     }
 
+    sent();
     if (!failure) return this.record(message, { id, attempt, status: OutboxStatus.Sent });
     if (failure.permanent || attempt >= maxAttempts) {
       return this.record(message, { id, attempt, status: OutboxStatus.Dead, error: failure.code });

@@ -10,6 +10,7 @@ import {
   DeliveryError,
   type ChannelSender,
   type OutboundMessage,
+  type SendReceipt,
 } from '../outbox/channel-sender';
 import { OutboxChannel } from '../outbox/outbox-message.entity';
 import { WebhookDeliveryStatus } from './webhook-delivery.entity';
@@ -68,7 +69,9 @@ export class WebhookSender implements ChannelSender, OnModuleInit {
     this.senders.register(this);
   }
 
-  async send(message: OutboundMessage): Promise<void> {
+  // Resolves once the POST is answered (or failed); the receipt settles once the attempt is
+  // in the delivery log and the audit trail.
+  async send(message: OutboundMessage): Promise<SendReceipt> {
     const deliveryId = message.payload.deliveryId;
     const delivery =
       typeof deliveryId === 'string' ? await this.lookups.push(deliveryId) : undefined;
@@ -100,7 +103,7 @@ export class WebhookSender implements ChannelSender, OnModuleInit {
     const final =
       failure !== undefined &&
       (failure.permanent || message.attempt >= this.config.notify.maxAttempts);
-    await this.attempts.push({
+    const recorded = this.attempts.push({
       id: delivery.id,
       endpointId: delivery.endpointId,
       webhookId: delivery.webhookId,
@@ -114,7 +117,7 @@ export class WebhookSender implements ChannelSender, OnModuleInit {
       responseStatus: status,
       error: failure?.code ?? null,
     });
-    if (failure) throw failure;
+    return { settled: failure ? recorded.then(() => Promise.reject(failure)) : recorded };
   }
 
   // The signer of an endpoint, kept while its sealed secret is the same: opening the secret
