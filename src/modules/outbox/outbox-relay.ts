@@ -39,6 +39,8 @@ export class OutboxRelay implements OnApplicationBootstrap, OnModuleDestroy {
   private statsTimer: NodeJS.Timeout | undefined;
   private stopped = false;
   private running: Promise<void> | undefined;
+  // A wake-up came while a drain was running.
+  private woken = false;
   // Outcomes that arrive while one batch is being written are written together by the next.
   private readonly outcomes = new GroupCommitQueue<AttemptOutcome, boolean>({
     maxBatch: MAX_OUTCOMES_PER_WRITE,
@@ -116,12 +118,26 @@ export class OutboxRelay implements OnApplicationBootstrap, OnModuleDestroy {
     return handled;
   }
 
+  // Messages were written (OutboxWakeups): drain now, or again as soon as the running drain
+  // is done (it may have claimed before they were committed).
+  wake(): void {
+    if (this.stopped || !this.config.notify.relayEnabled) return;
+    if (this.running) {
+      this.woken = true;
+      return;
+    }
+    if (this.timer) clearTimeout(this.timer);
+    this.schedule(0);
+  }
+
   private schedule(delayMs: number): void {
     if (this.stopped) return;
     this.timer = setTimeout(() => {
+      this.timer = undefined;
+      this.woken = false;
       this.running = this.drain().then(() => {
         this.running = undefined;
-        this.schedule(this.config.notify.pollIntervalMs);
+        this.schedule(this.woken ? 0 : this.config.notify.pollIntervalMs);
       });
     }, delayMs);
     this.timer.unref();
