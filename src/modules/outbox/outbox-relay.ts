@@ -74,14 +74,15 @@ export class OutboxRelay implements OnApplicationBootstrap, OnModuleDestroy {
   // messages it handled.
   //
   // A rolling window, not batch after batch: at most NOTIFY_BATCH_SIZE messages are being
-  // sent at once, and as soon as a quarter of the window is free the relay claims that many
-  // more while the rest are still on their way, so a slow delivery holds up only its own
+  // sent at once, and as soon as a tenth of the window is free the relay claims what is free
+  // (one claim at a time: slots freed during a claim are filled by the next) while the rest
+  // are still on their way, so a slow delivery holds up only its own
   // slot. What is written after a message left (its outcome, batched with the others of the
   // moment; a sender's own records, see SendReceipt) does not hold a slot; at most
   // HELD_WINDOWS windows of messages are held in all.
   async drain(): Promise<number> {
     const window = this.config.notify.batchSize;
-    const refill = Math.max(1, Math.ceil(window / 4));
+    const refill = Math.max(1, Math.ceil(window / 10));
     const held = new Set<Promise<void>>();
     let sending = 0;
     let wake: (() => void) | undefined;

@@ -76,6 +76,30 @@ interface ClaimedRow {
   expires_at: Date | null;
 }
 
+// The claim ($1 channels, $2 limit, $3 lease in seconds): for each channel, its oldest due
+// messages from the partial index (channel, next_attempt_at) of pending ones, skipping those
+// another relay holds; then the oldest of them all. Each channel's scan stops at the limit,
+// so a backlog of another channel is never read. A channel's rows that lose to other
+// channels' older ones are locked only for the moment of this statement. Exported for the
+// test that checks its plan (docs/notifications.md).
+export const CLAIM_SQL = `WITH due AS (
+   SELECT d.id FROM unnest($1::text[]) AS c(channel)
+   CROSS JOIN LATERAL (
+     SELECT id, next_attempt_at FROM notification_outbox
+      WHERE status = 'pending' AND channel = c.channel AND next_attempt_at <= now()
+      ORDER BY next_attempt_at
+      LIMIT $2
+      FOR UPDATE SKIP LOCKED) d
+   ORDER BY d.next_attempt_at
+   LIMIT $2)
+ UPDATE notification_outbox o
+    SET attempts = o.attempts + 1,
+        next_attempt_at = now() + make_interval(secs => $3),
+        last_attempt_at = now()
+   FROM due WHERE o.id = due.id
+ RETURNING o.id, o.channel, o.recipient, o.kind, o.payload, o.attempts, o.created_at,
+           o.expires_at`;
+
 // The only code that touches notification_outbox (besides the personal-data registrations).
 // Outcomes after a claim are fenced by the attempt number: a relay whose lease ran out and was
 // overtaken cannot overwrite what the newer attempt wrote.
@@ -107,22 +131,11 @@ export class OutboxRepository {
     leaseSeconds: number,
   ): Promise<ClaimedMessage[]> {
     if (channels.length === 0) return [];
-    const [rows] = await this.messages.query<[ClaimedRow[], number]>(
-      `WITH due AS (
-         SELECT id FROM notification_outbox
-          WHERE status = 'pending' AND next_attempt_at <= now() AND channel = ANY($1::text[])
-          ORDER BY next_attempt_at
-          LIMIT $2
-          FOR UPDATE SKIP LOCKED)
-       UPDATE notification_outbox o
-          SET attempts = o.attempts + 1,
-              next_attempt_at = now() + make_interval(secs => $3),
-              last_attempt_at = now()
-         FROM due WHERE o.id = due.id
-       RETURNING o.id, o.channel, o.recipient, o.kind, o.payload, o.attempts, o.created_at,
-                 o.expires_at`,
-      [channels, limit, leaseSeconds],
-    );
+    const [rows] = await this.messages.query<[ClaimedRow[], number]>(CLAIM_SQL, [
+      channels,
+      limit,
+      leaseSeconds,
+    ]);
     return rows.map((r) => ({
       id: r.id,
       channel: r.channel,
