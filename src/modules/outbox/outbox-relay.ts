@@ -20,6 +20,10 @@ const STATS_INTERVAL_MS = 10_000;
 // NOTIFY_BATCH_SIZE.
 const HELD_WINDOWS = 4;
 
+// How long an outcome waits for others to be written with it: nothing waits on it but the
+// message's lease, and under load it makes a few large statements of many small ones.
+const OUTCOME_LINGER_MS = 5;
+
 // Outcomes written by one statement at most.
 const MAX_OUTCOMES_PER_WRITE = 500;
 
@@ -44,6 +48,7 @@ export class OutboxRelay implements OnApplicationBootstrap, OnModuleDestroy {
   // Outcomes that arrive while one batch is being written are written together by the next.
   private readonly outcomes = new GroupCommitQueue<AttemptOutcome, boolean>({
     maxBatch: MAX_OUTCOMES_PER_WRITE,
+    lingerMs: OUTCOME_LINGER_MS,
     write: (batch) => this.repository.recordOutcomes(batch),
   });
 
@@ -74,7 +79,7 @@ export class OutboxRelay implements OnApplicationBootstrap, OnModuleDestroy {
   // messages it handled.
   //
   // A rolling window, not batch after batch: at most NOTIFY_BATCH_SIZE messages are being
-  // sent at once, and as soon as a tenth of the window is free the relay claims what is free
+  // sent at once, and as soon as a quarter of the window is free the relay claims what is free
   // (one claim at a time: slots freed during a claim are filled by the next) while the rest
   // are still on their way, so a slow delivery holds up only its own
   // slot. What is written after a message left (its outcome, batched with the others of the
@@ -82,7 +87,7 @@ export class OutboxRelay implements OnApplicationBootstrap, OnModuleDestroy {
   // HELD_WINDOWS windows of messages are held in all.
   async drain(): Promise<number> {
     const window = this.config.notify.batchSize;
-    const refill = Math.max(1, Math.ceil(window / 10));
+    const refill = Math.max(1, Math.ceil(window / 4));
     const held = new Set<Promise<void>>();
     let sending = 0;
     let wake: (() => void) | undefined;

@@ -53,6 +53,8 @@ export class WebhookSender implements ChannelSender, OnModuleInit {
   });
   private readonly attempts = new GroupCommitQueue<Attempt, void>({
     maxBatch: MAX_PER_STATEMENT,
+    // The message has left; only the outbox's outcome waits on this.
+    lingerMs: 5,
     write: (batch) => this.writeAttempts(batch),
   });
 
