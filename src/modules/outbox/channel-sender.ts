@@ -45,6 +45,10 @@ export interface SendReceipt {
 export interface ChannelSender {
   readonly channel: OutboxChannel;
   send(message: OutboundMessage): Promise<void | SendReceipt>;
+  // Optional: given a claimed batch before its messages are sent (while earlier ones are
+  // still on their way), e.g. to read what they all need in one query. A failure here is
+  // ignored: `send` must work on its own.
+  prepare?(messages: OutboundMessage[]): Promise<void>;
 }
 
 // The senders of this process, one per channel: channel modules register theirs at start-up.

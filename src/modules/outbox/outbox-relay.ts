@@ -7,9 +7,9 @@ import {
 import { GroupCommitQueue } from '../../common/group-commit-queue';
 import { AppConfig } from '../../config/app-config';
 import { backoffMs } from './backoff';
-import { ChannelSenders, DeliveryError } from './channel-sender';
+import { ChannelSenders, DeliveryError, type OutboundMessage } from './channel-sender';
 import { OutboxMetrics } from './outbox-metrics';
-import { OutboxStatus } from './outbox-message.entity';
+import { type OutboxChannel, OutboxStatus } from './outbox-message.entity';
 import { OutboxRepository, type AttemptOutcome, type ClaimedMessage } from './outbox.repository';
 
 // How often the backlog gauges are refreshed from the database (and overdue messages of
@@ -79,12 +79,13 @@ export class OutboxRelay implements OnApplicationBootstrap, OnModuleDestroy {
   // messages it handled.
   //
   // A rolling window, not batch after batch: at most NOTIFY_BATCH_SIZE messages are being
-  // sent at once, and as soon as a quarter of the window is free the relay claims what is free
-  // (one claim at a time: slots freed during a claim are filled by the next) while the rest
-  // are still on their way, so a slow delivery holds up only its own
-  // slot. What is written after a message left (its outcome, batched with the others of the
-  // moment; a sender's own records, see SendReceipt) does not hold a slot; at most
-  // HELD_WINDOWS windows of messages are held in all.
+  // sent at once, and as soon as a quarter of the window is free the relay fills it while the
+  // rest are still on their way, so a slow delivery holds up only its own slot. While the
+  // window is full, the next quarter is claimed and prepared (ChannelSender.prepare), so that
+  // it is ready when slots free: neither the claim nor a sender's reads stand between one
+  // delivery and the next. What is written after a message left (its outcome, batched with
+  // the others of the moment; a sender's own records, see SendReceipt) does not hold a slot;
+  // at most HELD_WINDOWS windows of messages are held in all.
   async drain(): Promise<number> {
     const window = this.config.notify.batchSize;
     const refill = Math.max(1, Math.ceil(window / 4));
@@ -92,13 +93,8 @@ export class OutboxRelay implements OnApplicationBootstrap, OnModuleDestroy {
     let sending = 0;
     let wake: (() => void) | undefined;
     let handled = 0;
-    while (!this.stopped) {
-      const free = Math.min(window - sending, window * HELD_WINDOWS - held.size);
-      if (free < refill) {
-        await new Promise<void>((resolve) => (wake = resolve));
-        continue;
-      }
-      const batch = await this.claimSafely(free);
+    let next: { batch: Promise<ClaimedMessage[]>; asked: number } | undefined;
+    const start = (batch: ClaimedMessage[]): void => {
       handled += batch.length;
       for (const message of batch) {
         sending++;
@@ -116,9 +112,23 @@ export class OutboxRelay implements OnApplicationBootstrap, OnModuleDestroy {
         });
         held.add(delivery);
       }
+    };
+    while (!this.stopped) {
+      const free = Math.min(window - sending, window * HELD_WINDOWS - held.size);
+      if (free < refill) {
+        next ??= { batch: this.claimPrepared(refill), asked: refill };
+        await new Promise<void>((resolve) => (wake = resolve));
+        continue;
+      }
+      const claim = next ?? { batch: this.claimPrepared(free), asked: free };
+      next = undefined;
+      const batch = await claim.batch;
+      start(batch);
       // Nothing more is due (or the database is away): finish these, then wait for the poll.
-      if (batch.length < free) break;
+      if (batch.length < claim.asked) break;
     }
+    // Claimed while stopping: sent all the same rather than left to their lease.
+    if (next) start(await next.batch);
     await Promise.all(held);
     await this.outcomes.idle();
     return handled;
@@ -149,6 +159,27 @@ export class OutboxRelay implements OnApplicationBootstrap, OnModuleDestroy {
     this.timer.unref();
   }
 
+  // A claim, handed to the senders' prepare() before it is returned.
+  private async claimPrepared(limit: number): Promise<ClaimedMessage[]> {
+    const batch = await this.claimSafely(limit);
+    const byChannel = new Map<OutboxChannel, OutboundMessage[]>();
+    for (const m of batch) {
+      const list = byChannel.get(m.channel) ?? [];
+      list.push(outbound(m));
+      byChannel.set(m.channel, list);
+    }
+    await Promise.all(
+      [...byChannel].map(async ([channel, messages]) => {
+        try {
+          await this.senders.get(channel)?.prepare?.(messages);
+        } catch {
+          // send() reads what it needs by itself.
+        }
+      }),
+    );
+    return batch;
+  }
+
   private async claimSafely(limit: number): Promise<ClaimedMessage[]> {
     try {
       return await this.repository.claim(
@@ -165,7 +196,7 @@ export class OutboxRelay implements OnApplicationBootstrap, OnModuleDestroy {
 
   // `sent` is called once the message has left (or will not be sent): its slot is free.
   private async deliver(message: ClaimedMessage, sent: () => void): Promise<void> {
-    const { id, channel, kind, attempts: attempt } = message;
+    const { id, channel, attempts: attempt } = message;
     const sender = this.senders.get(channel);
     const { maxAttempts } = this.config.notify;
     if (message.expiresAt && message.expiresAt.getTime() <= Date.now()) {
@@ -181,16 +212,7 @@ export class OutboxRelay implements OnApplicationBootstrap, OnModuleDestroy {
 
     let failure: DeliveryError | undefined;
     try {
-      const receipt = await sender.send({
-        id,
-        idempotencyKey: id,
-        channel,
-        kind,
-        recipient: message.recipient,
-        payload: message.payload,
-        attempt,
-        createdAt: message.createdAt,
-      });
+      const receipt = await sender.send(outbound(message));
       sent();
       if (receipt) await receipt.settled;
     } catch (err) {
@@ -264,6 +286,19 @@ export class OutboxRelay implements OnApplicationBootstrap, OnModuleDestroy {
       this.logger.warn({ err: errorText(err) }, 'outbox statistics not refreshed');
     }
   }
+}
+
+function outbound(message: ClaimedMessage): OutboundMessage {
+  return {
+    id: message.id,
+    idempotencyKey: message.id,
+    channel: message.channel,
+    kind: message.kind,
+    recipient: message.recipient,
+    payload: message.payload,
+    attempt: message.attempts,
+    createdAt: message.createdAt,
+  };
 }
 
 // A failure code for an error a sender did not classify: its code or class name, never its

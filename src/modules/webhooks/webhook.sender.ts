@@ -43,6 +43,9 @@ interface Attempt extends AttemptRecord {
 @Injectable()
 export class WebhookSender implements ChannelSender, OnModuleInit {
   readonly channel = OutboxChannel.Webhook;
+  // Reads started by prepare(), taken by send(), by attempt (outbox id and attempt number):
+  // an attempt never uses a read made for another one.
+  private readonly prepared = new Map<string, Promise<DeliveryToSend | undefined>>();
   private readonly signers = new Map<string, { sealed: string; signer: Webhook }>();
   private readonly lookups = new GroupCommitQueue<string, DeliveryToSend | undefined>({
     maxBatch: MAX_PER_STATEMENT,
@@ -71,12 +74,27 @@ export class WebhookSender implements ChannelSender, OnModuleInit {
     this.senders.register(this);
   }
 
+  // Reads the deliveries of a claimed batch (one query) before their turn to be sent.
+  async prepare(messages: OutboundMessage[]): Promise<void> {
+    if (this.prepared.size + messages.length > MAX_PER_STATEMENT) this.prepared.clear();
+    const reads: Promise<unknown>[] = [];
+    for (const m of messages) {
+      const id = m.payload.deliveryId;
+      if (typeof id !== 'string') continue;
+      const read = this.lookups.push(id);
+      read.catch(() => undefined);
+      this.prepared.set(attemptKey(m), read);
+      reads.push(read);
+    }
+    await Promise.all(reads);
+  }
+
   // Resolves once the POST is answered (or failed); the receipt settles once the attempt is
   // in the delivery log and the audit trail.
   async send(message: OutboundMessage): Promise<SendReceipt> {
     const deliveryId = message.payload.deliveryId;
     const delivery =
-      typeof deliveryId === 'string' ? await this.lookups.push(deliveryId) : undefined;
+      typeof deliveryId === 'string' ? await this.read(message, deliveryId) : undefined;
     if (!delivery) throw new DeliveryError('DELIVERY_GONE', true);
     if (!delivery.live) throw new DeliveryError('ENDPOINT_DELETED', true);
 
@@ -122,6 +140,15 @@ export class WebhookSender implements ChannelSender, OnModuleInit {
     return { settled: failure ? recorded.then(() => Promise.reject(failure)) : recorded };
   }
 
+  // What prepare() read, else a read of its own (with the other sends of the moment).
+  private read(message: OutboundMessage, deliveryId: string): Promise<DeliveryToSend | undefined> {
+    const key = attemptKey(message);
+    const prepared = this.prepared.get(key);
+    if (!prepared) return this.lookups.push(deliveryId);
+    this.prepared.delete(key);
+    return prepared.catch(() => this.lookups.push(deliveryId));
+  }
+
   // The signer of an endpoint, kept while its sealed secret is the same: opening the secret
   // and decoding it is done once per endpoint, not once per delivery.
   private signerOf(delivery: DeliveryToSend): Webhook {
@@ -162,6 +189,8 @@ export class WebhookSender implements ChannelSender, OnModuleInit {
     return batch.map(() => undefined);
   }
 }
+
+const attemptKey = (m: OutboundMessage): string => `${m.id}:${m.attempt}`;
 
 // The attempts split so that no delivery appears twice in one part.
 function uniqueRounds(batch: Attempt[]): Attempt[][] {
