@@ -7,6 +7,7 @@ import { OutboxRelay } from './outbox-relay';
 import { OutboxController } from './outbox.controller';
 import { OutboxRepository } from './outbox.repository';
 import { OutboxService } from './outbox.service';
+import { OutboxWakeups } from './outbox-wakeups';
 
 // Global: any module that causes a message enqueues it through OutboxService, and channel
 // modules (mail, webhooks) register their sender with ChannelSenders.
@@ -14,7 +15,14 @@ import { OutboxService } from './outbox.service';
 @Module({
   imports: [TypeOrmModule.forFeature([OutboxMessageEntity])],
   controllers: [OutboxController],
-  providers: [OutboxRepository, OutboxService, ChannelSenders, OutboxMetrics, OutboxRelay],
+  providers: [
+    OutboxRepository,
+    OutboxService,
+    ChannelSenders,
+    OutboxMetrics,
+    OutboxRelay,
+    OutboxWakeups,
+  ],
   exports: [OutboxService, ChannelSenders],
 })
 export class OutboxModule {}
