@@ -6,6 +6,7 @@ import {
 } from '../../src/modules/appointments/booking/appointments.repository';
 import { PersonalDataRegistry } from '../../src/modules/compliance/personal-data/personal-data-registry';
 import { RoomsService } from '../../src/modules/rooms/rooms.service';
+import { bookSoon } from '../support/appointments';
 import { authHeader, signIn, type SignedIn } from '../support/auth';
 import {
   type Caller,
@@ -85,21 +86,14 @@ describe('appointments: booking and the life of an appointment (docs/appointment
       [doctorId, patientId],
     );
 
-  // An appointment a doctor books for a patient `minutesAhead` from now (any time: staff are
-  // not bound to slots), confirmed by the patient.
+  // An appointment a doctor books for a patient `minutesAhead` from now, confirmed by the
+  // patient.
   async function bookedSoon(
     doctor: SignedIn,
     patient: SignedIn,
     minutesAhead = 10,
   ): Promise<Appointment> {
-    const start = new Date(Math.ceil(Date.now() / 60_000) * 60_000 + minutesAhead * 60_000);
-    const res = await book(doctor, {
-      clinicianId: doctor.user.id,
-      patientId: patient.user.id,
-      start: start.toISOString(),
-      end: new Date(start.getTime() + 20 * 60_000).toISOString(),
-    }).expect(201);
-    const a = res.body as Appointment;
+    const a = (await bookSoon(t, doctor, patient, minutesAhead)) as unknown as Appointment;
     await http().post(`/api/v1/appointments/${a.id}/confirm`).set(as(patient)).expect(200);
     return a;
   }
