@@ -4,7 +4,6 @@ import type { AuthUser } from '../../common/auth/auth-user';
 import { AppException } from '../../common/errors/app.exception';
 import { ErrorCode } from '../../common/errors/error-code';
 import { AppConfig } from '../../config/app-config';
-import { KeyValueStore } from '../../infra/redis/key-value.store';
 import { AuditAction, AuditOutcome } from '../audit/audit-action';
 import { AuditService } from '../audit/audit.service';
 import { MemberRole, MemberStatus, type RoomEntity, RoomStatus } from '../rooms/room.entity';
@@ -62,6 +61,18 @@ export interface Left {
   sessionEnded: boolean;
 }
 
+// One audit record of a presence change (`record`): who did what in which room.
+interface PresenceRecord {
+  userId: string;
+  role: string | null;
+  action: AuditAction;
+  roomId: string;
+  sessionId?: string;
+  // The user acted upon, when not the actor (an admission).
+  subjectId?: string;
+  details?: Record<string, unknown>;
+}
+
 export interface Admitted {
   joined: Joined;
   socketId: string;
@@ -81,7 +92,6 @@ export class RoomPresenceService implements OnModuleInit {
     private readonly users: UsersRepository,
     private readonly audit: AuditService,
     private readonly instance: InstanceIdentity,
-    private readonly store: KeyValueStore,
     private readonly joinPolicy: RoomJoinPolicy,
     private readonly events: SessionEvents,
     private readonly roomSockets: RoomSocketsCache,
@@ -104,70 +114,9 @@ export class RoomPresenceService implements OnModuleInit {
         session && mine ? await this.depart(mine, userId, null, session, live, reason, m) : null;
       return () => {
         this.roomSockets.invalidate(roomId);
-        this.events.removed.next({
-          roomId,
-          sessionId: left?.sessionId ?? null,
-          userId,
-          reason,
-          otherSocketIds: left?.otherSocketIds ?? [],
-        });
+        this.events.removed.next({ roomId, sessionId: left?.sessionId ?? null, userId, reason });
       };
     });
-  }
-
-  // Each instance proves it is alive; a lapsed heartbeat means its sockets are gone.
-  static readonly HEARTBEAT_TTL_SECONDS = 15;
-
-  async heartbeat(): Promise<void> {
-    await this.store.set(
-      `signaling:instance:${this.instance.id}`,
-      '1',
-      RoomPresenceService.HEARTBEAT_TTL_SECONDS,
-    );
-  }
-
-  // Whether another instance's heartbeat is current (its sockets are alive).
-  async instanceAlive(instanceId: string): Promise<boolean> {
-    return (await this.store.get(`signaling:instance:${instanceId}`)) !== null;
-  }
-
-  // How long another instance's heartbeat must stay missing, as seen from here, before its
-  // sockets are declared gone. Longer than two heartbeat periods: when Redis comes back empty
-  // after an outage every key is lost at once, and each live instance needs one period to
-  // write its own again. Releasing a live instance would cut every one of its clients from
-  // relay and, after the grace, from their sessions.
-  static readonly MISSING_CONFIRM_MS = 12_000;
-  private readonly missingSince = new Map<string, number>();
-
-  // Stays and knocks held by an instance that died without shutting down enter the reconnect
-  // grace, exactly as if their sockets had disconnected. Returns the instances released.
-  async releaseDeadInstances(now: number = Date.now()): Promise<string[]> {
-    const released: string[] = [];
-    const holding = await this.sessions.instancesHoldingSockets();
-    for (const id of this.missingSince.keys())
-      if (!holding.includes(id)) this.missingSince.delete(id);
-    for (const id of holding) {
-      if (id === this.instance.id) continue;
-      if (await this.instanceAlive(id)) {
-        this.missingSince.delete(id);
-        continue;
-      }
-      const since = this.missingSince.get(id) ?? now;
-      this.missingSince.set(id, since);
-      if (now - since < RoomPresenceService.MISSING_CONFIRM_MS) continue;
-      const until = new Date(Date.now() + this.config.signaling.reconnectGraceSeconds * 1000);
-      await this.dataSource
-        .transaction((m) => this.sessions.releaseInstance(id, until, m))
-        .finally(() => this.roomSockets.invalidate('*'));
-      this.missingSince.delete(id);
-      released.push(id);
-    }
-    return released;
-  }
-
-  // This instance's id: a socket records where it is connected (see join).
-  get instanceId(): string {
-    return this.instance.id;
   }
 
   // `instanceId` is where the socket is connected, when another instance joins it (a call's
@@ -209,7 +158,10 @@ export class RoomPresenceService implements OnModuleInit {
       // lets anyone in on its own.
       if (room.waitingRoom && membership.role !== MemberRole.Host) {
         await this.sessions.upsertWaiting(roomId, actor.id, here, new Date(), m);
-        await this.record(actor.id, actor.role, AuditAction.RoomWait, room.id, null, m);
+        await this.record(
+          { userId: actor.id, role: actor.role, action: AuditAction.RoomWait, roomId: room.id },
+          m,
+        );
         await this.webhooks.publish(m, 'participant.waiting', {
           roomId,
           sessionId: session?.id ?? null,
@@ -220,7 +172,11 @@ export class RoomPresenceService implements OnModuleInit {
           kind: 'waiting',
           roomId,
           hostId: room.hostId,
-          user: await this.view(actor.id, membership.role, m),
+          user: {
+            userId: actor.id,
+            displayName: (await this.displayNames([actor.id], m)).get(actor.id) ?? '',
+            role: membership.role,
+          },
         };
       }
       return this.enter(actor.id, actor.role, room, session, live, here, m);
@@ -247,7 +203,16 @@ export class RoomPresenceService implements OnModuleInit {
       if (!knocker) throw SessionErrors.notWaiting();
       await this.joinPolicy.assertMayJoin(knocker, roomId, m);
       await this.sessions.deleteWaiting(roomId, userId, m);
-      await this.record(host.id, host.role, AuditAction.RoomAdmit, room.id, null, m, userId);
+      await this.record(
+        {
+          userId: host.id,
+          role: host.role,
+          action: AuditAction.RoomAdmit,
+          roomId: room.id,
+          subjectId: userId,
+        },
+        m,
+      );
       const session = await this.sessions.findActiveByRoom(roomId, m);
       const live = session ? await this.sessions.liveParticipants(session.id, m) : [];
       const member = await this.rooms.memberRole(roomId, userId, m);
@@ -304,20 +269,13 @@ export class RoomPresenceService implements OnModuleInit {
           const session = await this.sessions.findActiveByRoom(roomId, m);
           const live = session ? await this.sessions.liveParticipants(session.id, m) : [];
           const mine = live.find((p) => p.userId === user.id);
-          if (!session || !mine)
-            return knocked ? { roomId, sessionId: null, otherSocketIds: [] } : null;
+          if (!session || !mine) return knocked ? { sessionId: null } : null;
           return this.depart(mine, user.id, user.role, session, live, reason, m);
         }),
       );
       if (!left) continue;
       removed++;
-      this.events.removed.next({
-        roomId,
-        sessionId: left.sessionId,
-        userId: user.id,
-        reason,
-        otherSocketIds: left.otherSocketIds,
-      });
+      this.events.removed.next({ roomId, sessionId: left.sessionId, userId: user.id, reason });
     }
     return removed;
   }
@@ -416,19 +374,22 @@ export class RoomPresenceService implements OnModuleInit {
     const replaced =
       mine.socketId !== null && mine.socketId !== socket.socketId ? mine.socketId : null;
     if (!unchanged) await this.sessions.attachSocket(mine.id, socket, m);
-    const role = (await this.rooms.memberRole(room.id, actor.id, m)) ?? MemberRole.Participant;
-    const view = await this.joinedView(room, session, actor.id, role, live, replaced, false, m);
+    const view = await this.joinedView(
+      { room, session, userId: actor.id, live, replacedSocketId: replaced, sessionStarted: false },
+      m,
+    );
     // The audit record last: the chain lock it takes is held until commit, so the shorter
     // the rest of the transaction after it, the more joins the cluster absorbs at once.
     await this.record(
-      actor.id,
-      actor.role,
-      replaced ? AuditAction.RoomReplaced : AuditAction.RoomJoin,
-      room.id,
-      session.id,
+      {
+        userId: actor.id,
+        role: actor.role,
+        action: replaced ? AuditAction.RoomReplaced : AuditAction.RoomJoin,
+        roomId: room.id,
+        sessionId: session.id,
+        details: { resumed: true },
+      },
       m,
-      undefined,
-      { resumed: true },
     );
     if (!unchanged) return view;
     // The same answer as its first join: polite when someone else was there first.
@@ -456,7 +417,16 @@ export class RoomPresenceService implements OnModuleInit {
     let session = existing;
     if (!session) {
       session = await this.sessions.open(room.id, now, m);
-      await this.record(userId, actorRole, AuditAction.SessionStart, room.id, session.id, m);
+      await this.record(
+        {
+          userId,
+          role: actorRole,
+          action: AuditAction.SessionStart,
+          roomId: room.id,
+          sessionId: session.id,
+        },
+        m,
+      );
       await this.webhooks.publish(m, 'session.started', {
         sessionId: session.id,
         roomId: room.id,
@@ -465,10 +435,28 @@ export class RoomPresenceService implements OnModuleInit {
     }
     await this.sessions.addParticipant(session.id, userId, socket, now, m);
     await this.sessions.deleteWaiting(room.id, userId, m);
-    const role =
-      memberRole ?? (await this.rooms.memberRole(room.id, userId, m)) ?? MemberRole.Participant;
-    const view = await this.joinedView(room, session, userId, role, live, null, !existing, m);
-    await this.record(userId, actorRole, AuditAction.RoomJoin, room.id, session.id, m);
+    const view = await this.joinedView(
+      {
+        room,
+        session,
+        userId,
+        live,
+        replacedSocketId: null,
+        sessionStarted: !existing,
+        role: memberRole,
+      },
+      m,
+    );
+    await this.record(
+      {
+        userId,
+        role: actorRole,
+        action: AuditAction.RoomJoin,
+        roomId: room.id,
+        sessionId: session.id,
+      },
+      m,
+    );
     return view;
   }
 
@@ -484,14 +472,15 @@ export class RoomPresenceService implements OnModuleInit {
     const now = new Date();
     await this.sessions.markLeft([stay.id], now, m);
     await this.record(
-      userId,
-      actorRole,
-      AuditAction.RoomLeave,
-      session.roomId,
-      session.id,
+      {
+        userId,
+        role: actorRole,
+        action: AuditAction.RoomLeave,
+        roomId: session.roomId,
+        sessionId: session.id,
+        details: { reason },
+      },
       m,
-      undefined,
-      { reason },
     );
     await this.webhooks.publish(m, 'participant.left', {
       roomId: session.roomId,
@@ -505,14 +494,15 @@ export class RoomPresenceService implements OnModuleInit {
     if (sessionEnded) {
       await this.sessions.end(session, now, 'empty', m);
       await this.record(
-        userId,
-        actorRole,
-        AuditAction.SessionEnd,
-        session.roomId,
-        session.id,
+        {
+          userId,
+          role: actorRole,
+          action: AuditAction.SessionEnd,
+          roomId: session.roomId,
+          sessionId: session.id,
+          details: { reason: 'empty' },
+        },
         m,
-        undefined,
-        { reason: 'empty' },
       );
       await this.webhooks.publish(m, 'session.ended', {
         sessionId: session.id,
@@ -530,50 +520,56 @@ export class RoomPresenceService implements OnModuleInit {
     };
   }
 
+  // The answer of a join: everyone else in the room, and the queued knocks for a host. Member
+  // roles and display names are read once for the whole room, through the transaction's own
+  // connection (a second pool connection taken while the transaction holds one, and the
+  // audit chain lock, deadlocks the pool under load).
   private async joinedView(
-    room: RoomEntity,
-    session: SessionEntity,
-    userId: string,
-    role: MemberRole,
-    live: SessionParticipantEntity[],
-    replacedSocketId: string | null,
-    sessionStarted: boolean,
+    v: {
+      room: RoomEntity;
+      session: SessionEntity;
+      userId: string;
+      live: SessionParticipantEntity[];
+      replacedSocketId: string | null;
+      sessionStarted: boolean;
+      // The joiner's member role when the caller already read it (an admission).
+      role?: MemberRole | null;
+    },
     m: EntityManager,
   ): Promise<Joined> {
-    const others = live.filter((p) => p.userId !== userId);
-    const participants: ParticipantView[] = [];
-    for (const p of others)
-      participants.push(
-        await this.view(
-          p.userId,
-          (await this.rooms.memberRole(room.id, p.userId, m)) ?? MemberRole.Participant,
-          m,
-        ),
-      );
-    const waiting: ParticipantView[] = [];
-    if (role === MemberRole.Host)
-      for (const w of await this.sessions.waitingIn(room.id, m))
-        waiting.push(await this.view(w.userId, MemberRole.Participant, m));
+    const { room, userId } = v;
+    const roles = await this.rooms.memberRoles(room.id, m);
+    const roleOf = (id: string): MemberRole => roles.get(id) ?? MemberRole.Participant;
+    const role = v.role ?? roleOf(userId);
+    const others = v.live.filter((p) => p.userId !== userId);
+    const knocks = role === MemberRole.Host ? await this.sessions.waitingIn(room.id, m) : [];
+    const names = await this.displayNames(
+      [userId, ...others.map((p) => p.userId), ...knocks.map((w) => w.userId)],
+      m,
+    );
+    const view = (id: string, r: MemberRole): ParticipantView => ({
+      userId: id,
+      displayName: names.get(id) ?? '',
+      role: r,
+    });
     return {
       kind: 'joined',
       roomId: room.id,
-      sessionId: session.id,
-      self: await this.view(userId, role, m),
-      participants,
+      sessionId: v.session.id,
+      self: view(userId, role),
+      participants: others.map((p) => view(p.userId, roleOf(p.userId))),
       otherSocketIds: others.flatMap((p) => (p.socketId ? [p.socketId] : [])),
       polite: others.length > 0,
-      replacedSocketId,
+      replacedSocketId: v.replacedSocketId,
       unchanged: false,
-      sessionStarted,
-      waiting,
+      sessionStarted: v.sessionStarted,
+      waiting: knocks.map((w) => view(w.userId, MemberRole.Participant)),
     };
   }
 
-  // Reads through the transaction's own connection: a second pool connection taken while the
-  // transaction holds one (and the audit chain lock) deadlocks the pool under load.
-  private async view(userId: string, role: MemberRole, m: EntityManager): Promise<ParticipantView> {
-    const user = await this.users.findById(userId, m);
-    return { userId, displayName: user?.displayName ?? '', role };
+  private async displayNames(userIds: string[], m: EntityManager): Promise<Map<string, string>> {
+    const users = await this.users.findByIds([...new Set(userIds)], m);
+    return new Map(users.map((u) => [u.id, u.displayName]));
   }
 
   // A change to the room's presence made here drops this instance's view of the room as soon
@@ -613,14 +609,8 @@ export class RoomPresenceService implements OnModuleInit {
   }
 
   private async record(
-    userId: string,
-    role: string | null,
-    action: AuditAction,
-    roomId: string,
-    sessionId: string | null,
+    { userId, role, action, roomId, sessionId, subjectId, details }: PresenceRecord,
     m: EntityManager,
-    subjectId?: string,
-    details?: Record<string, unknown>,
   ): Promise<void> {
     await this.audit.record(
       {

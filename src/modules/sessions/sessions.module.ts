@@ -3,8 +3,12 @@ import { Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { RoomsModule } from '../rooms/rooms.module';
 import { UsersModule } from '../users/users.module';
+import { ActiveSessionsGauge } from './active-sessions.gauge';
 import { InstanceIdentity } from './instance-identity';
+import { InstanceLiveness } from './instance-liveness.service';
+import { InstanceReleaseSweeper } from './instance-release.sweeper';
 import { PresenceChangeFeed } from './presence-change-feed';
+import { ReconnectGraceSweeper } from './reconnect-grace.sweeper';
 import { RoomPresenceService } from './room-presence.service';
 import { RoomSocketsCache } from './room-sockets.cache';
 import { SessionEvents } from './session-events';
@@ -29,7 +33,17 @@ import { SessionsService } from './sessions.service';
     InstanceIdentity,
     RoomSocketsCache,
     PresenceChangeFeed,
+    InstanceLiveness,
+    InstanceReleaseSweeper,
+    ReconnectGraceSweeper,
+    ActiveSessionsGauge,
   ],
-  exports: [RoomPresenceService, SessionEvents, SessionsRepository, SessionsService],
+  exports: [
+    RoomPresenceService,
+    InstanceLiveness,
+    SessionEvents,
+    SessionsRepository,
+    SessionsService,
+  ],
 })
 export class SessionsModule {}
