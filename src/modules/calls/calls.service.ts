@@ -1,3 +1,8 @@
+// Over 400 lines on purpose: every change to a call (initiate, act, drop, ring expiry) takes
+// the same shape (lock the row, ask the state machine, persist, webhook and audit in one
+// transaction, publish the change after commit), and keeping those changes beside the
+// private helpers of that shape is what keeps them alike. Reads (get, list) and quality
+// reports (stats) are the candidates to move out when it grows further.
 import { Injectable, Logger } from '@nestjs/common';
 import { DataSource, type EntityManager } from 'typeorm';
 import type { AuthUser } from '../../common/auth/auth-user';

@@ -1,76 +1,33 @@
 import { Injectable, type OnModuleInit } from '@nestjs/common';
-import { DataSource, type EntityManager } from 'typeorm';
+import { DataSource } from 'typeorm';
 import type { AuthUser } from '../../common/auth/auth-user';
-import { AppException } from '../../common/errors/app.exception';
-import { ErrorCode } from '../../common/errors/error-code';
 import { AppConfig } from '../../config/app-config';
-import { AuditAction, AuditOutcome } from '../audit/audit-action';
-import { AuditService } from '../audit/audit.service';
-import { MemberRole, MemberStatus, type RoomEntity, RoomStatus } from '../rooms/room.entity';
+import { AuditAction } from '../audit/audit-action';
+import { MemberRole, MemberStatus, RoomStatus } from '../rooms/room.entity';
 import { RoomErrors } from '../rooms/rooms.errors';
 import { RoomsService } from '../rooms/rooms.service';
 import { UsersRepository } from '../users/users.repository';
-import type { SessionEntity, SessionParticipantEntity } from './session.entity';
 import { SessionErrors } from './sessions.errors';
 import { InstanceIdentity } from './instance-identity';
 import { RoomJoinPolicy } from './ports/room-join.policy';
 import { RoomSocketsCache, type RoomSockets } from './room-sockets.cache';
+import {
+  type Joined,
+  type Left,
+  type ParticipantView,
+  PresenceTransitions,
+} from './presence-transitions';
 import { SessionEvents } from './session-events';
 import { SessionsRepository, type SocketRef } from './sessions.repository';
 import { WebhooksService } from '../webhooks/webhooks.service';
 
-export interface ParticipantView {
-  userId: string;
-  displayName: string;
-  role: MemberRole;
-}
-
-export interface Joined {
-  kind: 'joined';
-  roomId: string;
-  sessionId: string;
-  self: ParticipantView;
-  // Everyone else in the room right now (not the joiner).
-  participants: ParticipantView[];
-  // Sockets of those participants, to tell them someone joined.
-  otherSocketIds: string[];
-  // The joiner is polite when others were there first (perfect negotiation).
-  polite: boolean;
-  // The user's previous device in this room, which must be told `room:replaced`.
-  replacedSocketId: string | null;
-  // The same socket joined again (e.g. a client that sends `room:join` after the server
-  // already joined it on a call's accept): nothing changed, nobody is told.
-  unchanged: boolean;
-  sessionStarted: boolean;
-  // Queued knocks the host should see again (only when the host joins).
-  waiting: ParticipantView[];
-}
+export type { Joined, Left, ParticipantView };
 
 export interface Waiting {
   kind: 'waiting';
   roomId: string;
   hostId: string;
   user: ParticipantView;
-}
-
-export interface Left {
-  roomId: string;
-  sessionId: string;
-  userId: string;
-  otherSocketIds: string[];
-  sessionEnded: boolean;
-}
-
-// One audit record of a presence change (`record`): who did what in which room.
-interface PresenceRecord {
-  userId: string;
-  role: string | null;
-  action: AuditAction;
-  roomId: string;
-  sessionId?: string;
-  // The user acted upon, when not the actor (an admission).
-  subjectId?: string;
-  details?: Record<string, unknown>;
 }
 
 export interface Admitted {
@@ -90,12 +47,12 @@ export class RoomPresenceService implements OnModuleInit {
     private readonly rooms: RoomsService,
     private readonly sessions: SessionsRepository,
     private readonly users: UsersRepository,
-    private readonly audit: AuditService,
     private readonly instance: InstanceIdentity,
     private readonly joinPolicy: RoomJoinPolicy,
     private readonly events: SessionEvents,
     private readonly roomSockets: RoomSocketsCache,
     private readonly webhooks: WebhooksService,
+    private readonly steps: PresenceTransitions,
   ) {}
 
   // A member taken out of a room by its host or an admin leaves it at once, inside the
@@ -111,7 +68,9 @@ export class RoomPresenceService implements OnModuleInit {
       const live = session ? await this.sessions.liveParticipants(session.id, m) : [];
       const mine = live.find((p) => p.userId === userId);
       const left =
-        session && mine ? await this.depart(mine, userId, null, session, live, reason, m) : null;
+        session && mine
+          ? await this.steps.depart(mine, userId, null, session, live, reason, m)
+          : null;
       return () => {
         this.roomSockets.invalidate(roomId);
         this.events.removed.next({ roomId, sessionId: left?.sessionId ?? null, userId, reason });
@@ -128,7 +87,7 @@ export class RoomPresenceService implements OnModuleInit {
     instanceId: string = this.instance.id,
   ): Promise<Joined | Waiting> {
     return this.changing(roomId, () =>
-      this.auditConsentRefusal(actor, AuditAction.RoomJoin, roomId, actor.id, () =>
+      this.steps.auditConsentRefusal(actor, AuditAction.RoomJoin, roomId, actor.id, () =>
         this.joinOnce(actor, roomId, socketId, instanceId),
       ),
     );
@@ -152,13 +111,13 @@ export class RoomPresenceService implements OnModuleInit {
       const live = session ? await this.sessions.liveParticipants(session.id, m) : [];
       const mine = live.find((p) => p.userId === actor.id);
       const here: SocketRef = { socketId, instanceId };
-      if (session && mine) return this.resume(actor, room, session, mine, live, here, m);
+      if (session && mine) return this.steps.resume(actor, room, session, mine, live, here, m);
 
       // A waiting room holds everyone but the host until the host admits them; it never
       // lets anyone in on its own.
       if (room.waitingRoom && membership.role !== MemberRole.Host) {
         await this.sessions.upsertWaiting(roomId, actor.id, here, new Date(), m);
-        await this.record(
+        await this.steps.record(
           { userId: actor.id, role: actor.role, action: AuditAction.RoomWait, roomId: room.id },
           m,
         );
@@ -174,18 +133,18 @@ export class RoomPresenceService implements OnModuleInit {
           hostId: room.hostId,
           user: {
             userId: actor.id,
-            displayName: (await this.displayNames([actor.id], m)).get(actor.id) ?? '',
+            displayName: (await this.steps.displayNames([actor.id], m)).get(actor.id) ?? '',
             role: membership.role,
           },
         };
       }
-      return this.enter(actor.id, actor.role, room, session, live, here, m);
+      return this.steps.enter(actor.id, actor.role, room, session, live, here, m);
     });
   }
 
   async admit(host: AuthUser, roomId: string, userId: string): Promise<Admitted> {
     return this.changing(roomId, () =>
-      this.auditConsentRefusal(host, AuditAction.RoomAdmit, roomId, userId, () =>
+      this.steps.auditConsentRefusal(host, AuditAction.RoomAdmit, roomId, userId, () =>
         this.admitOnce(host, roomId, userId),
       ),
     );
@@ -203,7 +162,7 @@ export class RoomPresenceService implements OnModuleInit {
       if (!knocker) throw SessionErrors.notWaiting();
       await this.joinPolicy.assertMayJoin(knocker, roomId, m);
       await this.sessions.deleteWaiting(roomId, userId, m);
-      await this.record(
+      await this.steps.record(
         {
           userId: host.id,
           role: host.role,
@@ -216,7 +175,7 @@ export class RoomPresenceService implements OnModuleInit {
       const session = await this.sessions.findActiveByRoom(roomId, m);
       const live = session ? await this.sessions.liveParticipants(session.id, m) : [];
       const member = await this.rooms.memberRole(roomId, userId, m);
-      const joined = await this.enter(
+      const joined = await this.steps.enter(
         userId,
         member ?? MemberRole.Participant,
         room,
@@ -251,7 +210,7 @@ export class RoomPresenceService implements OnModuleInit {
       const live = await this.sessions.liveParticipants(session.id, m);
       const mine = live.find((p) => p.userId === actor.id && p.socketId === socketId);
       if (!mine) return null;
-      return this.depart(mine, actor.id, actor.role, session, live, 'left', m);
+      return this.steps.depart(mine, actor.id, actor.role, session, live, 'left', m);
     });
   }
 
@@ -270,7 +229,7 @@ export class RoomPresenceService implements OnModuleInit {
           const live = session ? await this.sessions.liveParticipants(session.id, m) : [];
           const mine = live.find((p) => p.userId === user.id);
           if (!session || !mine) return knocked ? { sessionId: null } : null;
-          return this.depart(mine, user.id, user.role, session, live, reason, m);
+          return this.steps.depart(mine, user.id, user.role, session, live, reason, m);
         }),
       );
       if (!left) continue;
@@ -325,7 +284,7 @@ export class RoomPresenceService implements OnModuleInit {
         const current = live.find((p) => p.id === stay.id);
         if (!current) continue;
         out.push(
-          await this.depart(
+          await this.steps.depart(
             current,
             stay.userId,
             null,
@@ -359,219 +318,6 @@ export class RoomPresenceService implements OnModuleInit {
     });
   }
 
-  private async resume(
-    actor: AuthUser,
-    room: RoomEntity,
-    session: SessionEntity,
-    mine: SessionParticipantEntity,
-    live: SessionParticipantEntity[],
-    socket: SocketRef,
-    m: EntityManager,
-  ): Promise<Joined> {
-    // The very socket that is already joined (e.g. joined by the server on a call's accept,
-    // then sending `room:join` itself): nothing changes.
-    const unchanged = mine.socketId === socket.socketId;
-    const replaced =
-      mine.socketId !== null && mine.socketId !== socket.socketId ? mine.socketId : null;
-    if (!unchanged) await this.sessions.attachSocket(mine.id, socket, m);
-    const view = await this.joinedView(
-      { room, session, userId: actor.id, live, replacedSocketId: replaced, sessionStarted: false },
-      m,
-    );
-    // The audit record last: the chain lock it takes is held until commit, so the shorter
-    // the rest of the transaction after it, the more joins the cluster absorbs at once.
-    await this.record(
-      {
-        userId: actor.id,
-        role: actor.role,
-        action: replaced ? AuditAction.RoomReplaced : AuditAction.RoomJoin,
-        roomId: room.id,
-        sessionId: session.id,
-        details: { resumed: true },
-      },
-      m,
-    );
-    if (!unchanged) return view;
-    // The same answer as its first join: polite when someone else was there first.
-    const earlier = live.filter(
-      (p) =>
-        p.id !== mine.id &&
-        (p.joinedAt < mine.joinedAt ||
-          (p.joinedAt.getTime() === mine.joinedAt.getTime() && p.id < mine.id)),
-    );
-    return { ...view, polite: earlier.length > 0, unchanged: true };
-  }
-
-  private async enter(
-    userId: string,
-    actorRole: string | null,
-    room: RoomEntity,
-    existing: SessionEntity | null,
-    live: SessionParticipantEntity[],
-    socket: SocketRef,
-    m: EntityManager,
-    memberRole?: MemberRole | null,
-  ): Promise<Joined> {
-    if (live.length >= room.maxParticipants) throw RoomErrors.full();
-    const now = new Date();
-    let session = existing;
-    if (!session) {
-      session = await this.sessions.open(room.id, now, m);
-      await this.record(
-        {
-          userId,
-          role: actorRole,
-          action: AuditAction.SessionStart,
-          roomId: room.id,
-          sessionId: session.id,
-        },
-        m,
-      );
-      await this.webhooks.publish(m, 'session.started', {
-        sessionId: session.id,
-        roomId: room.id,
-        startedAt: now.toISOString(),
-      });
-    }
-    await this.sessions.addParticipant(session.id, userId, socket, now, m);
-    await this.sessions.deleteWaiting(room.id, userId, m);
-    const view = await this.joinedView(
-      {
-        room,
-        session,
-        userId,
-        live,
-        replacedSocketId: null,
-        sessionStarted: !existing,
-        role: memberRole,
-      },
-      m,
-    );
-    await this.record(
-      {
-        userId,
-        role: actorRole,
-        action: AuditAction.RoomJoin,
-        roomId: room.id,
-        sessionId: session.id,
-      },
-      m,
-    );
-    return view;
-  }
-
-  private async depart(
-    stay: SessionParticipantEntity,
-    userId: string,
-    actorRole: string | null,
-    session: SessionEntity,
-    live: SessionParticipantEntity[],
-    reason: string,
-    m: EntityManager,
-  ): Promise<Left> {
-    const now = new Date();
-    await this.sessions.markLeft([stay.id], now, m);
-    await this.record(
-      {
-        userId,
-        role: actorRole,
-        action: AuditAction.RoomLeave,
-        roomId: session.roomId,
-        sessionId: session.id,
-        details: { reason },
-      },
-      m,
-    );
-    await this.webhooks.publish(m, 'participant.left', {
-      roomId: session.roomId,
-      sessionId: session.id,
-      userId,
-      reason,
-      leftAt: now.toISOString(),
-    });
-    const others = live.filter((p) => p.id !== stay.id);
-    const sessionEnded = others.length === 0;
-    if (sessionEnded) {
-      await this.sessions.end(session, now, 'empty', m);
-      await this.record(
-        {
-          userId,
-          role: actorRole,
-          action: AuditAction.SessionEnd,
-          roomId: session.roomId,
-          sessionId: session.id,
-          details: { reason: 'empty' },
-        },
-        m,
-      );
-      await this.webhooks.publish(m, 'session.ended', {
-        sessionId: session.id,
-        roomId: session.roomId,
-        endedAt: now.toISOString(),
-        reason: 'empty',
-      });
-    }
-    return {
-      roomId: session.roomId,
-      sessionId: session.id,
-      userId,
-      otherSocketIds: others.flatMap((p) => (p.socketId ? [p.socketId] : [])),
-      sessionEnded,
-    };
-  }
-
-  // The answer of a join: everyone else in the room, and the queued knocks for a host. Member
-  // roles and display names are read once for the whole room, through the transaction's own
-  // connection (a second pool connection taken while the transaction holds one, and the
-  // audit chain lock, deadlocks the pool under load).
-  private async joinedView(
-    v: {
-      room: RoomEntity;
-      session: SessionEntity;
-      userId: string;
-      live: SessionParticipantEntity[];
-      replacedSocketId: string | null;
-      sessionStarted: boolean;
-      // The joiner's member role when the caller already read it (an admission).
-      role?: MemberRole | null;
-    },
-    m: EntityManager,
-  ): Promise<Joined> {
-    const { room, userId } = v;
-    const roles = await this.rooms.memberRoles(room.id, m);
-    const roleOf = (id: string): MemberRole => roles.get(id) ?? MemberRole.Participant;
-    const role = v.role ?? roleOf(userId);
-    const others = v.live.filter((p) => p.userId !== userId);
-    const knocks = role === MemberRole.Host ? await this.sessions.waitingIn(room.id, m) : [];
-    const names = await this.displayNames(
-      [userId, ...others.map((p) => p.userId), ...knocks.map((w) => w.userId)],
-      m,
-    );
-    const view = (id: string, r: MemberRole): ParticipantView => ({
-      userId: id,
-      displayName: names.get(id) ?? '',
-      role: r,
-    });
-    return {
-      kind: 'joined',
-      roomId: room.id,
-      sessionId: v.session.id,
-      self: view(userId, role),
-      participants: others.map((p) => view(p.userId, roleOf(p.userId))),
-      otherSocketIds: others.flatMap((p) => (p.socketId ? [p.socketId] : [])),
-      polite: others.length > 0,
-      replacedSocketId: v.replacedSocketId,
-      unchanged: false,
-      sessionStarted: v.sessionStarted,
-      waiting: knocks.map((w) => view(w.userId, MemberRole.Participant)),
-    };
-  }
-
-  private async displayNames(userIds: string[], m: EntityManager): Promise<Map<string, string>> {
-    const users = await this.users.findByIds([...new Set(userIds)], m);
-    return new Map(users.map((u) => [u.id, u.displayName]));
-  }
-
   // A change to the room's presence made here drops this instance's view of the room as soon
   // as its transaction is over, without waiting for the database's change notification
   // (which every instance, this one included, also gets).
@@ -581,47 +327,5 @@ export class RoomPresenceService implements OnModuleInit {
     } finally {
       this.roomSockets.invalidate(roomId);
     }
-  }
-
-  // A join or admission the consent gate refused is recorded (`denied`) after its transaction
-  // rolled back: evidence that a patient without consent was kept out.
-  private async auditConsentRefusal<T>(
-    actor: AuthUser,
-    action: AuditAction,
-    roomId: string,
-    subjectId: string,
-    work: () => Promise<T>,
-  ): Promise<T> {
-    try {
-      return await work();
-    } catch (err) {
-      if (err instanceof AppException && err.code === ErrorCode.ConsentRequired)
-        await this.audit.record({
-          action,
-          outcome: AuditOutcome.Denied,
-          actor: { userId: actor.id, role: actor.role },
-          resource: { type: 'room', id: roomId },
-          subjectId,
-          details: { reason: 'consent_required' },
-        });
-      throw err;
-    }
-  }
-
-  private async record(
-    { userId, role, action, roomId, sessionId, subjectId, details }: PresenceRecord,
-    m: EntityManager,
-  ): Promise<void> {
-    await this.audit.record(
-      {
-        action,
-        outcome: AuditOutcome.Success,
-        actor: { userId, role },
-        resource: { type: 'room', id: roomId },
-        subjectId,
-        details: { ...(sessionId ? { sessionId } : {}), ...details },
-      },
-      m,
-    );
   }
 }

@@ -8,6 +8,7 @@ import { InstanceIdentity } from './instance-identity';
 import { InstanceLiveness } from './instance-liveness.service';
 import { InstanceReleaseSweeper } from './instance-release.sweeper';
 import { PresenceChangeFeed } from './presence-change-feed';
+import { PresenceTransitions } from './presence-transitions';
 import { ReconnectGraceSweeper } from './reconnect-grace.sweeper';
 import { RoomPresenceService } from './room-presence.service';
 import { RoomSocketsCache } from './room-sockets.cache';
@@ -29,6 +30,7 @@ import { SessionsService } from './sessions.service';
     SessionsRepository,
     SessionsService,
     RoomPresenceService,
+    PresenceTransitions,
     SessionEvents,
     InstanceIdentity,
     RoomSocketsCache,
