@@ -6,7 +6,6 @@ import { AuditService } from '../audit/audit.service';
 import { InstanceLiveness } from '../sessions/instance-liveness.service';
 import { RoomPresenceService } from '../sessions/room-presence.service';
 import type { RoomSockets } from '../sessions/room-sockets.cache';
-import type { SocketRef } from '../sessions/sessions.repository';
 import { IceCandidatePayload, SdpPayload } from './dto/signaling.dto';
 import { eventArgs, MAX_EVENT_BYTES } from './event-payload';
 import { EventRunner } from './event-runner';
@@ -24,6 +23,8 @@ import { SocketQueue } from './socket-queue';
 import { AccessTokenPort } from './socket-auth.port';
 
 type RelayPayload = SdpPayload | IceCandidatePayload;
+// Where a participant's joined socket is: its id and instance.
+type SocketRef = NonNullable<ReturnType<RoomSockets['get']>>;
 type RelayMessage<E extends RelayEvent> = Parameters<ServerToClientEvents[E]>[0];
 type RelayListener = (this: SignalingSocket, ...args: unknown[]) => void;
 
