@@ -117,15 +117,27 @@ export class PresenceTransitions {
     return { ...view, polite: earlier.length > 0, unchanged: true };
   }
 
+  // A user enters the room on `socket` (opening its session when they are the first).
   async enter(
-    userId: string,
-    actorRole: string | null,
-    room: RoomEntity,
-    existing: SessionEntity | null,
-    live: SessionParticipantEntity[],
-    socket: SocketRef,
+    {
+      userId,
+      actorRole,
+      room,
+      session: existing,
+      live,
+      socket,
+      memberRole,
+    }: {
+      userId: string;
+      actorRole: string | null;
+      room: RoomEntity;
+      session: SessionEntity | null;
+      live: SessionParticipantEntity[];
+      socket: SocketRef;
+      // The user's member role when the caller already read it (an admission).
+      memberRole?: MemberRole | null;
+    },
     m: EntityManager,
-    memberRole?: MemberRole | null,
   ): Promise<Joined> {
     if (live.length >= room.maxParticipants) throw RoomErrors.full();
     const now = new Date();
@@ -175,13 +187,24 @@ export class PresenceTransitions {
     return view;
   }
 
+  // A stay ends (ending the session when it was the last); `actorRole` is null when the
+  // server ended it.
   async depart(
-    stay: SessionParticipantEntity,
-    userId: string,
-    actorRole: string | null,
-    session: SessionEntity,
-    live: SessionParticipantEntity[],
-    reason: string,
+    {
+      stay,
+      userId,
+      actorRole,
+      session,
+      live,
+      reason,
+    }: {
+      stay: SessionParticipantEntity;
+      userId: string;
+      actorRole: string | null;
+      session: SessionEntity;
+      live: SessionParticipantEntity[];
+      reason: string;
+    },
     m: EntityManager,
   ): Promise<Left> {
     const now = new Date();

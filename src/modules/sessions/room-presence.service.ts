@@ -69,7 +69,10 @@ export class RoomPresenceService implements OnModuleInit {
       const mine = live.find((p) => p.userId === userId);
       const left =
         session && mine
-          ? await this.steps.depart(mine, userId, null, session, live, reason, m)
+          ? await this.steps.depart(
+              { stay: mine, userId, actorRole: null, session, live, reason },
+              m,
+            )
           : null;
       return () => {
         this.roomSockets.invalidate(roomId);
@@ -138,7 +141,10 @@ export class RoomPresenceService implements OnModuleInit {
           },
         };
       }
-      return this.steps.enter(actor.id, actor.role, room, session, live, here, m);
+      return this.steps.enter(
+        { userId: actor.id, actorRole: actor.role, room, session, live, socket: here },
+        m,
+      );
     });
   }
 
@@ -176,14 +182,16 @@ export class RoomPresenceService implements OnModuleInit {
       const live = session ? await this.sessions.liveParticipants(session.id, m) : [];
       const member = await this.rooms.memberRole(roomId, userId, m);
       const joined = await this.steps.enter(
-        userId,
-        member ?? MemberRole.Participant,
-        room,
-        session,
-        live,
-        { socketId: entry.socketId, instanceId: entry.instanceId },
+        {
+          userId,
+          actorRole: member ?? MemberRole.Participant,
+          room,
+          session,
+          live,
+          socket: { socketId: entry.socketId, instanceId: entry.instanceId },
+          memberRole: member,
+        },
         m,
-        member,
       );
       await this.webhooks.publish(m, 'participant.admitted', {
         roomId,
@@ -210,7 +218,10 @@ export class RoomPresenceService implements OnModuleInit {
       const live = await this.sessions.liveParticipants(session.id, m);
       const mine = live.find((p) => p.userId === actor.id && p.socketId === socketId);
       if (!mine) return null;
-      return this.steps.depart(mine, actor.id, actor.role, session, live, 'left', m);
+      return this.steps.depart(
+        { stay: mine, userId: actor.id, actorRole: actor.role, session, live, reason: 'left' },
+        m,
+      );
     });
   }
 
@@ -229,7 +240,10 @@ export class RoomPresenceService implements OnModuleInit {
           const live = session ? await this.sessions.liveParticipants(session.id, m) : [];
           const mine = live.find((p) => p.userId === user.id);
           if (!session || !mine) return knocked ? { sessionId: null } : null;
-          return this.steps.depart(mine, user.id, user.role, session, live, reason, m);
+          return this.steps.depart(
+            { stay: mine, userId: user.id, actorRole: user.role, session, live, reason },
+            m,
+          );
         }),
       );
       if (!left) continue;
@@ -285,12 +299,14 @@ export class RoomPresenceService implements OnModuleInit {
         if (!current) continue;
         out.push(
           await this.steps.depart(
-            current,
-            stay.userId,
-            null,
-            session,
-            live,
-            'reconnect-grace-expired',
+            {
+              stay: current,
+              userId: stay.userId,
+              actorRole: null,
+              session,
+              live,
+              reason: 'reconnect-grace-expired',
+            },
             m,
           ),
         );
