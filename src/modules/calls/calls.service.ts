@@ -131,7 +131,7 @@ export class CallsService {
     return toCallResponse(call, now);
   }
 
-  // The gateway rang a callee's devices (possibly none: then the notifier is asked to reach
+  // The signaling edge rang a callee's devices (possibly none: then the notifier is asked to reach
   // them some other way).
   async delivered(
     call: Pick<CallView, 'id' | 'callerId' | 'type'>,

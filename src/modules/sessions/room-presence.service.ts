@@ -37,8 +37,9 @@ export interface Admitted {
 
 // Who is in which room, right now. All of it lives in PostgreSQL (session_participants,
 // room_waiting) so that every instance sees the same rooms, and the reconnect-grace deadline
-// is a column any instance can expire. Each change is one transaction holding the room's row
-// lock, with its audit record inside.
+// is a column any instance can expire (ReconnectGraceSweeper). Each change is one transaction
+// holding the room's row lock, with its audit record inside (the steps: PresenceTransitions).
+// Which instances are alive is InstanceLiveness's business, not this one's.
 @Injectable()
 export class RoomPresenceService implements OnModuleInit {
   constructor(
@@ -227,7 +228,7 @@ export class RoomPresenceService implements OnModuleInit {
 
   // Takes the user out of every room they are in or knocking at, server-side (e.g. their
   // `telemedicine` consent was withdrawn): their stays end as a leave with `reason`, their
-  // knocks go, and the signaling gateway tells their devices `room:removed` and the others
+  // knocks go, and the signaling edge tells their devices `room:removed` and the others
   // `room:participant-left` (SessionEvents.removed). One transaction per room, under its lock.
   async removeUser(user: { id: string; role: string }, reason: string): Promise<number> {
     let removed = 0;
