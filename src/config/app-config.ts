@@ -121,6 +121,13 @@ export class AppConfig {
     followUpDays: number;
   };
 
+  appointments!: {
+    // Reminders go this many minutes before the start, largest first (docs/appointments.md).
+    reminderMinutes: number[];
+    // A booked appointment nobody checked in to is a no-show this long after its start.
+    noShowMinutes: number;
+  };
+
   retention!: {
     sessionsDays: number;
     callsDays: number;
@@ -166,5 +173,19 @@ export class AppConfig {
     gatewayUrl: string | undefined;
     gatewayToken: string | undefined;
     defaultCountry: string;
+  };
+
+  push!: {
+    timeoutMs: number;
+    // PEM certificates providers' certificates must chain to (PUSH_CA_FILE), else the public
+    // authorities.
+    caFile: string | undefined;
+    // Each platform is undefined when not configured: its devices are refused.
+    webPush:
+      | { publicKey: string; privateKey: string; subject: string; allowedHosts: string[] }
+      | undefined;
+    apns:
+      { keyFile: string; keyId: string; teamId: string; bundleId: string; url: string } | undefined;
+    fcm: { serviceAccountFile: string; url: string; tokenUrl: string | undefined } | undefined;
   };
 }

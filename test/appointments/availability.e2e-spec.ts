@@ -1,5 +1,6 @@
 import { DataSource } from 'typeorm';
 import { Role } from '../../src/common/auth/role';
+import { PersonalDataRegistry } from '../../src/modules/compliance/personal-data/personal-data-registry';
 import { authHeader, signIn, type SignedIn } from '../support/auth';
 import {
   type Caller,
@@ -185,6 +186,30 @@ describe('appointments: working hours and free slots (docs/appointments.md)', ()
     await slots(patient, doctor.user.id, '2027-01-01T00:00:00Z', '2027-01-02T00:00:00Z')
       .expect(200)
       .expect({ items: [], nextCursor: null });
+    await t
+      .http()
+      .get('/api/v1/clinicians/me/availability')
+      .set(authHeader(doctor.accessToken))
+      .expect(404);
+  });
+
+  it('is part of the clinician’s data export, and erasure deletes it', async () => {
+    const doctor = await signIn(t, Role.Doctor);
+    await put(doctor, BERLIN).expect(200);
+    const exported = await t
+      .http()
+      .get('/api/v1/users/me/data-export')
+      .set(authHeader(doctor.accessToken))
+      .expect(200);
+    const sections = (exported.body as { sections: Record<string, unknown> }).sections;
+    expect(sections.availability).toMatchObject({ clinicianId: doctor.user.id, ...BERLIN });
+
+    const contributor = t.app
+      .get(PersonalDataRegistry)
+      .all()
+      .find((c) => c.tables.includes('clinician_availability'));
+    const erased = await db.transaction((m) => contributor!.eraseFor(doctor.user.id, m));
+    expect(erased).toBe(1);
     await t
       .http()
       .get('/api/v1/clinicians/me/availability')

@@ -28,6 +28,14 @@ export enum AuditAction {
   UserSearch = 'user.search',
   // Appointments (appointments module).
   AvailabilityUpdate = 'availability.update',
+  AppointmentBook = 'appointment.book',
+  AppointmentConfirm = 'appointment.confirm',
+  AppointmentReschedule = 'appointment.reschedule',
+  AppointmentCancel = 'appointment.cancel',
+  AppointmentCheckIn = 'appointment.check_in',
+  AppointmentAdmit = 'appointment.admit',
+  AppointmentNoShow = 'appointment.no_show',
+  AppointmentComplete = 'appointment.complete',
   RoomCreate = 'room.create',
   RoomUpdate = 'room.update',
   RoomClose = 'room.close',
@@ -81,6 +89,10 @@ export enum AuditAction {
   WebhookDelete = 'webhook.delete',
   WebhookDelivery = 'webhook.delivery',
   WebhookReplay = 'webhook.replay',
+  // Push devices (devices module): registered and removed by their owner, or removed
+  // because the push provider reported the token dead.
+  DeviceRegister = 'device.register',
+  DeviceRemove = 'device.remove',
 }
 
 export enum AuditOutcome {

@@ -6,7 +6,8 @@ import { SessionsModule } from '../sessions/sessions.module';
 import { UsersModule } from '../users/users.module';
 import { CallDrops } from './call-drops';
 import { CallEvents } from './call-events';
-import { CallNotifier, OutboxCallNotifier } from './call-notifier';
+import { DevicesModule } from '../devices/devices.module';
+import { CallNotifier, PushCallNotifier } from './call-notifier';
 import { CallEntity, CallParticipantEntity } from './call.entity';
 import { CallsController } from './calls.controller';
 import { CallsMetrics } from './calls.metrics';
@@ -23,6 +24,7 @@ import { RingPolicy } from './ring.policy';
     TypeOrmModule.forFeature([CallEntity, CallParticipantEntity]),
     RoomsModule,
     UsersModule,
+    DevicesModule,
     // Its domain events: a call participant whose reconnect grace ran out dropped (CallDrops).
     SessionsModule,
   ],
@@ -36,7 +38,7 @@ import { RingPolicy } from './ring.policy';
     CallsMetrics,
     RingExpirySweeper,
     CallDrops,
-    { provide: CallNotifier, useClass: OutboxCallNotifier },
+    { provide: CallNotifier, useClass: PushCallNotifier },
   ],
   exports: [CallsService, CallEvents],
 })

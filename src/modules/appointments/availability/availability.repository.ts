@@ -32,4 +32,10 @@ export class AvailabilityRepository {
     await this.repo(manager).upsert(input, { conflictPaths: ['clinicianId'] });
     return (await this.find(input.clinicianId, manager)) as ClinicianAvailabilityEntity;
   }
+
+  // Erasure: the clinician's hours go with the account; answers how many rows went.
+  async remove(clinicianId: string, manager: EntityManager): Promise<number> {
+    const result = await this.repo(manager).delete({ clinicianId });
+    return result.affected ?? 0;
+  }
 }

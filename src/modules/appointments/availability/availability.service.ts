@@ -8,7 +8,8 @@ import { AuditAction, AuditOutcome } from '../../audit/audit-action';
 import { AuditService } from '../../audit/audit.service';
 import { UserStatus } from '../../users/user.entity';
 import { UsersRepository } from '../../users/users.repository';
-import type { ClinicianAvailabilityEntity } from './availability.entity';
+import { toAvailabilityResponse } from './availability.mapper';
+import { AppointmentsRepository } from '../booking/appointments.repository';
 import { AvailabilityRepository } from './availability.repository';
 import type {
   AvailabilityResponse,
@@ -21,23 +22,13 @@ import { freeSlots, type WorkingHours, workingHoursProblem } from './slot-calend
 // The longest window one slots request may ask for.
 export const MAX_SLOT_WINDOW_DAYS = 31;
 
-function toResponse(a: ClinicianAvailabilityEntity): AvailabilityResponse {
-  return {
-    clinicianId: a.clinicianId,
-    timezone: a.timezone,
-    slotMinutes: a.slotMinutes,
-    weekly: a.weekly,
-    exceptions: a.exceptions,
-    updatedAt: a.updatedAt.toISOString(),
-  };
-}
-
 // A clinician's working hours and the free slots they leave (docs/appointments.md).
 @Injectable()
 export class AvailabilityService {
   constructor(
     private readonly dataSource: DataSource,
     private readonly availability: AvailabilityRepository,
+    private readonly appointments: AppointmentsRepository,
     private readonly users: UsersRepository,
     private readonly audit: AuditService,
   ) {}
@@ -87,14 +78,14 @@ export class AvailabilityService {
         },
         m,
       );
-      return toResponse(saved);
+      return toAvailabilityResponse(saved);
     });
   }
 
   async mine(actor: AuthUser): Promise<AvailabilityResponse> {
     const found = await this.availability.find(actor.id);
     if (!found) throw AppException.notFound('Working hours');
-    return toResponse(found);
+    return toAvailabilityResponse(found);
   }
 
   // Free slots of an active doctor. Anybody signed in may ask: slots say when a clinician
@@ -110,13 +101,27 @@ export class AvailabilityService {
     const clinician = await this.users.findById(clinicianId);
     if (!clinician || clinician.role !== Role.Doctor || clinician.status !== UserStatus.Active)
       throw AppException.notFound('The clinician');
-    const hours = await this.availability.find(clinicianId);
-    if (!hours) return { items: [], nextCursor: null };
-    // Appointments, once booked, are the busy time (docs/appointments.md); none exist yet.
-    const slots = freeSlots(hours, { start: query.from, end: query.to }, [], now);
+    const slots = await this.freeSlotsOf(clinicianId, query.from, query.to, { now });
     return {
       items: slots.map((s) => ({ start: s.start.toISOString(), end: s.end.toISOString() })),
       nextCursor: null,
     };
+  }
+
+  // The clinician's free slots in [from, to): working hours minus live appointments, minus the
+  // past. `ignoring` leaves one appointment's own time free (moving it); `hoursOnly` leaves
+  // every appointment out (is this time a slot at all?).
+  async freeSlotsOf(
+    clinicianId: string,
+    from: Date,
+    to: Date,
+    options: { now?: Date; ignoring?: string; hoursOnly?: boolean } = {},
+  ): Promise<{ start: Date; end: Date }[]> {
+    const hours = await this.availability.find(clinicianId);
+    if (!hours) return [];
+    const busy = options.hoursOnly
+      ? []
+      : await this.appointments.busy(clinicianId, from, to, options.ignoring);
+    return freeSlots(hours, { start: from, end: to }, busy, options.now ?? new Date());
   }
 }
