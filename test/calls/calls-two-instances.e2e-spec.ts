@@ -1,6 +1,6 @@
 import { DataSource } from 'typeorm';
 import { Role } from '../../src/common/auth/role';
-import { RoomPresenceService } from '../../src/modules/sessions/room-presence.service';
+import { InstanceLiveness } from '../../src/modules/sessions/instance-liveness.service';
 import { authHeader, signIn } from '../support/auth';
 import { careRoom } from '../support/care';
 import { request } from '../support/signaling-client';
@@ -84,7 +84,7 @@ describe('call ring timeout across two instances', () => {
         `SELECT user_id, instance_id FROM session_participants WHERE session_id = $1`,
         [accepted.data?.sessionId],
       );
-    const instanceOf = (t: TestApp): string => t.app.get(RoomPresenceService).instanceId;
+    const instanceOf = (t: TestApp): string => t.app.get(InstanceLiveness).instanceId;
     expect(Object.fromEntries(stays.map((r) => [r.user_id, r.instance_id]))).toEqual({
       [doctor.user.id]: instanceOf(a),
       [patient.user.id]: instanceOf(b),

@@ -723,6 +723,8 @@ describe('direct calls', () => {
       type: 'audio',
     });
     expect(bySocket.error?.code).toBe('RATE_LIMITED');
+    // The same wait as REST's Retry-After: the seconds of the per-minute window.
+    expect(bySocket.error?.retryAfter).toBe(Number(limited.headers['retry-after']));
   });
 
   it('notifier: a callee with no connected device gets a call.incoming push per registered device in the outbox', async () => {

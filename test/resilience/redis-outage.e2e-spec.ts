@@ -1,5 +1,5 @@
 import { Role } from '../../src/common/auth/role';
-import { RoomPresenceService } from '../../src/modules/sessions/room-presence.service';
+import { InstanceLiveness } from '../../src/modules/sessions/instance-liveness.service';
 import type { SignedIn } from '../support/auth';
 import { api, createRoom, HekimCluster, report, running, sleep } from '../support/hekim-cluster';
 import type { HekimProcess } from '../support/hekim-process';
@@ -160,7 +160,7 @@ describe('resilience: Redis outage under two instances', () => {
 
     // Redis came back empty (no instance heartbeats): no instance may take the other for dead
     // and drop its clients. Outlast the confirmation window and a reconnect grace.
-    const settleMs = RoomPresenceService.MISSING_CONFIRM_MS + GRACE_SECONDS * 1000 + 3000;
+    const settleMs = InstanceLiveness.MISSING_CONFIRM_MS + GRACE_SECONDS * 1000 + 3000;
     await sleep(Math.max(0, settleMs - (Date.now() - restoredAt)));
     expect(await relay()).toBe(true);
     const sessionRes = await api(a.url, 'GET', `/api/v1/sessions/${doc.sessionId}`, {

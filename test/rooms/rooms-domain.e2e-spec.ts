@@ -5,6 +5,7 @@ import { AppException } from '../../src/common/errors/app.exception';
 import { KeyValueStore } from '../../src/infra/redis/key-value.store';
 import { RoomType } from '../../src/modules/rooms/room.entity';
 import { RoomsService } from '../../src/modules/rooms/rooms.service';
+import { InstanceLiveness } from '../../src/modules/sessions/instance-liveness.service';
 import { RoomPresenceService, type Joined } from '../../src/modules/sessions/room-presence.service';
 import { SessionEvents, type SessionEndedEvent } from '../../src/modules/sessions/session-events';
 import { SessionsService } from '../../src/modules/sessions/sessions.service';
@@ -37,6 +38,7 @@ describe('rooms and sessions domain', () => {
   let t: TestApp;
   let rooms: RoomsService;
   let presence: RoomPresenceService;
+  let liveness: InstanceLiveness;
   let sessions: SessionsService;
   let doctor: AuthUser;
   let patient: AuthUser;
@@ -47,6 +49,7 @@ describe('rooms and sessions domain', () => {
     t = await createTestApp({ env: { SIGNALING_RECONNECT_GRACE_SECONDS: '5' } });
     rooms = t.app.get(RoomsService);
     presence = t.app.get(RoomPresenceService);
+    liveness = t.app.get(InstanceLiveness);
     sessions = t.app.get(SessionsService);
     doctor = await insertUser(t, Role.Doctor);
     patient = await insertUser(t, Role.Patient);
@@ -267,13 +270,13 @@ describe('rooms and sessions domain', () => {
       `UPDATE session_participants SET instance_id = 'gone' WHERE socket_id = 'dead-host'`,
     );
     await db.query(`UPDATE room_waiting SET instance_id = 'gone' WHERE socket_id = 'dead-knock'`);
-    await presence.heartbeat();
+    await liveness.heartbeat();
     // A missing heartbeat is only trusted once it has stayed missing for a while.
     const firstSeen = Date.now();
-    expect(await presence.releaseDeadInstances(firstSeen)).toEqual([]);
+    expect(await liveness.releaseDeadInstances(firstSeen)).toEqual([]);
     expect((await presence.liveSockets(room.id)).has(doctor.id)).toBe(true);
-    const confirmed = firstSeen + RoomPresenceService.MISSING_CONFIRM_MS;
-    expect(await presence.releaseDeadInstances(confirmed)).toEqual(['gone']);
+    const confirmed = firstSeen + InstanceLiveness.MISSING_CONFIRM_MS;
+    expect(await liveness.releaseDeadInstances(confirmed)).toEqual(['gone']);
     expect((await presence.liveSockets(room.id)).has(doctor.id)).toBe(false);
     const rows = await db.query<unknown[]>(`SELECT 1 FROM room_waiting WHERE room_id = $1`, [
       room.id,
@@ -281,7 +284,7 @@ describe('rooms and sessions domain', () => {
     expect(rows).toEqual([]);
     const left = await presence.expireGraces(new Date(Date.now() + 6000));
     expect(left).toEqual([expect.objectContaining({ userId: doctor.id, sessionEnded: true })]);
-    expect(await presence.releaseDeadInstances()).toEqual([]);
+    expect(await liveness.releaseDeadInstances()).toEqual([]);
   });
 
   it('keeps the sockets of an instance whose heartbeat returns (Redis came back empty)', async () => {
@@ -293,14 +296,14 @@ describe('rooms and sessions domain', () => {
     );
     const store = t.app.get(KeyValueStore);
     const firstSeen = Date.now();
-    expect(await presence.releaseDeadInstances(firstSeen)).toEqual([]);
+    expect(await liveness.releaseDeadInstances(firstSeen)).toEqual([]);
     await store.set('signaling:instance:blinked', '1', 15);
-    const later = firstSeen + RoomPresenceService.MISSING_CONFIRM_MS;
-    expect(await presence.releaseDeadInstances(later)).toEqual([]);
+    const later = firstSeen + InstanceLiveness.MISSING_CONFIRM_MS;
+    expect(await liveness.releaseDeadInstances(later)).toEqual([]);
     expect((await presence.liveSockets(room.id)).get(doctor.id)?.socketId).toBe('blink-host');
     // Missing again: the clock starts over rather than from the first sighting.
     await store.delete('signaling:instance:blinked');
-    expect(await presence.releaseDeadInstances(later + 1)).toEqual([]);
+    expect(await liveness.releaseDeadInstances(later + 1)).toEqual([]);
     await presence.leave(doctor, room.id, 'blink-host');
   });
 
@@ -348,7 +351,10 @@ describe('rooms and sessions domain', () => {
     sub.unsubscribe();
     expect(ended.status).toBe('ended');
     expect(seen).toEqual([
-      expect.objectContaining({ sessionId: a.sessionId, socketIds: ['e-1', 'e-2'] }),
+      expect.objectContaining({
+        sessionId: a.sessionId,
+        userIds: expect.arrayContaining([doctor.id, patient.id]) as unknown,
+      }),
     ]);
     expect(await code(sessions.end(doctor, a.sessionId))).toBe('CONFLICT');
     expect((await sessions.list(admin, {})).items.map((s) => s.id)).toContain(a.sessionId);
@@ -366,7 +372,7 @@ describe('rooms and sessions domain', () => {
       expect.objectContaining({
         sessionId: a.sessionId,
         reason: 'room-closed',
-        socketIds: ['c-1'],
+        userIds: [doctor.id],
       }),
     ]);
     expect((await sessions.get(doctor, a.sessionId)).status).toBe('ended');

@@ -1,6 +1,6 @@
 import { Redis } from 'ioredis';
 import { Role } from '../../src/common/auth/role';
-import { RoomPresenceService } from '../../src/modules/sessions/room-presence.service';
+import { InstanceLiveness } from '../../src/modules/sessions/instance-liveness.service';
 import { signIn, type SignedIn } from '../support/auth';
 import { careRoom } from '../support/care';
 import { Inbox, request, until } from '../support/signaling-client';
@@ -95,7 +95,7 @@ describe('signaling across two instances', () => {
     watcher.on('pmessage', (_pattern: string, channel: string, message: string) => {
       seen.push({ channel, message });
     });
-    const toA = `${a.config.redis.keyPrefix}relay#${a.app.get(RoomPresenceService).instanceId}`;
+    const toA = `${a.config.redis.keyPrefix}relay#${a.app.get(InstanceLiveness).instanceId}`;
     try {
       await watcher.psubscribe(`${a.config.redis.keyPrefix}relay#*`);
       // What is not a batch on A's channel is dropped; A goes on relaying.

@@ -2,7 +2,9 @@ import { CallsPersonalData } from './calls-personal-data';
 import { Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { RoomsModule } from '../rooms/rooms.module';
+import { SessionsModule } from '../sessions/sessions.module';
 import { UsersModule } from '../users/users.module';
+import { CallDrops } from './call-drops';
 import { CallEvents } from './call-events';
 import { DevicesModule } from '../devices/devices.module';
 import { CallNotifier, PushCallNotifier } from './call-notifier';
@@ -11,6 +13,7 @@ import { CallsController } from './calls.controller';
 import { CallsMetrics } from './calls.metrics';
 import { CallsRepository } from './calls.repository';
 import { CallsService } from './calls.service';
+import { RingExpirySweeper } from './ring-expiry.sweeper';
 import { RingPolicy } from './ring.policy';
 
 // Direct calls (docs/calls.md, docs/signaling.md). The signaling module imports this one for the socket side.
@@ -22,6 +25,8 @@ import { RingPolicy } from './ring.policy';
     RoomsModule,
     UsersModule,
     DevicesModule,
+    // Its domain events: a call participant whose reconnect grace ran out dropped (CallDrops).
+    SessionsModule,
   ],
   controllers: [CallsController],
   providers: [
@@ -31,6 +36,8 @@ import { RingPolicy } from './ring.policy';
     RingPolicy,
     CallEvents,
     CallsMetrics,
+    RingExpirySweeper,
+    CallDrops,
     { provide: CallNotifier, useClass: PushCallNotifier },
   ],
   exports: [CallsService, CallEvents],

@@ -1,3 +1,8 @@
+// Over 400 lines on purpose: every change to a call (initiate, act, drop, ring expiry) takes
+// the same shape (lock the row, ask the state machine, persist, webhook and audit in one
+// transaction, publish the change after commit), and keeping those changes beside the
+// private helpers of that shape is what keeps them alike. Reads (get, list) and quality
+// reports (stats) are the candidates to move out when it grows further.
 import { Injectable, Logger } from '@nestjs/common';
 import { DataSource, type EntityManager } from 'typeorm';
 import type { AuthUser } from '../../common/auth/auth-user';
@@ -11,7 +16,7 @@ import { AuditService } from '../audit/audit.service';
 import { type RoomCloser, RoomsService } from '../rooms/rooms.service';
 import { WebhooksService } from '../webhooks/webhooks.service';
 import { CallAcceptPolicy } from './call-accept.policy';
-import { type CallChange, CallEvents } from './call-events';
+import { type CallChange, CallEvents, type CallView, toCallView } from './call-events';
 import { CallNotifier, stoppedRinging } from './call-notifier';
 import { callChanged, callInitiated, type CallWebhook } from './call-webhooks';
 import {
@@ -46,8 +51,8 @@ export type CallAction = 'accept' | 'reject' | 'cancel' | 'end';
 
 export interface ActOptions {
   sdp?: string;
-  // The device that acted, when it acted over signaling (its other devices are told).
-  socketId?: string;
+  // An accept made over a signaling socket: the edge announces it itself (CallChange).
+  viaSignaling?: boolean;
 }
 
 const AUDIT_OF: Record<CallAction, AuditAction> = {
@@ -122,13 +127,17 @@ export class CallsService {
       await this.webhook(m, [callInitiated(created, newCall(actor.id, input.calleeIds, now), now)]);
       return created;
     });
-    this.publish({ kind: 'initiated', call, sdp: input.sdp });
+    this.publish({ kind: 'initiated', call: toCallView(call, now), sdp: input.sdp });
     return toCallResponse(call, now);
   }
 
-  // The gateway rang a callee's devices (possibly none: then the notifier is asked to reach
+  // The signaling edge rang a callee's devices (possibly none: then the notifier is asked to reach
   // them some other way).
-  async delivered(call: CallEntity, calleeId: string, devices: number): Promise<void> {
+  async delivered(
+    call: Pick<CallView, 'id' | 'callerId' | 'type'>,
+    calleeId: string,
+    devices: number,
+  ): Promise<void> {
     await this.dataSource.transaction(async (m) => {
       await this.record({ id: calleeId }, AuditAction.CallIncomingDelivered, call, m, { devices });
       if (devices > 0) return;
@@ -152,6 +161,26 @@ export class CallsService {
     action: CallAction,
     options: ActOptions = {},
   ): Promise<CallResponse> {
+    return (await this.actAudited(actor, callId, action, options)).response;
+  }
+
+  // An accept over signaling: the edge gets the call as accepted and announces it itself
+  // (joining the devices to the call's room needs the accepting socket, which only it knows).
+  async acceptOverSignaling(actor: AuthUser, callId: string, sdp?: string): Promise<CallView> {
+    return (await this.actAudited(actor, callId, 'accept', { sdp, viaSignaling: true })).view;
+  }
+
+  // Where the caller started the call, when over signaling: the device joined on accept.
+  async callerSocketOf(callId: string, callerId: string): Promise<string | null> {
+    return (await this.calls.findForUser(callId, callerId))?.callerSocketId ?? null;
+  }
+
+  private async actAudited(
+    actor: AuthUser,
+    callId: string,
+    action: CallAction,
+    options: ActOptions,
+  ): Promise<{ response: CallResponse; view: CallView }> {
     try {
       return await this.actOnce(actor, callId, action, options);
     } catch (err) {
@@ -175,7 +204,7 @@ export class CallsService {
     callId: string,
     action: CallAction,
     options: ActOptions,
-  ): Promise<CallResponse> {
+  ): Promise<{ response: CallResponse; view: CallView }> {
     const now = new Date();
     const { call, change, after } = await this.dataSource.transaction(async (m) => {
       const locked = await this.calls.lockById(callId, m);
@@ -195,12 +224,12 @@ export class CallsService {
         await this.record(actor, AuditAction.CallAnsweredElsewhere, locked, m, {});
       return {
         call: locked,
-        change: this.changeOf(action, locked, actor.id, options, left),
+        change: this.changeOf(action, toCallView(locked, now), actor.id, options, left),
         after,
       };
     });
     this.publish(change, after);
-    return toCallResponse(call, now);
+    return { response: toCallResponse(call, now), view: change.call };
   }
 
   // Takes the user out of every call they are ringing in or taking part in (e.g. their
@@ -252,9 +281,10 @@ export class CallsService {
         m,
         { status: t.call.status, reason: t.call.endReason ?? 'connection_lost' },
       );
+      const view = toCallView(locked, now);
       const change: CallChange = over
-        ? { kind: 'ended', call: locked }
-        : { kind: 'left', call: locked, by: userId };
+        ? { kind: 'ended', call: view }
+        : { kind: 'left', call: view, by: userId };
       return { change, after };
     });
     if (result) this.publish(result.change, result.after);
@@ -283,7 +313,10 @@ export class CallsService {
           status: t.call.status,
           missed: missed.length,
         });
-        out.push({ change: { kind: 'missed', call: locked, userIds: missed }, after });
+        out.push({
+          change: { kind: 'missed', call: toCallView(locked, now), userIds: missed },
+          after,
+        });
       }
       return out;
     });
@@ -399,14 +432,20 @@ export class CallsService {
 
   private changeOf(
     action: CallAction,
-    call: CallEntity,
+    call: CallView,
     by: string,
     options: ActOptions,
     left: boolean,
   ): CallChange {
     switch (action) {
       case 'accept':
-        return { kind: 'accepted', call, by, sdp: options.sdp, socketId: options.socketId };
+        return {
+          kind: 'accepted',
+          call,
+          by,
+          sdp: options.sdp,
+          viaSignaling: options.viaSignaling ?? false,
+        };
       case 'reject':
         return { kind: 'rejected', call, by };
       case 'cancel':
@@ -426,7 +465,7 @@ export class CallsService {
   private record(
     actor: (Pick<AuthUser, 'role'> & { id: string | null }) | { id: string | null },
     action: AuditAction,
-    call: CallEntity,
+    call: Pick<CallEntity, 'id' | 'type'>,
     m: EntityManager,
     details: Record<string, unknown>,
   ): Promise<unknown> {

@@ -365,6 +365,12 @@ export class RoomsService {
     return (await this.rooms.findMember(roomId, userId, manager))?.role ?? null;
   }
 
+  // Every member's role in the room, read at once (a join's answer lists them all).
+  async memberRoles(roomId: string, manager?: EntityManager): Promise<Map<string, MemberRole>> {
+    const members = await this.rooms.membersOf(roomId, manager);
+    return new Map(members.map((m) => [m.userId, m.role]));
+  }
+
   // Ids of the rooms a user is an active member of (session history is visible to them).
   roomIdsOf(userId: string): Promise<string[]> {
     return this.rooms.roomIdsOf(userId);

@@ -1,30 +1,40 @@
 import { Injectable } from '@nestjs/common';
 import { Subject } from 'rxjs';
 
+// Domain events of the sessions module, published only after their transaction committed.
+// They carry plain ids and values, never entities or socket ids: whoever reacts (the
+// signaling edge, the calls module) finds its own sockets or rows from them.
+
+// A session ended by the server or its host (REST "end session", the room closed).
 export interface SessionEndedEvent {
   roomId: string;
   sessionId: string;
   reason: string;
-  // Sockets that were joined when the session ended; they must be told.
-  socketIds: string[];
+  // Who was in it when it ended.
   userIds: string[];
 }
 
 // A user taken out of a room by the server (not by their own leave), e.g. on consent
-// withdrawal. Their devices are told `room:removed`; `otherSocketIds` are told that they left.
+// withdrawal or removal from the room. Their devices are told `room:removed`; the others in
+// the room that they left (when they were in it).
 export interface UserRemovedEvent {
   roomId: string;
   // Null when the user was only knocking at the waiting room.
   sessionId: string | null;
   userId: string;
   reason: string;
-  otherSocketIds: string[];
 }
 
-// Changes made outside the gateway (the REST "end session") that connected clients must hear
-// about. The signaling module subscribes; this module does not know it exists.
+// A stay whose reconnect grace ran out (its device never came back): the user left the room.
+export interface GraceExpiredEvent {
+  roomId: string;
+  sessionId: string;
+  userId: string;
+}
+
 @Injectable()
 export class SessionEvents {
   readonly ended = new Subject<SessionEndedEvent>();
   readonly removed = new Subject<UserRemovedEvent>();
+  readonly graceExpired = new Subject<GraceExpiredEvent>();
 }

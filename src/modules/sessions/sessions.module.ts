@@ -3,8 +3,13 @@ import { Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { RoomsModule } from '../rooms/rooms.module';
 import { UsersModule } from '../users/users.module';
+import { ActiveSessionsGauge } from './active-sessions.gauge';
 import { InstanceIdentity } from './instance-identity';
+import { InstanceLiveness } from './instance-liveness.service';
+import { InstanceReleaseSweeper } from './instance-release.sweeper';
 import { PresenceChangeFeed } from './presence-change-feed';
+import { PresenceTransitions } from './presence-transitions';
+import { ReconnectGraceSweeper } from './reconnect-grace.sweeper';
 import { RoomPresenceService } from './room-presence.service';
 import { RoomSocketsCache } from './room-sockets.cache';
 import { SessionEvents } from './session-events';
@@ -25,11 +30,22 @@ import { SessionsService } from './sessions.service';
     SessionsRepository,
     SessionsService,
     RoomPresenceService,
+    PresenceTransitions,
     SessionEvents,
     InstanceIdentity,
     RoomSocketsCache,
     PresenceChangeFeed,
+    InstanceLiveness,
+    InstanceReleaseSweeper,
+    ReconnectGraceSweeper,
+    ActiveSessionsGauge,
   ],
-  exports: [RoomPresenceService, SessionEvents, SessionsRepository, SessionsService],
+  exports: [
+    RoomPresenceService,
+    InstanceLiveness,
+    SessionEvents,
+    SessionsRepository,
+    SessionsService,
+  ],
 })
 export class SessionsModule {}

@@ -142,7 +142,6 @@ export class SessionsService implements OnModuleInit {
       roomId: session.roomId,
       sessionId: session.id,
       reason,
-      socketIds: live.flatMap((p) => (p.socketId ? [p.socketId] : [])),
       userIds: live.map((p) => p.userId),
     };
   }

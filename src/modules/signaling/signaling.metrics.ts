@@ -9,7 +9,6 @@ export class SignalingMetrics {
   readonly relayed: Counter<'event'>;
   readonly handshakeRefused: Counter<'reason'>;
   readonly rateLimited: Counter;
-  readonly sessionsActive: Gauge;
 
   constructor(metrics: MetricsService) {
     this.sockets = metrics.gauge(
@@ -33,10 +32,6 @@ export class SignalingMetrics {
     this.rateLimited = metrics.counter(
       'hekim_signaling_rate_limited_total',
       'Signaling events refused by the rate limit',
-    );
-    this.sessionsActive = metrics.gauge(
-      'hekim_sessions_active',
-      'Consultation sessions currently active (all instances)',
     );
   }
 }

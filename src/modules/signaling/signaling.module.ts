@@ -3,17 +3,33 @@ import { AccessTokenVerifier } from '../auth/tokens/access-token.service';
 import { CallsModule } from '../calls/calls.module';
 import { IceModule } from '../ice/ice.module';
 import { SessionsModule } from '../sessions/sessions.module';
+import { CallFanout } from './call-fanout';
+import { EventAdmission } from './event-admission';
+import { EventRunner } from './event-runner';
 import { RelayBus } from './relay-bus';
+import { RoomFanout } from './room-fanout';
+import { SignalRelay } from './signal-relay';
 import { SignalingRateLimiter } from './signaling-rate-limiter';
 import { SignalingGateway } from './signaling.gateway';
 import { SignalingMetrics } from './signaling.metrics';
+import { SignalingServer } from './signaling-socket';
+import { SocketHandshake } from './socket-handshake';
 import { SocketSlots } from './socket-slots';
+import { SocketUpkeep } from './socket-upkeep';
 import { AccessTokenPort } from './socket-auth.port';
 
 @Module({
   imports: [SessionsModule, IceModule, CallsModule],
   providers: [
     SignalingGateway,
+    SignalingServer,
+    SocketHandshake,
+    EventAdmission,
+    EventRunner,
+    SignalRelay,
+    RoomFanout,
+    CallFanout,
+    SocketUpkeep,
     SignalingRateLimiter,
     SignalingMetrics,
     RelayBus,

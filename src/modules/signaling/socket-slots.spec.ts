@@ -1,6 +1,6 @@
 import type { AppConfig } from '../../config/app-config';
 import { MemoryKeyValueStore } from '../../infra/redis/memory.store';
-import type { RoomPresenceService } from '../sessions/room-presence.service';
+import type { InstanceLiveness } from '../sessions/instance-liveness.service';
 import { SocketSlots } from './socket-slots';
 
 describe('SocketSlots', () => {
@@ -11,7 +11,7 @@ describe('SocketSlots', () => {
     ({
       instanceId,
       instanceAlive: (id: string) => Promise.resolve(alive.has(id)),
-    }) as unknown as RoomPresenceService;
+    }) as unknown as InstanceLiveness;
   const here = new SocketSlots(store, config, presenceOn('here'));
   const other = new SocketSlots(store, config, presenceOn('other'));
   afterAll(() => store.close());

@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { AppConfig } from '../../config/app-config';
 import { KeyValueStore } from '../../infra/redis/key-value.store';
-import { RoomPresenceService } from '../sessions/room-presence.service';
+import { InstanceLiveness } from '../sessions/instance-liveness.service';
 
 // A user's open sockets, across every instance (SIGNALING_MAX_SOCKETS_PER_USER): one shared
 // set per user of `<instance>:<socket>` entries. A socket takes its place before it is
@@ -17,7 +17,7 @@ export class SocketSlots {
   constructor(
     private readonly store: KeyValueStore,
     private readonly config: AppConfig,
-    private readonly presence: RoomPresenceService,
+    private readonly presence: InstanceLiveness,
   ) {}
 
   private key(userId: string): string {

@@ -1,0 +1,215 @@
+import { Injectable, Logger } from '@nestjs/common';
+import type { Subscription } from 'rxjs';
+import { type CallChange, CallEvents, type CallView } from '../calls/call-events';
+import { CallsService } from '../calls/calls.service';
+import { IceService } from '../ice/ice.service';
+import { RoomPresenceService } from '../sessions/room-presence.service';
+import { RoomFanout } from './room-fanout';
+import type { CallAnswer, JoinedAnswer, Participant } from './signaling-events';
+import {
+  describe,
+  ROOM_CHANNEL,
+  type SocketData,
+  SignalingServer,
+  USER_CHANNEL,
+} from './signaling-socket';
+
+// A device the server joined to a call's room: its join answer, and how others see it.
+interface DeviceJoin {
+  socketId: string;
+  self: Participant;
+  answer: JoinedAnswer;
+}
+
+// Direct calls as sockets see them (docs/signaling.md, "Direct calls"): each change the calls
+// module publishes (CallEvents) becomes socket events on the participants' private channels,
+// so every device on every instance hears them, whichever way (REST or signaling) the change
+// was made. An accept over signaling is the exception: its handler calls `accepted` itself,
+// because it knows the accepting socket and answers with that device's join.
+@Injectable()
+export class CallFanout {
+  private readonly logger = new Logger('Signaling');
+  private subscription: Subscription | undefined;
+
+  constructor(
+    private readonly server: SignalingServer,
+    private readonly ice: IceService,
+    private readonly calls: CallsService,
+    private readonly presence: RoomPresenceService,
+    private readonly rooms: RoomFanout,
+    private readonly events: CallEvents,
+  ) {}
+
+  start(): void {
+    this.subscription = this.events.changes.subscribe((change) => {
+      if (change.kind === 'accepted' && change.viaSignaling) return;
+      this.onCallChange(change).catch((err: unknown) => {
+        this.logger.error(
+          { err: describe(err), callId: change.call.id, kind: change.kind },
+          'could not signal a call change',
+        );
+      });
+    });
+  }
+
+  stop(): void {
+    this.subscription?.unsubscribe();
+  }
+
+  // The answer to `call:initiate` and `call:accept`: the call's room and this device's ICE.
+  callAnswer(callId: string, roomId: string, userId: string): CallAnswer {
+    const ice = this.ice.forUser(userId);
+    return { callId, roomId, iceServers: ice.iceServers, expiresAt: ice.expiresAt };
+  }
+
+  // After an accept both parties are in the call's room (docs/signaling.md): the server joins
+  // the caller's device first (it was there first, so the accepting device is the polite one),
+  // then the accepting device, and only then tells the caller, so that whatever the caller
+  // sends next finds both in the room. The caller's joined device hears `call:accepted` with
+  // its join answer; everyone else hears the plain event. A join that fails leaves the call
+  // as it is: the client can still send `room:join` itself. Resolves with the accepting
+  // device's join answer (null when it was not joined, or the accept came over REST).
+  async accepted(
+    call: CallView,
+    by: string,
+    sdp: string | undefined,
+    socketId?: string,
+  ): Promise<JoinedAnswer | null> {
+    const io = this.server.io;
+    const callId = call.id;
+    const mine = io.to(USER_CHANNEL(by));
+    (socketId ? mine.except(socketId) : mine).emit('call:answered-elsewhere', { callId });
+    const caller = await this.joinCallerDevice(call).catch((err: unknown) => {
+      this.logger.warn({ err: describe(err), callId }, 'could not join the caller to the call');
+      return null;
+    });
+    const device = socketId ? io.sockets.get(socketId) : undefined;
+    const accepter = device
+      ? await this.joinDevice(call.roomId, device).catch((err: unknown) => {
+          this.logger.warn({ err: describe(err), callId }, 'could not join the accepting device');
+          return null;
+        })
+      : null;
+    const event = { callId, by, ...(sdp === undefined ? {} : { sdp }) };
+    const others = call.participants
+      .filter((p) => p.userId !== by)
+      .map((p) => USER_CHANNEL(p.userId));
+    if (caller) {
+      // The caller's answer lists whoever joined right after it.
+      const { answer } = caller;
+      const participants =
+        accepter && !answer.participants.some((p) => p.userId === accepter.self.userId)
+          ? [...answer.participants, accepter.self]
+          : answer.participants;
+      io.to(caller.socketId).emit('call:accepted', { ...event, ...answer, participants });
+      if (others.length > 0) io.to(others).except(caller.socketId).emit('call:accepted', event);
+    } else if (others.length > 0) io.to(others).emit('call:accepted', event);
+    return accepter?.answer ?? null;
+  }
+
+  private async onCallChange(change: CallChange): Promise<void> {
+    const io = this.server.io;
+    const { call } = change;
+    const callId = call.id;
+    const everyone = call.participants.map((p) => USER_CHANNEL(p.userId));
+    switch (change.kind) {
+      case 'initiated':
+        for (const p of call.participants) {
+          if (p.userId === call.callerId) continue;
+          // Each callee gets TURN credentials of their own.
+          const ice = this.ice.forUser(p.userId);
+          io.to(USER_CHANNEL(p.userId)).emit('call:incoming', {
+            callId,
+            roomId: call.roomId,
+            from: call.callerId,
+            type: call.type,
+            ...(change.sdp === undefined ? {} : { sdp: change.sdp }),
+            iceServers: ice.iceServers,
+            expiresAt: ice.expiresAt,
+          });
+          // Ring first, count after: a slow instance must not delay the ringing.
+          const devices = await io.in(USER_CHANNEL(p.userId)).fetchSockets();
+          await this.calls.delivered(call, p.userId, devices.length);
+        }
+        return;
+      case 'accepted':
+        await this.accepted(call, change.by, change.sdp);
+        return;
+      case 'rejected':
+        io.to(everyone).emit('call:rejected', { callId, by: change.by, status: call.status });
+        return;
+      case 'cancelled':
+        io.to(everyone).emit('call:cancelled', { callId });
+        return;
+      case 'left':
+        io.to(everyone).emit('call:participant-left', { callId, userId: change.by });
+        await this.leaveCallRoom(call.roomId, change.by);
+        return;
+      case 'ended':
+        io.to(everyone).emit('call:ended', {
+          callId,
+          reason: call.endReason ?? 'completed',
+          durationSeconds: call.durationSeconds,
+        });
+        return;
+      case 'missed':
+        // A missed call is told to both sides; in an active group call only the ones who
+        // never answered are told.
+        // (`to([])` would address every socket: never emit to an empty list.)
+        if (call.status === 'missed' || change.userIds.length > 0)
+          io.to(call.status === 'missed' ? everyone : change.userIds.map(USER_CHANNEL)).emit(
+            'call:missed',
+            { callId },
+          );
+        return;
+    }
+  }
+
+  // Which of the caller's devices joins on accept: the socket that started the call if it is
+  // still connected; otherwise (started over REST, or that socket is gone) the caller's only
+  // connected device. With several and none of them the starter, none is picked (one device
+  // per user per room): the device the caller uses sends `room:join`. Nobody is joined when
+  // the caller is already in the room or has left the call.
+  private async joinCallerDevice(call: CallView): Promise<DeviceJoin | null> {
+    const io = this.server.io;
+    const me = call.participants.find((p) => p.userId === call.callerId);
+    if (me?.state !== 'joined') return null;
+    if ((await this.presence.liveSockets(call.roomId)).has(call.callerId)) return null;
+    const starter = await this.calls.callerSocketOf(call.id, call.callerId);
+    let device = starter
+      ? (await io.in(starter).fetchSockets()).find((s) => s.data.user.id === call.callerId)
+      : undefined;
+    if (!device) {
+      const all = await io.in(USER_CHANNEL(call.callerId)).fetchSockets();
+      device = all.length === 1 ? all[0] : undefined;
+    }
+    if (!device) return null;
+    return this.joinDevice(call.roomId, device);
+  }
+
+  // A participant who left a group call that goes on leaves its room as well.
+  private async leaveCallRoom(roomId: string, userId: string): Promise<void> {
+    const io = this.server.io;
+    const socketId = (await this.presence.liveSockets(roomId)).get(userId)?.socketId;
+    if (!socketId) return;
+    const [device] = await io.in(socketId).fetchSockets();
+    if (!device) return;
+    const left = await this.presence.leave(device.data.user, roomId, socketId);
+    io.in(socketId).socketsLeave(ROOM_CHANNEL(roomId));
+    if (left) this.rooms.left(left.roomId, left.userId, left.otherSocketIds);
+  }
+
+  private async joinDevice(
+    roomId: string,
+    device: { id: string; data: SocketData },
+  ): Promise<DeviceJoin | null> {
+    const { user, instanceId } = device.data;
+    const outcome = await this.presence.join(user, roomId, device.id, instanceId);
+    if (outcome.kind !== 'joined') return null;
+    return {
+      socketId: device.id,
+      self: outcome.self,
+      answer: this.rooms.joined(outcome, device.id, user.id),
+    };
+  }
+}
