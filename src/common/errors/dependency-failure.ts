@@ -22,6 +22,9 @@ const CONNECTION_MESSAGES = [
   'connection timeout',
   'timeout exceeded when trying to connect',
   'Client has encountered a connection error',
+  // node-postgres, for a query on a client whose connection already ended (a pooled client
+  // handed out just as PostgreSQL went away).
+  'Client was closed and is not queryable',
   'Connection is closed',
   "Stream isn't writeable",
   'Reached the max retries per request limit',

@@ -84,6 +84,7 @@ describe('isDependencyFailure', () => {
       override name = 'QueryRunnerAlreadyReleasedError';
     }
     expect(isDependencyFailure(new QueryRunnerAlreadyReleasedError('released'))).toBe(true);
+    expect(isDependencyFailure(new Error('Client was closed and is not queryable'))).toBe(true);
   });
 });
 
