@@ -1,3 +1,5 @@
+// Over 400 lines on purpose: one declaration per environment variable, each with its rule and
+// default, as docs/configuration.md lists them.
 import {
   BooleanVar,
   ChoiceVar,

@@ -1,3 +1,5 @@
+// Over 400 lines on purpose: the embedded cluster's whole life (initdb, start, the holder
+// file, orphan recovery, stop) in one place; docs/architecture.md, "Runtime modes".
 import { execFile, spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import {

@@ -1,3 +1,6 @@
+// Over 400 lines on purpose: every statement that touches the audit tables (append under the
+// chain-head lock, reads, the export's keyset pages, checkpoints) lives here, so the chain's
+// rules are read in one file (docs/audit.md).
 import { Injectable, Logger, type OnModuleDestroy } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import { Pool, type PoolClient } from 'pg';

@@ -1,3 +1,5 @@
+// Over 400 lines on purpose: sign-in, refresh rotation, logout and registration share the
+// token issuing and the lockout and audit steps that must stay in one place (docs/auth.md).
 import { randomUUID } from 'node:crypto';
 import { Injectable } from '@nestjs/common';
 import { DataSource, type EntityManager } from 'typeorm';

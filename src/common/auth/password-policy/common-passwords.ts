@@ -1,3 +1,4 @@
+// A word list, not logic: its length is the data's.
 // Common passwords of 12 or more characters (shorter ones already fail the length rule):
 // well-known entries of leaked-password lists and the usual base word + digits/year
 // patterns. Compared case-insensitively. Extend it freely; it ships with the code.

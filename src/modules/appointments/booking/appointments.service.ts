@@ -1,3 +1,6 @@
+// Over 400 lines on purpose: every change to an appointment (book, confirm, move, cancel,
+// check-in, no-show, complete, the no-show sweep) goes through one lock-check-apply-record
+// path, which would be copied if the acts were split (docs/appointments.md).
 import { Injectable } from '@nestjs/common';
 import { DataSource, type EntityManager } from 'typeorm';
 import { auditActor, type AuthUser } from '../../../common/auth/auth-user';
