@@ -71,13 +71,6 @@ module.exports = {
       to: { path: '^src/(modules/|app\\.module|bootstrap|main|migrate)' },
     },
     {
-      name: 'common-is-the-bottom',
-      comment: 'common/ imports neither config/ nor infra/',
-      severity: 'error',
-      from: { path: '^src/common/' },
-      to: { path: '^src/(config|infra)/' },
-    },
-    {
       name: 'config-below-infra',
       comment: 'config/ imports common/ only',
       severity: 'error',

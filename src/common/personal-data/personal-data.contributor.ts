@@ -1,5 +1,13 @@
 import type { EntityManager } from 'typeorm';
 
+// The person an export or erasure is about, resolved once before any contributor runs (the
+// account's own contributor erases the address last): the id most tables point at, and the
+// e-mail address for the rows that name a person by it (queued messages).
+export interface PersonalDataSubject {
+  readonly id: string;
+  readonly email: string;
+}
+
 // A module that stores personal data about a user says so with a provider that extends this
 // port, one per section of the export (a multi-implementation port, docs/architecture.md). It
 // lives here, below every feature, so that each owner of a table contributes its own part
@@ -13,10 +21,10 @@ export abstract class PersonalDataContributor {
   // own module owns.
   abstract readonly tables: readonly string[];
   // Everything held about the user in those tables, as plain JSON (API shapes, not entities).
-  abstract exportFor(userId: string, manager: EntityManager): Promise<unknown>;
+  abstract exportFor(subject: PersonalDataSubject, manager: EntityManager): Promise<unknown>;
   // Anonymizes or destroys the user's data in those tables inside the erasure transaction;
   // returns how many rows it changed, for the destruction record.
-  abstract eraseFor(userId: string, manager: EntityManager): Promise<number>;
+  abstract eraseFor(subject: PersonalDataSubject, manager: EntityManager): Promise<number>;
 }
 
 // Rows changed by an UPDATE or DELETE (the pg driver returns [rows, count] through TypeORM).

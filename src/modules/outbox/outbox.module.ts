@@ -3,6 +3,7 @@ import { TypeOrmModule } from '@nestjs/typeorm';
 import { ChannelSenders } from './channel-sender';
 import { OutboxMessageEntity } from './outbox-message.entity';
 import { OutboxMetrics } from './outbox-metrics';
+import { OutboxPersonalData } from './outbox-personal-data';
 import { OutboxRelay } from './outbox-relay';
 import { OutboxController } from './outbox.controller';
 import { OutboxRepository } from './outbox.repository';
@@ -14,7 +15,14 @@ import { OutboxService } from './outbox.service';
 @Module({
   imports: [TypeOrmModule.forFeature([OutboxMessageEntity])],
   controllers: [OutboxController],
-  providers: [OutboxRepository, OutboxService, ChannelSenders, OutboxMetrics, OutboxRelay],
+  providers: [
+    OutboxRepository,
+    OutboxService,
+    ChannelSenders,
+    OutboxMetrics,
+    OutboxRelay,
+    OutboxPersonalData,
+  ],
   exports: [OutboxService, ChannelSenders],
 })
 export class OutboxModule {}

@@ -1,4 +1,4 @@
-import { SessionsPersonalData } from './sessions-personal-data';
+import { SessionsPersonalData, WaitingRoomPersonalData } from './sessions-personal-data';
 import { Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { RoomsModule } from '../rooms/rooms.module';
@@ -22,6 +22,7 @@ import { SessionsService } from './sessions.service';
   controllers: [SessionsController],
   providers: [
     SessionsPersonalData,
+    WaitingRoomPersonalData,
     SessionsRepository,
     SessionsService,
     RoomPresenceService,

@@ -8,7 +8,7 @@ import {
 } from './patient-profile/patient-profile.entity';
 import { PatientProfileRepository } from './patient-profile/patient-profile.repository';
 import { PatientProfileService } from './patient-profile/patient-profile.service';
-import { UsersPersonalData } from './users-personal-data';
+import { PatientProfilePersonalData, UserAccountPersonalData } from './users-personal-data';
 import { UserAccessPolicy } from './user-access.policy';
 import { UserEntity } from './user.entity';
 import { UsersController } from './users.controller';
@@ -27,7 +27,8 @@ import { UsersService } from './users.service';
     AdminBootstrapService,
     PatientProfileRepository,
     PatientProfileService,
-    UsersPersonalData,
+    UserAccountPersonalData,
+    PatientProfilePersonalData,
   ],
   exports: [
     UsersRepository,
