@@ -1,4 +1,4 @@
-import { Injectable, type OnModuleInit } from '@nestjs/common';
+import { Injectable } from '@nestjs/common';
 import { DataSource, type EntityManager } from 'typeorm';
 import { auditActor, type AuthUser } from '../../common/auth/auth-user';
 import { Role } from '../../common/auth/role';
@@ -31,7 +31,7 @@ import type {
 // after the patient's last consultation. Either party may end it: the patient at once, the
 // clinician by discharging, which keeps the follow-up window.
 @Injectable()
-export class CareService extends CareRelationshipsPort implements OnModuleInit {
+export class CareService extends CareRelationshipsPort {
   constructor(
     private readonly dataSource: DataSource,
     private readonly relationships: CareRepository,
@@ -42,34 +42,6 @@ export class CareService extends CareRelationshipsPort implements OnModuleInit {
     private readonly config: AppConfig,
   ) {
     super();
-  }
-
-  // Rooms are the first source: the hooks run inside the rooms' own transactions.
-  onModuleInit(): void {
-    this.rooms.onInvitationAccepted((room, patient, m) =>
-      this.fromAcceptedInvitation(room, patient, m),
-    );
-    this.rooms.onClose(async (roomId, actor, m) => {
-      await this.endLivePhase(
-        CareSource.RoomInvitation,
-        roomId,
-        actor,
-        CareEndReason.SourceClosed,
-        m,
-      );
-      return undefined;
-    });
-    this.rooms.onMemberRemoved(async (roomId, userId, actor, m) => {
-      await this.endLivePhase(
-        CareSource.RoomInvitation,
-        roomId,
-        actor,
-        CareEndReason.RemovedFromSource,
-        m,
-        userId,
-      );
-      return undefined;
-    });
   }
 
   // CareRelationshipsPort (the users module's record access).
@@ -135,7 +107,7 @@ export class CareService extends CareRelationshipsPort implements OnModuleInit {
   // The patient accepted: a relationship with each doctor who is an active member of the room
   // at this moment (a clinician added later gets none: that would be their own act). A call's
   // room never makes one.
-  private async fromAcceptedInvitation(
+  async fromAcceptedInvitation(
     room: RoomEntity,
     patient: AuthUser,
     m: EntityManager,
@@ -171,7 +143,7 @@ export class CareService extends CareRelationshipsPort implements OnModuleInit {
 
   // The source stopped being live (closed), or one party left it (removed): the live phase of
   // its relationships ends and the follow-up window begins.
-  private async endLivePhase(
+  async endLivePhase(
     source: CareSource,
     sourceId: string,
     actor: RoomCloser,

@@ -1,4 +1,4 @@
-import { Injectable, type OnModuleInit } from '@nestjs/common';
+import { Injectable } from '@nestjs/common';
 import { DataSource, type EntityManager } from 'typeorm';
 import type { AuthUser } from '../../common/auth/auth-user';
 import { AppException } from '../../common/errors/app.exception';
@@ -72,7 +72,7 @@ export interface Admitted {
 // is a column any instance can expire. Each change is one transaction holding the room's row
 // lock, with its audit record inside.
 @Injectable()
-export class RoomPresenceService implements OnModuleInit {
+export class RoomPresenceService {
   constructor(
     private readonly dataSource: DataSource,
     private readonly config: AppConfig,
@@ -92,27 +92,25 @@ export class RoomPresenceService implements OnModuleInit {
   // removal's transaction (which holds the room's lock): a live stay ends as a leave, a knock
   // goes, and after the commit their devices hear `room:removed` and the others that they
   // left. From then on nothing is relayed to or from them there (the relay checks membership
-  // and presence).
-  onModuleInit(): void {
-    this.rooms.onMemberRemoved(async (roomId, userId, _actor, m) => {
-      const reason = 'removed_from_room';
-      await this.sessions.deleteWaiting(roomId, userId, m);
-      const session = await this.sessions.findActiveByRoom(roomId, m);
-      const live = session ? await this.sessions.liveParticipants(session.id, m) : [];
-      const mine = live.find((p) => p.userId === userId);
-      const left =
-        session && mine ? await this.depart(mine, userId, null, session, live, reason, m) : null;
-      return () => {
-        this.roomSockets.invalidate(roomId);
-        this.events.removed.next({
-          roomId,
-          sessionId: left?.sessionId ?? null,
-          userId,
-          reason,
-          otherSocketIds: left?.otherSocketIds ?? [],
-        });
-      };
-    });
+  // and presence). Called by SessionsRoomParticipant.
+  async removedFromRoom(roomId: string, userId: string, m: EntityManager): Promise<() => void> {
+    const reason = 'removed_from_room';
+    await this.sessions.deleteWaiting(roomId, userId, m);
+    const session = await this.sessions.findActiveByRoom(roomId, m);
+    const live = session ? await this.sessions.liveParticipants(session.id, m) : [];
+    const mine = live.find((p) => p.userId === userId);
+    const left =
+      session && mine ? await this.depart(mine, userId, null, session, live, reason, m) : null;
+    return () => {
+      this.roomSockets.invalidate(roomId);
+      this.events.removed.next({
+        roomId,
+        sessionId: left?.sessionId ?? null,
+        userId,
+        reason,
+        otherSocketIds: left?.otherSocketIds ?? [],
+      });
+    };
   }
 
   // Each instance proves it is alive; a lapsed heartbeat means its sockets are gone.

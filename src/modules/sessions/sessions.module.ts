@@ -9,6 +9,7 @@ import { RoomPresenceService } from './room-presence.service';
 import { RoomSocketsCache } from './room-sockets.cache';
 import { SessionEvents } from './session-events';
 import { SessionEntity, SessionParticipantEntity, WaitingEntryEntity } from './session.entity';
+import { SessionsRoomParticipant } from './sessions-room-participant';
 import { SessionsController } from './sessions.controller';
 import { SessionsRepository } from './sessions.repository';
 import { SessionsService } from './sessions.service';
@@ -23,6 +24,7 @@ import { SessionsService } from './sessions.service';
   providers: [
     SessionsPersonalData,
     WaitingRoomPersonalData,
+    SessionsRoomParticipant,
     SessionsRepository,
     SessionsService,
     RoomPresenceService,

@@ -90,6 +90,11 @@ export class UsersService {
   }
 
   // Throws VALIDATION_FAILED naming the password field when the policy refuses it.
+  // The ids among `ids` that belong to active users (e.g. the callees of a call).
+  activeIds(ids: readonly string[], manager: EntityManager): Promise<string[]> {
+    return this.users.activeIds(ids, manager);
+  }
+
   // The person a data export or erasure is about (docs/patient-data.md).
   async personalDataSubject(
     userId: string,
