@@ -3,7 +3,7 @@ import type { EntityManager } from 'typeorm';
 import { AppConfig } from '../../config/app-config';
 import { OutboxChannel } from '../outbox/outbox-message.entity';
 import { OutboxService } from '../outbox/outbox.service';
-import { UserEntity } from '../users/user.entity';
+import { UsersService } from '../users/users.service';
 
 export interface IncomingCallNotice {
   callId: string;
@@ -26,19 +26,17 @@ export class OutboxCallNotifier extends CallNotifier {
   constructor(
     private readonly outbox: OutboxService,
     private readonly config: AppConfig,
+    private readonly users: UsersService,
   ) {
     super();
   }
 
   async incoming(notice: IncomingCallNotice, manager: EntityManager): Promise<void> {
-    const callee = await manager.getRepository(UserEntity).findOne({
-      select: { id: true, email: true },
-      where: { id: notice.calleeId },
-    });
-    if (!callee) return;
+    const recipient = await this.users.emailOf(notice.calleeId, manager);
+    if (recipient === null) return;
     await this.outbox.enqueue(manager, {
       channel: OutboxChannel.Push,
-      recipient: callee.email,
+      recipient,
       kind: 'call.incoming',
       payload: { callId: notice.callId, callerId: notice.callerId, type: notice.type },
       expiresAt: new Date(Date.now() + this.config.calls.ringTimeoutSeconds * 1000),

@@ -15,8 +15,8 @@ import { UsersController } from './users.controller';
 import { UsersRepository } from './users.repository';
 import { UsersService } from './users.service';
 
-// UserSessionsPort comes from the (global) auth module; SharedRoomsPort, when present, from
-// the rooms module; EmergencyAccessPort, when present, from the break-glass module.
+// UserSessionsPort comes from the (global) auth module, CareRelationshipsPort from the care
+// module and EmergencyAccessPort from the break-glass module (both global, both required).
 @Module({
   imports: [TypeOrmModule.forFeature([UserEntity, PatientProfileEntity, PatientDataKeyEntity])],
   controllers: [PatientProfileController, UsersController],
