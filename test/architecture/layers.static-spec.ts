@@ -90,6 +90,8 @@ describe('architecture: the layers are defended by npm run lint', () => {
       // A cycle inside one module.
       'src/modules/care/a.ts': `import { b } from './b';\nexport const a = (): number => b() + 1;\n`,
       'src/modules/care/b.ts': `import { a } from './a';\nexport const b = (): number => a() - 1;\n`,
+      // A file of the known debt may read the users repository, and nothing more.
+      'src/modules/care/care.service.ts': `import { usersRepo } from '../users/users.repository';\nimport { roomsRepo } from '../rooms/rooms.repository';\nexport const u = usersRepo + roomsRepo;\n`,
       // Allowed: a higher module using a lower one's service.
       'src/modules/rooms/uses-users.ts': `import { users } from '../users/users.service';\nexport const v = users;\n`,
     });
@@ -101,6 +103,7 @@ describe('architecture: the layers are defended by npm run lint', () => {
       [
         'no-upward-from-users: src/modules/users/upward.ts -> src/modules/rooms/rooms.service.ts',
         'repositories-stay-home: src/modules/calls/reads-rooms-table.ts -> src/modules/rooms/rooms.repository.ts',
+        'repositories-stay-home: src/modules/care/care.service.ts -> src/modules/rooms/rooms.repository.ts',
         'foundation-never-imports-features: src/common/helper.ts -> src/modules/users/users.service.ts',
         'unknown-module-importer: src/modules/nowhere/nowhere.service.ts -> src/modules/users/users.service.ts',
         // A cycle is reported once, at the edge that closes it.

@@ -85,6 +85,15 @@ export class SessionsService {
     return () => this.events.ended.next(event);
   }
 
+  // Retention (compliance module), inside the caller's transaction.
+  anonymizeEndedBefore(
+    cutoff: Date,
+    at: Date,
+    manager: EntityManager,
+  ): Promise<{ sessions: number; participants: number }> {
+    return this.sessions.anonymizeEndedBefore(cutoff, at, manager);
+  }
+
   // The host (or an admin) ends a live session: every stay ends now and the joined clients
   // are told through SessionEvents.
   async end(actor: AuthUser, id: string): Promise<SessionResponse> {

@@ -90,6 +90,15 @@ export class UsersService {
   }
 
   // Throws VALIDATION_FAILED naming the password field when the policy refuses it.
+  // Lookups for the modules above users (rooms, care, calls, appointments, break-glass).
+  findById(id: string, manager?: EntityManager): Promise<UserEntity | null> {
+    return this.users.findById(id, manager);
+  }
+
+  findByIds(ids: readonly string[], manager?: EntityManager): Promise<UserEntity[]> {
+    return this.users.findByIds(ids, manager);
+  }
+
   // Where a message to the user goes (e.g. an incoming-call push); null for an unknown id.
   async emailOf(userId: string, manager: EntityManager): Promise<string | null> {
     return (await this.users.findById(userId, manager))?.email ?? null;

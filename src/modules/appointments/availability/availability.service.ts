@@ -7,7 +7,7 @@ import type { RequestMeta } from '../../../common/http/request-meta';
 import { AuditAction, AuditOutcome } from '../../audit/audit-action';
 import { AuditService } from '../../audit/audit.service';
 import { UserStatus } from '../../users/user.entity';
-import { UsersRepository } from '../../users/users.repository';
+import { UsersService } from '../../users/users.service';
 import { toAvailabilityResponse } from './availability.mapper';
 import { AvailabilityRepository } from './availability.repository';
 import type {
@@ -27,7 +27,7 @@ export class AvailabilityService {
   constructor(
     private readonly dataSource: DataSource,
     private readonly availability: AvailabilityRepository,
-    private readonly users: UsersRepository,
+    private readonly users: UsersService,
     private readonly audit: AuditService,
   ) {}
 
