@@ -12,9 +12,10 @@ const TIERS = [
   ['users'],
   ['auth'],
   ['mail', 'sms', 'webhooks'],
-  ['rooms', 'appointments'],
+  ['rooms'],
   ['sessions', 'ice'],
   ['calls', 'care'],
+  ['appointments'],
   ['compliance'],
   ['signaling', 'demo'],
 ];

@@ -121,6 +121,13 @@ export class AppConfig {
     followUpDays: number;
   };
 
+  appointments!: {
+    // Reminders go this many minutes before the start, largest first (docs/appointments.md).
+    reminderMinutes: number[];
+    // A booked appointment nobody checked in to is a no-show this long after its start.
+    noShowMinutes: number;
+  };
+
   retention!: {
     sessionsDays: number;
     callsDays: number;

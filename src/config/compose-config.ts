@@ -131,6 +131,12 @@ export function composeConfig(
       breakGlassMaxMinutes: env.BREAK_GLASS_MAX_MINUTES,
     },
     care: { followUpDays: env.CARE_FOLLOW_UP_DAYS },
+    appointments: {
+      reminderMinutes: [...new Set(list(env.APPOINTMENT_REMINDER_MINUTES).map(Number))].sort(
+        (a, b) => b - a,
+      ),
+      noShowMinutes: env.APPOINTMENT_NO_SHOW_MINUTES,
+    },
     retention: {
       sessionsDays: env.RETENTION_SESSIONS_DAYS,
       callsDays: env.RETENTION_CALLS_DAYS,

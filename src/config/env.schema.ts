@@ -17,6 +17,7 @@ const MASTER_KEY_MESSAGE =
 
 const URL_LIST = /^\s*$|^\s*(stuns?|turns?):[^\s,]+(\s*,\s*(stuns?|turns?):[^\s,]+)*\s*$/;
 const ROLE = '(patient|doctor|admin|compliance_officer)';
+const MINUTES_LIST = /^\s*$|^\s*\d{1,5}(\s*,\s*\d{1,5})*\s*$/;
 
 const HTTP = ['http', 'https'];
 
@@ -232,6 +233,17 @@ export class EnvironmentVariables {
   // How long a care relationship lasts after its last consultation (docs/access-model.md).
   @IntegerVar({ min: 0, max: 3650, unit: 'days' })
   CARE_FOLLOW_UP_DAYS: number = 30;
+
+  // Appointments (docs/appointments.md): reminders before the start, and when a patient who
+  // never checked in counts as not having come.
+  @PatternVar(
+    MINUTES_LIST,
+    'must be a comma-separated list of minutes before the start, e.g. 1440,15',
+  )
+  APPOINTMENT_REMINDER_MINUTES: string = '1440,15';
+
+  @IntegerVar({ min: 1, max: 1440, unit: 'minutes' })
+  APPOINTMENT_NO_SHOW_MINUTES: number = 15;
 
   // Retention (docs/compliance.md): how long ended sessions and calls keep who took part.
   @IntegerVar({ min: 1, max: 36500, unit: 'days' })

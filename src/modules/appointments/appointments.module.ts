@@ -1,16 +1,50 @@
 import { Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
+import { CareModule } from '../care/care.module';
+import { RoomsModule } from '../rooms/rooms.module';
+import { SessionsModule } from '../sessions/sessions.module';
 import { UsersModule } from '../users/users.module';
+import { WebhooksModule } from '../webhooks/webhooks.module';
 import { AvailabilityPersonalData } from './availability/availability-personal-data';
 import { AvailabilityController } from './availability/availability.controller';
 import { ClinicianAvailabilityEntity } from './availability/availability.entity';
 import { AvailabilityRepository } from './availability/availability.repository';
 import { AvailabilityService } from './availability/availability.service';
+import { AppointmentNotices } from './booking/appointment-notices';
+import { AppointmentEntity } from './booking/appointment.entity';
+import { AppointmentsPersonalData } from './booking/appointments-personal-data';
+import { AppointmentsController } from './booking/appointments.controller';
+import { AppointmentsRepository } from './booking/appointments.repository';
+import { AppointmentsService } from './booking/appointments.service';
+import { NoShowSweeper } from './booking/no-show.sweeper';
+import { FhirController } from './fhir/fhir.controller';
+import { FhirService } from './fhir/fhir.service';
+import { QueueController } from './queue/queue.controller';
+import { QueueService } from './queue/queue.service';
 
-// The clinic's day (docs/appointments.md): clinicians' working hours and their free slots.
+// The clinic's day (docs/appointments.md): clinicians' working hours, their free slots, and
+// the appointments booked into them.
 @Module({
-  imports: [TypeOrmModule.forFeature([ClinicianAvailabilityEntity]), UsersModule],
-  controllers: [AvailabilityController],
-  providers: [AvailabilityRepository, AvailabilityService, AvailabilityPersonalData],
+  imports: [
+    TypeOrmModule.forFeature([ClinicianAvailabilityEntity, AppointmentEntity]),
+    UsersModule,
+    RoomsModule,
+    SessionsModule,
+    CareModule,
+    WebhooksModule,
+  ],
+  controllers: [AvailabilityController, AppointmentsController, FhirController, QueueController],
+  providers: [
+    AvailabilityRepository,
+    AvailabilityService,
+    AvailabilityPersonalData,
+    AppointmentsRepository,
+    AppointmentsService,
+    AppointmentsPersonalData,
+    AppointmentNotices,
+    NoShowSweeper,
+    FhirService,
+    QueueService,
+  ],
 })
 export class AppointmentsModule {}

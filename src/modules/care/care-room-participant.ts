@@ -7,12 +7,13 @@ import {
   type RoomCloser,
   RoomLifecycleParticipant,
 } from '../rooms/ports/room-lifecycle.port';
-import { CareEndReason, CareSource } from './care-relationship.entity';
-import { CareService } from './care.service';
+import { CareEndReason } from './care-relationship.entity';
+import { CareService, ROOM_SOURCES } from './care.service';
 
-// Rooms are the first source of care relationships: accepting an invitation makes them,
-// closing the room or taking a party out ends their live phase, inside the rooms' own
-// transactions. Runs after sessions, whose stays the follow-up is counted from.
+// A room is the source of the care relationships made in it, by an accepted invitation or by
+// the appointment the room belongs to: accepting an invitation makes them, closing the room or
+// taking a party out ends their live phase, inside the rooms' own transactions. Runs after
+// sessions, whose stays the follow-up is counted from.
 @Injectable()
 export class CareRoomParticipant extends RoomLifecycleParticipant {
   readonly order = 2;
@@ -35,13 +36,8 @@ export class CareRoomParticipant extends RoomLifecycleParticipant {
     _reason: string,
     m: EntityManager,
   ): Promise<AfterCommit | undefined> {
-    await this.care.endLivePhase(
-      CareSource.RoomInvitation,
-      roomId,
-      actor,
-      CareEndReason.SourceClosed,
-      m,
-    );
+    for (const source of ROOM_SOURCES)
+      await this.care.endLivePhase(source, roomId, actor, CareEndReason.SourceClosed, m);
     return undefined;
   }
 
@@ -51,14 +47,15 @@ export class CareRoomParticipant extends RoomLifecycleParticipant {
     actor: RoomCloser,
     m: EntityManager,
   ): Promise<AfterCommit | undefined> {
-    await this.care.endLivePhase(
-      CareSource.RoomInvitation,
-      roomId,
-      actor,
-      CareEndReason.RemovedFromSource,
-      m,
-      userId,
-    );
+    for (const source of ROOM_SOURCES)
+      await this.care.endLivePhase(
+        source,
+        roomId,
+        actor,
+        CareEndReason.RemovedFromSource,
+        m,
+        userId,
+      );
     return undefined;
   }
 }

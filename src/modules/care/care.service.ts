@@ -30,6 +30,13 @@ import type {
 // confirming an appointment), lives as long as its source, and then for CARE_FOLLOW_UP_DAYS
 // after the patient's last consultation. Either party may end it: the patient at once, the
 // clinician by discharging, which keeps the follow-up window.
+
+// Sources whose id is a room: the follow-up window is measured in that room's sessions.
+export const ROOM_SOURCES: readonly CareSource[] = [
+  CareSource.RoomInvitation,
+  CareSource.Appointment,
+];
+
 @Injectable()
 export class CareService extends CareRelationshipsPort {
   constructor(
@@ -104,6 +111,26 @@ export class CareService extends CareRelationshipsPort {
     });
   }
 
+  // The patient booked or confirmed an appointment with this clinician (docs/access-model.md):
+  // a live relationship whose source is the appointment's room, inside the booking's
+  // transaction. It enters its follow-up window when that room closes (the appointment is
+  // completed, cancelled or missed).
+  async beginFromAppointment(
+    input: { roomId: string; clinicianId: string; patient: { id: string; role: string } },
+    m: EntityManager,
+  ): Promise<void> {
+    const made = await this.relationships.upsertLive(
+      {
+        clinicianId: input.clinicianId,
+        patientId: input.patient.id,
+        source: CareSource.Appointment,
+        sourceId: input.roomId,
+      },
+      m,
+    );
+    await this.recordCreate(made, input.patient, m);
+  }
+
   // The patient accepted: a relationship with each doctor who is an active member of the room
   // at this moment (a clinician added later gets none: that would be their own act). A call's
   // room never makes one.
@@ -127,18 +154,26 @@ export class CareService extends CareRelationshipsPort {
         },
         m,
       );
-      await this.audit.record(
-        {
-          action: AuditAction.CareRelationshipCreate,
-          outcome: AuditOutcome.Success,
-          actor: { userId: patient.id, role: patient.role },
-          resource: { type: 'care_relationship', id: made.id },
-          subjectId: patient.id,
-          details: { clinicianId: clinician.id, source: made.source, sourceId: room.id },
-        },
-        m,
-      );
+      await this.recordCreate(made, patient, m);
     }
+  }
+
+  private async recordCreate(
+    made: CareRelationshipEntity,
+    patient: { id: string; role: string },
+    m: EntityManager,
+  ): Promise<void> {
+    await this.audit.record(
+      {
+        action: AuditAction.CareRelationshipCreate,
+        outcome: AuditOutcome.Success,
+        actor: { userId: patient.id, role: patient.role },
+        resource: { type: 'care_relationship', id: made.id },
+        subjectId: patient.id,
+        details: { clinicianId: made.clinicianId, source: made.source, sourceId: made.sourceId },
+      },
+      m,
+    );
   }
 
   // The source stopped being live (closed), or one party left it (removed): the live phase of
@@ -164,10 +199,9 @@ export class CareService extends CareRelationshipsPort {
   }
 
   private async followUp(r: CareRelationshipEntity, now: Date, m: EntityManager): Promise<Date> {
-    const last =
-      r.source === CareSource.RoomInvitation
-        ? await this.sessions.lastConsultationOf(r.sourceId, r.patientId, m)
-        : null;
+    const last = ROOM_SOURCES.includes(r.source)
+      ? await this.sessions.lastConsultationOf(r.sourceId, r.patientId, m)
+      : null;
     return followUpEnd(last, now, this.config.care.followUpDays);
   }
 

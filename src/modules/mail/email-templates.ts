@@ -1,9 +1,12 @@
 import type { Locale } from '../users/user.entity';
+import { appointmentCalendar, type CalendarPart } from './appointment-calendar';
 
 export interface RenderedEmail {
   subject: string;
   text: string;
   html: string;
+  // The appointment's iCalendar event, for appointment mails.
+  calendar?: CalendarPart;
 }
 
 // The e-mails Hekim sends, by outbox `kind`. Appointment and invitation mails are ready for
@@ -236,5 +239,6 @@ ${
 <p style="font-size: .85em; color: #52606d">Hekim</p>
 </body></html>
 `;
-  return { subject: parts.subject, text, html };
+  const calendar = kind.startsWith('appointment_') ? appointmentCalendar(payload) : undefined;
+  return { subject: parts.subject, text, html, ...(calendar ? { calendar } : {}) };
 }

@@ -88,6 +88,7 @@ export class EmailSender implements ChannelSender, OnModuleInit, OnModuleDestroy
       html: mail.html,
       messageId: `<${message.id}@hekim>`,
       headers: { 'X-Hekim-Kind': message.kind },
+      ...(mail.calendar ? { icalEvent: { ...mail.calendar, filename: 'appointment.ics' } } : {}),
     };
     if (!this.transport) return this.toMailbox(message, envelope);
     try {
@@ -101,7 +102,7 @@ export class EmailSender implements ChannelSender, OnModuleInit, OnModuleDestroy
   // makes each file appear whole.
   private async toMailbox(
     message: OutboundMessage,
-    envelope: { to: string; subject: string; text: string; html: string },
+    envelope: { to: string; subject: string; text: string; html: string; icalEvent?: object },
   ): Promise<void> {
     const dir = mailboxDir(this.config.dataDir);
     await mkdir(dir, { recursive: true, mode: 0o700 });

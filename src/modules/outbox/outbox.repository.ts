@@ -173,6 +173,22 @@ export class OutboxRepository {
 
   // Pending messages whose moment passed, in channels no relay may be serving (e.g. push
   // without a provider): expired and scrubbed. Returns how many, by channel.
+  // Pending messages of `kind` whose payload has `key` = `value` will not be sent: their
+  // reason went away (a reminder of an appointment that moved or was cancelled).
+  async withdraw(
+    kind: string,
+    key: string,
+    value: string,
+    manager: EntityManager,
+  ): Promise<number> {
+    const [, count] = await manager.query<[unknown, number]>(
+      `UPDATE notification_outbox SET status = 'expired', last_error = 'WITHDRAWN'
+        WHERE status = 'pending' AND kind = $1 AND payload ->> $2 = $3`,
+      [kind, key, value],
+    );
+    return count;
+  }
+
   async expireOverdue(): Promise<{ channel: OutboxChannel; n: number }[]> {
     // The statement ends in a SELECT: the driver answers with its rows alone.
     return this.messages.query<{ channel: OutboxChannel; n: number }[]>(

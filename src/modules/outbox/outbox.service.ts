@@ -28,6 +28,12 @@ export class OutboxService {
     return this.repository.enqueue(message, manager);
   }
 
+  // Withdraws pending messages of `kind` about one thing (payload `key` = `value`), with the
+  // caller's transaction: e.g. the reminders of an appointment that moved.
+  withdraw(manager: EntityManager, kind: string, key: string, value: string): Promise<number> {
+    return this.repository.withdraw(kind, key, value, manager);
+  }
+
   async list(
     actor: AuthUser,
     query: ListOutboxQuery,

@@ -202,13 +202,58 @@ export class RoomsService {
 
   // A call's own room closes with its call, inside the call's transaction (the call's change
   // is the audited action). Returns the work to run after the commit.
-  async closeForCall(roomId: string, actor: RoomCloser, m: EntityManager): Promise<(() => void)[]> {
+  closeForCall(roomId: string, actor: RoomCloser, m: EntityManager): Promise<(() => void)[]> {
+    return this.closeWithin(roomId, actor, 'call-ended', m);
+  }
+
+  // A room owned by another record (a call, an appointment) closes inside that record's
+  // transaction; the record's change is the audited action. Returns the work to run after
+  // the commit.
+  async closeWithin(
+    roomId: string,
+    actor: RoomCloser,
+    reason: string,
+    m: EntityManager,
+  ): Promise<(() => void)[]> {
     const room = await this.lockForPresence(roomId, m);
     if (room.status === RoomStatus.Closed) return [];
     room.status = RoomStatus.Closed;
     room.closedAt = new Date();
     await this.rooms.save(room, m);
-    return this.closed(room.id, actor, 'call-ended', m);
+    return this.closed(room.id, actor, reason, m);
+  }
+
+  // An appointment's own consultation room (docs/appointments.md), inside the booking's
+  // transaction: the clinician hosts, with a waiting room; the patient is an active member
+  // when they booked it themselves, invited while a clinician's booking awaits them.
+  createForAppointment(
+    input: { name: string; hostId: string; patientId: string; patientActive: boolean },
+    m: EntityManager,
+  ): Promise<RoomEntity> {
+    return this.rooms.insertWithMembers(
+      {
+        name: input.name,
+        type: RoomType.Consultation,
+        hostId: input.hostId,
+        waitingRoom: true,
+        maxParticipants: 2,
+        scheduledFor: null,
+      },
+      [
+        {
+          userId: input.patientId,
+          status: input.patientActive ? MemberStatus.Active : MemberStatus.Invited,
+        },
+      ],
+      m,
+    );
+  }
+
+  // The patient confirmed the appointment of this room: their membership becomes active.
+  // The appointment is the audited act and makes the care relationship itself.
+  async activateMember(roomId: string, userId: string, m: EntityManager): Promise<void> {
+    await this.lockForPresence(roomId, m);
+    await this.rooms.setMemberStatus(roomId, userId, MemberStatus.Active, m);
   }
 
   private async closed(

@@ -9,6 +9,7 @@ import { AuditService } from '../../audit/audit.service';
 import { UserStatus } from '../../users/user.entity';
 import { UsersService } from '../../users/users.service';
 import { toAvailabilityResponse } from './availability.mapper';
+import { AppointmentsRepository } from '../booking/appointments.repository';
 import { AvailabilityRepository } from './availability.repository';
 import type {
   AvailabilityResponse,
@@ -27,6 +28,7 @@ export class AvailabilityService {
   constructor(
     private readonly dataSource: DataSource,
     private readonly availability: AvailabilityRepository,
+    private readonly appointments: AppointmentsRepository,
     private readonly users: UsersService,
     private readonly audit: AuditService,
   ) {}
@@ -99,13 +101,27 @@ export class AvailabilityService {
     const clinician = await this.users.findById(clinicianId);
     if (!clinician || clinician.role !== Role.Doctor || clinician.status !== UserStatus.Active)
       throw AppException.notFound('The clinician');
-    const hours = await this.availability.find(clinicianId);
-    if (!hours) return { items: [], nextCursor: null };
-    // Appointments, once booked, are the busy time (docs/appointments.md); none exist yet.
-    const slots = freeSlots(hours, { start: query.from, end: query.to }, [], now);
+    const slots = await this.freeSlotsOf(clinicianId, query.from, query.to, { now });
     return {
       items: slots.map((s) => ({ start: s.start.toISOString(), end: s.end.toISOString() })),
       nextCursor: null,
     };
+  }
+
+  // The clinician's free slots in [from, to): working hours minus live appointments, minus the
+  // past. `ignoring` leaves one appointment's own time free (moving it); `hoursOnly` leaves
+  // every appointment out (is this time a slot at all?).
+  async freeSlotsOf(
+    clinicianId: string,
+    from: Date,
+    to: Date,
+    options: { now?: Date; ignoring?: string; hoursOnly?: boolean } = {},
+  ): Promise<{ start: Date; end: Date }[]> {
+    const hours = await this.availability.find(clinicianId);
+    if (!hours) return [];
+    const busy = options.hoursOnly
+      ? []
+      : await this.appointments.busy(clinicianId, from, to, options.ignoring);
+    return freeSlots(hours, { start: from, end: to }, busy, options.now ?? new Date());
   }
 }
