@@ -11,7 +11,7 @@ const TIERS = [
   ['outbox'],
   ['users'],
   ['auth'],
-  ['mail', 'sms', 'webhooks'],
+  ['mail', 'sms', 'webhooks', 'devices'],
   ['rooms'],
   ['sessions', 'ice'],
   ['calls', 'care'],

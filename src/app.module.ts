@@ -27,6 +27,7 @@ import { OutboxModule } from './modules/outbox/outbox.module';
 import { MailModule } from './modules/mail/mail.module';
 import { WebhooksModule } from './modules/webhooks/webhooks.module';
 import { SmsModule } from './modules/sms/sms.module';
+import { DevicesModule } from './modules/devices/devices.module';
 import { DemoModule } from './modules/demo/demo.module';
 import { UsersModule } from './modules/users/users.module';
 import { IceModule } from './modules/ice/ice.module';
@@ -82,6 +83,7 @@ export class AppModule implements NestModule {
         WebhooksModule,
         SmsModule,
         PortsModule,
+        DevicesModule,
         PersonalDataModule,
         UsersModule,
         AuthModule,

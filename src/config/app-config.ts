@@ -174,4 +174,18 @@ export class AppConfig {
     gatewayToken: string | undefined;
     defaultCountry: string;
   };
+
+  push!: {
+    timeoutMs: number;
+    // PEM certificates providers' certificates must chain to (PUSH_CA_FILE), else the public
+    // authorities.
+    caFile: string | undefined;
+    // Each platform is undefined when not configured: its devices are refused.
+    webPush:
+      | { publicKey: string; privateKey: string; subject: string; allowedHosts: string[] }
+      | undefined;
+    apns:
+      { keyFile: string; keyId: string; teamId: string; bundleId: string; url: string } | undefined;
+    fcm: { serviceAccountFile: string; url: string; tokenUrl: string | undefined } | undefined;
+  };
 }

@@ -160,6 +160,38 @@ export function composeConfig(
       httpsOnly: production,
       timeoutMs: env.WEBHOOK_TIMEOUT_MS,
     },
+    push: {
+      timeoutMs: env.PUSH_TIMEOUT_MS,
+      caFile: env.PUSH_CA_FILE,
+      webPush:
+        env.WEB_PUSH_VAPID_PUBLIC_KEY &&
+        env.WEB_PUSH_VAPID_PRIVATE_KEY &&
+        env.WEB_PUSH_VAPID_SUBJECT
+          ? {
+              publicKey: env.WEB_PUSH_VAPID_PUBLIC_KEY,
+              privateKey: env.WEB_PUSH_VAPID_PRIVATE_KEY,
+              subject: env.WEB_PUSH_VAPID_SUBJECT,
+              allowedHosts: list(env.WEB_PUSH_ALLOWED_HOSTS).map((h) => h.toLowerCase()),
+            }
+          : undefined,
+      apns:
+        env.APNS_KEY_FILE && env.APNS_KEY_ID && env.APNS_TEAM_ID && env.APNS_BUNDLE_ID
+          ? {
+              keyFile: env.APNS_KEY_FILE,
+              keyId: env.APNS_KEY_ID,
+              teamId: env.APNS_TEAM_ID,
+              bundleId: env.APNS_BUNDLE_ID,
+              url: env.APNS_URL,
+            }
+          : undefined,
+      fcm: env.FCM_SERVICE_ACCOUNT_FILE
+        ? {
+            serviceAccountFile: env.FCM_SERVICE_ACCOUNT_FILE,
+            url: env.FCM_URL,
+            tokenUrl: env.FCM_TOKEN_URL,
+          }
+        : undefined,
+    },
     notify: {
       relayEnabled: env.NOTIFY_RELAY_ENABLED,
       maxAttempts: env.NOTIFY_MAX_ATTEMPTS,

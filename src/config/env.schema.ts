@@ -326,6 +326,75 @@ export class EnvironmentVariables {
   // ISO 3166 country of phone numbers written without a country code.
   @PatternVar(/^[A-Z]{2}$/, 'must be a two-letter country code such as TR')
   SMS_DEFAULT_COUNTRY: string = 'TR';
+
+  // Push to devices (docs/notifications.md#push). A platform is on when its credentials are
+  // set; its provider's URL can point elsewhere (a test server, an egress proxy).
+  @IntegerVar({ min: 1000, max: 30000, unit: 'milliseconds' })
+  PUSH_TIMEOUT_MS: number = 10000;
+
+  // PEM certificates push providers' certificates must chain to, instead of the public
+  // authorities (an inspecting egress proxy, tests). Unset: the public authorities.
+  @TextVar({ optional: true, minLength: 1, message: 'must be the path of a PEM file' })
+  PUSH_CA_FILE?: string;
+
+  // Web Push: the VAPID key pair (`npx web-push generate-vapid-keys`) and a contact URL.
+  @PatternVar(/^[A-Za-z0-9_-]{87}$/, 'must be a P-256 public key in base64url (87 characters)', {
+    optional: true,
+  })
+  WEB_PUSH_VAPID_PUBLIC_KEY?: string;
+
+  @SecretVar({
+    minLength: 43,
+    maxLength: 43,
+    message: 'must be 32 bytes in base64url (43 characters)',
+  })
+  WEB_PUSH_VAPID_PRIVATE_KEY?: string;
+
+  @PatternVar(/^(mailto:\S+@\S+|https:\/\/\S+)$/, 'must be a mailto: address or an https:// URL', {
+    optional: true,
+  })
+  WEB_PUSH_VAPID_SUBJECT?: string;
+
+  // Hosts (and their subdomains) a browser's push endpoint may be on, comma-separated.
+  @PatternVar(
+    /^\s*[A-Za-z0-9.-]+(\s*,\s*[A-Za-z0-9.-]+)*\s*$/,
+    'must be a comma-separated list of host names',
+  )
+  WEB_PUSH_ALLOWED_HOSTS: string =
+    'fcm.googleapis.com,updates.push.services.mozilla.com,push.services.mozilla.com,web.push.apple.com,notify.windows.com';
+
+  // APNs with token-based authentication: the .p8 signing key and its ids.
+  @TextVar({ optional: true, minLength: 1, message: 'must be the path of a .p8 (PEM) key file' })
+  APNS_KEY_FILE?: string;
+
+  @PatternVar(/^[A-Z0-9]{10}$/, 'must be the 10-character key id', { optional: true })
+  APNS_KEY_ID?: string;
+
+  @PatternVar(/^[A-Z0-9]{10}$/, 'must be the 10-character team id', { optional: true })
+  APNS_TEAM_ID?: string;
+
+  @PatternVar(
+    /^[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)+$/,
+    'must be a bundle id such as org.example.hekim',
+    {
+      optional: true,
+    },
+  )
+  APNS_BUNDLE_ID?: string;
+
+  @UrlVar({ protocols: ['https'] })
+  APNS_URL: string = 'https://api.push.apple.com';
+
+  // FCM HTTP v1: a service account's JSON key file.
+  @TextVar({ optional: true, minLength: 1, message: 'must be the path of a JSON key file' })
+  FCM_SERVICE_ACCOUNT_FILE?: string;
+
+  @UrlVar({ protocols: ['https'] })
+  FCM_URL: string = 'https://fcm.googleapis.com';
+
+  // Unset: the key file's `token_uri`.
+  @UrlVar({ protocols: ['https'], optional: true })
+  FCM_TOKEN_URL?: string;
 }
 
 // Every name the schema knows (optional fields are own properties too, as class fields are

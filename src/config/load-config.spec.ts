@@ -322,4 +322,49 @@ describe('loadConfig', () => {
       `SMTP_CA_FILE: holds no PEM certificate (${notPem})`,
     ]);
   });
+
+  it('turns a push platform on only when all its variables are set, and checks its key files', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'hekim-config-'));
+    const p8 = join(dir, 'AuthKey.p8');
+    writeFileSync(p8, '-----BEGIN PRIVATE KEY-----\nMIGH\n-----END PRIVATE KEY-----\n');
+    const account = join(dir, 'sa.json');
+    writeFileSync(
+      account,
+      JSON.stringify({ project_id: 'p', client_email: 'e@p.iam', private_key: 'k' }),
+    );
+    const apns = {
+      APNS_KEY_FILE: p8,
+      APNS_KEY_ID: 'ABC123DEFG',
+      APNS_TEAM_ID: 'TEAM123456',
+      APNS_BUNDLE_ID: 'org.example.hekim',
+    };
+    const config = loadConfig(
+      { ...secrets, ...apns, FCM_SERVICE_ACCOUNT_FILE: account },
+      { persistGeneratedSecrets: false },
+    );
+    expect(config.push).toMatchObject({
+      webPush: undefined,
+      apns: {
+        ...{ keyFile: p8, bundleId: 'org.example.hekim' },
+        url: 'https://api.push.apple.com',
+      },
+      fcm: { serviceAccountFile: account, url: 'https://fcm.googleapis.com', tokenUrl: undefined },
+    });
+    expect(problemsOf({ ...secrets, APNS_KEY_FILE: p8, APNS_KEY_ID: 'ABC123DEFG' })).toEqual([
+      'APNS_TEAM_ID: is required with APNS_KEY_FILE, APNS_KEY_ID (APNs)',
+      'APNS_BUNDLE_ID: is required with APNS_KEY_FILE, APNS_KEY_ID (APNs)',
+    ]);
+    expect(
+      problemsOf({ ...secrets, WEB_PUSH_VAPID_SUBJECT: 'mailto:ops@example.org' }),
+    ).toHaveLength(2);
+    expect(problemsOf({ ...secrets, ...apns, APNS_KEY_FILE: account })).toEqual([
+      `APNS_KEY_FILE: holds no PEM private key (${account})`,
+    ]);
+    expect(problemsOf({ ...secrets, FCM_SERVICE_ACCOUNT_FILE: p8 })).toEqual([
+      `FCM_SERVICE_ACCOUNT_FILE: is not a service account key (JSON with project_id, client_email, private_key) (${p8})`,
+    ]);
+    expect(problemsOf({ ...secrets, FCM_SERVICE_ACCOUNT_FILE: join(dir, 'none.json') })).toEqual([
+      expect.stringMatching(/^FCM_SERVICE_ACCOUNT_FILE: cannot be read \(ENOENT: /),
+    ]);
+  });
 });

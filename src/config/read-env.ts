@@ -21,11 +21,74 @@ export function readEnvironment(rawEnv: NodeJS.ProcessEnv): ReadEnvironment {
   }
   const env = plainToInstance(EnvironmentVariables, plain);
   const problems = flatten(validateSync(env, { forbidUnknownValues: true }));
-  if (env.SMTP_CA_FILE !== undefined && !problems.some((p) => p.startsWith('SMTP_CA_FILE:'))) {
-    const problem = pemProblem(env.SMTP_CA_FILE);
-    if (problem) problems.push(`SMTP_CA_FILE: ${problem}`);
+  for (const name of ['SMTP_CA_FILE', 'PUSH_CA_FILE'] as const) {
+    const path = env[name];
+    if (path === undefined || problems.some((p) => p.startsWith(`${name}:`))) continue;
+    const problem = pemProblem(path);
+    if (problem) problems.push(`${name}: ${problem}`);
   }
+  problems.push(...pushProblems(env, problems));
   return { env, problems };
+}
+
+// A push platform is configured by several variables: all or none of them, and its key file
+// must be readable and of the right kind, so that a typo fails the start, not every push.
+function pushProblems(env: EnvironmentVariables, earlier: string[]): string[] {
+  const out: string[] = [];
+  const groups: [string, string[]][] = [
+    [
+      'Web Push',
+      ['WEB_PUSH_VAPID_PUBLIC_KEY', 'WEB_PUSH_VAPID_PRIVATE_KEY', 'WEB_PUSH_VAPID_SUBJECT'],
+    ],
+    ['APNs', ['APNS_KEY_FILE', 'APNS_KEY_ID', 'APNS_TEAM_ID', 'APNS_BUNDLE_ID']],
+  ];
+  const given = (name: string): boolean =>
+    (env as unknown as Record<string, unknown>)[name] !== undefined;
+  for (const [platform, names] of groups) {
+    const set = names.filter(given);
+    if (set.length > 0 && set.length < names.length)
+      for (const name of names.filter((n) => !given(n)))
+        out.push(`${name}: is required with ${set.join(', ')} (${platform})`);
+  }
+  const file = (
+    name: string,
+    path: string | undefined,
+    check: (text: string) => boolean,
+    what: string,
+  ): void => {
+    if (path === undefined || earlier.some((p) => p.startsWith(`${name}:`))) return;
+    let text: string;
+    try {
+      text = readFileSync(path, 'utf8');
+    } catch (err) {
+      const code = (err as { code?: unknown }).code;
+      out.push(`${name}: cannot be read (${typeof code === 'string' ? code : 'error'}: ${path})`);
+      return;
+    }
+    if (!check(text)) out.push(`${name}: ${what} (${path})`);
+  };
+  file(
+    'APNS_KEY_FILE',
+    env.APNS_KEY_FILE,
+    (t) => t.includes('-----BEGIN PRIVATE KEY-----'),
+    'holds no PEM private key',
+  );
+  file(
+    'FCM_SERVICE_ACCOUNT_FILE',
+    env.FCM_SERVICE_ACCOUNT_FILE,
+    (t) => {
+      try {
+        const key = JSON.parse(t) as Record<string, unknown>;
+        return ['project_id', 'client_email', 'private_key'].every(
+          (k) => typeof key[k] === 'string',
+        );
+      } catch {
+        return false;
+      }
+    },
+    'is not a service account key (JSON with project_id, client_email, private_key)',
+  );
+  return out;
 }
 
 // A file of certificates named by a variable must be readable and hold at least one.

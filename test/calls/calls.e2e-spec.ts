@@ -725,14 +725,20 @@ describe('direct calls', () => {
     expect(bySocket.error?.code).toBe('RATE_LIMITED');
   });
 
-  it('notifier: a callee with no connected device gets a call.incoming message in the outbox', async () => {
+  it('notifier: a callee with no connected device gets a call.incoming push per registered device in the outbox', async () => {
     const { doctor, patient } = await people();
-    const call = await place(doctor, [patient.user.id]);
     const db = t.app.get(DataSource);
+    // A registered phone (this app configures no push provider, so it is written directly).
+    const [{ id: deviceId }] = await db.query<{ id: string }[]>(
+      `INSERT INTO push_devices (user_id, platform, token) VALUES ($1, 'fcm', $2) RETURNING id`,
+      [patient.user.id, `fcm-token-${patient.user.id}`],
+    );
+    const call = await place(doctor, [patient.user.id]);
     await until(async () => {
       const rows = await db.query<{ payload: Record<string, unknown> }[]>(
-        `SELECT payload FROM notification_outbox WHERE recipient = $1 AND kind = 'call.incoming'`,
-        [patient.user.email],
+        `SELECT payload FROM notification_outbox
+          WHERE channel = 'push' AND recipient = $1 AND kind = 'call.incoming'`,
+        [deviceId],
       );
       return rows.some((r) => r.payload.callId === call.id);
     });
@@ -932,6 +938,14 @@ describe('direct calls: configured limits', () => {
       await signIn(t, Role.Patient),
     ];
     for (const p of [p1, p2, p3]) await careRoom(t, doctor, p);
+    // Each patient has one registered phone (written directly: no push provider here).
+    for (const p of [p1, p2, p3])
+      await t.app
+        .get(DataSource)
+        .query(`INSERT INTO push_devices (user_id, platform, token) VALUES ($1, 'fcm', $2)`, [
+          p.user.id,
+          `fcm-token-${p.user.id}`,
+        ]);
     const post = (calleeIds: string[]) =>
       t
         .http()
@@ -948,7 +962,7 @@ describe('direct calls: configured limits', () => {
     expect((await post([p1.user.id, p2.user.id])).status).toBe(201);
     expect((await post([p3.user.id])).status).toBe(201);
     expect((await post([p3.user.id])).status).toBe(429);
-    // Nobody had a device connected: each of the three rings went to the outbox.
+    // Nobody had a socket connected: each of the three rings went to the outbox as a push.
     await until(async () => {
       const [row] = await t.app
         .get(DataSource)

@@ -89,6 +89,10 @@ export enum AuditAction {
   WebhookDelete = 'webhook.delete',
   WebhookDelivery = 'webhook.delivery',
   WebhookReplay = 'webhook.replay',
+  // Push devices (devices module): registered and removed by their owner, or removed
+  // because the push provider reported the token dead.
+  DeviceRegister = 'device.register',
+  DeviceRemove = 'device.remove',
 }
 
 export enum AuditOutcome {

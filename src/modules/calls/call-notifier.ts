@@ -1,9 +1,8 @@
 import { Injectable } from '@nestjs/common';
 import type { EntityManager } from 'typeorm';
 import { AppConfig } from '../../config/app-config';
-import { OutboxChannel } from '../outbox/outbox-message.entity';
-import { OutboxService } from '../outbox/outbox.service';
-import { UsersService } from '../users/users.service';
+import { CallPushes } from '../devices/call-pushes';
+import type { CallEvent, CallSnapshot } from './call-state-machine';
 
 export interface IncomingCallNotice {
   callId: string;
@@ -12,34 +11,70 @@ export interface IncomingCallNotice {
   type: 'audio' | 'video';
 }
 
-// Called for a callee with no connected device while their call rings: the place where a
-// mobile push provider plugs in (override this provider). It runs in the transaction that
-// records the delivery.
-export abstract class CallNotifier {
-  abstract incoming(notice: IncomingCallNotice, manager: EntityManager): Promise<void>;
+// Users who stopped ringing in one change, and why (the `reason` of the `call.ended` push).
+export interface StoppedRingingNotice {
+  callId: string;
+  userIds: string[];
+  reason: 'answered' | 'declined' | 'cancelled' | 'missed' | 'ended';
 }
 
-// Default: queue a `call.incoming` push message in the outbox. It is only worth delivering
-// while the call rings, so it expires with the ring (docs/notifications.md).
+// Reaches callees with no connected device while their call rings, and stops that ringing
+// when it ends for them. Both run in the transaction of the change.
+export abstract class CallNotifier {
+  abstract incoming(notice: IncomingCallNotice, manager: EntityManager): Promise<void>;
+  abstract stopped(notice: StoppedRingingNotice, manager: EntityManager): Promise<void>;
+}
+
+// Default: push through the outbox to the callee's registered devices (devices module): a
+// `call.incoming` that expires with the ring, then a `call.ended` to the devices that were
+// pushed the call (docs/notifications.md#push).
 @Injectable()
-export class OutboxCallNotifier extends CallNotifier {
+export class PushCallNotifier extends CallNotifier {
   constructor(
-    private readonly outbox: OutboxService,
+    private readonly pushes: CallPushes,
     private readonly config: AppConfig,
-    private readonly users: UsersService,
   ) {
     super();
   }
 
   async incoming(notice: IncomingCallNotice, manager: EntityManager): Promise<void> {
-    const recipient = await this.users.emailOf(notice.calleeId, manager);
-    if (recipient === null) return;
-    await this.outbox.enqueue(manager, {
-      channel: OutboxChannel.Push,
-      recipient,
-      kind: 'call.incoming',
-      payload: { callId: notice.callId, callerId: notice.callerId, type: notice.type },
+    await this.pushes.ringing(manager, {
+      callId: notice.callId,
+      userId: notice.calleeId,
+      callerId: notice.callerId,
+      type: notice.type,
       expiresAt: new Date(Date.now() + this.config.calls.ringTimeoutSeconds * 1000),
     });
   }
+
+  async stopped(notice: StoppedRingingNotice, manager: EntityManager): Promise<void> {
+    await this.pushes.stopped(manager, notice);
+  }
+}
+
+const REASON: Record<CallEvent['kind'], StoppedRingingNotice['reason']> = {
+  accept: 'answered',
+  reject: 'declined',
+  cancel: 'cancelled',
+  timeout: 'missed',
+  end: 'ended',
+  leave: 'ended',
+  fail: 'ended',
+};
+
+// Who was ringing before a change and is not after it: the callee who answered or declined
+// (their other devices still ring), every callee of a cancelled call, those a timeout missed.
+export function stoppedRinging(
+  callId: string,
+  before: CallSnapshot,
+  next: CallSnapshot,
+  event: CallEvent,
+): StoppedRingingNotice | undefined {
+  const still = new Set(
+    next.participants.filter((p) => p.state === 'ringing').map((p) => p.userId),
+  );
+  const userIds = before.participants
+    .filter((p) => p.state === 'ringing' && !still.has(p.userId))
+    .map((p) => p.userId);
+  return userIds.length ? { callId, userIds, reason: REASON[event.kind] } : undefined;
 }

@@ -4,7 +4,8 @@ import { TypeOrmModule } from '@nestjs/typeorm';
 import { RoomsModule } from '../rooms/rooms.module';
 import { UsersModule } from '../users/users.module';
 import { CallEvents } from './call-events';
-import { CallNotifier, OutboxCallNotifier } from './call-notifier';
+import { DevicesModule } from '../devices/devices.module';
+import { CallNotifier, PushCallNotifier } from './call-notifier';
 import { CallEntity, CallParticipantEntity } from './call.entity';
 import { CallsController } from './calls.controller';
 import { CallsMetrics } from './calls.metrics';
@@ -20,6 +21,7 @@ import { RingPolicy } from './ring.policy';
     TypeOrmModule.forFeature([CallEntity, CallParticipantEntity]),
     RoomsModule,
     UsersModule,
+    DevicesModule,
   ],
   controllers: [CallsController],
   providers: [
@@ -29,7 +31,7 @@ import { RingPolicy } from './ring.policy';
     RingPolicy,
     CallEvents,
     CallsMetrics,
-    { provide: CallNotifier, useClass: OutboxCallNotifier },
+    { provide: CallNotifier, useClass: PushCallNotifier },
   ],
   exports: [CallsService, CallEvents],
 })

@@ -13,7 +13,7 @@ import { UsersService } from '../users/users.service';
 import { WebhooksService } from '../webhooks/webhooks.service';
 import { CallAcceptPolicy } from './call-accept.policy';
 import { type CallChange, CallEvents } from './call-events';
-import { CallNotifier } from './call-notifier';
+import { CallNotifier, stoppedRinging } from './call-notifier';
 import { callChanged, callInitiated, type CallWebhook } from './call-webhooks';
 import {
   type CallEvent,
@@ -142,7 +142,14 @@ export class CallsService {
   async delivered(call: CallEntity, calleeId: string, devices: number): Promise<void> {
     await this.dataSource.transaction(async (m) => {
       await this.record({ id: calleeId }, AuditAction.CallIncomingDelivered, call, m, { devices });
-      if (devices === 0)
+      if (devices > 0) return;
+      // Under the call's lock, like every change: a ring that already stopped (the caller
+      // cancelled first) is not pushed, and one that stops later finds this push to follow up.
+      const locked = await this.calls.lockById(call.id, m);
+      const ringing = locked?.participants?.some(
+        (p) => p.userId === calleeId && p.state === 'ringing',
+      );
+      if (ringing)
         await this.notifier.incoming(
           { callId: call.id, calleeId, callerId: call.callerId, type: call.type },
           m,
@@ -189,6 +196,7 @@ export class CallsService {
       const next = this.decide(before, { kind: action, by: actor.id }, now);
       const after = await this.persist(locked, before, next, now, actor, m);
       await this.webhook(m, callChanged(locked, before, next, { kind: action, by: actor.id }, now));
+      await this.stopRinging(locked, before, next, { kind: action, by: actor.id }, m);
       const details: Record<string, unknown> = { status: next.status };
       if (next.endReason) details.reason = next.endReason;
       const left = action === 'end' && !TERMINAL.has(next.status);
@@ -246,6 +254,7 @@ export class CallsService {
       if (!t.ok) return null;
       const after = await this.persist(locked, before, t.call, now, { id: userId, role: null }, m);
       await this.webhook(m, callChanged(locked, before, t.call, event, now));
+      await this.stopRinging(locked, before, t.call, event, m);
       const over = TERMINAL.has(t.call.status);
       await this.record(
         { id: userId },
@@ -280,6 +289,7 @@ export class CallsService {
           .map((p) => p.userId);
         const after = await this.persist(locked, before, t.call, now, SERVER, m);
         await this.webhook(m, callChanged(locked, before, t.call, { kind: 'timeout' }, now));
+        await this.stopRinging(locked, before, t.call, { kind: 'timeout' }, m);
         await this.record({ id: null }, AuditAction.CallMissed, locked, m, {
           status: t.call.status,
           missed: missed.length,
@@ -452,6 +462,18 @@ export class CallsService {
       },
       m,
     );
+  }
+
+  // Devices that were pushed the call stop ringing (docs/notifications.md#push).
+  private async stopRinging(
+    call: CallEntity,
+    before: CallSnapshot,
+    next: CallSnapshot,
+    event: CallEvent,
+    m: EntityManager,
+  ): Promise<void> {
+    const notice = stoppedRinging(call.id, before, next, event);
+    if (notice) await this.notifier.stopped(notice, m);
   }
 
   // The integrators' events of a change, in its transaction (docs/notifications.md#events).

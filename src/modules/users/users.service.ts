@@ -99,11 +99,6 @@ export class UsersService {
     return this.users.findByIds(ids, manager);
   }
 
-  // Where a message to the user goes (e.g. an incoming-call push); null for an unknown id.
-  async emailOf(userId: string, manager: EntityManager): Promise<string | null> {
-    return (await this.users.findById(userId, manager))?.email ?? null;
-  }
-
   // The ids among `ids` that belong to active users (e.g. the callees of a call).
   activeIds(ids: readonly string[], manager: EntityManager): Promise<string[]> {
     return this.users.activeIds(ids, manager);
