@@ -216,6 +216,14 @@ async function main(): Promise<void> {
   const receiver = new WebhookReceiver();
   await receiver.start();
   const db = await createDatabase();
+  // BENCH_LOG_STATEMENTS=1: every statement on the bench database goes to the server's log,
+  // to count the relay's round trips per message (the profile in docs/notifications.md).
+  if (process.env.BENCH_LOG_STATEMENTS === '1') {
+    const admin = new Client({ connectionString: db.url });
+    await admin.connect();
+    await admin.query(`ALTER DATABASE "${db.name}" SET log_min_duration_statement = 0`);
+    await admin.end();
+  }
   const prefix = `hekimbench-delivery-${randomBytes(3).toString('hex')}:`;
   const hekim = await startHekim({
     mode: 'server',

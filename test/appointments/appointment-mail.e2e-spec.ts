@@ -1,6 +1,7 @@
 import { DataSource } from 'typeorm';
 import { Role } from '../../src/common/auth/role';
 import { AppointmentsService } from '../../src/modules/appointments/booking/appointments.service';
+import { bookSoon } from '../support/appointments';
 import { authHeader, signIn, type SignedIn } from '../support/auth';
 import { until } from '../support/signaling-client';
 import { SmtpSink, type ReceivedMail } from '../support/smtp-sink';
@@ -135,19 +136,8 @@ describe('appointments: mails, reminders and no-shows on two instances', () => {
   it('sends a due reminder once, though both instances relay', async () => {
     const patient = await signIn(two.a, Role.Patient, {});
     await db.query(`UPDATE users SET locale = 'en' WHERE id = $1`, [patient.user.id]);
-    const start = new Date(Math.ceil(Date.now() / 60_000) * 60_000 + 45 * 60_000);
-    const booked = await two.a
-      .http()
-      .post('/api/v1/appointments')
-      .set(authHeader(doctor.accessToken))
-      .send({
-        clinicianId: doctor.user.id,
-        patientId: patient.user.id,
-        start: start.toISOString(),
-        end: new Date(start.getTime() + 20 * 60_000).toISOString(),
-      })
-      .expect(201);
-    const id = (booked.body as { id: string }).id;
+    const booked = await bookSoon(two.a, doctor, patient, 45);
+    const id = booked.id;
     await mailsTo(patient.user.email, 1); // the booking
     // Only the 30-minute reminder is still ahead; its moment comes (moved, not waited for).
     expect(await reminders(id)).toHaveLength(1);
@@ -173,19 +163,8 @@ describe('appointments: mails, reminders and no-shows on two instances', () => {
 
   it('marks a missed appointment no-show once, whichever instances sweep', async () => {
     const patient = await signIn(two.a, Role.Patient);
-    const start = new Date(Math.ceil(Date.now() / 60_000) * 60_000 + 10 * 60_000);
-    const booked = await two.a
-      .http()
-      .post('/api/v1/appointments')
-      .set(authHeader(doctor.accessToken))
-      .send({
-        clinicianId: doctor.user.id,
-        patientId: patient.user.id,
-        start: start.toISOString(),
-        end: new Date(start.getTime() + 20 * 60_000).toISOString(),
-      })
-      .expect(201);
-    const { id, roomId } = booked.body as { id: string; roomId: string };
+    const booked = await bookSoon(two.a, doctor, patient, 10);
+    const { id, roomId } = booked;
     const sweep = () =>
       Promise.all([two.a, two.b].map((t) => t.app.get(AppointmentsService).sweepNoShows()));
 

@@ -1,6 +1,12 @@
-import { DataSource } from 'typeorm';
+import { DataSource, type QueryRunner } from 'typeorm';
 import { Role } from '../../src/common/auth/role';
+import {
+  AppointmentsRepository,
+  SlotTakenError,
+} from '../../src/modules/appointments/booking/appointments.repository';
 import { PersonalDataRegistry } from '../../src/common/personal-data/personal-data-registry';
+import { RoomsService } from '../../src/modules/rooms/rooms.service';
+import { bookSoon } from '../support/appointments';
 import { authHeader, signIn, type SignedIn } from '../support/auth';
 import {
   type Caller,
@@ -10,6 +16,7 @@ import {
   type MatrixCase,
   routesOf,
 } from '../support/authorization-matrix';
+import { until } from '../support/signaling-client';
 import { createTestApp, type TestApp } from '../support/test-app';
 
 // Istanbul has no daylight saving: Monday and Tuesday mornings, 20-minute slots. The first
@@ -79,21 +86,14 @@ describe('appointments: booking and the life of an appointment (docs/appointment
       [doctorId, patientId],
     );
 
-  // An appointment a doctor books for a patient `minutesAhead` from now (any time: staff are
-  // not bound to slots), confirmed by the patient.
+  // An appointment a doctor books for a patient `minutesAhead` from now, confirmed by the
+  // patient.
   async function bookedSoon(
     doctor: SignedIn,
     patient: SignedIn,
     minutesAhead = 10,
   ): Promise<Appointment> {
-    const start = new Date(Math.ceil(Date.now() / 60_000) * 60_000 + minutesAhead * 60_000);
-    const res = await book(doctor, {
-      clinicianId: doctor.user.id,
-      patientId: patient.user.id,
-      start: start.toISOString(),
-      end: new Date(start.getTime() + 20 * 60_000).toISOString(),
-    }).expect(201);
-    const a = res.body as Appointment;
+    const a = (await bookSoon(t, doctor, patient, minutesAhead)) as unknown as Appointment;
     await http().post(`/api/v1/appointments/${a.id}/confirm`).set(as(patient)).expect(200);
     return a;
   }
@@ -180,6 +180,65 @@ describe('appointments: booking and the life of an appointment (docs/appointment
       end: '2027-01-04T06:30:00.000Z',
     });
     expect(overlapping.status).toBe(409);
+  });
+
+  it('turns the deadlock of two overlapping inserts into a lost race, not a failure', async () => {
+    // Concurrent insertions under an exclusion constraint can deadlock: A holds 06:00–06:20,
+    // B waits for A over 06:10–06:30, then A wants 06:25–06:40, which B's row blocks.
+    // PostgreSQL aborts one; the repository must call that a taken slot (409), never a 500.
+    const doctor = await signIn(t, Role.Doctor);
+    const patient = await signIn(t, Role.Patient);
+    const repo = t.app.get(AppointmentsRepository);
+    const rooms = t.app.get(RoomsService);
+    const [a, b] = [db.createQueryRunner(), db.createQueryRunner()];
+    await a.startTransaction();
+    await b.startTransaction();
+    const insert = async (q: QueryRunner, from: string, to: string) => {
+      const room = await rooms.createForAppointment(
+        { name: 'race', hostId: doctor.user.id, patientId: patient.user.id, patientActive: true },
+        q.manager,
+      );
+      return repo.insert(
+        {
+          clinicianId: doctor.user.id,
+          patientId: patient.user.id,
+          roomId: room.id,
+          startAt: new Date(`2027-03-01T${from}:00Z`),
+          endAt: new Date(`2027-03-01T${to}:00Z`),
+          reason: null,
+          bookedBy: patient.user.id,
+          confirmedAt: null,
+        },
+        q.manager,
+      );
+    };
+    try {
+      await insert(a, '06:00', '06:20');
+      const second = insert(b, '06:10', '06:30').then(
+        () => 'booked',
+        (e: unknown) => e,
+      );
+      // B is now waiting for A (its row's check sees A's uncommitted row).
+      await until(async () => {
+        const [{ n }] = await db.query<{ n: number }[]>(
+          `SELECT count(*)::int AS n FROM pg_stat_activity
+            WHERE wait_event_type = 'Lock' AND query LIKE 'INSERT INTO "appointments"%'`,
+        );
+        return n === 1;
+      });
+      const third = await insert(a, '06:25', '06:40').then(
+        () => 'booked',
+        (e: unknown) => e,
+      );
+      const outcomes = [third, await second];
+      expect(outcomes.filter((o) => o instanceof SlotTakenError)).toHaveLength(1);
+      expect(outcomes.filter((o) => o !== 'booked' && !(o instanceof SlotTakenError))).toEqual([]);
+    } finally {
+      await a.rollbackTransaction();
+      await b.rollbackTransaction();
+      await a.release();
+      await b.release();
+    }
   });
 
   it('refuses what is not a free slot, the past, and booking for somebody else', async () => {

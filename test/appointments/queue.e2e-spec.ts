@@ -1,5 +1,6 @@
 import { DataSource } from 'typeorm';
 import { Role } from '../../src/common/auth/role';
+import { bookSoon } from '../support/appointments';
 import { authHeader, signIn, type SignedIn } from '../support/auth';
 import { createTestApp, type TestApp } from '../support/test-app';
 
@@ -30,21 +31,8 @@ describe('appointments: the clinician’s waiting queue', () => {
   const queueOf = async (doctor: SignedIn): Promise<Queue> =>
     (await t.http().get('/api/v1/clinicians/me/queue').set(as(doctor)).expect(200)).body as Queue;
 
-  async function bookSoon(doctor: SignedIn, patient: SignedIn, minutesAhead: number) {
-    const start = new Date(Math.ceil(Date.now() / 60_000) * 60_000 + minutesAhead * 60_000);
-    const res = await t
-      .http()
-      .post('/api/v1/appointments')
-      .set(as(doctor))
-      .send({
-        clinicianId: doctor.user.id,
-        patientId: patient.user.id,
-        start: start.toISOString(),
-        end: new Date(start.getTime() + 20 * 60_000).toISOString(),
-      })
-      .expect(201);
-    return (res.body as { id: string }).id;
-  }
+  const book = async (doctor: SignedIn, patient: SignedIn, minutesAhead: number) =>
+    (await bookSoon(t, doctor, patient, minutesAhead)).id;
   const checkIn = (who: SignedIn, id: string) =>
     t.http().post(`/api/v1/appointments/${id}/check-in`).set(as(who)).expect(200);
 
@@ -52,8 +40,8 @@ describe('appointments: the clinician’s waiting queue', () => {
     const doctor = await signIn(t, Role.Doctor);
     const early = await signIn(t, Role.Patient, { displayName: 'Elif Yılmaz' });
     const late = await signIn(t, Role.Patient, { displayName: 'Can Demir' });
-    const earlyId = await bookSoon(doctor, early, 5);
-    const lateId = await bookSoon(doctor, late, 25);
+    const earlyId = await book(doctor, early, 5);
+    const lateId = await book(doctor, late, 25);
     expect((await queueOf(doctor)).items).toEqual([]);
 
     // The later patient arrives first, but the earlier appointment goes first.
@@ -72,7 +60,7 @@ describe('appointments: the clinician’s waiting queue', () => {
     // Recent consultations of this clinician took 8 and 12 minutes: the median is 10.
     const other = await signIn(t, Role.Patient);
     for (const [i, minutes] of [8, 12].entries()) {
-      const id = await bookSoon(doctor, other, 60 + minutes * 3);
+      const id = await book(doctor, other, 60 + minutes * 3);
       // Seen i + 3 hours ago, for `minutes` from the check-in.
       await db.query(
         `UPDATE appointments
@@ -101,7 +89,7 @@ describe('appointments: the clinician’s waiting queue', () => {
   it('is the calling doctor’s own: another doctor sees theirs, patients none', async () => {
     const doctor = await signIn(t, Role.Doctor);
     const patient = await signIn(t, Role.Patient);
-    await checkIn(patient, await bookSoon(doctor, patient, 5));
+    await checkIn(patient, await book(doctor, patient, 5));
     expect((await queueOf(doctor)).items).toHaveLength(1);
     expect((await queueOf(await signIn(t, Role.Doctor))).items).toEqual([]);
     await t.http().get('/api/v1/clinicians/me/queue').set(as(patient)).expect(403);

@@ -250,3 +250,38 @@ describe('outbox relay: backoff and a relay that dies holding messages', () => {
     expect(rows.every((r) => r.status === 'sent')).toBe(true);
   });
 });
+
+describe('outbox relay: woken by the commit that writes messages', () => {
+  let t: TestApp;
+  let db: DataSource;
+  const sender = new RecordingSender();
+
+  beforeAll(async () => {
+    // A poll far longer than the test: only the wake-up can send the messages in time.
+    t = await createTestApp({
+      env: { NOTIFY_RELAY_ENABLED: 'true', NOTIFY_POLL_INTERVAL_MS: '60000' },
+    });
+    db = t.app.get(DataSource);
+    installSender(t, sender);
+    // The first poll at start-up found nothing; the relay now waits for a wake-up.
+    await until(async () => {
+      const [{ n }] = await db.query<{ n: number }[]>(
+        `SELECT count(*)::int AS n FROM pg_stat_activity
+          WHERE application_name = 'hekim-outbox-wakeups' AND datname = current_database()`,
+      );
+      return n === 1;
+    });
+  });
+  afterAll(() => t.close());
+
+  it('sends messages right after their transaction commits, not at the next poll', async () => {
+    for (const round of [0, 1]) {
+      const ids = await enqueue(
+        t,
+        Array.from({ length: 5 }, (_, n) => emailMessage(100 + 10 * round + n)),
+      );
+      await until(() => settled(db, ids), 5000);
+      expect((await outboxRows(db, ids)).every((r) => r.status === 'sent')).toBe(true);
+    }
+  });
+});

@@ -427,4 +427,28 @@ describe('push to devices', () => {
       callId,
     });
   });
+
+  it('signs a new APNs provider token and gets a new FCM access token when the provider refuses the old one', async () => {
+    const { patient, phone } = await patientWithPhone();
+    let apnsRefusals = 1;
+    apns.answer = (r) =>
+      r.path.endsWith(phone.voipToken) && apnsRefusals-- > 0
+        ? { status: 403, body: { reason: 'ExpiredProviderToken' } }
+        : { status: 200 };
+    let fcmRefusals = 1;
+    const exchangesBefore = fcm.requests.filter((r) => r.path === '/token').length;
+    fcm.answer = (r) =>
+      r.path !== '/token' && fcmRefusals-- > 0
+        ? { status: 401, body: { error: { code: 401, status: 'UNAUTHENTICATED' } } }
+        : fcmAnswer(r);
+    const callId = await call(patient);
+    const rows = await settled(callId, 'call.incoming', 4);
+    const byDevice = new Map(rows.map((r) => [r.recipient, r]));
+    expect(byDevice.get(phone.ids.voip)).toMatchObject({ status: 'sent', attempts: 2 });
+    expect(byDevice.get(phone.ids.fcm)).toMatchObject({ status: 'sent', attempts: 2 });
+    const [first, second] = apnsFor(phone.voipToken).map((r) => String(r.headers.authorization));
+    expect(second).not.toBe(first);
+    verifyJwt(second.replace(/^bearer /, ''), creds.apnsPublicKey, 'ES256');
+    expect(fcm.requests.filter((r) => r.path === '/token').length).toBe(exchangesBefore + 1);
+  });
 });

@@ -18,7 +18,7 @@ import {
   type AuditRecordColumns,
   type AuditUnplacedRow,
 } from './audit.repository';
-import { GroupCommitQueue } from './chain/group-commit-queue';
+import { GroupCommitQueue } from '../../common/group-commit-queue';
 
 export interface AuditActor {
   userId?: string | null;

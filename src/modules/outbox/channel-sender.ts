@@ -29,12 +29,26 @@ export class DeliveryError extends Error {
   }
 }
 
+// What a sender may answer once the message has left but what it writes about the attempt
+// (a delivery log, an audit record) is still being written: `settled` resolves once that is
+// written and the receiver accepted the message, and rejects (preferably with a
+// DeliveryError) otherwise. The relay frees the message's sending slot at once and records
+// the outcome when `settled` settles.
+export interface SendReceipt {
+  settled: Promise<void>;
+}
+
 // One delivery channel (e-mail, SMS, push, webhooks). `send` resolves once the receiver has
-// accepted the message and throws (preferably a DeliveryError) otherwise. It must finish
-// within the relay's lease (NOTIFY_LEASE_SECONDS), so senders use short timeouts.
+// accepted the message (or with a SendReceipt, see above) and throws (preferably a
+// DeliveryError) otherwise. It must finish within the relay's lease (NOTIFY_LEASE_SECONDS), so
+// senders use short timeouts.
 export interface ChannelSender {
   readonly channel: OutboxChannel;
-  send(message: OutboundMessage): Promise<void>;
+  send(message: OutboundMessage): Promise<void | SendReceipt>;
+  // Optional: given a claimed batch before its messages are sent (while earlier ones are
+  // still on their way), e.g. to read what they all need in one query. A failure here is
+  // ignored: `send` must work on its own.
+  prepare?(messages: OutboundMessage[]): Promise<void>;
 }
 
 // The senders of this process, one per channel: channel modules register theirs at start-up.

@@ -24,7 +24,9 @@ export enum OutboxStatus {
 @Entity({ name: 'notification_outbox' })
 @Check('notification_outbox_channel_check', `"channel" IN ('email', 'sms', 'push', 'webhook')`)
 @Check('notification_outbox_status_check', `"status" IN ('pending', 'sent', 'dead', 'expired')`)
-@Index('notification_outbox_due_idx', ['nextAttemptAt'], { where: `"status" = 'pending'` })
+@Index('notification_outbox_due_idx', ['channel', 'nextAttemptAt'], {
+  where: `"status" = 'pending'`,
+})
 @Index('notification_outbox_status_idx', ['status', 'createdAt'])
 export class OutboxMessageEntity {
   @PrimaryGeneratedColumn('uuid', { primaryKeyConstraintName: 'notification_outbox_pkey' })

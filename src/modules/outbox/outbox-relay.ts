@@ -4,15 +4,28 @@ import {
   type OnApplicationBootstrap,
   type OnModuleDestroy,
 } from '@nestjs/common';
+import { GroupCommitQueue } from '../../common/group-commit-queue';
 import { AppConfig } from '../../config/app-config';
 import { backoffMs } from './backoff';
-import { ChannelSenders, DeliveryError } from './channel-sender';
+import { ChannelSenders, DeliveryError, type OutboundMessage } from './channel-sender';
 import { OutboxMetrics } from './outbox-metrics';
-import { OutboxRepository, type ClaimedMessage } from './outbox.repository';
+import { type OutboxChannel, OutboxStatus } from './outbox-message.entity';
+import { OutboxRepository, type AttemptOutcome, type ClaimedMessage } from './outbox.repository';
 
 // How often the backlog gauges are refreshed from the database (and overdue messages of
 // channels without a sender expired).
 const STATS_INTERVAL_MS = 10_000;
+
+// Messages held at once (being sent, or sent and being recorded), in windows of
+// NOTIFY_BATCH_SIZE.
+const HELD_WINDOWS = 4;
+
+// How long an outcome waits for others to be written with it: nothing waits on it but the
+// message's lease, and under load it makes a few large statements of many small ones.
+const OUTCOME_LINGER_MS = 5;
+
+// Outcomes written by one statement at most.
+const MAX_OUTCOMES_PER_WRITE = 500;
 
 // Delivers the outbox at least once (docs/notifications.md). Every instance may run it:
 // claiming takes due rows with FOR UPDATE SKIP LOCKED and leases them (their due time moves
@@ -30,6 +43,14 @@ export class OutboxRelay implements OnApplicationBootstrap, OnModuleDestroy {
   private statsTimer: NodeJS.Timeout | undefined;
   private stopped = false;
   private running: Promise<void> | undefined;
+  // A wake-up came while a drain was running.
+  private woken = false;
+  // Outcomes that arrive while one batch is being written are written together by the next.
+  private readonly outcomes = new GroupCommitQueue<AttemptOutcome, boolean>({
+    maxBatch: MAX_OUTCOMES_PER_WRITE,
+    lingerMs: OUTCOME_LINGER_MS,
+    write: (batch) => this.repository.recordOutcomes(batch),
+  });
 
   constructor(
     private readonly config: AppConfig,
@@ -56,33 +77,114 @@ export class OutboxRelay implements OnApplicationBootstrap, OnModuleDestroy {
 
   // Claims and delivers due messages until none is left; never throws. Returns how many
   // messages it handled.
+  //
+  // A rolling window, not batch after batch: at most NOTIFY_BATCH_SIZE messages are being
+  // sent at once, and as soon as a quarter of the window is free the relay fills it while the
+  // rest are still on their way, so a slow delivery holds up only its own slot. While the
+  // window is full, the next quarter is claimed and prepared (ChannelSender.prepare), so that
+  // it is ready when slots free: neither the claim nor a sender's reads stand between one
+  // delivery and the next. What is written after a message left (its outcome, batched with
+  // the others of the moment; a sender's own records, see SendReceipt) does not hold a slot;
+  // at most HELD_WINDOWS windows of messages are held in all.
   async drain(): Promise<number> {
+    const window = this.config.notify.batchSize;
+    const refill = Math.max(1, Math.ceil(window / 4));
+    const held = new Set<Promise<void>>();
+    let sending = 0;
+    let wake: (() => void) | undefined;
     let handled = 0;
-    while (!this.stopped) {
-      const batch = await this.claimSafely();
+    let next: { batch: Promise<ClaimedMessage[]>; asked: number } | undefined;
+    const start = (batch: ClaimedMessage[]): void => {
       handled += batch.length;
-      await Promise.all(batch.map((m) => this.deliver(m)));
-      if (batch.length < this.config.notify.batchSize) break;
+      for (const message of batch) {
+        sending++;
+        let sent = false;
+        const release = (): void => {
+          if (sent) return;
+          sent = true;
+          sending--;
+          wake?.();
+        };
+        const delivery: Promise<void> = this.deliver(message, release).finally(() => {
+          release();
+          held.delete(delivery);
+          wake?.();
+        });
+        held.add(delivery);
+      }
+    };
+    while (!this.stopped) {
+      const free = Math.min(window - sending, window * HELD_WINDOWS - held.size);
+      if (free < refill) {
+        next ??= { batch: this.claimPrepared(refill), asked: refill };
+        await new Promise<void>((resolve) => (wake = resolve));
+        continue;
+      }
+      const claim = next ?? { batch: this.claimPrepared(free), asked: free };
+      next = undefined;
+      const batch = await claim.batch;
+      start(batch);
+      // Nothing more is due (or the database is away): finish these, then wait for the poll.
+      if (batch.length < claim.asked) break;
     }
+    // Claimed while stopping: sent all the same rather than left to their lease.
+    if (next) start(await next.batch);
+    await Promise.all(held);
+    await this.outcomes.idle();
     return handled;
+  }
+
+  // Messages were written (OutboxWakeups): drain now, or again as soon as the running drain
+  // is done (it may have claimed before they were committed).
+  wake(): void {
+    if (this.stopped || !this.config.notify.relayEnabled) return;
+    if (this.running) {
+      this.woken = true;
+      return;
+    }
+    if (this.timer) clearTimeout(this.timer);
+    this.schedule(0);
   }
 
   private schedule(delayMs: number): void {
     if (this.stopped) return;
     this.timer = setTimeout(() => {
+      this.timer = undefined;
+      this.woken = false;
       this.running = this.drain().then(() => {
         this.running = undefined;
-        this.schedule(this.config.notify.pollIntervalMs);
+        this.schedule(this.woken ? 0 : this.config.notify.pollIntervalMs);
       });
     }, delayMs);
     this.timer.unref();
   }
 
-  private async claimSafely(): Promise<ClaimedMessage[]> {
+  // A claim, handed to the senders' prepare() before it is returned.
+  private async claimPrepared(limit: number): Promise<ClaimedMessage[]> {
+    const batch = await this.claimSafely(limit);
+    const byChannel = new Map<OutboxChannel, OutboundMessage[]>();
+    for (const m of batch) {
+      const list = byChannel.get(m.channel) ?? [];
+      list.push(outbound(m));
+      byChannel.set(m.channel, list);
+    }
+    await Promise.all(
+      [...byChannel].map(async ([channel, messages]) => {
+        try {
+          await this.senders.get(channel)?.prepare?.(messages);
+        } catch {
+          // send() reads what it needs by itself.
+        }
+      }),
+    );
+    return batch;
+  }
+
+  private async claimSafely(limit: number): Promise<ClaimedMessage[]> {
     try {
       return await this.repository.claim(
         this.senders.channels(),
-        this.config.notify.batchSize,
+        limit,
         this.config.notify.leaseSeconds,
       );
     } catch (err) {
@@ -92,78 +194,86 @@ export class OutboxRelay implements OnApplicationBootstrap, OnModuleDestroy {
     }
   }
 
-  private async deliver(message: ClaimedMessage): Promise<void> {
-    const { id, channel, kind, attempts: attempt } = message;
+  // `sent` is called once the message has left (or will not be sent): its slot is free.
+  private async deliver(message: ClaimedMessage, sent: () => void): Promise<void> {
+    const { id, channel, attempts: attempt } = message;
     const sender = this.senders.get(channel);
     const { maxAttempts } = this.config.notify;
-    try {
-      if (message.expiresAt && message.expiresAt.getTime() <= Date.now()) {
-        await this.repository.markExpired(id, attempt);
-        this.metrics.deliveries.labels(channel, 'expired').inc();
-        return;
-      }
-      // Only possible when earlier attempts died with their relay (crash, kill) past the limit.
-      if (!sender || attempt > maxAttempts) {
-        await this.repository.markDead(id, attempt, sender ? 'ATTEMPTS_EXHAUSTED' : 'NO_SENDER');
-        this.metrics.deliveries.labels(channel, 'dead').inc();
-        this.logger.warn({ outboxId: id, channel, kind, attempt }, 'outbox message dead-lettered');
-        return;
-      }
-    } catch (err) {
-      this.logger.warn({ outboxId: id, err: errorText(err) }, 'outbox update failed');
-      return;
+    if (message.expiresAt && message.expiresAt.getTime() <= Date.now()) {
+      sent();
+      return this.record(message, { id, attempt, status: OutboxStatus.Expired });
+    }
+    // Only possible when earlier attempts died with their relay (crash, kill) past the limit.
+    if (!sender || attempt > maxAttempts) {
+      const error = sender ? 'ATTEMPTS_EXHAUSTED' : 'NO_SENDER';
+      sent();
+      return this.record(message, { id, attempt, status: OutboxStatus.Dead, error });
     }
 
     let failure: DeliveryError | undefined;
     try {
-      await sender.send({
-        id,
-        idempotencyKey: id,
-        channel,
-        kind,
-        recipient: message.recipient,
-        payload: message.payload,
-        attempt,
-        createdAt: message.createdAt,
-      });
+      const receipt = await sender.send(outbound(message));
+      sent();
+      if (receipt) await receipt.settled;
     } catch (err) {
       failure = err instanceof DeliveryError ? err : new DeliveryError(failureCode(err));
     }
 
-    // If recording the outcome fails (the database is away), the lease runs out and the
-    // message is delivered again: at least once, never lost.
+    sent();
+    if (!failure) return this.record(message, { id, attempt, status: OutboxStatus.Sent });
+    if (failure.permanent || attempt >= maxAttempts) {
+      return this.record(message, { id, attempt, status: OutboxStatus.Dead, error: failure.code });
+    }
+    const delayMs = backoffMs(
+      attempt,
+      this.config.notify.retryBaseMs,
+      this.config.notify.retryMaxMs,
+    );
+    return this.record(message, {
+      id,
+      attempt,
+      status: OutboxStatus.Pending,
+      error: failure.code,
+      delayMs,
+    });
+  }
+
+  // Writes an attempt's outcome with the others of the moment (one statement for all of
+  // them), then counts and logs it. If it cannot be written (the database is away), the lease
+  // runs out and the message is delivered again: at least once, never lost.
+  private async record(message: ClaimedMessage, outcome: AttemptOutcome): Promise<void> {
+    const { id, channel, kind, attempts: attempt } = message;
     try {
-      if (!failure) {
-        await this.repository.markSent(id, attempt);
-        this.metrics.deliveries.labels(channel, 'sent').inc();
-        this.logger.log({ outboxId: id, channel, kind, attempt }, 'outbox message delivered');
-        return;
-      }
-      if (failure.permanent || attempt >= maxAttempts) {
-        await this.repository.markDead(id, attempt, failure.code);
-        this.metrics.deliveries.labels(channel, 'dead').inc();
-        this.logger.warn(
-          { outboxId: id, channel, kind, attempt, code: failure.code },
-          'outbox message dead-lettered',
-        );
-        return;
-      }
-      const wait = backoffMs(
-        attempt,
-        this.config.notify.retryBaseMs,
-        this.config.notify.retryMaxMs,
-      );
-      await this.repository.markFailed(id, attempt, failure.code, wait);
-      this.metrics.deliveries.labels(channel, 'retry').inc();
-      this.logger.warn(
-        { outboxId: id, channel, kind, attempt, code: failure.code, retryInMs: wait },
-        'outbox delivery failed; retrying later',
-      );
+      await this.outcomes.push(outcome);
     } catch (err) {
       this.logger.warn(
         { outboxId: id, err: errorText(err) },
         'outbox outcome not recorded; the message is delivered again after its lease',
       );
+      return;
+    }
+    switch (outcome.status) {
+      case OutboxStatus.Sent:
+        this.metrics.deliveries.labels(channel, 'sent').inc();
+        this.logger.log({ outboxId: id, channel, kind, attempt }, 'outbox message delivered');
+        return;
+      case OutboxStatus.Expired:
+        this.metrics.deliveries.labels(channel, 'expired').inc();
+        return;
+      case OutboxStatus.Dead:
+        this.metrics.deliveries.labels(channel, 'dead').inc();
+        this.logger.warn(
+          { outboxId: id, channel, kind, attempt, code: outcome.error },
+          'outbox message dead-lettered',
+        );
+        return;
+      case OutboxStatus.Pending:
+        this.metrics.deliveries.labels(channel, 'retry').inc();
+        this.logger.warn(
+          { outboxId: id, channel, kind, attempt, code: outcome.error, retryInMs: outcome.delayMs },
+          'outbox delivery failed; retrying later',
+        );
+        return;
     }
   }
 
@@ -176,6 +286,19 @@ export class OutboxRelay implements OnApplicationBootstrap, OnModuleDestroy {
       this.logger.warn({ err: errorText(err) }, 'outbox statistics not refreshed');
     }
   }
+}
+
+function outbound(message: ClaimedMessage): OutboundMessage {
+  return {
+    id: message.id,
+    idempotencyKey: message.id,
+    channel: message.channel,
+    kind: message.kind,
+    recipient: message.recipient,
+    payload: message.payload,
+    attempt: message.attempts,
+    createdAt: message.createdAt,
+  };
 }
 
 // A failure code for an error a sender did not classify: its code or class name, never its

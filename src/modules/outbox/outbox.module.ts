@@ -8,6 +8,7 @@ import { OutboxRelay } from './outbox-relay';
 import { OutboxController } from './outbox.controller';
 import { OutboxRepository } from './outbox.repository';
 import { OutboxService } from './outbox.service';
+import { OutboxWakeups } from './outbox-wakeups';
 
 // Global: any module that causes a message enqueues it through OutboxService, and channel
 // modules (mail, webhooks) register their sender with ChannelSenders.
@@ -22,6 +23,7 @@ import { OutboxService } from './outbox.service';
     OutboxMetrics,
     OutboxRelay,
     OutboxPersonalData,
+    OutboxWakeups,
   ],
   exports: [OutboxService, ChannelSenders],
 })

@@ -54,6 +54,26 @@ export interface OutboxPage {
   limit: number;
 }
 
+// What became of one attempt. `pending` schedules the next one `delayMs` from now.
+export type AttemptOutcome = { id: string; attempt: number } & (
+  | { status: OutboxStatus.Sent }
+  | { status: OutboxStatus.Expired }
+  | { status: OutboxStatus.Dead; error: string }
+  | { status: OutboxStatus.Pending; error: string; delayMs: number }
+);
+
+function outcomeError(o: AttemptOutcome): string | null {
+  switch (o.status) {
+    case OutboxStatus.Sent:
+      return null;
+    case OutboxStatus.Expired:
+      return 'EXPIRED';
+    case OutboxStatus.Dead:
+    case OutboxStatus.Pending:
+      return o.error.slice(0, 200);
+  }
+}
+
 interface ClaimedRow {
   id: string;
   channel: OutboxChannel;
@@ -65,12 +85,32 @@ interface ClaimedRow {
   expires_at: Date | null;
 }
 
-// Removes the secret members (the keys are the statement's third parameter).
-const SCRUB = `payload = payload - $3::text[],
-       scrubbed_at = CASE WHEN payload ?| $3::text[] THEN now() ELSE scrubbed_at END`;
+// The claim ($1 channels, $2 limit, $3 lease in seconds): for each channel, its oldest due
+// messages from the partial index (channel, next_attempt_at) of pending ones, skipping those
+// another relay holds; then the oldest of them all. Each channel's scan stops at the limit,
+// so a backlog of another channel is never read. A channel's rows that lose to other
+// channels' older ones are locked only for the moment of this statement. Exported for the
+// test that checks its plan (docs/notifications.md).
+export const CLAIM_SQL = `WITH due AS (
+   SELECT d.id FROM unnest($1::text[]) AS c(channel)
+   CROSS JOIN LATERAL (
+     SELECT id, next_attempt_at FROM notification_outbox
+      WHERE status = 'pending' AND channel = c.channel AND next_attempt_at <= now()
+      ORDER BY next_attempt_at
+      LIMIT $2
+      FOR UPDATE SKIP LOCKED) d
+   ORDER BY d.next_attempt_at
+   LIMIT $2)
+ UPDATE notification_outbox o
+    SET attempts = o.attempts + 1,
+        next_attempt_at = now() + make_interval(secs => $3),
+        last_attempt_at = now()
+   FROM due WHERE o.id = due.id
+ RETURNING o.id, o.channel, o.recipient, o.kind, o.payload, o.attempts, o.created_at,
+           o.expires_at`;
 
 // The only code that touches notification_outbox.
-// Updates after a claim are fenced by the attempt number: a relay whose lease ran out and was
+// Outcomes after a claim are fenced by the attempt number: a relay whose lease ran out and was
 // overtaken cannot overwrite what the newer attempt wrote.
 @Injectable()
 export class OutboxRepository {
@@ -115,22 +155,11 @@ export class OutboxRepository {
     leaseSeconds: number,
   ): Promise<ClaimedMessage[]> {
     if (channels.length === 0) return [];
-    const [rows] = await this.messages.query<[ClaimedRow[], number]>(
-      `WITH due AS (
-         SELECT id FROM notification_outbox
-          WHERE status = 'pending' AND next_attempt_at <= now() AND channel = ANY($1::text[])
-          ORDER BY next_attempt_at
-          LIMIT $2
-          FOR UPDATE SKIP LOCKED)
-       UPDATE notification_outbox o
-          SET attempts = o.attempts + 1,
-              next_attempt_at = now() + make_interval(secs => $3),
-              last_attempt_at = now()
-         FROM due WHERE o.id = due.id
-       RETURNING o.id, o.channel, o.recipient, o.kind, o.payload, o.attempts, o.created_at,
-                 o.expires_at`,
-      [channels, limit, leaseSeconds],
-    );
+    const [rows] = await this.messages.query<[ClaimedRow[], number]>(CLAIM_SQL, [
+      channels,
+      limit,
+      leaseSeconds,
+    ]);
     return rows.map((r) => ({
       id: r.id,
       channel: r.channel,
@@ -143,32 +172,43 @@ export class OutboxRepository {
     }));
   }
 
-  markSent(id: string, attempt: number): Promise<boolean> {
-    return this.finish(id, attempt, `status = 'sent', sent_at = now(), last_error = NULL`);
-  }
-
-  markExpired(id: string, attempt: number): Promise<boolean> {
-    return this.finish(id, attempt, `status = 'expired', last_error = 'EXPIRED'`);
-  }
-
-  // Scheduled again `delayMs` from now.
-  async markFailed(id: string, attempt: number, code: string, delayMs: number): Promise<boolean> {
-    const [, count] = await this.messages.query<[unknown, number]>(
-      `UPDATE notification_outbox
-          SET last_error = $3, next_attempt_at = now() + make_interval(secs => $4::float8 / 1000)
-        WHERE id = $1 AND attempts = $2 AND status = 'pending'`,
-      [id, attempt, code.slice(0, 200), delayMs],
+  // Records the outcomes of many attempts in one statement (the relay batches them): each row
+  // is updated only if it is still pending under that attempt (the fence above). Sent and
+  // expired messages lose their secret payload members. Answers, per outcome, whether it was
+  // recorded.
+  async recordOutcomes(outcomes: readonly AttemptOutcome[]): Promise<boolean[]> {
+    if (outcomes.length === 0) return [];
+    const rows = await this.messages.query<{ id: string }[]>(
+      `WITH v AS (
+         SELECT * FROM unnest($1::uuid[], $2::int[], $3::text[], $4::text[], $5::float8[])
+                AS t(id, attempt, status, error, delay_ms)),
+       done AS (
+         UPDATE notification_outbox o
+            SET status = v.status,
+                last_error = v.error,
+                sent_at = CASE WHEN v.status = 'sent' THEN now() ELSE o.sent_at END,
+                dead_at = CASE WHEN v.status = 'dead' THEN now() ELSE o.dead_at END,
+                next_attempt_at = CASE WHEN v.status = 'pending'
+                  THEN now() + make_interval(secs => v.delay_ms / 1000) ELSE o.next_attempt_at END,
+                payload = CASE WHEN v.status IN ('sent', 'expired')
+                  THEN o.payload - $6::text[] ELSE o.payload END,
+                scrubbed_at = CASE WHEN v.status IN ('sent', 'expired') AND o.payload ?| $6::text[]
+                  THEN now() ELSE o.scrubbed_at END
+           FROM v
+          WHERE o.id = v.id AND o.attempts = v.attempt AND o.status = 'pending'
+          RETURNING o.id)
+       SELECT id FROM done`,
+      [
+        outcomes.map((o) => o.id),
+        outcomes.map((o) => o.attempt),
+        outcomes.map((o) => o.status),
+        outcomes.map((o) => outcomeError(o)),
+        outcomes.map((o) => (o.status === OutboxStatus.Pending ? o.delayMs : 0)),
+        [...SECRET_PAYLOAD_KEYS],
+      ],
     );
-    return count === 1;
-  }
-
-  async markDead(id: string, attempt: number, code: string): Promise<boolean> {
-    const [, count] = await this.messages.query<[unknown, number]>(
-      `UPDATE notification_outbox SET status = 'dead', dead_at = now(), last_error = $3
-        WHERE id = $1 AND attempts = $2 AND status = 'pending'`,
-      [id, attempt, code.slice(0, 200)],
-    );
-    return count === 1;
+    const recorded = new Set(rows.map((r) => r.id));
+    return outcomes.map((o) => recorded.has(o.id));
   }
 
   // Pending messages whose moment passed, in channels no relay may be serving (e.g. push
@@ -246,14 +286,5 @@ export class OutboxRepository {
     );
     if (rows.length === 0) return null;
     return manager.getRepository(OutboxMessageEntity).findOne({ where: { id } });
-  }
-
-  private async finish(id: string, attempt: number, set: string): Promise<boolean> {
-    const [, count] = await this.messages.query<[unknown, number]>(
-      `UPDATE notification_outbox SET ${set}, ${SCRUB}
-        WHERE id = $1 AND attempts = $2 AND status = 'pending'`,
-      [id, attempt, [...SECRET_PAYLOAD_KEYS]],
-    );
-    return count === 1;
   }
 }

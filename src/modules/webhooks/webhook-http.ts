@@ -1,6 +1,19 @@
-import { request as httpRequest } from 'node:http';
-import { request as httpsRequest } from 'node:https';
+import { Agent as HttpAgent, request as httpRequest } from 'node:http';
+import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
 import { guardedLookup, type TargetPolicy } from './webhook-target';
+
+// How long a connection to an endpoint is kept for the next delivery once idle. Shorter than
+// the usual server keep-alive (5 s), so that the endpoint rarely closes one as it is reused.
+const IDLE_CONNECTION_MS = 4000;
+
+// Connections are kept and reused (keep-alive): a burst of deliveries to one endpoint does not
+// open a connection each. Every new connection still resolves its target through the guarded
+// lookup, and a kept one stays connected to the address that passed the check. Idle
+// connections do not hold the process open.
+const agents = {
+  http: new HttpAgent({ keepAlive: true, timeout: IDLE_CONNECTION_MS }),
+  https: new HttpsAgent({ keepAlive: true, timeout: IDLE_CONNECTION_MS }),
+};
 
 // One POST of a webhook: the endpoint's status code, or an error whose `code` names the
 // failure (`TIMEOUT`, `FORBIDDEN_TARGET`, `ECONNREFUSED`, …). Redirects are answers like any
@@ -12,7 +25,8 @@ export function postWebhook(
   options: { timeoutMs: number; policy: TargetPolicy },
 ): Promise<number> {
   const target = new URL(url);
-  const send = target.protocol === 'https:' ? httpsRequest : httpRequest;
+  const https = target.protocol === 'https:';
+  const send = https ? httpsRequest : httpRequest;
   return new Promise<number>((resolve, reject) => {
     const req = send(
       target,
@@ -26,9 +40,7 @@ export function postWebhook(
         },
         lookup: guardedLookup(options.policy),
         timeout: options.timeoutMs,
-        // A connection of its own: every delivery resolves and checks its target afresh, and
-        // no socket to an integrator lingers in a pool.
-        agent: false,
+        agent: https ? agents.https : agents.http,
       },
       (res) => {
         let read = 0;

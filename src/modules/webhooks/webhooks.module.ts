@@ -3,6 +3,7 @@ import { TypeOrmModule } from '@nestjs/typeorm';
 import { WebhookDeliveryEntity } from './webhook-delivery.entity';
 import { WebhookEndpointEntity } from './webhook-endpoint.entity';
 import { WebhookSender } from './webhook.sender';
+import { WebhookSubscriptions } from './webhook-subscriptions';
 import { WebhooksController } from './webhooks.controller';
 import { WebhooksRepository } from './webhooks.repository';
 import { WebhooksService } from './webhooks.service';
@@ -13,7 +14,13 @@ import { WebhooksPersonalData } from './webhooks-personal-data';
 @Module({
   imports: [TypeOrmModule.forFeature([WebhookEndpointEntity, WebhookDeliveryEntity])],
   controllers: [WebhooksController],
-  providers: [WebhooksRepository, WebhooksService, WebhookSender, WebhooksPersonalData],
+  providers: [
+    WebhooksRepository,
+    WebhooksService,
+    WebhookSender,
+    WebhookSubscriptions,
+    WebhooksPersonalData,
+  ],
   exports: [WebhooksService],
 })
 export class WebhooksModule {}

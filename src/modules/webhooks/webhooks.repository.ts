@@ -5,6 +5,24 @@ import type { CursorPosition } from '../../common/http/cursor';
 import { WebhookDeliveryEntity, WebhookDeliveryStatus } from './webhook-delivery.entity';
 import { WebhookEndpointEntity } from './webhook-endpoint.entity';
 
+export interface DeliveryToSend {
+  id: string;
+  webhookId: string;
+  eventType: string;
+  body: Record<string, unknown>;
+  endpointId: string;
+  url: string;
+  secretSealed: string;
+  live: boolean;
+}
+
+export interface AttemptRecord {
+  id: string;
+  status: WebhookDeliveryStatus;
+  responseStatus: number | null;
+  error: string | null;
+}
+
 // The only code that touches webhook_endpoints and webhook_deliveries.
 @Injectable()
 export class WebhooksRepository {
@@ -39,6 +57,14 @@ export class WebhooksRepository {
     return manager
       .getRepository(WebhookEndpointEntity)
       .find({ where: { deletedAt: IsNull() }, order: { createdAt: 'ASC' } });
+  }
+
+  // The `events` of every live endpoint.
+  async liveEventPatterns(manager: EntityManager): Promise<string[][]> {
+    const rows = await manager.query<{ events: string[] }[]>(
+      `SELECT events FROM webhook_endpoints WHERE deleted_at IS NULL`,
+    );
+    return rows.map((r) => r.events);
   }
 
   async pageEndpoints(
@@ -90,25 +116,38 @@ export class WebhooksRepository {
     return qb.getMany();
   }
 
-  async recordAttempt(
-    id: string,
-    outcome: { status: WebhookDeliveryStatus; responseStatus: number | null; error: string | null },
-  ): Promise<void> {
-    await this.deliveries
-      .createQueryBuilder()
-      .update()
-      .set({
-        attempts: () => 'attempts + 1',
-        status: outcome.status,
-        responseStatus: outcome.responseStatus,
-        lastError: outcome.error,
-        lastAttemptAt: () => 'now()',
-        ...(outcome.status === WebhookDeliveryStatus.Delivered
-          ? { deliveredAt: () => 'now()' }
-          : {}),
-      })
-      .where('id = :id', { id })
-      .execute();
+  // What the sender needs for many deliveries at once (one query for a relay's batch): each
+  // delivery with its endpoint's URL and sealed secret, and whether the endpoint still lives.
+  async deliveriesToSend(ids: readonly string[]): Promise<DeliveryToSend[]> {
+    return this.deliveries.query<DeliveryToSend[]>(
+      `SELECT d.id, d.webhook_id AS "webhookId", d.event_type AS "eventType", d.body,
+              e.id AS "endpointId", e.url, e.secret_sealed AS "secretSealed",
+              e.deleted_at IS NULL AS live
+         FROM webhook_deliveries d JOIN webhook_endpoints e ON e.id = d.endpoint_id
+        WHERE d.id = ANY($1::uuid[])`,
+      [ids],
+    );
+  }
+
+  // The outcome of one attempt of each delivery, in one statement (the caller's transaction
+  // writes their audit records with it). A delivery appears at most once per call.
+  async recordAttempts(attempts: readonly AttemptRecord[], manager: EntityManager): Promise<void> {
+    if (attempts.length === 0) return;
+    await manager.query(
+      `UPDATE webhook_deliveries d
+          SET attempts = d.attempts + 1, status = v.status, response_status = v.response_status,
+              last_error = v.error, last_attempt_at = now(),
+              delivered_at = CASE WHEN v.status = 'delivered' THEN now() ELSE d.delivered_at END
+         FROM unnest($1::uuid[], $2::text[], $3::int[], $4::text[])
+              AS v(id, status, response_status, error)
+        WHERE d.id = v.id`,
+      [
+        attempts.map((a) => a.id),
+        attempts.map((a) => a.status),
+        attempts.map((a) => a.responseStatus),
+        attempts.map((a) => a.error),
+      ],
+    );
   }
 
   async markPending(id: string, manager: EntityManager): Promise<void> {

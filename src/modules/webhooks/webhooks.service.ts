@@ -24,6 +24,7 @@ import { resolvedRefusal, type TargetPolicy } from './webhook-target';
 import { WebhooksErrors } from './webhooks.errors';
 import { toDeliveryResponse, toWebhookResponse } from './webhooks.mapper';
 import { WebhooksRepository } from './webhooks.repository';
+import { WebhookSubscriptions } from './webhook-subscriptions';
 
 // Webhooks for integrators (docs/notifications.md): admin-managed endpoints, and events
 // published by the modules where they happen, each as one delivery per matching endpoint,
@@ -38,6 +39,7 @@ export class WebhooksService {
     private readonly outbox: OutboxService,
     private readonly audit: AuditService,
     private readonly config: AppConfig,
+    private readonly subscriptions: WebhookSubscriptions,
   ) {
     this.box = new SecretBox(config.encryption.dataEncryptionKey, 'hekim/webhook-secret');
   }
@@ -49,17 +51,19 @@ export class WebhooksService {
     };
   }
 
-  secretOf(endpoint: WebhookEndpointEntity): string {
+  secretOf(endpoint: Pick<WebhookEndpointEntity, 'secretSealed'>): string {
     return this.box.open(endpoint.secretSealed);
   }
 
   // Writes the event for every live endpoint subscribed to it, in the caller's transaction.
-  // `data` carries ids and states, never health data.
+  // `data` carries ids and states, never health data. An event no endpoint subscribed to
+  // costs no query (WebhookSubscriptions).
   async publish(
     manager: EntityManager,
     type: WebhookEvent,
     data: Record<string, unknown>,
   ): Promise<number> {
+    if (!(await this.subscriptions.anySubscribed(type, manager))) return 0;
     const endpoints = (await this.repository.liveEndpoints(manager)).filter((e) =>
       matches(e.events, type),
     );
@@ -92,7 +96,7 @@ export class WebhooksService {
     const refusal = await resolvedRefusal(body.url, this.policy);
     if (refusal) throw WebhooksErrors.badTarget(refusal);
     const secret = `whsec_${randomBytes(24).toString('base64')}`;
-    return this.dataSource.transaction(async (manager) => {
+    const created = await this.dataSource.transaction(async (manager) => {
       const endpoint = await this.repository.createEndpoint(
         {
           url: body.url,
@@ -116,6 +120,8 @@ export class WebhooksService {
       );
       return { id: endpoint.id, secret, url: endpoint.url, events: endpoint.events };
     });
+    await this.subscriptions.changed();
+    return created;
   }
 
   async list(query: PageQuery): Promise<WebhookListResponse> {
@@ -144,6 +150,7 @@ export class WebhooksService {
         manager,
       );
     });
+    await this.subscriptions.changed();
   }
 
   async deliveries(id: string, query: PageQuery): Promise<WebhookDeliveryListResponse> {

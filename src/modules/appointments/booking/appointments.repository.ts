@@ -29,11 +29,16 @@ export interface AppointmentFilter {
 // The time is taken: the exclusion constraint refused an overlapping live appointment.
 export class SlotTakenError extends Error {}
 
+// The exclusion constraint refused the row (23P01), or two bookings of overlapping times
+// checked each other at once and PostgreSQL broke the tie (40P01: concurrent insertions under
+// an exclusion constraint can deadlock, unlike a unique index). Either way the caller lost the
+// race: the other transaction goes on and commits.
 function isExclusionViolation(error: unknown): boolean {
-  return (
-    error instanceof QueryFailedError &&
-    (error.driverError as { code?: unknown } | undefined)?.code === '23P01'
-  );
+  const code =
+    error instanceof QueryFailedError
+      ? (error.driverError as { code?: unknown } | undefined)?.code
+      : undefined;
+  return code === '23P01' || code === '40P01';
 }
 
 // The only code that touches appointments.

@@ -9,6 +9,10 @@ export interface GroupCommitOptions<T, R> {
   // item's content can cause), each item is written again on its own, so that a bad item
   // fails only its own caller. Any other error fails every caller of the batch.
   retryAlone?(error: unknown): boolean;
+  // How long the first item of a batch waits for others to join it (0: until the next
+  // microtask). For writes nobody is waiting on in a hurry (e.g. the outbox's outcomes), a few
+  // milliseconds make far fewer, larger statements under load.
+  lingerMs?: number;
 }
 
 interface Pending<T, R> {
@@ -28,8 +32,11 @@ export class GroupCommitQueue<T, R> {
   push(item: T): Promise<R> {
     return new Promise<R>((resolve, reject) => {
       this.queue.push({ item, resolve, reject });
-      // Started on the next microtask, so that items pushed in the same tick share a batch.
-      this.running ??= Promise.resolve().then(() => this.drain());
+      // Started on the next microtask (or after the linger), so that items pushed in the same
+      // tick share a batch.
+      this.running ??= this.options.lingerMs
+        ? new Promise<void>((r) => setTimeout(r, this.options.lingerMs)).then(() => this.drain())
+        : Promise.resolve().then(() => this.drain());
     });
   }
 

@@ -100,4 +100,14 @@ describe('GroupCommitQueue', () => {
     expect(done).toBe(3);
     await expect(q.idle()).resolves.toBeUndefined();
   });
+
+  it('with a linger, items pushed on later ticks within it join the first batch', async () => {
+    const w = recorder();
+    const q = new GroupCommitQueue({ write: w.write, maxBatch: 10, lingerMs: 30 });
+    const first = q.push(1);
+    await new Promise((r) => setImmediate(r));
+    const second = q.push(2);
+    await Promise.all([first, second]);
+    expect(w.batches).toEqual([[1, 2]]);
+  });
 });
