@@ -15,6 +15,7 @@ export default tseslint.config(
       '.bench-dist/**',
       '**/*.js',
       '**/*.mjs',
+      '**/*.cjs',
     ],
   },
   eslint.configs.recommended,

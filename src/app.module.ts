@@ -37,7 +37,8 @@ import { CallsModule } from './modules/calls/calls.module';
 import { AppointmentsModule } from './modules/appointments/appointments.module';
 import { CareModule } from './modules/care/care.module';
 import { SignalingModule } from './modules/signaling/signaling.module';
-import { PersonalDataModule } from './modules/compliance/personal-data/personal-data.module';
+import { PersonalDataModule } from './common/personal-data/personal-data.module';
+import { PortsModule } from './common/ports/port-implementations';
 import { BreakGlassModule } from './modules/compliance/break-glass/break-glass.module';
 import { DataSubjectModule } from './modules/compliance/data-subject/data-subject.module';
 import { ConsentsModule } from './modules/compliance/consents/consents.module';
@@ -81,6 +82,7 @@ export class AppModule implements NestModule {
         MailModule,
         WebhooksModule,
         SmsModule,
+        PortsModule,
         DevicesModule,
         PersonalDataModule,
         UsersModule,

@@ -1,6 +1,6 @@
 import { DataSource } from 'typeorm';
 import { Role } from '../../src/common/auth/role';
-import { PersonalDataRegistry } from '../../src/modules/compliance/personal-data/personal-data-registry';
+import { PersonalDataRegistry } from '../../src/common/personal-data/personal-data-registry';
 import { authHeader, signIn, type SignedIn } from '../support/auth';
 import {
   type Caller,
@@ -208,7 +208,7 @@ describe('appointments: working hours and free slots (docs/appointments.md)', ()
       .get(PersonalDataRegistry)
       .all()
       .find((c) => c.tables.includes('clinician_availability'));
-    const erased = await db.transaction((m) => contributor!.eraseFor(doctor.user.id, m));
+    const erased = await db.transaction((m) => contributor!.eraseFor(doctor.user, m));
     expect(erased).toBe(1);
     await t
       .http()

@@ -4,7 +4,7 @@ import {
   AppointmentsRepository,
   SlotTakenError,
 } from '../../src/modules/appointments/booking/appointments.repository';
-import { PersonalDataRegistry } from '../../src/modules/compliance/personal-data/personal-data-registry';
+import { PersonalDataRegistry } from '../../src/common/personal-data/personal-data-registry';
 import { RoomsService } from '../../src/modules/rooms/rooms.service';
 import { bookSoon } from '../support/appointments';
 import { authHeader, signIn, type SignedIn } from '../support/auth';
@@ -490,7 +490,7 @@ describe('appointments: booking and the life of an appointment (docs/appointment
       .get(PersonalDataRegistry)
       .all()
       .find((c) => c.tables.includes('appointments'))!;
-    expect(await db.transaction((m) => contributor.eraseFor(patient.user.id, m))).toBe(2);
+    expect(await db.transaction((m) => contributor.eraseFor(patient.user, m))).toBe(2);
     const [row] = await db.query<{ status: string; reason: string | null }[]>(
       `SELECT status, reason FROM appointments WHERE id = $1`,
       [a.id],

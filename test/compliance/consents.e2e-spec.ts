@@ -1,7 +1,7 @@
 import { DataSource } from 'typeorm';
 import { Role } from '../../src/common/auth/role';
 import { ConsentsPersonalData } from '../../src/modules/compliance/consents/consents.personal-data';
-import { PersonalDataRegistry } from '../../src/modules/compliance/personal-data/personal-data-registry';
+import { PersonalDataRegistry } from '../../src/common/personal-data/personal-data-registry';
 import { authHeader, signIn, type SignedIn } from '../support/auth';
 import { createTestApp, type TestApp } from '../support/test-app';
 
@@ -207,7 +207,7 @@ describe('compliance: consents', () => {
     expect(contributor?.tables).toEqual(['consent_grants']);
     const section = t.app.get(ConsentsPersonalData);
 
-    const exported = (await db.transaction((m) => section.exportFor(p.user.id, m))) as {
+    const exported = (await db.transaction((m) => section.exportFor(p.user, m))) as {
       purpose: string;
       userAgent: string | null;
     }[];
@@ -215,11 +215,11 @@ describe('compliance: consents', () => {
       expect.objectContaining({ purpose: 'telemedicine', userAgent: 'ConsentTest/2.0' }),
     ]);
 
-    expect(await db.transaction((m) => section.eraseFor(p.user.id, m))).toBe(1);
+    expect(await db.transaction((m) => section.eraseFor(p.user, m))).toBe(1);
     const [row] = await grants(p.user.id);
     expect(row).toMatchObject({ purpose: 'telemedicine', version: 1, ip: null, user_agent: null });
     expect(row.withdrawn_at).not.toBeNull();
     // Nothing left to change: erasure is idempotent.
-    expect(await db.transaction((m) => section.eraseFor(p.user.id, m))).toBe(0);
+    expect(await db.transaction((m) => section.eraseFor(p.user, m))).toBe(0);
   });
 });

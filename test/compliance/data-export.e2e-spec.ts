@@ -1,7 +1,7 @@
 import { DataSource } from 'typeorm';
 import { Role } from '../../src/common/auth/role';
 import { AuditAction } from '../../src/modules/audit/audit-action';
-import { PersonalDataRegistry } from '../../src/modules/compliance/personal-data/personal-data-registry';
+import { PersonalDataRegistry } from '../../src/common/personal-data/personal-data-registry';
 import { authHeader, signIn, type SignedIn } from '../support/auth';
 import { createTestApp, type TestApp } from '../support/test-app';
 import { auditRecords, putProfile, randomTckn, shareRoom } from './privacy-support';

@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { rmSync } from 'node:fs';
 import { DataSource } from 'typeorm';
 import { Role } from '../../src/common/auth/role';
-import { PersonalDataRegistry } from '../../src/modules/compliance/personal-data/personal-data-registry';
+import { PersonalDataRegistry } from '../../src/common/personal-data/personal-data-registry';
 import { authHeader, signIn, type SignedIn } from '../support/auth';
 import {
   BrowserSubscription,
@@ -223,7 +223,7 @@ describe('push devices', () => {
       .all()
       .find((c) => c.section === 'pushDevices')!;
     expect(contributor.tables).toEqual(['push_devices', 'push_rings']);
-    const exported = await db.transaction((m) => contributor.exportFor(frank.user.id, m));
+    const exported = await db.transaction((m) => contributor.exportFor(frank.user, m));
     expect(exported).toEqual([
       {
         id: device.id,
@@ -234,7 +234,7 @@ describe('push devices', () => {
       },
     ]);
     expect(JSON.stringify(exported)).not.toContain(token);
-    expect(await db.transaction((m) => contributor.eraseFor(frank.user.id, m))).toBe(1);
+    expect(await db.transaction((m) => contributor.eraseFor(frank.user, m))).toBe(1);
     expect(((await list(frank)).body as { items: unknown[] }).items).toEqual([]);
   });
 });

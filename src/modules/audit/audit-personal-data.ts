@@ -1,5 +1,9 @@
-import { Injectable, type OnModuleInit } from '@nestjs/common';
-import { PersonalDataRegistry } from '../compliance/personal-data/personal-data-registry';
+import { Injectable } from '@nestjs/common';
+import type { EntityManager } from 'typeorm';
+import {
+  PersonalDataContributor,
+  type PersonalDataSubject,
+} from '../../common/personal-data/personal-data.contributor';
 import { toRecordBody } from './audit-mapper';
 import { AuditRepository } from './audit.repository';
 
@@ -7,19 +11,19 @@ import { AuditRepository } from './audit.repository';
 // the subject. Erasure changes nothing: the trail is append-only (the database refuses
 // UPDATE and DELETE), hash-chained, and refers to people by their pseudonymous ids only.
 @Injectable()
-export class AuditPersonalData implements OnModuleInit {
-  constructor(
-    private readonly registry: PersonalDataRegistry,
-    private readonly repository: AuditRepository,
-  ) {}
+export class AuditPersonalData extends PersonalDataContributor {
+  readonly section = 'audit';
+  readonly tables = ['audit_events'];
 
-  onModuleInit(): void {
-    this.registry.register({
-      section: 'audit',
-      tables: ['audit_events'],
-      exportFor: async (userId, m) =>
-        (await this.repository.findInvolving(userId, m)).map(toRecordBody),
-      eraseFor: () => Promise.resolve(0),
-    });
+  constructor(private readonly repository: AuditRepository) {
+    super();
+  }
+
+  async exportFor(subject: PersonalDataSubject, m: EntityManager): Promise<unknown> {
+    return (await this.repository.findInvolving(subject.id, m)).map(toRecordBody);
+  }
+
+  eraseFor(): Promise<number> {
+    return Promise.resolve(0);
   }
 }

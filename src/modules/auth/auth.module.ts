@@ -1,5 +1,9 @@
 import { createSecretKey } from 'node:crypto';
-import { AuthPersonalData } from './auth-personal-data';
+import {
+  DeviceSessionsPersonalData,
+  MfaPersonalData,
+  SingleUseTokensPersonalData,
+} from './auth-personal-data';
 import { Global, Module } from '@nestjs/common';
 import { APP_GUARD } from '@nestjs/core';
 import { JwtModule } from '@nestjs/jwt';
@@ -57,7 +61,9 @@ import { SingleUseTokenRepository } from './tokens/single-use-token.repository';
   ],
   controllers: [AuthController],
   providers: [
-    AuthPersonalData,
+    DeviceSessionsPersonalData,
+    MfaPersonalData,
+    SingleUseTokensPersonalData,
     AuthMetrics,
     AccessTokenService,
     AccessTokenVerifier,

@@ -2,14 +2,6 @@ import { Injectable } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import { Brackets, type EntityManager, In, Repository } from 'typeorm';
 import type { CursorPosition } from '../../common/http/cursor';
-import {
-  MemberRole,
-  RoomEntity,
-  RoomMemberEntity,
-  RoomStatus,
-  RoomType,
-} from '../rooms/room.entity';
-import { UserEntity, UserStatus } from '../users/user.entity';
 import type { CallSnapshot, CallStatus, CallType } from './call-state-machine';
 import { CallEntity, CallParticipantEntity } from './call.entity';
 
@@ -31,48 +23,20 @@ export interface NewCallRow {
   callerSocketId: string | null;
 }
 
-// The only code that touches the calls and call_participants tables (and the call's own room).
+// The only code that touches the calls and call_participants tables. A call's own room is
+// the rooms module's (RoomsService.openCallRoom).
 @Injectable()
 export class CallsRepository {
   constructor(@InjectRepository(CallEntity) private readonly calls: Repository<CallEntity>) {}
 
-  // The ids among `ids` that belong to active users.
-  async activeUserIds(ids: string[], manager: EntityManager): Promise<string[]> {
-    const rows = await manager
-      .getRepository(UserEntity)
-      .find({ select: { id: true }, where: { id: In(ids), status: UserStatus.Active } });
-    return rows.map((r) => r.id);
-  }
-
-  // A call gets its own room (type `call`) whose members are the participants, so that the
-  // signaling gateway's join and relay work for it unchanged.
-  async insert(row: NewCallRow, manager: EntityManager): Promise<CallEntity> {
-    const rooms = manager.getRepository(RoomEntity);
-    const room = await rooms.save(
-      rooms.create({
-        name: `call-${row.type}`,
-        type: RoomType.Call,
-        hostId: row.callerId,
-        status: RoomStatus.Open,
-        waitingRoom: false,
-        maxParticipants: Math.max(2, row.snapshot.participants.length),
-        scheduledFor: null,
-      }),
-    );
-    await manager.getRepository(RoomMemberEntity).insert(
-      row.snapshot.participants.map((p) => ({
-        roomId: room.id,
-        userId: p.userId,
-        role: p.userId === row.callerId ? MemberRole.Host : MemberRole.Participant,
-      })),
-    );
+  async insert(row: NewCallRow, roomId: string, manager: EntityManager): Promise<CallEntity> {
     const calls = manager.getRepository(CallEntity);
     const call = await calls.save(
       calls.create({
         type: row.type,
         status: row.snapshot.status,
         callerId: row.callerId,
-        roomId: room.id,
+        roomId,
         isGroup: row.snapshot.group,
         ringDeadline: row.ringDeadline,
         startedAt: null,
@@ -206,38 +170,35 @@ export class CallsRepository {
     await manager.getRepository(CallEntity).update({ id: call.id }, { quality: call.quality });
   }
 
-  // Retention: calls over (any terminal status) since before `cutoff` are destroyed with
-  // their participants and their private call room (its members and sessions go with it by
-  // cascade). A direct call holds nothing but who called whom and when, so nothing of it is
-  // worth keeping anonymized. Locked in batches with SKIP LOCKED; returns what was destroyed.
-  async destroyEndedBefore(
+  // Retention: one batch of calls over (any terminal status) since before `cutoff`, locked with
+  // SKIP LOCKED and destroyed with their participants. Returns what went and the calls' own
+  // rooms, which the caller has the rooms module destroy.
+  async destroyBatchEndedBefore(
     cutoff: Date,
+    batch: number,
     manager: EntityManager,
-    batch = 500,
-  ): Promise<{ calls: number; participants: number }> {
-    let calls = 0;
-    let participants = 0;
-    for (;;) {
-      const rows = await manager.query<{ id: string; room_id: string }[]>(
-        `SELECT id, room_id FROM calls
-          WHERE status IN ('ended', 'rejected', 'missed', 'cancelled')
-            AND COALESCE(ended_at, updated_at) < $1
-          ORDER BY COALESCE(ended_at, updated_at) LIMIT $2 FOR UPDATE SKIP LOCKED`,
-        [cutoff, batch],
-      );
-      if (rows.length === 0) return { calls, participants };
-      const ids = rows.map((r) => r.id);
-      const parts = await manager
-        .getRepository(CallParticipantEntity)
-        .createQueryBuilder()
-        .delete()
-        .where('call_id IN (:...ids)', { ids })
-        .execute();
-      await manager.getRepository(CallEntity).delete({ id: In(ids) });
-      await manager.getRepository(RoomEntity).delete({ id: In(rows.map((r) => r.room_id)) });
-      calls += ids.length;
-      participants += parts.affected ?? 0;
-    }
+  ): Promise<{ calls: number; participants: number; roomIds: string[] }> {
+    const rows = await manager.query<{ id: string; room_id: string }[]>(
+      `SELECT id, room_id FROM calls
+        WHERE status IN ('ended', 'rejected', 'missed', 'cancelled')
+          AND COALESCE(ended_at, updated_at) < $1
+        ORDER BY COALESCE(ended_at, updated_at) LIMIT $2 FOR UPDATE SKIP LOCKED`,
+      [cutoff, batch],
+    );
+    if (rows.length === 0) return { calls: 0, participants: 0, roomIds: [] };
+    const ids = rows.map((r) => r.id);
+    const parts = await manager
+      .getRepository(CallParticipantEntity)
+      .createQueryBuilder()
+      .delete()
+      .where('call_id IN (:...ids)', { ids })
+      .execute();
+    await manager.getRepository(CallEntity).delete({ id: In(ids) });
+    return {
+      calls: ids.length,
+      participants: parts.affected ?? 0,
+      roomIds: rows.map((r) => r.room_id),
+    };
   }
 
   countActive(): Promise<number> {

@@ -14,6 +14,7 @@ import { KeyValueStore } from '../../infra/redis/key-value.store';
 import { AuditAction, AuditOutcome } from '../audit/audit-action';
 import { AuditService } from '../audit/audit.service';
 import { type RoomCloser, RoomsService } from '../rooms/rooms.service';
+import { UsersService } from '../users/users.service';
 import { WebhooksService } from '../webhooks/webhooks.service';
 import { CallAcceptPolicy } from './call-accept.policy';
 import { type CallChange, CallEvents, type CallView, toCallView } from './call-events';
@@ -82,6 +83,7 @@ export class CallsService {
     private readonly rooms: RoomsService,
     private readonly ringPolicy: RingPolicy,
     private readonly webhooks: WebhooksService,
+    private readonly users: UsersService,
   ) {}
 
   async initiate(
@@ -108,8 +110,16 @@ export class CallsService {
     }
     const now = new Date();
     const call = await this.dataSource.transaction(async (m) => {
-      const known = await this.calls.activeUserIds(input.calleeIds, m);
+      const known = await this.users.activeIds(input.calleeIds, m);
       if (known.length !== input.calleeIds.length) throw CallErrors.notAllowed();
+      // A call gets its own room (type `call`) whose members are the participants, so that
+      // the signaling gateway's join and relay work for it unchanged.
+      const roomId = await this.rooms.openCallRoom(
+        actor.id,
+        input.calleeIds,
+        `call-${input.type}`,
+        m,
+      );
       const created = await this.calls.insert(
         {
           type: input.type,
@@ -118,6 +128,7 @@ export class CallsService {
           ringDeadline: new Date(now.getTime() + this.config.calls.ringTimeoutSeconds * 1000),
           callerSocketId: socketId ?? null,
         },
+        roomId,
         m,
       );
       await this.record(actor, AuditAction.CallInitiate, created, m, {
@@ -379,12 +390,23 @@ export class CallsService {
     };
   }
 
-  // Retention (compliance module), inside the caller's transaction.
-  destroyEndedBefore(
+  // Retention (compliance module), inside the caller's transaction: calls over since before
+  // `cutoff` are destroyed with their participants and their private call room (its members
+  // and sessions go with it by cascade). A direct call holds nothing but who called whom and
+  // when, so nothing of it is worth keeping anonymized. Returns what was destroyed.
+  async destroyEndedBefore(
     cutoff: Date,
     manager: EntityManager,
+    batch = 500,
   ): Promise<{ calls: number; participants: number }> {
-    return this.calls.destroyEndedBefore(cutoff, manager);
+    const total = { calls: 0, participants: 0 };
+    for (;;) {
+      const done = await this.calls.destroyBatchEndedBefore(cutoff, batch, manager);
+      if (done.calls === 0) return total;
+      await this.rooms.destroyCallRooms(done.roomIds, manager);
+      total.calls += done.calls;
+      total.participants += done.participants;
+    }
   }
 
   async refreshActiveGauge(): Promise<void> {

@@ -4,7 +4,7 @@ import { Role } from '../../common/auth/role';
 import { CareRelationshipsPort } from '../users/ports/care-relationships.port';
 import { isStaff } from '../users/user-access.policy';
 import { UserStatus } from '../users/user.entity';
-import { UsersRepository } from '../users/users.repository';
+import { UsersService } from '../users/users.service';
 
 interface Party {
   id: string;
@@ -18,7 +18,7 @@ interface Party {
 @Injectable()
 export class RingPolicy {
   constructor(
-    private readonly users: UsersRepository,
+    private readonly users: UsersService,
     private readonly care: CareRelationshipsPort,
   ) {}
 

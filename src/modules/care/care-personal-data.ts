@@ -1,5 +1,9 @@
-import { Injectable, type OnModuleInit } from '@nestjs/common';
-import { PersonalDataRegistry } from '../compliance/personal-data/personal-data-registry';
+import { Injectable } from '@nestjs/common';
+import type { EntityManager } from 'typeorm';
+import {
+  PersonalDataContributor,
+  type PersonalDataSubject,
+} from '../../common/personal-data/personal-data.contributor';
 import { CareEndReason } from './care-relationship.entity';
 import { toCareRelationshipResponse } from './care.mapper';
 import { CareRepository } from './care.repository';
@@ -8,19 +12,21 @@ import { CareRepository } from './care.repository';
 // and of erasure: relationships stay, under pseudonymous ids, as part of the medical record,
 // but every one still active ends at once.
 @Injectable()
-export class CarePersonalData implements OnModuleInit {
-  constructor(
-    private readonly registry: PersonalDataRegistry,
-    private readonly relationships: CareRepository,
-  ) {}
+export class CarePersonalData extends PersonalDataContributor {
+  readonly section = 'careRelationships';
+  readonly tables = ['care_relationships'];
 
-  onModuleInit(): void {
-    this.registry.register({
-      section: 'careRelationships',
-      tables: ['care_relationships'],
-      exportFor: async (userId, m) =>
-        (await this.relationships.involving(userId, m)).map((r) => toCareRelationshipResponse(r)),
-      eraseFor: (userId, m) => this.relationships.endAllInvolving(userId, CareEndReason.Erased, m),
-    });
+  constructor(private readonly relationships: CareRepository) {
+    super();
+  }
+
+  async exportFor(subject: PersonalDataSubject, m: EntityManager): Promise<unknown> {
+    return (await this.relationships.involving(subject.id, m)).map((r) =>
+      toCareRelationshipResponse(r),
+    );
+  }
+
+  eraseFor(subject: PersonalDataSubject, m: EntityManager): Promise<number> {
+    return this.relationships.endAllInvolving(subject.id, CareEndReason.Erased, m);
   }
 }

@@ -4,6 +4,7 @@ import { SessionsModule } from '../sessions/sessions.module';
 import { CareRelationshipsPort } from '../users/ports/care-relationships.port';
 import { UsersModule } from '../users/users.module';
 import { CarePersonalData } from './care-personal-data';
+import { CareRoomParticipant } from './care-room-participant';
 import { CareRelationshipEntity } from './care-relationship.entity';
 import { CareController } from './care.controller';
 import { CareRepository } from './care.repository';
@@ -20,6 +21,7 @@ import { CareService } from './care.service';
     CareRepository,
     CareService,
     CarePersonalData,
+    CareRoomParticipant,
     { provide: CareRelationshipsPort, useExisting: CareService },
   ],
   exports: [CareService, CareRelationshipsPort],

@@ -1,4 +1,4 @@
-import { Injectable, type OnModuleInit } from '@nestjs/common';
+import { Injectable } from '@nestjs/common';
 import { DataSource, type EntityManager } from 'typeorm';
 import { auditActor, type AuthUser } from '../../common/auth/auth-user';
 import { Role } from '../../common/auth/role';
@@ -32,10 +32,13 @@ import type {
 // clinician by discharging, which keeps the follow-up window.
 
 // Sources whose id is a room: the follow-up window is measured in that room's sessions.
-const ROOM_SOURCES: readonly CareSource[] = [CareSource.RoomInvitation, CareSource.Appointment];
+export const ROOM_SOURCES: readonly CareSource[] = [
+  CareSource.RoomInvitation,
+  CareSource.Appointment,
+];
 
 @Injectable()
-export class CareService extends CareRelationshipsPort implements OnModuleInit {
+export class CareService extends CareRelationshipsPort {
   constructor(
     private readonly dataSource: DataSource,
     private readonly relationships: CareRepository,
@@ -46,25 +49,6 @@ export class CareService extends CareRelationshipsPort implements OnModuleInit {
     private readonly config: AppConfig,
   ) {
     super();
-  }
-
-  // Rooms are the first source: the hooks run inside the rooms' own transactions.
-  onModuleInit(): void {
-    this.rooms.onInvitationAccepted((room, patient, m) =>
-      this.fromAcceptedInvitation(room, patient, m),
-    );
-    // A room is the source of the relationships made in it: by an accepted invitation, or by
-    // the appointment the room belongs to (its sourceId is then the appointment's room).
-    this.rooms.onClose(async (roomId, actor, m) => {
-      for (const source of ROOM_SOURCES)
-        await this.endLivePhase(source, roomId, actor, CareEndReason.SourceClosed, m);
-      return undefined;
-    });
-    this.rooms.onMemberRemoved(async (roomId, userId, actor, m) => {
-      for (const source of ROOM_SOURCES)
-        await this.endLivePhase(source, roomId, actor, CareEndReason.RemovedFromSource, m, userId);
-      return undefined;
-    });
   }
 
   // CareRelationshipsPort (the users module's record access).
@@ -150,7 +134,7 @@ export class CareService extends CareRelationshipsPort implements OnModuleInit {
   // The patient accepted: a relationship with each doctor who is an active member of the room
   // at this moment (a clinician added later gets none: that would be their own act). A call's
   // room never makes one.
-  private async fromAcceptedInvitation(
+  async fromAcceptedInvitation(
     room: RoomEntity,
     patient: AuthUser,
     m: EntityManager,
@@ -194,7 +178,7 @@ export class CareService extends CareRelationshipsPort implements OnModuleInit {
 
   // The source stopped being live (closed), or one party left it (removed): the live phase of
   // its relationships ends and the follow-up window begins.
-  private async endLivePhase(
+  async endLivePhase(
     source: CareSource,
     sourceId: string,
     actor: RoomCloser,

@@ -3,6 +3,7 @@ import { TypeOrmModule } from '@nestjs/typeorm';
 import { ChannelSenders } from './channel-sender';
 import { OutboxMessageEntity } from './outbox-message.entity';
 import { OutboxMetrics } from './outbox-metrics';
+import { OutboxPersonalData } from './outbox-personal-data';
 import { OutboxRelay } from './outbox-relay';
 import { OutboxController } from './outbox.controller';
 import { OutboxRepository } from './outbox.repository';
@@ -21,6 +22,7 @@ import { OutboxWakeups } from './outbox-wakeups';
     ChannelSenders,
     OutboxMetrics,
     OutboxRelay,
+    OutboxPersonalData,
     OutboxWakeups,
   ],
   exports: [OutboxService, ChannelSenders],

@@ -31,6 +31,15 @@ export interface ClaimedMessage {
   expiresAt: Date | null;
 }
 
+export interface AddressedMessage {
+  id: string;
+  channel: OutboxChannel;
+  kind: string;
+  status: OutboxStatus;
+  createdAt: Date;
+  sentAt: Date | null;
+}
+
 export interface OutboxStats {
   channel: OutboxChannel;
   pending: number;
@@ -100,7 +109,7 @@ export const CLAIM_SQL = `WITH due AS (
  RETURNING o.id, o.channel, o.recipient, o.kind, o.payload, o.attempts, o.created_at,
            o.expires_at`;
 
-// The only code that touches notification_outbox (besides the personal-data registrations).
+// The only code that touches notification_outbox.
 // Outcomes after a claim are fenced by the attempt number: a relay whose lease ran out and was
 // overtaken cannot overwrite what the newer attempt wrote.
 @Injectable()
@@ -120,6 +129,21 @@ export class OutboxRepository {
       ...(message.notBefore ? { nextAttemptAt: message.notBefore } : {}),
     });
     return row.id;
+  }
+
+  // Messages addressed to a person, for their data export: never the payload (it may carry a
+  // one-time token).
+  addressedTo(recipient: string, manager: EntityManager): Promise<AddressedMessage[]> {
+    return manager.query<AddressedMessage[]>(
+      `SELECT id, channel, kind, status, created_at AS "createdAt", sent_at AS "sentAt"
+         FROM notification_outbox WHERE recipient = $1 ORDER BY created_at`,
+      [recipient],
+    );
+  }
+
+  async deleteAddressedTo(recipient: string, manager: EntityManager): Promise<number> {
+    const result = await manager.delete(OutboxMessageEntity, { recipient });
+    return result.affected ?? 0;
   }
 
   // Due messages of the given channels, oldest due first, each reserved for `leaseSeconds`

@@ -1,8 +1,15 @@
 import { Injectable } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
-import { Brackets, type EntityManager, Repository } from 'typeorm';
+import { Brackets, type EntityManager, In, Repository } from 'typeorm';
 import type { CursorPosition } from '../../common/http/cursor';
-import { MemberRole, MemberStatus, RoomEntity, RoomMemberEntity, RoomStatus } from './room.entity';
+import {
+  MemberRole,
+  MemberStatus,
+  RoomEntity,
+  RoomMemberEntity,
+  RoomStatus,
+  RoomType,
+} from './room.entity';
 
 // The only code that touches the rooms and room_members tables.
 @Injectable()
@@ -43,6 +50,13 @@ export class RoomsRepository {
     ];
     await this.memberRepo(manager).insert(members);
     return saved;
+  }
+
+  // Only rooms of type `call`: a consultation room is never destroyed this way.
+  async deleteCallRooms(ids: string[], manager: EntityManager): Promise<number> {
+    if (ids.length === 0) return 0;
+    const result = await this.roomRepo(manager).delete({ id: In(ids), type: RoomType.Call });
+    return result.affected ?? 0;
   }
 
   findById(id: string, manager?: EntityManager): Promise<RoomEntity | null> {

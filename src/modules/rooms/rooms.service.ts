@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { DataSource, type EntityManager } from 'typeorm';
+import { PortImplementations } from '../../common/ports/port-implementations';
 import type { AuthUser } from '../../common/auth/auth-user';
 import { Role } from '../../common/auth/role';
 import { decodeCursor, DEFAULT_PAGE_SIZE, encodeCursor } from '../../common/http/cursor';
@@ -26,36 +27,13 @@ import {
 import { toRoomResponse } from './room.mapper';
 import { RoomErrors } from './rooms.errors';
 import { RoomsRepository } from './rooms.repository';
+import {
+  type AfterCommit,
+  type RoomCloser,
+  RoomLifecycleParticipant,
+} from './ports/room-lifecycle.port';
 
-// Who closed a room: a user, or the server itself (id null), e.g. a call that timed out.
-export interface RoomCloser {
-  id: string | null;
-  role: string | null;
-}
-
-export type RoomCloseHook = (
-  roomId: string,
-  actor: RoomCloser,
-  manager: EntityManager,
-  reason: string,
-) => Promise<(() => void) | undefined>;
-
-// A patient accepted their invitation (membership now active), inside the accepting
-// transaction: the care module makes its relationships here.
-export type InvitationAcceptedHook = (
-  room: RoomEntity,
-  patient: AuthUser,
-  manager: EntityManager,
-) => Promise<void>;
-
-// A member was taken out of the room by its host or an admin, inside that transaction. A hook
-// may return work to run after the commit (evicting the member's live sockets).
-export type MemberRemovedHook = (
-  roomId: string,
-  userId: string,
-  actor: RoomCloser,
-  manager: EntityManager,
-) => Promise<(() => void) | undefined>;
+export type { RoomCloser } from './ports/room-lifecycle.port';
 
 // What a caller may do in a room, established once by `access()`.
 export interface RoomAccess {
@@ -73,15 +51,14 @@ export interface AccessOptions {
 
 @Injectable()
 export class RoomsService {
-  private readonly closeHooks: RoomCloseHook[] = [];
-  private readonly acceptHooks: InvitationAcceptedHook[] = [];
-  private readonly removeHooks: MemberRemovedHook[] = [];
+  private lifecycle?: RoomLifecycleParticipant[];
 
   constructor(
     private readonly dataSource: DataSource,
     private readonly rooms: RoomsRepository,
     private readonly users: UsersRepository,
     private readonly audit: AuditService,
+    private readonly implementations: PortImplementations,
   ) {}
 
   // The one record-level check: active members and admins see a room, everyone else gets 404
@@ -178,13 +155,37 @@ export class RoomsService {
     });
   }
 
-  // Closing is final: the room stays listed for its history, but nobody can join it again.
-  // Lets a module built on rooms (sessions) act inside the closing transaction, without rooms
-  // depending on it. A hook may return work to run after the commit (telling clients).
-  onClose(hook: RoomCloseHook): void {
-    this.closeHooks.push(hook);
+  // A call's own room (type `call`, for the calls module): the caller hosts it, the callees
+  // are active members at once, inside the call's transaction. The call's change is the
+  // audited action. Returns the room's id.
+  async openCallRoom(
+    callerId: string,
+    calleeIds: readonly string[],
+    name: string,
+    m: EntityManager,
+  ): Promise<string> {
+    const room = await this.rooms.insertWithMembers(
+      {
+        name,
+        type: RoomType.Call,
+        hostId: callerId,
+        waitingRoom: false,
+        maxParticipants: Math.max(2, calleeIds.length + 1),
+        scheduledFor: null,
+      },
+      calleeIds.map((userId) => ({ userId, status: MemberStatus.Active })),
+      m,
+    );
+    return room.id;
   }
 
+  // Retention of calls: their own rooms go with them (members and sessions by cascade).
+  destroyCallRooms(roomIds: string[], m: EntityManager): Promise<number> {
+    return this.rooms.deleteCallRooms(roomIds, m);
+  }
+
+  // Closing is final: the room stays listed for its history, but nobody can join it again.
+  // The modules built on rooms (RoomLifecycleParticipant) act inside the closing transaction.
   async close(actor: AuthUser, roomId: string): Promise<void> {
     const afterCommit = await this.dataSource.transaction(async (m) => {
       await this.manageable(actor, roomId, m);
@@ -194,7 +195,7 @@ export class RoomsService {
       room.closedAt = new Date();
       await this.rooms.save(room, m);
       await this.record(actor, AuditAction.RoomClose, room.id, m);
-      return this.runCloseHooks(room.id, actor, 'room-closed', m);
+      return this.closed(room.id, actor, 'room-closed', m);
     });
     for (const run of afterCommit) run();
   }
@@ -219,7 +220,7 @@ export class RoomsService {
     room.status = RoomStatus.Closed;
     room.closedAt = new Date();
     await this.rooms.save(room, m);
-    return this.runCloseHooks(room.id, actor, reason, m);
+    return this.closed(room.id, actor, reason, m);
   }
 
   // An appointment's own consultation room (docs/appointments.md), inside the booking's
@@ -255,18 +256,26 @@ export class RoomsService {
     await this.rooms.setMemberStatus(roomId, userId, MemberStatus.Active, m);
   }
 
-  private async runCloseHooks(
+  private async closed(
     roomId: string,
     actor: RoomCloser,
     reason: string,
     m: EntityManager,
-  ): Promise<(() => void)[]> {
-    const after: (() => void)[] = [];
-    for (const hook of this.closeHooks) {
-      const next = await hook(roomId, actor, m, reason);
+  ): Promise<AfterCommit[]> {
+    const after: AfterCommit[] = [];
+    for (const participant of this.participants()) {
+      const next = await participant.roomClosed(roomId, actor, reason, m);
       if (next) after.push(next);
     }
     return after;
+  }
+
+  // Every module built on rooms, in their order; collected once, after the app is built.
+  private participants(): RoomLifecycleParticipant[] {
+    this.lifecycle ??= this.implementations
+      .of(RoomLifecycleParticipant)
+      .sort((a, b) => a.order - b.order);
+    return this.lifecycle;
   }
 
   // A patient added by a clinician is invited: the addition gives the clinician nothing until
@@ -284,7 +293,7 @@ export class RoomsService {
     });
   }
 
-  // Taking a member out ends their part in the room at once: the hooks end a live stay
+  // Taking a member out ends their part in the room at once: the participants end a live stay
   // (their sockets hear `room:removed`) and the live phase of care relationships made here.
   async removeMember(actor: AuthUser, roomId: string, userId: string): Promise<void> {
     const afterCommit = await this.dataSource.transaction(async (m) => {
@@ -302,9 +311,14 @@ export class RoomsService {
         { status: member.status },
         userId,
       );
-      const after: (() => void)[] = [];
-      for (const hook of this.removeHooks) {
-        const next = await hook(roomId, userId, { id: actor.id, role: actor.role }, m);
+      const after: AfterCommit[] = [];
+      for (const participant of this.participants()) {
+        const next = await participant.memberRemoved(
+          roomId,
+          userId,
+          { id: actor.id, role: actor.role },
+          m,
+        );
         if (next) after.push(next);
       }
       return after;
@@ -312,15 +326,7 @@ export class RoomsService {
     for (const run of afterCommit) run();
   }
 
-  onMemberRemoved(hook: MemberRemovedHook): void {
-    this.removeHooks.push(hook);
-  }
-
-  onInvitationAccepted(hook: InvitationAcceptedHook): void {
-    this.acceptHooks.push(hook);
-  }
-
-  // The invited patient's answer: yes. The membership becomes active and the hooks make the
+  // The invited patient's answer: yes. The membership becomes active and the participants make the
   // care relationships with the clinicians active in the room now. Accepting twice is no
   // error and changes nothing.
   async accept(actor: AuthUser, roomId: string): Promise<RoomResponse> {
@@ -332,7 +338,9 @@ export class RoomsService {
         if (room.status === RoomStatus.Closed) throw RoomErrors.closed();
         await this.rooms.setMemberStatus(roomId, actor.id, MemberStatus.Active, m);
         await this.record(actor, AuditAction.RoomInvitationAccept, roomId, m, undefined, actor.id);
-        for (const hook of this.acceptHooks) await hook(room, actor, m);
+        for (const participant of this.participants()) {
+          await participant.invitationAccepted(room, actor, m);
+        }
       }
       return toRoomResponse(room, await this.rooms.membersOf(roomId, m));
     });

@@ -8,7 +8,7 @@ import { AuditService } from '../audit/audit.service';
 import { MemberRole, type RoomEntity } from '../rooms/room.entity';
 import { RoomErrors } from '../rooms/rooms.errors';
 import { RoomsService } from '../rooms/rooms.service';
-import { UsersRepository } from '../users/users.repository';
+import { UsersService } from '../users/users.service';
 import { WebhooksService } from '../webhooks/webhooks.service';
 import type { SessionEntity, SessionParticipantEntity } from './session.entity';
 import { SessionsRepository, type SocketRef } from './sessions.repository';
@@ -69,7 +69,7 @@ export class PresenceTransitions {
   constructor(
     private readonly rooms: RoomsService,
     private readonly sessions: SessionsRepository,
-    private readonly users: UsersRepository,
+    private readonly users: UsersService,
     private readonly audit: AuditService,
     private readonly webhooks: WebhooksService,
   ) {}

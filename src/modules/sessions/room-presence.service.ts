@@ -1,12 +1,12 @@
-import { Injectable, type OnModuleInit } from '@nestjs/common';
-import { DataSource } from 'typeorm';
+import { Injectable } from '@nestjs/common';
+import { DataSource, type EntityManager } from 'typeorm';
 import type { AuthUser } from '../../common/auth/auth-user';
 import { AppConfig } from '../../config/app-config';
 import { AuditAction } from '../audit/audit-action';
 import { MemberRole, MemberStatus, RoomStatus } from '../rooms/room.entity';
 import { RoomErrors } from '../rooms/rooms.errors';
 import { RoomsService } from '../rooms/rooms.service';
-import { UsersRepository } from '../users/users.repository';
+import { UsersService } from '../users/users.service';
 import { SessionErrors } from './sessions.errors';
 import { InstanceIdentity } from './instance-identity';
 import { RoomJoinPolicy } from './ports/room-join.policy';
@@ -41,13 +41,13 @@ export interface Admitted {
 // holding the room's row lock, with its audit record inside (the steps: PresenceTransitions).
 // Which instances are alive is InstanceLiveness's business, not this one's.
 @Injectable()
-export class RoomPresenceService implements OnModuleInit {
+export class RoomPresenceService {
   constructor(
     private readonly dataSource: DataSource,
     private readonly config: AppConfig,
     private readonly rooms: RoomsService,
     private readonly sessions: SessionsRepository,
-    private readonly users: UsersRepository,
+    private readonly users: UsersService,
     private readonly instance: InstanceIdentity,
     private readonly joinPolicy: RoomJoinPolicy,
     private readonly events: SessionEvents,
@@ -60,26 +60,21 @@ export class RoomPresenceService implements OnModuleInit {
   // removal's transaction (which holds the room's lock): a live stay ends as a leave, a knock
   // goes, and after the commit their devices hear `room:removed` and the others that they
   // left. From then on nothing is relayed to or from them there (the relay checks membership
-  // and presence).
-  onModuleInit(): void {
-    this.rooms.onMemberRemoved(async (roomId, userId, _actor, m) => {
-      const reason = 'removed_from_room';
-      await this.sessions.deleteWaiting(roomId, userId, m);
-      const session = await this.sessions.findActiveByRoom(roomId, m);
-      const live = session ? await this.sessions.liveParticipants(session.id, m) : [];
-      const mine = live.find((p) => p.userId === userId);
-      const left =
-        session && mine
-          ? await this.steps.depart(
-              { stay: mine, userId, actorRole: null, session, live, reason },
-              m,
-            )
-          : null;
-      return () => {
-        this.roomSockets.invalidate(roomId);
-        this.events.removed.next({ roomId, sessionId: left?.sessionId ?? null, userId, reason });
-      };
-    });
+  // and presence). Called by SessionsRoomParticipant.
+  async removedFromRoom(roomId: string, userId: string, m: EntityManager): Promise<() => void> {
+    const reason = 'removed_from_room';
+    await this.sessions.deleteWaiting(roomId, userId, m);
+    const session = await this.sessions.findActiveByRoom(roomId, m);
+    const live = session ? await this.sessions.liveParticipants(session.id, m) : [];
+    const mine = live.find((p) => p.userId === userId);
+    const left =
+      session && mine
+        ? await this.steps.depart({ stay: mine, userId, actorRole: null, session, live, reason }, m)
+        : null;
+    return () => {
+      this.roomSockets.invalidate(roomId);
+      this.events.removed.next({ roomId, sessionId: left?.sessionId ?? null, userId, reason });
+    };
   }
 
   // `instanceId` is where the socket is connected, when another instance joins it (a call's

@@ -1,6 +1,11 @@
-import { Injectable, type OnModuleInit } from '@nestjs/common';
-import { affected } from '../auth/auth-personal-data';
-import { PersonalDataRegistry } from '../compliance/personal-data/personal-data-registry';
+import { Injectable } from '@nestjs/common';
+import type { EntityManager } from 'typeorm';
+import {
+  affectedRows,
+  PersonalDataContributor,
+  type PersonalDataSubject,
+} from '../../common/personal-data/personal-data.contributor';
+import { SessionsRepository } from './sessions.repository';
 
 type Row = Record<string, unknown>;
 
@@ -8,29 +13,50 @@ type Row = Record<string, unknown>;
 // took part in. Erasure drops the technical connection details; the join and leave times of
 // a pseudonymous id stay with the consultation record.
 @Injectable()
-export class SessionsPersonalData implements OnModuleInit {
-  constructor(private readonly registry: PersonalDataRegistry) {}
+export class SessionsPersonalData extends PersonalDataContributor {
+  readonly section = 'sessions';
+  readonly tables = ['session_participants', 'room_sessions'];
 
-  onModuleInit(): void {
-    this.registry.register({
-      section: 'sessions',
-      tables: ['session_participants', 'room_sessions'],
-      exportFor: (userId, m) =>
-        m.query<Row[]>(
-          `SELECT s.id AS "sessionId", s.room_id AS "roomId", s.status,
-                  s.started_at AS "startedAt", s.ended_at AS "endedAt",
-                  p.joined_at AS "joinedAt", p.left_at AS "leftAt"
-             FROM session_participants p JOIN room_sessions s ON s.id = p.session_id
-            WHERE p.user_id = $1 ORDER BY p.joined_at`,
-          [userId],
-        ),
-      eraseFor: (userId, m) =>
-        affected(
-          m,
-          `UPDATE session_participants SET socket_id = NULL, instance_id = NULL
-            WHERE user_id = $1 AND (socket_id IS NOT NULL OR instance_id IS NOT NULL)`,
-          [userId],
-        ),
-    });
+  exportFor(subject: PersonalDataSubject, m: EntityManager): Promise<unknown> {
+    return m.query<Row[]>(
+      `SELECT s.id AS "sessionId", s.room_id AS "roomId", s.status,
+              s.started_at AS "startedAt", s.ended_at AS "endedAt",
+              p.joined_at AS "joinedAt", p.left_at AS "leftAt"
+         FROM session_participants p JOIN room_sessions s ON s.id = p.session_id
+        WHERE p.user_id = $1 ORDER BY p.joined_at`,
+      [subject.id],
+    );
+  }
+
+  eraseFor(subject: PersonalDataSubject, m: EntityManager): Promise<number> {
+    return affectedRows(
+      m,
+      `UPDATE session_participants SET socket_id = NULL, instance_id = NULL
+        WHERE user_id = $1 AND (socket_id IS NOT NULL OR instance_id IS NOT NULL)`,
+      [subject.id],
+    );
+  }
+}
+
+// Knocks on waiting rooms (the sessions module keeps the waiting room): exported, and
+// dropped on erasure.
+@Injectable()
+export class WaitingRoomPersonalData extends PersonalDataContributor {
+  readonly section = 'waitingRoom';
+  readonly tables = ['room_waiting'];
+
+  constructor(private readonly sessions: SessionsRepository) {
+    super();
+  }
+
+  async exportFor(subject: PersonalDataSubject, m: EntityManager): Promise<unknown> {
+    return (await this.sessions.knocksOf(subject.id, m)).map((k) => ({
+      roomId: k.roomId,
+      requestedAt: k.requestedAt.toISOString(),
+    }));
+  }
+
+  eraseFor(subject: PersonalDataSubject, m: EntityManager): Promise<number> {
+    return this.sessions.deleteKnocksOf(subject.id, m);
   }
 }

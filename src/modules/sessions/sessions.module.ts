@@ -1,4 +1,4 @@
-import { SessionsPersonalData } from './sessions-personal-data';
+import { SessionsPersonalData, WaitingRoomPersonalData } from './sessions-personal-data';
 import { Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { RoomsModule } from '../rooms/rooms.module';
@@ -14,6 +14,7 @@ import { RoomPresenceService } from './room-presence.service';
 import { RoomSocketsCache } from './room-sockets.cache';
 import { SessionEvents } from './session-events';
 import { SessionEntity, SessionParticipantEntity, WaitingEntryEntity } from './session.entity';
+import { SessionsRoomParticipant } from './sessions-room-participant';
 import { SessionsController } from './sessions.controller';
 import { SessionsRepository } from './sessions.repository';
 import { SessionsService } from './sessions.service';
@@ -27,6 +28,8 @@ import { SessionsService } from './sessions.service';
   controllers: [SessionsController],
   providers: [
     SessionsPersonalData,
+    WaitingRoomPersonalData,
+    SessionsRoomParticipant,
     SessionsRepository,
     SessionsService,
     RoomPresenceService,

@@ -313,6 +313,18 @@ export class SessionsRepository {
     return (result.affected ?? 0) > 0;
   }
 
+  // Every knock of a person, for their data export; all of them go on erasure.
+  knocksOf(userId: string, manager: EntityManager): Promise<WaitingEntryEntity[]> {
+    return manager
+      .getRepository(WaitingEntryEntity)
+      .find({ where: { userId }, order: { requestedAt: 'ASC' } });
+  }
+
+  async deleteKnocksOf(userId: string, manager: EntityManager): Promise<number> {
+    const result = await manager.getRepository(WaitingEntryEntity).delete({ userId });
+    return result.affected ?? 0;
+  }
+
   // Rooms where the user has a live stay in the active session, or a knock.
   async roomsWithUser(userId: string): Promise<string[]> {
     const rows = await this.participants.query<{ room_id: string }[]>(

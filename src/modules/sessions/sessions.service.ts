@@ -1,4 +1,4 @@
-import { Injectable, type OnModuleInit } from '@nestjs/common';
+import { Injectable } from '@nestjs/common';
 import { DataSource, type EntityManager } from 'typeorm';
 import type { AuthUser } from '../../common/auth/auth-user';
 import { Role } from '../../common/auth/role';
@@ -17,7 +17,7 @@ import { SessionsRepository } from './sessions.repository';
 
 // Session history over REST. Members of a room (and admins) see its sessions; others get 404.
 @Injectable()
-export class SessionsService implements OnModuleInit {
+export class SessionsService {
   constructor(
     private readonly dataSource: DataSource,
     private readonly rooms: RoomsService,
@@ -71,14 +71,27 @@ export class SessionsService implements OnModuleInit {
     return this.sessions.lastStayEnd(roomId, patientId, manager);
   }
 
-  // Closing a room ends its live session in the same transaction.
-  onModuleInit(): void {
-    this.rooms.onClose(async (roomId, actor, m, reason) => {
-      const session = await this.sessions.findActiveByRoom(roomId, m);
-      if (!session) return undefined;
-      const event = await this.endInTransaction(session, actor, reason, m);
-      return () => this.events.ended.next(event);
-    });
+  // Closing a room ends its live session in the same transaction (SessionsRoomParticipant);
+  // the joined clients are told after the commit.
+  async endForClosedRoom(
+    roomId: string,
+    actor: RoomCloser,
+    reason: string,
+    m: EntityManager,
+  ): Promise<(() => void) | undefined> {
+    const session = await this.sessions.findActiveByRoom(roomId, m);
+    if (!session) return undefined;
+    const event = await this.endInTransaction(session, actor, reason, m);
+    return () => this.events.ended.next(event);
+  }
+
+  // Retention (compliance module), inside the caller's transaction.
+  anonymizeEndedBefore(
+    cutoff: Date,
+    at: Date,
+    manager: EntityManager,
+  ): Promise<{ sessions: number; participants: number }> {
+    return this.sessions.anonymizeEndedBefore(cutoff, at, manager);
   }
 
   // The host (or an admin) ends a live session: every stay ends now and the joined clients

@@ -24,6 +24,24 @@ class OneGrant extends EmergencyAccessPort {
   }
 }
 
+class NoRelationships extends CareRelationshipsPort {
+  activeRelationshipId(): Promise<string | null> {
+    return Promise.resolve(null);
+  }
+  activePatientsOf(): Promise<Map<string, string>> {
+    return Promise.resolve(new Map<string, string>());
+  }
+}
+
+class NoGrants extends EmergencyAccessPort {
+  activeGrantId(): Promise<string | null> {
+    return Promise.resolve(null);
+  }
+  activeGrantsOf(): Promise<Map<string, string>> {
+    return Promise.resolve(new Map<string, string>());
+  }
+}
+
 const user = (id: string, role: Role): AuthUser => ({ id, role, sessionId: 's' });
 const target = (id: string): { id: string; role: Role } => ({
   id,
@@ -38,7 +56,7 @@ const target = (id: string): { id: string; role: Role } => ({
 
 describe('UserAccessPolicy', () => {
   const policy = new UserAccessPolicy(new OneRelationship(), new OneGrant());
-  const bare = new UserAccessPolicy();
+  const bare = new UserAccessPolicy(new NoRelationships(), new NoGrants());
 
   it.each([
     ['a patient, themselves', user('p1', Role.Patient), 'p1', { basis: 'self' }],
@@ -94,7 +112,7 @@ describe('UserAccessPolicy', () => {
     expect(await policy.clinicalAccess(actor, patientId)).toBeNull();
   });
 
-  it('grants nothing until the care and break-glass modules provide their ports', async () => {
+  it('grants a doctor nothing without a care relationship or a grant', async () => {
     expect(await bare.clinicalAccess(user('d1', Role.Doctor), 'p1')).toBeNull();
     expect(await bare.clinicalAccess(user('d2', Role.Doctor), 'p2')).toBeNull();
     expect(await bare.listable(user('d1', Role.Doctor))).toEqual(new Map());

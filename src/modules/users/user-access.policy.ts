@@ -1,8 +1,8 @@
-import { Injectable, Optional } from '@nestjs/common';
+import { Injectable } from '@nestjs/common';
 import type { AuthUser } from '../../common/auth/auth-user';
 import { Role } from '../../common/auth/role';
-import { CareRelationshipsPort, NoCareRelationships } from './ports/care-relationships.port';
-import { EmergencyAccessPort, NoEmergencyAccess } from './ports/emergency-access.port';
+import { CareRelationshipsPort } from './ports/care-relationships.port';
+import { EmergencyAccessPort } from './ports/emergency-access.port';
 
 // Why a reader may see a record; it is written into the audit record of every read
 // (docs/access-model.md).
@@ -33,16 +33,12 @@ export function isStaff(role: Role): boolean {
 // something a clinician did alone (inviting them, ringing them).
 @Injectable()
 export class UserAccessPolicy {
-  private readonly care: CareRelationshipsPort;
-  private readonly emergency: EmergencyAccessPort;
-
+  // Both ports are required: an app without the care or break-glass module fails to start
+  // rather than quietly granting nothing (or, worse, a stand-in granting something).
   constructor(
-    @Optional() care?: CareRelationshipsPort,
-    @Optional() emergency?: EmergencyAccessPort,
-  ) {
-    this.care = care ?? new NoCareRelationships();
-    this.emergency = emergency ?? new NoEmergencyAccess();
-  }
+    private readonly care: CareRelationshipsPort,
+    private readonly emergency: EmergencyAccessPort,
+  ) {}
 
   // May `actor` read patient `patientId`'s clinical record (the encrypted profile)? Minimum
   // necessary: the patient, and doctors treating them (an active care relationship) or under

@@ -1,7 +1,10 @@
-import { Injectable, type OnModuleInit } from '@nestjs/common';
+import { Injectable } from '@nestjs/common';
 import type { EntityManager } from 'typeorm';
 import { hashPassword } from '../../common/crypto/password-hasher';
-import { PersonalDataRegistry } from '../compliance/personal-data/personal-data-registry';
+import {
+  PersonalDataContributor,
+  type PersonalDataSubject,
+} from '../../common/personal-data/personal-data.contributor';
 import { newErasedEmail } from './erased-identity';
 import { toUserResponse } from './dto/user.response';
 import { PatientProfileService } from './patient-profile/patient-profile.service';
@@ -9,50 +12,56 @@ import { UserStatus } from './user.entity';
 import { UsersRepository } from './users.repository';
 import { randomBytes } from 'node:crypto';
 
-// The users module's part of the data export and erasure: the account itself (section
-// `user`) and the encrypted patient profile (section `patientProfile`).
+// The users module's part of the data export and erasure: the account itself.
 @Injectable()
-export class UsersPersonalData implements OnModuleInit {
-  constructor(
-    private readonly registry: PersonalDataRegistry,
-    private readonly users: UsersRepository,
-    private readonly profiles: PatientProfileService,
-  ) {}
+export class UserAccountPersonalData extends PersonalDataContributor {
+  readonly section = 'user';
+  readonly tables = ['users'];
 
-  onModuleInit(): void {
-    this.registry.register({
-      section: 'user',
-      tables: ['users'],
-      exportFor: async (userId, manager) => {
-        const user = await this.users.findById(userId, manager);
-        return user ? toUserResponse(user) : null;
+  constructor(private readonly users: UsersRepository) {
+    super();
+  }
+
+  async exportFor(subject: PersonalDataSubject, manager: EntityManager): Promise<unknown> {
+    const user = await this.users.findById(subject.id, manager);
+    return user ? toUserResponse(user) : null;
+  }
+
+  // The row stays (other records point at its id, which is the pseudonym the audit trail
+  // keeps); what identifies the person is replaced and the account can never sign in.
+  async eraseFor(subject: PersonalDataSubject, manager: EntityManager): Promise<number> {
+    await this.users.update(
+      subject.id,
+      {
+        email: newErasedEmail(subject.id),
+        displayName: 'Erased user',
+        passwordHash: await hashPassword(randomBytes(32).toString('base64url')),
+        status: UserStatus.Deactivated,
+        mfaEnabled: false,
       },
-      // The row stays (other records point at its id, which is the pseudonym the audit trail
-      // keeps); what identifies the person is replaced and the account can never sign in.
-      eraseFor: async (userId, manager) => {
-        await this.users.update(
-          userId,
-          {
-            email: newErasedEmail(userId),
-            displayName: 'Erased user',
-            passwordHash: await hashPassword(randomBytes(32).toString('base64url')),
-            status: UserStatus.Deactivated,
-            mfaEnabled: false,
-          },
-          manager,
-        );
-        return 1;
-      },
-    });
-    this.registry.register({
-      section: 'patientProfile',
-      tables: ['patient_profiles', 'patient_data_keys'],
-      exportFor: (userId, manager) => this.profiles.exportFor(userId, manager),
-      // Crypto-shredding: without the data key the stored ciphertext is noise.
-      eraseFor: async (userId: string, manager: EntityManager) => {
-        const { keys, profiles } = await this.profiles.shred(userId, manager);
-        return keys + profiles;
-      },
-    });
+      manager,
+    );
+    return 1;
+  }
+}
+
+// The encrypted patient profile (section `patientProfile`).
+@Injectable()
+export class PatientProfilePersonalData extends PersonalDataContributor {
+  readonly section = 'patientProfile';
+  readonly tables = ['patient_profiles', 'patient_data_keys'];
+
+  constructor(private readonly profiles: PatientProfileService) {
+    super();
+  }
+
+  exportFor(subject: PersonalDataSubject, manager: EntityManager): Promise<unknown> {
+    return this.profiles.exportFor(subject.id, manager);
+  }
+
+  // Crypto-shredding: without the data key the stored ciphertext is noise.
+  async eraseFor(subject: PersonalDataSubject, manager: EntityManager): Promise<number> {
+    const { keys, profiles } = await this.profiles.shred(subject.id, manager);
+    return keys + profiles;
   }
 }

@@ -8,15 +8,15 @@ import {
 } from './patient-profile/patient-profile.entity';
 import { PatientProfileRepository } from './patient-profile/patient-profile.repository';
 import { PatientProfileService } from './patient-profile/patient-profile.service';
-import { UsersPersonalData } from './users-personal-data';
+import { PatientProfilePersonalData, UserAccountPersonalData } from './users-personal-data';
 import { UserAccessPolicy } from './user-access.policy';
 import { UserEntity } from './user.entity';
 import { UsersController } from './users.controller';
 import { UsersRepository } from './users.repository';
 import { UsersService } from './users.service';
 
-// UserSessionsPort comes from the (global) auth module; SharedRoomsPort, when present, from
-// the rooms module; EmergencyAccessPort, when present, from the break-glass module.
+// UserSessionsPort comes from the (global) auth module, CareRelationshipsPort from the care
+// module and EmergencyAccessPort from the break-glass module (both global, both required).
 @Module({
   imports: [TypeOrmModule.forFeature([UserEntity, PatientProfileEntity, PatientDataKeyEntity])],
   controllers: [PatientProfileController, UsersController],
@@ -27,7 +27,8 @@ import { UsersService } from './users.service';
     AdminBootstrapService,
     PatientProfileRepository,
     PatientProfileService,
-    UsersPersonalData,
+    UserAccountPersonalData,
+    PatientProfilePersonalData,
   ],
   exports: [
     UsersRepository,

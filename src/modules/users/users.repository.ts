@@ -33,6 +33,16 @@ export class UsersRepository {
     return this.repo(manager).find({ where: { id: In([...ids]) } });
   }
 
+  // The ids among `ids` that belong to active users.
+  async activeIds(ids: readonly string[], manager?: EntityManager): Promise<string[]> {
+    if (ids.length === 0) return [];
+    const rows = await this.repo(manager).find({
+      select: { id: true },
+      where: { id: In([...ids]), status: UserStatus.Active },
+    });
+    return rows.map((r) => r.id);
+  }
+
   // Locks the row for the rest of the caller's transaction (role/status changes).
   findByIdForUpdate(id: string, manager: EntityManager): Promise<UserEntity | null> {
     return manager

@@ -3,6 +3,7 @@ import { DataSource, type EntityManager, QueryFailedError } from 'typeorm';
 import { auditActor, type AuthUser } from '../../common/auth/auth-user';
 import { Role } from '../../common/auth/role';
 import { hashPassword } from '../../common/crypto/password-hasher';
+import type { PersonalDataSubject } from '../../common/personal-data/personal-data.contributor';
 import { AppException } from '../../common/errors/app.exception';
 import type { RequestMeta } from '../../common/http/request-meta';
 import { AuditAction, AuditOutcome } from '../audit/audit-action';
@@ -89,6 +90,29 @@ export class UsersService {
   }
 
   // Throws VALIDATION_FAILED naming the password field when the policy refuses it.
+  // Lookups for the modules above users (rooms, care, calls, appointments, break-glass).
+  findById(id: string, manager?: EntityManager): Promise<UserEntity | null> {
+    return this.users.findById(id, manager);
+  }
+
+  findByIds(ids: readonly string[], manager?: EntityManager): Promise<UserEntity[]> {
+    return this.users.findByIds(ids, manager);
+  }
+
+  // The ids among `ids` that belong to active users (e.g. the callees of a call).
+  activeIds(ids: readonly string[], manager: EntityManager): Promise<string[]> {
+    return this.users.activeIds(ids, manager);
+  }
+
+  // The person a data export or erasure is about (docs/patient-data.md).
+  async personalDataSubject(
+    userId: string,
+    manager: EntityManager,
+  ): Promise<PersonalDataSubject | null> {
+    const user = await this.users.findById(userId, manager);
+    return user ? { id: user.id, email: user.email } : null;
+  }
+
   checkPassword(password: string, email: string, field = 'password'): void {
     const problems = passwordProblems(password, email);
     if (problems.length > 0) throw UsersErrors.weakPassword(problems, field);

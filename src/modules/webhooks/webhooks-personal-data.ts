@@ -1,27 +1,29 @@
-import { Injectable, type OnModuleInit } from '@nestjs/common';
-import { PersonalDataRegistry } from '../compliance/personal-data/personal-data-registry';
-import { affected } from '../auth/auth-personal-data';
+import { Injectable } from '@nestjs/common';
+import type { EntityManager } from 'typeorm';
+import {
+  affectedRows,
+  PersonalDataContributor,
+  type PersonalDataSubject,
+} from '../../common/personal-data/personal-data.contributor';
 
 // The webhook endpoints an admin registered name them as their creator: exported (without the
 // secret) and unlinked on erasure. The endpoints stay; they belong to the organisation.
 @Injectable()
-export class WebhooksPersonalData implements OnModuleInit {
-  constructor(private readonly registry: PersonalDataRegistry) {}
+export class WebhooksPersonalData extends PersonalDataContributor {
+  readonly section = 'webhookEndpointsCreated';
+  readonly tables = ['webhook_endpoints'];
 
-  onModuleInit(): void {
-    this.registry.register({
-      section: 'webhookEndpointsCreated',
-      tables: ['webhook_endpoints'],
-      exportFor: (userId, m) =>
-        m.query<Record<string, unknown>[]>(
-          `SELECT id, url, events, created_at AS "createdAt", deleted_at AS "deletedAt"
-             FROM webhook_endpoints WHERE created_by = $1 ORDER BY created_at`,
-          [userId],
-        ),
-      eraseFor: (userId, m) =>
-        affected(m, `UPDATE webhook_endpoints SET created_by = NULL WHERE created_by = $1`, [
-          userId,
-        ]),
-    });
+  exportFor(subject: PersonalDataSubject, m: EntityManager): Promise<unknown> {
+    return m.query<Record<string, unknown>[]>(
+      `SELECT id, url, events, created_at AS "createdAt", deleted_at AS "deletedAt"
+         FROM webhook_endpoints WHERE created_by = $1 ORDER BY created_at`,
+      [subject.id],
+    );
+  }
+
+  eraseFor(subject: PersonalDataSubject, m: EntityManager): Promise<number> {
+    return affectedRows(m, `UPDATE webhook_endpoints SET created_by = NULL WHERE created_by = $1`, [
+      subject.id,
+    ]);
   }
 }

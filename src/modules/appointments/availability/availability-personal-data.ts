@@ -1,26 +1,29 @@
-import { Injectable, type OnModuleInit } from '@nestjs/common';
-import { PersonalDataRegistry } from '../../compliance/personal-data/personal-data-registry';
+import { Injectable } from '@nestjs/common';
+import type { EntityManager } from 'typeorm';
+import {
+  PersonalDataContributor,
+  type PersonalDataSubject,
+} from '../../../common/personal-data/personal-data.contributor';
 import { toAvailabilityResponse } from './availability.mapper';
 import { AvailabilityRepository } from './availability.repository';
 
 // The appointments module's part of the data export (a clinician's working hours) and of
 // erasure: working hours are not part of any medical record, so the row is deleted.
 @Injectable()
-export class AvailabilityPersonalData implements OnModuleInit {
-  constructor(
-    private readonly registry: PersonalDataRegistry,
-    private readonly availability: AvailabilityRepository,
-  ) {}
+export class AvailabilityPersonalData extends PersonalDataContributor {
+  readonly section = 'availability';
+  readonly tables = ['clinician_availability'];
 
-  onModuleInit(): void {
-    this.registry.register({
-      section: 'availability',
-      tables: ['clinician_availability'],
-      exportFor: async (userId, m) => {
-        const row = await this.availability.find(userId, m);
-        return row ? toAvailabilityResponse(row) : null;
-      },
-      eraseFor: (userId, m) => this.availability.remove(userId, m),
-    });
+  constructor(private readonly availability: AvailabilityRepository) {
+    super();
+  }
+
+  async exportFor(subject: PersonalDataSubject, m: EntityManager): Promise<unknown> {
+    const row = await this.availability.find(subject.id, m);
+    return row ? toAvailabilityResponse(row) : null;
+  }
+
+  eraseFor(subject: PersonalDataSubject, m: EntityManager): Promise<number> {
+    return this.availability.remove(subject.id, m);
   }
 }

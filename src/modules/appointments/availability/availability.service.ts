@@ -7,7 +7,7 @@ import type { RequestMeta } from '../../../common/http/request-meta';
 import { AuditAction, AuditOutcome } from '../../audit/audit-action';
 import { AuditService } from '../../audit/audit.service';
 import { UserStatus } from '../../users/user.entity';
-import { UsersRepository } from '../../users/users.repository';
+import { UsersService } from '../../users/users.service';
 import { toAvailabilityResponse } from './availability.mapper';
 import { AppointmentsRepository } from '../booking/appointments.repository';
 import { AvailabilityRepository } from './availability.repository';
@@ -29,7 +29,7 @@ export class AvailabilityService {
     private readonly dataSource: DataSource,
     private readonly availability: AvailabilityRepository,
     private readonly appointments: AppointmentsRepository,
-    private readonly users: UsersRepository,
+    private readonly users: UsersService,
     private readonly audit: AuditService,
   ) {}
 

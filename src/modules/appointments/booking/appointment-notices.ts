@@ -4,7 +4,7 @@ import { AppConfig } from '../../../config/app-config';
 import { OutboxChannel } from '../../outbox/outbox-message.entity';
 import { OutboxService } from '../../outbox/outbox.service';
 import type { UserEntity } from '../../users/user.entity';
-import { UsersRepository } from '../../users/users.repository';
+import { UsersService } from '../../users/users.service';
 import { AvailabilityRepository } from '../availability/availability.repository';
 import { type AppointmentEntity, AppointmentStatus } from './appointment.entity';
 
@@ -20,7 +20,7 @@ const REMINDER = 'appointment_reminder';
 export class AppointmentNotices {
   constructor(
     private readonly outbox: OutboxService,
-    private readonly users: UsersRepository,
+    private readonly users: UsersService,
     private readonly availability: AvailabilityRepository,
     private readonly config: AppConfig,
   ) {}

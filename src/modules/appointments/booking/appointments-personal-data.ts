@@ -1,5 +1,9 @@
-import { Injectable, type OnModuleInit } from '@nestjs/common';
-import { PersonalDataRegistry } from '../../compliance/personal-data/personal-data-registry';
+import { Injectable } from '@nestjs/common';
+import type { EntityManager } from 'typeorm';
+import {
+  PersonalDataContributor,
+  type PersonalDataSubject,
+} from '../../../common/personal-data/personal-data.contributor';
 import { toAppointmentResponse } from './appointment.mapper';
 import { AppointmentsRepository } from './appointments.repository';
 
@@ -8,19 +12,21 @@ import { AppointmentsRepository } from './appointments.repository';
 // of the medical record under pseudonymous ids, those still to come are cancelled, and the
 // patient's own words (the reason) are removed.
 @Injectable()
-export class AppointmentsPersonalData implements OnModuleInit {
-  constructor(
-    private readonly registry: PersonalDataRegistry,
-    private readonly appointments: AppointmentsRepository,
-  ) {}
+export class AppointmentsPersonalData extends PersonalDataContributor {
+  readonly section = 'appointments';
+  readonly tables = ['appointments'];
 
-  onModuleInit(): void {
-    this.registry.register({
-      section: 'appointments',
-      tables: ['appointments'],
-      exportFor: async (userId, m) =>
-        (await this.appointments.involving(userId, m)).map((a) => toAppointmentResponse(a, true)),
-      eraseFor: (userId, m) => this.appointments.eraseFor(userId, m),
-    });
+  constructor(private readonly appointments: AppointmentsRepository) {
+    super();
+  }
+
+  async exportFor(subject: PersonalDataSubject, m: EntityManager): Promise<unknown> {
+    return (await this.appointments.involving(subject.id, m)).map((a) =>
+      toAppointmentResponse(a, true),
+    );
+  }
+
+  eraseFor(subject: PersonalDataSubject, m: EntityManager): Promise<number> {
+    return this.appointments.eraseFor(subject.id, m);
   }
 }

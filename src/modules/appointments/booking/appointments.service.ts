@@ -13,7 +13,7 @@ import { AuditService } from '../../audit/audit.service';
 import { CareService } from '../../care/care.service';
 import { RoomsService } from '../../rooms/rooms.service';
 import { UserStatus } from '../../users/user.entity';
-import { UsersRepository } from '../../users/users.repository';
+import { UsersService } from '../../users/users.service';
 import type { WebhookEvent } from '../../webhooks/webhook-events';
 import { WebhooksService } from '../../webhooks/webhooks.service';
 import { AvailabilityService } from '../availability/availability.service';
@@ -74,7 +74,7 @@ export class AppointmentsService {
     private readonly availability: AvailabilityService,
     private readonly rooms: RoomsService,
     private readonly care: CareService,
-    private readonly users: UsersRepository,
+    private readonly users: UsersService,
     private readonly webhooks: WebhooksService,
     private readonly audit: AuditService,
     private readonly notices: AppointmentNotices,

@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import type { AuthUser } from '../../../common/auth/auth-user';
 import { SessionsService } from '../../sessions/sessions.service';
-import { UsersRepository } from '../../users/users.repository';
+import { UsersService } from '../../users/users.service';
 import { AppointmentsRepository } from '../booking/appointments.repository';
 import { AppointmentsService } from '../booking/appointments.service';
 import type { FhirAppointmentSearchQuery } from './dto/fhir.dto';
@@ -19,7 +19,7 @@ export class FhirService {
     private readonly appointments: AppointmentsService,
     private readonly appointmentRows: AppointmentsRepository,
     private readonly sessions: SessionsService,
-    private readonly users: UsersRepository,
+    private readonly users: UsersService,
   ) {}
 
   async appointment(actor: AuthUser, id: string): Promise<FhirResource> {

@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { UsersRepository } from '../../users/users.repository';
+import { UsersService } from '../../users/users.service';
 import { AppointmentsRepository } from '../booking/appointments.repository';
 import type { QueueResponse } from './dto/queue.dto';
 import { estimateWaits } from './wait-estimate';
@@ -13,7 +13,7 @@ const HISTORY = 10;
 export class QueueService {
   constructor(
     private readonly appointments: AppointmentsRepository,
-    private readonly users: UsersRepository,
+    private readonly users: UsersService,
   ) {}
 
   async of(clinicianId: string, now = new Date()): Promise<QueueResponse> {

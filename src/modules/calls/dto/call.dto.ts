@@ -16,7 +16,7 @@ import {
   Min,
   MinLength,
 } from 'class-validator';
-import { MAX_SDP_LENGTH } from '../../signaling/dto/signaling.dto';
+import { MAX_SDP_LENGTH } from '../../../common/validation/webrtc-limits';
 import type { CallStatus, CallType, EndReason, ParticipantState } from '../call-state-machine';
 import { PageQuery } from '../../../common/pagination/page-query.dto';
 import { IsId } from '../../../common/validation/ids';

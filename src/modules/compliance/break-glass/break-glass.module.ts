@@ -3,6 +3,7 @@ import { TypeOrmModule } from '@nestjs/typeorm';
 import { EmergencyAccessPort } from '../../users/ports/emergency-access.port';
 import { UsersModule } from '../../users/users.module';
 import { BreakGlassGrantEntity } from './break-glass-grant.entity';
+import { BreakGlassPersonalData } from './break-glass-personal-data';
 import { BreakGlassController } from './break-glass.controller';
 import { BreakGlassRepository } from './break-glass.repository';
 import { BreakGlassService } from './break-glass.service';
@@ -16,6 +17,7 @@ import { BreakGlassService } from './break-glass.service';
   providers: [
     BreakGlassRepository,
     BreakGlassService,
+    BreakGlassPersonalData,
     { provide: EmergencyAccessPort, useExisting: BreakGlassService },
   ],
   exports: [BreakGlassService, EmergencyAccessPort],

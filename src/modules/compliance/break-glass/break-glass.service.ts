@@ -10,7 +10,6 @@ import { AuditService } from '../../audit/audit.service';
 import { EmergencyAccessPort } from '../../users/ports/emergency-access.port';
 import { UserStatus } from '../../users/user.entity';
 import { UsersRepository } from '../../users/users.repository';
-import { PersonalDataRegistry } from '../personal-data/personal-data-registry';
 import type { BreakGlassGrantEntity } from './break-glass-grant.entity';
 import { BreakGlassErrors } from './break-glass.errors';
 import { BreakGlassRepository } from './break-glass.repository';
@@ -65,23 +64,11 @@ export class BreakGlassService
     private readonly users: UsersRepository,
     private readonly audit: AuditService,
     private readonly config: AppConfig,
-    private readonly registry: PersonalDataRegistry,
   ) {
     super();
   }
 
   onModuleInit(): void {
-    this.registry.register({
-      section: 'breakGlass',
-      tables: ['break_glass_grants'],
-      exportFor: async (userId, manager) => {
-        const now = new Date();
-        return (await this.grants.findInvolving(userId, manager)).map((g) =>
-          toBreakGlassResponse(g, now),
-        );
-      },
-      eraseFor: (userId, manager) => this.grants.redactReasonsAbout(userId, manager),
-    });
     this.timer = setInterval(() => {
       void this.sweepExpired().catch((error: unknown) =>
         this.logger.warn({ err: error }, 'break-glass expiry sweep failed; retrying later'),

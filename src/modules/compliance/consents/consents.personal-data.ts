@@ -1,6 +1,9 @@
-import { Injectable, type OnModuleInit } from '@nestjs/common';
+import { Injectable } from '@nestjs/common';
 import type { EntityManager } from 'typeorm';
-import { PersonalDataRegistry } from '../personal-data/personal-data-registry';
+import {
+  PersonalDataContributor,
+  type PersonalDataSubject,
+} from '../../../common/personal-data/personal-data.contributor';
 import { toConsentExport } from './consent.mapper';
 import { ConsentsRepository } from './consents.repository';
 
@@ -10,29 +13,19 @@ import { ConsentsRepository } from './consents.repository';
 // to prove explicit consent) and hold no more than purpose, version and times once the origin
 // is gone. docs/compliance.md explains the choice.
 @Injectable()
-export class ConsentsPersonalData implements OnModuleInit {
+export class ConsentsPersonalData extends PersonalDataContributor {
   readonly section = 'consents';
-  readonly tables = ['consent_grants'] as const;
+  readonly tables = ['consent_grants'];
 
-  constructor(
-    private readonly registry: PersonalDataRegistry,
-    private readonly consents: ConsentsRepository,
-  ) {}
-
-  onModuleInit(): void {
-    this.registry.register({
-      section: this.section,
-      tables: this.tables,
-      exportFor: (userId, m) => this.exportFor(userId, m),
-      eraseFor: (userId, m) => this.eraseFor(userId, m),
-    });
+  constructor(private readonly consents: ConsentsRepository) {
+    super();
   }
 
-  async exportFor(userId: string, m: EntityManager): Promise<unknown> {
-    return (await this.consents.grantsOf(userId, m)).map(toConsentExport);
+  async exportFor(subject: PersonalDataSubject, m: EntityManager): Promise<unknown> {
+    return (await this.consents.grantsOf(subject.id, m)).map(toConsentExport);
   }
 
-  eraseFor(userId: string, m: EntityManager): Promise<number> {
-    return this.consents.eraseOrigins(userId, new Date(), m);
+  eraseFor(subject: PersonalDataSubject, m: EntityManager): Promise<number> {
+    return this.consents.eraseOrigins(subject.id, new Date(), m);
   }
 }

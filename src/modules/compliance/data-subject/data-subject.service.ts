@@ -1,4 +1,4 @@
-import { Injectable, type OnModuleInit } from '@nestjs/common';
+import { Injectable } from '@nestjs/common';
 import { DataSource, type EntityManager } from 'typeorm';
 import { auditActor, type AuthUser } from '../../../common/auth/auth-user';
 import { decodeCursor, DEFAULT_PAGE_SIZE, encodeCursor } from '../../../common/http/cursor';
@@ -6,8 +6,10 @@ import type { PageQuery } from '../../../common/pagination/page-query.dto';
 import type { RequestMeta } from '../../../common/http/request-meta';
 import { AuditAction, AuditOutcome } from '../../audit/audit-action';
 import { AuditService } from '../../audit/audit.service';
+import { PersonalDataRegistry } from '../../../common/personal-data/personal-data-registry';
+import type { PersonalDataSubject } from '../../../common/personal-data/personal-data.contributor';
 import { UserSessionsPort } from '../../users/ports/user-sessions.port';
-import { PersonalDataRegistry } from '../personal-data/personal-data-registry';
+import { UsersService } from '../../users/users.service';
 import { DataSubjectErrors } from './data-subject.errors';
 import { DataSubjectRepository } from './data-subject.repository';
 import type {
@@ -39,45 +41,25 @@ export function toErasureResponse(r: ErasureRequestEntity): ErasureRequestRespon
 // both built on the personal-data registry (every module that holds data about a person
 // answers for its own tables).
 @Injectable()
-export class DataSubjectService implements OnModuleInit {
+export class DataSubjectService {
   constructor(
     private readonly dataSource: DataSource,
     private readonly requests: DataSubjectRepository,
     private readonly registry: PersonalDataRegistry,
     private readonly sessions: UserSessionsPort,
     private readonly audit: AuditService,
+    private readonly users: UsersService,
   ) {}
-
-  onModuleInit(): void {
-    this.registry.register({
-      section: 'dataSubjectRequests',
-      tables: ['erasure_requests', 'erasure_destruction_records'],
-      exportFor: async (userId, manager) => {
-        const { requests, destructions } = await this.requests.findForSubject(userId, manager);
-        return {
-          erasureRequests: requests.map(toErasureResponse),
-          destructionRecords: destructions.map((d) => ({
-            id: d.id,
-            requestId: d.requestId,
-            performedAt: d.performedAt.toISOString(),
-            method: d.method,
-            destroyed: d.destroyed,
-          })),
-        };
-      },
-      // The requests and the destruction record are the proof of the erasure: they stay.
-      eraseFor: () => Promise.resolve(0),
-    });
-  }
 
   async export(actor: AuthUser, meta: RequestMeta): Promise<DataExportResponse> {
     // One consistent snapshot across every section. The audit record is written afterwards in
     // a transaction of its own (an append must see the newest chain head, which a
     // repeatable-read snapshot would hide); the export is only returned once it is recorded.
     const sections = await this.dataSource.transaction('REPEATABLE READ', async (manager) => {
+      const subject = await this.subject(actor.id, manager);
       const result: Record<string, unknown> = {};
       for (const contributor of this.registry.all()) {
-        result[contributor.section] = await contributor.exportFor(actor.id, manager);
+        result[contributor.section] = await contributor.exportFor(subject, manager);
       }
       return result;
     });
@@ -134,12 +116,13 @@ export class DataSubjectService implements OnModuleInit {
       const userId = request.userId;
       const revokedIds = await this.sessions.revokeAllForUser(userId, 'user_deactivated', manager);
       const destroyed: Record<string, number> = { sessionsRevoked: revokedIds.length };
-      // The account itself goes last: other sections may still look the person up by it.
+      const subject = await this.subject(userId, manager);
+      // The account itself goes last: a section may still look the person up by it.
       const contributors = [...this.registry.all()].sort(
         (a, b) => Number(a.section === 'user') - Number(b.section === 'user'),
       );
       for (const contributor of contributors) {
-        destroyed[contributor.section] = await contributor.eraseFor(userId, manager);
+        destroyed[contributor.section] = await contributor.eraseFor(subject, manager);
       }
       const decided = await this.requests.decide(
         request.id,
@@ -214,5 +197,13 @@ export class DataSubjectService implements OnModuleInit {
     if (!request) throw DataSubjectErrors.notFound();
     if (request.status !== ErasureStatus.Open) throw DataSubjectErrors.notOpen();
     return request;
+  }
+
+  // Resolved before any contributor runs, so that the account's erasure (last) cannot hide
+  // the address other sections find the person's rows by.
+  private async subject(userId: string, manager: EntityManager): Promise<PersonalDataSubject> {
+    const subject = await this.users.personalDataSubject(userId, manager);
+    if (!subject) throw DataSubjectErrors.subjectGone();
+    return subject;
   }
 }

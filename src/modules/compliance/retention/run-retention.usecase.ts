@@ -4,7 +4,7 @@ import { AppConfig } from '../../../config/app-config';
 import { AuditAction, AuditOutcome } from '../../audit/audit-action';
 import { AuditService } from '../../audit/audit.service';
 import { CallsService } from '../../calls/calls.service';
-import { SessionsRepository } from '../../sessions/sessions.repository';
+import { SessionsService } from '../../sessions/sessions.service';
 import type { RetentionTrigger } from './retention-run.entity';
 import { RetentionRepository } from './retention.repository';
 
@@ -36,7 +36,7 @@ export class RunRetention {
     private readonly dataSource: DataSource,
     private readonly config: AppConfig,
     private readonly runs: RetentionRepository,
-    private readonly sessions: SessionsRepository,
+    private readonly sessions: SessionsService,
     private readonly calls: CallsService,
     private readonly audit: AuditService,
   ) {}

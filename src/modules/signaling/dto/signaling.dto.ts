@@ -16,7 +16,8 @@ import { IsId } from '../../../common/validation/ids';
 // Per-field limits: a real SDP offer is a few KiB, a candidate line a few hundred bytes.
 // Anything bigger is refused before it is relayed (the engine's maxHttpBufferSize caps the
 // whole message before that).
-export const MAX_SDP_LENGTH = 32 * 1024;
+import { MAX_SDP_LENGTH } from '../../../common/validation/webrtc-limits';
+export { MAX_SDP_LENGTH };
 export const MAX_CANDIDATE_LENGTH = 1024;
 
 export class RoomPayload {
