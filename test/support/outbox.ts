@@ -1,5 +1,6 @@
 import { DataSource } from 'typeorm';
 import {
+  ChannelSender,
   ChannelSenders,
   DeliveryError,
   type OutboundMessage,
@@ -11,11 +12,13 @@ import type { TestApp } from './test-app';
 
 // A channel sender a test controls: it records every attempt it is given and answers with
 // whatever `behaviour` returns for it (resolve: accepted; throw: failed).
-export class RecordingSender {
+export class RecordingSender extends ChannelSender {
   readonly received: OutboundMessage[] = [];
   behaviour: (m: OutboundMessage) => Promise<void> | void = () => undefined;
 
-  constructor(readonly channel: OutboxChannel = OutboxChannel.Email) {}
+  constructor(readonly channel: OutboxChannel = OutboxChannel.Email) {
+    super();
+  }
 
   async send(message: OutboundMessage): Promise<void> {
     this.received.push(message);
@@ -30,7 +33,7 @@ export class RecordingSender {
 }
 
 export function installSender(t: TestApp, sender: RecordingSender): void {
-  t.app.get(ChannelSenders).register(sender);
+  t.app.get(ChannelSenders).standIn(sender);
 }
 
 // Messages written in one transaction, as a feature writes them with its change.

@@ -4,12 +4,7 @@ import { join } from 'node:path';
 import { Injectable, Logger, type OnModuleDestroy, type OnModuleInit } from '@nestjs/common';
 import { createTransport, type Transporter } from 'nodemailer';
 import { AppConfig } from '../../config/app-config';
-import {
-  ChannelSenders,
-  DeliveryError,
-  type ChannelSender,
-  type OutboundMessage,
-} from '../outbox/channel-sender';
+import { ChannelSender, DeliveryError, type OutboundMessage } from '../outbox/channel-sender';
 import { OutboxChannel } from '../outbox/outbox-message.entity';
 import { LOCALES, type Locale } from '../users/user.entity';
 import { isEmailKind, renderEmail } from './email-templates';
@@ -38,15 +33,19 @@ export interface MailboxEntry {
 // The message id is the outbox id (`Message-ID: <id@hekim>`): a mail delivered twice is
 // recognisably the same one.
 @Injectable()
-export class EmailSender implements ChannelSender, OnModuleInit, OnModuleDestroy {
+export class EmailSender extends ChannelSender implements OnModuleInit, OnModuleDestroy {
   readonly channel = OutboxChannel.Email;
   private readonly logger = new Logger('EmailSender');
   private transport: Transporter | undefined;
 
-  constructor(
-    private readonly config: AppConfig,
-    private readonly senders: ChannelSenders,
-  ) {}
+  constructor(private readonly config: AppConfig) {
+    super();
+  }
+
+  // Ready with SMTP_URL, or with the local mailbox outside production.
+  override isReady(): boolean {
+    return this.transport !== undefined || this.config.mail.localMailbox;
+  }
 
   onModuleInit(): void {
     const { smtpUrl, smtpCaFile, localMailbox } = this.config.mail;
@@ -66,7 +65,6 @@ export class EmailSender implements ChannelSender, OnModuleInit, OnModuleDestroy
       this.logger.warn('SMTP_URL is not set: e-mail waits in the outbox until it is');
       return;
     }
-    this.senders.register(this);
   }
 
   onModuleDestroy(): void {

@@ -1,4 +1,5 @@
 import { Injectable } from '@nestjs/common';
+import { PortImplementations } from '../../common/ports/port-implementations';
 import type { OutboxChannel } from './outbox-message.entity';
 
 // What a sender is given: never logged, since the payload may carry a one-time token.
@@ -38,34 +39,63 @@ export interface SendReceipt {
   settled: Promise<void>;
 }
 
-// One delivery channel (e-mail, SMS, push, webhooks). `send` resolves once the receiver has
-// accepted the message (or with a SendReceipt, see above) and throws (preferably a
-// DeliveryError) otherwise. It must finish within the relay's lease (NOTIFY_LEASE_SECONDS), so
-// senders use short timeouts.
-export interface ChannelSender {
-  readonly channel: OutboxChannel;
-  send(message: OutboundMessage): Promise<void | SendReceipt>;
+// One delivery channel (e-mail, SMS, push, webhooks): a port the outbox declares and each
+// channel module implements (docs/architecture.md, "Inverting a dependency"). `send` resolves
+// once the receiver has accepted the message (or with a SendReceipt, see above) and throws
+// (preferably a DeliveryError) otherwise. It must finish within the relay's lease
+// (NOTIFY_LEASE_SECONDS), so senders use short timeouts.
+export abstract class ChannelSender {
+  abstract readonly channel: OutboxChannel;
+
+  // Whether this process can deliver on the channel (its provider is configured), known once
+  // the sender's module has started. A sender that is not ready takes no messages: they wait
+  // in the outbox (and show in the backlog).
+  isReady(): boolean {
+    return true;
+  }
+
+  abstract send(message: OutboundMessage): Promise<void | SendReceipt>;
+
   // Optional: given a claimed batch before its messages are sent (while earlier ones are
   // still on their way), e.g. to read what they all need in one query. A failure here is
   // ignored: `send` must work on its own.
   prepare?(messages: OutboundMessage[]): Promise<void>;
 }
 
-// The senders of this process, one per channel: channel modules register theirs at start-up.
-// A channel without a sender is not claimed: its messages wait (and show in the backlog).
+// The ready senders of this process, one per channel, found as the implementations of the
+// ChannelSender port once every module has started (no registration call). A channel without
+// a sender is not claimed.
 @Injectable()
 export class ChannelSenders {
-  private readonly senders = new Map<OutboxChannel, ChannelSender>();
+  private found: Map<OutboxChannel, ChannelSender> | undefined;
+  private readonly standIns = new Map<OutboxChannel, ChannelSender>();
 
-  register(sender: ChannelSender): void {
-    this.senders.set(sender.channel, sender);
+  constructor(private readonly ports: PortImplementations) {}
+
+  // Tests only: a double (a recording sender) stands in for a channel's sender.
+  standIn(sender: ChannelSender): void {
+    this.standIns.set(sender.channel, sender);
   }
 
   get(channel: OutboxChannel): ChannelSender | undefined {
-    return this.senders.get(channel);
+    return this.standIns.get(channel) ?? this.ready().get(channel);
   }
 
   channels(): OutboxChannel[] {
-    return [...this.senders.keys()];
+    return [...new Set([...this.ready().keys(), ...this.standIns.keys()])];
+  }
+
+  private ready(): Map<OutboxChannel, ChannelSender> {
+    if (!this.found) {
+      const found = new Map<OutboxChannel, ChannelSender>();
+      for (const sender of this.ports.of(ChannelSender)) {
+        if (!sender.isReady()) continue;
+        if (found.has(sender.channel))
+          throw new Error(`two senders for the ${sender.channel} channel`);
+        found.set(sender.channel, sender);
+      }
+      this.found = found;
+    }
+    return this.found;
   }
 }

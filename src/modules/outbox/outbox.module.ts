@@ -11,7 +11,8 @@ import { OutboxService } from './outbox.service';
 import { OutboxWakeups } from './outbox-wakeups';
 
 // Global: any module that causes a message enqueues it through OutboxService, and channel
-// modules (mail, webhooks) register their sender with ChannelSenders.
+// modules (mail, SMS, push, webhooks) implement the ChannelSender port, which ChannelSenders
+// collects.
 @Global()
 @Module({
   imports: [TypeOrmModule.forFeature([OutboxMessageEntity])],

@@ -1,12 +1,7 @@
-import { Injectable, type OnModuleInit } from '@nestjs/common';
+import { Injectable } from '@nestjs/common';
 import type { CountryCode } from 'libphonenumber-js';
 import { AppConfig } from '../../config/app-config';
-import {
-  ChannelSenders,
-  DeliveryError,
-  type ChannelSender,
-  type OutboundMessage,
-} from '../outbox/channel-sender';
+import { ChannelSender, DeliveryError, type OutboundMessage } from '../outbox/channel-sender';
 import { OutboxChannel } from '../outbox/outbox-message.entity';
 import { LOCALES, type Locale } from '../users/user.entity';
 import { normalizePhone } from './phone-number';
@@ -18,18 +13,17 @@ const TIMEOUT_MS = 10_000;
 // (docs/notifications.md): `{to, text, messageId}` with `Authorization: Bearer
 // SMS_GATEWAY_TOKEN` and `Idempotency-Key: <messageId>`. 2xx is accepted; a 4xx other than
 // 408 and 429 refuses the message for good; anything else is retried by the outbox.
-// Registered only when SMS_GATEWAY_URL is set.
+// Ready only when SMS_GATEWAY_URL is set.
 @Injectable()
-export class SmsSender implements ChannelSender, OnModuleInit {
+export class SmsSender extends ChannelSender {
   readonly channel = OutboxChannel.Sms;
 
-  constructor(
-    private readonly config: AppConfig,
-    private readonly senders: ChannelSenders,
-  ) {}
+  constructor(private readonly config: AppConfig) {
+    super();
+  }
 
-  onModuleInit(): void {
-    if (this.config.sms.gatewayUrl) this.senders.register(this);
+  override isReady(): boolean {
+    return Boolean(this.config.sms.gatewayUrl);
   }
 
   async send(message: OutboundMessage): Promise<void> {

@@ -1,4 +1,4 @@
-import { Injectable, type OnModuleInit } from '@nestjs/common';
+import { Injectable } from '@nestjs/common';
 import { Webhook } from 'standardwebhooks';
 import { DataSource } from 'typeorm';
 import { GroupCommitQueue } from '../../common/group-commit-queue';
@@ -6,9 +6,8 @@ import { AppConfig } from '../../config/app-config';
 import { AuditAction, AuditOutcome } from '../audit/audit-action';
 import { AuditService } from '../audit/audit.service';
 import {
-  ChannelSenders,
   DeliveryError,
-  type ChannelSender,
+  ChannelSender,
   type OutboundMessage,
   type SendReceipt,
 } from '../outbox/channel-sender';
@@ -41,7 +40,7 @@ interface Attempt extends AttemptRecord {
 // written together, in one transaction (the log and the audit trail never disagree). An
 // attempt whose outcome cannot be written fails, and the outbox sends it again.
 @Injectable()
-export class WebhookSender implements ChannelSender, OnModuleInit {
+export class WebhookSender extends ChannelSender {
   readonly channel = OutboxChannel.Webhook;
   // Reads started by prepare(), taken by send(), by attempt (outbox id and attempt number):
   // an attempt never uses a read made for another one.
@@ -62,20 +61,17 @@ export class WebhookSender implements ChannelSender, OnModuleInit {
   });
 
   constructor(
-    private readonly senders: ChannelSenders,
     private readonly repository: WebhooksRepository,
     private readonly webhooks: WebhooksService,
     private readonly audit: AuditService,
     private readonly config: AppConfig,
     private readonly dataSource: DataSource,
-  ) {}
-
-  onModuleInit(): void {
-    this.senders.register(this);
+  ) {
+    super();
   }
 
   // Reads the deliveries of a claimed batch (one query) before their turn to be sent.
-  async prepare(messages: OutboundMessage[]): Promise<void> {
+  override async prepare(messages: OutboundMessage[]): Promise<void> {
     if (this.prepared.size + messages.length > MAX_PER_STATEMENT) this.prepared.clear();
     const reads: Promise<unknown>[] = [];
     for (const m of messages) {

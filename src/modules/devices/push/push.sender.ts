@@ -1,12 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { Injectable, Logger, type OnModuleDestroy, type OnModuleInit } from '@nestjs/common';
 import { AppConfig } from '../../../config/app-config';
-import {
-  ChannelSenders,
-  DeliveryError,
-  type ChannelSender,
-  type OutboundMessage,
-} from '../../outbox/channel-sender';
+import { DeliveryError, ChannelSender, type OutboundMessage } from '../../outbox/channel-sender';
 import { OutboxChannel } from '../../outbox/outbox-message.entity';
 import { DevicesRepository } from '../devices.repository';
 import { DevicesService } from '../devices.service';
@@ -29,7 +24,7 @@ interface PlatformClient {
 // pushed to. A token the provider reports dead removes the device. Registered when at least
 // one platform is configured; until then push messages wait in the outbox and expire.
 @Injectable()
-export class PushSender implements ChannelSender, OnModuleInit, OnModuleDestroy {
+export class PushSender extends ChannelSender implements OnModuleInit, OnModuleDestroy {
   readonly channel = OutboxChannel.Push;
   private readonly logger = new Logger('PushSender');
   private readonly clients = new Map<PushPlatform, PlatformClient>();
@@ -38,10 +33,16 @@ export class PushSender implements ChannelSender, OnModuleInit, OnModuleDestroy 
 
   constructor(
     private readonly config: AppConfig,
-    private readonly senders: ChannelSenders,
     private readonly devices: DevicesRepository,
     private readonly service: DevicesService,
-  ) {}
+  ) {
+    super();
+  }
+
+  // Ready when at least one platform is configured.
+  override isReady(): boolean {
+    return this.clients.size > 0;
+  }
 
   onModuleInit(): void {
     const { webPush, apns, fcm, caFile, timeoutMs } = this.config.push;
@@ -61,7 +62,6 @@ export class PushSender implements ChannelSender, OnModuleInit, OnModuleDestroy 
       const tokenUrl = fcm.tokenUrl ?? account.token_uri ?? 'https://oauth2.googleapis.com/token';
       this.clients.set('fcm', new FcmClient({ url: fcm.url, tokenUrl, account }, this.http));
     }
-    if (this.clients.size > 0) this.senders.register(this);
   }
 
   onModuleDestroy(): void {
