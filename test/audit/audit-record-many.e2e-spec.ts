@@ -155,6 +155,7 @@ describe('audit trail: several records in one statement', () => {
     let seqs: string[] | undefined;
     await db.transaction(async (m) => {
       await m.transaction(async (inner) => {
+        expect(await audit.recordMany([], inner)).toEqual([]);
         seqs = await audit.recordMany(events(30, 11), inner);
       });
       await expect(

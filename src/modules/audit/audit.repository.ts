@@ -317,27 +317,23 @@ export class AuditRepository implements OnModuleDestroy {
     return rows[0];
   }
 
-  // Appends the rows, in this order, at the head of the chain in one statement (APPEND_ONE
-  // for one row, APPEND_MANY for more); resolves with them in chain order.
+  // Appends the rows (at least one), in this order, at the head of the chain in one statement
+  // (APPEND_ONE for one row, APPEND_MANY for more); resolves with them in chain order.
   async appendMany(rows: AuditUnplacedRow[], manager: EntityManager): Promise<AppendedRecord[]> {
-    if (rows.length === 0) return [];
     return inSeqOrder(await this.preparedQuery<AppendedRecord>(manager, appendQuery(rows)));
   }
 
-  // Sends the rows' append statement (one, as appendMany) on the transaction's connection
-  // without waiting for its answer, so that what the caller sends next (its COMMIT) travels in
-  // the same round trip: the pool's connections are pipelined (typeorm-options.ts). Resolves
-  // once it is sent, with the answers to come (in chain order); call it only when nothing else
-  // runs on the connection.
+  // Sends the rows' append statement (one, as appendMany; at least one row) on the
+  // transaction's connection without waiting for its answer, so that what the caller sends next
+  // (its COMMIT) travels in the same round trip: the pool's connections are pipelined
+  // (typeorm-options.ts). Resolves once it is sent, with the answers to come (in chain order);
+  // call it only when nothing else runs on the connection.
   async sendAppends(
     rows: AuditUnplacedRow[],
     manager: EntityManager,
   ): Promise<{ answers: Promise<AppendedRecord[]> }> {
     const client = await transactionClient(manager);
-    const answers =
-      rows.length === 0
-        ? Promise.resolve([])
-        : queryOn<AppendedRecord>(client, appendQuery(rows)).then(inSeqOrder);
+    const answers = queryOn<AppendedRecord>(client, appendQuery(rows)).then(inSeqOrder);
     return { answers };
   }
 
