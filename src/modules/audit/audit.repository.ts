@@ -52,6 +52,54 @@ const APPEND_ONE = {
     RETURNING seq, hash, occurred_at AS "occurredAt"`,
 };
 
+// Several records in one statement, for a transaction that writes more than one (a batch of
+// webhook attempts, a group commit): the lock, the head and the time are taken once, and a
+// recursive query chains the records in the order given, each hashed exactly as APPEND_ONE
+// hashes one (same canonical text around occurredAt and seq, same formula), so the chain is the
+// one that many APPEND_ONEs would have written, with one lock, one insert and one run of the
+// head trigger instead of one per record. All share the time read under the lock. The records
+// come as one array per column ($1..$3 the canonical text around occurredAt and seq); the head
+// is outer-joined as in APPEND_ONE, so that without its row the INSERT fails on the NOT NULL seq.
+const APPEND_MANY = {
+  name: 'hekim_audit_append_many',
+  text: `WITH RECURSIVE h AS (
+      SELECT seq, hash,
+             GREATEST(occurred_at, date_trunc('milliseconds', clock_timestamp())) AS at
+        FROM audit_chain_head WHERE id = 1 FOR UPDATE
+    ), head AS (
+      SELECT h.seq, h.hash, h.at,
+             to_char(h.at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') AS at_text
+        FROM (SELECT 1) AS one LEFT JOIN h ON true
+    ), chain (n, seq, prev_hash, canonical, hash) AS (
+      SELECT 0::bigint, head.seq, NULL::text, NULL::text, head.hash FROM head
+      UNION ALL
+      SELECT c.n + 1, c.seq + 1, c.hash, x.canonical,
+             encode(sha256(convert_to(c.hash || E'\\n' || x.canonical, 'UTF8')), 'hex')
+        FROM chain c CROSS JOIN head
+        CROSS JOIN LATERAL (
+          SELECT ($1::text[])[c.n + 1] || head.at_text || ($2::text[])[c.n + 1]
+                 || (c.seq + 1)::text || ($3::text[])[c.n + 1] AS canonical
+        ) x
+       WHERE c.n < cardinality($1::text[])
+    )
+    INSERT INTO audit_events (seq, occurred_at, actor_user_id, actor_role, actor_ip,
+      actor_user_agent, action, outcome, resource_type, resource_id, subject_id, request_id,
+      details, prev_hash, hash, canonical)
+    SELECT c.seq, head.at, r.actor_user_id, r.actor_role, r.actor_ip, r.actor_user_agent,
+           r.action, r.outcome, r.resource_type, r.resource_id, r.subject_id, r.request_id,
+           r.details::jsonb, c.prev_hash, c.hash, c.canonical
+      FROM chain c
+      JOIN unnest($4::uuid[], $5::text[], $6::text[], $7::text[], $8::text[], $9::text[],
+                  $10::text[], $11::text[], $12::uuid[], $13::text[], $14::text[])
+           WITH ORDINALITY AS r(actor_user_id, actor_role, actor_ip, actor_user_agent, action,
+                                outcome, resource_type, resource_id, subject_id, request_id,
+                                details, n)
+        ON r.n = c.n
+      CROSS JOIN head
+     ORDER BY c.n
+    RETURNING seq, hash, occurred_at AS "occurredAt"`,
+};
+
 // A COPY of the NDJSON export's lines may run as long as the client takes to read them (the
 // database waits while the client is slow), so it gets more than the pool's statement timeout.
 export const LINE_COPY_TIMEOUT = '10min';
@@ -181,6 +229,43 @@ function appendOneQuery(row: AuditUnplacedRow): {
   };
 }
 
+function appendManyQuery(rows: AuditUnplacedRow[]): {
+  name: string;
+  text: string;
+  values: unknown[];
+} {
+  const column = <T>(of: (row: AuditUnplacedRow) => T): T[] => rows.map(of);
+  return {
+    ...APPEND_MANY,
+    values: [
+      column((r) => r.canonicalAround[0]),
+      column((r) => r.canonicalAround[1]),
+      column((r) => r.canonicalAround[2]),
+      column((r) => r.actorUserId),
+      column((r) => r.actorRole),
+      column((r) => r.actorIp),
+      column((r) => r.actorUserAgent),
+      column((r) => r.action),
+      column((r) => r.outcome),
+      column((r) => r.resourceType),
+      column((r) => r.resourceId),
+      column((r) => r.subjectId),
+      column((r) => r.requestId),
+      column((r) => JSON.stringify(r.details)),
+    ],
+  };
+}
+
+// The statement that appends these rows: APPEND_ONE for one (the common case, whose plan is
+// the simpler), APPEND_MANY for more.
+function appendQuery(rows: AuditUnplacedRow[]): { name: string; text: string; values: unknown[] } {
+  return rows.length === 1 ? appendOneQuery(rows[0]) : appendManyQuery(rows);
+}
+
+// RETURNING does not promise the order of the rows: put them back in chain order.
+const inSeqOrder = (records: AppendedRecord[]): AppendedRecord[] =>
+  records.sort((a, b) => (BigInt(a.seq) < BigInt(b.seq) ? -1 : 1));
+
 // The connection of the manager's transaction: appends hold the chain lock until the
 // transaction ends, so they never run outside one.
 async function transactionClient(manager: EntityManager): Promise<PoolClient> {
@@ -235,24 +320,23 @@ export class AuditRepository implements OnModuleDestroy {
     return rows[0];
   }
 
-  // Appends one record at the head of the chain in one statement (see APPEND_ONE).
-  async appendOne(row: AuditUnplacedRow, manager: EntityManager): Promise<AppendedRecord> {
-    const rows = await this.preparedQuery<AppendedRecord>(manager, appendOneQuery(row));
-    return rows[0];
+  // Appends the rows (at least one), in this order, at the head of the chain in one statement
+  // (APPEND_ONE for one row, APPEND_MANY for more); resolves with them in chain order.
+  async appendMany(rows: AuditUnplacedRow[], manager: EntityManager): Promise<AppendedRecord[]> {
+    return inSeqOrder(await this.preparedQuery<AppendedRecord>(manager, appendQuery(rows)));
   }
 
-  // Sends one APPEND_ONE per row on the transaction's connection without waiting for the
-  // answers, so that what the caller sends next (its COMMIT) travels in the same round trip:
-  // the pool's connections are pipelined (typeorm-options.ts). Resolves once they are sent,
-  // with the answers to come (in order); call it only when nothing else runs on the connection.
+  // Sends the rows' append statement (one, as appendMany; at least one row) on the
+  // transaction's connection without waiting for its answer, so that what the caller sends next
+  // (its COMMIT) travels in the same round trip: the pool's connections are pipelined
+  // (typeorm-options.ts). Resolves once it is sent, with the answers to come (in chain order);
+  // call it only when nothing else runs on the connection.
   async sendAppends(
     rows: AuditUnplacedRow[],
     manager: EntityManager,
   ): Promise<{ answers: Promise<AppendedRecord[]> }> {
     const client = await transactionClient(manager);
-    const answers = Promise.all(
-      rows.map(async (row) => (await queryOn<AppendedRecord>(client, appendOneQuery(row)))[0]),
-    );
+    const answers = queryOn<AppendedRecord>(client, appendQuery(rows)).then(inSeqOrder);
     return { answers };
   }
 

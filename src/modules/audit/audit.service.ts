@@ -179,25 +179,52 @@ export class AuditService implements OnModuleDestroy, EntitySubscriberInterface 
   record(input: AuditEventInput, manager?: EntityManager): Promise<string | undefined>;
   async record(input: AuditEventInput, manager?: EntityManager): Promise<string | undefined> {
     const body = unplacedBody(input);
-    if (!manager) return this.counted(body, this.standalone.push(body));
+    if (!manager) {
+      const [seq] = await this.counted(
+        [body],
+        this.standalone.push(body).then((s) => [s]),
+      );
+      return seq;
+    }
     const runner = manager.queryRunner;
     const records = runner?.isTransactionActive ? transactionRecords(runner) : undefined;
     if (records?.depth === 1) {
       records.pending.push(body);
       return undefined;
     }
-    return this.counted(body, this.appendNow(body, manager));
+    const [seq] = await this.counted([body], this.appendNow([body], manager));
+    return seq;
   }
 
-  // One record written or failed, as its caller learns it (a group commit retries a failed
+  // Several records of the caller's transaction, in this order, as record(input, manager)
+  // writes one: with the transaction's COMMIT (resolving at once, without seqs), or at once
+  // inside a savepoint (resolving with their seqs). Either way they are appended by one
+  // statement (AuditRepository.appendMany), which chains them exactly as one statement per
+  // record would.
+  async recordMany(
+    inputs: AuditEventInput[],
+    manager: EntityManager,
+  ): Promise<string[] | undefined> {
+    const bodies = inputs.map(unplacedBody);
+    const runner = manager.queryRunner;
+    const records = runner?.isTransactionActive ? transactionRecords(runner) : undefined;
+    if (records?.depth === 1) {
+      records.pending.push(...bodies);
+      return undefined;
+    }
+    if (bodies.length === 0) return [];
+    return this.counted(bodies, this.appendNow(bodies, manager));
+  }
+
+  // Records written or failed, as their callers learn it (a group commit retries a failed
   // batch record by record, so its attempts are not what is counted).
-  private async counted(body: UnplacedBody, write: Promise<string>): Promise<string> {
+  private async counted(bodies: UnplacedBody[], write: Promise<string[]>): Promise<string[]> {
     try {
-      const seq = await write;
-      this.metrics.written([body.outcome]);
-      return seq;
+      const seqs = await write;
+      this.metrics.written(bodies.map((b) => b.outcome));
+      return seqs;
     } catch (e) {
-      this.metrics.failed(1);
+      this.metrics.failed(bodies.length);
       throw e;
     }
   }
@@ -302,23 +329,26 @@ export class AuditService implements OnModuleDestroy, EntitySubscriberInterface 
     });
   }
 
-  // Appends one record at the head of the chain at once (inside a savepoint of the caller's
+  // Appends records at the head of the chain at once (inside a savepoint of the caller's
   // transaction): one statement, in which the database assigns seq and time and hashes (see
-  // AuditRepository.appendOne); then a checkpoint, in the same transaction, when one is due.
-  private async appendNow(body: UnplacedBody, manager: EntityManager): Promise<string> {
-    const record = await this.repository.appendOne(unplacedRow(body), manager);
-    if (this.checkpointer.isDue(record.seq)) {
-      await this.checkpointer.sign(
-        manager,
-        { seq: record.seq, hash: record.hash },
-        record.occurredAt,
-      );
+  // AuditRepository.appendMany); then, in the same transaction, a checkpoint at each record
+  // due one, in chain order.
+  private async appendNow(bodies: UnplacedBody[], manager: EntityManager): Promise<string[]> {
+    const appended = await this.repository.appendMany(bodies.map(unplacedRow), manager);
+    for (const record of appended) {
+      if (this.checkpointer.isDue(record.seq)) {
+        await this.checkpointer.sign(
+          manager,
+          { seq: record.seq, hash: record.hash },
+          record.occurredAt,
+        );
+      }
     }
-    return record.seq;
+    return appended.map((r) => r.seq);
   }
 }
 
-// A record as APPEND_ONE takes it: the database assigns its seq and time.
+// A record as the append statements take it: the database assigns its seq and time.
 function unplacedRow(b: UnplacedBody): AuditUnplacedRow {
   return { ...columnsOf(b), canonicalAround: canonicalAround(b) };
 }

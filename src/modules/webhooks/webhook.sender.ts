@@ -157,30 +157,29 @@ export class WebhookSender extends ChannelSender {
   }
 
   // The delivery-log updates and the audit records of a batch of attempts, in one transaction
-  // (the records are sent with its COMMIT). A delivery attempted twice in the batch (a replay
-  // beside a retry) is updated once per attempt.
+  // (the records are appended by one statement sent with its COMMIT: AuditService.recordMany).
+  // A delivery attempted twice in the batch (a replay beside a retry) is updated once per
+  // attempt.
   private async writeAttempts(batch: Attempt[]): Promise<void[]> {
     await this.dataSource.transaction(async (manager) => {
       for (const round of uniqueRounds(batch)) await this.repository.recordAttempts(round, manager);
-      for (const a of batch) {
-        await this.audit.record(
-          {
-            action: AuditAction.WebhookDelivery,
-            outcome: a.error ? AuditOutcome.Failure : AuditOutcome.Success,
-            actor: { userId: null, role: null, ip: null, userAgent: null },
-            resource: { type: 'webhook_endpoint', id: a.endpointId },
-            details: {
-              deliveryId: a.id,
-              webhookId: a.webhookId,
-              eventType: a.eventType,
-              attempt: a.attempt,
-              status: a.responseStatus,
-              ...(a.error ? { error: a.error } : {}),
-            },
+      await this.audit.recordMany(
+        batch.map((a) => ({
+          action: AuditAction.WebhookDelivery,
+          outcome: a.error ? AuditOutcome.Failure : AuditOutcome.Success,
+          actor: { userId: null, role: null, ip: null, userAgent: null },
+          resource: { type: 'webhook_endpoint', id: a.endpointId },
+          details: {
+            deliveryId: a.id,
+            webhookId: a.webhookId,
+            eventType: a.eventType,
+            attempt: a.attempt,
+            status: a.responseStatus,
+            ...(a.error ? { error: a.error } : {}),
           },
-          manager,
-        );
-      }
+        })),
+        manager,
+      );
     });
     return batch.map(() => undefined);
   }
