@@ -111,6 +111,8 @@ export function benchEnv(o: HekimOptions, dataDir: string, port: number): NodeJS
     // Scenario 4 holds thousands of sockets for a few users (a user may have many devices).
     SIGNALING_MAX_SOCKETS_PER_USER: '100000',
     AUTH_RATE_LIMIT_PER_MINUTE: '10000',
+    // Scenario 5's callers initiate far more than the 10 calls a minute a person is allowed.
+    CALL_INITIATE_RATE_PER_MINUTE: '1000',
     STUN_URLS: 'stun:127.0.0.1:3478',
     ...SECRETS,
     ...(o.mode === 'server'
