@@ -173,7 +173,7 @@ export class AppointmentsService {
       if (a.patientId !== actor.id) throw AppointmentErrors.notAllowed('confirm', a.status);
       if (a.confirmedAt) return false;
       await this.confirmWithin(a, actor, now, m);
-      return true;
+      return undefined;
     });
   }
 
@@ -278,7 +278,7 @@ export class AppointmentsService {
       a: AppointmentEntity,
       m: EntityManager,
       after: (() => void)[],
-    ) => Promise<Record<string, unknown> | boolean | undefined>,
+    ) => Promise<Record<string, unknown> | false | undefined>,
   ): Promise<AppointmentResponse> {
     return this.inTransaction(async (m, after) => {
       const a = await this.appointments.findByIdForUpdate(id, m);
@@ -289,7 +289,7 @@ export class AppointmentsService {
       if (details === false) return toAppointmentResponse(a, isParty(actor, a));
       a.status = next;
       const saved = await this.appointments.save(a, m);
-      await this.record(actor, meta, act, saved, m, details === true ? undefined : details);
+      await this.record(actor, meta, act, saved, m, details);
       if (act === 'reschedule' || act === 'cancel') await this.notices.changed(saved, actor.id, m);
       return toAppointmentResponse(saved, isParty(actor, saved));
     });
