@@ -217,6 +217,52 @@ describe('appointments: working hours and free slots (docs/appointments.md)', ()
       .expect(404);
   });
 
+  it('lists the clinicians one can book with, by name, a page at a time', async () => {
+    const patient = await signIn(t, Role.Patient);
+    const published = [await signIn(t, Role.Doctor), await signIn(t, Role.Doctor)];
+    const silent = await signIn(t, Role.Doctor);
+    const leaving = await signIn(t, Role.Doctor);
+    for (const doctor of [...published, leaving]) await put(doctor, BERLIN).expect(200);
+    const admin = await signIn(t, Role.Admin);
+    await t
+      .http()
+      .delete(`/api/v1/users/${leaving.user.id}`)
+      .set(authHeader(admin.accessToken))
+      .expect(204);
+
+    const seen: { id: string; displayName: string; timezone: string; slotMinutes: number }[] = [];
+    let cursor: string | undefined;
+    do {
+      const page = await t
+        .http()
+        .get('/api/v1/clinicians')
+        .query({ limit: 1, ...(cursor ? { cursor } : {}) })
+        .set(authHeader(patient.accessToken))
+        .expect(200);
+      seen.push(...(page.body as { items: typeof seen }).items);
+      cursor = (page.body as { nextCursor: string | null }).nextCursor ?? undefined;
+    } while (cursor);
+    const ids = seen.map((c) => c.id);
+    for (const doctor of published)
+      expect(seen).toContainEqual({
+        id: doctor.user.id,
+        displayName: doctor.user.displayName,
+        timezone: 'Europe/Berlin',
+        slotMinutes: 30,
+      });
+    expect(ids).not.toContain(silent.user.id);
+    expect(ids).not.toContain(leaving.user.id);
+    expect(new Set(ids).size).toBe(ids.length);
+
+    const bad = await t
+      .http()
+      .get('/api/v1/clinicians')
+      .query({ cursor: 'not-a-cursor' })
+      .set(authHeader(patient.accessToken))
+      .expect(400);
+    expect(bad.body).toMatchObject({ code: 'VALIDATION_FAILED' });
+  });
+
   describe('authorization matrix', () => {
     interface Ctx {
       auth: Record<string, string>;
@@ -236,6 +282,11 @@ describe('appointments: working hours and free slots (docs/appointments.md)', ()
           await t.http().put('/api/v1/clinicians/me/availability').set(auth).send(BERLIN);
           return t.http().get('/api/v1/clinicians/me/availability').set(auth);
         },
+      },
+      {
+        route: 'GET /clinicians',
+        allowed: EVERY_ROLE,
+        call: ({ auth }) => t.http().get('/api/v1/clinicians').query({ limit: 1 }).set(auth),
       },
       {
         route: 'GET /clinicians/:id/slots',

@@ -10,6 +10,8 @@ import { IdPipe } from '../../../common/validation/ids';
 import { AvailabilityService } from './availability.service';
 import {
   AvailabilityResponse,
+  ClinicianDirectoryQuery,
+  ClinicianDirectoryResponse,
   PutAvailabilityRequest,
   SlotListResponse,
   SlotsQuery,
@@ -47,6 +49,19 @@ export class AvailabilityController {
   @ApiProblem(404, 'No working hours set yet (NOT_FOUND).')
   mine(@CurrentUser() user: AuthUser): Promise<AvailabilityResponse> {
     return this.availability.mine(user);
+  }
+
+  @Get()
+  @Authenticated()
+  @ApiOperation({
+    operationId: 'listClinicians',
+    summary:
+      'The clinicians one can book with: active doctors who published working hours, with their names',
+  })
+  @ApiOkResponse({ type: ClinicianDirectoryResponse })
+  @ApiProblem(400, 'Invalid cursor or limit (VALIDATION_FAILED).')
+  directory(@Query() query: ClinicianDirectoryQuery): Promise<ClinicianDirectoryResponse> {
+    return this.availability.directory(query);
   }
 
   @Get(':id/slots')

@@ -24,6 +24,13 @@ export class AvailabilityRepository {
     return this.repo(manager).findOne({ where: { clinicianId } });
   }
 
+  // One page of the clinicians who published hours, by id after `afterId`.
+  page(afterId: string | undefined, limit: number): Promise<ClinicianAvailabilityEntity[]> {
+    const query = this.rows.createQueryBuilder('a').orderBy('a.clinician_id', 'ASC').limit(limit);
+    if (afterId) query.where('a.clinician_id > :afterId', { afterId });
+    return query.getMany();
+  }
+
   // Replaces the clinician's hours as a whole: a PUT, like the route.
   async put(
     input: AvailabilityInput,

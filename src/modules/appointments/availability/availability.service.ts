@@ -1,4 +1,5 @@
 import { Injectable } from '@nestjs/common';
+import { DEFAULT_PAGE_SIZE } from '../../../common/http/cursor';
 import { DataSource } from 'typeorm';
 import { auditActor, type AuthUser } from '../../../common/auth/auth-user';
 import { Role } from '../../../common/auth/role';
@@ -13,6 +14,8 @@ import { AppointmentsRepository } from '../booking/appointments.repository';
 import { AvailabilityRepository } from './availability.repository';
 import type {
   AvailabilityResponse,
+  ClinicianDirectoryQuery,
+  ClinicianDirectoryResponse,
   PutAvailabilityRequest,
   SlotListResponse,
   SlotsQuery,
@@ -88,6 +91,39 @@ export class AvailabilityService {
     return toAvailabilityResponse(found);
   }
 
+  // The clinicians a patient can book with: active doctors who published hours. A page may
+  // hold fewer than `limit` when some of its clinicians are no longer active; `nextCursor`
+  // says whether more follow.
+  async directory(query: ClinicianDirectoryQuery): Promise<ClinicianDirectoryResponse> {
+    const limit = query.limit ?? DEFAULT_PAGE_SIZE;
+    const rows = await this.availability.page(decodeDirectoryCursor(query.cursor), limit + 1);
+    const page = rows.slice(0, limit);
+    const people = new Map(
+      (await this.users.findByIds(page.map((r) => r.clinicianId)))
+        .filter((u) => u.role === Role.Doctor && u.status === UserStatus.Active)
+        .map((u) => [u.id, u]),
+    );
+    const items = page.flatMap((r) => {
+      const person = people.get(r.clinicianId);
+      return person
+        ? [
+            {
+              id: r.clinicianId,
+              displayName: person.displayName,
+              timezone: r.timezone,
+              slotMinutes: r.slotMinutes,
+            },
+          ]
+        : [];
+    });
+    const last = page.at(-1);
+    return {
+      items,
+      nextCursor:
+        rows.length > limit && last ? Buffer.from(last.clinicianId).toString('base64url') : null,
+    };
+  }
+
   // Free slots of an active doctor. Anybody signed in may ask: slots say when a clinician
   // works, nothing about who is seen then.
   async slots(clinicianId: string, query: SlotsQuery, now = new Date()): Promise<SlotListResponse> {
@@ -124,4 +160,12 @@ export class AvailabilityService {
       : await this.appointments.busy(clinicianId, from, to, options.ignoring);
     return freeSlots(hours, { start: from, end: to }, busy, options.now ?? new Date());
   }
+}
+
+function decodeDirectoryCursor(cursor: string | undefined): string | undefined {
+  if (cursor === undefined) return undefined;
+  const id = Buffer.from(cursor, 'base64url').toString('utf8');
+  if (!/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(id))
+    throw AppException.validation([{ field: 'cursor', messages: ['cursor is not valid'] }]);
+  return id;
 }

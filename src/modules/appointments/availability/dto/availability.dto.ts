@@ -1,5 +1,6 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
+import { PageQuery } from '../../../../common/pagination/page-query.dto';
 import {
   ArrayMaxSize,
   IsArray,
@@ -172,4 +173,31 @@ export class SlotListResponse {
     description: 'Always null: the window bounds the list.',
   })
   nextCursor!: null;
+}
+
+export class ClinicianDirectoryQuery extends PageQuery {}
+
+export class ClinicianListing {
+  @ApiProperty({ example: '0b9f6f55-3c84-4d1e-9a56-d7f2c8a1e3b4', format: 'uuid' })
+  id!: string;
+
+  @ApiProperty({ example: 'Dr. Ayşe Demir' })
+  displayName!: string;
+
+  @ApiProperty({ example: 'Europe/Istanbul', description: 'The time zone of their hours.' })
+  timezone!: string;
+
+  @ApiProperty({ type: 'integer', example: 20 })
+  slotMinutes!: number;
+}
+
+export class ClinicianDirectoryResponse {
+  @ApiProperty({
+    type: [ClinicianListing],
+    description: 'Active doctors who published working hours, by id.',
+  })
+  items!: ClinicianListing[];
+
+  @ApiProperty({ type: String, nullable: true, example: null })
+  nextCursor!: string | null;
 }
