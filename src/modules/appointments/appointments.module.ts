@@ -10,6 +10,7 @@ import { AvailabilityController } from './availability/availability.controller';
 import { ClinicianAvailabilityEntity } from './availability/availability.entity';
 import { AvailabilityRepository } from './availability/availability.repository';
 import { AvailabilityService } from './availability/availability.service';
+import { AppointmentAdmissions } from './booking/appointment-admissions';
 import { AppointmentNotices } from './booking/appointment-notices';
 import { AppointmentEntity } from './booking/appointment.entity';
 import { AppointmentsPersonalData } from './booking/appointments-personal-data';
@@ -42,6 +43,7 @@ import { QueueService } from './queue/queue.service';
     AppointmentsService,
     AppointmentsPersonalData,
     AppointmentNotices,
+    AppointmentAdmissions,
     NoShowSweeper,
     FhirService,
     QueueService,

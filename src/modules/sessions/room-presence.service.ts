@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { DataSource, type EntityManager } from 'typeorm';
 import type { AuthUser } from '../../common/auth/auth-user';
+import { PortImplementations } from '../../common/ports/port-implementations';
 import { AppConfig } from '../../config/app-config';
 import { AuditAction } from '../audit/audit-action';
 import { MemberRole, MemberStatus, RoomStatus } from '../rooms/room.entity';
@@ -9,6 +10,7 @@ import { RoomsService } from '../rooms/rooms.service';
 import { UsersService } from '../users/users.service';
 import { SessionErrors } from './sessions.errors';
 import { InstanceIdentity } from './instance-identity';
+import { AdmissionParticipant } from './ports/admission.participant';
 import { RoomJoinPolicy } from './ports/room-join.policy';
 import { RoomSocketsCache, type RoomSockets } from './room-sockets.cache';
 import {
@@ -54,7 +56,10 @@ export class RoomPresenceService {
     private readonly roomSockets: RoomSocketsCache,
     private readonly webhooks: WebhooksService,
     private readonly steps: PresenceTransitions,
+    private readonly implementations: PortImplementations,
   ) {}
+
+  private admissionParticipants: AdmissionParticipant[] | undefined;
 
   // A member taken out of a room by its host or an admin leaves it at once, inside the
   // removal's transaction (which holds the room's lock): a live stay ends as a leave, a knock
@@ -189,6 +194,9 @@ export class RoomPresenceService {
         },
         m,
       );
+      this.admissionParticipants ??= this.implementations.of(AdmissionParticipant);
+      for (const participant of this.admissionParticipants)
+        await participant.admitted({ roomId, userId, host }, m);
       await this.webhooks.publish(m, 'participant.admitted', {
         roomId,
         sessionId: joined.sessionId,

@@ -142,6 +142,29 @@ export class AppointmentsRepository {
       .getMany();
   }
 
+  // The patient's checked-in appointment of this room, moved to `in_consultation`: one
+  // conditional UPDATE, so the admission (which holds the room's lock) waits for no
+  // appointment lock it does not need. Answers the appointment, or null when there is none.
+  async admitWithin(
+    roomId: string,
+    patientId: string,
+    manager: EntityManager,
+  ): Promise<AppointmentEntity | null> {
+    const result = await this.repo(manager)
+      .createQueryBuilder()
+      .update(AppointmentEntity)
+      .set({ status: AppointmentStatus.InConsultation })
+      .where('room_id = :roomId AND patient_id = :patientId AND status = :checkedIn', {
+        roomId,
+        patientId,
+        checkedIn: AppointmentStatus.CheckedIn,
+      })
+      .returning('id')
+      .execute();
+    const row = (result.raw as { id: string }[])[0];
+    return row ? this.repo(manager).findOne({ where: { id: row.id } }) : null;
+  }
+
   // The clinician's checked-in patients in queue order: appointment time, then arrival.
   queueOf(clinicianId: string): Promise<AppointmentEntity[]> {
     return this.rows

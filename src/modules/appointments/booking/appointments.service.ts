@@ -266,6 +266,18 @@ export class AppointmentsService {
     }
   }
 
+  // The host let the patient of a checked-in appointment in from its room's waiting room
+  // (AppointmentAdmissions, inside the admitting transaction): the appointment is now in
+  // consultation, audited as the host's act.
+  async admittedWithin(
+    admission: { roomId: string; userId: string; host: AuthUser },
+    m: EntityManager,
+  ): Promise<void> {
+    const admitted = await this.appointments.admitWithin(admission.roomId, admission.userId, m);
+    if (!admitted) return;
+    await this.record(admission.host, NO_META, 'admit', admitted, m);
+  }
+
   // One act on one appointment: lock it, check the caller and the move, apply, save, audit,
   // publish. `apply` may refuse, changes the entity, and answers the audit details (false:
   // nothing changed, nothing recorded).
