@@ -4,14 +4,18 @@
 // tab, a patient in the other), and a reload keeps the tab signed in. A real app would keep
 // the refresh token somewhere sturdier (an httpOnly cookie, the OS keychain on mobile).
 import type {
+  Appointment,
   Call,
+  ClinicianListing,
   ConsentsResponse,
   IceServersResponse,
   LoginResponse,
   MailboxEntry,
   Page,
   Problem,
+  QueueEntry,
   Room,
+  Slot,
   TokenPair,
   User,
 } from './types.js';
@@ -128,6 +132,54 @@ export class Api {
 
   grantConsent(purpose: string, version: string): Promise<unknown> {
     return this.request<unknown>('POST', '/consents', { body: { purpose, version } });
+  }
+
+  // ---- The clinic's day (docs/appointments.md) ----
+
+  clinicians(): Promise<Page<ClinicianListing>> {
+    return this.request<Page<ClinicianListing>>('GET', '/clinicians?limit=200');
+  }
+
+  slots(clinicianId: string, from: Date, to: Date): Promise<Page<Slot>> {
+    const query = new URLSearchParams({ from: from.toISOString(), to: to.toISOString() });
+    return this.request<Page<Slot>>(
+      'GET',
+      `/clinicians/${encodeURIComponent(clinicianId)}/slots?${query.toString()}`,
+    );
+  }
+
+  // Working hours for the demo's doctor: every day, `start`–`end` in their time zone.
+  openHours(timezone: string, start: string, end: string, slotMinutes: number): Promise<unknown> {
+    const weekly = [1, 2, 3, 4, 5, 6, 7].map((weekday) => ({ weekday, start, end }));
+    return this.request<unknown>('PUT', '/clinicians/me/availability', {
+      body: { timezone, weekly, slotMinutes, exceptions: [] },
+    });
+  }
+
+  appointments(from: Date, to: Date): Promise<Page<Appointment>> {
+    const query = new URLSearchParams({ from: from.toISOString(), to: to.toISOString() });
+    return this.request<Page<Appointment>>('GET', `/appointments?${query.toString()}`);
+  }
+
+  book(clinicianId: string, slot: Slot, reason: string): Promise<Appointment> {
+    return this.request<Appointment>('POST', '/appointments', {
+      body: { clinicianId, start: slot.start, end: slot.end, ...(reason ? { reason } : {}) },
+    });
+  }
+
+  // check-in, no-show, complete, cancel: the appointment's acts.
+  appointmentAct(
+    id: string,
+    act: 'check-in' | 'no-show' | 'complete' | 'cancel',
+    body?: object,
+  ): Promise<Appointment> {
+    return this.request<Appointment>('POST', `/appointments/${encodeURIComponent(id)}/${act}`, {
+      body,
+    });
+  }
+
+  queue(): Promise<Page<QueueEntry>> {
+    return this.request<Page<QueueEntry>>('GET', '/clinicians/me/queue');
   }
 
   call(id: string): Promise<Call> {

@@ -3,6 +3,7 @@
 // connects them to the page and to Hekim's events.
 import { Api, ApiError } from './api.js';
 import { CallUi, type IncomingCall } from './call-ui.js';
+import { Clinic, wireClinic } from './clinic.js';
 import { ConsentStep } from './consent.js';
 import { LocalMedia } from './media.js';
 import { politeInCall, POLITE_TOWARDS_NEWCOMER } from './negotiation.js';
@@ -48,6 +49,11 @@ interface MediaSession {
 const api = new Api();
 const media = new LocalMedia();
 const consent = new ConsentStep(api, log);
+const clinic = new Clinic(api, {
+  joinRoom: (roomId) => joinRoom(roomId),
+  admit: (roomId, userId) => admit(roomId, userId),
+  run: (what, action) => void run(what, action),
+});
 let signaling: Signaling | undefined;
 let me: User | undefined;
 let session: MediaSession | undefined;
@@ -119,7 +125,12 @@ async function afterSignIn(): Promise<void> {
     setText('signaling-state', 'unavailable');
     log(`signaling unavailable: ${errorMessage(error)}`);
   }
-  await Promise.all([run('rooms', loadRooms), run('consent', checkConsent)]);
+  const role = me.role;
+  await Promise.all([
+    run('rooms', loadRooms),
+    run('consent', checkConsent),
+    run('appointments', () => clinic.start(role)),
+  ]);
 }
 
 async function signOut(): Promise<void> {
@@ -128,6 +139,7 @@ async function signOut(): Promise<void> {
   signaling = undefined;
   await api.logout();
   me = undefined;
+  clinic.stop();
   show('user-panel', false);
   show('media-panel', false);
   show('auth-panel', true);
@@ -467,6 +479,7 @@ function connectSignaling(): void {
     const name = displayNameOf(p.user);
     showWaiting(userId, name, () => void run('admit', () => admit(p.roomId, userId)));
     log(`${name} is in the waiting room`);
+    if (me?.role === 'doctor') void run('queue', () => clinic.refresh());
   });
   channel.on('room:admitted', (p) => {
     log('admitted by the host');
@@ -654,4 +667,5 @@ function wire(): void {
 
 wire();
 wireMailbox(api);
+wireClinic(clinic, (what, action) => void run(what, action));
 if (api.accessToken) void run('restore session', afterSignIn);

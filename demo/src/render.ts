@@ -104,7 +104,7 @@ export function updateMediaButtons(media: LocalMedia): void {
   video.setAttribute('aria-pressed', String(!media.videoEnabled));
 }
 
-function button(testId: string, label: string, onClick: () => void): HTMLButtonElement {
+export function button(testId: string, label: string, onClick: () => void): HTMLButtonElement {
   const el = document.createElement('button');
   el.type = 'button';
   el.dataset.testid = testId;

@@ -51,6 +51,45 @@ export interface Room {
   createdAt: string;
 }
 
+export interface ClinicianListing {
+  id: string;
+  displayName: string;
+  timezone: string;
+  slotMinutes: number;
+}
+
+export interface Slot {
+  start: string;
+  end: string;
+}
+
+export type AppointmentStatus =
+  'booked' | 'checked_in' | 'in_consultation' | 'completed' | 'cancelled' | 'no_show';
+
+export interface Appointment {
+  id: string;
+  clinicianId: string;
+  patientId: string;
+  roomId: string;
+  start: string;
+  end: string;
+  status: AppointmentStatus;
+  reason: string | null;
+  outcome: string | null;
+}
+
+export interface QueueEntry {
+  position: number;
+  appointmentId: string;
+  roomId: string;
+  patientId: string;
+  displayName: string;
+  start: string;
+  checkedInAt: string;
+  waitedSeconds: number;
+  estimatedWaitMinutes: number;
+}
+
 export interface Page<T> {
   items: T[];
   nextCursor: string | null;
