@@ -1,0 +1,60 @@
+// CPU time from /proc (Linux): how busy the machine's cores and given processes were over a
+// stretch of a scenario. Ticks are USER_HZ (100 per second on Linux).
+import { readFileSync } from 'node:fs';
+import { cpus } from 'node:os';
+
+const TICKS_PER_SECOND = 100;
+
+export interface CpuSnapshot {
+  at: number;
+  // Machine-wide busy and total ticks, over all cores.
+  busy: number;
+  total: number;
+  // Each watched process's user + system ticks.
+  processes: Map<number, number>;
+}
+
+export interface CpuUsage {
+  // Share of all cores busy (0–1), over the stretch.
+  machine: number;
+  // Cores' worth each process used (1 = one whole core), by pid.
+  processes: Map<number, number>;
+}
+
+function machineTicks(): { busy: number; total: number } {
+  const line = readFileSync('/proc/stat', 'utf8').split('\n')[0] ?? '';
+  const fields = line.trim().split(/\s+/).slice(1).map(Number);
+  const total = fields.reduce((sum, v) => sum + v, 0);
+  // idle and iowait are the 4th and 5th fields.
+  const idle = (fields[3] ?? 0) + (fields[4] ?? 0);
+  return { busy: total - idle, total };
+}
+
+// A process's user + system ticks; 0 when it is gone.
+function processTicks(pid: number): number {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    // The command may hold spaces: the fields after it start past the last ')'.
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return Number(fields[11]) + Number(fields[12]);
+  } catch {
+    return 0;
+  }
+}
+
+export function cpuSnapshot(pids: readonly number[]): CpuSnapshot {
+  const { busy, total } = machineTicks();
+  return { at: Date.now(), busy, total, processes: new Map(pids.map((p) => [p, processTicks(p)])) };
+}
+
+export function cpuBetween(before: CpuSnapshot, after: CpuSnapshot): CpuUsage {
+  const seconds = Math.max(0.001, (after.at - before.at) / 1000);
+  const processes = new Map<number, number>();
+  for (const [pid, ticks] of before.processes) {
+    processes.set(pid, ((after.processes.get(pid) ?? ticks) - ticks) / TICKS_PER_SECOND / seconds);
+  }
+  const total = after.total - before.total;
+  return { machine: total > 0 ? (after.busy - before.busy) / total : 0, processes };
+}
+
+export const CORES = cpus().length;
