@@ -40,7 +40,7 @@ export interface AlarmCandidateRow {
 // The person's own sign-ins and their own look at this report are left out.
 // $1 person id, $2 '["<person id>"]', $3 after seq, $4 from, $5 to, $6 limit. Each arm of the
 // OR has an index of its own (the plan is a BitmapOr; test/compliance/access-report).
-const ABOUT_PERSON_SQL = `
+export const ABOUT_PERSON_SQL = `
   SELECT e.seq, e.occurred_at AS "occurredAt", e.actor_user_id AS "actorId",
          e.actor_role AS "actorRole", e.action, e.subject_id AS "subjectId",
          e.resource_type AS "resourceType", e.resource_id AS "resourceId", e.details
