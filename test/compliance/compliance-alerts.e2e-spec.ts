@@ -126,7 +126,10 @@ describe('compliance: bulk-access and break-glass alarms across instances', () =
     expect(raised.map((r) => r.kind)).toEqual(['break_glass']);
     const [row] = await alertRows('break_glass');
     expect(row).toMatchObject({ actor_user_id: doctor.user.id });
-    expect(row.details).toMatchObject({ patientId: patient.user.id });
+    expect(row.details).toEqual({
+      patientId: patient.user.id,
+      grantId: (res.body as { id: string }).id,
+    });
     const deliveries = await db.query<{ body: { type: string; data: Record<string, unknown> } }[]>(
       `SELECT body FROM webhook_deliveries WHERE event_type = 'compliance.alert'`,
     );
@@ -192,6 +195,7 @@ describe('compliance: bulk-access and break-glass alarms across instances', () =
     );
     expect((rest.body as { items: Alert[]; nextCursor: null }).items).toHaveLength(1);
     expect((await list(officer, '?status=closed')).status).toBe(400);
+    expect((await list(officer, '?cursor=garbage')).status).toBe(400);
 
     const target = items.find((i) => i.kind === 'break_glass')!;
     const ack = (who: SignedIn, body: object, id = target.id) =>

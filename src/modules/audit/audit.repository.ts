@@ -34,6 +34,7 @@ export interface AlarmCandidateRow {
   action: string;
   outcome: string;
   subjectId: string | null;
+  resourceId: string | null;
   details: Record<string, unknown>;
 }
 
@@ -604,7 +605,7 @@ export class AuditRepository implements OnModuleDestroy {
   ): Promise<AlarmCandidateRow[]> {
     return this.events.query<AlarmCandidateRow[]>(
       `SELECT seq, occurred_at AS "occurredAt", actor_user_id AS "actorId", actor_role AS "actorRole",
-              action, outcome, subject_id AS "subjectId", details
+              action, outcome, subject_id AS "subjectId", resource_id AS "resourceId", details
          FROM audit_events
         WHERE seq > $1 AND seq <= $4
           AND (outcome = 'denied'

@@ -95,7 +95,7 @@ export class ComplianceAlertsService {
       triggerSeq: row.seq,
       details:
         kind === AlertKind.BreakGlass
-          ? { patientId: row.subjectId, grantId: row.details.grantId ?? null }
+          ? { patientId: row.subjectId, grantId: row.resourceId }
           : { fromSeq: row.details.fromSeq ?? null, toSeq: row.details.toSeq ?? null },
     }));
     for (const [actorId, row] of plan.reads) {
