@@ -40,6 +40,7 @@ import { SignalingModule } from './modules/signaling/signaling.module';
 import { PersonalDataModule } from './common/personal-data/personal-data.module';
 import { PortsModule } from './common/ports/port-implementations';
 import { BreakGlassModule } from './modules/compliance/break-glass/break-glass.module';
+import { ReportingModule } from './modules/compliance/reporting/reporting.module';
 import { DataSubjectModule } from './modules/compliance/data-subject/data-subject.module';
 import { ConsentsModule } from './modules/compliance/consents/consents.module';
 import { RetentionModule } from './modules/compliance/retention/retention.module';
@@ -98,6 +99,7 @@ export class AppModule implements NestModule {
         DataSubjectModule,
         ConsentsModule,
         RetentionModule,
+        ReportingModule,
         DemoModule,
       ],
       providers: [

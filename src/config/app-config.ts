@@ -134,6 +134,22 @@ export class AppConfig {
     jobIntervalMinutes: number;
   };
 
+  // Compliance alarms (docs/compliance.md, C17).
+  alerts!: {
+    recordReadsPerHour: number;
+    deniedAccesses: number;
+    deniedWindowMinutes: number;
+    exportRecords: number;
+    scanIntervalSeconds: number;
+  };
+
+  // The processing inventory (docs/compliance.md, C18).
+  processing!: {
+    homeCountry: string;
+    // Country of each provider kind the operator declared (smtp, sms, push, webhooks, siem).
+    processorCountries: Record<string, string>;
+  };
+
   notify!: {
     // This process runs the outbox relay (docs/notifications.md).
     relayEnabled: boolean;

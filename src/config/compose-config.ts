@@ -142,6 +142,19 @@ export function composeConfig(
       callsDays: env.RETENTION_CALLS_DAYS,
       jobIntervalMinutes: env.RETENTION_JOB_INTERVAL_MINUTES,
     },
+    alerts: {
+      recordReadsPerHour: env.ALERT_RECORD_READS_PER_HOUR,
+      deniedAccesses: env.ALERT_DENIED_ACCESSES,
+      deniedWindowMinutes: env.ALERT_DENIED_WINDOW_MINUTES,
+      exportRecords: env.ALERT_EXPORT_RECORDS,
+      scanIntervalSeconds: env.ALERT_SCAN_INTERVAL_SECONDS,
+    },
+    processing: {
+      homeCountry: env.PROCESSING_HOME_COUNTRY,
+      processorCountries: Object.fromEntries(
+        list(env.PROCESSOR_COUNTRIES).map((pair) => pair.split('=') as [string, string]),
+      ),
+    },
     mail: {
       smtpUrl: env.SMTP_URL,
       smtpCaFile: env.SMTP_CA_FILE,

@@ -257,6 +257,35 @@ export class EnvironmentVariables {
   @IntegerVar({ min: 1, max: 10080, unit: 'minutes' })
   RETENTION_JOB_INTERVAL_MINUTES: number = 60;
 
+  // Compliance alarms (docs/compliance.md, C17): a doctor reading more patients' records in an
+  // hour, an account refused this many times in the window, a trail export of more records.
+  @IntegerVar({ min: 1, max: 1000000 })
+  ALERT_RECORD_READS_PER_HOUR: number = 50;
+
+  @IntegerVar({ min: 1, max: 1000000 })
+  ALERT_DENIED_ACCESSES: number = 10;
+
+  @IntegerVar({ min: 1, max: 1440, unit: 'minutes' })
+  ALERT_DENIED_WINDOW_MINUTES: number = 15;
+
+  @IntegerVar({ min: 1, max: 1000000000 })
+  ALERT_EXPORT_RECORDS: number = 10000;
+
+  // How often the alarms read the new audit records (one instance at a time).
+  @IntegerVar({ min: 1, max: 3600, unit: 'seconds' })
+  ALERT_SCAN_INTERVAL_SECONDS: number = 15;
+
+  // The processing inventory (docs/compliance.md, C18): the controller's country, and the
+  // country of each configured provider, e.g. `smtp=TR,sms=TR,webhooks=DE,siem=TR`.
+  @PatternVar(/^[A-Z]{2}$/, 'must be a two-letter country code such as TR')
+  PROCESSING_HOME_COUNTRY: string = 'TR';
+
+  @PatternVar(
+    /^$|^(smtp|sms|push|webhooks|siem)=[A-Z]{2}(,(smtp|sms|push|webhooks|siem)=[A-Z]{2})*$/,
+    'must be a comma-separated list of provider=country, e.g. smtp=TR,webhooks=DE',
+  )
+  PROCESSOR_COUNTRIES: string = '';
+
   // Notifications (docs/notifications.md): the outbox relay.
   @BooleanVar()
   NOTIFY_RELAY_ENABLED: boolean = true;

@@ -263,7 +263,9 @@ describe('deploy: Prometheus alerts and dashboard against a real scrape', () => 
     return Object.fromEntries(
       Object.entries(found.annotations).map(([k, v]) => [
         k,
-        v.replace('{{ $value | humanizePercentage }}', '50%'),
+        v
+          .replace('{{ $value | humanizePercentage }}', '50%')
+          .replace('{{ $labels.kind }}', 'break_glass'),
       ]),
     );
   };
@@ -302,6 +304,14 @@ describe('deploy: Prometheus alerts and dashboard against a real scrape', () => 
             },
             { series: scraped('hekim_dependency_up', { dependency: 'redis' }), values: '1x40' },
             { series: scraped('hekim_audit_write_failures_total'), values: '0x5 1x35' },
+            {
+              series: scraped('hekim_compliance_alerts_total', { kind: 'break_glass' }),
+              values: '0x5 1x35',
+            },
+            {
+              series: scraped('hekim_compliance_alerts_total', { kind: 'record_reads' }),
+              values: '0x40',
+            },
             { series: http('200'), values: '0+60x40' },
             { series: http('500'), values: '0+60x40' },
             {
@@ -325,6 +335,11 @@ describe('deploy: Prometheus alerts and dashboard against a real scrape', () => 
             { ...quiet('HekimRedisUnavailable'), eval_time: '30m' },
             { ...quiet('HekimAuditWriteFailures'), eval_time: '4m' },
             { ...fires('HekimAuditWriteFailures', { severity: 'critical' }), eval_time: '7m' },
+            { ...quiet('HekimComplianceAlert'), eval_time: '4m' },
+            {
+              ...fires('HekimComplianceAlert', { severity: 'warning', kind: 'break_glass' }),
+              eval_time: '7m',
+            },
             { ...quiet('HekimHighErrorRate'), eval_time: '5m' },
             { ...fires('HekimHighErrorRate', { severity: 'critical' }), eval_time: '20m' },
             { ...fires('HekimCallFailureRatio', { severity: 'warning' }), eval_time: '30m' },

@@ -1,4 +1,5 @@
 import type { EntityManager } from 'typeorm';
+import type { ProcessingDeclaration } from './processing';
 
 // The person an export or erasure is about, resolved once before any contributor runs (the
 // account's own contributor erases the address last): the id most tables point at, and the
@@ -20,6 +21,9 @@ export abstract class PersonalDataContributor {
   // The tables whose rows about a user this contributor exports and erases; only tables its
   // own module owns.
   abstract readonly tables: readonly string[];
+  // What the processing of those tables is: categories, purposes, legal bases, retention,
+  // recipients, security (the processing inventory, docs/compliance.md).
+  abstract readonly processing: ProcessingDeclaration;
   // Everything held about the user in those tables, as plain JSON (API shapes, not entities).
   abstract exportFor(subject: PersonalDataSubject, manager: EntityManager): Promise<unknown>;
   // Anonymizes or destroys the user's data in those tables inside the erasure transaction;

@@ -93,6 +93,13 @@ export enum AuditAction {
   // because the push provider reported the token dead.
   DeviceRegister = 'device.register',
   DeviceRemove = 'device.remove',
+  // Compliance reporting (docs/compliance.md): who saw a person's data, the alarms, the
+  // processing inventory.
+  AccessReportRead = 'compliance.access_report',
+  ComplianceAlertRaise = 'compliance.alert_raise',
+  ComplianceAlertsRead = 'compliance.alerts_read',
+  ComplianceAlertAcknowledge = 'compliance.alert_acknowledge',
+  ProcessingInventoryRead = 'compliance.processing_inventory',
 }
 
 export enum AuditOutcome {

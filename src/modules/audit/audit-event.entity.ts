@@ -8,6 +8,11 @@ import { Check, Column, Entity, Index, PrimaryColumn } from 'typeorm';
 @Index('audit_events_subject_idx', ['subjectId', 'seq'])
 @Index('audit_events_action_idx', ['action', 'seq'])
 @Index('audit_events_without_canonical_idx', ['seq'], { where: '"canonical" IS NULL' })
+// Partial and expression indexes of migration 1763701850000 (access report, compliance alarms):
+// declared so that the schema check knows them, kept by the migration's SQL.
+@Index('audit_events_record_reads_idx', { synchronize: false })
+@Index('audit_events_denied_idx', { synchronize: false })
+@Index('audit_events_subject_ids_idx', { synchronize: false })
 export class AuditEventEntity {
   // Gapless, assigned under the chain lock; bigint comes back from pg as a string.
   @PrimaryColumn({ type: 'bigint', primaryKeyConstraintName: 'audit_events_pkey' })

@@ -12,6 +12,8 @@ import { AuditMetrics } from './audit.metrics';
 import { AuditRepository } from './audit.repository';
 import { AuditService } from './audit.service';
 import { AuditTrailService } from './export/audit-trail.service';
+import { AccessReportService } from './access-report/access-report.service';
+import { AuditPatterns } from './access-report/audit-patterns.service';
 
 // Global: every feature module records through AuditService.
 @Global()
@@ -26,8 +28,10 @@ import { AuditTrailService } from './export/audit-trail.service';
     AuditService,
     AuditTrailService,
     AnonymousRefusalBudget,
+    AccessReportService,
+    AuditPatterns,
     { provide: APP_INTERCEPTOR, useClass: AuditDenialsInterceptor },
   ],
-  exports: [AuditService, AnonymousRefusalBudget],
+  exports: [AuditService, AnonymousRefusalBudget, AccessReportService, AuditPatterns],
 })
 export class AuditModule {}

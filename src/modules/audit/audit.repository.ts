@@ -11,6 +11,56 @@ import { AuditCheckpointEntity } from './audit-checkpoint.entity';
 import { AuditEventEntity } from './audit-event.entity';
 import { RecordLinesCopy } from './export/audit-line-copy';
 
+// A patient record read, for the access report and the bulk-read alarm.
+export const RECORD_READ_ACTIONS = ['user.read', 'patient_profile.read', 'break_glass.access'];
+
+export interface AccessRecordRow {
+  seq: string;
+  occurredAt: Date;
+  actorId: string | null;
+  actorRole: string | null;
+  action: string;
+  subjectId: string | null;
+  resourceType: string | null;
+  resourceId: string | null;
+  details: Record<string, unknown>;
+}
+
+export interface AlarmCandidateRow {
+  seq: string;
+  occurredAt: Date;
+  actorId: string | null;
+  actorRole: string | null;
+  action: string;
+  outcome: string;
+  subjectId: string | null;
+  resourceId: string | null;
+  details: Record<string, unknown>;
+}
+
+// The person's own sign-ins and their own look at this report are left out.
+// $1 person id, $2 '["<person id>"]', $3 after seq, $4 from, $5 to, $6 limit. Each arm of the
+// OR has an index of its own (the plan is a BitmapOr; test/compliance/access-report).
+export const ABOUT_PERSON_SQL = `
+  SELECT e.seq, e.occurred_at AS "occurredAt", e.actor_user_id AS "actorId",
+         e.actor_role AS "actorRole", e.action, e.subject_id AS "subjectId",
+         e.resource_type AS "resourceType", e.resource_id AS "resourceId", e.details
+    FROM audit_events e
+   WHERE e.seq > $3::bigint
+     AND e.outcome = 'success'
+     AND ($4::timestamptz IS NULL OR e.occurred_at >= $4)
+     AND ($5::timestamptz IS NULL OR e.occurred_at <= $5)
+     AND NOT (e.actor_user_id = $1::uuid
+              AND (e.action LIKE 'auth.%' OR e.action = 'compliance.access_report'))
+     AND (e.subject_id = $1::uuid
+          OR (e.details ? 'subjectIds' AND (e.details -> 'subjectIds') @> $2::jsonb)
+          OR (e.action = 'audit.export' AND EXISTS (
+                SELECT 1 FROM audit_events s
+                 WHERE s.subject_id = $1::uuid
+                   AND s.seq BETWEEN (e.details ->> 'fromSeq')::bigint AND (e.details ->> 'toSeq')::bigint)))
+   ORDER BY e.seq
+   LIMIT $6`;
+
 // Appends to the chain are serialised across every instance sharing the database by the
 // row lock on audit_chain_head (migration AddAuditChainHead), held until the surrounding
 // transaction ends, so the business change and its record commit together. FOR UPDATE
@@ -523,6 +573,78 @@ export class AuditRepository implements OnModuleDestroy {
 
   async onModuleDestroy(): Promise<void> {
     await this.copies?.end();
+  }
+
+  // A page of the records about one person (docs/compliance.md, access report): the records
+  // whose subject they are (audit_events_subject_idx), the records naming them among several
+  // people (webhook deliveries, audit_events_subject_ids_idx), and the trail exports whose seq
+  // range holds a record about them (audit_events_action_idx, then the subject index for the
+  // range). Successful actions only: a refusal disclosed nothing.
+  findAboutPerson(
+    personId: string,
+    range: { from: Date | null; to: Date | null },
+    afterSeq: string,
+    limit: number,
+  ): Promise<AccessRecordRow[]> {
+    return this.events.query<AccessRecordRow[]>(ABOUT_PERSON_SQL, [
+      personId,
+      JSON.stringify([personId]),
+      afterSeq,
+      range.from,
+      range.to,
+      limit,
+    ]);
+  }
+
+  // The records in (afterSeq, toSeq] (up to `limit`) that the compliance alarms look at, in
+  // chain order: reads of patient records, refusals, break-glass starts and trail exports.
+  findAlarmCandidates(
+    afterSeq: string,
+    toSeq: string,
+    limit: number,
+  ): Promise<AlarmCandidateRow[]> {
+    return this.events.query<AlarmCandidateRow[]>(
+      `SELECT seq, occurred_at AS "occurredAt", actor_user_id AS "actorId", actor_role AS "actorRole",
+              action, outcome, subject_id AS "subjectId", resource_id AS "resourceId", details
+         FROM audit_events
+        WHERE seq > $1 AND seq <= $4
+          AND (outcome = 'denied'
+               OR (outcome = 'success' AND action = ANY($2::text[])))
+        ORDER BY seq
+        LIMIT $3`,
+      [afterSeq, [...RECORD_READ_ACTIONS, 'break_glass.start', 'audit.export'], limit, toSeq],
+    );
+  }
+
+  // The last seq of the trail (0 when empty).
+  async headSeq(): Promise<string> {
+    const rows = await this.events.query<{ seq: string }[]>(
+      `SELECT COALESCE(MAX(seq), 0)::text AS seq FROM audit_events`,
+    );
+    return rows[0].seq;
+  }
+
+  // How many patients one account read in (since, until]: distinct subjects of its reads
+  // (audit_events_record_reads_idx).
+  async countPatientsRead(actorId: string, since: Date, until: Date): Promise<number> {
+    const rows = await this.events.query<{ n: number }[]>(
+      `SELECT count(DISTINCT subject_id)::int AS n FROM audit_events
+        WHERE actor_user_id = $1 AND occurred_at > $2 AND occurred_at <= $3
+          AND outcome = 'success' AND action IN ('user.read', 'patient_profile.read', 'break_glass.access')
+          AND subject_id IS NOT NULL AND subject_id <> actor_user_id`,
+      [actorId, since, until],
+    );
+    return rows[0].n;
+  }
+
+  // How many of one account's requests were refused in (since, until] (audit_events_denied_idx).
+  async countDenied(actorId: string, since: Date, until: Date): Promise<number> {
+    const rows = await this.events.query<{ n: number }[]>(
+      `SELECT count(*)::int AS n FROM audit_events
+        WHERE actor_user_id = $1 AND occurred_at > $2 AND occurred_at <= $3 AND outcome = 'denied'`,
+      [actorId, since, until],
+    );
+    return rows[0].n;
   }
 
   findPage(

@@ -5,6 +5,14 @@ import {
   PersonalDataContributor,
   type PersonalDataSubject,
 } from '../../common/personal-data/personal-data.contributor';
+import {
+  COMMON_MEASURES,
+  DataCategory,
+  DataSubjectGroup,
+  LegalBasis,
+  Processor,
+  type ProcessingDeclaration,
+} from '../../common/personal-data/processing';
 
 type Row = Record<string, unknown>;
 
@@ -18,6 +26,19 @@ type Row = Record<string, unknown>;
 export class DeviceSessionsPersonalData extends PersonalDataContributor {
   readonly section = 'deviceSessions';
   readonly tables = ['auth_sessions', 'auth_refresh_tokens'];
+  readonly processing: ProcessingDeclaration = {
+    dataCategories: [DataCategory.Authentication, DataCategory.Device, DataCategory.Security],
+    dataSubjects: [DataSubjectGroup.Patients, DataSubjectGroup.Clinicians, DataSubjectGroup.Staff],
+    purposes: ['keeping people signed in; detecting stolen refresh tokens'],
+    legalBases: [LegalBasis.Contract, LegalBasis.LegitimateInterest],
+    retention: 'until the session ends, expires (REFRESH_TOKEN_TTL_SECONDS) or is revoked',
+    internalRecipients: ['the person (their devices)', 'admin (revocation)'],
+    processors: [],
+    securityMeasures: [
+      ...COMMON_MEASURES,
+      'refresh tokens stored as hashes, rotated with reuse detection',
+    ],
+  };
 
   exportFor(subject: PersonalDataSubject, m: EntityManager): Promise<unknown> {
     return m.query<Row[]>(
@@ -51,6 +72,20 @@ export class DeviceSessionsPersonalData extends PersonalDataContributor {
 export class MfaPersonalData extends PersonalDataContributor {
   readonly section = 'mfa';
   readonly tables = ['auth_mfa', 'auth_recovery_codes'];
+  readonly processing: ProcessingDeclaration = {
+    dataCategories: [DataCategory.Authentication, DataCategory.Security],
+    dataSubjects: [DataSubjectGroup.Patients, DataSubjectGroup.Clinicians, DataSubjectGroup.Staff],
+    purposes: ['second factor at sign-in'],
+    legalBases: [LegalBasis.Contract, LegalBasis.LegalObligation],
+    retention: 'until MFA is disabled or the account is erased',
+    internalRecipients: ['the person'],
+    processors: [],
+    securityMeasures: [
+      ...COMMON_MEASURES,
+      'TOTP secret encrypted at rest (DATA_ENCRYPTION_KEY)',
+      'recovery codes stored as hashes',
+    ],
+  };
 
   async exportFor(subject: PersonalDataSubject, m: EntityManager): Promise<unknown> {
     const [mfa] = await m.query<Row[]>(
@@ -78,6 +113,16 @@ export class MfaPersonalData extends PersonalDataContributor {
 export class SingleUseTokensPersonalData extends PersonalDataContributor {
   readonly section = 'passwordResets';
   readonly tables = ['auth_single_use_tokens'];
+  readonly processing: ProcessingDeclaration = {
+    dataCategories: [DataCategory.Authentication, DataCategory.Contact],
+    dataSubjects: [DataSubjectGroup.Patients, DataSubjectGroup.Clinicians, DataSubjectGroup.Staff],
+    purposes: ['password reset and e-mail verification links'],
+    legalBases: [LegalBasis.Contract],
+    retention: 'until used or expired (hours); erasure deletes them',
+    internalRecipients: ['nobody (the link goes to the person)'],
+    processors: [Processor.Smtp],
+    securityMeasures: [...COMMON_MEASURES, 'tokens stored as hashes, single use'],
+  };
 
   async exportFor(subject: PersonalDataSubject, m: EntityManager): Promise<unknown> {
     return {

@@ -4,6 +4,14 @@ import {
   PersonalDataContributor,
   type PersonalDataSubject,
 } from '../../common/personal-data/personal-data.contributor';
+import {
+  COMMON_MEASURES,
+  DataCategory,
+  DataSubjectGroup,
+  LegalBasis,
+  Processor,
+  type ProcessingDeclaration,
+} from '../../common/personal-data/processing';
 
 type Row = Record<string, unknown>;
 
@@ -13,6 +21,16 @@ type Row = Record<string, unknown>;
 export class CallsPersonalData extends PersonalDataContributor {
   readonly section = 'calls';
   readonly tables = ['calls', 'call_participants'];
+  readonly processing: ProcessingDeclaration = {
+    dataCategories: [DataCategory.Communication],
+    dataSubjects: [DataSubjectGroup.Patients, DataSubjectGroup.Clinicians, DataSubjectGroup.Staff],
+    purposes: ['placing direct audio and video calls'],
+    legalBases: [LegalBasis.HealthCare, LegalBasis.Contract],
+    retention: 'RETENTION_CALLS_DAYS after the call ended (retention job)',
+    internalRecipients: ['the participants'],
+    processors: [Processor.Push, Processor.Webhooks],
+    securityMeasures: [...COMMON_MEASURES, 'media end-to-end DTLS-SRTP, never stored'],
+  };
 
   exportFor(subject: PersonalDataSubject, m: EntityManager): Promise<unknown> {
     return m.query<Row[]>(

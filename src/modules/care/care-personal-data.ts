@@ -7,6 +7,13 @@ import {
 import { CareEndReason } from './care-relationship.entity';
 import { toCareRelationshipResponse } from './care.mapper';
 import { CareRepository } from './care.repository';
+import {
+  COMMON_MEASURES,
+  DataCategory,
+  DataSubjectGroup,
+  LegalBasis,
+  type ProcessingDeclaration,
+} from '../../common/personal-data/processing';
 
 // The care module's part of the data export (every relationship the person is a party to)
 // and of erasure: relationships stay, under pseudonymous ids, as part of the medical record,
@@ -15,6 +22,16 @@ import { CareRepository } from './care.repository';
 export class CarePersonalData extends PersonalDataContributor {
   readonly section = 'careRelationships';
   readonly tables = ['care_relationships'];
+  readonly processing: ProcessingDeclaration = {
+    dataCategories: [DataCategory.Health],
+    dataSubjects: [DataSubjectGroup.Patients, DataSubjectGroup.Clinicians],
+    purposes: ['deciding which clinician may see which patient (minimum necessary)'],
+    legalBases: [LegalBasis.HealthCare],
+    retention: 'live while treated, then CARE_FOLLOW_UP_DAYS; kept as the basis of past reads',
+    internalRecipients: ['the patient', 'the clinician', 'admin'],
+    processors: [],
+    securityMeasures: [...COMMON_MEASURES],
+  };
 
   constructor(private readonly relationships: CareRepository) {
     super();

@@ -5,6 +5,14 @@ import {
   PersonalDataContributor,
   type PersonalDataSubject,
 } from '../../common/personal-data/personal-data.contributor';
+import {
+  COMMON_MEASURES,
+  DataCategory,
+  DataSubjectGroup,
+  LegalBasis,
+  Processor,
+  type ProcessingDeclaration,
+} from '../../common/personal-data/processing';
 
 // A user's push devices: exported without their tokens and keys (credentials of the device,
 // not facts about the person) and destroyed on erasure, with the record of which calls
@@ -13,6 +21,19 @@ import {
 export class DevicesPersonalData extends PersonalDataContributor {
   readonly section = 'pushDevices';
   readonly tables = ['push_devices', 'push_rings'];
+  readonly processing: ProcessingDeclaration = {
+    dataCategories: [DataCategory.Device],
+    dataSubjects: [DataSubjectGroup.Patients, DataSubjectGroup.Clinicians, DataSubjectGroup.Staff],
+    purposes: ["reaching a person's devices for calls"],
+    legalBases: [LegalBasis.Contract],
+    retention: 'until removed by the person, reported dead by the provider, or erasure',
+    internalRecipients: ['the person'],
+    processors: [Processor.Push],
+    securityMeasures: [
+      ...COMMON_MEASURES,
+      'push payloads hold ids only; Web Push end-to-end encrypted',
+    ],
+  };
 
   exportFor(subject: PersonalDataSubject, m: EntityManager): Promise<unknown> {
     return m.query<Record<string, unknown>[]>(

@@ -5,6 +5,14 @@ import {
   type PersonalDataSubject,
 } from '../../common/personal-data/personal-data.contributor';
 import { OutboxRepository } from './outbox.repository';
+import {
+  COMMON_MEASURES,
+  DataCategory,
+  DataSubjectGroup,
+  LegalBasis,
+  Processor,
+  type ProcessingDeclaration,
+} from '../../common/personal-data/processing';
 
 // The outbox's part of the data export and erasure: messages addressed to the person by
 // e-mail (their payloads carry one-time tokens: left out of the export), deleted on erasure.
@@ -12,6 +20,16 @@ import { OutboxRepository } from './outbox.repository';
 export class OutboxPersonalData extends PersonalDataContributor {
   readonly section = 'messages';
   readonly tables = ['notification_outbox'];
+  readonly processing: ProcessingDeclaration = {
+    dataCategories: [DataCategory.Contact, DataCategory.Scheduling],
+    dataSubjects: [DataSubjectGroup.Patients, DataSubjectGroup.Clinicians, DataSubjectGroup.Staff],
+    purposes: ['sending e-mails, SMS, push notices and webhook events'],
+    legalBases: [LegalBasis.Contract, LegalBasis.HealthCare],
+    retention: 'until delivered (one-time tokens removed on delivery); deleted on erasure',
+    internalRecipients: ['admin (outbox, without payloads)'],
+    processors: [Processor.Smtp, Processor.Sms, Processor.Push, Processor.Webhooks],
+    securityMeasures: [...COMMON_MEASURES, 'payload secrets removed on delivery'],
+  };
 
   constructor(private readonly outbox: OutboxRepository) {
     super();

@@ -4,6 +4,14 @@ import {
   PersonalDataContributor,
   type PersonalDataSubject,
 } from '../../common/personal-data/personal-data.contributor';
+import {
+  COMMON_MEASURES,
+  DataCategory,
+  DataSubjectGroup,
+  LegalBasis,
+  Processor,
+  type ProcessingDeclaration,
+} from '../../common/personal-data/processing';
 
 type Row = Record<string, unknown>;
 
@@ -14,6 +22,16 @@ type Row = Record<string, unknown>;
 export class RoomsPersonalData extends PersonalDataContributor {
   readonly section = 'rooms';
   readonly tables = ['rooms', 'room_members'];
+  readonly processing: ProcessingDeclaration = {
+    dataCategories: [DataCategory.Health, DataCategory.Scheduling],
+    dataSubjects: [DataSubjectGroup.Patients, DataSubjectGroup.Clinicians],
+    purposes: ['organising consultations (who is in which consultation room)'],
+    legalBases: [LegalBasis.HealthCare, LegalBasis.ExplicitConsent],
+    retention: 'with the room; direct-call rooms with their call (RETENTION_CALLS_DAYS)',
+    internalRecipients: ['room members', 'admin'],
+    processors: [Processor.Webhooks],
+    securityMeasures: [...COMMON_MEASURES],
+  };
 
   async exportFor(subject: PersonalDataSubject, m: EntityManager): Promise<unknown> {
     return {

@@ -6,6 +6,14 @@ import {
   type PersonalDataSubject,
 } from '../../common/personal-data/personal-data.contributor';
 import { SessionsRepository } from './sessions.repository';
+import {
+  COMMON_MEASURES,
+  DataCategory,
+  DataSubjectGroup,
+  LegalBasis,
+  Processor,
+  type ProcessingDeclaration,
+} from '../../common/personal-data/processing';
 
 type Row = Record<string, unknown>;
 
@@ -16,6 +24,16 @@ type Row = Record<string, unknown>;
 export class SessionsPersonalData extends PersonalDataContributor {
   readonly section = 'sessions';
   readonly tables = ['session_participants', 'room_sessions'];
+  readonly processing: ProcessingDeclaration = {
+    dataCategories: [DataCategory.Health, DataCategory.Device],
+    dataSubjects: [DataSubjectGroup.Patients, DataSubjectGroup.Clinicians],
+    purposes: ['running consultation sessions (who joined, when)'],
+    legalBases: [LegalBasis.HealthCare, LegalBasis.ExplicitConsent],
+    retention: 'RETENTION_SESSIONS_DAYS after the session ended (participants destroyed)',
+    internalRecipients: ['the participants', 'admin'],
+    processors: [Processor.Webhooks],
+    securityMeasures: [...COMMON_MEASURES],
+  };
 
   exportFor(subject: PersonalDataSubject, m: EntityManager): Promise<unknown> {
     return m.query<Row[]>(
@@ -44,6 +62,16 @@ export class SessionsPersonalData extends PersonalDataContributor {
 export class WaitingRoomPersonalData extends PersonalDataContributor {
   readonly section = 'waitingRoom';
   readonly tables = ['room_waiting'];
+  readonly processing: ProcessingDeclaration = {
+    dataCategories: [DataCategory.Scheduling],
+    dataSubjects: [DataSubjectGroup.Patients],
+    purposes: ['admitting a patient from the waiting room'],
+    legalBases: [LegalBasis.HealthCare],
+    retention: 'until admitted, or the session ends',
+    internalRecipients: ['the room host'],
+    processors: [Processor.Webhooks],
+    securityMeasures: [...COMMON_MEASURES],
+  };
 
   constructor(private readonly sessions: SessionsRepository) {
     super();

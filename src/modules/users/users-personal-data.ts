@@ -11,12 +11,46 @@ import { PatientProfileService } from './patient-profile/patient-profile.service
 import { UserStatus } from './user.entity';
 import { UsersRepository } from './users.repository';
 import { randomBytes } from 'node:crypto';
+import {
+  COMMON_MEASURES,
+  DataCategory,
+  DataSubjectGroup,
+  LegalBasis,
+  Processor,
+  type ProcessingDeclaration,
+} from '../../common/personal-data/processing';
 
 // The users module's part of the data export and erasure: the account itself.
 @Injectable()
 export class UserAccountPersonalData extends PersonalDataContributor {
   readonly section = 'user';
   readonly tables = ['users'];
+  readonly processing: ProcessingDeclaration = {
+    dataCategories: [
+      DataCategory.Identity,
+      DataCategory.Contact,
+      DataCategory.Authentication,
+      DataCategory.Professional,
+    ],
+    dataSubjects: [DataSubjectGroup.Patients, DataSubjectGroup.Clinicians, DataSubjectGroup.Staff],
+    purposes: [
+      'running the account and signing in',
+      'reaching the person (e-mail, SMS) about their appointments and account',
+    ],
+    legalBases: [LegalBasis.Contract, LegalBasis.LegalObligation],
+    retention: 'while the account exists; erasure anonymizes it (30-day request)',
+    internalRecipients: [
+      'the person',
+      'admin (account administration)',
+      'doctor (their patients, under a care relationship or break-glass)',
+    ],
+    processors: [Processor.Smtp, Processor.Sms],
+    securityMeasures: [
+      ...COMMON_MEASURES,
+      'argon2id password hashes',
+      'MFA available, required per role (MFA_REQUIRED_ROLES)',
+    ],
+  };
 
   constructor(private readonly users: UsersRepository) {
     super();
@@ -50,6 +84,20 @@ export class UserAccountPersonalData extends PersonalDataContributor {
 export class PatientProfilePersonalData extends PersonalDataContributor {
   readonly section = 'patientProfile';
   readonly tables = ['patient_profiles', 'patient_data_keys'];
+  readonly processing: ProcessingDeclaration = {
+    dataCategories: [DataCategory.Identity, DataCategory.Health, DataCategory.Contact],
+    dataSubjects: [DataSubjectGroup.Patients],
+    purposes: ['identifying the patient for care (national id, date of birth, phone)'],
+    legalBases: [LegalBasis.HealthCare, LegalBasis.ExplicitConsent],
+    retention: 'while the account exists; erasure destroys the data key (crypto-shredding)',
+    internalRecipients: ['the patient', 'doctor (under a care relationship or break-glass)'],
+    processors: [],
+    securityMeasures: [
+      ...COMMON_MEASURES,
+      'AES-256-GCM at rest under a per-person data key wrapped by PATIENT_DATA_MASTER_KEY',
+      'keyed blind index for the national id',
+    ],
+  };
 
   constructor(private readonly profiles: PatientProfileService) {
     super();

@@ -23,6 +23,7 @@ export const WEBHOOK_EVENTS = [
   'appointment.checked_in',
   'appointment.completed',
   'appointment.no_show',
+  'compliance.alert',
 ] as const;
 export type WebhookEvent = (typeof WEBHOOK_EVENTS)[number];
 
@@ -39,4 +40,25 @@ export function matches(patterns: readonly string[], event: string): boolean {
   return patterns.some(
     (p) => p === '*' || p === event || (p.endsWith('.*') && event.startsWith(p.slice(0, -1))),
   );
+}
+
+// The keys of an event's data that name people (docs/notifications.md#events). A delivery's
+// audit record lists them (`subjectIds`), so that a person's access report shows which
+// receivers got an event about them (docs/compliance.md, C11).
+const PERSON_KEYS = ['userId', 'userIds', 'patientId', 'clinicianId', 'callerId', 'calleeIds'];
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+// A group call names a bounded number of people; more is not a person list.
+const MAX_SUBJECTS = 64;
+
+export function subjectsOf(body: Record<string, unknown>): string[] {
+  const data = body.data;
+  if (data === null || typeof data !== 'object') return [];
+  const found = new Set<string>();
+  for (const key of PERSON_KEYS) {
+    const value = (data as Record<string, unknown>)[key];
+    for (const v of Array.isArray(value) ? (value as unknown[]) : [value]) {
+      if (typeof v === 'string' && UUID.test(v)) found.add(v.toLowerCase());
+    }
+  }
+  return [...found].slice(0, MAX_SUBJECTS);
 }

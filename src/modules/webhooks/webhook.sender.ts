@@ -13,6 +13,7 @@ import {
 } from '../outbox/channel-sender';
 import { OutboxChannel } from '../outbox/outbox-message.entity';
 import { WebhookDeliveryStatus } from './webhook-delivery.entity';
+import { subjectsOf } from './webhook-events';
 import { postWebhook } from './webhook-http';
 import { WebhooksRepository, type AttemptRecord, type DeliveryToSend } from './webhooks.repository';
 import { WebhooksService } from './webhooks.service';
@@ -27,6 +28,8 @@ interface Attempt extends AttemptRecord {
   webhookId: string;
   eventType: string;
   attempt: number;
+  // The people the event names (subjectsOf).
+  subjectIds: string[];
 }
 
 // The webhook channel: each attempt POSTs the delivery's body in the Standard Webhooks format
@@ -125,6 +128,7 @@ export class WebhookSender extends ChannelSender {
       webhookId: delivery.webhookId,
       eventType: delivery.eventType,
       attempt: message.attempt,
+      subjectIds: subjectsOf(delivery.body),
       status: !failure
         ? WebhookDeliveryStatus.Delivered
         : final
@@ -176,6 +180,7 @@ export class WebhookSender extends ChannelSender {
             attempt: a.attempt,
             status: a.responseStatus,
             ...(a.error ? { error: a.error } : {}),
+            ...(a.subjectIds.length > 0 ? { subjectIds: a.subjectIds } : {}),
           },
         })),
         manager,

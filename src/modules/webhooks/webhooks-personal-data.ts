@@ -5,6 +5,13 @@ import {
   PersonalDataContributor,
   type PersonalDataSubject,
 } from '../../common/personal-data/personal-data.contributor';
+import {
+  COMMON_MEASURES,
+  DataCategory,
+  DataSubjectGroup,
+  LegalBasis,
+  type ProcessingDeclaration,
+} from '../../common/personal-data/processing';
 
 // The webhook endpoints an admin registered name them as their creator: exported (without the
 // secret) and unlinked on erasure. The endpoints stay; they belong to the organisation.
@@ -12,6 +19,16 @@ import {
 export class WebhooksPersonalData extends PersonalDataContributor {
   readonly section = 'webhookEndpointsCreated';
   readonly tables = ['webhook_endpoints'];
+  readonly processing: ProcessingDeclaration = {
+    dataCategories: [DataCategory.Professional],
+    dataSubjects: [DataSubjectGroup.Staff],
+    purposes: ['knowing which admin registered an integration'],
+    legalBases: [LegalBasis.LegitimateInterest],
+    retention: 'while the endpoint exists',
+    internalRecipients: ['admin'],
+    processors: [],
+    securityMeasures: [...COMMON_MEASURES, 'signing secrets encrypted at rest'],
+  };
 
   exportFor(subject: PersonalDataSubject, m: EntityManager): Promise<unknown> {
     return m.query<Record<string, unknown>[]>(

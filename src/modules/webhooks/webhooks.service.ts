@@ -88,6 +88,13 @@ export class WebhooksService {
     return endpoints.length;
   }
 
+  // The hosts of the live endpoints: where webhook events go (the processing inventory,
+  // docs/compliance.md).
+  async liveEndpointHosts(): Promise<string[]> {
+    const endpoints = await this.repository.liveEndpoints(this.dataSource.manager);
+    return [...new Set(endpoints.map((e) => new URL(e.url).host))].sort();
+  }
+
   async create(
     actor: AuthUser,
     body: CreateWebhookRequest,

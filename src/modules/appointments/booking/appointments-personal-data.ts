@@ -6,6 +6,14 @@ import {
 } from '../../../common/personal-data/personal-data.contributor';
 import { toAppointmentResponse } from './appointment.mapper';
 import { AppointmentsRepository } from './appointments.repository';
+import {
+  COMMON_MEASURES,
+  DataCategory,
+  DataSubjectGroup,
+  LegalBasis,
+  Processor,
+  type ProcessingDeclaration,
+} from '../../../common/personal-data/processing';
 
 // The appointments' part of the data export (every appointment the person is a party to, with
 // its reason and outcome: they are the person's own) and of erasure: appointments stay as part
@@ -15,6 +23,17 @@ import { AppointmentsRepository } from './appointments.repository';
 export class AppointmentsPersonalData extends PersonalDataContributor {
   readonly section = 'appointments';
   readonly tables = ['appointments'];
+  readonly processing: ProcessingDeclaration = {
+    dataCategories: [DataCategory.Scheduling, DataCategory.Health],
+    dataSubjects: [DataSubjectGroup.Patients, DataSubjectGroup.Clinicians],
+    purposes: ['booking and running appointments'],
+    legalBases: [LegalBasis.HealthCare, LegalBasis.Contract],
+    retention:
+      'while the account exists; reasons written by the patient are erased with the account',
+    internalRecipients: ['the patient', 'the clinician', 'admin'],
+    processors: [Processor.Smtp, Processor.Webhooks],
+    securityMeasures: [...COMMON_MEASURES],
+  };
 
   constructor(private readonly appointments: AppointmentsRepository) {
     super();

@@ -1,5 +1,5 @@
 import type { AuditRecordBody } from '../chain/audit-chain';
-import { toFhirAuditEvent } from './audit-fhir';
+import { BALP, balpProfileOf, toFhirAuditEvent } from './audit-fhir';
 
 const base: AuditRecordBody = {
   seq: '7',
@@ -26,7 +26,8 @@ describe('FHIR AuditEvent mapping', () => {
     const e = toFhirAuditEvent({ ...base, action }, '0'.repeat(64), '1'.repeat(64));
     expect(e.type.code).toBe(type);
     expect(e.action).toBe(verb);
-    expect(e.subtype).toEqual([{ system: 'urn:hekim:audit:action', code: action }]);
+    // Hekim's own action code comes first (BALP records add a restful-interaction code).
+    expect(e.subtype?.[0]).toEqual({ system: 'urn:hekim:audit:action', code: action });
   });
 
   it('maps outcomes and leaves out what the record does not have', () => {
@@ -46,5 +47,77 @@ describe('FHIR AuditEvent mapping', () => {
       '1'.repeat(64),
     );
     expect(e.entity?.[0].what?.identifier).toEqual({ system: 'urn:hekim:audit_trail' });
+  });
+
+  describe('IHE BALP', () => {
+    const patientId = '6f1c2a3b-0000-4000-8000-000000000001';
+    const record = (action: string, extra: Partial<AuditRecordBody> = {}): AuditRecordBody => ({
+      ...base,
+      action,
+      actor: { userId: 'd0c7', role: 'doctor', ip: '203.0.113.7', userAgent: 'app/1.0' },
+      resource: { type: 'user', id: patientId },
+      subjectId: patientId,
+      ...extra,
+    });
+    const codes = (c?: { coding?: { code?: string }[] }) => (c?.coding ?? []).map((x) => x.code);
+
+    it.each([
+      ['patient_profile.read', 'PatientRead', 'read', 'R'],
+      ['user.read', 'PatientRead', 'read', 'R'],
+      ['break_glass.access', 'PatientRead', 'read', 'R'],
+      ['user.create', 'PatientCreate', 'create', 'C'],
+      ['patient_profile.update', 'PatientUpdate', 'update', 'U'],
+      ['user.deactivate', 'PatientDelete', 'delete', 'D'],
+      ['user.search', 'PatientQuery', 'search-type', 'E'],
+    ])(
+      '%s follows %s with the structure and codes the profile requires',
+      (action, name, code, verb) => {
+        const e = toFhirAuditEvent(record(action), '0'.repeat(64), '1'.repeat(64));
+        expect(e.meta?.profile).toEqual([`${BALP}.${name}`]);
+        // type rest, a restful-interaction subtype beside Hekim's own action code, the action.
+        expect(e.type).toMatchObject({
+          system: 'http://terminology.hl7.org/CodeSystem/audit-event-type',
+          code: 'rest',
+        });
+        expect(e.subtype).toEqual(
+          expect.arrayContaining([{ system: 'http://hl7.org/fhir/restful-interaction', code }]),
+        );
+        expect(e.action).toBe(verb);
+        expect(e.outcome).toBe('0');
+        // Agents: the client (Source Role ID, with its address), the server (Destination Role
+        // ID), and the user who asked (requestor).
+        const client = e.agent.filter((a) => codes(a.type).includes('110153'));
+        const server = e.agent.filter((a) => codes(a.type).includes('110152'));
+        expect(client).toHaveLength(1);
+        expect(client[0].network).toEqual({ address: '203.0.113.7', type: '2' });
+        expect(server).toHaveLength(1);
+        expect(e.agent.filter((a) => a.requestor)).toHaveLength(1);
+        expect(e.source.type?.[0].code).toBe('4');
+        // Entities: the patient (Person, role Patient, a Patient reference) and the data
+        // (Domain Resource), or for a query the query itself (role Query, base64).
+        const patient = e.entity?.filter((x) => x.role?.code === '1') ?? [];
+        expect(patient).toHaveLength(1);
+        expect(patient[0]).toMatchObject({
+          type: { system: 'http://terminology.hl7.org/CodeSystem/audit-entity-type', code: '1' },
+          what: { type: 'Patient', identifier: { value: patientId } },
+        });
+        const data = e.entity?.filter(
+          (x) => x.role?.code === (code === 'search-type' ? '24' : '4'),
+        );
+        expect(data).toHaveLength(1);
+        expect(data?.[0].type).toMatchObject({ code: '2' });
+        if (code === 'search-type') expect(data?.[0].query).toMatch(/^[A-Za-z0-9+/=]+$/);
+        expect(e.entity).toHaveLength(2);
+      },
+    );
+
+    it('uses the basic profile without a patient, and none for refusals or other actions', () => {
+      expect(balpProfileOf(record('user.update', { subjectId: null }))).toBe(`${BALP}.Update`);
+      expect(balpProfileOf(record('user.read', { outcome: 'denied' }))).toBeNull();
+      expect(balpProfileOf(record('room.join'))).toBeNull();
+      const e = toFhirAuditEvent(record('auth.login'), '0'.repeat(64), '1'.repeat(64));
+      expect(e.meta).toBeUndefined();
+      expect(e.agent).toHaveLength(1);
+    });
   });
 });

@@ -40,6 +40,13 @@ function eventAction(action: string): fhir4.AuditEvent['action'] {
   return 'E';
 }
 
+function balpAction(interaction: Interaction | undefined): fhir4.AuditEvent['action'] {
+  if (interaction === 'create') return 'C';
+  if (interaction === 'update') return 'U';
+  if (interaction === 'delete') return 'D';
+  return interaction === 'search-type' ? 'E' : 'R';
+}
+
 function chainExtension(body: AuditRecordBody, prevHash: string, hash: string): fhir4.Extension {
   return {
     url: FHIR_CHAIN_EXTENSION,
@@ -52,6 +59,84 @@ function chainExtension(body: AuditRecordBody, prevHash: string, hash: string): 
         valueBase64Binary: Buffer.from(canonicalJson(body), 'utf8').toString('base64'),
       },
     ],
+  };
+}
+
+// IHE Basic Audit Log Patterns (BALP): the profiles the AuditEvents of successful RESTful
+// actions on people's records follow (docs/audit.md, "IHE BALP"). The profile is declared in
+// meta.profile and the event carries what it asks for: type `rest`, a restful-interaction
+// subtype, client and server agents, the data entity, and the patient entity when there is one.
+export const BALP = 'https://profiles.ihe.net/ITI/BALP/StructureDefinition/IHE.BasicAudit';
+const RESTFUL_INTERACTION = 'http://hl7.org/fhir/restful-interaction';
+const ENTITY_TYPE = 'http://terminology.hl7.org/CodeSystem/audit-entity-type';
+const OBJECT_ROLE = 'http://terminology.hl7.org/CodeSystem/object-role';
+
+type Interaction = 'read' | 'create' | 'update' | 'delete' | 'search-type';
+const BALP_INTERACTIONS: Record<string, Interaction> = {
+  'user.read': 'read',
+  'patient_profile.read': 'read',
+  'break_glass.access': 'read',
+  'auth.register': 'create',
+  'user.create': 'create',
+  'appointment.book': 'create',
+  'user.update': 'update',
+  'user.profile_update': 'update',
+  'patient_profile.update': 'update',
+  'appointment.reschedule': 'update',
+  'appointment.cancel': 'update',
+  'user.deactivate': 'delete',
+  'data_subject.erasure_approve': 'delete',
+  'user.search': 'search-type',
+};
+const PROFILE_NAMES: Record<Interaction, string> = {
+  read: 'Read',
+  create: 'Create',
+  update: 'Update',
+  delete: 'Delete',
+  'search-type': 'Query',
+};
+
+// The BALP profile a record's AuditEvent follows, if any: successful actions only (the basic
+// patterns record what happened), the Patient variant when the record names its subject.
+export function balpProfileOf(body: AuditRecordBody): string | null {
+  const interaction = BALP_INTERACTIONS[body.action];
+  if (!interaction || body.outcome !== 'success') return null;
+  return `${BALP}.${body.subjectId ? 'Patient' : ''}${PROFILE_NAMES[interaction]}`;
+}
+
+function balpParts(body: AuditRecordBody, interaction: Interaction) {
+  const client: fhir4.AuditEventAgent = {
+    type: { coding: [{ system: DCM, code: '110153', display: 'Source Role ID' }] },
+    who: { display: body.actor.userAgent ?? 'client' },
+    requestor: false,
+    ...(body.actor.ip ? { network: { address: body.actor.ip, type: '2' as const } } : {}),
+  };
+  const server: fhir4.AuditEventAgent = {
+    type: { coding: [{ system: DCM, code: '110152', display: 'Destination Role ID' }] },
+    who: { display: 'hekim' },
+    requestor: false,
+  };
+  const data: fhir4.AuditEventEntity =
+    interaction === 'search-type'
+      ? {
+          type: { system: ENTITY_TYPE, code: '2', display: 'System Object' },
+          role: { system: OBJECT_ROLE, code: '24', display: 'Query' },
+          query: Buffer.from(canonicalJson(body.details), 'utf8').toString('base64'),
+        }
+      : {
+          what: {
+            identifier: {
+              system: `urn:hekim:${body.resource.type ?? 'record'}`,
+              ...(body.resource.id ? { value: body.resource.id } : {}),
+            },
+          },
+          type: { system: ENTITY_TYPE, code: '2', display: 'System Object' },
+          role: { system: OBJECT_ROLE, code: '4', display: 'Domain Resource' },
+        };
+  return {
+    subtype: { system: RESTFUL_INTERACTION, code: interaction },
+    agents: [client, server],
+    data,
   };
 }
 
@@ -106,17 +191,38 @@ export function toFhirAuditEvent(
   }
   // An empty identifier value is not allowed in FHIR: drop it.
   for (const e of entity) if (e.what?.identifier?.value === '') delete e.what.identifier.value;
+  const profile = balpProfileOf(body);
+  const interaction = BALP_INTERACTIONS[body.action];
+  const subtype: fhir4.Coding[] = [{ system: ACTION_SYSTEM, code: body.action }];
+  const agents = [agent];
+  if (profile && interaction) {
+    const balp = balpParts(body, interaction);
+    subtype.push(balp.subtype);
+    agents.push(...balp.agents);
+    // BALP's own data entity replaces the generic one; the patient entity stays, as a
+    // reference to a Patient.
+    entity.splice(0, body.resource.type ? 1 : 0, balp.data);
+    const patient = entity.find((e) => e.role?.code === '1');
+    if (patient?.what) patient.what.type = 'Patient';
+  }
   return {
     resourceType: 'AuditEvent',
     id: body.seq,
+    ...(profile ? { meta: { profile: [profile] } } : {}),
     extension: [chainExtension(body, prevHash, hash)],
-    type: eventType(body.action),
-    subtype: [{ system: ACTION_SYSTEM, code: body.action }],
-    action: eventAction(body.action),
+    type: profile
+      ? {
+          system: 'http://terminology.hl7.org/CodeSystem/audit-event-type',
+          code: 'rest',
+          display: 'RESTful Operation',
+        }
+      : eventType(body.action),
+    subtype,
+    action: profile ? balpAction(interaction) : eventAction(body.action),
     recorded: body.occurredAt,
     outcome: OUTCOME[body.outcome] ?? '8',
     outcomeDesc: body.outcome,
-    agent: [agent],
+    agent: agents,
     source: {
       site: 'hekim',
       observer: { display: 'hekim' },

@@ -221,14 +221,30 @@ export class AuditTrailService {
   // The export is recorded first (if that fails, nothing is exported). The records run from
   // the first one in the range up to the first checkpoint at or after its last one (the
   // head is signed now if need be), so the file ends on a signature and verifies offline.
+  //
+  // The record names the seq range and count the range held when asked (the file may run a few
+  // records further, to its checkpoint): the access report finds the exports that held a
+  // person's records by it, and the bulk-export alarm counts them (docs/compliance.md).
   async export(format: ExportFormat, range: TimeRange, ctx: RequestContext): Promise<AuditExport> {
+    const asked = await this.repository.findSeqBounds(range.from, range.to);
     await this.audit.record({
       action: AuditAction.AuditExport,
       outcome: AuditOutcome.Success,
       actor: ctx.actor,
       requestId: ctx.requestId,
       resource: { type: 'audit_trail' },
-      details: { format, from: range.from?.toISOString(), to: range.to?.toISOString() },
+      details: {
+        format,
+        from: range.from?.toISOString(),
+        to: range.to?.toISOString(),
+        ...(asked
+          ? {
+              fromSeq: asked.first,
+              toSeq: asked.last,
+              records: Number(BigInt(asked.last) - BigInt(asked.first) + 1n),
+            }
+          : { records: 0 }),
+      },
     });
     await this.checkpointer.checkpointHead();
     const bounds = await this.repository.findSeqBounds(range.from, range.to);

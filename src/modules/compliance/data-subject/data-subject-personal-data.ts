@@ -6,6 +6,13 @@ import {
 } from '../../../common/personal-data/personal-data.contributor';
 import { DataSubjectRepository } from './data-subject.repository';
 import { toErasureResponse } from './data-subject.service';
+import {
+  COMMON_MEASURES,
+  DataCategory,
+  DataSubjectGroup,
+  LegalBasis,
+  type ProcessingDeclaration,
+} from '../../../common/personal-data/processing';
 
 // The person's own erasure requests and destruction records: exported; an erasure keeps them,
 // since they are the proof of the erasure.
@@ -13,6 +20,16 @@ import { toErasureResponse } from './data-subject.service';
 export class DataSubjectPersonalData extends PersonalDataContributor {
   readonly section = 'dataSubjectRequests';
   readonly tables = ['erasure_requests', 'erasure_destruction_records'];
+  readonly processing: ProcessingDeclaration = {
+    dataCategories: [DataCategory.Identity],
+    dataSubjects: [DataSubjectGroup.Patients],
+    purposes: ['answering erasure requests and keeping the record of destruction'],
+    legalBases: [LegalBasis.LegalObligation],
+    retention: 'kept as the record of destruction (KVKK destruction regulation)',
+    internalRecipients: ['compliance_officer'],
+    processors: [],
+    securityMeasures: [...COMMON_MEASURES],
+  };
 
   constructor(private readonly requests: DataSubjectRepository) {
     super();
