@@ -19,6 +19,8 @@ import { AppointmentsService } from './booking/appointments.service';
 import { NoShowSweeper } from './booking/no-show.sweeper';
 import { FhirController } from './fhir/fhir.controller';
 import { FhirService } from './fhir/fhir.service';
+import { AppointmentQueueController } from './queue/appointment-queue.controller';
+import { QueueEvents } from './queue/queue-events';
 import { QueueController } from './queue/queue.controller';
 import { QueueService } from './queue/queue.service';
 
@@ -33,7 +35,13 @@ import { QueueService } from './queue/queue.service';
     CareModule,
     WebhooksModule,
   ],
-  controllers: [AvailabilityController, AppointmentsController, FhirController, QueueController],
+  controllers: [
+    AvailabilityController,
+    AppointmentsController,
+    FhirController,
+    QueueController,
+    AppointmentQueueController,
+  ],
   providers: [
     AvailabilityRepository,
     AvailabilityService,
@@ -45,6 +53,8 @@ import { QueueService } from './queue/queue.service';
     NoShowSweeper,
     FhirService,
     QueueService,
+    QueueEvents,
   ],
+  exports: [AppointmentsService, QueueService, QueueEvents],
 })
 export class AppointmentsModule {}
