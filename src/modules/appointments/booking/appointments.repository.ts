@@ -220,9 +220,9 @@ export class AppointmentsRepository {
     const cleared = await this.repo(manager)
       .createQueryBuilder()
       .update()
-      .set({ reason: null })
+      .set({ reason: null, precheckDetails: null })
       .where('patient_id = :userId', { userId })
-      .andWhere('reason IS NOT NULL')
+      .andWhere('(reason IS NOT NULL OR precheck_details IS NOT NULL)')
       .execute();
     return (cancelled.affected ?? 0) + (cleared.affected ?? 0);
   }
