@@ -146,6 +146,7 @@ async function main(): Promise<void> {
 
     const samples: number[] = [];
     const perRound: number[] = [];
+    const answered: number[] = [];
     for (let round = 0; round < ROUNDS * 2; round++) {
       // Even rounds move the head away (everyone up), odd ones bring it back (everyone down).
       const away = round % 2 === 0;
@@ -171,7 +172,7 @@ async function main(): Promise<void> {
           w.socket.on('queue:update', onUpdate);
         }
       });
-      await expectOk(
+      const transferred = expectOk(
         'transfer',
         http('POST', `${base}/api/v1/appointments/${booked[0].id}/transfer`, {
           token: away ? doctorToken : otherToken,
@@ -179,13 +180,14 @@ async function main(): Promise<void> {
           localAddress: away ? '127.0.0.2' : '127.0.0.3',
         }),
         [200],
-      );
-      await done;
+      ).then(() => answered.push(Number(process.hrtime.bigint() - started) / 1e6));
+      await Promise.all([transferred, done]);
       samples.push(...received);
       perRound.push(Math.max(...received));
     }
     const s = latencySummary(samples);
     const last = latencySummary(perRound);
+    const change = latencySummary(answered);
     console.log(
       JSON.stringify(
         {
@@ -202,6 +204,11 @@ async function main(): Promise<void> {
           },
           // From sending the change to the last of the PEOPLE sockets being told, ms.
           lastOfRoundMs: { p50: Number(last.p50.toFixed(1)), max: Number(last.max.toFixed(1)) },
+          // The change itself: the transfer's REST answer (its transaction), ms.
+          changeAnsweredMs: {
+            p50: Number(change.p50.toFixed(1)),
+            max: Number(change.max.toFixed(1)),
+          },
         },
         null,
         2,
