@@ -134,6 +134,20 @@ describe('appointments: the live waiting queue across two instances', () => {
         }),
       ]),
     );
+    // It is the patient's data: in their export.
+    const exported = await a
+      .http()
+      .get('/api/v1/users/me/data-export')
+      .set(as(p3.patient))
+      .expect(200);
+    expect(
+      (exported.body as { sections: { appointments: Payload[] } }).sections.appointments,
+    ).toEqual([
+      expect.objectContaining({
+        id: p3.appointmentId,
+        precheck: expect.objectContaining({ passed: false, details: 'camera blocked' }) as unknown,
+      }),
+    ]);
     // Only the patient reports their check.
     await post(a, doctor, `/appointments/${p3.appointmentId}/precheck`, { passed: true }).expect(
       403,
