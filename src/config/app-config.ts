@@ -131,6 +131,7 @@ export class AppConfig {
   retention!: {
     sessionsDays: number;
     callsDays: number;
+    appointmentsDays: number;
     jobIntervalMinutes: number;
   };
 

@@ -140,6 +140,7 @@ export function composeConfig(
     retention: {
       sessionsDays: env.RETENTION_SESSIONS_DAYS,
       callsDays: env.RETENTION_CALLS_DAYS,
+      appointmentsDays: env.RETENTION_APPOINTMENTS_DAYS,
       jobIntervalMinutes: env.RETENTION_JOB_INTERVAL_MINUTES,
     },
     alerts: {

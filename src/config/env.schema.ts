@@ -254,6 +254,10 @@ export class EnvironmentVariables {
   @IntegerVar({ min: 1, max: 36500, unit: 'days' })
   RETENTION_CALLS_DAYS: number = 3650;
 
+  // Completed, cancelled and missed appointments whose end is older than this are destroyed.
+  @IntegerVar({ min: 1, max: 36500, unit: 'days' })
+  RETENTION_APPOINTMENTS_DAYS: number = 3650;
+
   @IntegerVar({ min: 1, max: 10080, unit: 'minutes' })
   RETENTION_JOB_INTERVAL_MINUTES: number = 60;
 

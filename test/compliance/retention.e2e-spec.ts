@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { DataSource } from 'typeorm';
 import { Role } from '../../src/common/auth/role';
 import type { AuthUser } from '../../src/common/auth/auth-user';
+import { AppointmentsService } from '../../src/modules/appointments/booking/appointments.service';
 import { CallsService } from '../../src/modules/calls/calls.service';
 import { runRetentionCli } from '../../src/modules/compliance/retention/retention-cli';
 import { RetentionScheduler } from '../../src/modules/compliance/retention/retention.scheduler';
@@ -31,6 +32,7 @@ describe('compliance: retention', () => {
       env: {
         RETENTION_SESSIONS_DAYS: '30',
         RETENTION_CALLS_DAYS: '10',
+        RETENTION_APPOINTMENTS_DAYS: '60',
         AUDIT_RETENTION_DAYS: '2190',
       },
     });
@@ -155,6 +157,7 @@ describe('compliance: retention', () => {
         sessionParticipantsDeleted: 2,
         callsDeleted: 2,
         callParticipantsDeleted: 4,
+        appointmentsDeleted: 0,
       },
     });
     // Nothing was deleted from the trail: as many records as sequence numbers, and more than before.
@@ -172,6 +175,54 @@ describe('compliance: retention', () => {
     const again = await t.app.get(RunRetention).execute('schedule');
     expect(again).toMatchObject({ sessionsAnonymized: 0, callsDeleted: 0 });
     expect(await callExists(recentCall)).toBe(1);
+  });
+
+  // An appointment of the doctor with the patient, moved to `status`, ending `daysAgo` days ago.
+  async function appointment(status: string, daysAgo: number): Promise<string> {
+    const start = new Date(Date.now() + DAY_MS + Math.floor(Math.random() * 1e6) * 60_000);
+    const booked = await t.app.get(AppointmentsService).book(
+      { ...doctor, sessionId: '' },
+      {
+        clinicianId: doctor.id,
+        patientId: patient.id,
+        start,
+        end: new Date(start.getTime() + 20 * 60_000),
+      },
+      { ip: null, userAgent: null, requestId: null },
+    );
+    const end = new Date(Date.now() - daysAgo * DAY_MS);
+    await db.query(
+      `UPDATE appointments SET status = $2, start_at = $3, end_at = $4 WHERE id = $1`,
+      [booked.id, status, new Date(end.getTime() - 20 * 60_000), end],
+    );
+    return booked.id;
+  }
+  const appointmentExists = (id: string) =>
+    count('SELECT count(*) AS n FROM appointments WHERE id = $1', [id]);
+
+  it('destroys completed, cancelled and missed appointments past RETENTION_APPOINTMENTS_DAYS, nothing live or younger', async () => {
+    const gone = [
+      await appointment('completed', 90),
+      await appointment('cancelled', 61),
+      await appointment('no_show', 200),
+    ];
+    const kept = [
+      await appointment('completed', 30),
+      await appointment('booked', 91),
+      await appointment('checked_in', 92),
+    ];
+    const result = await t.app.get(RunRetention).execute('command');
+    expect(result).toMatchObject({ appointmentsDeleted: 3 });
+    expect(Date.now() - Date.parse(result?.appointmentsBefore ?? '') - 60 * DAY_MS).toBeLessThan(
+      60_000,
+    );
+    for (const id of gone) expect(await appointmentExists(id)).toBe(0);
+    for (const id of kept) expect(await appointmentExists(id)).toBe(1);
+    const [run] = await db.query<{ appointments_deleted: number }[]>(
+      'SELECT appointments_deleted FROM retention_runs WHERE id = $1',
+      [result?.id],
+    );
+    expect(run.appointments_deleted).toBe(3);
   });
 
   it('runs once at a time: a run finding the lock taken does nothing', async () => {

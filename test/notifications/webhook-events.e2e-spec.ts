@@ -254,4 +254,22 @@ describe('webhook events of calls and participants', () => {
       leftAt: expect.any(String),
     });
   });
+
+  it('a knock that ends without admission: participant.left without a session', async () => {
+    const roomId = await inviteToRoom(t, doctor, [patient], { waitingRoom: true });
+    await acceptInvitation(t, patient, roomId);
+    const p = await device(patient);
+    expect((await request(p.socket, 'room:join', { roomId })).data).toEqual({ waiting: true });
+    p.socket.close();
+
+    await until(() => types('roomId', roomId).length === 2);
+    expect(types('roomId', roomId)).toEqual(['participant.left', 'participant.waiting']);
+    expect(one('roomId', roomId, 'participant.left')).toEqual({
+      roomId,
+      sessionId: null,
+      userId: patient.user.id,
+      reason: 'disconnected',
+      leftAt: expect.any(String),
+    });
+  });
 });

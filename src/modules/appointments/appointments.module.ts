@@ -20,6 +20,8 @@ import { AppointmentsService } from './booking/appointments.service';
 import { NoShowSweeper } from './booking/no-show.sweeper';
 import { FhirController } from './fhir/fhir.controller';
 import { FhirService } from './fhir/fhir.service';
+import { AppointmentQueueController } from './queue/appointment-queue.controller';
+import { QueueEvents } from './queue/queue-events';
 import { QueueController } from './queue/queue.controller';
 import { QueueService } from './queue/queue.service';
 
@@ -34,7 +36,13 @@ import { QueueService } from './queue/queue.service';
     CareModule,
     WebhooksModule,
   ],
-  controllers: [AvailabilityController, AppointmentsController, FhirController, QueueController],
+  controllers: [
+    AvailabilityController,
+    AppointmentsController,
+    FhirController,
+    QueueController,
+    AppointmentQueueController,
+  ],
   providers: [
     AvailabilityRepository,
     AvailabilityService,
@@ -47,6 +55,8 @@ import { QueueService } from './queue/queue.service';
     NoShowSweeper,
     FhirService,
     QueueService,
+    QueueEvents,
   ],
+  exports: [AppointmentsService, QueueService, QueueEvents],
 })
 export class AppointmentsModule {}

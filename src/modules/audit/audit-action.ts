@@ -36,6 +36,8 @@ export enum AuditAction {
   AppointmentAdmit = 'appointment.admit',
   AppointmentNoShow = 'appointment.no_show',
   AppointmentComplete = 'appointment.complete',
+  AppointmentTransfer = 'appointment.transfer',
+  AppointmentPrecheck = 'appointment.precheck',
   RoomCreate = 'room.create',
   RoomUpdate = 'room.update',
   RoomClose = 'room.close',

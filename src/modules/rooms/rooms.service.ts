@@ -249,6 +249,22 @@ export class RoomsService {
     );
   }
 
+  // An appointment moved to another clinician (docs/appointments.md, "Transfer"): they host
+  // its room from now on, in the transfer's transaction; the clinician it leaves is no longer
+  // a member. Knocks at the waiting room stay where they are.
+  async changeAppointmentHost(
+    roomId: string,
+    fromId: string,
+    toId: string,
+    m: EntityManager,
+  ): Promise<void> {
+    const room = await this.lockForPresence(roomId, m);
+    room.hostId = toId;
+    await this.rooms.save(room, m);
+    await this.rooms.removeMember(roomId, fromId, m);
+    await this.rooms.addMember(roomId, toId, MemberRole.Host, MemberStatus.Active, m);
+  }
+
   // The patient confirmed the appointment of this room: their membership becomes active.
   // The appointment is the audited act and makes the care relationship itself.
   async activateMember(roomId: string, userId: string, m: EntityManager): Promise<void> {

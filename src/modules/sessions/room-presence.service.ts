@@ -68,7 +68,8 @@ export class RoomPresenceService {
   // and presence). Called by SessionsRoomParticipant.
   async removedFromRoom(roomId: string, userId: string, m: EntityManager): Promise<() => void> {
     const reason = 'removed_from_room';
-    await this.sessions.deleteWaiting(roomId, userId, m);
+    const knocked = await this.sessions.deleteWaiting(roomId, userId, m);
+    if (knocked) await this.knockEnded(roomId, userId, reason, m);
     const session = await this.sessions.findActiveByRoom(roomId, m);
     const live = session ? await this.sessions.liveParticipants(session.id, m) : [];
     const mine = live.find((p) => p.userId === userId);
@@ -79,6 +80,7 @@ export class RoomPresenceService {
     return () => {
       this.roomSockets.invalidate(roomId);
       this.events.removed.next({ roomId, sessionId: left?.sessionId ?? null, userId, reason });
+      if (knocked) this.events.waiting.next({ roomId, userId, change: 'left' });
     };
   }
 
@@ -90,11 +92,14 @@ export class RoomPresenceService {
     socketId: string,
     instanceId: string = this.instance.id,
   ): Promise<Joined | Waiting> {
-    return this.changing(roomId, () =>
+    const outcome = await this.changing(roomId, () =>
       this.steps.auditConsentRefusal(actor, AuditAction.RoomJoin, roomId, actor.id, () =>
         this.joinOnce(actor, roomId, socketId, instanceId),
       ),
     );
+    if (outcome.kind === 'waiting')
+      this.events.waiting.next({ roomId, userId: actor.id, change: 'knocked' });
+    return outcome;
   }
 
   private async joinOnce(
@@ -150,11 +155,18 @@ export class RoomPresenceService {
   }
 
   async admit(host: AuthUser, roomId: string, userId: string): Promise<Admitted> {
-    return this.changing(roomId, () =>
+    const admitted = await this.changing(roomId, () =>
       this.steps.auditConsentRefusal(host, AuditAction.RoomAdmit, roomId, userId, () =>
         this.admitOnce(host, roomId, userId),
       ),
     );
+    this.events.waiting.next({
+      roomId,
+      userId,
+      change: 'admitted',
+      by: { id: host.id, role: host.role },
+    });
+    return admitted;
   }
 
   private admitOnce(host: AuthUser, roomId: string, userId: string): Promise<Admitted> {
@@ -209,14 +221,23 @@ export class RoomPresenceService {
   }
 
   async leave(actor: AuthUser, roomId: string, socketId: string): Promise<Left | null> {
-    return this.changing(roomId, () => this.leaveOnce(actor, roomId, socketId));
+    const knock = { ended: false };
+    const left = await this.changing(roomId, () => this.leaveOnce(actor, roomId, socketId, knock));
+    if (knock.ended) this.events.waiting.next({ roomId, userId: actor.id, change: 'left' });
+    return left;
   }
 
-  private leaveOnce(actor: AuthUser, roomId: string, socketId: string): Promise<Left | null> {
+  private leaveOnce(
+    actor: AuthUser,
+    roomId: string,
+    socketId: string,
+    knock: { ended: boolean },
+  ): Promise<Left | null> {
     return this.dataSource.transaction(async (m) => {
       await this.rooms.access(actor, roomId, m);
       await this.rooms.lockForPresence(roomId, m);
-      await this.sessions.deleteWaiting(roomId, actor.id, m);
+      knock.ended = await this.sessions.deleteWaiting(roomId, actor.id, m);
+      if (knock.ended) await this.knockEnded(roomId, actor.id, 'left', m);
       const session = await this.sessions.findActiveByRoom(roomId, m);
       if (!session) return null;
       const live = await this.sessions.liveParticipants(session.id, m);
@@ -240,6 +261,7 @@ export class RoomPresenceService {
         this.dataSource.transaction(async (m) => {
           await this.rooms.lockForPresence(roomId, m);
           const knocked = await this.sessions.deleteWaiting(roomId, user.id, m);
+          if (knocked) await this.knockEnded(roomId, user.id, reason, m);
           const session = await this.sessions.findActiveByRoom(roomId, m);
           const live = session ? await this.sessions.liveParticipants(session.id, m) : [];
           const mine = live.find((p) => p.userId === user.id);
@@ -253,6 +275,7 @@ export class RoomPresenceService {
       if (!left) continue;
       removed++;
       this.events.removed.next({ roomId, sessionId: left.sessionId, userId: user.id, reason });
+      this.events.waiting.next({ roomId, userId: user.id, change: 'left' });
     }
     return removed;
   }
@@ -261,10 +284,11 @@ export class RoomPresenceService {
   async disconnected(socketId: string): Promise<void> {
     const until = new Date(Date.now() + this.config.signaling.reconnectGraceSeconds * 1000);
     try {
-      await this.dataSource.transaction(async (m) => {
+      const knocks = await this.dataSource.transaction(async (m) => {
         await this.sessions.startGrace(socketId, until, m);
-        await this.sessions.deleteWaitingBySocket(socketId, m);
+        return this.withdrawKnocks(socketId, m);
       });
+      this.knocksWithdrawn(knocks);
     } finally {
       this.roomSockets.invalidateSocket(socketId);
     }
@@ -276,12 +300,15 @@ export class RoomPresenceService {
     if (socketIds.length === 0) return;
     const until = new Date(Date.now() + this.config.signaling.reconnectGraceSeconds * 1000);
     try {
-      await this.dataSource.transaction(async (m) => {
+      const knocks = await this.dataSource.transaction(async (m) => {
+        const withdrawn: { roomId: string; userId: string }[] = [];
         for (const socketId of socketIds) {
           await this.sessions.startGrace(socketId, until, m);
-          await this.sessions.deleteWaitingBySocket(socketId, m);
+          withdrawn.push(...(await this.withdrawKnocks(socketId, m)));
         }
+        return withdrawn;
       });
+      this.knocksWithdrawn(knocks);
     } finally {
       for (const socketId of socketIds) this.roomSockets.invalidateSocket(socketId);
     }
@@ -335,6 +362,38 @@ export class RoomPresenceService {
       return new Map(
         live.map((p) => [p.userId, { socketId: p.socketId, instanceId: p.instanceId }]),
       );
+    });
+  }
+
+  // A dropped socket's knocks go (a reconnecting device knocks again; an appointment's place in
+  // its clinician's queue does not depend on the knock, docs/appointments.md).
+  private async withdrawKnocks(
+    socketId: string,
+    m: EntityManager,
+  ): Promise<{ roomId: string; userId: string }[]> {
+    const knocks = await this.sessions.deleteWaitingBySocket(socketId, m);
+    for (const k of knocks) await this.knockEnded(k.roomId, k.userId, 'disconnected', m);
+    return knocks;
+  }
+
+  private knocksWithdrawn(knocks: { roomId: string; userId: string }[]): void {
+    for (const k of knocks)
+      this.events.waiting.next({ roomId: k.roomId, userId: k.userId, change: 'left' });
+  }
+
+  // A knock that ended without admission: integrators hear `participant.left` without a session.
+  private async knockEnded(
+    roomId: string,
+    userId: string,
+    reason: string,
+    m: EntityManager,
+  ): Promise<void> {
+    await this.webhooks.publish(m, 'participant.left', {
+      roomId,
+      sessionId: null,
+      userId,
+      reason,
+      leftAt: new Date().toISOString(),
     });
   }
 

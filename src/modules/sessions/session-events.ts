@@ -32,9 +32,21 @@ export interface GraceExpiredEvent {
   userId: string;
 }
 
+// Someone's place in a room's waiting room changed: they knocked, were admitted, or their knock
+// ended without admission (they left, their socket dropped, they were removed). The appointments
+// module keeps its queue from these (docs/appointments.md, "The queue").
+export interface WaitingChangedEvent {
+  roomId: string;
+  userId: string;
+  change: 'knocked' | 'admitted' | 'left';
+  // Who admitted them (only with `admitted`).
+  by?: { id: string; role: string };
+}
+
 @Injectable()
 export class SessionEvents {
   readonly ended = new Subject<SessionEndedEvent>();
   readonly removed = new Subject<UserRemovedEvent>();
   readonly graceExpired = new Subject<GraceExpiredEvent>();
+  readonly waiting = new Subject<WaitingChangedEvent>();
 }

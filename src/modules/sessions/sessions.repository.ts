@@ -337,7 +337,25 @@ export class SessionsRepository {
     return rows.map((r) => r.room_id);
   }
 
-  async deleteWaitingBySocket(socketId: string, manager: EntityManager): Promise<void> {
-    await manager.getRepository(WaitingEntryEntity).delete({ socketId });
+  // Returns the knocks withdrawn.
+  async deleteWaitingBySocket(
+    socketId: string,
+    manager: EntityManager,
+  ): Promise<{ roomId: string; userId: string }[]> {
+    const [rows] = await manager.query<[{ room_id: string; user_id: string }[], number]>(
+      'DELETE FROM room_waiting WHERE socket_id = $1 RETURNING room_id, user_id',
+      [socketId],
+    );
+    return rows.map((r) => ({ roomId: r.room_id, userId: r.user_id }));
+  }
+
+  // Who is knocking at these rooms now.
+  async knockingIn(roomIds: string[]): Promise<{ roomId: string; userId: string }[]> {
+    if (roomIds.length === 0) return [];
+    const rows = await this.participants.query<{ room_id: string; user_id: string }[]>(
+      'SELECT room_id, user_id FROM room_waiting WHERE room_id = ANY($1::uuid[])',
+      [roomIds],
+    );
+    return rows.map((r) => ({ roomId: r.room_id, userId: r.user_id }));
   }
 }

@@ -53,6 +53,11 @@ export class SessionsService {
     };
   }
 
+  // Who is knocking at these rooms' waiting rooms now (the appointments' queue shows it).
+  knockingIn(roomIds: string[]): Promise<{ roomId: string; userId: string }[]> {
+    return this.sessions.knockingIn(roomIds);
+  }
+
   async get(actor: AuthUser, id: string): Promise<SessionResponse> {
     const session = await this.sessions.findById(id);
     if (!session) throw SessionErrors.notFound();

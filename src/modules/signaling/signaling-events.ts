@@ -53,6 +53,30 @@ export interface WaitingAnswer {
   waiting: true;
 }
 
+// One person of a clinician's queue as the clinician sees it (GET /clinicians/me/queue).
+export interface QueueEntry {
+  position: number;
+  appointmentId: string;
+  roomId: string;
+  patientId: string;
+  displayName: string;
+  start: string;
+  checkedInAt: string;
+  waitedSeconds: number;
+  estimatedWaitMinutes: number;
+  // Knocking at the waiting room now.
+  waiting: boolean;
+  precheck: { passed: boolean; at: string; details: string | null } | null;
+}
+
+// Who `queue:next` admitted.
+export interface QueueAdmitted {
+  appointmentId: string;
+  roomId: string;
+  userId: string;
+  displayName: string;
+}
+
 export interface IceCandidateInit {
   candidate: string;
   sdpMid?: string | null;
@@ -124,6 +148,8 @@ export interface ClientToServerEvents {
   'call:cancel': (p: { callId: string }, ack: (a: Ack<CallStatus>) => void) => void;
   'call:end': (p: { callId: string }, ack: (a: Ack<CallStatus>) => void) => void;
   'call:stats': (p: CallStats, ack: (a: Ack<Record<string, never>>) => void) => void;
+  // Admits the next person of the caller's queue; admins name the clinician.
+  'queue:next': (p: { clinicianId?: string }, ack: (a: Ack<QueueAdmitted>) => void) => void;
 }
 
 // Server → client.
@@ -161,6 +187,10 @@ export interface ServerToClientEvents {
   'call:participant-left': (p: { callId: string; userId: string }) => void;
   'call:ended': (p: { callId: string; reason: string; durationSeconds: number | null }) => void;
   'call:missed': (p: { callId: string }) => void;
+  // To a waiting person: their place in the clinician's queue, after every change to it.
+  'queue:update': (p: { roomId: string; position: number; estimatedWaitMinutes: number }) => void;
+  // To the clinician: their whole queue, after every change to it.
+  'queue:changed': (p: { clinicianId: string; items: QueueEntry[] }) => void;
 }
 
 export const CLIENT_EVENTS = [
@@ -177,6 +207,7 @@ export const CLIENT_EVENTS = [
   'call:cancel',
   'call:end',
   'call:stats',
+  'queue:next',
 ] as const satisfies readonly (keyof ClientToServerEvents)[];
 
 // The client events relayed to another participant as they are: offers, answers, candidates.
@@ -209,4 +240,6 @@ export const SERVER_EVENTS = [
   'call:participant-left',
   'call:ended',
   'call:missed',
+  'queue:update',
+  'queue:changed',
 ] as const satisfies readonly (keyof ServerToClientEvents)[];

@@ -19,12 +19,20 @@ import {
 } from '../calls/dto/call.dto';
 import { RoomPresenceService } from '../sessions/room-presence.service';
 import { CallFanout } from './call-fanout';
-import { AdmitPayload, RefreshPayload, RoomPayload } from './dto/signaling.dto';
+import { AdmitPayload, QueueNextPayload, RefreshPayload, RoomPayload } from './dto/signaling.dto';
 import { EventAdmission } from './event-admission';
 import { EventRunner } from './event-runner';
+import { QueueFanout } from './queue-fanout';
 import { RoomFanout } from './room-fanout';
 import { SignalRelay } from './signal-relay';
-import type { Ack, CallAnswer, CallStatus, JoinedAnswer, WaitingAnswer } from './signaling-events';
+import type {
+  Ack,
+  CallAnswer,
+  CallStatus,
+  JoinedAnswer,
+  QueueAdmitted,
+  WaitingAnswer,
+} from './signaling-events';
 import { SignalingMetrics } from './signaling.metrics';
 import {
   describe,
@@ -68,6 +76,7 @@ export class SignalingGateway
     private readonly relay: SignalRelay,
     private readonly rooms: RoomFanout,
     private readonly callFanout: CallFanout,
+    private readonly queue: QueueFanout,
     private readonly upkeep: SocketUpkeep,
     private readonly tokens: AccessTokenPort,
     private readonly presence: RoomPresenceService,
@@ -88,6 +97,7 @@ export class SignalingGateway
     this.relay.start();
     this.rooms.start();
     this.callFanout.start();
+    this.queue.start();
     this.upkeep.start();
   }
 
@@ -143,6 +153,17 @@ export class SignalingGateway
       this.server.to(socketId).emit('room:admitted', this.rooms.joined(joined, socketId, p.userId));
       return {};
     });
+  }
+
+  // The next person of a clinician's queue (docs/appointments.md, "The queue").
+  @SubscribeMessage('queue:next')
+  queueNext(
+    @ConnectedSocket() socket: SignalingSocket,
+    @MessageBody() body: unknown,
+  ): Promise<Ack<QueueAdmitted>> {
+    return this.runner.run(socket, QueueNextPayload, body, (p, user) =>
+      this.queue.next(user, p.clinicianId),
+    );
   }
 
   @SubscribeMessage('room:leave')
@@ -249,6 +270,7 @@ export class SignalingGateway
     this.upkeep.stop();
     this.rooms.stop();
     this.callFanout.stop();
+    this.queue.stop();
   }
 
   // Before the database closes: tell this instance's clients to reconnect elsewhere and start

@@ -1,4 +1,5 @@
 import { Module } from '@nestjs/common';
+import { AppointmentsModule } from '../appointments/appointments.module';
 import { AccessTokenVerifier } from '../auth/tokens/access-token.service';
 import { CallsModule } from '../calls/calls.module';
 import { IceModule } from '../ice/ice.module';
@@ -6,6 +7,7 @@ import { SessionsModule } from '../sessions/sessions.module';
 import { CallFanout } from './call-fanout';
 import { EventAdmission } from './event-admission';
 import { EventRunner } from './event-runner';
+import { QueueFanout } from './queue-fanout';
 import { RelayBus } from './relay-bus';
 import { RoomFanout } from './room-fanout';
 import { SignalRelay } from './signal-relay';
@@ -19,7 +21,7 @@ import { SocketUpkeep } from './socket-upkeep';
 import { AccessTokenPort } from './socket-auth.port';
 
 @Module({
-  imports: [SessionsModule, IceModule, CallsModule],
+  imports: [SessionsModule, IceModule, CallsModule, AppointmentsModule],
   providers: [
     SignalingGateway,
     SignalingServer,
@@ -29,6 +31,7 @@ import { AccessTokenPort } from './socket-auth.port';
     SignalRelay,
     RoomFanout,
     CallFanout,
+    QueueFanout,
     SocketUpkeep,
     SignalingRateLimiter,
     SignalingMetrics,

@@ -13,6 +13,10 @@ describe('appointment life (docs/appointments.md)', () => {
     [S.CheckedIn, 'complete', S.Completed],
     [S.CheckedIn, 'cancel', S.Cancelled],
     [S.InConsultation, 'complete', S.Completed],
+    [S.Booked, 'transfer', S.Booked],
+    [S.CheckedIn, 'transfer', S.CheckedIn],
+    [S.Booked, 'precheck', S.Booked],
+    [S.CheckedIn, 'precheck', S.CheckedIn],
   ])('%s --%s--> %s', (from, act, to) => {
     expect(nextStatus(from, act)).toBe(to);
   });
@@ -28,6 +32,10 @@ describe('appointment life (docs/appointments.md)', () => {
     [S.Cancelled, 'check_in'],
     [S.Cancelled, 'reschedule'],
     [S.NoShow, 'check_in'],
+    [S.InConsultation, 'transfer'],
+    [S.Completed, 'transfer'],
+    [S.InConsultation, 'precheck'],
+    [S.Cancelled, 'precheck'],
   ])('refuses %s --%s-->', (from, act) => {
     expect(nextStatus(from, act)).toBeNull();
   });

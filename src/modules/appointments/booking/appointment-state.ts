@@ -2,7 +2,15 @@ import { AppointmentStatus } from './appointment.entity';
 
 // What can be done to an appointment (docs/appointments.md, "Life of an appointment").
 export type AppointmentAct =
-  'confirm' | 'reschedule' | 'cancel' | 'check_in' | 'admit' | 'no_show' | 'complete';
+  | 'confirm'
+  | 'reschedule'
+  | 'cancel'
+  | 'check_in'
+  | 'admit'
+  | 'no_show'
+  | 'complete'
+  | 'transfer'
+  | 'precheck';
 
 const S = AppointmentStatus;
 
@@ -14,12 +22,16 @@ const MOVES: Record<AppointmentStatus, Partial<Record<AppointmentAct, Appointmen
     cancel: S.Cancelled,
     check_in: S.CheckedIn,
     no_show: S.NoShow,
+    transfer: S.Booked,
+    precheck: S.Booked,
   },
   [S.CheckedIn]: {
     check_in: S.CheckedIn,
     cancel: S.Cancelled,
     admit: S.InConsultation,
     complete: S.Completed,
+    transfer: S.CheckedIn,
+    precheck: S.CheckedIn,
   },
   [S.InConsultation]: { admit: S.InConsultation, complete: S.Completed },
   [S.Completed]: {},

@@ -107,6 +107,16 @@ export class AppointmentEntity {
   @Column({ name: 'cancel_reason', type: 'varchar', length: 500, nullable: true })
   cancelReason!: string | null;
 
+  // The patient's pre-call check (camera, microphone, connection), as their device reported it.
+  @Column({ name: 'precheck_passed', type: 'boolean', nullable: true })
+  precheckPassed!: boolean | null;
+
+  @Column({ name: 'precheck_at', type: 'timestamptz', nullable: true })
+  precheckAt!: Date | null;
+
+  @Column({ name: 'precheck_details', type: 'varchar', length: 500, nullable: true })
+  precheckDetails!: string | null;
+
   @CreateDateColumn({ name: 'created_at', type: 'timestamptz' })
   createdAt!: Date;
 

@@ -18,7 +18,7 @@ import {
 // The appointments' part of the data export (every appointment the person is a party to, with
 // its reason and outcome: they are the person's own) and of erasure: appointments stay as part
 // of the medical record under pseudonymous ids, those still to come are cancelled, and the
-// patient's own words (the reason) are removed.
+// patient's own words (the reason, the note of their pre-call check) are removed.
 @Injectable()
 export class AppointmentsPersonalData extends PersonalDataContributor {
   readonly section = 'appointments';
@@ -40,9 +40,18 @@ export class AppointmentsPersonalData extends PersonalDataContributor {
   }
 
   async exportFor(subject: PersonalDataSubject, m: EntityManager): Promise<unknown> {
-    return (await this.appointments.involving(subject.id, m)).map((a) =>
-      toAppointmentResponse(a, true),
-    );
+    return (await this.appointments.involving(subject.id, m)).map((a) => ({
+      ...toAppointmentResponse(a, true),
+      // The pre-call check the patient's device reported (docs/appointments.md, "The queue").
+      precheck:
+        a.precheckAt === null
+          ? null
+          : {
+              passed: a.precheckPassed,
+              at: a.precheckAt.toISOString(),
+              details: a.precheckDetails,
+            },
+    }));
   }
 
   eraseFor(subject: PersonalDataSubject, m: EntityManager): Promise<number> {

@@ -198,6 +198,23 @@ export class AppointmentsRepository {
     return rows.map((r) => r.seconds);
   }
 
+  // Retention: completed, cancelled and missed appointments that ended before `before`.
+  async deleteClosedBefore(before: Date, manager: EntityManager): Promise<number> {
+    const result = await this.repo(manager)
+      .createQueryBuilder()
+      .delete()
+      .where('end_at < :before', { before })
+      .andWhere('status IN (:...closed)', {
+        closed: [
+          AppointmentStatus.Completed,
+          AppointmentStatus.Cancelled,
+          AppointmentStatus.NoShow,
+        ],
+      })
+      .execute();
+    return result.affected ?? 0;
+  }
+
   // Every appointment the user is a party to (the data export).
   involving(userId: string, manager: EntityManager): Promise<AppointmentEntity[]> {
     return this.repo(manager)
@@ -226,9 +243,9 @@ export class AppointmentsRepository {
     const cleared = await this.repo(manager)
       .createQueryBuilder()
       .update()
-      .set({ reason: null })
+      .set({ reason: null, precheckDetails: null })
       .where('patient_id = :userId', { userId })
-      .andWhere('reason IS NOT NULL')
+      .andWhere('(reason IS NOT NULL OR precheck_details IS NOT NULL)')
       .execute();
     return (cancelled.affected ?? 0) + (cleared.affected ?? 0);
   }

@@ -17,6 +17,7 @@ import { UsersService } from '../../users/users.service';
 import type { WebhookEvent } from '../../webhooks/webhook-events';
 import { WebhooksService } from '../../webhooks/webhooks.service';
 import { AvailabilityService } from '../availability/availability.service';
+import { QueueEvents } from '../queue/queue-events';
 import { AppointmentNotices } from './appointment-notices';
 import { type AppointmentAct, nextStatus } from './appointment-state';
 import { type AppointmentEntity, AppointmentStatus } from './appointment.entity';
@@ -32,6 +33,7 @@ import type {
   ListAppointmentsQuery,
   RescheduleAppointmentRequest,
 } from './dto/appointment.dto';
+import type { PrecheckRequest, TransferAppointmentRequest } from '../queue/dto/queue.dto';
 
 // The server's own acts (the no-show sweep): no user, no request.
 const SYSTEM = { id: null, role: null };
@@ -52,7 +54,16 @@ const AUDIT: Record<AppointmentAct | 'book', AuditAction> = {
   admit: AuditAction.AppointmentAdmit,
   no_show: AuditAction.AppointmentNoShow,
   complete: AuditAction.AppointmentComplete,
+  transfer: AuditAction.AppointmentTransfer,
+  precheck: AuditAction.AppointmentPrecheck,
 };
+
+// The statuses that put an appointment in its clinician's queue or in the consultation its
+// estimates count from: a change to or from one of them changes the queue.
+const QUEUED = new Set<AppointmentStatus>([
+  AppointmentStatus.CheckedIn,
+  AppointmentStatus.InConsultation,
+]);
 
 const EVENTS: Partial<Record<AppointmentAct | 'book', WebhookEvent>> = {
   book: 'appointment.booked',
@@ -79,6 +90,7 @@ export class AppointmentsService {
     private readonly audit: AuditService,
     private readonly notices: AppointmentNotices,
     private readonly config: AppConfig,
+    private readonly queue: QueueEvents,
   ) {}
 
   async book(
@@ -244,6 +256,42 @@ export class AppointmentsService {
     });
   }
 
+  // The clinician of the appointment or an admin moves a booked or waiting appointment to
+  // another clinician's diary and queue; its place is again by its time and arrival there. The
+  // new clinician must be free at that time (409 otherwise, as any booking).
+  transfer(actor: AuthUser, id: string, dto: TransferAppointmentRequest, meta: RequestMeta) {
+    return this.act(actor, id, 'transfer', meta, async (a, m, after) => {
+      if (actor.role !== Role.Admin && actor.id !== a.clinicianId)
+        throw AppointmentErrors.notAllowed('transfer', a.status);
+      if (dto.clinicianId === a.clinicianId) return false;
+      const [target] = await this.users.findByIds([dto.clinicianId], m);
+      if (!target || target.role !== Role.Doctor || target.status !== UserStatus.Active)
+        throw AppointmentErrors.unknownClinician();
+      const from = a.clinicianId;
+      await this.rooms.changeAppointmentHost(a.roomId, from, target.id, m);
+      a.clinicianId = target.id;
+      after.push(() => this.queue.changed.next({ clinicianId: from }));
+      return { from, to: target.id };
+    });
+  }
+
+  // The waiting patient's device reports its pre-call check (camera, microphone, connection);
+  // the clinician sees it beside their place in the queue. The details are never audited.
+  precheck(actor: AuthUser, id: string, dto: PrecheckRequest, meta: RequestMeta, now = new Date()) {
+    return this.act(actor, id, 'precheck', meta, (a) => {
+      if (actor.id !== a.patientId) throw AppointmentErrors.notAllowed('precheck', a.status);
+      a.precheckPassed = dto.passed;
+      a.precheckAt = now;
+      a.precheckDetails = dto.details ?? null;
+      return Promise.resolve({ passed: dto.passed });
+    });
+  }
+
+  // Retention (docs/compliance.md): closed appointments that ended before `before` go.
+  destroyClosedBefore(before: Date, m: EntityManager): Promise<number> {
+    return this.appointments.deleteClosedBefore(before, m);
+  }
+
   // Booked appointments nobody checked in to, APPOINTMENT_NO_SHOW_MINUTES after their start,
   // become no-shows by themselves (their rooms close). Several instances may sweep at once:
   // each claims different rows. Returns how many it marked.
@@ -299,8 +347,10 @@ export class AppointmentsService {
       if (!next) throw AppointmentErrors.notAllowed(act, a.status);
       const details = await apply(a, m, after);
       if (details === false) return toAppointmentResponse(a, isParty(actor, a));
+      const queued = QUEUED.has(a.status) || QUEUED.has(next);
       a.status = next;
       const saved = await this.appointments.save(a, m);
+      if (queued) after.push(() => this.queue.changed.next({ clinicianId: saved.clinicianId }));
       await this.record(actor, meta, act, saved, m, details);
       if (act === 'reschedule' || act === 'cancel') await this.notices.changed(saved, actor.id, m);
       return toAppointmentResponse(saved, isParty(actor, saved));

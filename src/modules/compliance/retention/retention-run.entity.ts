@@ -39,6 +39,13 @@ export class RetentionRunEntity {
   @Column({ name: 'call_participants_deleted', type: 'integer' })
   callParticipantsDeleted!: number;
 
+  // Null on runs made before appointments were under retention.
+  @Column({ name: 'appointments_before', type: 'timestamptz', nullable: true })
+  appointmentsBefore!: Date | null;
+
+  @Column({ name: 'appointments_deleted', type: 'integer', default: 0 })
+  appointmentsDeleted!: number;
+
   // The audit retention in force, for the record: the job never deletes audit records.
   @Column({ name: 'audit_retention_days', type: 'integer' })
   auditRetentionDays!: number;

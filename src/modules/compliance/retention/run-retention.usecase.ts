@@ -2,6 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 import { AppConfig } from '../../../config/app-config';
 import { AuditAction, AuditOutcome } from '../../audit/audit-action';
+import { AppointmentsService } from '../../appointments/booking/appointments.service';
 import { AuditService } from '../../audit/audit.service';
 import { CallsService } from '../../calls/calls.service';
 import { SessionsService } from '../../sessions/sessions.service';
@@ -17,16 +18,19 @@ export interface RetentionResult {
   finishedAt: string;
   sessionsBefore: string;
   callsBefore: string;
+  appointmentsBefore: string;
   sessionsAnonymized: number;
   sessionParticipantsDeleted: number;
   callsDeleted: number;
   callParticipantsDeleted: number;
+  appointmentsDeleted: number;
   auditRetentionDays: number;
 }
 
 // Applies the retention periods (docs/compliance.md): ended calls older than
 // RETENTION_CALLS_DAYS are destroyed, ended sessions older than RETENTION_SESSIONS_DAYS lose
-// who took part. One transaction: the destruction, its retention_runs row and its audit record
+// who took part, completed, cancelled and missed appointments that ended more than
+// RETENTION_APPOINTMENTS_DAYS ago are destroyed. One transaction: the destruction, its retention_runs row and its audit record
 // commit together or not at all. An advisory lock lets one run at a time across instances; a
 // second caller gets null. The audit trail is never touched (append-only, the database
 // refuses deletion), so it is always kept at least AUDIT_RETENTION_DAYS.
@@ -38,6 +42,7 @@ export class RunRetention {
     private readonly runs: RetentionRepository,
     private readonly sessions: SessionsService,
     private readonly calls: CallsService,
+    private readonly appointments: AppointmentsService,
     private readonly audit: AuditService,
   ) {}
 
@@ -47,12 +52,14 @@ export class RunRetention {
   ): Promise<RetentionResult | null> {
     return this.dataSource.transaction(async (m) => {
       if (!(await this.runs.tryLock(m))) return null;
-      const { sessionsDays, callsDays } = this.config.retention;
+      const { sessionsDays, callsDays, appointmentsDays } = this.config.retention;
+      const appointmentsBefore = new Date(now.getTime() - appointmentsDays * DAY_MS);
       const sessionsBefore = new Date(now.getTime() - sessionsDays * DAY_MS);
       const callsBefore = new Date(now.getTime() - callsDays * DAY_MS);
       // Calls first: their rooms' sessions go with them and need no anonymizing.
       const calls = await this.calls.destroyEndedBefore(callsBefore, m);
       const sessions = await this.sessions.anonymizeEndedBefore(sessionsBefore, now, m);
+      const appointments = await this.appointments.destroyClosedBefore(appointmentsBefore, m);
       const run = await this.runs.insert(
         {
           trigger,
@@ -64,6 +71,8 @@ export class RunRetention {
           sessionParticipantsDeleted: sessions.participants,
           callsDeleted: calls.calls,
           callParticipantsDeleted: calls.participants,
+          appointmentsBefore,
+          appointmentsDeleted: appointments,
           auditRetentionDays: this.config.audit.retentionDays,
         },
         m,
@@ -80,6 +89,7 @@ export class RunRetention {
             sessionParticipantsDeleted: run.sessionParticipantsDeleted,
             callsDeleted: run.callsDeleted,
             callParticipantsDeleted: run.callParticipantsDeleted,
+            appointmentsDeleted: run.appointmentsDeleted,
           },
         },
         m,
@@ -95,6 +105,8 @@ export class RunRetention {
         sessionParticipantsDeleted: run.sessionParticipantsDeleted,
         callsDeleted: run.callsDeleted,
         callParticipantsDeleted: run.callParticipantsDeleted,
+        appointmentsBefore: appointmentsBefore.toISOString(),
+        appointmentsDeleted: run.appointmentsDeleted,
         auditRetentionDays: run.auditRetentionDays,
       };
     });

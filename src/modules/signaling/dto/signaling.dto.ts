@@ -33,6 +33,13 @@ export class AdmitPayload {
   userId!: string;
 }
 
+export class QueueNextPayload {
+  // Admins only: whose queue.
+  @IsOptional()
+  @IsId()
+  clinicianId?: string;
+}
+
 class RelayTarget {
   @IsId()
   roomId!: string;
