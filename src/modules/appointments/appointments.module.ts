@@ -1,5 +1,6 @@
 import { Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
+import { AuthModule } from '../auth/auth.module';
 import { CareModule } from '../care/care.module';
 import { RoomsModule } from '../rooms/rooms.module';
 import { SessionsModule } from '../sessions/sessions.module';
@@ -19,21 +20,33 @@ import { AppointmentsService } from './booking/appointments.service';
 import { NoShowSweeper } from './booking/no-show.sweeper';
 import { FhirController } from './fhir/fhir.controller';
 import { FhirService } from './fhir/fhir.service';
+import { InvitationEntity } from './invitations/invitation.entity';
+import { InvitationsPersonalData } from './invitations/invitations-personal-data';
+import { InvitationsController } from './invitations/invitations.controller';
+import { InvitationsRepository } from './invitations/invitations.repository';
+import { InvitationsService } from './invitations/invitations.service';
 import { QueueController } from './queue/queue.controller';
 import { QueueService } from './queue/queue.service';
 
 // The clinic's day (docs/appointments.md): clinicians' working hours, their free slots, and
-// the appointments booked into them.
+// the appointments booked into them, and invitation links to their rooms.
 @Module({
   imports: [
-    TypeOrmModule.forFeature([ClinicianAvailabilityEntity, AppointmentEntity]),
+    TypeOrmModule.forFeature([ClinicianAvailabilityEntity, AppointmentEntity, InvitationEntity]),
+    AuthModule,
     UsersModule,
     RoomsModule,
     SessionsModule,
     CareModule,
     WebhooksModule,
   ],
-  controllers: [AvailabilityController, AppointmentsController, FhirController, QueueController],
+  controllers: [
+    AvailabilityController,
+    AppointmentsController,
+    InvitationsController,
+    FhirController,
+    QueueController,
+  ],
   providers: [
     AvailabilityRepository,
     AvailabilityService,
@@ -45,6 +58,9 @@ import { QueueService } from './queue/queue.service';
     NoShowSweeper,
     FhirService,
     QueueService,
+    InvitationsRepository,
+    InvitationsService,
+    InvitationsPersonalData,
   ],
 })
 export class AppointmentsModule {}

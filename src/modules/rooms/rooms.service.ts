@@ -256,6 +256,39 @@ export class RoomsService {
     await this.rooms.setMemberStatus(roomId, userId, MemberStatus.Active, m);
   }
 
+  // An invitation's guest (docs/appointments.md, "Invitations") becomes an active participant
+  // of the appointment's room, and the room grows to hold everybody who is a member: the
+  // waiting room still decides who is let in.
+  async addGuest(roomId: string, guestId: string, m: EntityManager): Promise<void> {
+    const room = await this.lockForPresence(roomId, m);
+    if (room.status === RoomStatus.Closed) throw RoomErrors.closed();
+    await this.rooms.addMember(roomId, guestId, MemberRole.Participant, MemberStatus.Active, m);
+    const members = (await this.rooms.membersOf(roomId, m)).length;
+    if (room.maxParticipants < members) {
+      room.maxParticipants = members;
+      await this.rooms.save(room, m);
+    }
+  }
+
+  // A revoked invitation's guest leaves the room's members at once: presence ends their stay
+  // (RoomLifecycleParticipant.memberRemoved, as when a host removes a member). Answers what to
+  // run after the commit.
+  async removeGuest(
+    roomId: string,
+    guestId: string,
+    actor: RoomCloser,
+    m: EntityManager,
+  ): Promise<AfterCommit[]> {
+    await this.lockForPresence(roomId, m);
+    if (!(await this.rooms.removeMember(roomId, guestId, m))) return [];
+    const after: AfterCommit[] = [];
+    for (const participant of this.participants()) {
+      const next = await participant.memberRemoved(roomId, guestId, actor, m);
+      if (next) after.push(next);
+    }
+    return after;
+  }
+
   private async closed(
     roomId: string,
     actor: RoomCloser,

@@ -22,6 +22,7 @@ import { CallFanout } from './call-fanout';
 import { AdmitPayload, RefreshPayload, RoomPayload } from './dto/signaling.dto';
 import { EventAdmission } from './event-admission';
 import { EventRunner } from './event-runner';
+import { guestEventFilter } from './guest-events';
 import { RoomFanout } from './room-fanout';
 import { SignalRelay } from './signal-relay';
 import type { Ack, CallAnswer, CallStatus, JoinedAnswer, WaitingAnswer } from './signaling-events';
@@ -95,6 +96,7 @@ export class SignalingGateway
     this.metrics.sockets.inc();
     void socket.join(USER_CHANNEL(socket.data.user.id));
     socket.use((packet, next) => this.admission.admit(socket, packet, next));
+    socket.use((packet, next) => guestEventFilter(socket, packet, next));
     this.relay.attach(socket);
   }
 
