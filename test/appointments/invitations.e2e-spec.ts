@@ -2,7 +2,9 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { DataSource } from 'typeorm';
 import { Role } from '../../src/common/auth/role';
+import { InvitationsPersonalData } from '../../src/modules/appointments/invitations/invitations-personal-data';
 import { InvitationsService } from '../../src/modules/appointments/invitations/invitations.service';
+import { RunRetention } from '../../src/modules/compliance/retention/run-retention.usecase';
 import { ConsentPurpose } from '../../src/modules/compliance/consents/consent-purpose';
 import { bookSoon } from '../support/appointments';
 import { authHeader, signIn, type SignedIn } from '../support/auth';
@@ -444,5 +446,43 @@ describe('appointments: invitation links and guests', () => {
       [inv.id],
     );
     expect(after.map((r) => r.status)).toEqual(['expired', 'expired']);
+  });
+
+  it('puts invitations in the invitee’s data export, scrubs their contacts under retention, and erases them', async () => {
+    const patient = await signIn(t, Role.Patient);
+    const appointment = await bookSoon(t, doctor, patient, 5);
+    const inv = await invite(appointment.id, {
+      role: 'companion',
+      name: 'Nur',
+      email: 'nur@example.org',
+      phone: '+90 532 999 88 77',
+    });
+    const contributor = t.app.get(InvitationsPersonalData);
+    const subject = { id: inv.guestId, email: 'nur@example.org' };
+    const exported = (await db.transaction((m) =>
+      contributor.exportFor(subject, m),
+    )) as Invitation[];
+    expect(exported.map((i) => [i.id, i.name, i.email, i.phone])).toEqual([
+      [inv.id, 'Nur', 'nur@example.org', '+905329998877'],
+    ]);
+    expect(JSON.stringify(exported)).not.toMatch(/token|hash/i);
+
+    // Retention: long after the appointment, the invitation keeps no way to reach Nur.
+    const later = new Date(Date.now() + (t.config.retention.sessionsDays + 1) * 86_400_000);
+    const run = await t.app.get(RunRetention).execute('command', later);
+    expect(run?.invitationsScrubbed).toBeGreaterThanOrEqual(1);
+    const [row] = await db.query<{ email: string | null; phone: string | null }[]>(
+      `SELECT email, phone FROM appointment_invitations WHERE id = $1`,
+      [inv.id],
+    );
+    expect(row).toEqual({ email: null, phone: null });
+
+    // Erasure removes the invitation itself.
+    expect(await db.transaction((m) => contributor.eraseFor(subject, m))).toBeGreaterThanOrEqual(1);
+    const [left] = await db.query<{ n: number }[]>(
+      `SELECT count(*)::int AS n FROM appointment_invitations WHERE id = $1`,
+      [inv.id],
+    );
+    expect(left.n).toBe(0);
   });
 });

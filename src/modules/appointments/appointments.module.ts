@@ -62,5 +62,6 @@ import { QueueService } from './queue/queue.service';
     InvitationsService,
     InvitationsPersonalData,
   ],
+  exports: [InvitationsService],
 })
 export class AppointmentsModule {}

@@ -299,6 +299,12 @@ export class InvitationsService {
     });
   }
 
+  // Retention (docs/compliance.md): invitations of appointments that ended before `before`
+  // keep no way to reach their invitee and no usable link. Answers how many changed.
+  scrubEndedBefore(before: Date, m: EntityManager): Promise<number> {
+    return this.invitations.scrubEndedBefore(before, m);
+  }
+
   // Writes the invitation with a fresh token and queues its message, in the caller's
   // transaction.
   private async issue(

@@ -1,5 +1,6 @@
 import { Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
+import { AppointmentsModule } from '../../appointments/appointments.module';
 import { CallsModule } from '../../calls/calls.module';
 import { SessionsModule } from '../../sessions/sessions.module';
 import { RetentionRunEntity } from './retention-run.entity';
@@ -7,10 +8,15 @@ import { RetentionRepository } from './retention.repository';
 import { RetentionScheduler } from './retention.scheduler';
 import { RunRetention } from './run-retention.usecase';
 
-// Retention of ended sessions and calls (docs/compliance.md): the scheduled job and the
+// Retention of ended sessions, calls and invitations' contact details (docs/compliance.md): the scheduled job and the
 // `npm run retention:run` command share RunRetention.
 @Module({
-  imports: [TypeOrmModule.forFeature([RetentionRunEntity]), SessionsModule, CallsModule],
+  imports: [
+    TypeOrmModule.forFeature([RetentionRunEntity]),
+    SessionsModule,
+    CallsModule,
+    AppointmentsModule,
+  ],
   providers: [RetentionRepository, RunRetention, RetentionScheduler],
   exports: [RunRetention],
 })

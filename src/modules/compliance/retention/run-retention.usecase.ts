@@ -3,6 +3,7 @@ import { DataSource } from 'typeorm';
 import { AppConfig } from '../../../config/app-config';
 import { AuditAction, AuditOutcome } from '../../audit/audit-action';
 import { AuditService } from '../../audit/audit.service';
+import { InvitationsService } from '../../appointments/invitations/invitations.service';
 import { CallsService } from '../../calls/calls.service';
 import { SessionsService } from '../../sessions/sessions.service';
 import type { RetentionTrigger } from './retention-run.entity';
@@ -21,12 +22,14 @@ export interface RetentionResult {
   sessionParticipantsDeleted: number;
   callsDeleted: number;
   callParticipantsDeleted: number;
+  invitationsScrubbed: number;
   auditRetentionDays: number;
 }
 
 // Applies the retention periods (docs/compliance.md): ended calls older than
 // RETENTION_CALLS_DAYS are destroyed, ended sessions older than RETENTION_SESSIONS_DAYS lose
-// who took part. One transaction: the destruction, its retention_runs row and its audit record
+// who took part, and invitations of appointments that ended before the same cut-off lose how
+// to reach their invitee (docs/appointments.md, "Invitations"). One transaction: the destruction, its retention_runs row and its audit record
 // commit together or not at all. An advisory lock lets one run at a time across instances; a
 // second caller gets null. The audit trail is never touched (append-only, the database
 // refuses deletion), so it is always kept at least AUDIT_RETENTION_DAYS.
@@ -38,6 +41,7 @@ export class RunRetention {
     private readonly runs: RetentionRepository,
     private readonly sessions: SessionsService,
     private readonly calls: CallsService,
+    private readonly invitations: InvitationsService,
     private readonly audit: AuditService,
   ) {}
 
@@ -53,6 +57,7 @@ export class RunRetention {
       // Calls first: their rooms' sessions go with them and need no anonymizing.
       const calls = await this.calls.destroyEndedBefore(callsBefore, m);
       const sessions = await this.sessions.anonymizeEndedBefore(sessionsBefore, now, m);
+      const invitationsScrubbed = await this.invitations.scrubEndedBefore(sessionsBefore, m);
       const run = await this.runs.insert(
         {
           trigger,
@@ -80,6 +85,7 @@ export class RunRetention {
             sessionParticipantsDeleted: run.sessionParticipantsDeleted,
             callsDeleted: run.callsDeleted,
             callParticipantsDeleted: run.callParticipantsDeleted,
+            invitationsScrubbed,
           },
         },
         m,
@@ -95,6 +101,7 @@ export class RunRetention {
         sessionParticipantsDeleted: run.sessionParticipantsDeleted,
         callsDeleted: run.callsDeleted,
         callParticipantsDeleted: run.callParticipantsDeleted,
+        invitationsScrubbed,
         auditRetentionDays: run.auditRetentionDays,
       };
     });
