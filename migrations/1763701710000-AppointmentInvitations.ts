@@ -13,6 +13,11 @@ export class AppointmentInvitations1763701710000 implements MigrationInterface {
     await q.query(`
       ALTER TABLE "users" ADD CONSTRAINT "users_role_check"
         CHECK ("role" IN ('patient', 'doctor', 'admin', 'compliance_officer', 'guest'))`);
+    // In presence, a guest shows with the role the invitation gave it.
+    await q.query(`ALTER TABLE "room_members" DROP CONSTRAINT "room_members_role_check"`);
+    await q.query(`
+      ALTER TABLE "room_members" ADD CONSTRAINT "room_members_role_check"
+        CHECK ("role" IN ('host', 'participant', 'guest', 'interpreter', 'companion'))`);
     await q.query(`
       CREATE TABLE "appointment_invitations" (
         "id" uuid NOT NULL DEFAULT gen_random_uuid(),
@@ -58,6 +63,11 @@ export class AppointmentInvitations1763701710000 implements MigrationInterface {
 
   async down(q: QueryRunner): Promise<void> {
     await q.query(`DROP TABLE "appointment_invitations"`);
+    await q.query(`DELETE FROM "room_members" WHERE "role" NOT IN ('host', 'participant')`);
+    await q.query(`ALTER TABLE "room_members" DROP CONSTRAINT "room_members_role_check"`);
+    await q.query(`
+      ALTER TABLE "room_members" ADD CONSTRAINT "room_members_role_check"
+        CHECK ("role" IN ('host', 'participant'))`);
     await q.query(`DELETE FROM "users" WHERE "role" = 'guest'`);
     await q.query(`ALTER TABLE "users" DROP CONSTRAINT "users_role_check"`);
     await q.query(`

@@ -8,7 +8,7 @@ import { RunRetention } from '../../src/modules/compliance/retention/run-retenti
 import { ConsentPurpose } from '../../src/modules/compliance/consents/consent-purpose';
 import { bookSoon } from '../support/appointments';
 import { authHeader, signIn, type SignedIn } from '../support/auth';
-import { connect, disconnected, request, until } from '../support/signaling-client';
+import { connect, disconnected, Inbox, request, until } from '../support/signaling-client';
 import { SmtpSink, type ReceivedMail } from '../support/smtp-sink';
 import { createTestApp, type TestApp } from '../support/test-app';
 
@@ -272,11 +272,18 @@ describe('appointments: invitation links and guests', () => {
       .send({ clinicianId: doctor.user.id, start: appointment.start, end: appointment.end })
       .expect(403);
 
-    // Signaling: its own room (the waiting room holds it), never another room or a call.
+    // Signaling: its own room (the waiting room holds it), never another room or a call. The
+    // clinician sees it knock under its name, with its role.
+    const host = await connect(t, { token: doctor.accessToken });
+    const hostInbox = new Inbox(host);
     const socket = await connect(t, { token: grant.accessToken });
     try {
       const joined = await request(socket, 'room:join', { roomId: appointment.roomId });
       expect(joined).toEqual({ ok: true, data: { waiting: true } });
+      expect(await hostInbox.next('room:waiting')).toEqual({
+        roomId: appointment.roomId,
+        user: { userId: grant.guestId, displayName: 'Deniz', role: 'guest' },
+      });
       const otherPatient = await signIn(t, Role.Patient);
       const otherAppointment = await bookSoon(t, doctor, otherPatient, 30);
       const elsewhere = await request(socket, 'room:join', { roomId: otherAppointment.roomId });
@@ -291,8 +298,9 @@ describe('appointments: invitation links and guests', () => {
       expect(admit).toMatchObject({ ok: false, error: { code: 'FORBIDDEN' } });
     } finally {
       socket.close();
+      host.close();
     }
-    // The clinician sees the guest knocking under its name.
+    // The knock is recorded under the guest actor.
     const [waiting] = await db.query<{ display_name: string; role: string }[]>(
       `SELECT u.display_name, u.role FROM room_waiting w JOIN users u ON u.id = w.user_id
         WHERE w.room_id = $1`,

@@ -35,6 +35,9 @@ import {
 
 export type { RoomCloser } from './ports/room-lifecycle.port';
 
+// rooms_max_participants_check: no room holds more than this.
+const MAX_ROOM_SIZE = 50;
+
 // What a caller may do in a room, established once by `access()`.
 export interface RoomAccess {
   room: RoomEntity;
@@ -259,11 +262,17 @@ export class RoomsService {
   // An invitation's guest (docs/appointments.md, "Invitations") becomes an active participant
   // of the appointment's room, and the room grows to hold everybody who is a member: the
   // waiting room still decides who is let in.
-  async addGuest(roomId: string, guestId: string, m: EntityManager): Promise<void> {
+  async addGuest(
+    roomId: string,
+    guestId: string,
+    role: MemberRole.Guest | MemberRole.Interpreter | MemberRole.Companion,
+    m: EntityManager,
+  ): Promise<void> {
     const room = await this.lockForPresence(roomId, m);
     if (room.status === RoomStatus.Closed) throw RoomErrors.closed();
-    await this.rooms.addMember(roomId, guestId, MemberRole.Participant, MemberStatus.Active, m);
+    await this.rooms.addMember(roomId, guestId, role, MemberStatus.Active, m);
     const members = (await this.rooms.membersOf(roomId, m)).length;
+    if (members > MAX_ROOM_SIZE) throw RoomErrors.full();
     if (room.maxParticipants < members) {
       room.maxParticipants = members;
       await this.rooms.save(room, m);

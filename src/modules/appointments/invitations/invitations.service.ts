@@ -11,6 +11,7 @@ import { AuditService } from '../../audit/audit.service';
 import { DeviceSessionsService } from '../../auth/sessions/device-sessions.service';
 import { AccessTokenService } from '../../auth/tokens/access-token.service';
 import { newOpaqueToken, sha256Hex } from '../../auth/tokens/opaque-token';
+import { MemberRole } from '../../rooms/room.entity';
 import { RoomsService } from '../../rooms/rooms.service';
 import { normalizePhone } from '../../sms/phone-number';
 import type { UserEntity } from '../../users/user.entity';
@@ -40,6 +41,12 @@ const LIVE = new Set([
   AppointmentStatus.CheckedIn,
   AppointmentStatus.InConsultation,
 ]);
+// How each kind of invitee shows in the room's presence (a patient is a participant).
+const MEMBER_ROLE = {
+  [InvitationRole.Guest]: MemberRole.Guest,
+  [InvitationRole.Interpreter]: MemberRole.Interpreter,
+  [InvitationRole.Companion]: MemberRole.Companion,
+} as const;
 // A holder asking for their link again gets at most one message per invitation this often.
 const RESEND_COOLDOWN_MS = 60_000;
 
@@ -90,7 +97,7 @@ export class InvitationsService {
           { displayName: dto.name, locale: dto.locale ?? null },
           m,
         );
-        await this.rooms.addGuest(a.roomId, guest.id, m);
+        await this.rooms.addGuest(a.roomId, guest.id, MEMBER_ROLE[dto.role], m);
         guestId = guest.id;
       }
       const invitation = await this.issue(actor, meta, a, guestId, dto.role, dto, reach, m, now);
