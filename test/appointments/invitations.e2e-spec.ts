@@ -11,6 +11,7 @@ import { authHeader, signIn, type SignedIn } from '../support/auth';
 import { connect, disconnected, Inbox, request, until } from '../support/signaling-client';
 import { SmtpSink, type ReceivedMail } from '../support/smtp-sink';
 import { createTestApp, type TestApp } from '../support/test-app';
+import { WebhookReceiver } from '../support/webhook-receiver';
 
 interface Invitation {
   id: string;
@@ -42,6 +43,7 @@ const BASE = 'https://app.hekim.test/';
 // holder cut off at once, and asked for again without revealing anything.
 describe('appointments: invitation links and guests', () => {
   const smtp = new SmtpSink();
+  const receiver = new WebhookReceiver();
   const sms: { to: string; text: string }[] = [];
   let gateway: Server;
   let t: TestApp;
@@ -50,6 +52,7 @@ describe('appointments: invitation links and guests', () => {
 
   beforeAll(async () => {
     await smtp.start();
+    await receiver.start();
     gateway = createServer((req, res) => {
       let raw = '';
       req.on('data', (c: Buffer) => (raw += c.toString()));
@@ -69,6 +72,7 @@ describe('appointments: invitation links and guests', () => {
         SMS_GATEWAY_TOKEN: 'gateway-token-0123456789abcdef',
         APP_BASE_URL: BASE,
         AUTH_RATE_LIMIT_PER_MINUTE: '1000',
+        WEBHOOK_ALLOW_PRIVATE_TARGETS: 'true',
       },
     });
     db = t.app.get(DataSource);
@@ -80,6 +84,7 @@ describe('appointments: invitation links and guests', () => {
   afterAll(async () => {
     await t?.close();
     await smtp.stop();
+    await receiver.stop();
     gateway.closeAllConnections();
     await new Promise<void>((r) => gateway.close(() => r()));
   });
@@ -180,6 +185,16 @@ describe('appointments: invitation links and guests', () => {
       .send({ role: 'guest', name: 'X', email: 'x@example.org' })
       .expect(403);
 
+    // An integrator subscribed to invitation events.
+    const admin = await signIn(t, Role.Admin);
+    const hook = await t
+      .http()
+      .post('/api/v1/admin/webhooks')
+      .set(as(admin))
+      .send({ url: `${receiver.url}/ehr`, events: ['invitation.redeemed'] })
+      .expect(201);
+    const secret = (hook.body as { secret: string }).secret;
+
     // Redeemed inside the window: a guest grant for that room, under the given name.
     const first = await redeem({ token }).expect(200);
     const grant = first.body as Grant;
@@ -199,6 +214,24 @@ describe('appointments: invitation links and guests', () => {
     await redeem({ token, deviceSecret: 'x'.repeat(43) }).expect(403);
     const again = await redeem({ token, deviceSecret: grant.deviceSecret }).expect(200);
     expect((again.body as Grant).deviceSecret).toBeUndefined();
+
+    // The integrator hears of each redeem: ids, never the name, address or token.
+    const events = () =>
+      receiver.verified('/ehr', secret).filter((e) => e.data.invitationId === inv.id);
+    await until(() => events().length === 2);
+    expect(events()[0]).toMatchObject({
+      type: 'invitation.redeemed',
+      data: {
+        invitationId: inv.id,
+        appointmentId: appointment.id,
+        roomId: appointment.roomId,
+        guestId: inv.guestId,
+        role: 'interpreter',
+      },
+    });
+    expect(JSON.stringify(receiver.at('/ehr').map((r) => r.body))).not.toMatch(
+      new RegExp(`Selin|selin|${token}`),
+    );
 
     // Audited under the guest actor.
     const audit = await db.query<{ action: string; outcome: string; actor_role: string }[]>(
