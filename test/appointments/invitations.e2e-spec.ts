@@ -394,6 +394,11 @@ describe('appointments: invitation links and guests', () => {
 
     // A resend within a minute of the last message was not sent (no mail bombing): the first
     // message is still the only one; a minute later a fresh link goes out.
+    const [queued] = await db.query<{ n: number }[]>(
+      `SELECT count(*)::int AS n FROM notification_outbox WHERE kind = 'invitation' AND recipient = $1`,
+      ['ece@example.org'],
+    );
+    expect(queued.n).toBe(1);
     const service = t.app.get(InvitationsService);
     await service.resend({ email: 'ece@example.org' }, new Date(Date.now() + 61_000));
     const fresh = tokenIn((await mailTo('ece@example.org', 2)).text);
