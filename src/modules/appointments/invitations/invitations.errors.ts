@@ -44,5 +44,4 @@ export const InvitationErrors = {
     ),
   patientInvited: (): AppException =>
     AppException.conflict('The appointment’s patient already holds a live invitation.'),
-  alreadyRevoked: (): AppException => AppException.conflict('The invitation is already revoked.'),
 };
