@@ -126,6 +126,9 @@ export class AppConfig {
     reminderMinutes: number[];
     // A booked appointment nobody checked in to is a no-show this long after its start.
     noShowMinutes: number;
+    // Invitation links work from this long before the start to the end plus the grace.
+    invitationEarlyMinutes: number;
+    invitationGraceMinutes: number;
   };
 
   retention!: {

@@ -136,6 +136,8 @@ export function composeConfig(
         (a, b) => b - a,
       ),
       noShowMinutes: env.APPOINTMENT_NO_SHOW_MINUTES,
+      invitationEarlyMinutes: env.INVITATION_EARLY_MINUTES,
+      invitationGraceMinutes: env.INVITATION_GRACE_MINUTES,
     },
     retention: {
       sessionsDays: env.RETENTION_SESSIONS_DAYS,

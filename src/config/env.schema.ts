@@ -247,6 +247,14 @@ export class EnvironmentVariables {
   @IntegerVar({ min: 1, max: 1440, unit: 'minutes' })
   APPOINTMENT_NO_SHOW_MINUTES: number = 15;
 
+  // Invitation links (docs/appointments.md, "Invitations"): redeemable from this long before
+  // the start (check-in opens then too) until the end plus the grace.
+  @IntegerVar({ min: 0, max: 1440, unit: 'minutes' })
+  INVITATION_EARLY_MINUTES: number = 15;
+
+  @IntegerVar({ min: 0, max: 1440, unit: 'minutes' })
+  INVITATION_GRACE_MINUTES: number = 30;
+
   // Retention (docs/compliance.md): how long ended sessions and calls keep who took part.
   @IntegerVar({ min: 1, max: 36500, unit: 'days' })
   RETENTION_SESSIONS_DAYS: number = 3650;

@@ -158,6 +158,7 @@ describe('compliance: retention', () => {
         callsDeleted: 2,
         callParticipantsDeleted: 4,
         appointmentsDeleted: 0,
+        invitationsScrubbed: 0,
       },
     });
     // Nothing was deleted from the trail: as many records as sequence numbers, and more than before.

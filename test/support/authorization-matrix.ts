@@ -19,8 +19,9 @@ export const EVERY_ROLE: Caller[] = [Role.Patient, Role.Doctor, Role.Admin, Role
 // The relationship dimension (docs/access-model.md): besides their role, doctors and patients
 // come with or without a care relationship to the record the case is about. `related` callers
 // are the two parties of one relationship made for the case (the doctor treats the patient);
-// `unrelated` ones are a fresh doctor and a fresh patient. (Guests, with an invitation's scoped
-// token, will be a further kind of caller.)
+// `unrelated` ones are a fresh doctor and a fresh patient. Guests, with an invitation's scoped
+// token, are refused by every route that does not name them: test/security/guest-grant.e2e-spec.ts
+// calls every route with one.
 export type CareCaller =
   | 'anonymous'
   | 'doctor:related'

@@ -1,12 +1,12 @@
 import { applyDecorators, SetMetadata } from '@nestjs/common';
 import { ApiBearerAuth } from '@nestjs/swagger';
 import { ApiProblem } from '../errors/problem.response';
-import { ALL_ROLES, type Role } from './role';
+import { ACCOUNT_ROLES, type Role } from './role';
 
 export const ROLES_KEY = 'hekim:roles';
 
 export interface AuthenticatedOptions {
-  // Roles allowed to call the route; every role when omitted. Record-level checks (is this
+  // Roles allowed to call the route; every account role when omitted (never a guest). Record-level checks (is this
   // user in that room?) are the service's job on top of this.
   roles?: readonly Role[];
 }
@@ -17,7 +17,7 @@ export function Authenticated(
   options: AuthenticatedOptions = {},
 ): MethodDecorator & ClassDecorator {
   return applyDecorators(
-    SetMetadata(ROLES_KEY, options.roles ?? ALL_ROLES),
+    SetMetadata(ROLES_KEY, options.roles ?? ACCOUNT_ROLES),
     ApiBearerAuth('bearer'),
     ApiProblem(401, 'Missing, invalid, expired or revoked access token (UNAUTHORIZED).'),
     ApiProblem(

@@ -20,6 +20,9 @@ export enum DataSubjectGroup {
   Patients = 'patients',
   Clinicians = 'clinicians',
   Staff = 'staff',
+  // People let in by an invitation link without an account: an invited patient, a relative,
+  // an interpreter, a companion (docs/appointments.md, "Invitations").
+  Invitees = 'invitees',
 }
 
 // KVKK art. 5 (6 for health data) and GDPR art. 6 (9 for health data), named by their ground.

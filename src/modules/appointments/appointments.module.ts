@@ -1,5 +1,6 @@
 import { Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
+import { AuthModule } from '../auth/auth.module';
 import { CareModule } from '../care/care.module';
 import { RoomsModule } from '../rooms/rooms.module';
 import { SessionsModule } from '../sessions/sessions.module';
@@ -22,14 +23,20 @@ import { FhirController } from './fhir/fhir.controller';
 import { FhirService } from './fhir/fhir.service';
 import { AppointmentQueueController } from './queue/appointment-queue.controller';
 import { QueueEvents } from './queue/queue-events';
+import { InvitationEntity } from './invitations/invitation.entity';
+import { InvitationsPersonalData } from './invitations/invitations-personal-data';
+import { InvitationsController } from './invitations/invitations.controller';
+import { InvitationsRepository } from './invitations/invitations.repository';
+import { InvitationsService } from './invitations/invitations.service';
 import { QueueController } from './queue/queue.controller';
 import { QueueService } from './queue/queue.service';
 
 // The clinic's day (docs/appointments.md): clinicians' working hours, their free slots, and
-// the appointments booked into them.
+// the appointments booked into them, and invitation links to their rooms.
 @Module({
   imports: [
-    TypeOrmModule.forFeature([ClinicianAvailabilityEntity, AppointmentEntity]),
+    TypeOrmModule.forFeature([ClinicianAvailabilityEntity, AppointmentEntity, InvitationEntity]),
+    AuthModule,
     UsersModule,
     RoomsModule,
     SessionsModule,
@@ -39,6 +46,7 @@ import { QueueService } from './queue/queue.service';
   controllers: [
     AvailabilityController,
     AppointmentsController,
+    InvitationsController,
     FhirController,
     QueueController,
     AppointmentQueueController,
@@ -56,7 +64,10 @@ import { QueueService } from './queue/queue.service';
     FhirService,
     QueueService,
     QueueEvents,
+    InvitationsRepository,
+    InvitationsService,
+    InvitationsPersonalData,
   ],
-  exports: [AppointmentsService, QueueService, QueueEvents],
+  exports: [AppointmentsService, QueueService, QueueEvents, InvitationsService],
 })
 export class AppointmentsModule {}

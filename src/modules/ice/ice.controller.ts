@@ -3,6 +3,7 @@ import { ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { AuthUser } from '../../common/auth/auth-user';
 import { CurrentUser } from '../../common/auth/auth-user';
 import { Authenticated } from '../../common/auth/authenticated.decorator';
+import { ALL_ROLES } from '../../common/auth/role';
 import { ApiProblem } from '../../common/errors/problem.response';
 import { IceServersResponse } from './dto/ice-servers.response';
 import { IceAccessPolicy } from './ice-access.policy';
@@ -17,7 +18,8 @@ export class IceController {
   ) {}
 
   @Get()
-  @Authenticated()
+  // Guests too: a redeemed invitation makes them an active member of one open room.
+  @Authenticated({ roles: ALL_ROLES })
   @ApiOperation({
     operationId: 'getIceServers',
     summary:

@@ -5,7 +5,7 @@ export interface RenderedEmail {
   subject: string;
   text: string;
   html: string;
-  // The appointment's iCalendar event, for appointment mails.
+  // The appointment's iCalendar event, for appointment and invitation mails.
   calendar?: CalendarPart;
 }
 
@@ -239,6 +239,10 @@ ${
 <p style="font-size: .85em; color: #52606d">Hekim</p>
 </body></html>
 `;
-  const calendar = kind.startsWith('appointment_') ? appointmentCalendar(payload) : undefined;
+  // An invitation to an appointment carries the appointment's event too.
+  const calendar =
+    kind.startsWith('appointment_') || kind === 'invitation'
+      ? appointmentCalendar(payload)
+      : undefined;
   return { subject: parts.subject, text, html, ...(calendar ? { calendar } : {}) };
 }

@@ -28,6 +28,11 @@ export enum RoomStatus {
 export enum MemberRole {
   Host = 'host',
   Participant = 'participant',
+  // People let in by an appointment's invitation link, as the invitation names them
+  // (docs/appointments.md, "Invitations"); a patient invited by link is a participant.
+  Guest = 'guest',
+  Interpreter = 'interpreter',
+  Companion = 'companion',
 }
 
 // A patient a clinician added is `invited` until they accept (POST /rooms/:id/accept);
@@ -85,7 +90,10 @@ export class RoomEntity {
 }
 
 @Entity({ name: 'room_members' })
-@Check('room_members_role_check', `"role" IN ('host', 'participant')`)
+@Check(
+  'room_members_role_check',
+  `"role" IN ('host', 'participant', 'guest', 'interpreter', 'companion')`,
+)
 @Check('room_members_status_check', `"status" IN ('invited', 'active')`)
 @Index('room_members_user_id_idx', ['userId'])
 export class RoomMemberEntity {

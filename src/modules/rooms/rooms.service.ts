@@ -35,6 +35,9 @@ import {
 
 export type { RoomCloser } from './ports/room-lifecycle.port';
 
+// rooms_max_participants_check: no room holds more than this.
+const MAX_ROOM_SIZE = 50;
+
 // What a caller may do in a room, established once by `access()`.
 export interface RoomAccess {
   room: RoomEntity;
@@ -270,6 +273,45 @@ export class RoomsService {
   async activateMember(roomId: string, userId: string, m: EntityManager): Promise<void> {
     await this.lockForPresence(roomId, m);
     await this.rooms.setMemberStatus(roomId, userId, MemberStatus.Active, m);
+  }
+
+  // An invitation's guest (docs/appointments.md, "Invitations") becomes an active participant
+  // of the appointment's room, and the room grows to hold everybody who is a member: the
+  // waiting room still decides who is let in.
+  async addGuest(
+    roomId: string,
+    guestId: string,
+    role: MemberRole.Guest | MemberRole.Interpreter | MemberRole.Companion,
+    m: EntityManager,
+  ): Promise<void> {
+    const room = await this.lockForPresence(roomId, m);
+    if (room.status === RoomStatus.Closed) throw RoomErrors.closed();
+    await this.rooms.addMember(roomId, guestId, role, MemberStatus.Active, m);
+    const members = (await this.rooms.membersOf(roomId, m)).length;
+    if (members > MAX_ROOM_SIZE) throw RoomErrors.full();
+    if (room.maxParticipants < members) {
+      room.maxParticipants = members;
+      await this.rooms.save(room, m);
+    }
+  }
+
+  // A revoked invitation's guest leaves the room's members at once: presence ends their stay
+  // (RoomLifecycleParticipant.memberRemoved, as when a host removes a member). Answers what to
+  // run after the commit.
+  async removeGuest(
+    roomId: string,
+    guestId: string,
+    actor: RoomCloser,
+    m: EntityManager,
+  ): Promise<AfterCommit[]> {
+    await this.lockForPresence(roomId, m);
+    if (!(await this.rooms.removeMember(roomId, guestId, m))) return [];
+    const after: AfterCommit[] = [];
+    for (const participant of this.participants()) {
+      const next = await participant.memberRemoved(roomId, guestId, actor, m);
+      if (next) after.push(next);
+    }
+    return after;
   }
 
   private async closed(

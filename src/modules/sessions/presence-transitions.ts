@@ -301,7 +301,7 @@ export class PresenceTransitions {
       replacedSocketId: v.replacedSocketId,
       unchanged: false,
       sessionStarted: v.sessionStarted,
-      waiting: knocks.map((w) => view(w.userId, MemberRole.Participant)),
+      waiting: knocks.map((w) => view(w.userId, roleOf(w.userId))),
     };
   }
 

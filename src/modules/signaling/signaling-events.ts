@@ -34,7 +34,8 @@ export interface IceServer {
 export interface Participant {
   userId: string;
   displayName: string;
-  role: 'host' | 'participant';
+  // guest, interpreter, companion: let in by an appointment's invitation link.
+  role: 'host' | 'participant' | 'guest' | 'interpreter' | 'companion';
 }
 
 export interface JoinedAnswer {

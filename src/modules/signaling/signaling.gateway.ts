@@ -23,6 +23,7 @@ import { AdmitPayload, QueueNextPayload, RefreshPayload, RoomPayload } from './d
 import { EventAdmission } from './event-admission';
 import { EventRunner } from './event-runner';
 import { QueueFanout } from './queue-fanout';
+import { guestEventFilter } from './guest-events';
 import { RoomFanout } from './room-fanout';
 import { SignalRelay } from './signal-relay';
 import type {
@@ -105,6 +106,7 @@ export class SignalingGateway
     this.metrics.sockets.inc();
     void socket.join(USER_CHANNEL(socket.data.user.id));
     socket.use((packet, next) => this.admission.admit(socket, packet, next));
+    socket.use((packet, next) => guestEventFilter(socket, packet, next));
     this.relay.attach(socket);
   }
 

@@ -76,6 +76,10 @@ export class UserAccessPolicy {
         return isStaff(actor.role) ? { basis: 'staff' } : null;
       case Role.ComplianceOfficer:
         return null;
+      // A guest (an invitation's holder) is seen by admins and itself only; the people of its
+      // appointment know it by the name on the invitation.
+      case Role.Guest:
+        return null;
     }
   }
 

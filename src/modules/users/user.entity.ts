@@ -19,7 +19,10 @@ export enum UserStatus {
 }
 
 @Entity({ name: 'users' })
-@Check('users_role_check', `"role" IN ('patient', 'doctor', 'admin', 'compliance_officer')`)
+@Check(
+  'users_role_check',
+  `"role" IN ('patient', 'doctor', 'admin', 'compliance_officer', 'guest')`,
+)
 @Check('users_status_check', `"status" IN ('active', 'deactivated')`)
 @Check('users_email_lower_check', `"email" = lower("email")`)
 @Check('users_locale_check', `"locale" IN ('tr', 'en')`)

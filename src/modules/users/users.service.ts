@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { Injectable } from '@nestjs/common';
 import { DataSource, type EntityManager, QueryFailedError } from 'typeorm';
 import { auditActor, type AuthUser } from '../../common/auth/auth-user';
@@ -87,6 +88,27 @@ export class UsersService {
       if (isUniqueViolation(error)) throw UsersErrors.emailTaken();
       throw error;
     }
+  }
+
+  // A guest actor (docs/auth.md, "Guest grant"): the person an invitation link lets into one
+  // appointment's room, named in presence and in the audit trail like anyone else. It cannot
+  // sign in: its address is a unique name under the reserved `.invalid` domain (RFC 2606), never
+  // written to, and its password hash is no hash at all, so every password check fails.
+  createGuest(
+    input: { displayName: string; locale: Locale | null },
+    manager: EntityManager,
+  ): Promise<UserEntity> {
+    return this.users.insert(
+      {
+        email: `guest-${randomUUID()}@guest.invalid`,
+        passwordHash: '!guest',
+        displayName: input.displayName,
+        role: Role.Guest,
+        locale: input.locale,
+        emailVerifiedAt: null,
+      },
+      manager,
+    );
   }
 
   // Throws VALIDATION_FAILED naming the password field when the policy refuses it.

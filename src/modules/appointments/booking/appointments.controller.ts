@@ -138,7 +138,8 @@ export class AppointmentsController {
 
   @Post(':id/check-in')
   @HttpCode(200)
-  @Authenticated({ roles: PARTIES })
+  // A patient without an account checks in with the guest grant of their invitation.
+  @Authenticated({ roles: [...PARTIES, Role.Guest] })
   @ApiOperation({
     operationId: 'checkInAppointment',
     summary: 'The patient is here: check in (opens 30 minutes before the start)',

@@ -31,7 +31,17 @@ export const AppointmentErrors = {
     AppException.validation([{ field: 'patientId', messages: ['not an active patient'] }]),
   patientRequired: (): AppException =>
     AppException.validation([
-      { field: 'patientId', messages: ['a doctor or admin books for a patient: give patientId'] },
+      {
+        field: 'patientId',
+        messages: ['a doctor or admin books for a patient: give patientId or invitee'],
+      },
+    ]),
+  inviteeOrPatient: (): AppException =>
+    AppException.validation([
+      {
+        field: 'invitee',
+        messages: ['a doctor or admin books for a patient or for an invitee, not both'],
+      },
     ]),
   forOthers: (): AppException =>
     AppException.forbidden('A patient books for themselves; a doctor books in their own diary.'),

@@ -18,6 +18,8 @@ import type { WebhookEvent } from '../../webhooks/webhook-events';
 import { WebhooksService } from '../../webhooks/webhooks.service';
 import { AvailabilityService } from '../availability/availability.service';
 import { QueueEvents } from '../queue/queue-events';
+import type { InviteeRequest } from '../invitations/dto/invitation.dto';
+import { InvitationsService } from '../invitations/invitations.service';
 import { AppointmentNotices } from './appointment-notices';
 import { type AppointmentAct, nextStatus } from './appointment-state';
 import { type AppointmentEntity, AppointmentStatus } from './appointment.entity';
@@ -89,6 +91,7 @@ export class AppointmentsService {
     private readonly webhooks: WebhooksService,
     private readonly audit: AuditService,
     private readonly notices: AppointmentNotices,
+    private readonly invitations: InvitationsService,
     private readonly config: AppConfig,
     private readonly queue: QueueEvents,
   ) {}
@@ -104,24 +107,36 @@ export class AppointmentsService {
       throw AppointmentErrors.forOthers();
     if (actor.role === Role.Doctor && dto.clinicianId !== actor.id)
       throw AppointmentErrors.forOthers();
-    const patientId = byPatient ? actor.id : dto.patientId;
-    if (!patientId) throw AppointmentErrors.patientRequired();
+    if (dto.invitee && (byPatient || dto.patientId !== undefined))
+      throw AppointmentErrors.inviteeOrPatient();
+    const invitee = dto.invitee;
+    const accountId = byPatient ? actor.id : dto.patientId;
+    if (!accountId && !invitee) throw AppointmentErrors.patientRequired();
+    const ids = accountId ? [dto.clinicianId, accountId] : [dto.clinicianId];
     const [clinician, patient] = await this.users
-      .findByIds([dto.clinicianId, patientId])
-      .then((found) => [dto.clinicianId, patientId].map((id) => found.find((u) => u.id === id)));
+      .findByIds(ids)
+      .then((found) => ids.map((id) => found.find((u) => u.id === id)));
     if (!clinician || clinician.role !== Role.Doctor || clinician.status !== UserStatus.Active)
       throw AppointmentErrors.unknownClinician();
-    if (!patient || patient.role !== Role.Patient || patient.status !== UserStatus.Active)
+    if (
+      accountId &&
+      (!patient || patient.role !== Role.Patient || patient.status !== UserStatus.Active)
+    )
       throw AppointmentErrors.unknownPatient();
     await this.checkTime(byPatient, dto.clinicianId, dto.start, dto.end, now);
 
     return this.inTransaction(async (m) => {
+      // An invitee is a guest actor made for this appointment; it has no way to accept the
+      // room's invitation, so it is an active member from the start (the waiting room still
+      // holds it until admitted).
+      const patientId =
+        accountId ?? (await this.invitations.createInviteePatient(invitee as InviteeRequest, m)).id;
       const room = await this.rooms.createForAppointment(
         {
           name: `Appointment ${dto.start.toISOString().slice(0, 16).replace('T', ' ')} UTC`,
           hostId: dto.clinicianId,
           patientId,
-          patientActive: byPatient,
+          patientActive: byPatient || !accountId,
         },
         m,
       );
@@ -143,8 +158,12 @@ export class AppointmentsService {
           { roomId: room.id, clinicianId: dto.clinicianId, patient: actor },
           m,
         );
-      await this.record(actor, meta, 'book', booked, m, { bookedBy: actor.role });
+      await this.record(actor, meta, 'book', booked, m, {
+        bookedBy: actor.role,
+        ...(invitee ? { invitee: true } : {}),
+      });
       await this.notices.booked(booked, m, now);
+      if (invitee) await this.invitations.inviteBookedPatient(actor, meta, booked, invitee, m, now);
       return toAppointmentResponse(booked, true);
     });
   }
@@ -364,10 +383,12 @@ export class AppointmentsService {
     m: EntityManager,
   ): Promise<void> {
     await this.rooms.activateMember(a.roomId, patient.id, m);
-    await this.care.beginFromAppointment(
-      { roomId: a.roomId, clinicianId: a.clinicianId, patient },
-      m,
-    );
+    // A patient without an account (an invitee's guest actor) has no record to relate to.
+    if (patient.role !== Role.Guest)
+      await this.care.beginFromAppointment(
+        { roomId: a.roomId, clinicianId: a.clinicianId, patient },
+        m,
+      );
     a.confirmedAt = now;
   }
 

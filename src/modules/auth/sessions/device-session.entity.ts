@@ -19,6 +19,8 @@ export enum SessionRevocationReason {
   PasswordReset = 'password_reset',
   UserDeactivated = 'user_deactivated',
   RoleChanged = 'role_changed',
+  // A guest's invitation was revoked (docs/appointments.md, "Invitations").
+  InvitationRevoked = 'invitation_revoked',
 }
 
 // One login on one device. It is also the refresh-token family: every refresh token issued

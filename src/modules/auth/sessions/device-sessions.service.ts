@@ -95,7 +95,7 @@ export class DeviceSessionsService extends UserSessionsPort {
 
   revokeAllForUser(
     userId: string,
-    reason: 'user_deactivated' | 'role_changed' | 'password_reset',
+    reason: 'user_deactivated' | 'role_changed' | 'password_reset' | 'invitation_revoked',
     manager: EntityManager,
   ): Promise<string[]> {
     return this.repository.revokeAllForUser(userId, reason as SessionRevocationReason, manager);

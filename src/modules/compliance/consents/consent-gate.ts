@@ -9,7 +9,8 @@ import { ConsentErrors } from './consents.errors';
 import { ConsentsRepository } from './consents.repository';
 
 // THE consent check of docs/compliance.md: a patient takes part in a consultation, a group session
-// or a call only with a `telemedicine` consent to the current text in force. Doctors, admins
+// or a call only with a `telemedicine` consent to the current text in force; so does a guest
+// let in by an invitation link (docs/appointments.md, "Invitations"). Doctors, admins
 // and compliance officers act in their professional capacity and are not gated. Every way in
 // (signaling room:join and admission, REST and socket call accept) comes through
 // assertMayConsult, via the two ports the sessions and calls modules declare.
@@ -18,7 +19,7 @@ export class ConsentGate implements RoomJoinPolicy, CallAcceptPolicy {
   constructor(private readonly consents: ConsentsRepository) {}
 
   async assertMayConsult(user: { id: string; role: Role }, manager: EntityManager): Promise<void> {
-    if (user.role !== Role.Patient) return;
+    if (user.role !== Role.Patient && user.role !== Role.Guest) return;
     const purpose = ConsentPurpose.Telemedicine;
     // Shared with other checks, exclusive with a withdrawal (see lockPerson).
     await this.consents.lockPerson(user.id, purpose, 'check', manager);

@@ -10,7 +10,7 @@ import { ApiProblem } from '../../../common/errors/problem.response';
 import type { AuthUser } from '../../../common/auth/auth-user';
 import { CurrentUser } from '../../../common/auth/auth-user';
 import { Authenticated } from '../../../common/auth/authenticated.decorator';
-import { Role } from '../../../common/auth/role';
+import { ALL_ROLES, Role } from '../../../common/auth/role';
 import { ClientMeta, type RequestMeta } from '../../../common/http/request-meta';
 import { withLegacyEnvelope } from '../../../common/http/legacy-envelope';
 import { ConsentsService } from './consents.service';
@@ -26,14 +26,15 @@ import {
 } from './dto/consent.dto';
 
 // KVKK consent (docs/compliance.md). Every signed-in person manages their own
-// consents; only patients are gated by them. Admins publish new versions of the texts.
+// consents, guests holding an invitation's grant too (ALL_ROLES names them); only patients and
+// guests are gated by them. Admins publish new versions of the texts.
 @ApiTags('consents')
 @Controller('consents')
 export class ConsentsController {
   constructor(private readonly consents: ConsentsService) {}
 
   @Get('me')
-  @Authenticated()
+  @Authenticated({ roles: ALL_ROLES })
   @ApiOperation({
     operationId: 'getMyConsents',
     summary: 'The caller’s consents, and the current texts they have not granted yet',
@@ -44,7 +45,7 @@ export class ConsentsController {
   }
 
   @Post()
-  @Authenticated()
+  @Authenticated({ roles: ALL_ROLES })
   @ApiOperation({
     operationId: 'grantConsent',
     summary: 'Grant consent to the current version of a purpose’s text',
@@ -65,7 +66,7 @@ export class ConsentsController {
 
   @Delete(':purpose')
   @HttpCode(204)
-  @Authenticated()
+  @Authenticated({ roles: ALL_ROLES })
   @ApiOperation({
     operationId: 'withdrawConsent',
     summary: 'Withdraw the consent in force for a purpose',
@@ -85,7 +86,7 @@ export class ConsentsController {
   }
 
   @Get('texts')
-  @Authenticated()
+  @Authenticated({ roles: ALL_ROLES })
   @ApiOperation({
     operationId: 'listConsentTexts',
     summary: 'Consent texts: the current ones, or every version with all=true',

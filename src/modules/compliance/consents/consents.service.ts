@@ -155,7 +155,10 @@ export class ConsentsService {
       });
       return existing;
     });
-    if (withdrawn.purpose === ConsentPurpose.Telemedicine && user.role === Role.Patient)
+    if (
+      withdrawn.purpose === ConsentPurpose.Telemedicine &&
+      (user.role === Role.Patient || user.role === Role.Guest)
+    )
       await this.endParticipation(user);
   }
 

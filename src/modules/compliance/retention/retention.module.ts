@@ -8,7 +8,8 @@ import { RetentionRepository } from './retention.repository';
 import { RetentionScheduler } from './retention.scheduler';
 import { RunRetention } from './run-retention.usecase';
 
-// Retention of ended sessions, calls and closed appointments (docs/compliance.md): the scheduled job and the
+// Retention of ended sessions, calls, closed appointments and invitations' contact details
+// (docs/compliance.md): the scheduled job and the
 // `npm run retention:run` command share RunRetention.
 @Module({
   imports: [

@@ -4,6 +4,7 @@ import { AppConfig } from '../../../config/app-config';
 import { AuditAction, AuditOutcome } from '../../audit/audit-action';
 import { AppointmentsService } from '../../appointments/booking/appointments.service';
 import { AuditService } from '../../audit/audit.service';
+import { InvitationsService } from '../../appointments/invitations/invitations.service';
 import { CallsService } from '../../calls/calls.service';
 import { SessionsService } from '../../sessions/sessions.service';
 import type { RetentionTrigger } from './retention-run.entity';
@@ -24,13 +25,15 @@ export interface RetentionResult {
   callsDeleted: number;
   callParticipantsDeleted: number;
   appointmentsDeleted: number;
+  invitationsScrubbed: number;
   auditRetentionDays: number;
 }
 
 // Applies the retention periods (docs/compliance.md): ended calls older than
 // RETENTION_CALLS_DAYS are destroyed, ended sessions older than RETENTION_SESSIONS_DAYS lose
-// who took part, completed, cancelled and missed appointments that ended more than
-// RETENTION_APPOINTMENTS_DAYS ago are destroyed. One transaction: the destruction, its retention_runs row and its audit record
+// who took part; invitations of appointments that ended before the sessions' cut-off lose how
+// to reach their invitee (docs/appointments.md, "Invitations"); completed, cancelled and missed
+// appointments that ended more than RETENTION_APPOINTMENTS_DAYS ago are destroyed. One transaction: the destruction, its retention_runs row and its audit record
 // commit together or not at all. An advisory lock lets one run at a time across instances; a
 // second caller gets null. The audit trail is never touched (append-only, the database
 // refuses deletion), so it is always kept at least AUDIT_RETENTION_DAYS.
@@ -43,6 +46,7 @@ export class RunRetention {
     private readonly sessions: SessionsService,
     private readonly calls: CallsService,
     private readonly appointments: AppointmentsService,
+    private readonly invitations: InvitationsService,
     private readonly audit: AuditService,
   ) {}
 
@@ -59,6 +63,7 @@ export class RunRetention {
       // Calls first: their rooms' sessions go with them and need no anonymizing.
       const calls = await this.calls.destroyEndedBefore(callsBefore, m);
       const sessions = await this.sessions.anonymizeEndedBefore(sessionsBefore, now, m);
+      const invitationsScrubbed = await this.invitations.scrubEndedBefore(sessionsBefore, m);
       const appointments = await this.appointments.destroyClosedBefore(appointmentsBefore, m);
       const run = await this.runs.insert(
         {
@@ -90,6 +95,7 @@ export class RunRetention {
             callsDeleted: run.callsDeleted,
             callParticipantsDeleted: run.callParticipantsDeleted,
             appointmentsDeleted: run.appointmentsDeleted,
+            invitationsScrubbed,
           },
         },
         m,
@@ -107,6 +113,7 @@ export class RunRetention {
         callParticipantsDeleted: run.callParticipantsDeleted,
         appointmentsBefore: appointmentsBefore.toISOString(),
         appointmentsDeleted: run.appointmentsDeleted,
+        invitationsScrubbed,
         auditRetentionDays: run.auditRetentionDays,
       };
     });

@@ -2,7 +2,7 @@ import { OptionalNotNull } from '../../../common/validation/optional-not-null';
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Transform } from 'class-transformer';
 import { IsEmail, IsIn, IsOptional, IsString, Length, Matches, MaxLength } from 'class-validator';
-import { Role } from '../../../common/auth/role';
+import { ACCOUNT_ROLES, Role } from '../../../common/auth/role';
 import {
   PASSWORD_MAX_LENGTH,
   PASSWORD_MIN_LENGTH,
@@ -39,8 +39,9 @@ export class CreateUserRequest {
   @Matches(DISPLAY_NAME, { message: 'displayName must be printable text' })
   displayName!: string;
 
-  @ApiProperty({ enum: Role, enumName: 'Role' })
-  @IsIn(Object.values(Role))
+  // Never `guest`: guests come from invitation links only (docs/auth.md, "Guest grant").
+  @ApiProperty({ enum: ACCOUNT_ROLES })
+  @IsIn(ACCOUNT_ROLES)
   role!: Role;
 }
 
@@ -66,9 +67,9 @@ export class UpdateMeRequest {
 }
 
 export class AdminUpdateUserRequest {
-  @ApiPropertyOptional({ enum: Role, enumName: 'Role' })
+  @ApiPropertyOptional({ enum: ACCOUNT_ROLES })
   @OptionalNotNull()
-  @IsIn(Object.values(Role))
+  @IsIn(ACCOUNT_ROLES)
   role?: Role;
 
   @ApiPropertyOptional({ enum: UserStatus, enumName: 'UserStatus' })

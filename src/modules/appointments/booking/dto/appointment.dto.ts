@@ -1,9 +1,18 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
-import { IsDate, IsEnum, IsOptional, IsString, MaxLength, MinLength } from 'class-validator';
+import {
+  IsDate,
+  IsEnum,
+  IsOptional,
+  IsString,
+  MaxLength,
+  MinLength,
+  ValidateNested,
+} from 'class-validator';
 import { PageQuery } from '../../../../common/pagination/page-query.dto';
 import { IsId } from '../../../../common/validation/ids';
 import { OptionalNotNull } from '../../../../common/validation/optional-not-null';
+import { InviteeRequest } from '../../invitations/dto/invitation.dto';
 import { AppointmentStatus } from '../appointment.entity';
 
 // Shapes of docs/appointments.md, "Appointments".
@@ -17,11 +26,21 @@ export class BookAppointmentRequest {
     example: 'a41d9e07-6b3c-4f28-8d15-2c7e9b0f4a61',
     format: 'uuid',
     description:
-      'The patient. A patient books for themselves and leaves it out (or gives their own id); a doctor or admin must give it.',
+      'The patient. A patient books for themselves and leaves it out (or gives their own id); a doctor or admin gives it, or an invitee instead.',
   })
   @OptionalNotNull()
   @IsId()
   patientId?: string;
+
+  @ApiPropertyOptional({
+    type: InviteeRequest,
+    description:
+      'Instead of patientId (doctors and admins): a patient without an account, who gets a patient invitation link (docs/appointments.md, "Invitations").',
+  })
+  @OptionalNotNull()
+  @ValidateNested()
+  @Type(() => InviteeRequest)
+  invitee?: InviteeRequest;
 
   @ApiProperty({ example: '2027-01-04T06:00:00.000Z', format: 'date-time' })
   @Type(() => Date)
