@@ -24,7 +24,8 @@ export enum OutboxStatus {
 @Entity({ name: 'notification_outbox' })
 @Check('notification_outbox_channel_check', `"channel" IN ('email', 'sms', 'push', 'webhook')`)
 @Check('notification_outbox_status_check', `"status" IN ('pending', 'sent', 'dead', 'expired')`)
-@Index('notification_outbox_due_idx', ['channel', 'nextAttemptAt'], {
+// The claim's search reads the id from the index itself (an index-only scan).
+@Index('notification_outbox_due_idx', ['channel', 'nextAttemptAt', 'id'], {
   where: `"status" = 'pending'`,
 })
 @Index('notification_outbox_status_idx', ['status', 'createdAt'])

@@ -16,8 +16,8 @@ import { OutboxRepository, type AttemptOutcome, type ClaimedMessage } from './ou
 // channels without a sender expired).
 const STATS_INTERVAL_MS = 10_000;
 
-// Messages held at once (being sent, or sent and being recorded), in windows of
-// NOTIFY_BATCH_SIZE.
+// Messages held at once (claimed and ready, being sent, or sent and being recorded), in
+// windows of NOTIFY_BATCH_SIZE.
 const HELD_WINDOWS = 4;
 
 // How long an outcome waits for others to be written with it: nothing waits on it but the
@@ -79,56 +79,70 @@ export class OutboxRelay implements OnApplicationBootstrap, OnModuleDestroy {
   // messages it handled.
   //
   // A rolling window, not batch after batch: at most NOTIFY_BATCH_SIZE messages are being
-  // sent at once, and as soon as a quarter of the window is free the relay fills it while the
-  // rest are still on their way, so a slow delivery holds up only its own slot. While the
-  // window is full, the next quarter is claimed and prepared (ChannelSender.prepare), so that
-  // it is ready when slots free: neither the claim nor a sender's reads stand between one
-  // delivery and the next. What is written after a message left (its outcome, batched with
-  // the others of the moment; a sender's own records, see SendReceipt) does not hold a slot;
-  // at most HELD_WINDOWS windows of messages are held in all.
+  // sent at once, and a slot is filled as soon as it frees, so a slow delivery holds up only
+  // its own slot. The slots are filled from messages claimed ahead: whenever fewer than a
+  // window of them are ready, the relay claims up to a window more and hands them to their
+  // sender's prepare() (ChannelSender.prepare) while the window is busy, so that neither the
+  // claim nor a sender's reads stand between one delivery and the next, and each claim
+  // brings a whole window rather than the few slots that just freed. One claim is in flight
+  // at a time. What is written after a message left (its outcome, batched with the others of
+  // the moment; a sender's own records, see SendReceipt) does not hold a slot; at most
+  // HELD_WINDOWS windows of messages are held in all (ready, being sent, being recorded).
+  // A claim that brings fewer than it asked for means nothing more is due: the relay sends
+  // what it holds and stops until the next wake-up or poll.
   async drain(): Promise<number> {
     const window = this.config.notify.batchSize;
-    const refill = Math.max(1, Math.ceil(window / 4));
+    const smallest = Math.max(1, Math.ceil(window / 4));
+    const cap = window * HELD_WINDOWS;
     const held = new Set<Promise<void>>();
+    const ready: ClaimedMessage[] = [];
     let sending = 0;
-    let wake: (() => void) | undefined;
     let handled = 0;
-    let next: { batch: Promise<ClaimedMessage[]>; asked: number } | undefined;
-    const start = (batch: ClaimedMessage[]): void => {
-      handled += batch.length;
-      for (const message of batch) {
-        sending++;
-        let sent = false;
-        const release = (): void => {
-          if (sent) return;
-          sent = true;
-          sending--;
-          wake?.();
-        };
-        const delivery: Promise<void> = this.deliver(message, release).finally(() => {
-          release();
-          held.delete(delivery);
-          wake?.();
-        });
-        held.add(delivery);
-      }
+    let claiming = false;
+    let more = true;
+    let wake: (() => void) | undefined;
+    const poke = (): void => {
+      const w = wake;
+      wake = undefined;
+      w?.();
     };
-    while (!this.stopped) {
-      const free = Math.min(window - sending, window * HELD_WINDOWS - held.size);
-      if (free < refill) {
-        next ??= { batch: this.claimPrepared(refill), asked: refill };
-        await new Promise<void>((resolve) => (wake = resolve));
-        continue;
-      }
-      const claim = next ?? { batch: this.claimPrepared(free), asked: free };
-      next = undefined;
-      const batch = await claim.batch;
-      start(batch);
-      // Nothing more is due (or the database is away): finish these, then wait for the poll.
-      if (batch.length < claim.asked) break;
+    const send = (message: ClaimedMessage): void => {
+      sending++;
+      let sent = false;
+      const release = (): void => {
+        if (sent) return;
+        sent = true;
+        sending--;
+        poke();
+      };
+      const delivery: Promise<void> = this.deliver(message, release).finally(() => {
+        release();
+        held.delete(delivery);
+        poke();
+      });
+      held.add(delivery);
+    };
+    const claim = (limit: number): void => {
+      claiming = true;
+      void this.claimPrepared(limit)
+        .catch(() => [] as ClaimedMessage[])
+        .then((batch) => {
+          claiming = false;
+          handled += batch.length;
+          ready.push(...batch);
+          if (batch.length < limit) more = false;
+          poke();
+        });
+    };
+    for (;;) {
+      while (ready.length > 0 && sending < window) send(ready.shift()!);
+      // Claimed while stopping: sent all the same rather than left to their lease.
+      if (this.stopped) more = false;
+      const room = Math.min(window, cap - held.size - ready.length);
+      if (more && !claiming && ready.length < window && room >= smallest) claim(room);
+      if (!more && !claiming && ready.length === 0) break;
+      await new Promise<void>((resolve) => (wake = resolve));
     }
-    // Claimed while stopping: sent all the same rather than left to their lease.
-    if (next) start(await next.batch);
     await Promise.all(held);
     await this.outcomes.idle();
     return handled;

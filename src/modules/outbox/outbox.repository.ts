@@ -75,7 +75,8 @@ function outcomeError(o: AttemptOutcome): string | null {
 }
 
 interface ClaimedRow {
-  id: string;
+  // Null in the one row answered when nothing was claimed.
+  id: string | null;
   channel: OutboxChannel;
   recipient: string;
   kind: string;
@@ -83,31 +84,71 @@ interface ClaimedRow {
   attempts: number;
   created_at: Date;
   expires_at: Date | null;
+  candidates: number;
 }
 
-// The claim ($1 channels, $2 limit, $3 lease in seconds): for each channel, its oldest due
-// messages from the partial index (channel, next_attempt_at) of pending ones, skipping those
-// another relay holds; then the oldest of them all. Each channel's scan stops at the limit,
-// so a backlog of another channel is never read. A channel's rows that lose to other
-// channels' older ones are locked only for the moment of this statement. Exported for the
-// test that checks its plan (docs/notifications.md).
-export const CLAIM_SQL = `WITH due AS (
-   SELECT d.id FROM unnest($1::text[]) AS c(channel)
+// How many due messages a claim looks at, per message it may take. The candidates are read
+// without locks, so those that concurrent claims of other relays hold (or took since this
+// claim's snapshot) are skipped: with four times the batch, the claims of three other relays
+// at the same moment still leave a full batch, and a claim that ran out of candidates
+// before its batch was full searches again (OutboxRepository.claim).
+export const CLAIM_CANDIDATES_PER_MESSAGE = 4;
+
+// Claim statements at most for one claim (the first, and searches again after candidates ran
+// out to concurrent claims).
+const MAX_CLAIM_ROUNDS = 4;
+
+// The claim ($1 channels, $2 limit, $3 lease in seconds, $4 candidates: $2 ×
+// CLAIM_CANDIDATES_PER_MESSAGE), in two steps:
+// - the search: for each channel, its oldest due messages from the partial index
+//   (channel, next_attempt_at, id) of pending ones, an index-only scan that stops at $4
+//   entries per channel (a backlog of another channel is never read), then the oldest $4 of
+//   them all. Nothing is locked and no row is read, save on pages changed since the last
+//   vacuum, where the scan checks the row's visibility (its "heap fetches").
+// - the lock: those candidates, oldest first, looked up by primary key and locked with
+//   FOR UPDATE SKIP LOCKED, then re-checked (still pending and due: another relay may have
+//   taken one since the search's snapshot), until $2 are held. Only the rows locked (and
+//   those skipped on the way) are read.
+// It answers the claimed rows, each with the number of candidates the search found (one row
+// with a null id when none was claimed): fewer than $4 means nothing more is due.
+// Exported for the test that checks its plan (docs/notifications.md).
+export const CLAIM_SQL = `WITH candidate AS NOT MATERIALIZED (
+   SELECT d.id, d.next_attempt_at FROM unnest($1::text[]) AS c(channel)
    CROSS JOIN LATERAL (
      SELECT id, next_attempt_at FROM notification_outbox
       WHERE status = 'pending' AND channel = c.channel AND next_attempt_at <= now()
       ORDER BY next_attempt_at
-      LIMIT $2
-      FOR UPDATE SKIP LOCKED) d
+      LIMIT $4) d
    ORDER BY d.next_attempt_at
-   LIMIT $2)
- UPDATE notification_outbox o
-    SET attempts = o.attempts + 1,
-        next_attempt_at = now() + make_interval(secs => $3),
-        last_attempt_at = now()
-   FROM due WHERE o.id = due.id
- RETURNING o.id, o.channel, o.recipient, o.kind, o.payload, o.attempts, o.created_at,
-           o.expires_at`;
+   LIMIT $4),
+ due AS (
+   SELECT o.id FROM candidate JOIN notification_outbox o ON o.id = candidate.id
+    WHERE o.status = 'pending' AND o.next_attempt_at <= now()
+    ORDER BY candidate.next_attempt_at
+    LIMIT $2
+    FOR UPDATE OF o SKIP LOCKED),
+ claimed AS (
+   UPDATE notification_outbox o
+      SET attempts = o.attempts + 1,
+          next_attempt_at = now() + make_interval(secs => $3),
+          last_attempt_at = now()
+     FROM due WHERE o.id = due.id
+   RETURNING o.id, o.channel, o.recipient, o.kind, o.payload, o.attempts, o.created_at,
+             o.expires_at)
+ SELECT claimed.*, searched.n AS candidates
+   FROM (SELECT count(*)::int AS n FROM candidate) searched LEFT JOIN claimed ON true`;
+
+// The claim's parameters, in CLAIM_SQL's order: `take` messages at most, from the
+// candidates of a batch of `batch` (a claim that searches again for the rest of its batch
+// looks at as many candidates as the first time).
+export function claimParameters(
+  channels: readonly OutboxChannel[],
+  take: number,
+  leaseSeconds: number,
+  batch = take,
+): [OutboxChannel[], number, number, number] {
+  return [[...channels], take, leaseSeconds, batch * CLAIM_CANDIDATES_PER_MESSAGE];
+}
 
 // The only code that touches notification_outbox.
 // Outcomes after a claim are fenced by the attempt number: a relay whose lease ran out and was
@@ -155,21 +196,27 @@ export class OutboxRepository {
     leaseSeconds: number,
   ): Promise<ClaimedMessage[]> {
     if (channels.length === 0) return [];
-    const [rows] = await this.messages.query<[ClaimedRow[], number]>(CLAIM_SQL, [
-      channels,
-      limit,
-      leaseSeconds,
-    ]);
-    return rows.map((r) => ({
-      id: r.id,
-      channel: r.channel,
-      recipient: r.recipient,
-      kind: r.kind,
-      payload: r.payload,
-      attempts: r.attempts,
-      createdAt: r.created_at,
-      expiresAt: r.expires_at,
-    }));
+    const claimed: ClaimedMessage[] = [];
+    for (let round = 0; round < MAX_CLAIM_ROUNDS && claimed.length < limit; round++) {
+      const params = claimParameters(channels, limit - claimed.length, leaseSeconds, limit);
+      const rows = await this.messages.query<ClaimedRow[]>(CLAIM_SQL, params);
+      for (const r of rows) {
+        if (r.id === null) continue;
+        claimed.push({
+          id: r.id,
+          channel: r.channel,
+          recipient: r.recipient,
+          kind: r.kind,
+          payload: r.payload,
+          attempts: r.attempts,
+          createdAt: r.created_at,
+          expiresAt: r.expires_at,
+        });
+      }
+      // The search saw every due message: those it did not claim are another relay's.
+      if (rows[0].candidates < params[3]) break;
+    }
+    return claimed;
   }
 
   // Records the outcomes of many attempts in one statement (the relay batches them): each row
