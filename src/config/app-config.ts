@@ -131,7 +131,16 @@ export class AppConfig {
   retention!: {
     sessionsDays: number;
     callsDays: number;
+    messagesDays: number;
     jobIntervalMinutes: number;
+  };
+
+  chat!: {
+    attachmentMaxBytes: number;
+    // Unicode code points.
+    maxTextLength: number;
+    userMessagesPerMinute: number;
+    roomMessagesPerMinute: number;
   };
 
   notify!: {

@@ -140,7 +140,14 @@ export function composeConfig(
     retention: {
       sessionsDays: env.RETENTION_SESSIONS_DAYS,
       callsDays: env.RETENTION_CALLS_DAYS,
+      messagesDays: env.RETENTION_MESSAGES_DAYS,
       jobIntervalMinutes: env.RETENTION_JOB_INTERVAL_MINUTES,
+    },
+    chat: {
+      attachmentMaxBytes: env.ATTACHMENT_MAX_BYTES,
+      maxTextLength: env.CHAT_MAX_TEXT_LENGTH,
+      userMessagesPerMinute: env.CHAT_USER_MESSAGES_PER_MINUTE,
+      roomMessagesPerMinute: env.CHAT_ROOM_MESSAGES_PER_MINUTE,
     },
     mail: {
       smtpUrl: env.SMTP_URL,

@@ -93,6 +93,12 @@ export enum AuditAction {
   // because the push provider reported the token dead.
   DeviceRegister = 'device.register',
   DeviceRemove = 'device.remove',
+  // Consultation chat (chat module, docs/chat.md): message text is never audited; reading the
+  // history, the waiting-room setting, and every file stored and downloaded are, with a basis.
+  ChatHistoryRead = 'chat.history_read',
+  ChatSettingsUpdate = 'chat.settings_update',
+  ChatAttachmentUpload = 'chat.attachment_upload',
+  ChatAttachmentDownload = 'chat.attachment_download',
 }
 
 export enum AuditOutcome {

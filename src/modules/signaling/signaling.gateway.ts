@@ -17,14 +17,24 @@ import {
   CallStatsPayload,
   InitiateCallPayload,
 } from '../calls/dto/call.dto';
+import { ChatService } from '../chat/chat.service';
+import { ReadPayload, SendMessagePayload, TypingPayload } from '../chat/dto/chat.dto';
 import { RoomPresenceService } from '../sessions/room-presence.service';
 import { CallFanout } from './call-fanout';
+import { ChatFanout } from './chat-fanout';
 import { AdmitPayload, RefreshPayload, RoomPayload } from './dto/signaling.dto';
 import { EventAdmission } from './event-admission';
 import { EventRunner } from './event-runner';
 import { RoomFanout } from './room-fanout';
 import { SignalRelay } from './signal-relay';
-import type { Ack, CallAnswer, CallStatus, JoinedAnswer, WaitingAnswer } from './signaling-events';
+import type {
+  Ack,
+  CallAnswer,
+  CallStatus,
+  ChatMessage,
+  JoinedAnswer,
+  WaitingAnswer,
+} from './signaling-events';
 import { SignalingMetrics } from './signaling.metrics';
 import {
   describe,
@@ -74,6 +84,8 @@ export class SignalingGateway
     private readonly calls: CallsService,
     private readonly slots: SocketSlots,
     private readonly metrics: SignalingMetrics,
+    private readonly chat: ChatService,
+    private readonly chatFanout: ChatFanout,
   ) {}
 
   afterInit(namespace: SignalingNamespace): void {
@@ -88,6 +100,7 @@ export class SignalingGateway
     this.relay.start();
     this.rooms.start();
     this.callFanout.start();
+    this.chatFanout.start();
     this.upkeep.start();
   }
 
@@ -245,10 +258,43 @@ export class SignalingGateway
     });
   }
 
+  // Chat (docs/chat.md): the chat module decides and stores; ChatFanout delivers.
+
+  @SubscribeMessage('chat:send')
+  sendChat(
+    @ConnectedSocket() socket: SignalingSocket,
+    @MessageBody() body: unknown,
+  ): Promise<Ack<{ message: ChatMessage }>> {
+    return this.runner.run(socket, SendMessagePayload, body, (p, user) => this.chat.send(user, p));
+  }
+
+  @SubscribeMessage('chat:typing')
+  chatTyping(
+    @ConnectedSocket() socket: SignalingSocket,
+    @MessageBody() body: unknown,
+  ): Promise<Ack<Empty>> {
+    return this.runner.run(socket, TypingPayload, body, async (p, user) => {
+      await this.chat.typing(user, p.roomId);
+      return {};
+    });
+  }
+
+  @SubscribeMessage('chat:read')
+  chatRead(
+    @ConnectedSocket() socket: SignalingSocket,
+    @MessageBody() body: unknown,
+  ): Promise<Ack<Empty>> {
+    return this.runner.run(socket, ReadPayload, body, async (p, user) => {
+      await this.chat.read(user, p);
+      return {};
+    });
+  }
+
   onModuleDestroy(): void {
     this.upkeep.stop();
     this.rooms.stop();
     this.callFanout.stop();
+    this.chatFanout.stop();
   }
 
   // Before the database closes: tell this instance's clients to reconnect elsewhere and start

@@ -1,9 +1,11 @@
 import { Module } from '@nestjs/common';
 import { AccessTokenVerifier } from '../auth/tokens/access-token.service';
 import { CallsModule } from '../calls/calls.module';
+import { ChatModule } from '../chat/chat.module';
 import { IceModule } from '../ice/ice.module';
 import { SessionsModule } from '../sessions/sessions.module';
 import { CallFanout } from './call-fanout';
+import { ChatFanout } from './chat-fanout';
 import { EventAdmission } from './event-admission';
 import { EventRunner } from './event-runner';
 import { RelayBus } from './relay-bus';
@@ -19,7 +21,7 @@ import { SocketUpkeep } from './socket-upkeep';
 import { AccessTokenPort } from './socket-auth.port';
 
 @Module({
-  imports: [SessionsModule, IceModule, CallsModule],
+  imports: [SessionsModule, IceModule, CallsModule, ChatModule],
   providers: [
     SignalingGateway,
     SignalingServer,
@@ -29,6 +31,7 @@ import { AccessTokenPort } from './socket-auth.port';
     SignalRelay,
     RoomFanout,
     CallFanout,
+    ChatFanout,
     SocketUpkeep,
     SignalingRateLimiter,
     SignalingMetrics,

@@ -1,16 +1,22 @@
 import { Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { CallsModule } from '../../calls/calls.module';
+import { ChatModule } from '../../chat/chat.module';
 import { SessionsModule } from '../../sessions/sessions.module';
 import { RetentionRunEntity } from './retention-run.entity';
 import { RetentionRepository } from './retention.repository';
 import { RetentionScheduler } from './retention.scheduler';
 import { RunRetention } from './run-retention.usecase';
 
-// Retention of ended sessions and calls (docs/compliance.md): the scheduled job and the
+// Retention of ended sessions, calls and chat messages (docs/compliance.md): the scheduled job and the
 // `npm run retention:run` command share RunRetention.
 @Module({
-  imports: [TypeOrmModule.forFeature([RetentionRunEntity]), SessionsModule, CallsModule],
+  imports: [
+    TypeOrmModule.forFeature([RetentionRunEntity]),
+    SessionsModule,
+    CallsModule,
+    ChatModule,
+  ],
   providers: [RetentionRepository, RunRetention, RetentionScheduler],
   exports: [RunRetention],
 })

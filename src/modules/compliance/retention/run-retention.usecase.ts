@@ -4,6 +4,7 @@ import { AppConfig } from '../../../config/app-config';
 import { AuditAction, AuditOutcome } from '../../audit/audit-action';
 import { AuditService } from '../../audit/audit.service';
 import { CallsService } from '../../calls/calls.service';
+import { ChatService } from '../../chat/chat.service';
 import { SessionsService } from '../../sessions/sessions.service';
 import type { RetentionTrigger } from './retention-run.entity';
 import { RetentionRepository } from './retention.repository';
@@ -21,12 +22,16 @@ export interface RetentionResult {
   sessionParticipantsDeleted: number;
   callsDeleted: number;
   callParticipantsDeleted: number;
+  messagesBefore: string;
+  messagesDeleted: number;
+  attachmentsDeleted: number;
   auditRetentionDays: number;
 }
 
 // Applies the retention periods (docs/compliance.md): ended calls older than
 // RETENTION_CALLS_DAYS are destroyed, ended sessions older than RETENTION_SESSIONS_DAYS lose
-// who took part. One transaction: the destruction, its retention_runs row and its audit record
+// who took part, chat messages and files older than RETENTION_MESSAGES_DAYS are destroyed.
+// One transaction: the destruction, its retention_runs row and its audit record
 // commit together or not at all. An advisory lock lets one run at a time across instances; a
 // second caller gets null. The audit trail is never touched (append-only, the database
 // refuses deletion), so it is always kept at least AUDIT_RETENTION_DAYS.
@@ -38,6 +43,7 @@ export class RunRetention {
     private readonly runs: RetentionRepository,
     private readonly sessions: SessionsService,
     private readonly calls: CallsService,
+    private readonly chat: ChatService,
     private readonly audit: AuditService,
   ) {}
 
@@ -47,12 +53,14 @@ export class RunRetention {
   ): Promise<RetentionResult | null> {
     return this.dataSource.transaction(async (m) => {
       if (!(await this.runs.tryLock(m))) return null;
-      const { sessionsDays, callsDays } = this.config.retention;
+      const { sessionsDays, callsDays, messagesDays } = this.config.retention;
+      const messagesBefore = new Date(now.getTime() - messagesDays * DAY_MS);
       const sessionsBefore = new Date(now.getTime() - sessionsDays * DAY_MS);
       const callsBefore = new Date(now.getTime() - callsDays * DAY_MS);
       // Calls first: their rooms' sessions go with them and need no anonymizing.
       const calls = await this.calls.destroyEndedBefore(callsBefore, m);
       const sessions = await this.sessions.anonymizeEndedBefore(sessionsBefore, now, m);
+      const chat = await this.chat.destroyBefore(messagesBefore, m);
       const run = await this.runs.insert(
         {
           trigger,
@@ -80,6 +88,8 @@ export class RunRetention {
             sessionParticipantsDeleted: run.sessionParticipantsDeleted,
             callsDeleted: run.callsDeleted,
             callParticipantsDeleted: run.callParticipantsDeleted,
+            messagesDeleted: chat.messages,
+            attachmentsDeleted: chat.attachments,
           },
         },
         m,
@@ -95,6 +105,9 @@ export class RunRetention {
         sessionParticipantsDeleted: run.sessionParticipantsDeleted,
         callsDeleted: run.callsDeleted,
         callParticipantsDeleted: run.callParticipantsDeleted,
+        messagesBefore: messagesBefore.toISOString(),
+        messagesDeleted: chat.messages,
+        attachmentsDeleted: chat.attachments,
         auditRetentionDays: run.auditRetentionDays,
       };
     });
