@@ -26,6 +26,7 @@ import contentDisposition from 'content-disposition';
 import type { Response } from 'express';
 import { type AuthUser, CurrentUser } from '../../common/auth/auth-user';
 import { Authenticated } from '../../common/auth/authenticated.decorator';
+import { Role } from '../../common/auth/role';
 import { ApiProblem } from '../../common/errors/problem.response';
 import { ClientMeta, type RequestMeta } from '../../common/http/request-meta';
 import { IdPipe } from '../../common/validation/ids';
@@ -84,7 +85,8 @@ export class ChatController {
   }
 
   @Put('rooms/:id/chat')
-  @Authenticated()
+  // Hosts are clinicians or admins (as for PATCH /rooms/:id); the service checks the host.
+  @Authenticated({ roles: [Role.Admin, Role.Doctor] })
   @ApiOperation({
     operationId: 'updateRoomChat',
     summary: 'Let people in the waiting room chat, or not (host, admin; audited)',
