@@ -28,8 +28,63 @@ export class ChatRepository {
     private readonly rooms: Repository<ChatRoomEntity>,
   ) {}
 
-  // The room's chat row, created if absent and locked until the transaction ends: sends to one
-  // room take their sequence numbers in turn.
+  // A room's turn to deliver, across instances: a session-level advisory lock on the caller's
+  // own connection, held from before the insert until after the message has been handed to
+  // the Socket.IO adapter, so that the room's messages leave in the order of their numbers.
+  // `endTurn` gives it back (all of this session's advisory locks: the connection is the
+  // caller's alone while it holds it).
+  async beginTurn(roomId: string, m: EntityManager): Promise<void> {
+    await m.query(`SELECT pg_advisory_lock(hashtextextended($1, 0))`, [
+      `hekim:chat-room:${roomId}`,
+    ]);
+  }
+
+  async endTurn(m: EntityManager): Promise<void> {
+    await m.query(`SELECT pg_advisory_unlock_all()`);
+  }
+
+  // Creates the room's chat row if it is missing (no lock is kept).
+  async ensureRoom(roomId: string, m?: EntityManager): Promise<void> {
+    await (m ?? this.rooms.manager).query(
+      `INSERT INTO chat_rooms (room_id) VALUES ($1) ON CONFLICT (room_id) DO NOTHING`,
+      [roomId],
+    );
+  }
+
+  // The next message of a room in one statement: the room's counter is raised (its row stays
+  // locked until the transaction ends, so sends to one room take their numbers in turn) and
+  // the message inserted with it. Null when the (room, sender, clientId) exists already: the
+  // caller rolls back, which gives the number back. The room's chat row must exist.
+  async insertNext(
+    message: Omit<ChatMessageEntity, 'seq' | 'createdAt' | 'erasedAt' | 'room'>,
+    rememberSubject: string | null,
+    m: EntityManager,
+  ): Promise<{ seq: string; createdAt: Date } | null> {
+    const rows: { seq: string; created_at: Date }[] = await m.query(
+      `WITH next AS (
+         UPDATE chat_rooms SET last_seq = last_seq + 1, subject_id = COALESCE(subject_id, $8)
+          WHERE room_id = $2
+          RETURNING last_seq)
+       INSERT INTO chat_messages (id, room_id, seq, sender_id, subject_id, client_id, body, attachment_id)
+       SELECT $1, $2, next.last_seq, $3, $4, $5, $6, $7 FROM next
+       ON CONFLICT (room_id, sender_id, client_id) DO NOTHING
+       RETURNING seq, created_at`,
+      [
+        message.id,
+        message.roomId,
+        message.senderId,
+        message.subjectId,
+        message.clientId,
+        message.body,
+        message.attachmentId,
+        rememberSubject,
+      ],
+    );
+    const row = rows[0];
+    return row ? { seq: String(row.seq), createdAt: row.created_at } : null;
+  }
+
+  // The room's chat row, created if absent and locked until the transaction ends.
   async lockRoom(roomId: string, m: EntityManager): Promise<ChatRoomEntity> {
     const rows: { last_seq: string; waiting_may_chat: boolean; subject_id: string | null }[] =
       await m.query(

@@ -17,7 +17,7 @@ import { ChatAccess, type ChatStanding } from './chat-access';
 import { ChatCipher } from './chat-cipher';
 import { ChatEvents } from './chat-events';
 import { ChatRateLimit } from './chat-rate-limit';
-import { ChatMessageEntity, type ChatRoomEntity } from './chat.entity';
+import { type ChatAttachmentEntity, ChatMessageEntity, type ChatRoomEntity } from './chat.entity';
 import { ChatErrors } from './chat.errors';
 import {
   decodeSeqCursor,
@@ -35,6 +35,7 @@ import type {
   ReadPayload,
   SendMessagePayload,
 } from './dto/chat.dto';
+import { KeyedQueue } from './room-queue';
 import { plainText } from './text-policy';
 
 // Messages in a room (docs/chat.md): sent over signaling, kept sealed under the subject
@@ -42,6 +43,9 @@ import { plainText } from './text-policy';
 // Handlers follow one order: standing, limits, act, tell.
 @Injectable()
 export class ChatService {
+  // This instance's sends, one room at a time (KeyedQueue).
+  private readonly turns = new KeyedQueue();
+
   constructor(
     private readonly dataSource: DataSource,
     private readonly repo: ChatRepository,
@@ -57,63 +61,113 @@ export class ChatService {
 
   // `chat:send`. A clientId the sender already used in this room answers the message it made
   // (a resend after a reconnect, to whichever instance), and nobody hears it twice.
+  // Everything that can be done before the room's turn is: the checks, the key, the sealing;
+  // the room's counter row is locked only from the insert to the commit, so a busy room's
+  // sends follow one another quickly.
   async send(actor: AuthUser, p: SendMessagePayload): Promise<{ message: ChatMessageResponse }> {
     const text = plainText(p.text, this.config.chat.maxTextLength);
     const attachmentId = p.attachmentId ?? null;
     if (text === null && attachmentId === null) throw ChatErrors.empty();
-    // A cheap look before the limits: a resend is answered even when the sender is limited.
+    const m = this.dataSource.manager;
+    // A resend is answered even when the sender is over their limit.
     const known = await this.repeated(actor, p.roomId, p.clientId, text, attachmentId);
     if (known) return { message: known };
-    await this.access.standing(actor, p.roomId, this.dataSource.manager);
+    const standing = await this.access.standing(actor, p.roomId, m);
+    if (standing.room.status !== RoomStatus.Open) throw ChatErrors.closed();
     await this.rate.admit(actor.id, p.roomId);
-    const sent = await this.dataSource.transaction(async (m) => {
-      const chat = await this.repo.lockRoom(p.roomId, m);
-      // Under the room's lock: two sends of one clientId meet here and the second sees the first.
-      const again = await this.repeated(actor, p.roomId, p.clientId, text, attachmentId, m);
-      if (again) return { message: again, recipientIds: null };
-      const standing = await this.access.standing(actor, p.roomId, m);
-      if (standing.room.status !== RoomStatus.Open) throw ChatErrors.closed();
-      const subjectId = await this.subjectFor(actor, chat, m);
-      const key = await this.keys.dataKeyForWrite(subjectId, m);
-      const id = randomUUID();
-      const seq = String(BigInt(chat.lastSeq) + 1n);
-      const attachment = attachmentId
-        ? await this.claimAttachment(actor, p.roomId, attachmentId, id, m)
-        : undefined;
-      const saved = await this.repo.insertMessage(
-        Object.assign(new ChatMessageEntity(), {
-          id,
-          roomId: p.roomId,
-          seq,
-          senderId: actor.id,
-          subjectId,
-          clientId: p.clientId,
-          body: text === null ? null : ChatCipher.sealText(key, id, subjectId, text),
-          attachmentId,
+
+    const chat = await this.repo.findRoom(p.roomId, m);
+    if (!chat) await this.repo.ensureRoom(p.roomId, m);
+    const subjectId = await this.subjectFor(
+      actor,
+      chat ?? { roomId: p.roomId, subjectId: null },
+      m,
+    );
+    const key = await this.writeKey(subjectId);
+    const id = randomUUID();
+    const attachment = attachmentId
+      ? await this.usableAttachment(actor, p.roomId, attachmentId, m)
+      : undefined;
+    const row = {
+      id,
+      roomId: p.roomId,
+      senderId: actor.id,
+      subjectId,
+      clientId: p.clientId,
+      body: text === null ? null : ChatCipher.sealText(key, id, subjectId, text),
+      attachmentId,
+    };
+    const remember =
+      (chat?.subjectId ?? null) === null && subjectId !== actor.id ? subjectId : null;
+    const sent = await this.inRoomTurn(
+      p.roomId,
+      async (tx) => {
+        if (attachmentId && !(await this.repo.claimAttachment(attachmentId, id, tx)))
+          throw ChatErrors.attachmentUsed();
+        const next = await this.repo.insertNext(row, remember, tx);
+        // The same clientId won a race a moment ago: undo (the number and the claim).
+        if (!next) throw new AlreadySent();
+        const entity = Object.assign(new ChatMessageEntity(), {
+          ...row,
+          seq: next.seq,
+          createdAt: next.createdAt,
           erasedAt: null,
-        }),
-        m,
-      );
-      await this.repo.setRoom(
-        p.roomId,
-        chat.subjectId === null && subjectId !== actor.id
-          ? { lastSeq: seq, subjectId }
-          : { lastSeq: seq },
-        m,
-      );
-      const keyOf = memoKeys((s) =>
-        s === subjectId ? Promise.resolve(key) : this.keys.dataKey(s, m),
-      );
-      const message = await toMessageResponse(saved, attachment, keyOf);
-      return { message, recipientIds: await this.access.audience(standing, m) };
+        });
+        const message = await toMessageResponse(
+          entity,
+          attachment ? { ...attachment, messageId: id } : undefined,
+          () => Promise.resolve(key),
+        );
+        // Who hears it is decided in its turn: a member removed before it is not told.
+        return { message, recipientIds: await this.access.audience(standing, tx) };
+      },
+      (e) => this.events.message.next({ roomId: p.roomId, ...e }),
+    ).catch(async (err: unknown) => {
+      if (!(err instanceof AlreadySent)) throw err;
+      const again = await this.repeated(actor, p.roomId, p.clientId, text, attachmentId);
+      if (!again) throw err;
+      return { message: again };
     });
-    if (sent.recipientIds)
-      this.events.message.next({
-        roomId: p.roomId,
-        recipientIds: sent.recipientIds,
-        message: sent.message,
-      });
     return { message: sent.message };
+  }
+
+  // One transaction in the room's turn (ChatRepository.beginTurn), then `announce` after the
+  // commit and before the turn passes: a room's messages are emitted in their order on every
+  // instance (docs/chat.md, "Delivery"). The turn is a short one: the checks, the key and the
+  // sealing happened before it.
+  private async inRoomTurn<T>(
+    roomId: string,
+    work: (tx: EntityManager) => Promise<T>,
+    announce: (result: T) => void,
+  ): Promise<T> {
+    return this.turns.run(roomId, () => this.turn(roomId, work, announce));
+  }
+
+  private async turn<T>(
+    roomId: string,
+    work: (tx: EntityManager) => Promise<T>,
+    announce: (result: T) => void,
+  ): Promise<T> {
+    const runner = this.dataSource.createQueryRunner();
+    await runner.connect();
+    try {
+      await this.repo.beginTurn(roomId, runner.manager);
+      await runner.startTransaction();
+      let result: T;
+      try {
+        result = await work(runner.manager);
+        await runner.commitTransaction();
+      } catch (err) {
+        await runner.rollbackTransaction().catch(() => undefined);
+        throw err;
+      }
+      announce(result);
+      return result;
+    } finally {
+      // A broken connection has lost its locks with its session.
+      await this.repo.endTurn(runner.manager).catch(() => undefined);
+      await runner.release();
+    }
   }
 
   // `chat:typing`: heard by the others who may read the room's chat; nothing is stored.
@@ -241,7 +295,11 @@ export class ChatService {
   // Whose data key seals what `actor` writes here: a patient's own words are theirs; what
   // others write is about the room's patient (the first patient member, then kept for the
   // room); a room without a patient uses the writer's own key.
-  async subjectFor(actor: AuthUser, chat: ChatRoomEntity, m: EntityManager): Promise<string> {
+  async subjectFor(
+    actor: AuthUser,
+    chat: Pick<ChatRoomEntity, 'roomId' | 'subjectId'>,
+    m: EntityManager,
+  ): Promise<string> {
     if (actor.role === Role.Patient) return actor.id;
     if (chat.subjectId) return chat.subjectId;
     const members = await this.rooms.activeMemberIds(chat.roomId, m);
@@ -298,18 +356,28 @@ export class ChatService {
     return message;
   }
 
-  private async claimAttachment(
+  // The caller's own unsent file of this room.
+  private async usableAttachment(
     actor: AuthUser,
     roomId: string,
     attachmentId: string,
-    messageId: string,
     m: EntityManager,
-  ) {
+  ): Promise<ChatAttachmentEntity> {
     const [attachment] = await this.repo.attachmentsByIds([attachmentId], m);
     if (!attachment || attachment.roomId !== roomId || attachment.uploaderId !== actor.id)
       throw ChatErrors.attachmentUnknown();
-    if (attachment.erasedAt || !(await this.repo.claimAttachment(attachmentId, messageId, m)))
-      throw ChatErrors.attachmentUsed();
-    return { ...attachment, messageId };
+    if (attachment.erasedAt || attachment.messageId !== null) throw ChatErrors.attachmentUsed();
+    return attachment;
+  }
+
+  // The subject's data key, made on first use in a short transaction of its own (the key row
+  // is locked while it is made, never while a message waits for its room's turn).
+  private async writeKey(subjectId: string): Promise<Buffer> {
+    const existing = await this.keys.dataKey(subjectId);
+    if (existing) return existing;
+    return this.dataSource.transaction((tx) => this.keys.dataKeyForWrite(subjectId, tx));
   }
 }
+
+// A resend that raced its original to the insert.
+class AlreadySent extends Error {}
