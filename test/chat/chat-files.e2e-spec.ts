@@ -3,6 +3,7 @@ import type { AddressInfo } from 'node:net';
 import sharp from 'sharp';
 import { DataSource } from 'typeorm';
 import { Role } from '../../src/common/auth/role';
+import { RunRetention } from '../../src/modules/compliance/retention/run-retention.usecase';
 import { authHeader, signIn, type SignedIn } from '../support/auth';
 import { careRoom } from '../support/care';
 import { type Client, connect, Inbox } from '../support/signaling-client';
@@ -69,7 +70,7 @@ describe('chat: files', () => {
   async function uploaded(bytes: Buffer, name: string, type?: string): Promise<Summary> {
     const res = await upload(t, patient, roomId, bytes, name, type);
     if (res.status !== 201) throw new Error(`upload: ${res.status} ${JSON.stringify(res.body)}`);
-    return (res.body as { attachment: Summary }).attachment;
+    return res.body as unknown as Summary;
   }
 
   it('stores a photo without its EXIF, sealed, and sends it in a message', async () => {
@@ -277,6 +278,44 @@ describe('chat: files', () => {
   });
 });
 
+// Retention (docs/chat.md, "Retention"): messages and files older than RETENTION_MESSAGES_DAYS go.
+describe('chat: retention', () => {
+  let t: TestApp;
+  let db: DataSource;
+
+  beforeAll(async () => {
+    t = await createTestApp({ listen: true, env: { RETENTION_MESSAGES_DAYS: '30' } });
+    db = t.app.get(DataSource);
+  });
+  afterAll(() => t.close());
+
+  it('destroys messages and files past the retention period and keeps the rest', async () => {
+    const doctor = await signIn(t, Role.Doctor);
+    const patient = await signIn(t, Role.Patient);
+    const roomId = await careRoom(t, doctor, patient);
+    const p = await connect(t, { token: patient.accessToken });
+    try {
+      const file = (await upload(t, patient, roomId, smallPdf(), 'old.pdf'))
+        .body as unknown as Summary;
+      const old = messageOf(await sendChat(p, roomId, { text: 'old', attachmentId: file.id }));
+      const recent = messageOf(await sendChat(p, roomId, { text: 'recent' }));
+      await db.query(
+        `UPDATE chat_messages SET created_at = now() - interval '31 days' WHERE id = $1`,
+        [old.id],
+      );
+      await db.query(
+        `UPDATE chat_attachments SET created_at = now() - interval '31 days' WHERE id = $1`,
+        [file.id],
+      );
+      const result = await t.app.get(RunRetention).execute('command');
+      expect(result).toMatchObject({ messagesDeleted: 1, attachmentsDeleted: 1 });
+      expect((await history(t, patient, roomId)).body.items.map((m) => m.id)).toEqual([recent.id]);
+    } finally {
+      p.close();
+    }
+  });
+});
+
 // Erasure (docs/chat.md, "Erasure"): the patient's messages and files, and what clinicians wrote
 // about them, become unreadable; the export had them before; the audit chain still verifies.
 describe('chat: export and erasure', () => {
@@ -298,7 +337,7 @@ describe('chat: export and erasure', () => {
     const d = await connect(t, { token: doctor.accessToken });
     try {
       const res = await upload(t, patient, roomId, smallPdf(), 'hiv-test.pdf');
-      const file = (res.body as { attachment: Summary }).attachment;
+      const file = res.body as unknown as Summary;
       const mine = messageOf(
         await sendChat(p, roomId, { text: 'Sonucum ektedir', attachmentId: file.id }),
       );

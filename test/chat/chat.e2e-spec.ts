@@ -185,7 +185,7 @@ describe('chat: messages in a room', () => {
       .set(authHeader(doctor.accessToken))
       .send({ waitingMayChat: true });
     expect(allowed.status).toBe(200);
-    expect(allowed.body).toMatchObject({ chat: { roomId, waitingMayChat: true } });
+    expect(allowed.body).toMatchObject({ roomId, waitingMayChat: true });
 
     const question = messageOf(await sendChat(p.socket, roomId, { text: 'How long?' }));
     await d.inbox.next('chat:message', (e) => (e.message as { id: string }).id === question.id);
@@ -254,7 +254,7 @@ describe('chat: messages in a room', () => {
       .get(`/api/v1/rooms/${roomId}/chat`)
       .set(authHeader(patients[0].accessToken))
       .expect(200);
-    expect((chat.body as { chat: { reads: unknown[] } }).chat.reads).toEqual([
+    expect((chat.body as { reads: unknown[] }).reads).toEqual([
       expect.objectContaining({ userId: doctor.user.id, messageId: m2.id, seq: 2 }),
     ]);
     const other = await room();

@@ -155,6 +155,8 @@ describe('compliance: retention', () => {
         sessionParticipantsDeleted: 2,
         callsDeleted: 2,
         callParticipantsDeleted: 4,
+        messagesDeleted: 0,
+        attachmentsDeleted: 0,
       },
     });
     // Nothing was deleted from the trail: as many records as sequence numbers, and more than before.

@@ -33,9 +33,9 @@ import { IdPipe } from '../../common/validation/ids';
 import { AttachmentsService, type UploadedFile as Upload } from './attachments/attachments.service';
 import { ChatService } from './chat.service';
 import {
-  ChatAttachmentEnvelope,
+  ChatAttachmentSummary,
   ChatMessageListResponse,
-  ChatRoomEnvelope,
+  ChatRoomSettings,
   ListMessagesQuery,
   UpdateChatSettingsRequest,
 } from './dto/chat.dto';
@@ -75,13 +75,13 @@ export class ChatController {
     operationId: 'getRoomChat',
     summary: 'The room’s chat setting and each member’s read receipt (members)',
   })
-  @ApiOkResponse({ type: ChatRoomEnvelope })
+  @ApiOkResponse({ type: ChatRoomSettings })
   @ApiProblem(404, 'No such room, or the caller is not a member (NOT_FOUND).')
-  async settings(
+  settings(
     @CurrentUser() user: AuthUser,
     @Param('id', new IdPipe()) roomId: string,
-  ): Promise<ChatRoomEnvelope> {
-    return { chat: await this.chat.settings(user, roomId) };
+  ): Promise<ChatRoomSettings> {
+    return this.chat.settings(user, roomId);
   }
 
   @Put('rooms/:id/chat')
@@ -91,7 +91,7 @@ export class ChatController {
     operationId: 'updateRoomChat',
     summary: 'Let people in the waiting room chat, or not (host, admin; audited)',
   })
-  @ApiOkResponse({ type: ChatRoomEnvelope })
+  @ApiOkResponse({ type: ChatRoomSettings })
   @ApiProblem(400, 'Invalid body (VALIDATION_FAILED).')
   @ApiProblem(404, 'No such room, or the caller is not a member (NOT_FOUND).')
   async updateSettings(
@@ -99,10 +99,8 @@ export class ChatController {
     @Param('id', new IdPipe()) roomId: string,
     @Body() body: UpdateChatSettingsRequest,
     @ClientMeta() meta: RequestMeta,
-  ): Promise<ChatRoomEnvelope> {
-    return {
-      chat: await this.chat.updateSettings(user, roomId, body.waitingMayChat, meta),
-    };
+  ): Promise<ChatRoomSettings> {
+    return this.chat.updateSettings(user, roomId, body.waitingMayChat, meta);
   }
 
   @Post('rooms/:id/attachments')
@@ -122,7 +120,7 @@ export class ChatController {
       properties: { file: { type: 'string', format: 'binary' } },
     },
   })
-  @ApiCreatedResponse({ type: ChatAttachmentEnvelope })
+  @ApiCreatedResponse({ type: ChatAttachmentSummary })
   @ApiProblem(
     400,
     'No file, an unsupported type, a damaged file or active content (VALIDATION_FAILED with `reason`).',
@@ -134,8 +132,8 @@ export class ChatController {
     @Param('id', new IdPipe()) roomId: string,
     @UploadedFile() file: Upload | undefined,
     @ClientMeta() meta: RequestMeta,
-  ): Promise<ChatAttachmentEnvelope> {
-    return { attachment: await this.attachments.upload(user, roomId, file, meta) };
+  ): Promise<ChatAttachmentSummary> {
+    return this.attachments.upload(user, roomId, file, meta);
   }
 
   @Get('attachments/:id')

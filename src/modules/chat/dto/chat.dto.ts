@@ -96,11 +96,6 @@ export class ChatMessageResponse {
   createdAt!: string;
 }
 
-export class ChatMessageEnvelope {
-  @ApiProperty({ type: ChatMessageResponse })
-  message!: ChatMessageResponse;
-}
-
 export class ChatMessageListResponse {
   @ApiProperty({ type: [ChatMessageResponse], description: 'Newest first.' })
   items!: ChatMessageResponse[];
@@ -136,18 +131,8 @@ export class ChatRoomSettings {
   reads!: ChatReadReceipt[];
 }
 
-export class ChatRoomEnvelope {
-  @ApiProperty({ type: ChatRoomSettings })
-  chat!: ChatRoomSettings;
-}
-
 export class UpdateChatSettingsRequest {
   @ApiPropertyOptional()
   @IsBoolean()
   waitingMayChat!: boolean;
-}
-
-export class ChatAttachmentEnvelope {
-  @ApiProperty({ type: ChatAttachmentSummary })
-  attachment!: ChatAttachmentSummary;
 }
