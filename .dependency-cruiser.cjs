@@ -15,7 +15,7 @@ const TIERS = [
   ['rooms'],
   ['sessions', 'ice'],
   ['calls', 'care'],
-  ['appointments'],
+  ['appointments', 'chat'],
   ['compliance'],
   ['signaling', 'demo'],
 ];

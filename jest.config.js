@@ -6,6 +6,7 @@ const {
   browserProject,
   globalSetup,
   globalTeardown,
+  moduleNameMapper,
   transform,
   transformIgnorePatterns,
 } = require('./jest.shared.js');
@@ -45,6 +46,7 @@ module.exports = {
       testMatch: ['<rootDir>/src/**/*.spec.ts', '<rootDir>/bench/**/*.spec.ts'],
       transform,
       transformIgnorePatterns,
+      moduleNameMapper,
     },
     {
       // Pure helpers of the browser demo (demo/src), compiled with the demo's own tsconfig.
@@ -69,6 +71,7 @@ module.exports = {
       testMatch: ['<rootDir>/test/**/*.static-spec.ts'],
       transform,
       transformIgnorePatterns,
+      moduleNameMapper,
     },
     {
       displayName: 'e2e',
@@ -79,6 +82,7 @@ module.exports = {
       testPathIgnorePatterns: [BROWSER_DIR],
       transform,
       transformIgnorePatterns,
+      moduleNameMapper,
       globalSetup,
       globalTeardown,
     },

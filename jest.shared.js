@@ -13,14 +13,17 @@ const transform = {
       astTransformers: { after: ['<rootDir>/jest.metadata-hint.js'] },
     },
   ],
-  // otplib's default plugins depend on ESM-only packages; Node loads them with require(esm),
-  // jest's module system needs them compiled to CommonJS.
-  '/node_modules/(@scure|@noble)/.+\\.js$': [
-    'ts-jest',
-    { tsconfig: { allowJs: true, module: 'commonjs' }, isolatedModules: true },
-  ],
+  // otplib's default plugins and file-type (chat attachments) depend on ESM-only packages;
+  // Node loads them with require(esm), jest's module system needs them compiled to CommonJS.
+  '/node_modules/(@scure|@noble|file-type|strtok3|token-types|@tokenizer/inflate|uint8array-extras|@borewit)/.+\\.js$':
+    ['ts-jest', { tsconfig: { allowJs: true, module: 'commonjs' }, isolatedModules: true }],
 };
-const transformIgnorePatterns = ['/node_modules/(?!(@scure|@noble)/)'];
+const transformIgnorePatterns = [
+  '/node_modules/(?!(@scure|@noble|file-type|strtok3|token-types|@tokenizer/inflate|uint8array-extras|@borewit)/)',
+];
+
+// file-type declares only `import` conditions, which jest's resolver (require) does not take.
+const moduleNameMapper = { '^file-type$': '<rootDir>/node_modules/file-type/index.js' };
 
 const globalSetup = '<rootDir>/test/support/global-setup.ts';
 const globalTeardown = '<rootDir>/test/support/global-teardown.ts';
@@ -38,9 +41,11 @@ const browserProject = {
   transformIgnorePatterns,
   globalSetup,
   globalTeardown,
+  moduleNameMapper,
 };
 
 module.exports = {
+  moduleNameMapper,
   transform,
   transformIgnorePatterns,
   globalSetup,

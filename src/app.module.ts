@@ -36,6 +36,7 @@ import { SessionsModule } from './modules/sessions/sessions.module';
 import { CallsModule } from './modules/calls/calls.module';
 import { AppointmentsModule } from './modules/appointments/appointments.module';
 import { CareModule } from './modules/care/care.module';
+import { ChatModule } from './modules/chat/chat.module';
 import { SignalingModule } from './modules/signaling/signaling.module';
 import { PersonalDataModule } from './common/personal-data/personal-data.module';
 import { PortsModule } from './common/ports/port-implementations';
@@ -93,6 +94,7 @@ export class AppModule implements NestModule {
         SessionsModule,
         CareModule,
         AppointmentsModule,
+        ChatModule,
         CallsModule,
         SignalingModule,
         BreakGlassModule,

@@ -19,6 +19,7 @@ import type {
   TokenPair,
   User,
 } from './types.js';
+import type { ChatAttachment, ChatMessage } from './contract/signaling-events.js';
 
 const BASE = '/api/v1';
 const STORAGE_KEY = 'hekim-demo.tokens';
@@ -184,6 +185,43 @@ export class Api {
 
   call(id: string): Promise<Call> {
     return this.request<Call>('GET', `/calls/${encodeURIComponent(id)}`);
+  }
+
+  // The room's chat history, newest first (docs/chat.md).
+  async messages(roomId: string): Promise<Page<ChatMessage>> {
+    return this.request<Page<ChatMessage>>(
+      'GET',
+      `/rooms/${encodeURIComponent(roomId)}/messages?limit=200`,
+    );
+  }
+
+  async chatReads(roomId: string): Promise<{ userId: string; messageId: string }[]> {
+    const chat = await this.request<{ reads: { userId: string; messageId: string }[] }>(
+      'GET',
+      `/rooms/${encodeURIComponent(roomId)}/chat`,
+    );
+    return chat.reads;
+  }
+
+  // Multipart upload of one file (field `file`); the server judges it by its content.
+  async uploadAttachment(roomId: string, file: File): Promise<ChatAttachment> {
+    const form = new FormData();
+    form.append('file', file, file.name);
+    const res = await fetch(`${BASE}/rooms/${encodeURIComponent(roomId)}/attachments`, {
+      method: 'POST',
+      headers: this.tokens ? { Authorization: `Bearer ${this.tokens.accessToken}` } : {},
+      body: form,
+    });
+    if (!res.ok) throw await toApiError(res);
+    return (await res.json()) as ChatAttachment;
+  }
+
+  async downloadAttachment(id: string): Promise<Blob> {
+    const res = await fetch(`${BASE}/attachments/${encodeURIComponent(id)}`, {
+      headers: this.tokens ? { Authorization: `Bearer ${this.tokens.accessToken}` } : {},
+    });
+    if (!res.ok) throw await toApiError(res);
+    return res.blob();
   }
 
   private async request<T>(

@@ -3,6 +3,7 @@
 // connects them to the page and to Hekim's events.
 import { Api, ApiError } from './api.js';
 import { CallUi, type IncomingCall } from './call-ui.js';
+import { ChatPanel } from './chat.js';
 import { Clinic, wireClinic } from './clinic.js';
 import { ConsentStep } from './consent.js';
 import { LocalMedia } from './media.js';
@@ -64,6 +65,12 @@ const incomingCalls = new Map<
   string,
   { roomId: string; fromId: string; fromName: string; iceServers: RTCIceServer[] }
 >();
+
+const chat = new ChatPanel(
+  api,
+  () => signaling,
+  () => me?.id,
+);
 
 const callUi = new CallUi({
   onAccept: (call) => void run('accept call', () => acceptCall(call)),
@@ -205,6 +212,8 @@ async function joinRoom(roomId: string): Promise<void> {
     beginSession('room', roomId, undefined, true);
     setRoomStatus('waiting');
     log('waiting for the host to admit you');
+    // The host may let waiting people chat; if not, the history says so in the log.
+    void chat.open(roomId);
     return;
   }
   enterRoom(roomId, result);
@@ -216,6 +225,7 @@ function enterRoom(roomId: string, joined: JoinedRoom): void {
   iceServers = joined.iceServers;
   const current = beginSession('room', roomId, undefined, joined.polite);
   setRoomStatus('joined');
+  void chat.open(roomId);
   log(`joined room (${joined.participants.length} participant(s), polite=${joined.polite})`);
   for (const participant of joined.participants) {
     if (participant.userId !== me?.id) current.peers.ensure(participant.userId);
@@ -387,6 +397,7 @@ async function leave(): Promise<void> {
   media.stop();
   byTestId<HTMLVideoElement>('local-video').srcObject = null;
   sessionStorage.removeItem(ACTIVE_ROOM_KEY);
+  chat.close();
   if (!current) return;
   if (current.kind === 'room') {
     setRoomStatus('left');
@@ -460,6 +471,9 @@ function connectSignaling(): void {
     log(`fresh ICE servers until ${payload.expiresAt}`);
   });
 
+  channel.on('chat:message', (p) => chat.onMessage(p.message));
+  channel.on('chat:typing', (p) => chat.onTyping(p));
+  channel.on('chat:read', (p) => chat.onRead(p));
   channel.on('room:participant-joined', (p) => {
     if (!session || session.roomId !== p.roomId || p.userId === me?.id) return;
     // Someone we already know (a reload, a new device) announces itself with an offer from a
@@ -648,6 +662,20 @@ function wire(): void {
   byTestId('signout').addEventListener('click', () => void run('sign out', signOut));
   byTestId('rooms-refresh').addEventListener('click', () => void run('rooms', loadRooms));
   byTestId('leave').addEventListener('click', () => void run('leave', leave));
+  byTestId<HTMLFormElement>('chat-form').addEventListener('submit', (event) => {
+    event.preventDefault();
+    const input = byTestId<HTMLInputElement>('chat-input');
+    const text = input.value;
+    input.value = '';
+    void run('send message', () => chat.sendText(text));
+  });
+  byTestId('chat-input').addEventListener('input', () => chat.typing());
+  byTestId<HTMLInputElement>('chat-file').addEventListener('change', (event) => {
+    const input = event.target as HTMLInputElement;
+    const file = input.files?.[0];
+    input.value = '';
+    if (file) void run('send file', () => chat.sendFile(file));
+  });
   byTestId('mute-audio').addEventListener('click', () => {
     media.setAudioEnabled(!media.audioEnabled);
     updateMediaButtons(media);

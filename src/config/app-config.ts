@@ -135,6 +135,7 @@ export class AppConfig {
     sessionsDays: number;
     callsDays: number;
     appointmentsDays: number;
+    messagesDays: number;
     jobIntervalMinutes: number;
   };
 
@@ -152,6 +153,14 @@ export class AppConfig {
     homeCountry: string;
     // Country of each provider kind the operator declared (smtp, sms, push, webhooks, siem).
     processorCountries: Record<string, string>;
+  };
+
+  chat!: {
+    attachmentMaxBytes: number;
+    // Unicode code points.
+    maxTextLength: number;
+    userMessagesPerMinute: number;
+    roomMessagesPerMinute: number;
   };
 
   notify!: {

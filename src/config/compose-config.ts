@@ -143,6 +143,7 @@ export function composeConfig(
       sessionsDays: env.RETENTION_SESSIONS_DAYS,
       callsDays: env.RETENTION_CALLS_DAYS,
       appointmentsDays: env.RETENTION_APPOINTMENTS_DAYS,
+      messagesDays: env.RETENTION_MESSAGES_DAYS,
       jobIntervalMinutes: env.RETENTION_JOB_INTERVAL_MINUTES,
     },
     alerts: {
@@ -157,6 +158,12 @@ export function composeConfig(
       processorCountries: Object.fromEntries(
         list(env.PROCESSOR_COUNTRIES).map((pair) => pair.split('=') as [string, string]),
       ),
+    },
+    chat: {
+      attachmentMaxBytes: env.ATTACHMENT_MAX_BYTES,
+      maxTextLength: env.CHAT_MAX_TEXT_LENGTH,
+      userMessagesPerMinute: env.CHAT_USER_MESSAGES_PER_MINUTE,
+      roomMessagesPerMinute: env.CHAT_ROOM_MESSAGES_PER_MINUTE,
     },
     mail: {
       smtpUrl: env.SMTP_URL,

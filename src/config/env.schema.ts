@@ -297,6 +297,22 @@ export class EnvironmentVariables {
     'must be a comma-separated list of provider=country, e.g. smtp=TR,webhooks=DE',
   )
   PROCESSOR_COUNTRIES: string = '';
+  // Consultation chat (docs/chat.md): messages and files older than this are destroyed.
+  @IntegerVar({ min: 1, max: 36500, unit: 'days' })
+  RETENTION_MESSAGES_DAYS: number = 3650;
+
+  // Consultation chat (docs/chat.md): file size, text length and sending rates.
+  @IntegerVar({ min: 1024, max: 52428800, unit: 'bytes' })
+  ATTACHMENT_MAX_BYTES: number = 10485760;
+
+  @IntegerVar({ min: 1, max: 20000 })
+  CHAT_MAX_TEXT_LENGTH: number = 4000;
+
+  @IntegerVar({ min: 1, max: 1000000 })
+  CHAT_USER_MESSAGES_PER_MINUTE: number = 60;
+
+  @IntegerVar({ min: 1, max: 1000000 })
+  CHAT_ROOM_MESSAGES_PER_MINUTE: number = 300;
 
   // Notifications (docs/notifications.md): the outbox relay.
   @BooleanVar()

@@ -159,6 +159,8 @@ describe('compliance: retention', () => {
         callParticipantsDeleted: 4,
         appointmentsDeleted: 0,
         invitationsScrubbed: 0,
+        messagesDeleted: 0,
+        attachmentsDeleted: 0,
       },
     });
     // Nothing was deleted from the trail: as many records as sequence numbers, and more than before.

@@ -53,7 +53,7 @@ export async function refusal(t: TestApp, options: ConnectOptions): Promise<stri
 export interface AckResult {
   ok: boolean;
   data?: Record<string, unknown>;
-  error?: { code: string; message: string; retryAfter?: number };
+  error?: { code: string; message: string; retryAfter?: number; reason?: string };
 }
 
 export function request(socket: Client, event: string, payload?: unknown): Promise<AckResult> {

@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import { generateSecrets } from '../../src/config/secrets';
 import { type Client, connect, Inbox } from './signaling-client';
 import {
   createTestApp,
@@ -30,18 +31,20 @@ export interface TwoInstances {
 export async function startTwoInstances(env: NodeJS.ProcessEnv = {}): Promise<TwoInstances> {
   const db: TestDatabase = await createTestDatabase();
   const prefix = `hekim-test:${randomBytes(6).toString('hex')}:`;
-  const a = await createTestApp({ db, redisPrefix: prefix, listen: true, env });
+  // Every secret alike (tokens, TURN, audit signing, the patient data master and index keys):
+  // what one instance sealed or signed the other must open.
+  const secrets = generateSecrets();
+  const a = await createTestApp({
+    db,
+    redisPrefix: prefix,
+    listen: true,
+    env: { ...secrets, ...env },
+  });
   const b = await createTestApp({
     db,
     redisPrefix: prefix,
     listen: true,
-    env: {
-      ...env,
-      JWT_SECRET: a.config.auth.jwtSecret,
-      TURN_SECRET: a.config.ice.turnSecret,
-      AUDIT_SIGNING_KEY: a.config.audit.signingKey,
-      DATA_ENCRYPTION_KEY: a.config.encryption.dataEncryptionKey,
-    },
+    env: { ...secrets, ...env },
   });
   const stopped = new Set<TestApp>();
   const sockets: Client[] = [];

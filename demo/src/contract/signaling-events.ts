@@ -21,6 +21,8 @@ export interface AckError {
   code: ErrorCodeName;
   message: string;
   retryAfter?: number;
+  // Why, where the code alone does not say (the chat's refusals, docs/chat.md).
+  reason?: string;
 }
 
 export type Ack<T> = { ok: true; data: T } | { ok: false; error: AckError };
@@ -95,6 +97,26 @@ export interface CallStats {
 }
 
 // Client → server. Every event takes an acknowledgement callback.
+export interface ChatAttachment {
+  id: string;
+  name: string;
+  contentType: string;
+  sizeBytes: number;
+}
+
+// A chat message as clients receive it (docs/chat.md). `text` is plain text: render it as text.
+export interface ChatMessage {
+  id: string;
+  roomId: string;
+  seq: number;
+  senderId: string;
+  clientId: string;
+  text: string | null;
+  attachment: ChatAttachment | null;
+  erased: boolean;
+  createdAt: string;
+}
+
 export interface ClientToServerEvents {
   'room:join': (p: { roomId: string }, ack: (a: Ack<JoinedAnswer | WaitingAnswer>) => void) => void;
   'room:leave': (p: { roomId: string }, ack: (a: Ack<Record<string, never>>) => void) => void;
@@ -124,6 +146,15 @@ export interface ClientToServerEvents {
   'call:cancel': (p: { callId: string }, ack: (a: Ack<CallStatus>) => void) => void;
   'call:end': (p: { callId: string }, ack: (a: Ack<CallStatus>) => void) => void;
   'call:stats': (p: CallStats, ack: (a: Ack<Record<string, never>>) => void) => void;
+  'chat:send': (
+    p: { roomId: string; text?: string; attachmentId?: string; clientId: string },
+    ack: (a: Ack<{ message: ChatMessage }>) => void,
+  ) => void;
+  'chat:typing': (p: { roomId: string }, ack: (a: Ack<Record<string, never>>) => void) => void;
+  'chat:read': (
+    p: { roomId: string; messageId: string },
+    ack: (a: Ack<Record<string, never>>) => void,
+  ) => void;
 }
 
 // Server → client.
@@ -161,6 +192,9 @@ export interface ServerToClientEvents {
   'call:participant-left': (p: { callId: string; userId: string }) => void;
   'call:ended': (p: { callId: string; reason: string; durationSeconds: number | null }) => void;
   'call:missed': (p: { callId: string }) => void;
+  'chat:message': (p: { message: ChatMessage }) => void;
+  'chat:typing': (p: { roomId: string; userId: string }) => void;
+  'chat:read': (p: { roomId: string; userId: string; messageId: string }) => void;
 }
 
 export const CLIENT_EVENTS = [
@@ -177,6 +211,9 @@ export const CLIENT_EVENTS = [
   'call:cancel',
   'call:end',
   'call:stats',
+  'chat:send',
+  'chat:typing',
+  'chat:read',
 ] as const satisfies readonly (keyof ClientToServerEvents)[];
 
 // The client events relayed to another participant as they are: offers, answers, candidates.
@@ -209,4 +246,7 @@ export const SERVER_EVENTS = [
   'call:participant-left',
   'call:ended',
   'call:missed',
+  'chat:message',
+  'chat:typing',
+  'chat:read',
 ] as const satisfies readonly (keyof ServerToClientEvents)[];

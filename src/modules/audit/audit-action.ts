@@ -106,6 +106,12 @@ export enum AuditAction {
   ComplianceAlertsRead = 'compliance.alerts_read',
   ComplianceAlertAcknowledge = 'compliance.alert_acknowledge',
   ProcessingInventoryRead = 'compliance.processing_inventory',
+  // Consultation chat (chat module, docs/chat.md): message text is never audited; reading the
+  // history, the waiting-room setting, and every file stored and downloaded are, with a basis.
+  ChatHistoryRead = 'chat.history_read',
+  ChatSettingsUpdate = 'chat.settings_update',
+  ChatAttachmentUpload = 'chat.attachment_upload',
+  ChatAttachmentDownload = 'chat.attachment_download',
 }
 
 export enum AuditOutcome {

@@ -27,6 +27,15 @@ export class SessionsService {
     private readonly webhooks: WebhooksService,
   ) {}
 
+  // Who is in the room's live session now (joined or within their reconnect grace), for the
+  // chat's rule on waiting people (docs/chat.md).
+  async liveUserIds(roomId: string, manager: EntityManager): Promise<Set<string>> {
+    const session = await this.sessions.findActiveByRoom(roomId, manager);
+    if (!session) return new Set();
+    const live = await this.sessions.liveParticipants(session.id, manager);
+    return new Set(live.map((p) => p.userId));
+  }
+
   async list(actor: AuthUser, query: ListSessionsQuery): Promise<SessionListResponse> {
     if (query.roomId) await this.rooms.access(actor, query.roomId);
     const limit = query.limit ?? DEFAULT_PAGE_SIZE;

@@ -30,7 +30,15 @@ export class EventRunner {
       const payload = await validateEventPayload(this.pipe, dto, body);
       return { ok: true, data: await work(payload, user) };
     } catch (err) {
-      if (err instanceof AppException) return failure(err.code, err.detail, retryAfterOf(err));
+      if (err instanceof AppException) {
+        const reason = err.extensions.reason;
+        return failure(
+          err.code,
+          err.detail,
+          retryAfterOf(err),
+          typeof reason === 'string' ? reason : undefined,
+        );
+      }
       // PostgreSQL or Redis unreachable, or the pool exhausted: the REST 503's twin, so that
       // the client retries (nothing was committed: the work is one transaction).
       if (isDependencyFailure(err)) {

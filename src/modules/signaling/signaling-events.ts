@@ -21,6 +21,8 @@ export interface AckError {
   code: ErrorCodeName;
   message: string;
   retryAfter?: number;
+  // Why, where the code alone does not say (the chat's refusals, docs/chat.md).
+  reason?: string;
 }
 
 export type Ack<T> = { ok: true; data: T } | { ok: false; error: AckError };
@@ -120,6 +122,26 @@ export interface CallStats {
 }
 
 // Client → server. Every event takes an acknowledgement callback.
+export interface ChatAttachment {
+  id: string;
+  name: string;
+  contentType: string;
+  sizeBytes: number;
+}
+
+// A chat message as clients receive it (docs/chat.md). `text` is plain text: render it as text.
+export interface ChatMessage {
+  id: string;
+  roomId: string;
+  seq: number;
+  senderId: string;
+  clientId: string;
+  text: string | null;
+  attachment: ChatAttachment | null;
+  erased: boolean;
+  createdAt: string;
+}
+
 export interface ClientToServerEvents {
   'room:join': (p: { roomId: string }, ack: (a: Ack<JoinedAnswer | WaitingAnswer>) => void) => void;
   'room:leave': (p: { roomId: string }, ack: (a: Ack<Record<string, never>>) => void) => void;
@@ -151,6 +173,15 @@ export interface ClientToServerEvents {
   'call:stats': (p: CallStats, ack: (a: Ack<Record<string, never>>) => void) => void;
   // Admits the next person of the caller's queue; admins name the clinician.
   'queue:next': (p: { clinicianId?: string }, ack: (a: Ack<QueueAdmitted>) => void) => void;
+  'chat:send': (
+    p: { roomId: string; text?: string; attachmentId?: string; clientId: string },
+    ack: (a: Ack<{ message: ChatMessage }>) => void,
+  ) => void;
+  'chat:typing': (p: { roomId: string }, ack: (a: Ack<Record<string, never>>) => void) => void;
+  'chat:read': (
+    p: { roomId: string; messageId: string },
+    ack: (a: Ack<Record<string, never>>) => void,
+  ) => void;
 }
 
 // Server → client.
@@ -192,6 +223,9 @@ export interface ServerToClientEvents {
   'queue:update': (p: { roomId: string; position: number; estimatedWaitMinutes: number }) => void;
   // To the clinician: their whole queue, after every change to it.
   'queue:changed': (p: { clinicianId: string; items: QueueEntry[] }) => void;
+  'chat:message': (p: { message: ChatMessage }) => void;
+  'chat:typing': (p: { roomId: string; userId: string }) => void;
+  'chat:read': (p: { roomId: string; userId: string; messageId: string }) => void;
 }
 
 export const CLIENT_EVENTS = [
@@ -209,6 +243,9 @@ export const CLIENT_EVENTS = [
   'call:end',
   'call:stats',
   'queue:next',
+  'chat:send',
+  'chat:typing',
+  'chat:read',
 ] as const satisfies readonly (keyof ClientToServerEvents)[];
 
 // The client events relayed to another participant as they are: offers, answers, candidates.
@@ -243,4 +280,7 @@ export const SERVER_EVENTS = [
   'call:missed',
   'queue:update',
   'queue:changed',
+  'chat:message',
+  'chat:typing',
+  'chat:read',
 ] as const satisfies readonly (keyof ServerToClientEvents)[];

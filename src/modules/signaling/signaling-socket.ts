@@ -54,14 +54,12 @@ export function failure(
   code: ErrorCode,
   message: string,
   retryAfter?: number,
+  reason?: string,
 ): { ok: false; error: AckError } {
-  return {
-    ok: false,
-    error:
-      retryAfter === undefined
-        ? { code: `${code}`, message }
-        : { code: `${code}`, message, retryAfter },
-  };
+  const error: AckError = { code: `${code}`, message };
+  if (retryAfter !== undefined) error.retryAfter = retryAfter;
+  if (reason !== undefined) error.reason = reason;
+  return { ok: false, error };
 }
 
 export function describe(err: unknown): string {

@@ -17,8 +17,11 @@ import {
   CallStatsPayload,
   InitiateCallPayload,
 } from '../calls/dto/call.dto';
+import { ChatService } from '../chat/chat.service';
+import { ReadPayload, SendMessagePayload, TypingPayload } from '../chat/dto/chat.dto';
 import { RoomPresenceService } from '../sessions/room-presence.service';
 import { CallFanout } from './call-fanout';
+import { ChatFanout } from './chat-fanout';
 import { AdmitPayload, QueueNextPayload, RefreshPayload, RoomPayload } from './dto/signaling.dto';
 import { EventAdmission } from './event-admission';
 import { EventRunner } from './event-runner';
@@ -30,6 +33,7 @@ import type {
   Ack,
   CallAnswer,
   CallStatus,
+  ChatMessage,
   JoinedAnswer,
   QueueAdmitted,
   WaitingAnswer,
@@ -84,6 +88,8 @@ export class SignalingGateway
     private readonly calls: CallsService,
     private readonly slots: SocketSlots,
     private readonly metrics: SignalingMetrics,
+    private readonly chat: ChatService,
+    private readonly chatFanout: ChatFanout,
   ) {}
 
   afterInit(namespace: SignalingNamespace): void {
@@ -99,6 +105,7 @@ export class SignalingGateway
     this.rooms.start();
     this.callFanout.start();
     this.queue.start();
+    this.chatFanout.start();
     this.upkeep.start();
   }
 
@@ -268,11 +275,44 @@ export class SignalingGateway
     });
   }
 
+  // Chat (docs/chat.md): the chat module decides and stores; ChatFanout delivers.
+
+  @SubscribeMessage('chat:send')
+  sendChat(
+    @ConnectedSocket() socket: SignalingSocket,
+    @MessageBody() body: unknown,
+  ): Promise<Ack<{ message: ChatMessage }>> {
+    return this.runner.run(socket, SendMessagePayload, body, (p, user) => this.chat.send(user, p));
+  }
+
+  @SubscribeMessage('chat:typing')
+  chatTyping(
+    @ConnectedSocket() socket: SignalingSocket,
+    @MessageBody() body: unknown,
+  ): Promise<Ack<Empty>> {
+    return this.runner.run(socket, TypingPayload, body, async (p, user) => {
+      await this.chat.typing(user, p.roomId);
+      return {};
+    });
+  }
+
+  @SubscribeMessage('chat:read')
+  chatRead(
+    @ConnectedSocket() socket: SignalingSocket,
+    @MessageBody() body: unknown,
+  ): Promise<Ack<Empty>> {
+    return this.runner.run(socket, ReadPayload, body, async (p, user) => {
+      await this.chat.read(user, p);
+      return {};
+    });
+  }
+
   onModuleDestroy(): void {
     this.upkeep.stop();
     this.rooms.stop();
     this.callFanout.stop();
     this.queue.stop();
+    this.chatFanout.stop();
   }
 
   // Before the database closes: tell this instance's clients to reconnect elsewhere and start

@@ -2,9 +2,11 @@ import { Module } from '@nestjs/common';
 import { AppointmentsModule } from '../appointments/appointments.module';
 import { AccessTokenVerifier } from '../auth/tokens/access-token.service';
 import { CallsModule } from '../calls/calls.module';
+import { ChatModule } from '../chat/chat.module';
 import { IceModule } from '../ice/ice.module';
 import { SessionsModule } from '../sessions/sessions.module';
 import { CallFanout } from './call-fanout';
+import { ChatFanout } from './chat-fanout';
 import { EventAdmission } from './event-admission';
 import { EventRunner } from './event-runner';
 import { QueueFanout } from './queue-fanout';
@@ -21,7 +23,7 @@ import { SocketUpkeep } from './socket-upkeep';
 import { AccessTokenPort } from './socket-auth.port';
 
 @Module({
-  imports: [SessionsModule, IceModule, CallsModule, AppointmentsModule],
+  imports: [SessionsModule, IceModule, CallsModule, AppointmentsModule, ChatModule],
   providers: [
     SignalingGateway,
     SignalingServer,
@@ -32,6 +34,7 @@ import { AccessTokenPort } from './socket-auth.port';
     RoomFanout,
     CallFanout,
     QueueFanout,
+    ChatFanout,
     SocketUpkeep,
     SignalingRateLimiter,
     SignalingMetrics,

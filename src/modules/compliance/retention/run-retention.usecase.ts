@@ -6,6 +6,7 @@ import { AppointmentsService } from '../../appointments/booking/appointments.ser
 import { AuditService } from '../../audit/audit.service';
 import { InvitationsService } from '../../appointments/invitations/invitations.service';
 import { CallsService } from '../../calls/calls.service';
+import { ChatService } from '../../chat/chat.service';
 import { SessionsService } from '../../sessions/sessions.service';
 import type { RetentionTrigger } from './retention-run.entity';
 import { RetentionRepository } from './retention.repository';
@@ -26,6 +27,9 @@ export interface RetentionResult {
   callParticipantsDeleted: number;
   appointmentsDeleted: number;
   invitationsScrubbed: number;
+  messagesBefore: string;
+  messagesDeleted: number;
+  attachmentsDeleted: number;
   auditRetentionDays: number;
 }
 
@@ -33,7 +37,8 @@ export interface RetentionResult {
 // RETENTION_CALLS_DAYS are destroyed, ended sessions older than RETENTION_SESSIONS_DAYS lose
 // who took part; invitations of appointments that ended before the sessions' cut-off lose how
 // to reach their invitee (docs/appointments.md, "Invitations"); completed, cancelled and missed
-// appointments that ended more than RETENTION_APPOINTMENTS_DAYS ago are destroyed. One transaction: the destruction, its retention_runs row and its audit record
+// appointments that ended more than RETENTION_APPOINTMENTS_DAYS ago, and chat messages and files
+// older than RETENTION_MESSAGES_DAYS, are destroyed. One transaction: the destruction, its retention_runs row and its audit record
 // commit together or not at all. An advisory lock lets one run at a time across instances; a
 // second caller gets null. The audit trail is never touched (append-only, the database
 // refuses deletion), so it is always kept at least AUDIT_RETENTION_DAYS.
@@ -47,6 +52,7 @@ export class RunRetention {
     private readonly calls: CallsService,
     private readonly appointments: AppointmentsService,
     private readonly invitations: InvitationsService,
+    private readonly chat: ChatService,
     private readonly audit: AuditService,
   ) {}
 
@@ -56,8 +62,9 @@ export class RunRetention {
   ): Promise<RetentionResult | null> {
     return this.dataSource.transaction(async (m) => {
       if (!(await this.runs.tryLock(m))) return null;
-      const { sessionsDays, callsDays, appointmentsDays } = this.config.retention;
+      const { sessionsDays, callsDays, appointmentsDays, messagesDays } = this.config.retention;
       const appointmentsBefore = new Date(now.getTime() - appointmentsDays * DAY_MS);
+      const messagesBefore = new Date(now.getTime() - messagesDays * DAY_MS);
       const sessionsBefore = new Date(now.getTime() - sessionsDays * DAY_MS);
       const callsBefore = new Date(now.getTime() - callsDays * DAY_MS);
       // Calls first: their rooms' sessions go with them and need no anonymizing.
@@ -65,6 +72,7 @@ export class RunRetention {
       const sessions = await this.sessions.anonymizeEndedBefore(sessionsBefore, now, m);
       const invitationsScrubbed = await this.invitations.scrubEndedBefore(sessionsBefore, m);
       const appointments = await this.appointments.destroyClosedBefore(appointmentsBefore, m);
+      const chat = await this.chat.destroyBefore(messagesBefore, m);
       const run = await this.runs.insert(
         {
           trigger,
@@ -96,6 +104,8 @@ export class RunRetention {
             callParticipantsDeleted: run.callParticipantsDeleted,
             appointmentsDeleted: run.appointmentsDeleted,
             invitationsScrubbed,
+            messagesDeleted: chat.messages,
+            attachmentsDeleted: chat.attachments,
           },
         },
         m,
@@ -114,6 +124,9 @@ export class RunRetention {
         appointmentsBefore: appointmentsBefore.toISOString(),
         appointmentsDeleted: run.appointmentsDeleted,
         invitationsScrubbed,
+        messagesBefore: messagesBefore.toISOString(),
+        messagesDeleted: chat.messages,
+        attachmentsDeleted: chat.attachments,
         auditRetentionDays: run.auditRetentionDays,
       };
     });

@@ -121,6 +121,13 @@ export class PatientProfileService {
     return this.decrypt(userId, profile, this.cipher.unwrap(userId, key));
   }
 
+  // The person's data key for reading what was sealed with it; null when they never had one
+  // or an erasure shredded it (what it sealed is then unreadable for good).
+  async dataKey(userId: string, manager?: EntityManager): Promise<Buffer | null> {
+    const key = await this.profiles.findKey(userId, manager);
+    return key ? this.cipher.unwrap(userId, key) : null;
+  }
+
   shred(userId: string, manager: EntityManager): Promise<{ keys: number; profiles: number }> {
     return this.profiles.shred(userId, manager);
   }
@@ -135,7 +142,9 @@ export class PatientProfileService {
     return this.decrypt(userId, profile, this.cipher.unwrap(userId, key));
   }
 
-  private async dataKeyForWrite(userId: string, manager: EntityManager): Promise<Buffer> {
+  // The person's data key for sealing more of their data (the chat's messages and files,
+  // docs/chat.md), created on first use; inside the caller's transaction.
+  async dataKeyForWrite(userId: string, manager: EntityManager): Promise<Buffer> {
     const existing = await this.profiles.findKeyForUpdate(userId, manager);
     if (existing) return this.cipher.unwrap(userId, existing);
     const stored = await this.profiles.insertKeyIfAbsent(

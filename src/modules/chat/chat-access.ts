@@ -1,0 +1,57 @@
+import { Injectable } from '@nestjs/common';
+import type { EntityManager } from 'typeorm';
+import type { AuthUser } from '../../common/auth/auth-user';
+import { MemberRole, type RoomEntity } from '../rooms/room.entity';
+import { RoomsService } from '../rooms/rooms.service';
+import { SessionsService } from '../sessions/sessions.service';
+import { ChatErrors } from './chat.errors';
+import { ChatRepository } from './chat.repository';
+
+// Where the caller stands in a room's chat.
+export interface ChatStanding {
+  room: RoomEntity;
+  // Whether people in the waiting room may read and write (the host's setting).
+  waitingMayChat: boolean;
+  isHost: boolean;
+}
+
+// The one record-level check of the chat (docs/chat.md, "Who takes part"):
+// - the room's membership decides, through RoomsService.access (the rooms module's own
+//   check): active members only; others get 404 as for the room itself; an admin who is not a
+//   member is refused (FORBIDDEN, NOT_A_MEMBER): the chat is health data between the people
+//   in the consultation. A participant admitted to one room only (an invitation's guest) takes
+//   part the same way once that check admits them.
+// - behind a waiting room, a member who is neither the host nor in the room's live session is
+//   waiting: they read and write only if the host allowed it (WAITING_NOT_ALLOWED).
+// It runs on every send, read, typing signal, history page and download, so a member removed
+// from the room is refused from their next event on and no longer receives anything.
+@Injectable()
+export class ChatAccess {
+  constructor(
+    private readonly rooms: RoomsService,
+    private readonly sessions: SessionsService,
+    private readonly chat: ChatRepository,
+  ) {}
+
+  async standing(actor: AuthUser, roomId: string, m: EntityManager): Promise<ChatStanding> {
+    const { room, membership } = await this.rooms.access(actor, roomId, m);
+    if (!membership) throw ChatErrors.notAMember();
+    const waitingMayChat = (await this.chat.findRoom(roomId, m))?.waitingMayChat ?? false;
+    const isHost = membership.role === MemberRole.Host;
+    if (room.waitingRoom && !waitingMayChat && !isHost) {
+      const live = await this.sessions.liveUserIds(roomId, m);
+      if (!live.has(actor.id)) throw ChatErrors.waiting();
+    }
+    return { room, waitingMayChat, isHost };
+  }
+
+  // Who hears the room's chat now: its active members, less the people held in the waiting
+  // room unless the host let them chat.
+  async audience(standing: ChatStanding, m: EntityManager): Promise<string[]> {
+    const { room } = standing;
+    const members = await this.rooms.activeMemberIds(room.id, m);
+    if (!room.waitingRoom || standing.waitingMayChat) return members;
+    const live = await this.sessions.liveUserIds(room.id, m);
+    return members.filter((id) => id === room.hostId || live.has(id));
+  }
+}
