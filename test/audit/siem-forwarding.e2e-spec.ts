@@ -1,8 +1,10 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Client } from 'pg';
 import { AuditService } from '../../src/modules/audit/audit.service';
+import { octetCountingFrame } from '../../src/modules/audit/siem/syslog-format';
+import { deliverSyslogBatch, SyslogDeliveryError } from '../../src/modules/audit/siem/syslog-tls';
 import { freePort } from '../support/free-port';
 import { makeSiemPki, Rsyslog, type SiemPki, waitFor } from '../support/rsyslog';
 import { createTestApp, type TestApp } from '../support/test-app';
@@ -150,8 +152,24 @@ describe('SIEM forwarding to rsyslog over TLS', () => {
   });
 
   describe('with a collector it must refuse', () => {
-    async function refused(cert: { cert: string; key: string }, name: string): Promise<void> {
+    async function refused(
+      cert: { cert: string; key: string },
+      name: string,
+      code: string,
+    ): Promise<void> {
       const rsyslog = await collector(name, cert);
+      // The TLS client itself names why: the certificate, not the collector, is refused.
+      const attempt = deliverSyslogBatch(
+        {
+          host: '127.0.0.1',
+          port: portOf(rsyslog),
+          ca: readFileSync(pki.caFile, 'utf8'),
+          timeoutMs: 10_000,
+        },
+        octetCountingFrame('<109>1 - - hekim - - - probe'),
+      );
+      await expect(attempt).rejects.toBeInstanceOf(SyslogDeliveryError);
+      await expect(attempt).rejects.toMatchObject({ cause: { code } });
       const t = await forwarding(portOf(rsyslog));
       const db = new Client({ connectionString: t.db.url });
       await db.connect();
@@ -173,11 +191,11 @@ describe('SIEM forwarding to rsyslog over TLS', () => {
     }
 
     it('refuses a certificate its CA did not sign, and marks nothing forwarded', async () => {
-      await refused(pki.rogueServer, 'rogue');
+      await refused(pki.rogueServer, 'rogue', 'UNABLE_TO_VERIFY_LEAF_SIGNATURE');
     });
 
     it('refuses a certificate for another host name, and marks nothing forwarded', async () => {
-      await refused(pki.wrongNameServer, 'wrong-name');
+      await refused(pki.wrongNameServer, 'wrong-name', 'ERR_TLS_CERT_ALTNAME_INVALID');
     });
   });
 

@@ -102,6 +102,8 @@ export class SiemForwarder implements OnApplicationBootstrap, OnModuleDestroy {
           await this.dropLease();
         }
         pause = Math.min(RETRY_MAX_MS, RETRY_MIN_MS * 2 ** Math.min(failures - 1, 10));
+        // The backlog keeps growing while the collector is away: show it now.
+        await this.backlogTask.runOnce();
       }
       if (pause > 0) await this.sleep(pause);
     }
