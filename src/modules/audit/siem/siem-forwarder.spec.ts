@@ -1,5 +1,5 @@
 import type { AppConfig } from '../../../config/app-config';
-import type { AuditEventRow, AuditRepository } from '../audit.repository';
+import type { AuditEventRow } from '../audit.repository';
 import { SiemForwarder } from './siem-forwarder';
 import type { SiemMetrics } from './siem.metrics';
 import type { SiemLease, SiemRepository } from './siem.repository';
@@ -50,8 +50,7 @@ function record(seq: number): AuditEventRow {
 describe('SiemForwarder', () => {
   let cursor: number;
   let lease: jest.Mocked<SiemLease>;
-  let repo: { tryLease: jest.Mock; backlog: jest.Mock };
-  let audit: { findChainPage: jest.Mock };
+  let repo: { tryLease: jest.Mock; backlog: jest.Mock; page: jest.Mock };
   let metrics: jest.Mocked<Pick<SiemMetrics, 'backlog' | 'leased' | 'delivered' | 'failed'>>;
   const records = [1, 2, 3].map(record);
 
@@ -70,9 +69,7 @@ describe('SiemForwarder', () => {
     repo = {
       tryLease: jest.fn(() => Promise.resolve(lease)),
       backlog: jest.fn(() => Promise.resolve({ records: 0, oldestAt: null })),
-    };
-    audit = {
-      findChainPage: jest.fn((after: string, _to: string, limit: number) =>
+      page: jest.fn((after: string, limit: number) =>
         Promise.resolve(records.filter((r) => Number(r.seq) > Number(after)).slice(0, limit)),
       ),
     };
@@ -85,7 +82,6 @@ describe('SiemForwarder', () => {
     return new SiemForwarder(
       config,
       repo as unknown as SiemRepository,
-      audit as unknown as AuditRepository,
       metrics as unknown as SiemMetrics,
     );
   }
@@ -107,6 +103,12 @@ describe('SiemForwarder', () => {
     expect(deliver).toHaveBeenCalledTimes(2);
     expect(deliver.mock.calls[0][0]).toMatchObject({ ca: 'pem', cert: 'pem', key: 'pem' });
     expect(metrics.delivered.mock.calls).toEqual([[2], [1]]);
+    // The cursor is read once per lease; the second page was read after the first (full) one.
+    expect(lease.cursor).toHaveBeenCalledTimes(1);
+    expect(repo.page.mock.calls.slice(0, 2)).toEqual([
+      ['0', 2],
+      ['2', 2],
+    ]);
     await f.onModuleDestroy();
     expect(lease.release).toHaveBeenCalledTimes(1);
     expect(metrics.leased).toHaveBeenLastCalledWith(false);

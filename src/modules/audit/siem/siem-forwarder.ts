@@ -8,14 +8,13 @@ import {
 } from '@nestjs/common';
 import { PeriodicTask } from '../../../common/scheduling/periodic-task';
 import { AppConfig } from '../../../config/app-config';
-import { AuditRepository } from '../audit.repository';
+import type { AuditEventRow } from '../audit.repository';
 import { octetCountingFrame } from './syslog-format';
 import { deliverSyslogBatch, SyslogDeliveryError } from './syslog-tls';
 import { auditSyslogMessage } from './siem-record';
 import { SiemMetrics } from './siem.metrics';
 import { type SiemLease, SiemRepository } from './siem.repository';
 
-const MAX_SEQ = '9223372036854775807';
 // Nothing left to send: look again after this long.
 const IDLE_POLL_MS = 1000;
 // Another instance forwards: try for the lease again after this long (the takeover delay).
@@ -38,13 +37,15 @@ export class SiemForwarder implements OnApplicationBootstrap, OnModuleDestroy {
   private readonly backlogTask: PeriodicTask;
   private readonly stopping = new AbortController();
   private lease: SiemLease | null = null;
+  // The cursor as this instance last read or moved it, while it holds the lease.
+  private position: string | null = null;
+  private next: { afterSeq: string; rows: Promise<AuditEventRow[]> } | null = null;
   private loop: Promise<void> | null = null;
   private wake: (() => void) | null = null;
 
   constructor(
     config: AppConfig,
     private readonly siem: SiemRepository,
-    private readonly audit: AuditRepository,
     private readonly metrics: SiemMetrics,
   ) {
     this.settings = config.siem;
@@ -90,6 +91,9 @@ export class SiemForwarder implements OnApplicationBootstrap, OnModuleDestroy {
         pause = sent === this.settings!.batchRecords ? 0 : IDLE_POLL_MS;
       } catch (err) {
         failures++;
+        // Read the cursor again before the next batch, whoever holds the lease then.
+        this.position = null;
+        this.next = null;
         const message = err instanceof Error ? err.message : String(err);
         if (err instanceof SyslogDeliveryError) {
           this.metrics.failed();
@@ -111,12 +115,19 @@ export class SiemForwarder implements OnApplicationBootstrap, OnModuleDestroy {
   }
 
   // Sends the records after the cursor, up to a batch, and moves the cursor once the
-  // collector confirmed them. Answers how many were sent.
+  // collector confirmed them. Answers how many were sent. While a full batch is on its way,
+  // the next one is read from the database (it is sent only after this one is confirmed).
   private async forwardBatch(lease: SiemLease): Promise<number> {
     const settings = this.settings!;
-    const cursor = await lease.cursor();
-    const rows = await this.audit.findChainPage(cursor.seq, MAX_SEQ, settings.batchRecords);
-    if (rows.length === 0) return 0;
+    this.position ??= (await lease.cursor()).seq;
+    const rows = await this.pageAfter(this.position);
+    if (rows.length === 0) {
+      // Caught up (also right after a full batch that was the last): show it.
+      await this.backlogTask.runOnce();
+      return 0;
+    }
+    const last = rows[rows.length - 1];
+    if (rows.length === settings.batchRecords) this.prefetch(last.seq);
     const payload = Buffer.concat(
       rows.map((row) => octetCountingFrame(auditSyslogMessage(row, this.host))),
     );
@@ -137,16 +148,33 @@ export class SiemForwarder implements OnApplicationBootstrap, OnModuleDestroy {
       },
       payload,
     );
-    const last = rows[rows.length - 1];
     await lease.advance(last.seq, last.hash);
+    this.position = last.seq;
     this.metrics.delivered(rows.length);
-    await this.backlogTask.runOnce();
+    // Caught up: show the backlog at once (while streaming, the timed refresh does).
+    if (rows.length < settings.batchRecords) await this.backlogTask.runOnce();
     return rows.length;
+  }
+
+  private prefetch(afterSeq: string): void {
+    const rows = this.siem.page(afterSeq, this.settings!.batchRecords);
+    // Awaited (and its failure seen) by pageAfter; never left unhandled if it is dropped.
+    rows.catch(() => undefined);
+    this.next = { afterSeq, rows };
+  }
+
+  private pageAfter(afterSeq: string): Promise<AuditEventRow[]> {
+    const next = this.next;
+    this.next = null;
+    if (next && next.afterSeq === afterSeq) return next.rows;
+    return this.siem.page(afterSeq, this.settings!.batchRecords);
   }
 
   private async dropLease(): Promise<void> {
     const lease = this.lease;
     this.lease = null;
+    this.position = null;
+    this.next = null;
     this.metrics.leased(false);
     if (lease)
       await lease.release().catch((err: unknown) => {

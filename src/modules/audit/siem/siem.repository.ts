@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import type { DataSource, QueryRunner } from 'typeorm';
+import type { AuditEventRow } from '../audit.repository';
 
 // Key of the session advisory lock held by the one instance that forwards ("SIEM" in ASCII).
 const FORWARDER_LOCK = 0x5349454d;
@@ -50,8 +51,7 @@ export class SiemLease {
   }
 }
 
-// The forwarder's own table (siem_forwarding_cursor) and lock; the records themselves are
-// read through AuditRepository.
+// The forwarder's own table (siem_forwarding_cursor) and lock, and its reads of the trail.
 @Injectable()
 export class SiemRepository {
   constructor(@InjectDataSource() private readonly dataSource: DataSource) {}
@@ -71,6 +71,20 @@ export class SiemRepository {
     }
     await runner.release();
     return null;
+  }
+
+  // The records after `afterSeq`, in seq order, as the forwarder needs them: a record's
+  // details only where it has no canonical text (written before that was stored), since the
+  // canonical text is what is sent; parsing every record's jsonb would cost more than the rest.
+  page(afterSeq: string, limit: number): Promise<AuditEventRow[]> {
+    return this.dataSource.query<AuditEventRow[]>(
+      `SELECT seq, occurred_at, actor_user_id, actor_role, actor_ip, actor_user_agent, action,
+              outcome, resource_type, resource_id, subject_id, request_id,
+              CASE WHEN canonical IS NULL THEN details ELSE '{}'::jsonb END AS details,
+              prev_hash, hash, canonical
+         FROM audit_events WHERE seq > $1 ORDER BY seq ASC LIMIT $2`,
+      [afterSeq, limit],
+    );
   }
 
   // How far the collector is behind the chain head, read in one statement.
