@@ -16,6 +16,7 @@ import { AccessReportService } from './access-report/access-report.service';
 import { AuditPatterns } from './access-report/audit-patterns.service';
 import { SiemForwarder } from './siem/siem-forwarder';
 import { SiemMetrics } from './siem/siem.metrics';
+import { SiemRecipient } from './siem/siem-recipient';
 import { SiemRepository } from './siem/siem.repository';
 
 // Global: every feature module records through AuditService.
@@ -36,6 +37,7 @@ import { SiemRepository } from './siem/siem.repository';
     SiemRepository,
     SiemMetrics,
     SiemForwarder,
+    SiemRecipient,
     { provide: APP_INTERCEPTOR, useClass: AuditDenialsInterceptor },
   ],
   exports: [AuditService, AnonymousRefusalBudget, AccessReportService, AuditPatterns],
