@@ -204,6 +204,19 @@ export class AppConfig {
     defaultCountry: string;
   };
 
+  // Forwarding of the audit trail to a SIEM (docs/siem.md); undefined when not configured.
+  siem!:
+    | {
+        host: string;
+        port: number;
+        // PEM files, read at each connection so that a renewed certificate needs no restart.
+        caFile: string;
+        clientCertFile: string | undefined;
+        clientKeyFile: string | undefined;
+        batchRecords: number;
+      }
+    | undefined;
+
   push!: {
     timeoutMs: number;
     // PEM certificates providers' certificates must chain to (PUSH_CA_FILE), else the public

@@ -36,6 +36,21 @@ function defaultAppBaseUrl(host: string, port: number): string {
   return `http://${local.includes(':') ? `[${local}]` : local}:${port}/demo/`;
 }
 
+// tls://host[:port] (6514, RFC 5425's port, when left out); read-env has checked the shape
+// and that SIEM_CA_FILE is given.
+function siemConfig(env: EnvironmentVariables): AppConfig['siem'] {
+  if (env.SIEM_SYSLOG_URL === undefined || env.SIEM_CA_FILE === undefined) return undefined;
+  const url = new URL(env.SIEM_SYSLOG_URL);
+  return {
+    host: url.hostname.replace(/^\[(.*)\]$/, '$1'),
+    port: url.port === '' ? 6514 : Number(url.port),
+    caFile: env.SIEM_CA_FILE,
+    clientCertFile: env.SIEM_CLIENT_CERT_FILE,
+    clientKeyFile: env.SIEM_CLIENT_KEY_FILE,
+    batchRecords: env.SIEM_BATCH_RECORDS,
+  };
+}
+
 export function composeConfig(
   env: EnvironmentVariables,
   secrets: GivenSecrets,
@@ -215,6 +230,7 @@ export function composeConfig(
           }
         : undefined,
     },
+    siem: siemConfig(env),
     notify: {
       relayEnabled: env.NOTIFY_RELAY_ENABLED,
       maxAttempts: env.NOTIFY_MAX_ATTEMPTS,

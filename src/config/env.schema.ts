@@ -454,6 +454,31 @@ export class EnvironmentVariables {
   // Unset: the key file's `token_uri`.
   @UrlVar({ protocols: ['https'], optional: true })
   FCM_TOKEN_URL?: string;
+
+  // SIEM forwarding of the audit trail (docs/siem.md): RFC 5424 syslog over TLS (RFC 5425).
+  // Unset: nothing is forwarded.
+  @PatternVar(
+    /^tls:\/\/(\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9.-]+)(:\d{1,5})?\/?$/,
+    'must be a tls://host:port URL such as tls://siem.example.org:6514',
+    { optional: true },
+  )
+  SIEM_SYSLOG_URL?: string;
+
+  // PEM certificates the collector's certificate must chain to; required with SIEM_SYSLOG_URL.
+  @TextVar({ optional: true, minLength: 1, message: 'must be the path of a PEM file' })
+  SIEM_CA_FILE?: string;
+
+  // A client certificate and its key, for a collector that asks for mutual TLS (both or none).
+  @TextVar({ optional: true, minLength: 1, message: 'must be the path of a PEM file' })
+  SIEM_CLIENT_CERT_FILE?: string;
+
+  @TextVar({ optional: true, minLength: 1, message: 'must be the path of a PEM key file' })
+  SIEM_CLIENT_KEY_FILE?: string;
+
+  // Records sent per TLS session; the cursor moves once per session, so this is also the most
+  // a crash can make the collector receive twice.
+  @IntegerVar({ min: 1, max: 10000 })
+  SIEM_BATCH_RECORDS: number = 500;
 }
 
 // Every name the schema knows (optional fields are own properties too, as class fields are

@@ -323,6 +323,68 @@ describe('loadConfig', () => {
     ]);
   });
 
+  it('configures SIEM forwarding from a tls:// URL, its CA, and a client certificate with its key', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'hekim-config-'));
+    const ca = join(dir, 'ca.pem');
+    writeFileSync(ca, '-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n');
+    const key = join(dir, 'client-key.pem');
+    writeFileSync(key, '-----BEGIN EC PRIVATE KEY-----\nMHc\n-----END EC PRIVATE KEY-----\n');
+    const load = (env: NodeJS.ProcessEnv) =>
+      loadConfig({ ...secrets, ...env }, { persistGeneratedSecrets: false }).siem;
+    expect(load({})).toBeUndefined();
+    expect(load({ SIEM_SYSLOG_URL: 'tls://siem.example.org', SIEM_CA_FILE: ca })).toEqual({
+      host: 'siem.example.org',
+      port: 6514,
+      caFile: ca,
+      clientCertFile: undefined,
+      clientKeyFile: undefined,
+      batchRecords: 500,
+    });
+    expect(
+      load({
+        SIEM_SYSLOG_URL: 'tls://[::1]:7514',
+        SIEM_CA_FILE: ca,
+        SIEM_CLIENT_CERT_FILE: ca,
+        SIEM_CLIENT_KEY_FILE: key,
+        SIEM_BATCH_RECORDS: '50',
+      }),
+    ).toMatchObject({
+      host: '::1',
+      port: 7514,
+      clientCertFile: ca,
+      clientKeyFile: key,
+      batchRecords: 50,
+    });
+    expect(problemsOf({ ...secrets, SIEM_SYSLOG_URL: 'tls://siem.example.org:6514' })).toEqual([
+      'SIEM_CA_FILE: is required with SIEM_SYSLOG_URL',
+    ]);
+    expect(
+      problemsOf({ ...secrets, SIEM_SYSLOG_URL: 'tcp://siem.example.org:514', SIEM_CA_FILE: ca }),
+    ).toEqual([expect.stringMatching(/^SIEM_SYSLOG_URL: must be a tls:\/\/host:port URL/)]);
+    expect(
+      problemsOf({ ...secrets, SIEM_SYSLOG_URL: 'tls://siem.example.org:70000', SIEM_CA_FILE: ca }),
+    ).toEqual([expect.stringMatching(/^SIEM_SYSLOG_URL: must have a port from 1 to 65535/)]);
+    expect(problemsOf({ ...secrets, SIEM_CLIENT_CERT_FILE: ca })).toEqual([
+      'SIEM_CLIENT_KEY_FILE: is required with SIEM_CLIENT_CERT_FILE',
+    ]);
+    expect(problemsOf({ ...secrets, SIEM_CLIENT_KEY_FILE: key })).toEqual([
+      'SIEM_CLIENT_CERT_FILE: is required with SIEM_CLIENT_KEY_FILE',
+    ]);
+    expect(problemsOf({ ...secrets, SIEM_CLIENT_CERT_FILE: ca, SIEM_CLIENT_KEY_FILE: ca })).toEqual(
+      [`SIEM_CLIENT_KEY_FILE: holds no PEM private key (${ca})`],
+    );
+    expect(
+      problemsOf({
+        ...secrets,
+        SIEM_CLIENT_CERT_FILE: ca,
+        SIEM_CLIENT_KEY_FILE: join(dir, 'missing.pem'),
+      }),
+    ).toEqual([expect.stringMatching(/^SIEM_CLIENT_KEY_FILE: cannot be read \(ENOENT: /)]);
+    expect(problemsOf({ ...secrets, SIEM_SYSLOG_URL: 'tls://h:1', SIEM_CA_FILE: key })).toEqual([
+      `SIEM_CA_FILE: holds no PEM certificate (${key})`,
+    ]);
+  });
+
   it('turns a push platform on only when all its variables are set, and checks its key files', () => {
     const dir = mkdtempSync(join(tmpdir(), 'hekim-config-'));
     const p8 = join(dir, 'AuthKey.p8');

@@ -21,13 +21,19 @@ export function readEnvironment(rawEnv: NodeJS.ProcessEnv): ReadEnvironment {
   }
   const env = plainToInstance(EnvironmentVariables, plain);
   const problems = flatten(validateSync(env, { forbidUnknownValues: true }));
-  for (const name of ['SMTP_CA_FILE', 'PUSH_CA_FILE'] as const) {
+  for (const name of [
+    'SMTP_CA_FILE',
+    'PUSH_CA_FILE',
+    'SIEM_CA_FILE',
+    'SIEM_CLIENT_CERT_FILE',
+  ] as const) {
     const path = env[name];
     if (path === undefined || problems.some((p) => p.startsWith(`${name}:`))) continue;
     const problem = pemProblem(path);
     if (problem) problems.push(`${name}: ${problem}`);
   }
   problems.push(...pushProblems(env, problems));
+  problems.push(...siemProblems(env, problems));
   return { env, problems };
 }
 
@@ -88,6 +94,42 @@ function pushProblems(env: EnvironmentVariables, earlier: string[]): string[] {
     },
     'is not a service account key (JSON with project_id, client_email, private_key)',
   );
+  return out;
+}
+
+// SIEM forwarding needs the collector's CA (Hekim never trusts the public authorities for
+// it), and a client certificate comes with its key.
+function siemProblems(env: EnvironmentVariables, earlier: string[]): string[] {
+  const out: string[] = [];
+  const url = env.SIEM_SYSLOG_URL;
+  if (url !== undefined && !earlier.some((p) => p.startsWith('SIEM_SYSLOG_URL:'))) {
+    const port = /:(\d+)\/?$/.exec(url)?.[1];
+    if (port !== undefined && (Number(port) < 1 || Number(port) > 65535))
+      out.push(`SIEM_SYSLOG_URL: must have a port from 1 to 65535 (got ${JSON.stringify(url)})`);
+  }
+  if (url !== undefined && env.SIEM_CA_FILE === undefined)
+    out.push('SIEM_CA_FILE: is required with SIEM_SYSLOG_URL');
+  if ((env.SIEM_CLIENT_CERT_FILE === undefined) !== (env.SIEM_CLIENT_KEY_FILE === undefined))
+    out.push(
+      env.SIEM_CLIENT_CERT_FILE === undefined
+        ? 'SIEM_CLIENT_CERT_FILE: is required with SIEM_CLIENT_KEY_FILE'
+        : 'SIEM_CLIENT_KEY_FILE: is required with SIEM_CLIENT_CERT_FILE',
+    );
+  const key = env.SIEM_CLIENT_KEY_FILE;
+  if (key !== undefined && !earlier.some((p) => p.startsWith('SIEM_CLIENT_KEY_FILE:'))) {
+    let text: string;
+    try {
+      text = readFileSync(key, 'utf8');
+    } catch (err) {
+      const code = (err as { code?: unknown }).code;
+      out.push(
+        `SIEM_CLIENT_KEY_FILE: cannot be read (${typeof code === 'string' ? code : 'error'}: ${key})`,
+      );
+      return out;
+    }
+    if (!/-----BEGIN [A-Z ]*PRIVATE KEY-----/.test(text))
+      out.push(`SIEM_CLIENT_KEY_FILE: holds no PEM private key (${key})`);
+  }
   return out;
 }
 

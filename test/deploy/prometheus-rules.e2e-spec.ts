@@ -216,6 +216,7 @@ describe('deploy: Prometheus alerts and dashboard against a real scrape', () => 
         'hekim_audit_records_total',
         'hekim_turn_credentials_issued_total',
         'hekim_calls_total',
+        'hekim_siem_backlog_seconds',
       ]),
     );
     expect([...used].filter((n) => !exported.has(n)).sort()).toEqual([...EXTERNAL].sort());
@@ -312,6 +313,11 @@ describe('deploy: Prometheus alerts and dashboard against a real scrape', () => 
               series: scraped('hekim_compliance_alerts_total', { kind: 'record_reads' }),
               values: '0x40',
             },
+            // The collector stops confirming at minute 4: the oldest record waits ever longer.
+            {
+              series: scraped('hekim_siem_backlog_seconds'),
+              values: '0x3 60+60x36',
+            },
             { series: http('200'), values: '0+60x40' },
             { series: http('500'), values: '0+60x40' },
             {
@@ -340,6 +346,8 @@ describe('deploy: Prometheus alerts and dashboard against a real scrape', () => 
               ...fires('HekimComplianceAlert', { severity: 'warning', kind: 'break_glass' }),
               eval_time: '7m',
             },
+            { ...quiet('HekimSiemBacklog'), eval_time: '15m' },
+            { ...fires('HekimSiemBacklog', { severity: 'warning' }), eval_time: '20m' },
             { ...quiet('HekimHighErrorRate'), eval_time: '5m' },
             { ...fires('HekimHighErrorRate', { severity: 'critical' }), eval_time: '20m' },
             { ...fires('HekimCallFailureRatio', { severity: 'warning' }), eval_time: '30m' },

@@ -14,6 +14,10 @@ import { AuditService } from './audit.service';
 import { AuditTrailService } from './export/audit-trail.service';
 import { AccessReportService } from './access-report/access-report.service';
 import { AuditPatterns } from './access-report/audit-patterns.service';
+import { SiemForwarder } from './siem/siem-forwarder';
+import { SiemMetrics } from './siem/siem.metrics';
+import { SiemRecipient } from './siem/siem-recipient';
+import { SiemRepository } from './siem/siem.repository';
 
 // Global: every feature module records through AuditService.
 @Global()
@@ -30,6 +34,10 @@ import { AuditPatterns } from './access-report/audit-patterns.service';
     AnonymousRefusalBudget,
     AccessReportService,
     AuditPatterns,
+    SiemRepository,
+    SiemMetrics,
+    SiemForwarder,
+    SiemRecipient,
     { provide: APP_INTERCEPTOR, useClass: AuditDenialsInterceptor },
   ],
   exports: [AuditService, AnonymousRefusalBudget, AccessReportService, AuditPatterns],

@@ -1,0 +1,158 @@
+import type { AppConfig } from '../../../config/app-config';
+import type { AuditEventRow } from '../audit.repository';
+import { SiemForwarder } from './siem-forwarder';
+import type { SiemMetrics } from './siem.metrics';
+import type { SiemLease, SiemRepository } from './siem.repository';
+import { deliverSyslogBatch, SyslogDeliveryError } from './syslog-tls';
+
+jest.mock('./syslog-tls', () => ({
+  ...jest.requireActual<typeof import('./syslog-tls')>('./syslog-tls'),
+  deliverSyslogBatch: jest.fn(),
+}));
+jest.mock('node:fs/promises', () => ({ readFile: jest.fn(() => Promise.resolve('pem')) }));
+
+const deliver = deliverSyslogBatch as jest.MockedFunction<typeof deliverSyslogBatch>;
+
+const siemConfig = {
+  siem: {
+    host: '127.0.0.1',
+    port: 6514,
+    caFile: '/ca.pem',
+    clientCertFile: '/client.pem',
+    clientKeyFile: '/client-key.pem',
+    batchRecords: 2,
+  },
+} as unknown as AppConfig;
+
+function record(seq: number): AuditEventRow {
+  return {
+    seq: String(seq),
+    occurred_at: new Date('2026-12-07T09:00:00.000Z'),
+    actor_user_id: null,
+    actor_role: null,
+    actor_ip: null,
+    actor_user_agent: null,
+    action: 'auth.login',
+    outcome: 'success',
+    resource_type: null,
+    resource_id: null,
+    subject_id: null,
+    request_id: null,
+    details: {},
+    prev_hash: '0'.repeat(64),
+    hash: String(seq).padStart(64, '0'),
+    canonical: `{"seq":"${seq}"}`,
+  };
+}
+
+// The forwarding loop with its collaborators faked: which failures give the lease up, that the
+// cursor moves only after a confirmed delivery, and that shutdown stops the loop.
+describe('SiemForwarder', () => {
+  let cursor: number;
+  let lease: jest.Mocked<SiemLease>;
+  let repo: { tryLease: jest.Mock; backlog: jest.Mock; page: jest.Mock };
+  let metrics: jest.Mocked<Pick<SiemMetrics, 'backlog' | 'leased' | 'delivered' | 'failed'>>;
+  const records = [1, 2, 3].map(record);
+
+  beforeEach(() => {
+    jest.useFakeTimers();
+    deliver.mockReset();
+    cursor = 0;
+    lease = {
+      cursor: jest.fn(() => Promise.resolve({ seq: String(cursor), hash: null })),
+      advance: jest.fn((seq: string) => {
+        cursor = Number(seq);
+        return Promise.resolve();
+      }),
+      release: jest.fn(() => Promise.resolve()),
+    } as unknown as jest.Mocked<SiemLease>;
+    repo = {
+      tryLease: jest.fn(() => Promise.resolve(lease)),
+      backlog: jest.fn(() => Promise.resolve({ records: 0, oldestAt: null })),
+      page: jest.fn((after: string, limit: number) =>
+        Promise.resolve(records.filter((r) => Number(r.seq) > Number(after)).slice(0, limit)),
+      ),
+    };
+    metrics = { backlog: jest.fn(), leased: jest.fn(), delivered: jest.fn(), failed: jest.fn() };
+  });
+
+  afterEach(() => jest.useRealTimers());
+
+  function forwarder(config: AppConfig = siemConfig): SiemForwarder {
+    return new SiemForwarder(
+      config,
+      repo as unknown as SiemRepository,
+      metrics as unknown as SiemMetrics,
+    );
+  }
+
+  it('does nothing without SIEM_SYSLOG_URL', async () => {
+    const f = forwarder({ siem: undefined } as unknown as AppConfig);
+    f.onApplicationBootstrap();
+    await jest.advanceTimersByTimeAsync(10_000);
+    await f.onModuleDestroy();
+    expect(repo.tryLease).not.toHaveBeenCalled();
+  });
+
+  it('moves the cursor batch by batch, only after each delivery, with the client certificate', async () => {
+    deliver.mockResolvedValue(undefined);
+    const f = forwarder();
+    f.onApplicationBootstrap();
+    await jest.advanceTimersByTimeAsync(100);
+    expect(lease.advance.mock.calls.map(([seq]) => seq)).toEqual(['2', '3']);
+    expect(deliver).toHaveBeenCalledTimes(2);
+    expect(deliver.mock.calls[0][0]).toMatchObject({ ca: 'pem', cert: 'pem', key: 'pem' });
+    expect(metrics.delivered.mock.calls).toEqual([[2], [1]]);
+    // The cursor is read once per lease; the second page was read after the first (full) one.
+    expect(lease.cursor).toHaveBeenCalledTimes(1);
+    expect(repo.page.mock.calls.slice(0, 2)).toEqual([
+      ['0', 2],
+      ['2', 2],
+    ]);
+    await f.onModuleDestroy();
+    expect(lease.release).toHaveBeenCalledTimes(1);
+    expect(metrics.leased).toHaveBeenLastCalledWith(false);
+  });
+
+  it('keeps the cursor and the lease when the collector does not confirm, and retries', async () => {
+    deliver.mockRejectedValueOnce(new SyslogDeliveryError('refused')).mockResolvedValue(undefined);
+    const f = forwarder();
+    f.onApplicationBootstrap();
+    await jest.advanceTimersByTimeAsync(100);
+    expect(lease.advance).not.toHaveBeenCalled();
+    expect(metrics.failed).toHaveBeenCalledTimes(1);
+    await jest.advanceTimersByTimeAsync(1_000);
+    expect(cursor).toBe(3);
+    expect(repo.tryLease).toHaveBeenCalledTimes(1);
+    await f.onModuleDestroy();
+  });
+
+  it('gives the lease up when the database fails, and takes it again', async () => {
+    deliver.mockResolvedValue(undefined);
+    lease.cursor.mockRejectedValueOnce(new Error('connection terminated'));
+    lease.release.mockRejectedValueOnce(new Error('connection terminated'));
+    const f = forwarder();
+    f.onApplicationBootstrap();
+    await jest.advanceTimersByTimeAsync(100);
+    expect(lease.release).toHaveBeenCalledTimes(1);
+    expect(metrics.failed).not.toHaveBeenCalled();
+    await jest.advanceTimersByTimeAsync(1_000);
+    expect(repo.tryLease).toHaveBeenCalledTimes(2);
+    expect(cursor).toBe(3);
+    await f.onModuleDestroy();
+  });
+
+  it('waits while another instance holds the lease', async () => {
+    repo.tryLease.mockResolvedValueOnce(null);
+    deliver.mockResolvedValue(undefined);
+    const f = forwarder();
+    f.onApplicationBootstrap();
+    await jest.advanceTimersByTimeAsync(4_000);
+    expect(repo.tryLease).toHaveBeenCalledTimes(1);
+    expect(metrics.leased).toHaveBeenCalledWith(false);
+    await jest.advanceTimersByTimeAsync(1_100);
+    expect(repo.tryLease).toHaveBeenCalledTimes(2);
+    expect(cursor).toBe(3);
+    await f.onModuleDestroy();
+  });
+});

@@ -1,0 +1,101 @@
+import { Injectable } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import type { DataSource, QueryRunner } from 'typeorm';
+import type { AuditEventRow } from '../audit.repository';
+
+// Key of the session advisory lock held by the one instance that forwards ("SIEM" in ASCII).
+const FORWARDER_LOCK = 0x5349454d;
+
+export interface SiemCursor {
+  // The last record the collector confirmed (0: none yet) and its hash.
+  seq: string;
+  hash: string | null;
+}
+
+export interface SiemBacklog {
+  records: number;
+  // When the oldest record not yet confirmed was written; null when nothing is behind.
+  oldestAt: Date | null;
+}
+
+// The right to forward, held as a PostgreSQL session advisory lock on a connection of its
+// own: it is released when the holder releases it or its connection ends (the process died,
+// the network dropped), and another instance takes over. The cursor moves only through this
+// connection, so an instance that lost its lock can no longer move it.
+export class SiemLease {
+  constructor(private readonly runner: QueryRunner) {}
+
+  async cursor(): Promise<SiemCursor> {
+    const rows = (await this.runner.query(
+      'SELECT seq::text AS seq, hash FROM siem_forwarding_cursor WHERE id = 1',
+    )) as SiemCursor[];
+    if (rows.length === 0) throw new Error('siem_forwarding_cursor has no row');
+    return rows[0];
+  }
+
+  // Only forwards: a cursor never goes back, whoever writes it.
+  async advance(seq: string, hash: string): Promise<void> {
+    await this.runner.query(
+      `UPDATE siem_forwarding_cursor SET seq = $1, hash = $2, forwarded_at = now()
+        WHERE id = 1 AND seq < $1`,
+      [seq, hash],
+    );
+  }
+
+  async release(): Promise<void> {
+    try {
+      await this.runner.query('SELECT pg_advisory_unlock($1)', [FORWARDER_LOCK]);
+    } finally {
+      await this.runner.release();
+    }
+  }
+}
+
+// The forwarder's own table (siem_forwarding_cursor) and lock, and its reads of the trail.
+@Injectable()
+export class SiemRepository {
+  constructor(@InjectDataSource() private readonly dataSource: DataSource) {}
+
+  // The lease when no other instance holds it, else null (at once, never waiting).
+  async tryLease(): Promise<SiemLease | null> {
+    const runner = this.dataSource.createQueryRunner();
+    try {
+      await runner.connect();
+      const rows = (await runner.query('SELECT pg_try_advisory_lock($1) AS locked', [
+        FORWARDER_LOCK,
+      ])) as { locked: boolean }[];
+      if (rows[0].locked) return new SiemLease(runner);
+    } catch (err) {
+      await runner.release();
+      throw err;
+    }
+    await runner.release();
+    return null;
+  }
+
+  // The records after `afterSeq`, in seq order, as the forwarder needs them: a record's
+  // details only where it has no canonical text (written before that was stored), since the
+  // canonical text is what is sent; parsing every record's jsonb would cost more than the rest.
+  page(afterSeq: string, limit: number): Promise<AuditEventRow[]> {
+    return this.dataSource.query<AuditEventRow[]>(
+      `SELECT seq, occurred_at, actor_user_id, actor_role, actor_ip, actor_user_agent, action,
+              outcome, resource_type, resource_id, subject_id, request_id,
+              CASE WHEN canonical IS NULL THEN details ELSE '{}'::jsonb END AS details,
+              prev_hash, hash, canonical
+         FROM audit_events WHERE seq > $1 ORDER BY seq ASC LIMIT $2`,
+      [afterSeq, limit],
+    );
+  }
+
+  // How far the collector is behind the chain head, read in one statement.
+  async backlog(): Promise<SiemBacklog> {
+    const rows = await this.dataSource.query<{ records: string; oldest: Date | null }[]>(
+      `SELECT greatest(h.seq - c.seq, 0)::text AS records,
+              (SELECT e.occurred_at FROM audit_events e WHERE e.seq > c.seq
+                ORDER BY e.seq LIMIT 1) AS oldest
+         FROM audit_chain_head h, siem_forwarding_cursor c WHERE h.id = 1 AND c.id = 1`,
+    );
+    if (rows.length === 0) return { records: 0, oldestAt: null };
+    return { records: Number(rows[0].records), oldestAt: rows[0].oldest };
+  }
+}
