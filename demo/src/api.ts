@@ -14,6 +14,7 @@ import type {
   Page,
   Problem,
   QueueEntry,
+  Redeemed,
   Room,
   Slot,
   TokenPair,
@@ -37,8 +38,12 @@ export class ApiError extends Error {
 
 type TokenListener = (accessToken: string | undefined) => void;
 
+// Renews a grant that has no refresh token (an invitation's guest redeems its link again).
+type Renew = () => Promise<{ accessToken: string; expiresIn: number }>;
+
 export class Api {
   private tokens: TokenPair | undefined = readStoredTokens();
+  private renewGrant: Renew | undefined;
   private refreshing: Promise<void> | undefined;
   private refreshTimer: number | undefined;
   private readonly listeners = new Set<TokenListener>();
@@ -85,6 +90,21 @@ export class Api {
     });
   }
 
+  // An invitation link's token (docs/appointments.md, "Invitations"): the first redeem on
+  // this device answers a device secret that every later redeem must carry.
+  redeem(token: string, deviceSecret?: string): Promise<Redeemed> {
+    return this.request<Redeemed>('POST', '/invitations/redeem', {
+      body: deviceSecret ? { token, deviceSecret } : { token },
+      anonymous: true,
+    });
+  }
+
+  // Signs in with a guest grant; `renew` gets the next one when it runs out.
+  useGrant(grant: { accessToken: string; expiresIn: number }, renew: Renew): void {
+    this.renewGrant = renew;
+    this.setTokens({ ...grant, refreshToken: '', tokenType: 'Bearer' });
+  }
+
   // The local mailbox of development; 404 when the server sends real mail.
   mailbox(): Promise<{ items: MailboxEntry[] }> {
     return this.request<{ items: MailboxEntry[] }>('GET', '/dev/mailbox', { anonymous: true });
@@ -92,8 +112,10 @@ export class Api {
 
   async logout(): Promise<void> {
     const refreshToken = this.tokens?.refreshToken;
+    this.renewGrant = undefined;
     try {
-      if (this.tokens) await this.request<void>('POST', '/auth/logout', { body: { refreshToken } });
+      if (this.tokens && refreshToken)
+        await this.request<void>('POST', '/auth/logout', { body: { refreshToken } });
     } finally {
       this.setTokens(undefined);
     }
@@ -259,6 +281,11 @@ export class Api {
   }
 
   private async doRefresh(): Promise<void> {
+    if (this.renewGrant) {
+      const grant = await this.renewGrant();
+      this.setTokens({ ...grant, refreshToken: '', tokenType: 'Bearer' });
+      return;
+    }
     const refreshToken = this.tokens?.refreshToken;
     if (!refreshToken) throw new ApiError(401, 'UNAUTHORIZED', 'Not signed in.');
     try {

@@ -14,8 +14,8 @@ const OPEN: ReadonlySet<Appointment['status']> = new Set(['booked', 'checked_in'
 export interface ClinicActions {
   // Joins the appointment's room (a patient lands in its waiting room, the host enters).
   joinRoom(roomId: string): Promise<void>;
-  // The host lets a waiting patient in.
-  admit(roomId: string, userId: string): Promise<void>;
+  // Admits the next person of the caller's queue (signaling `queue:next`).
+  queueNext(): Promise<{ roomId: string; displayName: string }>;
   // Reports a failure of a user action on the page.
   run(what: string, action: () => Promise<void>): void;
 }
@@ -207,18 +207,12 @@ export class Clinic {
     byTestId<HTMLButtonElement>('queue-next').disabled = items.length === 0;
   }
 
-  // "Next patient": the first of the queue. The host enters the appointment's room and lets
-  // the patient in from its waiting room.
+  // "Next patient": the server admits the first person of the queue who is in their
+  // appointment's waiting room (`queue:next`); the doctor then enters that room.
   async next(): Promise<void> {
-    const { items } = await this.api.queue();
-    const first = items[0];
-    if (!first) {
-      log('nobody is waiting');
-      return;
-    }
-    await this.actions.joinRoom(first.roomId);
-    await this.actions.admit(first.roomId, first.patientId);
-    log(`next patient: ${first.displayName}`);
+    const admitted = await this.actions.queueNext();
+    await this.actions.joinRoom(admitted.roomId);
+    log(`next patient: ${admitted.displayName}`);
     await this.refresh();
   }
 }

@@ -6,6 +6,7 @@ import { CallUi, type IncomingCall } from './call-ui.js';
 import { ChatPanel } from './chat.js';
 import { Clinic, wireClinic } from './clinic.js';
 import { ConsentStep } from './consent.js';
+import { arriveByLink, forgetInvitation, invitationOfPage } from './guest.js';
 import { LocalMedia } from './media.js';
 import { politeInCall, POLITE_TOWARDS_NEWCOMER } from './negotiation.js';
 import { Peer } from './peer.js';
@@ -18,6 +19,7 @@ import {
   type CallJoinInfo,
   type JoinedRoom,
   type JoinResult,
+  type Redeemed,
   type Room,
   type User,
   userIdOf,
@@ -52,7 +54,7 @@ const media = new LocalMedia();
 const consent = new ConsentStep(api, log);
 const clinic = new Clinic(api, {
   joinRoom: (roomId) => joinRoom(roomId),
-  admit: (roomId, userId) => admit(roomId, userId),
+  queueNext: () => requireSignaling().request('queue:next', {}),
   run: (what, action) => void run(what, action),
 });
 let signaling: Signaling | undefined;
@@ -60,6 +62,8 @@ let me: User | undefined;
 let session: MediaSession | undefined;
 let iceServers: RTCIceServer[] = [];
 let lastSample: QualitySample | undefined;
+// Set while the page is an invitation's guest (arrived by link, no account).
+let visit: Redeemed | undefined;
 let outgoing: { callId: string; roomId: string; calleeName: string } | undefined;
 const incomingCalls = new Map<
   string,
@@ -140,12 +144,68 @@ async function afterSignIn(): Promise<void> {
   ]);
 }
 
+// ---- Arriving by an invitation link ----
+
+async function arrive(token: string): Promise<void> {
+  setText('auth-error', '');
+  try {
+    visit = await arriveByLink(api, token);
+  } catch (error) {
+    forgetInvitation();
+    setText('auth-error', `This invitation link cannot be used: ${errorMessage(error)}`);
+    return;
+  }
+  const grant = visit;
+  me = {
+    id: grant.guestId,
+    email: '',
+    displayName: grant.displayName,
+    role: 'guest',
+    status: 'active',
+    mfaEnabled: false,
+    createdAt: '',
+  };
+  setText('whoami', grant.displayName);
+  setText('my-role', grant.role);
+  setText('my-user-id', grant.guestId);
+  show('auth-panel', false);
+  show('user-panel', true);
+  show('account-tools', false);
+  show('guest-panel', true);
+  setText(
+    'guest-welcome',
+    `Welcome, ${grant.displayName}. This link lets you (${grant.role}) into one appointment, ` +
+      `until ${new Date(grant.validUntil).toLocaleString()}.`,
+  );
+  setText('guest-enter', grant.role === 'patient' ? 'Check in and wait' : 'Go to the waiting room');
+  log(`arrived by invitation as ${grant.displayName} (${grant.role})`);
+  connectSignaling();
+  await run('consent', () => consent.check());
+}
+
+// The invited patient checks in (that puts them in the clinician's queue); every guest then
+// waits in the appointment's waiting room until the clinician lets them in.
+async function enterAsGuest(): Promise<void> {
+  if (!visit) return;
+  if (visit.role === 'patient') {
+    await api.appointmentAct(visit.appointmentId, 'check-in').catch((error: unknown) => {
+      // Checked in already (a reload): the join below is what matters.
+      if (!isCode(error, 'CONFLICT')) throw error;
+    });
+  }
+  await joinRoom(visit.roomId);
+}
+
 async function signOut(): Promise<void> {
   await run('leave', leave);
   signaling?.close();
   signaling = undefined;
   await api.logout();
   me = undefined;
+  visit = undefined;
+  forgetInvitation();
+  show('guest-panel', false);
+  show('account-tools', true);
   clinic.stop();
   show('user-panel', false);
   show('media-panel', false);
@@ -157,7 +217,7 @@ async function signOut(): Promise<void> {
 // KVKK: a patient needs an active telemedicine consent before joining or answering
 // (consent.ts shows the texts and grants them).
 async function checkConsent(): Promise<void> {
-  if (me?.role === 'patient') await consent.check();
+  if (me?.role === 'patient' || me?.role === 'guest') await consent.check();
   else consent.skip();
 }
 
@@ -495,8 +555,25 @@ function connectSignaling(): void {
     log(`${name} is in the waiting room`);
     if (me?.role === 'doctor') void run('queue', () => clinic.refresh());
   });
+  // Our place in the clinician's queue while we wait (docs/appointments.md, "The queue").
+  // It may arrive before the join that follows a check-in: a person hears only of their own
+  // appointments, so it is shown whatever the page is doing.
+  channel.on('queue:update', (p) => {
+    const position = byTestId('queue-position');
+    position.dataset.position = String(p.position);
+    position.textContent =
+      p.position === 1
+        ? 'You are next. The clinician will let you in shortly.'
+        : `You are number ${p.position} in the queue: about ${p.estimatedWaitMinutes} minutes to wait.`;
+  });
+  // The clinician's queue changed: the doctor's day shows it as it is now.
+  channel.on('queue:changed', () => {
+    if (me?.role === 'doctor') void run('queue', () => clinic.refresh());
+  });
   channel.on('room:admitted', (p) => {
     log('admitted by the host');
+    setText('queue-position', '');
+    delete byTestId('queue-position').dataset.position;
     if (p.participants && p.iceServers && p.sessionId !== undefined && p.polite !== undefined) {
       enterRoom(p.roomId, p);
     } else {
@@ -660,6 +737,7 @@ function wire(): void {
     void run('call', () => startCall(inputValue('call-user-id')));
   });
   byTestId('signout').addEventListener('click', () => void run('sign out', signOut));
+  byTestId('guest-enter').addEventListener('click', () => void run('check in', enterAsGuest));
   byTestId('rooms-refresh').addEventListener('click', () => void run('rooms', loadRooms));
   byTestId('leave').addEventListener('click', () => void run('leave', leave));
   byTestId<HTMLFormElement>('chat-form').addEventListener('submit', (event) => {
@@ -696,4 +774,6 @@ function wire(): void {
 wire();
 wireMailbox(api);
 wireClinic(clinic, (what, action) => void run(what, action));
-if (api.accessToken) void run('restore session', afterSignIn);
+const invitation = invitationOfPage();
+if (invitation) void run('invitation', () => arrive(invitation));
+else if (api.accessToken) void run('restore session', afterSignIn);

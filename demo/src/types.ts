@@ -8,7 +8,7 @@ import type {
   ServerToClientEvents,
 } from './contract/signaling-events.js';
 
-export type Role = 'patient' | 'doctor' | 'admin' | 'compliance_officer';
+export type Role = 'patient' | 'doctor' | 'admin' | 'compliance_officer' | 'guest';
 
 export interface User {
   id: string;
@@ -88,6 +88,19 @@ export interface QueueEntry {
   checkedInAt: string;
   waitedSeconds: number;
   estimatedWaitMinutes: number;
+}
+
+// The answer to redeeming an invitation link: a guest grant scoped to one room.
+export interface Redeemed {
+  accessToken: string;
+  expiresIn: number;
+  roomId: string;
+  appointmentId: string;
+  role: 'patient' | 'guest' | 'interpreter' | 'companion';
+  displayName: string;
+  guestId: string;
+  validUntil: string;
+  deviceSecret?: string;
 }
 
 export interface Page<T> {

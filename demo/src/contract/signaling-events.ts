@@ -36,7 +36,8 @@ export interface IceServer {
 export interface Participant {
   userId: string;
   displayName: string;
-  role: 'host' | 'participant';
+  // guest, interpreter, companion: let in by an appointment's invitation link.
+  role: 'host' | 'participant' | 'guest' | 'interpreter' | 'companion';
 }
 
 export interface JoinedAnswer {
@@ -53,6 +54,30 @@ export interface JoinedAnswer {
 
 export interface WaitingAnswer {
   waiting: true;
+}
+
+// One person of a clinician's queue as the clinician sees it (GET /clinicians/me/queue).
+export interface QueueEntry {
+  position: number;
+  appointmentId: string;
+  roomId: string;
+  patientId: string;
+  displayName: string;
+  start: string;
+  checkedInAt: string;
+  waitedSeconds: number;
+  estimatedWaitMinutes: number;
+  // Knocking at the waiting room now.
+  waiting: boolean;
+  precheck: { passed: boolean; at: string; details: string | null } | null;
+}
+
+// Who `queue:next` admitted.
+export interface QueueAdmitted {
+  appointmentId: string;
+  roomId: string;
+  userId: string;
+  displayName: string;
 }
 
 export interface IceCandidateInit {
@@ -146,6 +171,8 @@ export interface ClientToServerEvents {
   'call:cancel': (p: { callId: string }, ack: (a: Ack<CallStatus>) => void) => void;
   'call:end': (p: { callId: string }, ack: (a: Ack<CallStatus>) => void) => void;
   'call:stats': (p: CallStats, ack: (a: Ack<Record<string, never>>) => void) => void;
+  // Admits the next person of the caller's queue; admins name the clinician.
+  'queue:next': (p: { clinicianId?: string }, ack: (a: Ack<QueueAdmitted>) => void) => void;
   'chat:send': (
     p: { roomId: string; text?: string; attachmentId?: string; clientId: string },
     ack: (a: Ack<{ message: ChatMessage }>) => void,
@@ -192,6 +219,10 @@ export interface ServerToClientEvents {
   'call:participant-left': (p: { callId: string; userId: string }) => void;
   'call:ended': (p: { callId: string; reason: string; durationSeconds: number | null }) => void;
   'call:missed': (p: { callId: string }) => void;
+  // To a waiting person: their place in the clinician's queue, after every change to it.
+  'queue:update': (p: { roomId: string; position: number; estimatedWaitMinutes: number }) => void;
+  // To the clinician: their whole queue, after every change to it.
+  'queue:changed': (p: { clinicianId: string; items: QueueEntry[] }) => void;
   'chat:message': (p: { message: ChatMessage }) => void;
   'chat:typing': (p: { roomId: string; userId: string }) => void;
   'chat:read': (p: { roomId: string; userId: string; messageId: string }) => void;
@@ -211,6 +242,7 @@ export const CLIENT_EVENTS = [
   'call:cancel',
   'call:end',
   'call:stats',
+  'queue:next',
   'chat:send',
   'chat:typing',
   'chat:read',
@@ -246,6 +278,8 @@ export const SERVER_EVENTS = [
   'call:participant-left',
   'call:ended',
   'call:missed',
+  'queue:update',
+  'queue:changed',
   'chat:message',
   'chat:typing',
   'chat:read',
