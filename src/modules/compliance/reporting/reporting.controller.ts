@@ -4,7 +4,7 @@ import type { Response } from 'express';
 import type { AuthUser } from '../../../common/auth/auth-user';
 import { CurrentUser } from '../../../common/auth/auth-user';
 import { Authenticated } from '../../../common/auth/authenticated.decorator';
-import { ALL_ROLES, Role } from '../../../common/auth/role';
+import { ACCOUNT_ROLES, Role } from '../../../common/auth/role';
 import { AppException } from '../../../common/errors/app.exception';
 import { ApiProblem } from '../../../common/errors/problem.response';
 import { IdPipe } from '../../../common/validation/ids';
@@ -52,7 +52,7 @@ export class ReportingController {
   ) {}
 
   @Get('users/me/access-report')
-  @Authenticated({ roles: [...ALL_ROLES] })
+  @Authenticated({ roles: [...ACCOUNT_ROLES] })
   @ApiOperation({
     operationId: 'getMyAccessReport',
     summary:
