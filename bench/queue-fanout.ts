@@ -9,7 +9,7 @@
 // It needs the built app, PostgreSQL and Redis (as `npm run bench`).
 //
 // The queue is seeded through the API (bookings by the doctor, confirmations by the patients)
-// and then checked in straight in the database: check-in opens only 30 minutes before an
+// and then checked in straight in the database: check-in opens only INVITATION_EARLY_MINUTES (15) before an
 // appointment, and one clinician's appointments cannot overlap, so no more than a handful could
 // check in through the API at once.
 import { randomBytes } from 'node:crypto';

@@ -26,7 +26,11 @@ describe('appointments: the live waiting queue across two instances', () => {
   let db: DataSource;
 
   beforeAll(async () => {
-    two = await startTwoInstances({ AUTH_RATE_LIMIT_PER_MINUTE: '1000' });
+    // Check-in opens INVITATION_EARLY_MINUTES before the start: long enough here for a queue.
+    two = await startTwoInstances({
+      AUTH_RATE_LIMIT_PER_MINUTE: '1000',
+      INVITATION_EARLY_MINUTES: '40',
+    });
     ({ a, b } = two);
     // B is never stopped.
     db = b.app.get(DataSource);

@@ -22,7 +22,11 @@ describe('appointments: the clinician’s waiting queue', () => {
   let db: DataSource;
 
   beforeAll(async () => {
-    t = await createTestApp({ env: { AUTH_RATE_LIMIT_PER_MINUTE: '1000' } });
+    // Check-in opens INVITATION_EARLY_MINUTES before the start: half an hour here, so that a
+    // queue of several 20-minute appointments can form.
+    t = await createTestApp({
+      env: { AUTH_RATE_LIMIT_PER_MINUTE: '1000', INVITATION_EARLY_MINUTES: '30' },
+    });
     db = t.app.get(DataSource);
   });
   afterAll(() => t.close());

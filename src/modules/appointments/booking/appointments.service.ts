@@ -41,8 +41,6 @@ import type { PrecheckRequest, TransferAppointmentRequest } from '../queue/dto/q
 const SYSTEM = { id: null, role: null };
 const NO_META: RequestMeta = { ip: null, userAgent: null, requestId: null };
 
-// Check-in opens this long before the start (docs/appointments.md).
-export const CHECK_IN_OPENS_MINUTES = 30;
 // A clinician's own booking may be this short or this long (a patient's is one slot).
 const MIN_MINUTES = 5;
 const MAX_MINUTES = 240;
@@ -244,12 +242,14 @@ export class AppointmentsService {
   }
 
   // The patient (or the clinician or an admin for them) says they are here. Check-in opens
-  // CHECK_IN_OPENS_MINUTES before the start; a patient's check-in also confirms.
+  // INVITATION_EARLY_MINUTES before the start, when the links do (docs/appointments.md); a
+  // patient's check-in also confirms.
   checkIn(actor: AuthUser, id: string, meta: RequestMeta, now = new Date()) {
+    const early = this.config.appointments.invitationEarlyMinutes;
     return this.act(actor, id, 'check_in', meta, async (a, m) => {
-      const opens = a.startAt.getTime() - CHECK_IN_OPENS_MINUTES * 60_000;
+      const opens = a.startAt.getTime() - early * 60_000;
       if (now.getTime() < opens || now.getTime() >= a.endAt.getTime())
-        throw AppointmentErrors.checkInClosed(CHECK_IN_OPENS_MINUTES);
+        throw AppointmentErrors.checkInClosed(early);
       if (!a.confirmedAt && actor.id === a.patientId) await this.confirmWithin(a, actor, now, m);
       a.checkedInAt ??= now;
       return undefined;
