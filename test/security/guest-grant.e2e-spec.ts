@@ -11,11 +11,15 @@ import { createTestApp, type TestApp } from '../support/test-app';
 // routes open to guests is a permission declaration: a diff here is a permission change.
 const OPEN_TO_GUESTS = [
   'DELETE /api/v1/consents/:purpose',
+  'GET    /api/v1/attachments/:id',
   'GET    /api/v1/consents/me',
   'GET    /api/v1/consents/texts',
   'GET    /api/v1/ice-servers',
+  'GET    /api/v1/rooms/:id/chat',
+  'GET    /api/v1/rooms/:id/messages',
   'POST   /api/v1/appointments/:id/check-in',
   'POST   /api/v1/consents',
+  'POST   /api/v1/rooms/:id/attachments',
 ];
 
 describe('security: the guest grant reaches only the routes that name guests', () => {

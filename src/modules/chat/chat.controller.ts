@@ -26,7 +26,7 @@ import contentDisposition from 'content-disposition';
 import type { Response } from 'express';
 import { type AuthUser, CurrentUser } from '../../common/auth/auth-user';
 import { Authenticated } from '../../common/auth/authenticated.decorator';
-import { Role } from '../../common/auth/role';
+import { ALL_ROLES, Role } from '../../common/auth/role';
 import { ApiProblem } from '../../common/errors/problem.response';
 import { ClientMeta, type RequestMeta } from '../../common/http/request-meta';
 import { IdPipe } from '../../common/validation/ids';
@@ -43,6 +43,11 @@ import {
 // The chat's REST side (docs/chat.md): history, the room's chat setting, files. Messages are
 // sent over signaling (`chat:send`). Every role may call these; the chat's one record-level
 // check (ChatAccess) decides.
+
+// Everyone the room's membership admits takes part, an invitation's guest included (its grant
+// reaches its one room, docs/appointments.md, "Invitations"); ChatAccess decides per room.
+const CHAT_ROLES: readonly Role[] = ALL_ROLES;
+
 @ApiTags('chat')
 @Controller()
 export class ChatController {
@@ -52,7 +57,7 @@ export class ChatController {
   ) {}
 
   @Get('rooms/:id/messages')
-  @Authenticated()
+  @Authenticated({ roles: CHAT_ROLES })
   @ApiOperation({
     operationId: 'listRoomMessages',
     summary: 'A room’s chat history, newest first (members; audited, docs/chat.md)',
@@ -70,7 +75,7 @@ export class ChatController {
   }
 
   @Get('rooms/:id/chat')
-  @Authenticated()
+  @Authenticated({ roles: CHAT_ROLES })
   @ApiOperation({
     operationId: 'getRoomChat',
     summary: 'The room’s chat setting and each member’s read receipt (members)',
@@ -105,7 +110,7 @@ export class ChatController {
 
   @Post('rooms/:id/attachments')
   @HttpCode(201)
-  @Authenticated()
+  @Authenticated({ roles: CHAT_ROLES })
   @UseInterceptors(FileInterceptor('file'))
   @ApiOperation({
     operationId: 'uploadRoomAttachment',
@@ -137,7 +142,7 @@ export class ChatController {
   }
 
   @Get('attachments/:id')
-  @Authenticated()
+  @Authenticated({ roles: CHAT_ROLES })
   @ApiOperation({
     operationId: 'downloadAttachment',
     summary: 'Download a chat file, always as an attachment (members; every download audited)',

@@ -3,6 +3,7 @@ import { randomUUID } from 'node:crypto';
 import { DataSource, type EntityManager } from 'typeorm';
 import { auditActor, type AuthUser } from '../../common/auth/auth-user';
 import { Role } from '../../common/auth/role';
+import { MemberRole } from '../rooms/room.entity';
 import { AppException } from '../../common/errors/app.exception';
 import type { RequestMeta } from '../../common/http/request-meta';
 import { DEFAULT_PAGE_SIZE } from '../../common/http/cursor';
@@ -294,7 +295,9 @@ export class ChatService {
 
   // Whose data key seals what `actor` writes here: a patient's own words are theirs; what
   // others write is about the room's patient (the first patient member, then kept for the
-  // room); a room without a patient uses the writer's own key.
+  // room); a room without a patient uses the writer's own key. An appointment's invitee
+  // without an account is its patient: a guest actor who is a plain participant of the room
+  // (guests, interpreters and companions join under roles of their own).
   async subjectFor(
     actor: AuthUser,
     chat: Pick<ChatRoomEntity, 'roomId' | 'subjectId'>,
@@ -304,8 +307,13 @@ export class ChatService {
     if (chat.subjectId) return chat.subjectId;
     const members = await this.rooms.activeMemberIds(chat.roomId, m);
     const users = await this.users.findByIds(members, m);
-    const patient = members.find((id) => users.find((u) => u.id === id)?.role === Role.Patient);
-    return patient ?? actor.id;
+    const roleOf = (id: string) => users.find((u) => u.id === id)?.role;
+    const patient = members.find((id) => roleOf(id) === Role.Patient);
+    if (patient) return patient;
+    for (const id of members.filter((member) => roleOf(member) === Role.Guest)) {
+      if ((await this.rooms.memberRole(chat.roomId, id, m)) === MemberRole.Participant) return id;
+    }
+    return actor.id;
   }
 
   // Retention (compliance module): messages and files older than `before` are destroyed.

@@ -4,14 +4,17 @@ import type { ClientToServerEvents } from './signaling-events';
 import { failure } from './signaling-socket';
 
 // What a guest grant (docs/auth.md, "Guest grant") may do over signaling: enter and leave the
-// waiting room and the room (membership limits it to its one room), negotiate media there and
-// renew its token. Every other event, including events added later, is refused: default deny.
+// waiting room and the room (membership limits it to its one room), negotiate media and chat
+// there, and renew its token. Every other event, including events added later, is refused: default deny.
 export const GUEST_EVENTS: ReadonlySet<string> = new Set<keyof ClientToServerEvents>([
   'room:join',
   'room:leave',
   'call:offer',
   'call:answer',
   'call:ice-candidate',
+  'chat:send',
+  'chat:typing',
+  'chat:read',
   'auth:refresh',
 ]);
 
