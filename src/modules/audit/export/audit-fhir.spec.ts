@@ -69,6 +69,8 @@ describe('FHIR AuditEvent mapping', () => {
       ['patient_profile.update', 'PatientUpdate', 'update', 'U'],
       ['user.deactivate', 'PatientDelete', 'delete', 'D'],
       ['user.search', 'PatientQuery', 'search-type', 'E'],
+      ['consent.grant', 'PatientCreate', 'create', 'C'],
+      ['consent.withdraw', 'PatientUpdate', 'update', 'U'],
     ])(
       '%s follows %s with the structure and codes the profile requires',
       (action, name, code, verb) => {
@@ -108,6 +110,85 @@ describe('FHIR AuditEvent mapping', () => {
         expect(data?.[0].type).toMatchObject({ code: '2' });
         if (code === 'search-type') expect(data?.[0].query).toMatch(/^[A-Za-z0-9+/=]+$/);
         expect(e.entity).toHaveLength(2);
+      },
+    );
+
+    it('names the consent record a Consent, the person deciding its patient', () => {
+      const consentId = '1d2e3f40-0000-4000-8000-000000000002';
+      const e = toFhirAuditEvent(
+        record('consent.grant', { resource: { type: 'consent', id: consentId } }),
+        '0'.repeat(64),
+        '1'.repeat(64),
+      );
+      const data = e.entity?.find((x) => x.role?.code === '4');
+      expect(data?.what).toEqual({
+        type: 'Consent',
+        identifier: { system: 'urn:hekim:consent', value: consentId },
+      });
+      expect(e.entity?.find((x) => x.role?.code === '1')?.what).toMatchObject({
+        type: 'Patient',
+        identifier: { value: patientId },
+      });
+      // Not the AuthZconsent profile: that one records an access decision taken on a consent.
+      expect(e.type.code).toBe('rest');
+      expect(e.meta?.profile).toEqual([`${BALP}.PatientCreate`]);
+    });
+
+    const BTG = {
+      coding: [
+        {
+          system: 'http://terminology.hl7.org/CodeSystem/v3-ActReason',
+          code: 'BTG',
+          display: 'break the glass',
+        },
+      ],
+    };
+
+    it('gives a break-glass read the break-the-glass purpose of use on the user agent', () => {
+      const e = toFhirAuditEvent(record('break_glass.access'), '0'.repeat(64), '1'.repeat(64));
+      const user = e.agent.filter((a) => a.requestor);
+      expect(user).toHaveLength(1);
+      expect(user[0].purposeOfUse).toEqual([BTG]);
+      const plain = toFhirAuditEvent(record('patient_profile.read'), '', '');
+      expect(plain.agent.some((a) => a.purposeOfUse)).toBe(false);
+    });
+
+    // BALP has no profile for these; they follow the IHE ATNA / DICOM PS3.15 event codes.
+    const DCM = 'http://dicom.nema.org/resources/ontology/DCM';
+    it.each([
+      ['auth.login', 'success', '110114', '110122', '0'],
+      ['auth.login', 'failure', '110114', '110122', '4'],
+      ['auth.login', 'denied', '110114', '110122', '4'],
+      ['auth.logout', 'success', '110114', '110123', '0'],
+      ['break_glass.start', 'success', '110113', '110127', '0'],
+      ['break_glass.end', 'success', '110113', '110138', '0'],
+      ['break_glass.expire', 'success', '110113', '110138', '0'],
+    ])(
+      '%s (%s) is a DICOM %s event with subtype %s, action E, outcome %s and no BALP profile',
+      (action, outcome, type, sub, code) => {
+        const e = toFhirAuditEvent(record(action, { outcome }), '0'.repeat(64), '1'.repeat(64));
+        expect(e.meta).toBeUndefined();
+        expect(e.type).toMatchObject({ system: DCM, code: type });
+        expect(e.subtype).toEqual([
+          { system: 'urn:hekim:audit:action', code: action },
+          expect.objectContaining({ system: DCM, code: sub }),
+        ]);
+        expect(e.action).toBe('E');
+        expect(e.outcome).toBe(code);
+        // One agent, the person acting (requestor), with their network address.
+        expect(e.agent).toHaveLength(1);
+        expect(e.agent[0]).toMatchObject({
+          requestor: true,
+          who: { identifier: { value: 'd0c7' } },
+          network: { address: '203.0.113.7', type: '2' },
+        });
+        expect(e.agent[0].purposeOfUse).toEqual(action === 'break_glass.start' ? [BTG] : undefined);
+        // The person the record is about: the account holder (object-role 6 User) for a
+        // sign-in or sign-out, the patient (role 1) whose record the glass was broken for.
+        const person = e.entity?.filter((x) => x.type?.code === '1') ?? [];
+        expect(person).toHaveLength(1);
+        expect(person[0].role?.code).toBe(action.startsWith('auth.') ? '6' : '1');
+        expect(person[0].what?.identifier?.value).toBe(patientId);
       },
     );
 

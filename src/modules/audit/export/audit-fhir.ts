@@ -17,7 +17,40 @@ const OUTCOME: Record<string, fhir4.AuditEvent['outcome']> = {
   denied: '4',
 };
 
+// Records BALP has no profile for, coded as IHE ATNA and DICOM PS3.15 code them
+// (docs/audit.md, "IHE BALP"): sign-in and sign-out are User Authentication events with the
+// Login or Logout subtype; break-glass starts and ends are Security Alerts, Emergency Override
+// Started or Stopped (an expiry ends the override as much as an explicit end does).
+const LOGIN = { system: DCM, code: '110122', display: 'Login' };
+const LOGOUT = { system: DCM, code: '110123', display: 'Logout' };
+const OVERRIDE_STARTED = { system: DCM, code: '110127', display: 'Emergency Override Started' };
+const OVERRIDE_STOPPED = { system: DCM, code: '110138', display: 'Emergency Override Stopped' };
+const SECURITY_ALERT = { system: DCM, code: '110113', display: 'Security Alert' };
+const SECURITY_SUBTYPES: Record<string, fhir4.Coding> = {
+  'auth.login': LOGIN,
+  'auth.logout': LOGOUT,
+  'break_glass.start': OVERRIDE_STARTED,
+  'break_glass.end': OVERRIDE_STOPPED,
+  'break_glass.expire': OVERRIDE_STOPPED,
+};
+// Sign-in and sign-out concern the account holder themselves: object-role 6 User, not Patient.
+const ACCOUNT_ACTIONS = new Set(['auth.login', 'auth.logout']);
+// The purpose of use of an access that broke the glass (HL7 v3 ActReason).
+const BREAK_THE_GLASS: fhir4.CodeableConcept = {
+  coding: [
+    {
+      system: 'http://terminology.hl7.org/CodeSystem/v3-ActReason',
+      code: 'BTG',
+      display: 'break the glass',
+    },
+  ],
+};
+const BREAK_GLASS_USES = new Set(['break_glass.start', 'break_glass.access']);
+// Hekim resource types that are FHIR resources of their own, named in entity.what.type.
+const FHIR_RESOURCE_TYPES: Record<string, string> = { consent: 'Consent' };
+
 function eventType(action: string): fhir4.Coding {
+  if (action.startsWith('break_glass.') && SECURITY_SUBTYPES[action]) return SECURITY_ALERT;
   if (action.startsWith('auth.'))
     return { system: DCM, code: '110114', display: 'User Authentication' };
   if (action === 'audit.export') return { system: DCM, code: '110106', display: 'Export' };
@@ -32,6 +65,7 @@ function eventType(action: string): fhir4.Coding {
 
 // C/R/U/D/E from the verb at the end of the action name.
 function eventAction(action: string): fhir4.AuditEvent['action'] {
+  if (SECURITY_SUBTYPES[action]) return 'E';
   const verb = action.slice(action.lastIndexOf('.') + 1);
   if (/^(create|register|invite|start|grant)/.test(verb)) return 'C';
   if (/^(read|view|list|search|export|verify)/.test(verb)) return 'R';
@@ -87,6 +121,10 @@ const BALP_INTERACTIONS: Record<string, Interaction> = {
   'user.deactivate': 'delete',
   'data_subject.erasure_approve': 'delete',
   'user.search': 'search-type',
+  // A person's consent decision creates their consent record; a withdrawal updates it (the
+  // record stays, withdrawn). Not IHE.BasicAudit.AuthZconsent: see docs/audit.md.
+  'consent.grant': 'create',
+  'consent.withdraw': 'update',
 };
 const PROFILE_NAMES: Record<Interaction, string> = {
   read: 'Read',
@@ -125,6 +163,9 @@ function balpParts(body: AuditRecordBody, interaction: Interaction) {
         }
       : {
           what: {
+            ...(body.resource.type && FHIR_RESOURCE_TYPES[body.resource.type]
+              ? { type: FHIR_RESOURCE_TYPES[body.resource.type] }
+              : {}),
             identifier: {
               system: `urn:hekim:${body.resource.type ?? 'record'}`,
               ...(body.resource.id ? { value: body.resource.id } : {}),
@@ -161,6 +202,8 @@ export function toFhirAuditEvent(
     agent.who = { identifier: { system: USER_SYSTEM, value: body.actor.userId } };
   if (body.actor.role) agent.role = [{ coding: [{ system: ROLE_SYSTEM, code: body.actor.role }] }];
   if (body.actor.ip) agent.network = { address: body.actor.ip, type: '2' };
+  if (BREAK_GLASS_USES.has(body.action) && body.outcome === 'success')
+    agent.purposeOfUse = [BREAK_THE_GLASS];
   const entity: fhir4.AuditEventEntity[] = [];
   if (body.resource.type) {
     entity.push({
@@ -182,11 +225,9 @@ export function toFhirAuditEvent(
         code: '1',
         display: 'Person',
       },
-      role: {
-        system: 'http://terminology.hl7.org/CodeSystem/object-role',
-        code: '1',
-        display: 'Patient',
-      },
+      role: ACCOUNT_ACTIONS.has(body.action)
+        ? { system: OBJECT_ROLE, code: '6', display: 'User' }
+        : { system: OBJECT_ROLE, code: '1', display: 'Patient' },
     });
   }
   // An empty identifier value is not allowed in FHIR: drop it.
@@ -194,6 +235,7 @@ export function toFhirAuditEvent(
   const profile = balpProfileOf(body);
   const interaction = BALP_INTERACTIONS[body.action];
   const subtype: fhir4.Coding[] = [{ system: ACTION_SYSTEM, code: body.action }];
+  if (SECURITY_SUBTYPES[body.action]) subtype.push(SECURITY_SUBTYPES[body.action]);
   const agents = [agent];
   if (profile && interaction) {
     const balp = balpParts(body, interaction);
