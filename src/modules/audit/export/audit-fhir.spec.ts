@@ -60,6 +60,14 @@ describe('FHIR AuditEvent mapping', () => {
       ...extra,
     });
     const codes = (c?: { coding?: { code?: string }[] }) => (c?.coding ?? []).map((x) => x.code);
+    // Client and server agent types per interaction, as BALP 1.1.4 fixes them.
+    const AGENT_TYPES: Record<string, [string, string]> = {
+      read: ['110152', '110153'],
+      create: ['110153', '110152'],
+      update: ['110153', '110152'],
+      delete: ['110150', 'custodian'],
+      'search-type': ['110153', '110152'],
+    };
 
     it.each([
       ['patient_profile.read', 'PatientRead', 'read', 'R'],
@@ -86,13 +94,24 @@ describe('FHIR AuditEvent mapping', () => {
         );
         expect(e.action).toBe(verb);
         expect(e.outcome).toBe('0');
-        // Agents: the client (Source Role ID, with its address), the server (Destination Role
-        // ID), and the user who asked (requestor).
-        const client = e.agent.filter((a) => codes(a.type).includes('110153'));
-        const server = e.agent.filter((a) => codes(a.type).includes('110152'));
+        // Agents: the client (with its address) and the server (with a network entry), typed as
+        // each profile fixes them, and the user who asked (requestor).
+        const [clientType, serverType] = AGENT_TYPES[code];
+        const client = e.agent.filter((a) => codes(a.type).includes(clientType));
+        const server = e.agent.filter((a) => codes(a.type).includes(serverType));
         expect(client).toHaveLength(1);
-        expect(client[0].network).toEqual({ address: '203.0.113.7', type: '2' });
+        expect(client[0]).toMatchObject({
+          requestor: false,
+          who: { display: 'app/1.0' },
+          network: { address: '203.0.113.7', type: '2' },
+        });
         expect(server).toHaveLength(1);
+        expect(server[0]).toMatchObject({
+          requestor: false,
+          who: { display: 'hekim' },
+          network: { address: 'hekim', type: '1' },
+        });
+        expect(e.agent).toHaveLength(3);
         expect(e.agent.filter((a) => a.requestor)).toHaveLength(1);
         expect(e.source.type?.[0].code).toBe('4');
         // Entities: the patient (Person, role Patient, a Patient reference) and the data
@@ -196,6 +215,9 @@ describe('FHIR AuditEvent mapping', () => {
       expect(balpProfileOf(record('user.update', { subjectId: null }))).toBe(`${BALP}.Update`);
       expect(balpProfileOf(record('user.read', { outcome: 'denied' }))).toBeNull();
       expect(balpProfileOf(record('room.join'))).toBeNull();
+      // Without the client's address (a record Hekim made itself) no profile is claimed.
+      const system = { userId: null, role: 'system', ip: null, userAgent: null };
+      expect(balpProfileOf(record('appointment.cancel', { actor: system }))).toBeNull();
       const e = toFhirAuditEvent(record('auth.login'), '0'.repeat(64), '1'.repeat(64));
       expect(e.meta).toBeUndefined();
       expect(e.agent).toHaveLength(1);

@@ -138,21 +138,52 @@ const PROFILE_NAMES: Record<Interaction, string> = {
 // patterns record what happened), the Patient variant when the record names its subject.
 export function balpProfileOf(body: AuditRecordBody): string | null {
   const interaction = BALP_INTERACTIONS[body.action];
-  if (!interaction || body.outcome !== 'success') return null;
+  // The client's network address is required (agent[client].network 1..1): a record made
+  // without a request (by Hekim itself) claims no profile.
+  if (!interaction || body.outcome !== 'success' || !body.actor.ip) return null;
   return `${BALP}.${body.subjectId ? 'Patient' : ''}${PROFILE_NAMES[interaction]}`;
 }
 
+// The client and server agents' types, as each profile fixes them (BALP 1.1.4): the DICOM
+// pattern names the side the data flows from Source Role ID, so a read's server is the source
+// and its client the destination; a query keeps the request's direction (client is the
+// source); a delete names the client Application and the server the records' Custodian.
+const SOURCE_ROLE: fhir4.Coding = { system: DCM, code: '110153', display: 'Source Role ID' };
+const DESTINATION_ROLE: fhir4.Coding = {
+  system: DCM,
+  code: '110152',
+  display: 'Destination Role ID',
+};
+const AGENT_TYPES: Record<Interaction, { client: fhir4.Coding; server: fhir4.Coding }> = {
+  read: { client: DESTINATION_ROLE, server: SOURCE_ROLE },
+  create: { client: SOURCE_ROLE, server: DESTINATION_ROLE },
+  update: { client: SOURCE_ROLE, server: DESTINATION_ROLE },
+  delete: {
+    client: { system: DCM, code: '110150', display: 'Application' },
+    server: {
+      system: 'http://terminology.hl7.org/CodeSystem/provenance-participant-type',
+      code: 'custodian',
+      display: 'Custodian',
+    },
+  },
+  'search-type': { client: SOURCE_ROLE, server: DESTINATION_ROLE },
+};
+
 function balpParts(body: AuditRecordBody, interaction: Interaction) {
   const client: fhir4.AuditEventAgent = {
-    type: { coding: [{ system: DCM, code: '110153', display: 'Source Role ID' }] },
+    type: { coding: [AGENT_TYPES[interaction].client] },
     who: { display: body.actor.userAgent ?? 'client' },
     requestor: false,
     ...(body.actor.ip ? { network: { address: body.actor.ip, type: '2' as const } } : {}),
   };
+  // The profiles require the server's network address, which the trail does not keep (nor
+  // which instance served the request): it is filled with Hekim's site name, as a machine
+  // name (network type 1), the same name as source.site (docs/audit.md).
   const server: fhir4.AuditEventAgent = {
-    type: { coding: [{ system: DCM, code: '110152', display: 'Destination Role ID' }] },
+    type: { coding: [AGENT_TYPES[interaction].server] },
     who: { display: 'hekim' },
     requestor: false,
+    network: { address: 'hekim', type: '1' },
   };
   const data: fhir4.AuditEventEntity =
     interaction === 'search-type'
