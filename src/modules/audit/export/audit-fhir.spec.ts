@@ -1,5 +1,134 @@
 import type { AuditRecordBody } from '../chain/audit-chain';
+import type * as fhir4 from 'fhir/r4';
 import { BALP, balpProfileOf, toFhirAuditEvent } from './audit-fhir';
+
+// The rules of the IHE BALP 1.1.4 RESTful profiles (Read, Create, Update, Delete, Query and
+// their Patient variants) as published, written as data, and a checker that lists what an
+// AuditEvent breaks. Slices are told apart by their type, as the profiles' discriminators do.
+const DCM = 'http://dicom.nema.org/resources/ontology/DCM';
+const INTERACTION = 'http://hl7.org/fhir/restful-interaction';
+type Code = readonly [system: string, code: string];
+
+interface RestRules {
+  subtype: readonly string[]; // one of these restful-interaction codes is required
+  action: string;
+  client: Code;
+  server: Code;
+  query: boolean; // a query entity (role 24, query, no what) instead of a data entity
+}
+
+const RULES: Record<string, RestRules> = {
+  Read: {
+    subtype: ['read', 'vread'],
+    action: 'R',
+    client: [DCM, '110152'],
+    server: [DCM, '110153'],
+    query: false,
+  },
+  Create: {
+    subtype: ['create'],
+    action: 'C',
+    client: [DCM, '110153'],
+    server: [DCM, '110152'],
+    query: false,
+  },
+  Update: {
+    subtype: ['update', 'patch'],
+    action: 'U',
+    client: [DCM, '110153'],
+    server: [DCM, '110152'],
+    query: false,
+  },
+  Delete: {
+    subtype: ['delete'],
+    action: 'D',
+    client: [DCM, '110150'],
+    server: ['http://terminology.hl7.org/CodeSystem/provenance-participant-type', 'custodian'],
+    query: false,
+  },
+  Query: {
+    subtype: ['search', 'search-type', 'search-system'],
+    action: 'E',
+    client: [DCM, '110153'],
+    server: [DCM, '110152'],
+    query: true,
+  },
+};
+const REST_OBJECT_ROLES = ['4', '3', '20'];
+const ENTITY_TYPE = 'http://terminology.hl7.org/CodeSystem/audit-entity-type';
+const OBJECT_ROLE = 'http://terminology.hl7.org/CodeSystem/object-role';
+
+const has = (c: fhir4.CodeableConcept | undefined, [system, code]: Code) =>
+  (c?.coding ?? []).some((x) => x.system === system && x.code === code);
+const is = (c: fhir4.Coding | undefined, [system, code]: Code) =>
+  c?.system === system && c?.code === code;
+
+// The violations of `profile` (e.g. "PatientRead") by `e`; empty when it conforms.
+function balpViolations(profile: string, e: fhir4.AuditEvent): string[] {
+  const patient = profile.startsWith('Patient');
+  const rules = RULES[patient ? profile.slice('Patient'.length) : profile];
+  if (!rules) return [`unknown profile ${profile}`];
+  const out: string[] = [];
+  const fail = (cond: boolean, what: string) => {
+    if (!cond) out.push(what);
+  };
+  fail(
+    is(e.type, ['http://terminology.hl7.org/CodeSystem/audit-event-type', 'rest']),
+    'type is not audit-event-type#rest',
+  );
+  fail(
+    (e.subtype ?? []).filter((s) => rules.subtype.some((c) => is(s, [INTERACTION, c]))).length ===
+      1,
+    `subtype lacks exactly one of restful-interaction ${rules.subtype.join('|')}`,
+  );
+  fail(e.action === rules.action, `action is not ${rules.action}`);
+  fail(e.outcome === '0', 'outcome is not 0');
+  fail(!!e.recorded, 'recorded missing');
+  fail(e.agent.length >= 2, 'fewer than 2 agents');
+  for (const [slice, code] of [
+    ['client', rules.client],
+    ['server', rules.server],
+  ] as const) {
+    const agents = e.agent.filter((a) => has(a.type, code));
+    fail(agents.length === 1, `agent[${slice}] (${code[1]}) is not there exactly once`);
+    for (const a of agents) {
+      fail(!!a.who, `agent[${slice}].who missing`);
+      fail(!!a.network?.address, `agent[${slice}].network missing`);
+      fail(a.media === undefined, `agent[${slice}].media present`);
+    }
+  }
+  const IRCP: Code = ['http://terminology.hl7.org/CodeSystem/v3-ParticipationType', 'IRCP'];
+  const users = e.agent.filter((a) => has(a.type, IRCP));
+  fail(users.length <= 1, 'agent[user] more than once');
+  for (const u of users) {
+    fail(!!u.who && u.requestor === true && !u.network, 'agent[user] who/requestor/network');
+  }
+  const systemObjects = (e.entity ?? []).filter((x) => is(x.type, [ENTITY_TYPE, '2']));
+  fail(systemObjects.length === 1, 'entity[data|query] is not there exactly once');
+  for (const d of systemObjects) {
+    if (rules.query) {
+      fail(is(d.role, [OBJECT_ROLE, '24']), 'entity[query].role is not 24');
+      fail(!!d.query && d.what === undefined, 'entity[query] needs query and no what');
+      fail(d.detail === undefined && d.lifecycle === undefined, 'entity[query] detail/lifecycle');
+    } else {
+      fail(
+        REST_OBJECT_ROLES.some((c) => is(d.role, [OBJECT_ROLE, c])),
+        'entity[data].role is not in RestObjectRoles',
+      );
+      fail(!!d.what, 'entity[data].what missing');
+    }
+  }
+  if (patient) {
+    fail((e.entity ?? []).length >= 2, 'fewer than 2 entities');
+    const people = (e.entity ?? []).filter((x) => is(x.type, [ENTITY_TYPE, '1']));
+    fail(people.length === 1, 'entity[patient] is not there exactly once');
+    for (const p of people) {
+      fail(is(p.role, [OBJECT_ROLE, '1']), 'entity[patient].role is not 1 Patient');
+      fail(p.what?.type === 'Patient', 'entity[patient].what is not a Reference(Patient)');
+    }
+  }
+  return out;
+}
 
 const base: AuditRecordBody = {
   seq: '7',
@@ -210,6 +339,50 @@ describe('FHIR AuditEvent mapping', () => {
         expect(person[0].what?.identifier?.value).toBe(patientId);
       },
     );
+
+    // Every action of the mapping table, with and without a subject, against the published
+    // rules (balpViolations above), and the check itself catches a broken event.
+    it.each([
+      'user.read',
+      'patient_profile.read',
+      'break_glass.access',
+      'auth.register',
+      'user.create',
+      'appointment.book',
+      'consent.grant',
+      'user.update',
+      'user.profile_update',
+      'patient_profile.update',
+      'appointment.reschedule',
+      'appointment.cancel',
+      'consent.withdraw',
+      'user.deactivate',
+      'data_subject.erasure_approve',
+      'user.search',
+    ])('%s conforms to the profile it declares, as published', (action) => {
+      for (const subjectId of [patientId, null]) {
+        const e = toFhirAuditEvent(record(action, { subjectId }), '0'.repeat(64), '1'.repeat(64));
+        const declared = e.meta?.profile?.[0] ?? '';
+        expect(declared.startsWith(`${BALP}.`)).toBe(true);
+        const name = declared.slice(BALP.length + 1);
+        expect(name.startsWith('Patient')).toBe(subjectId !== null);
+        expect(balpViolations(name, e)).toEqual([]);
+      }
+    });
+
+    it('the rule check finds what a broken event breaks', () => {
+      const e = toFhirAuditEvent(record('user.read'), '0'.repeat(64), '1'.repeat(64));
+      expect(balpViolations('PatientRead', { ...e, action: 'C', agent: [e.agent[0]] })).toEqual(
+        expect.arrayContaining([
+          'action is not R',
+          'fewer than 2 agents',
+          'agent[client] (110152) is not there exactly once',
+        ]),
+      );
+      expect(balpViolations('PatientDelete', e)).toContain('action is not D');
+      expect(balpViolations('Query', e)).toContain('entity[query].role is not 24');
+      expect(balpViolations('Nothing', e)).toEqual(['unknown profile Nothing']);
+    });
 
     it('uses the basic profile without a patient, and none for refusals or other actions', () => {
       expect(balpProfileOf(record('user.update', { subjectId: null }))).toBe(`${BALP}.Update`);
