@@ -343,7 +343,8 @@ describe('audit trail: checkpoints, export and offline verification', () => {
     const login = events.find((e) => e.resource.id === '1')?.resource;
     expect(login).toMatchObject({
       type: { code: '110114' },
-      subtype: [{ code: 'auth.login' }],
+      // Hekim's action code, then the DICOM Login subtype (docs/audit.md, "IHE BALP").
+      subtype: [{ code: 'auth.login' }, { code: '110122' }],
       action: 'E',
       outcome: '4',
       outcomeDesc: 'failure',
@@ -359,7 +360,8 @@ describe('audit trail: checkpoints, export and offline verification', () => {
         { what: { identifier: { value: 'u-0' } } },
         {
           what: { identifier: { value: '0e8f5c1a-2b3c-4d5e-8f70-1a2b3c4d5e6f' } },
-          role: { code: '1' },
+          // A sign-in is about the account holder: object-role 6 User.
+          role: { code: '6' },
         },
       ],
     });

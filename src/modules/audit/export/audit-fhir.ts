@@ -17,7 +17,40 @@ const OUTCOME: Record<string, fhir4.AuditEvent['outcome']> = {
   denied: '4',
 };
 
+// Records BALP has no profile for, coded as IHE ATNA and DICOM PS3.15 code them
+// (docs/audit.md, "IHE BALP"): sign-in and sign-out are User Authentication events with the
+// Login or Logout subtype; break-glass starts and ends are Security Alerts, Emergency Override
+// Started or Stopped (an expiry ends the override as much as an explicit end does).
+const LOGIN = { system: DCM, code: '110122', display: 'Login' };
+const LOGOUT = { system: DCM, code: '110123', display: 'Logout' };
+const OVERRIDE_STARTED = { system: DCM, code: '110127', display: 'Emergency Override Started' };
+const OVERRIDE_STOPPED = { system: DCM, code: '110138', display: 'Emergency Override Stopped' };
+const SECURITY_ALERT = { system: DCM, code: '110113', display: 'Security Alert' };
+const SECURITY_SUBTYPES: Record<string, fhir4.Coding> = {
+  'auth.login': LOGIN,
+  'auth.logout': LOGOUT,
+  'break_glass.start': OVERRIDE_STARTED,
+  'break_glass.end': OVERRIDE_STOPPED,
+  'break_glass.expire': OVERRIDE_STOPPED,
+};
+// Sign-in and sign-out concern the account holder themselves: object-role 6 User, not Patient.
+const ACCOUNT_ACTIONS = new Set(['auth.login', 'auth.logout']);
+// The purpose of use of an access that broke the glass (HL7 v3 ActReason).
+const BREAK_THE_GLASS: fhir4.CodeableConcept = {
+  coding: [
+    {
+      system: 'http://terminology.hl7.org/CodeSystem/v3-ActReason',
+      code: 'BTG',
+      display: 'break the glass',
+    },
+  ],
+};
+const BREAK_GLASS_USES = new Set(['break_glass.start', 'break_glass.access']);
+// Hekim resource types that are FHIR resources of their own, named in entity.what.type.
+const FHIR_RESOURCE_TYPES: Record<string, string> = { consent: 'Consent' };
+
 function eventType(action: string): fhir4.Coding {
+  if (action.startsWith('break_glass.') && SECURITY_SUBTYPES[action]) return SECURITY_ALERT;
   if (action.startsWith('auth.'))
     return { system: DCM, code: '110114', display: 'User Authentication' };
   if (action === 'audit.export') return { system: DCM, code: '110106', display: 'Export' };
@@ -32,6 +65,7 @@ function eventType(action: string): fhir4.Coding {
 
 // C/R/U/D/E from the verb at the end of the action name.
 function eventAction(action: string): fhir4.AuditEvent['action'] {
+  if (SECURITY_SUBTYPES[action]) return 'E';
   const verb = action.slice(action.lastIndexOf('.') + 1);
   if (/^(create|register|invite|start|grant)/.test(verb)) return 'C';
   if (/^(read|view|list|search|export|verify)/.test(verb)) return 'R';
@@ -87,6 +121,10 @@ const BALP_INTERACTIONS: Record<string, Interaction> = {
   'user.deactivate': 'delete',
   'data_subject.erasure_approve': 'delete',
   'user.search': 'search-type',
+  // A person's consent decision creates their consent record; a withdrawal updates it (the
+  // record stays, withdrawn). Not IHE.BasicAudit.AuthZconsent: see docs/audit.md.
+  'consent.grant': 'create',
+  'consent.withdraw': 'update',
 };
 const PROFILE_NAMES: Record<Interaction, string> = {
   read: 'Read',
@@ -100,21 +138,52 @@ const PROFILE_NAMES: Record<Interaction, string> = {
 // patterns record what happened), the Patient variant when the record names its subject.
 export function balpProfileOf(body: AuditRecordBody): string | null {
   const interaction = BALP_INTERACTIONS[body.action];
-  if (!interaction || body.outcome !== 'success') return null;
+  // The client's network address is required (agent[client].network 1..1): a record made
+  // without a request (by Hekim itself) claims no profile.
+  if (!interaction || body.outcome !== 'success' || !body.actor.ip) return null;
   return `${BALP}.${body.subjectId ? 'Patient' : ''}${PROFILE_NAMES[interaction]}`;
 }
 
+// The client and server agents' types, as each profile fixes them (BALP 1.1.4): the DICOM
+// pattern names the side the data flows from Source Role ID, so a read's server is the source
+// and its client the destination; a query keeps the request's direction (client is the
+// source); a delete names the client Application and the server the records' Custodian.
+const SOURCE_ROLE: fhir4.Coding = { system: DCM, code: '110153', display: 'Source Role ID' };
+const DESTINATION_ROLE: fhir4.Coding = {
+  system: DCM,
+  code: '110152',
+  display: 'Destination Role ID',
+};
+const AGENT_TYPES: Record<Interaction, { client: fhir4.Coding; server: fhir4.Coding }> = {
+  read: { client: DESTINATION_ROLE, server: SOURCE_ROLE },
+  create: { client: SOURCE_ROLE, server: DESTINATION_ROLE },
+  update: { client: SOURCE_ROLE, server: DESTINATION_ROLE },
+  delete: {
+    client: { system: DCM, code: '110150', display: 'Application' },
+    server: {
+      system: 'http://terminology.hl7.org/CodeSystem/provenance-participant-type',
+      code: 'custodian',
+      display: 'Custodian',
+    },
+  },
+  'search-type': { client: SOURCE_ROLE, server: DESTINATION_ROLE },
+};
+
 function balpParts(body: AuditRecordBody, interaction: Interaction) {
   const client: fhir4.AuditEventAgent = {
-    type: { coding: [{ system: DCM, code: '110153', display: 'Source Role ID' }] },
+    type: { coding: [AGENT_TYPES[interaction].client] },
     who: { display: body.actor.userAgent ?? 'client' },
     requestor: false,
     ...(body.actor.ip ? { network: { address: body.actor.ip, type: '2' as const } } : {}),
   };
+  // The profiles require the server's network address, which the trail does not keep (nor
+  // which instance served the request): it is filled with Hekim's site name, as a machine
+  // name (network type 1), the same name as source.site (docs/audit.md).
   const server: fhir4.AuditEventAgent = {
-    type: { coding: [{ system: DCM, code: '110152', display: 'Destination Role ID' }] },
+    type: { coding: [AGENT_TYPES[interaction].server] },
     who: { display: 'hekim' },
     requestor: false,
+    network: { address: 'hekim', type: '1' },
   };
   const data: fhir4.AuditEventEntity =
     interaction === 'search-type'
@@ -125,6 +194,9 @@ function balpParts(body: AuditRecordBody, interaction: Interaction) {
         }
       : {
           what: {
+            ...(body.resource.type && FHIR_RESOURCE_TYPES[body.resource.type]
+              ? { type: FHIR_RESOURCE_TYPES[body.resource.type] }
+              : {}),
             identifier: {
               system: `urn:hekim:${body.resource.type ?? 'record'}`,
               ...(body.resource.id ? { value: body.resource.id } : {}),
@@ -161,6 +233,8 @@ export function toFhirAuditEvent(
     agent.who = { identifier: { system: USER_SYSTEM, value: body.actor.userId } };
   if (body.actor.role) agent.role = [{ coding: [{ system: ROLE_SYSTEM, code: body.actor.role }] }];
   if (body.actor.ip) agent.network = { address: body.actor.ip, type: '2' };
+  if (BREAK_GLASS_USES.has(body.action) && body.outcome === 'success')
+    agent.purposeOfUse = [BREAK_THE_GLASS];
   const entity: fhir4.AuditEventEntity[] = [];
   if (body.resource.type) {
     entity.push({
@@ -182,11 +256,9 @@ export function toFhirAuditEvent(
         code: '1',
         display: 'Person',
       },
-      role: {
-        system: 'http://terminology.hl7.org/CodeSystem/object-role',
-        code: '1',
-        display: 'Patient',
-      },
+      role: ACCOUNT_ACTIONS.has(body.action)
+        ? { system: OBJECT_ROLE, code: '6', display: 'User' }
+        : { system: OBJECT_ROLE, code: '1', display: 'Patient' },
     });
   }
   // An empty identifier value is not allowed in FHIR: drop it.
@@ -194,6 +266,7 @@ export function toFhirAuditEvent(
   const profile = balpProfileOf(body);
   const interaction = BALP_INTERACTIONS[body.action];
   const subtype: fhir4.Coding[] = [{ system: ACTION_SYSTEM, code: body.action }];
+  if (SECURITY_SUBTYPES[body.action]) subtype.push(SECURITY_SUBTYPES[body.action]);
   const agents = [agent];
   if (profile && interaction) {
     const balp = balpParts(body, interaction);
