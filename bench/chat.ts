@@ -189,6 +189,11 @@ async function main(): Promise<void> {
       // only their thresholds are raised so that the load generator is not simply refused.
       CHAT_USER_MESSAGES_PER_MINUTE: '1000000',
       CHAT_ROOM_MESSAGES_PER_MINUTE: '1000000',
+      // BENCH_DATABASE_POOL_SIZE: another pool size than the default (10), to see whether the
+      // pool limits the sends (each room's turn holds a connection from the lock to the unlock).
+      ...(process.env.BENCH_DATABASE_POOL_SIZE
+        ? { DATABASE_POOL_SIZE: process.env.BENCH_DATABASE_POOL_SIZE }
+        : {}),
     });
     const bare = await lab.bareServer();
     const pairs = await lab.pairs(hekim.url, ROOMS);
