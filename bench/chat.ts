@@ -184,6 +184,16 @@ async function main(): Promise<void> {
   try {
     log(`chat bench: ${ROOMS} rooms (${2 * ROOMS} senders), window ${WINDOW}, ${SECONDS} s`);
     log(`  load average at start: ${load()}`);
+    // BENCH_LOG_STATEMENTS=1: every statement on the bench database goes to the server's log,
+    // to count a send's round trips (as bench/delivery.ts).
+    if (process.env.BENCH_LOG_STATEMENTS === '1') {
+      const db = await lab.database();
+      const admin = new Client({ connectionString: db.url });
+      await admin.connect();
+      await admin.query(`ALTER DATABASE "${db.name}" SET log_min_duration_statement = 0`);
+      await admin.end();
+      log(`  logging every statement on ${db.name}`);
+    }
     const hekim = await lab.hekim(0, {
       // The per-user and per-room chat limits (60 and 300 a minute) still run on every send;
       // only their thresholds are raised so that the load generator is not simply refused.
