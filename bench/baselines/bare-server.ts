@@ -2,7 +2,8 @@
 // as Hekim's /signaling namespace, and nothing else. No authentication (the client names its
 // user id in the handshake), no validation, no rate limit, no persistence, no audit. It
 // relays offers/answers/candidates to the target's socket in the room, and plays the call
-// events from an in-memory map. Run as a child process by the harness; it prints
+// events from an in-memory map; `chat:send` numbers the message in its room, hands it to every
+// member who joined the room (`chat:message`) and acks it, with nothing stored. Run as a child process by the harness; it prints
 // {"port":N} when listening, answers {rss, heapUsed} to an IPC "mem" message and exits by
 // itself after BENCH_MAX_SECONDS (default 1200).
 import { randomUUID } from 'node:crypto';
@@ -17,6 +18,7 @@ const httpServer = createServer();
 const io = new Server(httpServer, { transports: ['websocket'], serveClient: false });
 const ns = io.of('/signaling');
 const rooms = new Map<string, Map<string, string>>();
+const chatSeq = new Map<string, number>();
 const calls = new Map<
   string,
   { caller: string; callerSocket: string; callees: string[]; roomId: string }
@@ -49,6 +51,25 @@ ns.on('connection', (socket: Socket) => {
       ok(ack);
     });
   }
+  socket.on('chat:send', (p: Body, ack: unknown) => {
+    const roomId = String(p.roomId);
+    const seq = (chatSeq.get(roomId) ?? 0) + 1;
+    chatSeq.set(roomId, seq);
+    const message = {
+      id: randomUUID(),
+      roomId,
+      seq,
+      senderId: userId,
+      clientId: String(p.clientId),
+      text: String(p.text),
+      attachment: null,
+      erased: false,
+      createdAt: new Date().toISOString(),
+    };
+    const members = [...(rooms.get(roomId)?.keys() ?? [])];
+    if (members.length) ns.to(members.map((m) => `user:${m}`)).emit('chat:message', { message });
+    ok(ack, { message });
+  });
   socket.on('call:initiate', (p: Body, ack: unknown) => {
     const callId = randomUUID();
     const roomId = randomUUID();
