@@ -7,8 +7,14 @@ import {
   InitiateCallPayload,
 } from '../../src/modules/calls/dto/call.dto';
 import {
+  ReadPayload,
+  SendMessagePayload,
+  TypingPayload,
+} from '../../src/modules/chat/dto/chat.dto';
+import {
   AdmitPayload,
   IceCandidatePayload,
+  QueueNextPayload,
   RefreshPayload,
   RoomPayload,
   SdpPayload,
@@ -65,6 +71,10 @@ const EVENT_DTOS: Record<string, new () => object> = {
   'call:cancel': CallIdPayload,
   'call:end': CallIdPayload,
   'call:stats': CallStatsPayload,
+  'queue:next': QueueNextPayload,
+  'chat:send': SendMessagePayload,
+  'chat:typing': TypingPayload,
+  'chat:read': ReadPayload,
 };
 
 interface Ack {
