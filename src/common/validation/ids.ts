@@ -13,6 +13,14 @@ import { IsUUID } from 'class-validator';
 // Without it two spellings of one id slipped past uniqueness checks in JavaScript and met the
 // database's unique key as a 500.
 
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+// A UUID in canonical form, in either case: for ids that arrive outside a DTO (a token's
+// claims, a cursor, a message's payload).
+export function isUuid(value: string): boolean {
+  return UUID.test(value);
+}
+
 function lower(value: unknown): unknown {
   if (typeof value === 'string') return value.toLowerCase();
   if (Array.isArray(value))

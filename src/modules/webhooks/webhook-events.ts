@@ -1,4 +1,5 @@
 // The events integrators may subscribe to (docs/notifications.md). Payloads carry ids and
+import { isUuid } from '../../common/validation/ids';
 // states, never health data. The catalogue grows by adding names here; a subscription may
 // name an event or a `prefix.*` pattern, so `appointment.*` subscribers get the appointment
 // events when they arrive.
@@ -46,7 +47,6 @@ export function matches(patterns: readonly string[], event: string): boolean {
 // audit record lists them (`subjectIds`), so that a person's access report shows which
 // receivers got an event about them (docs/compliance.md, C11).
 const PERSON_KEYS = ['userId', 'userIds', 'patientId', 'clinicianId', 'callerId', 'calleeIds'];
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 // A group call names a bounded number of people; more is not a person list.
 const MAX_SUBJECTS = 64;
 
@@ -57,7 +57,7 @@ export function subjectsOf(body: Record<string, unknown>): string[] {
   for (const key of PERSON_KEYS) {
     const value = (data as Record<string, unknown>)[key];
     for (const v of Array.isArray(value) ? (value as unknown[]) : [value]) {
-      if (typeof v === 'string' && UUID.test(v)) found.add(v.toLowerCase());
+      if (typeof v === 'string' && isUuid(v)) found.add(v.toLowerCase());
     }
   }
   return [...found].slice(0, MAX_SUBJECTS);

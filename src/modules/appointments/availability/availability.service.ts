@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { DEFAULT_PAGE_SIZE } from '../../../common/http/cursor';
+import { isUuid } from '../../../common/validation/ids';
 import { DataSource } from 'typeorm';
 import { auditActor, type AuthUser } from '../../../common/auth/auth-user';
 import { Role } from '../../../common/auth/role';
@@ -165,7 +166,7 @@ export class AvailabilityService {
 function decodeDirectoryCursor(cursor: string | undefined): string | undefined {
   if (cursor === undefined) return undefined;
   const id = Buffer.from(cursor, 'base64url').toString('utf8');
-  if (!/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(id))
+  if (!isUuid(id))
     throw AppException.validation([{ field: 'cursor', messages: ['cursor is not valid'] }]);
   return id;
 }

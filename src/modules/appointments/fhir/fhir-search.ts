@@ -1,4 +1,5 @@
 import { AppException } from '../../../common/errors/app.exception';
+import { isUuid } from '../../../common/validation/ids';
 
 // FHIR search parameters of the read API (docs/appointments.md, "FHIR read API"): `date` with
 // its comparison prefixes, and references given as `Type/id` or a bare id.
@@ -53,12 +54,10 @@ export function dateRange(values: readonly string[]): DateRange {
   return range;
 }
 
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-
 // `Practitioner/<id>` or `<id>` for a parameter whose type is `type`; anything else is 400.
 export function referenceId(field: string, type: string, value: string): string {
   const id = value.startsWith(`${type}/`) ? value.slice(type.length + 1) : value;
-  if (!UUID.test(id))
+  if (!isUuid(id))
     throw AppException.validation([
       { field, messages: [`must be ${type}/<id> or an id (got "${value}")`] },
     ]);

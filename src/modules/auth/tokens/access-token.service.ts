@@ -12,6 +12,7 @@ import {
   type PrincipalChange,
   PrincipalStandings,
 } from '../sessions/principal-standings';
+import { isUuid } from '../../../common/validation/ids';
 
 // Pinned on both sides: a token with any other `alg` (none, HS512, RS256…) is refused.
 export const ACCESS_TOKEN_ALGORITHM = 'HS256';
@@ -50,8 +51,6 @@ export interface VerifyOptions {
   // MFA before that user has enrolled.
   allowWithoutMfa?: boolean;
 }
-
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 @Injectable()
 export class AccessTokenService {
@@ -178,8 +177,8 @@ function principalOf(user: AuthUser): Principal {
 export function toVerifiedAccess(claims: Record<string, unknown>): VerifiedAccess | undefined {
   const { sub, role, sid, jti, typ, mfa, iat, nbf, exp } = claims;
   if (typ !== ACCESS_TOKEN_TYPE) return undefined;
-  if (typeof sub !== 'string' || !UUID.test(sub)) return undefined;
-  if (typeof sid !== 'string' || !UUID.test(sid)) return undefined;
+  if (typeof sub !== 'string' || !isUuid(sub)) return undefined;
+  if (typeof sid !== 'string' || !isUuid(sid)) return undefined;
   if (typeof role !== 'string' || !isRole(role)) return undefined;
   if (typeof jti !== 'string' || jti.length === 0) return undefined;
   if (typeof mfa !== 'boolean') return undefined;

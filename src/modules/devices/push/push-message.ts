@@ -1,4 +1,5 @@
 import { DeliveryError } from '../../outbox/channel-sender';
+import { isUuid } from '../../../common/validation/ids';
 
 export enum PushKind {
   // A call rings for this device's user, who has no connected socket.
@@ -18,8 +19,6 @@ export interface PushBody {
   reason?: string;
 }
 
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-
 // Only the members listed here leave, whatever else a payload may hold.
 export function pushBody(
   kind: string,
@@ -28,8 +27,7 @@ export function pushBody(
 ): PushBody {
   const text = (v: unknown): string | undefined =>
     typeof v === 'string' && /^[A-Za-z0-9_.:-]{1,64}$/.test(v) ? v : undefined;
-  const callId =
-    typeof payload.callId === 'string' && UUID.test(payload.callId) ? payload.callId : '';
+  const callId = typeof payload.callId === 'string' && isUuid(payload.callId) ? payload.callId : '';
   if (!callId) throw new DeliveryError('BAD_PAYLOAD', true);
   switch (kind as PushKind) {
     case PushKind.CallIncoming:

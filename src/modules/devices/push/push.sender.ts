@@ -12,8 +12,7 @@ import { FcmClient, type ServiceAccount } from './fcm.client';
 import { Http2Client } from './http2-client';
 import { DeadTokenError, pushBody, ttlSeconds, type PushBody } from './push-message';
 import { WebPushClient } from './web-push.client';
-
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+import { isUuid } from '../../../common/validation/ids';
 
 interface PlatformClient {
   send(device: PushDeviceEntity, body: PushBody, ttl: number): Promise<void>;
@@ -71,7 +70,7 @@ export class PushSender extends ChannelSender implements OnModuleInit, OnModuleD
 
   async send(message: OutboundMessage): Promise<void> {
     const body = pushBody(message.kind, message.id, message.payload);
-    const device = UUID.test(message.recipient)
+    const device = isUuid(message.recipient)
       ? await this.devices.findById(message.recipient)
       : null;
     if (!device) throw new DeliveryError('NO_DEVICE', true);
