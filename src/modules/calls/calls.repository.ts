@@ -125,6 +125,21 @@ export class CallsRepository {
     return call;
   }
 
+  // Who started the call and from which socket, for one of its participants (null for anyone
+  // else): one statement, no lock (neither changes after the call is made).
+  async starterFor(
+    id: string,
+    userId: string,
+  ): Promise<{ callerId: string; callerSocketId: string | null } | null> {
+    const rows = await this.calls.query<{ callerId: string; callerSocketId: string | null }[]>(
+      `SELECT c.caller_id AS "callerId", c.caller_socket_id AS "callerSocketId"
+         FROM calls c JOIN call_participants p ON p.call_id = c.id AND p.user_id = $2
+        WHERE c.id = $1`,
+      [id, userId],
+    );
+    return rows[0] ?? null;
+  }
+
   // Persists the state machine's result onto the locked row and its participants.
   async applySnapshot(
     call: CallEntity,

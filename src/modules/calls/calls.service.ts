@@ -12,8 +12,14 @@ import { AppException } from '../../common/errors/app.exception';
 import { ErrorCode } from '../../common/errors/error-code';
 import { KeyValueStore } from '../../infra/redis/key-value.store';
 import { AuditAction, AuditOutcome } from '../audit/audit-action';
-import { AuditService } from '../audit/audit.service';
+import { type AuditEventInput, AuditService } from '../audit/audit.service';
 import { type RoomCloser, RoomsService } from '../rooms/rooms.service';
+import {
+  type CallJoins,
+  type Joined,
+  RoomPresenceService,
+  type SocketRef,
+} from '../sessions/room-presence.service';
 import { UsersService } from '../users/users.service';
 import { WebhooksService } from '../webhooks/webhooks.service';
 import { CallAcceptPolicy } from './call-accept.policy';
@@ -54,6 +60,40 @@ export interface ActOptions {
   sdp?: string;
   // An accept made over a signaling socket: the edge announces it itself (CallChange).
   viaSignaling?: boolean;
+  // The devices an accept over signaling puts in the call's room, in its transaction.
+  devices?: AcceptDevices;
+}
+
+// The devices the server joins to the call's room on an accept over signaling (docs/calls.md,
+// "What the server does on accept"), as the signaling edge found them: the accepting socket,
+// and the caller's device it picked (null when none). The caller's device is joined only if
+// the caller is still in the call and not already in its room; the accepting one takes its
+// user's place in the room.
+export interface AcceptDevices {
+  accepting: SocketRef;
+  caller: (SocketRef & { user: AuthUser }) | null;
+}
+
+// An accept over signaling, committed: the call as accepted and the joins of its devices
+// (null where a device was not joined).
+export interface SignalingAccept {
+  call: CallView;
+  callerJoin: Joined | null;
+  accepterJoin: Joined | null;
+}
+
+type Actor = (Pick<AuthUser, 'role'> & { id: string | null }) | { id: string | null };
+
+interface DeviceJoins {
+  callerJoin: Joined | null;
+  accepterJoin: Joined | null;
+  after: () => void;
+}
+
+interface ActResult {
+  response: CallResponse;
+  view: CallView;
+  joins?: DeviceJoins;
 }
 
 const AUDIT_OF: Record<CallAction, AuditAction> = {
@@ -84,6 +124,7 @@ export class CallsService {
     private readonly ringPolicy: RingPolicy,
     private readonly webhooks: WebhooksService,
     private readonly users: UsersService,
+    private readonly presence: RoomPresenceService,
   ) {}
 
   async initiate(
@@ -149,9 +190,16 @@ export class CallsService {
     calleeId: string,
     devices: number,
   ): Promise<void> {
+    // Rung on some device: only the record, group-committed with others (no transaction of
+    // its own to open and commit).
+    if (devices > 0) {
+      await this.audit.record(
+        this.recordOf({ id: calleeId }, AuditAction.CallIncomingDelivered, call, { devices }),
+      );
+      return;
+    }
     await this.dataSource.transaction(async (m) => {
       await this.record({ id: calleeId }, AuditAction.CallIncomingDelivered, call, m, { devices });
-      if (devices > 0) return;
       // Under the call's lock, like every change: a ring that already stopped (the caller
       // cancelled first) is not pushed, and one that stops later finds this push to follow up.
       const locked = await this.calls.lockById(call.id, m);
@@ -175,15 +223,39 @@ export class CallsService {
     return (await this.actAudited(actor, callId, action, options)).response;
   }
 
-  // An accept over signaling: the edge gets the call as accepted and announces it itself
-  // (joining the devices to the call's room needs the accepting socket, which only it knows).
-  async acceptOverSignaling(actor: AuthUser, callId: string, sdp?: string): Promise<CallView> {
-    return (await this.actAudited(actor, callId, 'accept', { sdp, viaSignaling: true })).view;
+  // An accept over signaling: the edge gets the call as accepted and announces it itself. The
+  // devices it names are joined to the call's room in the accept's own transaction, under the
+  // room's lock taken once (RoomPresenceService.joinForCall).
+  async acceptOverSignaling(
+    actor: AuthUser,
+    callId: string,
+    sdp: string | undefined,
+    devices: AcceptDevices,
+  ): Promise<SignalingAccept> {
+    const { view, joins } = await this.actAudited(actor, callId, 'accept', {
+      sdp,
+      viaSignaling: true,
+      devices,
+    });
+    return {
+      call: view,
+      callerJoin: joins?.callerJoin ?? null,
+      accepterJoin: joins?.accepterJoin ?? null,
+    };
+  }
+
+  // Who started the call and from which socket, for a participant (null for anyone else): the
+  // edge picks the caller's device to join on accept from it.
+  starterOf(
+    callId: string,
+    userId: string,
+  ): Promise<{ callerId: string; callerSocketId: string | null } | null> {
+    return this.calls.starterFor(callId, userId);
   }
 
   // Where the caller started the call, when over signaling: the device joined on accept.
   async callerSocketOf(callId: string, callerId: string): Promise<string | null> {
-    return (await this.calls.findForUser(callId, callerId))?.callerSocketId ?? null;
+    return (await this.calls.starterFor(callId, callerId))?.callerSocketId ?? null;
   }
 
   private async actAudited(
@@ -191,7 +263,7 @@ export class CallsService {
     callId: string,
     action: CallAction,
     options: ActOptions,
-  ): Promise<{ response: CallResponse; view: CallView }> {
+  ): Promise<ActResult> {
     try {
       return await this.actOnce(actor, callId, action, options);
     } catch (err) {
@@ -215,9 +287,9 @@ export class CallsService {
     callId: string,
     action: CallAction,
     options: ActOptions,
-  ): Promise<{ response: CallResponse; view: CallView }> {
+  ): Promise<ActResult> {
     const now = new Date();
-    const { call, change, after } = await this.dataSource.transaction(async (m) => {
+    const { call, change, after, joins } = await this.dataSource.transaction(async (m) => {
       const locked = await this.calls.lockById(callId, m);
       if (!locked?.participants?.some((p) => p.userId === actor.id)) throw CallErrors.notFound();
       if (action === 'accept') await this.acceptPolicy.assertMayAccept(actor, callId, m);
@@ -233,14 +305,63 @@ export class CallsService {
       // The callee's other devices stop ringing: part of the same change.
       if (action === 'accept')
         await this.record(actor, AuditAction.CallAnsweredElsewhere, locked, m, {});
+      // The accepting and the caller's devices enter the call's room in this same transaction.
+      const joins =
+        action === 'accept' && options.devices
+          ? await this.joinDevices(locked, next, actor, options.devices, m)
+          : undefined;
       return {
         call: locked,
         change: this.changeOf(action, toCallView(locked, now), actor.id, options, left),
         after,
+        joins,
       };
     });
+    joins?.after();
     this.publish(change, after);
-    return { response: toCallResponse(call, now), view: change.call };
+    return { response: toCallResponse(call, now), view: change.call, joins };
+  }
+
+  // The caller's device first (it was there first, so the accepting device is the polite one),
+  // then the accepting device. The caller's is joined only while the caller is in the call.
+  private async joinDevices(
+    call: CallEntity,
+    next: CallSnapshot,
+    actor: AuthUser,
+    devices: AcceptDevices,
+    m: EntityManager,
+  ): Promise<DeviceJoins> {
+    const caller = devices.caller;
+    const callerIn =
+      caller !== null &&
+      caller.user.id === call.callerId &&
+      next.participants.some((p) => p.userId === call.callerId && p.state === 'joined');
+    const accepting = {
+      socketId: devices.accepting.socketId,
+      instanceId: devices.accepting.instanceId,
+    };
+    const { joined, after }: CallJoins = await this.presence.joinForCall(
+      call.roomId,
+      [
+        ...(callerIn
+          ? [
+              {
+                actor: caller.user,
+                socket: { socketId: caller.socketId, instanceId: caller.instanceId },
+                unlessPresent: true,
+                consentChecked: false,
+              },
+            ]
+          : []),
+        { actor, socket: accepting, unlessPresent: false, consentChecked: true },
+      ],
+      m,
+    );
+    return {
+      callerJoin: callerIn ? joined[0] : null,
+      accepterJoin: joined.at(-1) ?? null,
+      after,
+    };
   }
 
   // Takes the user out of every call they are ringing in or taking part in (e.g. their
@@ -485,22 +606,28 @@ export class CallsService {
   }
 
   private record(
-    actor: (Pick<AuthUser, 'role'> & { id: string | null }) | { id: string | null },
+    actor: Actor,
     action: AuditAction,
     call: Pick<CallEntity, 'id' | 'type'>,
     m: EntityManager,
     details: Record<string, unknown>,
   ): Promise<unknown> {
-    return this.audit.record(
-      {
-        action,
-        outcome: AuditOutcome.Success,
-        actor: { userId: actor.id, role: 'role' in actor ? actor.role : null },
-        resource: { type: 'call', id: call.id },
-        details: { type: call.type, ...details },
-      },
-      m,
-    );
+    return this.audit.record(this.recordOf(actor, action, call, details), m);
+  }
+
+  private recordOf(
+    actor: Actor,
+    action: AuditAction,
+    call: Pick<CallEntity, 'id' | 'type'>,
+    details: Record<string, unknown>,
+  ): AuditEventInput {
+    return {
+      action,
+      outcome: AuditOutcome.Success,
+      actor: { userId: actor.id, role: 'role' in actor ? actor.role : null },
+      resource: { type: 'call', id: call.id },
+      details: { type: call.type, ...details },
+    };
   }
 
   // Devices that were pushed the call stop ringing (docs/notifications.md#push).

@@ -437,6 +437,16 @@ export class RoomsService {
     return new Map(members.map((m) => [m.userId, m.role]));
   }
 
+  // Every member of the room with their role and status, read at once (the joins of a call's
+  // accept check them all under one lock).
+  async memberships(
+    roomId: string,
+    manager: EntityManager,
+  ): Promise<Map<string, { role: MemberRole; status: MemberStatus }>> {
+    const members = await this.rooms.membersOf(roomId, manager);
+    return new Map(members.map((m) => [m.userId, { role: m.role, status: m.status }]));
+  }
+
   // Ids of the rooms a user is an active member of (session history is visible to them).
   roomIdsOf(userId: string): Promise<string[]> {
     return this.rooms.roomIdsOf(userId);

@@ -48,6 +48,16 @@ export interface Left {
   sessionEnded: boolean;
 }
 
+// What the joins of one transaction already read (a call's accept joins two devices under one
+// lock): the room's member roles and display names, so each join's answer needs no query of
+// its own, and the room's session and live stays as they are after each join.
+export interface JoinContext {
+  roles: Map<string, MemberRole>;
+  names: Map<string, string>;
+  session: SessionEntity | null;
+  live: SessionParticipantEntity[];
+}
+
 // One audit record of a presence change (`record`): who did what in which room.
 interface PresenceRecord {
   userId: string;
@@ -82,6 +92,7 @@ export class PresenceTransitions {
     live: SessionParticipantEntity[],
     socket: SocketRef,
     m: EntityManager,
+    context?: JoinContext,
   ): Promise<Joined> {
     // The very socket that is already joined (e.g. joined by the server on a call's accept,
     // then sending `room:join` itself): nothing changes.
@@ -90,9 +101,21 @@ export class PresenceTransitions {
       mine.socketId !== null && mine.socketId !== socket.socketId ? mine.socketId : null;
     if (!unchanged) await this.sessions.attachSocket(mine.id, socket, m);
     const view = await this.joinedView(
-      { room, session, userId: actor.id, live, replacedSocketId: replaced, sessionStarted: false },
+      {
+        room,
+        session,
+        userId: actor.id,
+        live,
+        replacedSocketId: replaced,
+        sessionStarted: false,
+        context,
+      },
       m,
     );
+    if (context && !unchanged) {
+      mine.socketId = socket.socketId;
+      mine.instanceId = socket.instanceId;
+    }
     // The audit record last: the chain lock it takes is held until commit, so the shorter
     // the rest of the transaction after it, the more joins the cluster absorbs at once.
     await this.record(
@@ -138,6 +161,8 @@ export class PresenceTransitions {
       memberRole?: MemberRole | null;
     },
     m: EntityManager,
+    // Kept current for the next join of the same transaction (JoinContext).
+    context?: JoinContext,
   ): Promise<Joined> {
     if (live.length >= room.maxParticipants) throw RoomErrors.full();
     const now = new Date();
@@ -160,7 +185,7 @@ export class PresenceTransitions {
         startedAt: now.toISOString(),
       });
     }
-    await this.sessions.addParticipant(session.id, userId, socket, now, m);
+    const stay = await this.sessions.addParticipant(session.id, userId, socket, now, m);
     await this.sessions.deleteWaiting(room.id, userId, m);
     const view = await this.joinedView(
       {
@@ -171,9 +196,14 @@ export class PresenceTransitions {
         replacedSocketId: null,
         sessionStarted: !existing,
         role: memberRole,
+        context,
       },
       m,
     );
+    if (context) {
+      context.session = session;
+      context.live = [...live, stay];
+    }
     await this.record(
       {
         userId,
@@ -272,19 +302,20 @@ export class PresenceTransitions {
       sessionStarted: boolean;
       // The joiner's member role when the caller already read it (an admission).
       role?: MemberRole | null;
+      context?: JoinContext;
     },
     m: EntityManager,
   ): Promise<Joined> {
     const { room, userId } = v;
-    const roles = await this.rooms.memberRoles(room.id, m);
+    const roles = v.context?.roles ?? (await this.rooms.memberRoles(room.id, m));
     const roleOf = (id: string): MemberRole => roles.get(id) ?? MemberRole.Participant;
     const role = v.role ?? roleOf(userId);
     const others = v.live.filter((p) => p.userId !== userId);
     const knocks = role === MemberRole.Host ? await this.sessions.waitingIn(room.id, m) : [];
-    const names = await this.displayNames(
-      [userId, ...others.map((p) => p.userId), ...knocks.map((w) => w.userId)],
-      m,
-    );
+    const wanted = [userId, ...others.map((p) => p.userId), ...knocks.map((w) => w.userId)];
+    const known = v.context?.names;
+    const names =
+      known && wanted.every((id) => known.has(id)) ? known : await this.displayNames(wanted, m);
     const view = (id: string, r: MemberRole): ParticipantView => ({
       userId: id,
       displayName: names.get(id) ?? '',

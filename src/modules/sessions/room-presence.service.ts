@@ -3,7 +3,10 @@ import { DataSource, type EntityManager } from 'typeorm';
 import type { AuthUser } from '../../common/auth/auth-user';
 import { PortImplementations } from '../../common/ports/port-implementations';
 import { AppConfig } from '../../config/app-config';
-import { AuditAction } from '../audit/audit-action';
+import { AppException } from '../../common/errors/app.exception';
+import { ErrorCode } from '../../common/errors/error-code';
+import { AuditAction, AuditOutcome } from '../audit/audit-action';
+import { AuditService } from '../audit/audit.service';
 import { MemberRole, MemberStatus, RoomStatus } from '../rooms/room.entity';
 import { RoomErrors } from '../rooms/rooms.errors';
 import { RoomsService } from '../rooms/rooms.service';
@@ -14,6 +17,7 @@ import { AdmissionParticipant } from './ports/admission.participant';
 import { RoomJoinPolicy } from './ports/room-join.policy';
 import { RoomSocketsCache, type RoomSockets } from './room-sockets.cache';
 import {
+  type JoinContext,
   type Joined,
   type Left,
   type ParticipantView,
@@ -23,13 +27,32 @@ import { SessionEvents } from './session-events';
 import { SessionsRepository, type SocketRef } from './sessions.repository';
 import { WebhooksService } from '../webhooks/webhooks.service';
 
-export type { Joined, Left, ParticipantView };
+export type { Joined, Left, ParticipantView, SocketRef };
 
 export interface Waiting {
   kind: 'waiting';
   roomId: string;
   hostId: string;
   user: ParticipantView;
+}
+
+// A device the server joins to a call's room on the call's accept (joinForCall).
+export interface CallJoiner {
+  actor: AuthUser;
+  socket: SocketRef;
+  // The caller's device is joined only if the caller is not in the room yet (on another
+  // device, or joined while it rang); the accepting device takes the user's place in the room.
+  unlessPresent: boolean;
+  // The accept's own consent check (CallAcceptPolicy, the same ConsentGate as RoomJoinPolicy)
+  // already ran for this user in this transaction.
+  consentChecked: boolean;
+}
+
+export interface CallJoins {
+  // Each joiner's join, in the joiners' order; null when that device was not joined.
+  joined: (Joined | null)[];
+  // To run after the commit.
+  after: () => void;
 }
 
 export interface Admitted {
@@ -57,6 +80,7 @@ export class RoomPresenceService {
     private readonly webhooks: WebhooksService,
     private readonly steps: PresenceTransitions,
     private readonly implementations: PortImplementations,
+    private readonly audit: AuditService,
   ) {}
 
   private admissionParticipants: AdmissionParticipant[] | undefined;
@@ -100,6 +124,87 @@ export class RoomPresenceService {
     if (outcome.kind === 'waiting')
       this.events.waiting.next({ roomId, userId: actor.id, change: 'knocked' });
     return outcome;
+  }
+
+  // The devices a call's accept puts in the call's room (docs/calls.md, "What the server does
+  // on accept"), inside the accept's own transaction: the room's lock is taken once for all of
+  // them, its members, names, session and stays are read once, and each device then joins
+  // exactly as `join` would join it (the same rows, audit records and answer), in order. A
+  // device that may not join (no longer an active member, room closed or full, consent
+  // refused: recorded `denied` as a refused join is) is skipped, so the accept stands and that
+  // device can still send `room:join` itself.
+  async joinForCall(roomId: string, joiners: CallJoiner[], m: EntityManager): Promise<CallJoins> {
+    const joined: (Joined | null)[] = joiners.map(() => null);
+    const after = (): void => this.roomSockets.invalidate(roomId);
+    const room = await this.rooms.lockForPresence(roomId, m);
+    if (room.status === RoomStatus.Closed) return { joined, after };
+    const members = await this.rooms.memberships(roomId, m);
+    const session = await this.sessions.findActiveByRoom(roomId, m);
+    const context: JoinContext = {
+      roles: new Map([...members].map(([id, v]) => [id, v.role])),
+      names: await this.steps.displayNames([...members.keys()], m),
+      session,
+      live: session ? await this.sessions.liveParticipants(session.id, m) : [],
+    };
+    for (const [i, { actor, socket, unlessPresent, consentChecked }] of joiners.entries()) {
+      const member = members.get(actor.id);
+      if (member?.status !== MemberStatus.Active) continue;
+      // A waiting room would hold this device: it is left to knock itself.
+      if (room.waitingRoom && member.role !== MemberRole.Host) continue;
+      const mine = context.live.find((p) => p.userId === actor.id);
+      if (mine && unlessPresent) continue;
+      if (!mine && context.live.length >= room.maxParticipants) continue;
+      if (!consentChecked && !(await this.mayJoin(actor, roomId, m))) continue;
+      joined[i] =
+        context.session && mine
+          ? await this.steps.resume(
+              actor,
+              room,
+              context.session,
+              mine,
+              context.live,
+              socket,
+              m,
+              context,
+            )
+          : await this.steps.enter(
+              {
+                userId: actor.id,
+                actorRole: actor.role,
+                room,
+                session: context.session,
+                live: context.live,
+                socket,
+                memberRole: member.role,
+              },
+              m,
+              context,
+            );
+    }
+    return { joined, after };
+  }
+
+  // The join policy's answer inside a transaction that goes on: a consent refusal is recorded
+  // (`denied`, as for a refused `room:join`) and answered false.
+  private async mayJoin(actor: AuthUser, roomId: string, m: EntityManager): Promise<boolean> {
+    try {
+      await this.joinPolicy.assertMayJoin(actor, roomId, m);
+      return true;
+    } catch (err) {
+      if (!(err instanceof AppException) || err.code !== ErrorCode.ConsentRequired) throw err;
+      await this.audit.record(
+        {
+          action: AuditAction.RoomJoin,
+          outcome: AuditOutcome.Denied,
+          actor: { userId: actor.id, role: actor.role },
+          resource: { type: 'room', id: roomId },
+          subjectId: actor.id,
+          details: { reason: 'consent_required' },
+        },
+        m,
+      );
+      return false;
+    }
   }
 
   private async joinOnce(

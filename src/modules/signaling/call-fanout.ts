@@ -1,9 +1,10 @@
 import { Injectable, Logger } from '@nestjs/common';
 import type { Subscription } from 'rxjs';
 import { type CallChange, CallEvents, type CallView } from '../calls/call-events';
-import { CallsService } from '../calls/calls.service';
+import type { AuthUser } from '../../common/auth/auth-user';
+import { type AcceptDevices, CallsService } from '../calls/calls.service';
 import { IceService } from '../ice/ice.service';
-import { RoomPresenceService } from '../sessions/room-presence.service';
+import { type Joined, RoomPresenceService } from '../sessions/room-presence.service';
 import { RoomFanout } from './room-fanout';
 import type { CallAnswer, JoinedAnswer, Participant } from './signaling-events';
 import {
@@ -62,35 +63,82 @@ export class CallFanout {
     return { callId, roomId, iceServers: ice.iceServers, expiresAt: ice.expiresAt };
   }
 
+  // The devices an accept over signaling joins to the call's room, found before its
+  // transaction (which decides whether each may join, and joins them): the accepting socket,
+  // and the caller's device (joinable). Nothing is looked up for a non-participant: their
+  // accept fails in the transaction.
+  async acceptDevices(
+    user: AuthUser,
+    callId: string,
+    socket: { id: string; data: SocketData },
+  ): Promise<AcceptDevices> {
+    const accepting = { socketId: socket.id, instanceId: socket.data.instanceId };
+    const starter = await this.calls.starterOf(callId, user.id);
+    if (!starter || starter.callerId === user.id) return { accepting, caller: null };
+    const device = await this.callerDevice(starter.callerId, starter.callerSocketId);
+    return {
+      accepting,
+      caller: device
+        ? { socketId: device.id, instanceId: device.data.instanceId, user: device.data.user }
+        : null,
+    };
+  }
+
   // After an accept both parties are in the call's room (docs/signaling.md): the server joins
   // the caller's device first (it was there first, so the accepting device is the polite one),
   // then the accepting device, and only then tells the caller, so that whatever the caller
   // sends next finds both in the room. The caller's joined device hears `call:accepted` with
   // its join answer; everyone else hears the plain event. A join that fails leaves the call
-  // as it is: the client can still send `room:join` itself. Resolves with the accepting
-  // device's join answer (null when it was not joined, or the accept came over REST).
-  async accepted(
-    call: CallView,
-    by: string,
-    sdp: string | undefined,
-    socketId?: string,
-  ): Promise<JoinedAnswer | null> {
-    const io = this.server.io;
+  // as it is: the client can still send `room:join` itself. This is the way of an accept over
+  // REST (no accepting device), where each join is a transaction of its own after the
+  // accept's; an accept over signaling joins both devices in its own transaction and is
+  // announced by `announceAccepted`.
+  async accepted(call: CallView, by: string, sdp: string | undefined): Promise<void> {
     const callId = call.id;
-    const mine = io.to(USER_CHANNEL(by));
-    (socketId ? mine.except(socketId) : mine).emit('call:answered-elsewhere', { callId });
+    this.server.io.to(USER_CHANNEL(by)).emit('call:answered-elsewhere', { callId });
     const caller = await this.joinCallerDevice(call).catch((err: unknown) => {
       this.logger.warn({ err: describe(err), callId }, 'could not join the caller to the call');
       return null;
     });
-    const device = socketId ? io.sockets.get(socketId) : undefined;
-    const accepter = device
-      ? await this.joinDevice(call.roomId, device).catch((err: unknown) => {
-          this.logger.warn({ err: describe(err), callId }, 'could not join the accepting device');
-          return null;
-        })
+    this.tellAccepted(call, by, sdp, caller, null);
+  }
+
+  // An accept over signaling, committed with the joins of its devices: the accepting user's
+  // other devices stop ringing, the joined devices enter the room's channel (the others in
+  // the room hear of them), then `call:accepted` goes out. Resolves with the accepting
+  // device's join answer (null when it was not joined).
+  announceAccepted(
+    call: CallView,
+    by: string,
+    sdp: string | undefined,
+    devices: AcceptDevices,
+    joins: { callerJoin: Joined | null; accepterJoin: Joined | null },
+  ): JoinedAnswer | null {
+    const accepting = devices.accepting.socketId;
+    this.server.io
+      .to(USER_CHANNEL(by))
+      .except(accepting)
+      .emit('call:answered-elsewhere', { callId: call.id });
+    const caller =
+      devices.caller && joins.callerJoin
+        ? this.announceJoin(joins.callerJoin, devices.caller.socketId, devices.caller.user.id)
+        : null;
+    const accepter = joins.accepterJoin
+      ? this.announceJoin(joins.accepterJoin, accepting, by)
       : null;
-    const event = { callId, by, ...(sdp === undefined ? {} : { sdp }) };
+    this.tellAccepted(call, by, sdp, caller, accepter);
+    return accepter?.answer ?? null;
+  }
+
+  private tellAccepted(
+    call: CallView,
+    by: string,
+    sdp: string | undefined,
+    caller: DeviceJoin | null,
+    accepter: DeviceJoin | null,
+  ): void {
+    const io = this.server.io;
+    const event = { callId: call.id, by, ...(sdp === undefined ? {} : { sdp }) };
     const others = call.participants
       .filter((p) => p.userId !== by)
       .map((p) => USER_CHANNEL(p.userId));
@@ -104,7 +152,6 @@ export class CallFanout {
       io.to(caller.socketId).emit('call:accepted', { ...event, ...answer, participants });
       if (others.length > 0) io.to(others).except(caller.socketId).emit('call:accepted', event);
     } else if (others.length > 0) io.to(others).emit('call:accepted', event);
-    return accepter?.answer ?? null;
   }
 
   private async onCallChange(change: CallChange): Promise<void> {
@@ -171,20 +218,26 @@ export class CallFanout {
   // per user per room): the device the caller uses sends `room:join`. Nobody is joined when
   // the caller is already in the room or has left the call.
   private async joinCallerDevice(call: CallView): Promise<DeviceJoin | null> {
-    const io = this.server.io;
     const me = call.participants.find((p) => p.userId === call.callerId);
     if (me?.state !== 'joined') return null;
     if ((await this.presence.liveSockets(call.roomId)).has(call.callerId)) return null;
     const starter = await this.calls.callerSocketOf(call.id, call.callerId);
-    let device = starter
-      ? (await io.in(starter).fetchSockets()).find((s) => s.data.user.id === call.callerId)
-      : undefined;
-    if (!device) {
-      const all = await io.in(USER_CHANNEL(call.callerId)).fetchSockets();
-      device = all.length === 1 ? all[0] : undefined;
-    }
+    const device = await this.callerDevice(call.callerId, starter);
     if (!device) return null;
     return this.joinDevice(call.roomId, device);
+  }
+
+  private async callerDevice(
+    callerId: string,
+    starter: string | null,
+  ): Promise<{ id: string; data: SocketData } | undefined> {
+    const io = this.server.io;
+    const device = starter
+      ? (await io.in(starter).fetchSockets()).find((s) => s.data.user.id === callerId)
+      : undefined;
+    if (device) return device;
+    const all = await io.in(USER_CHANNEL(callerId)).fetchSockets();
+    return all.length === 1 ? all[0] : undefined;
   }
 
   // A participant who left a group call that goes on leaves its room as well.
@@ -206,10 +259,10 @@ export class CallFanout {
     const { user, instanceId } = device.data;
     const outcome = await this.presence.join(user, roomId, device.id, instanceId);
     if (outcome.kind !== 'joined') return null;
-    return {
-      socketId: device.id,
-      self: outcome.self,
-      answer: this.rooms.joined(outcome, device.id, user.id),
-    };
+    return this.announceJoin(outcome, device.id, user.id);
+  }
+
+  private announceJoin(outcome: Joined, socketId: string, userId: string): DeviceJoin {
+    return { socketId, self: outcome.self, answer: this.rooms.joined(outcome, socketId, userId) };
   }
 }

@@ -218,24 +218,27 @@ export class SignalingGateway
     });
   }
 
-  // The accept returns the call as accepted; the fan-out joins this device to the call's room
-  // and its join answer rides along in the ack (additive); otherwise the client joins itself.
+  // The accept joins this device (and the caller's) to the call's room in its own transaction
+  // (docs/calls.md, "What the server does on accept"); this device's join answer rides along in
+  // the ack (additive); a device that was not joined can still join itself.
   @SubscribeMessage('call:accept')
   acceptCall(
     @ConnectedSocket() socket: SignalingSocket,
     @MessageBody() body: unknown,
   ): Promise<Ack<CallAnswer>> {
     return this.runner.run(socket, AcceptCallPayload, body, async (p, user) => {
-      const call = await this.calls.acceptOverSignaling(user, p.callId, p.sdp);
-      const joined = await this.callFanout
-        .accepted(call, user.id, p.sdp, socket.id)
-        .catch((err: unknown) => {
-          this.logger.error(
-            { err: describe(err), callId: call.id, kind: 'accepted' },
-            'could not signal a call change',
-          );
-          return null;
-        });
+      const devices = await this.callFanout.acceptDevices(user, p.callId, socket);
+      const accept = await this.calls.acceptOverSignaling(user, p.callId, p.sdp, devices);
+      const { call } = accept;
+      let joined: JoinedAnswer | null = null;
+      try {
+        joined = this.callFanout.announceAccepted(call, user.id, p.sdp, devices, accept);
+      } catch (err) {
+        this.logger.error(
+          { err: describe(err), callId: call.id, kind: 'accepted' },
+          'could not signal a call change',
+        );
+      }
       return { ...this.callFanout.callAnswer(call.id, call.roomId, user.id), ...joined };
     });
   }
