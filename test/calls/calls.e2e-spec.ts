@@ -4,6 +4,7 @@ import { AppException } from '../../src/common/errors/app.exception';
 import { ErrorCode } from '../../src/common/errors/error-code';
 import { CallAcceptPolicy } from '../../src/modules/calls/call-accept.policy';
 import { CallsService } from '../../src/modules/calls/calls.service';
+import { RoomJoinPolicy } from '../../src/modules/sessions/ports/room-join.policy';
 import { authHeader, signIn, type SignedIn } from '../support/auth';
 import { careRoom } from '../support/care';
 import { type Client, connect, Inbox, request, until } from '../support/signaling-client';
@@ -777,6 +778,115 @@ describe('direct calls', () => {
     expect(rows[1]?.details).toMatchObject({ devices: 1 });
     expect(rows[4]?.details).toMatchObject({ status: 'ended', reason: 'completed' });
     expect(JSON.stringify(rows)).not.toContain('v=0');
+  });
+
+  it('accept over signaling: the call’s change and both devices’ joins commit in one transaction, records in order', async () => {
+    const { doctor, patient } = await people();
+    const caller = await device(doctor);
+    const callee = await device(patient);
+    const started = await request(caller.socket, 'call:initiate', {
+      calleeIds: [patient.user.id],
+      type: 'audio',
+    });
+    const callId = started.data?.callId as string;
+    const roomId = started.data?.roomId as string;
+    await callee.inbox.next('call:incoming');
+    await until(async () => (await actions(callId)).length >= 2);
+
+    const accepted = await request(callee.socket, 'call:accept', { callId });
+    expect(accepted.data).toMatchObject({ roomId, sessionId: expect.any(String), polite: true });
+    const sessionId = accepted.data?.sessionId as string;
+    expect(await caller.inbox.next('call:accepted')).toMatchObject({
+      sessionId,
+      polite: false,
+      participants: [expect.objectContaining({ userId: patient.user.id })],
+    });
+
+    const db = t.app.get(DataSource);
+    const records = (): Promise<{ action: string; actor: string; tx: string }[]> =>
+      db.query(
+        `SELECT action, actor_user_id AS actor, xmin::text AS tx FROM audit_events
+          WHERE resource_id = ANY($1) AND action <> ALL($2) ORDER BY seq`,
+        [
+          [callId, roomId],
+          ['call.initiate', 'call.incoming_delivered'],
+        ],
+      );
+    const rows = await records();
+    // The same records, in the same order, as when each join was a transaction of its own.
+    expect(rows.map((r) => [r.action, r.actor])).toEqual([
+      ['call.accept', patient.user.id],
+      ['call.answered_elsewhere', patient.user.id],
+      ['session.start', doctor.user.id],
+      ['room.join', doctor.user.id],
+      ['room.join', patient.user.id],
+    ]);
+    // One transaction wrote them all, the call's update and both stays (one xmin).
+    const tx = rows[0]?.tx;
+    expect(new Set(rows.map((r) => r.tx))).toEqual(new Set([tx]));
+    const [call] = await db.query<{ tx: string }[]>(
+      `SELECT xmin::text AS tx FROM calls WHERE id = $1`,
+      [callId],
+    );
+    expect(call?.tx).toBe(tx);
+    const stays = await db.query<{ userId: string; tx: string }[]>(
+      `SELECT user_id AS "userId", xmin::text AS tx FROM session_participants WHERE session_id = $1`,
+      [sessionId],
+    );
+    expect(stays.map((s) => s.userId).sort()).toEqual([doctor.user.id, patient.user.id].sort());
+    expect(stays.every((s) => s.tx === tx)).toBe(true);
+
+    // A second accept changes nothing; a `room:join` from a joined device gets its answer again.
+    const again = await request(callee.socket, 'call:accept', { callId });
+    expect(again.error?.code).toBe('CONFLICT');
+    const rejoined = await request(callee.socket, 'room:join', { roomId });
+    expect(rejoined).toMatchObject({ ok: true, data: { sessionId, polite: true } });
+    expect(caller.inbox.of('room:participant-joined')).toHaveLength(1);
+    expect((await records()).slice(0, 5)).toEqual(rows);
+  });
+
+  it('accept over signaling: a caller’s device the join policy refuses stays out, and the accept stands', async () => {
+    const { doctor, patient } = await people();
+    const caller = await device(doctor);
+    const callee = await device(patient);
+    const started = await request(caller.socket, 'call:initiate', {
+      calleeIds: [patient.user.id],
+      type: 'audio',
+    });
+    const callId = started.data?.callId as string;
+    const roomId = started.data?.roomId as string;
+    await callee.inbox.next('call:incoming');
+    // The join policy refuses the caller (what it does for a patient without consent); the
+    // accepting device was checked by the accept's own policy and is not asked again.
+    const policy = jest
+      .spyOn(t.app.get(RoomJoinPolicy), 'assertMayJoin')
+      .mockRejectedValueOnce(new AppException(ErrorCode.ConsentRequired, 'Consent required.'));
+    try {
+      const accepted = await request(callee.socket, 'call:accept', { callId });
+      expect(accepted.data).toMatchObject({ roomId, sessionId: expect.any(String), polite: false });
+      expect(policy).toHaveBeenCalledTimes(1);
+      expect(policy).toHaveBeenCalledWith(
+        expect.objectContaining({ id: doctor.user.id }),
+        roomId,
+        expect.anything(),
+      );
+    } finally {
+      policy.mockRestore();
+    }
+    expect(await caller.inbox.next('call:accepted')).toEqual({ callId, by: patient.user.id });
+    expect((await get(doctor, callId)).status).toBe('active');
+    const denied = await t.app.get(DataSource).query<{ outcome: string; actor: string }[]>(
+      `SELECT outcome, actor_user_id AS actor FROM audit_events
+          WHERE resource_id = $1 AND action = 'room.join' ORDER BY seq`,
+      [roomId],
+    );
+    expect(denied).toEqual([
+      { outcome: 'denied', actor: doctor.user.id },
+      { outcome: 'success', actor: patient.user.id },
+    ]);
+    // The caller's device can still join itself.
+    const joined = await request(caller.socket, 'room:join', { roomId });
+    expect(joined).toMatchObject({ ok: true, data: { polite: true } });
   });
 
   it('group audio: mixed responses — joined, declined, missed — and the call stays active while two are in', async () => {
