@@ -9,12 +9,17 @@ export interface BareServer {
   stop(): Promise<void>;
 }
 
-// `execArgv`: extra node flags (e.g. the inspector, see inspector.ts).
-export async function startBare(execArgv: string[] = []): Promise<BareServer> {
-  const proc: ChildProcess = fork(join(__dirname, '..', 'baselines', 'bare-server.js'), [], {
+// `execArgv`: extra node flags (e.g. the inspector, see inspector.ts); `script`: another
+// baseline of bench/baselines (e.g. scenario 5's SQL baseline), with `env` added.
+export async function startBare(
+  execArgv: string[] = [],
+  script = 'bare-server.js',
+  env: Record<string, string> = {},
+): Promise<BareServer> {
+  const proc: ChildProcess = fork(join(__dirname, '..', 'baselines', script), [], {
     execArgv,
     stdio: ['ignore', 'pipe', 'inherit', 'ipc'],
-    env: { ...process.env, BENCH_MAX_SECONDS: '1200' },
+    env: { ...process.env, BENCH_MAX_SECONDS: '1200', ...env },
   });
   const exited = new Promise<void>((r) => proc.once('exit', () => r()));
   const port = await new Promise<number>((resolve, reject) => {

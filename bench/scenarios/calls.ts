@@ -1,12 +1,19 @@
 // Scenario 5: full direct-call flows, many in parallel: initiate → incoming on the callee's
 // two devices → accept (the server joins both devices to the call's room) → offer/answer → 4
 // candidates → end (which ends the call's session).
-// Hekim persists and audits every step; the bare relay plays the same message sequence from
-// memory. Reports calls/s, setup latency and where the time goes, step by step.
+// Hekim persists and audits every step. Two baselines in the same run: the SQL baseline
+// (bench/baselines/sql-call-server.ts) writes the same rows by plain SQL, one transaction per
+// step, without locks or audit, into the same database; the bare relay plays the message
+// sequence from memory. Each round runs Hekim, then the SQL baseline, then the bare relay.
+// Bars (issue #33): Hekim ≥ 0.5× the SQL baseline's calls/s, and the accept step's median
+// ≤ 25 ms, with 8 flows in parallel. Reports where the time goes, step by step, and how many
+// transactions Hekim commits per call (pg_stat_database).
+import { Client } from 'pg';
 import type { Socket } from 'socket.io-client';
-import { alternate, type ScenarioResult } from '../lib/ab';
+import { alternate, type ScenarioResult, verdict } from '../lib/ab';
 import { createRoom, createUsers, grantConsent, loginAll, metricsText, pool } from '../lib/hekim';
 import type { Lab } from '../lib/lab';
+import { startBare } from '../lib/procs';
 import { connectSocket, request, type Auth } from '../lib/signaling';
 import {
   fmt,
@@ -131,6 +138,8 @@ async function flow(w: Worker, times: Record<Step, number[]>): Promise<number> {
 
 interface CallRound {
   callsPerSecond: number;
+  // Transactions committed in the database per call (Hekim's rounds).
+  commitsPerCall?: number;
   calls: number;
   errors: number;
   setup: ReturnType<typeof latencySummary>;
@@ -223,6 +232,25 @@ function serverSetup(rounds: CallRound[]): string {
   return `server-side p99 ${fmt(median(rounds.map((x) => x.serverSetupP99 ?? Number.NaN)))} ms`;
 }
 
+// Transactions committed so far in the bench database (every client of it: Hekim's pool, its
+// audit group commits, the sweepers).
+async function commits(url: string): Promise<number> {
+  const c = new Client({ connectionString: url });
+  await c.connect();
+  try {
+    const r = await c.query<{ n: string }>(
+      'SELECT xact_commit::text AS n FROM pg_stat_database WHERE datname = current_database()',
+    );
+    return Number(r.rows[0]?.n ?? Number.NaN);
+  } finally {
+    await c.end();
+  }
+}
+
+// The bars of issue #33 for 8 flows in parallel (quick mode runs 2 and is not judged).
+const MIN_SQL_RATIO = 0.5;
+const MAX_ACCEPT_MS = 25;
+
 export async function callSetup(lab: Lab): Promise<ScenarioResult> {
   const { rounds } = lab.settings;
   const seconds = lab.settings.quick ? 2 : 6;
@@ -233,6 +261,9 @@ export async function callSetup(lab: Lab): Promise<ScenarioResult> {
   const callersEach = lab.settings.quick ? 2 : 10;
   const h = await lab.hekim(0);
   const bare = await lab.bareServer();
+  const db = await lab.database();
+  const sqlServer = await startBare([], 'sql-call-server.js', { DATABASE_URL: db.url });
+  lab.onClose(() => sqlServer.stop());
   const admin = await lab.admin(h.url);
   const doctors = await createUsers(h.url, admin, 'doctor', parallel * callersEach, 'caller');
   const patients = await createUsers(h.url, admin, 'patient', parallel, 'callee');
@@ -262,19 +293,35 @@ export async function callSetup(lab: Lab): Promise<ScenarioResult> {
       auth: [{ token: p1[i].accessToken }, { token: p2[i].accessToken }],
     })),
   );
+  const bareAuth = {
+    callers: doctors.map((d) => ({ id: d.id, auth: { userId: d.id } })),
+    callees: patients.map((p) => ({
+      id: p.id,
+      auth: [{ userId: p.id }, { userId: p.id }] as [Auth, Auth],
+    })),
+  };
   const base = await openWorkers(
     parallel,
     callersEach,
     bare.url,
-    doctors.map((d) => ({ id: d.id, auth: { userId: d.id } })),
-    patients.map((p) => ({ id: p.id, auth: [{ userId: p.id }, { userId: p.id }] })),
+    bareAuth.callers,
+    bareAuth.callees,
+  );
+  const sql = await openWorkers(
+    parallel,
+    callersEach,
+    sqlServer.url,
+    bareAuth.callers,
+    bareAuth.callees,
   );
   try {
     const r = await alternate(
       rounds,
       async () => {
         const before = setupBuckets(await metricsText(h.url));
+        const committed = await commits(db.url);
         const round = await runRound(hekim, seconds);
+        round.commitsPerCall = ((await commits(db.url)) - committed) / Math.max(1, round.calls);
         const after = setupBuckets(await metricsText(h.url));
         const delta = after.map((b) => ({
           le: b.le,
@@ -286,28 +333,61 @@ export async function callSetup(lab: Lab): Promise<ScenarioResult> {
           round.serverSetupBelow = delta[0].le * 1000;
         return round;
       },
-      () => runRound(base, seconds),
+      async () => {
+        const sqlRound = await runRound(sql, seconds);
+        return { sql: sqlRound, bare: await runRound(base, seconds) };
+      },
       lab.log,
     );
+    const rb = { a: r.a, b: r.b.map((x) => x.bare) };
+    const rs = r.b.map((x) => x.sql);
     const ratio = spread(
       pairedRatios(
         r.a.map((x) => x.callsPerSecond),
-        r.b.map((x) => x.callsPerSecond),
+        rb.b.map((x) => x.callsPerSecond),
       ),
     );
+    const sqlRatio = spread(
+      pairedRatios(
+        r.a.map((x) => x.callsPerSecond),
+        rs.map((x) => x.callsPerSecond),
+      ),
+    );
+    const accept = spread(r.a.map((x) => x.steps.accept));
+    const sqlAccept = spread(rs.map((x) => x.steps.accept));
     const med = (xs: CallRound[], f: (x: CallRound) => number): number => median(xs.map(f));
     const where = STEPS.map(
-      (s) => `${s} ${fmt(med(r.a, (x) => x.steps[s]))}/${fmt(med(r.b, (x) => x.steps[s]))}`,
+      (s) =>
+        `${s} ${fmt(med(r.a, (x) => x.steps[s]))}/${fmt(med(rs, (x) => x.steps[s]))}/${fmt(med(rb.b, (x) => x.steps[s]))}`,
     ).join(', ');
+    const judged = !lab.settings.quick;
     return {
       id: 's5',
       title: 'Call setup, full flows in parallel',
       rows: [
         {
           scenario: '5',
-          metric: `calls/s (${parallel} flows in parallel)`,
+          metric: `calls/s vs SQL baseline (${parallel} flows in parallel)`,
           hekim: fmt(med(r.a, (x) => x.callsPerSecond)),
-          baseline: fmt(med(r.b, (x) => x.callsPerSecond)),
+          baseline: fmt(med(rs, (x) => x.callsPerSecond)),
+          ratio: fmtSpread(sqlRatio, 2, '×'),
+          bar: `≥ ${MIN_SQL_RATIO}×`,
+          verdict: judged ? verdict(sqlRatio.median >= MIN_SQL_RATIO) : 'REPORT',
+        },
+        {
+          scenario: '5',
+          metric: `accept step median ms (${parallel} flows in parallel)`,
+          hekim: fmtSpread(accept, 1),
+          baseline: fmtSpread(sqlAccept, 1),
+          ratio: `SQL baseline ${fmt(sqlAccept.median, 1)} ms`,
+          bar: `≤ ${MAX_ACCEPT_MS} ms`,
+          verdict: judged ? verdict(accept.median <= MAX_ACCEPT_MS) : 'REPORT',
+        },
+        {
+          scenario: '5',
+          metric: `calls/s vs bare relay (${parallel} flows in parallel)`,
+          hekim: fmt(med(r.a, (x) => x.callsPerSecond)),
+          baseline: fmt(med(rb.b, (x) => x.callsPerSecond)),
           ratio: fmtSpread(ratio, 2, '×'),
           bar: 'report',
           verdict: 'REPORT',
@@ -316,30 +396,47 @@ export async function callSetup(lab: Lab): Promise<ScenarioResult> {
           scenario: '5',
           metric: 'setup p99 ms (initiate → accepted, client)',
           hekim: fmt(med(r.a, (x) => x.setup.p99)),
-          baseline: fmt(med(r.b, (x) => x.setup.p99)),
+          baseline: fmt(med(rb.b, (x) => x.setup.p99)),
           ratio: serverSetup(r.a),
           bar: 'report',
           verdict: 'REPORT',
         },
       ],
-      ratios: [{ label: 'S5 calls', ratio }],
+      ratios: [
+        { label: 'S5 calls vs SQL', ratio: sqlRatio },
+        { label: 'S5 calls', ratio },
+      ],
       latencies: [
         {
           label: 'S5 call setup',
           hekim: latencyOf(r.a),
-          baseline: latencyOf(r.b),
+          baseline: latencyOf(rb.b),
         },
       ],
       notes: [
-        `median ms per step, Hekim/baseline: ${where}`,
-        `errors: Hekim ${r.a.reduce((n, x) => n + x.errors, 0)}, baseline ${r.b.reduce((n, x) => n + x.errors, 0)}; ` +
+        `median ms per step, Hekim/SQL baseline/bare relay: ${where}`,
+        `transactions committed per call by Hekim: ${fmt(
+          med(r.a, (x) => x.commitsPerCall ?? Number.NaN),
+          1,
+        )} (the SQL baseline: 3)`,
+        `errors: Hekim ${r.a.reduce((n, x) => n + x.errors, 0)}, SQL baseline ${rs.reduce((n, x) => n + x.errors, 0)}, bare relay ${rb.b.reduce((n, x) => n + x.errors, 0)}; ` +
           'server-side p99 from the hekim_call_setup_seconds histogram (bucket-interpolated)',
       ],
-      data: { parallel, hekim: r.a, baseline: r.b, ratio },
+      data: {
+        parallel,
+        hekim: r.a,
+        sqlBaseline: rs,
+        baseline: rb.b,
+        ratio,
+        sqlRatio,
+        accept,
+        sqlAccept,
+      },
     };
   } finally {
     closeWorkers(hekim);
     closeWorkers(base);
+    closeWorkers(sql);
   }
 }
 
