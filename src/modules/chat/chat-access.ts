@@ -56,7 +56,9 @@ export class ChatAccess {
   async now(roomId: string, m: EntityManager): Promise<{ open: boolean; hearers: string[] }> {
     const room = await this.rooms.findRoom(roomId, m);
     if (!room) return { open: false, hearers: [] };
-    const waitingMayChat = (await this.chat.findRoom(roomId, m))?.waitingMayChat ?? false;
+    // The host's setting matters behind a waiting room only.
+    const waitingMayChat =
+      room.waitingRoom && ((await this.chat.findRoom(roomId, m))?.waitingMayChat ?? false);
     return {
       open: room.status === RoomStatus.Open,
       hearers: await this.audience({ room, waitingMayChat, isHost: false }, m),

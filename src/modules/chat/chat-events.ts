@@ -88,7 +88,7 @@ export function parseMessages(raw: string): ChatMessageEvent[] {
     return [];
   return (messages as ChatMessageResponse[]).map((message) => ({
     roomId,
-    recipientIds: recipientIds as string[],
+    recipientIds: recipientIds,
     message,
   }));
 }

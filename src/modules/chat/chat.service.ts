@@ -55,6 +55,9 @@ export class ChatService {
   // subject never changes once set).
   private readonly standings = new Map<string, { standing: ChatStanding; until: number }>();
   private readonly subjects = new Map<string, string>();
+  // Rooms whose chat row this instance has made sure of (chat rows are never deleted while
+  // their room exists).
+  private readonly chatRows = new Set<string>();
 
   constructor(
     private readonly dataSource: DataSource,
@@ -104,7 +107,11 @@ export class ChatService {
     if (standing.room.status !== RoomStatus.Open) throw ChatErrors.closed();
     await this.rate.admit(actor.id, p.roomId);
     const known = this.subjects.get(p.roomId) ?? standing.chat?.subjectId ?? null;
-    if (!standing.chat) await this.repo.ensureRoom(p.roomId, m);
+    if (!standing.chat && !this.chatRows.has(p.roomId)) {
+      await this.repo.ensureRoom(p.roomId, m);
+      if (this.chatRows.size >= MAX_CACHED) this.chatRows.clear();
+      this.chatRows.add(p.roomId);
+    }
     const subjectId = await this.subjectFor(actor, { roomId: p.roomId, subjectId: known }, m);
     const key = await this.sealing.forSealing(subjectId);
     const id = randomUUID();
@@ -230,9 +237,14 @@ export class ChatService {
       );
       return outcomes.map((o) => o ?? { ok: false, error: new AlreadySent() });
     } finally {
-      // A broken connection has lost its locks with its session.
-      await this.repo.endTurn(runner.manager).catch(() => undefined);
-      await runner.release();
+      // Given back without holding the acknowledgements: whoever waits for the turn waits in
+      // PostgreSQL until the unlock arrives. A broken connection has lost its locks with its
+      // session.
+      void this.repo
+        .endTurn(runner.manager)
+        .catch(() => undefined)
+        .then(() => runner.release())
+        .catch(() => undefined);
     }
   }
 
