@@ -405,6 +405,16 @@ describe('chat: export and erasure', () => {
       ]);
       expect(keys).toHaveLength(0);
 
+      // The chat forgot the shredded key it sealed with (ChatKeys): what the doctor writes
+      // next is sealed under a key that exists, and reads back.
+      const next = messageOf(await sendChat(d, roomId, { text: 'Kontrol randevusu' }));
+      const after = await history(t, doctor, roomId);
+      expect(after.body.items[0]).toMatchObject({
+        id: next.id,
+        text: 'Kontrol randevusu',
+        erased: false,
+      });
+
       const verify = await t
         .http()
         .get('/api/v1/audit/verify')

@@ -1,15 +1,18 @@
 import { Injectable } from '@nestjs/common';
 import type { EntityManager } from 'typeorm';
 import type { AuthUser } from '../../common/auth/auth-user';
-import { MemberRole, type RoomEntity } from '../rooms/room.entity';
+import { MemberRole, type RoomEntity, RoomStatus } from '../rooms/room.entity';
 import { RoomsService } from '../rooms/rooms.service';
 import { SessionsService } from '../sessions/sessions.service';
+import type { ChatRoomEntity } from './chat.entity';
 import { ChatErrors } from './chat.errors';
 import { ChatRepository } from './chat.repository';
 
 // Where the caller stands in a room's chat.
 export interface ChatStanding {
   room: RoomEntity;
+  // The room's chat row as it was read (null before the room's first message or setting).
+  chat?: ChatRoomEntity | null;
   // Whether people in the waiting room may read and write (the host's setting).
   waitingMayChat: boolean;
   isHost: boolean;
@@ -36,13 +39,30 @@ export class ChatAccess {
   async standing(actor: AuthUser, roomId: string, m: EntityManager): Promise<ChatStanding> {
     const { room, membership } = await this.rooms.access(actor, roomId, m);
     if (!membership) throw ChatErrors.notAMember();
-    const waitingMayChat = (await this.chat.findRoom(roomId, m))?.waitingMayChat ?? false;
+    const chat = await this.chat.findRoom(roomId, m);
+    const waitingMayChat = chat?.waitingMayChat ?? false;
     const isHost = membership.role === MemberRole.Host;
     if (room.waitingRoom && !waitingMayChat && !isHost) {
       const live = await this.sessions.liveUserIds(roomId, m);
       if (!live.has(actor.id)) throw ChatErrors.waiting();
     }
-    return { room, waitingMayChat, isHost };
+    return { room, chat, waitingMayChat, isHost };
+  }
+
+  // The room as it stands now, read in a message's turn: whether it is open and who hears
+  // its chat. The same rule as `standing` and `audience`: whoever may write is among those who
+  // hear, so a sender missing from `hearers` (removed, no longer a participant, back in the
+  // waiting room) is refused there, whatever an earlier check found.
+  async now(roomId: string, m: EntityManager): Promise<{ open: boolean; hearers: string[] }> {
+    const room = await this.rooms.findRoom(roomId, m);
+    if (!room) return { open: false, hearers: [] };
+    // The host's setting matters behind a waiting room only.
+    const waitingMayChat =
+      room.waitingRoom && ((await this.chat.findRoom(roomId, m))?.waitingMayChat ?? false);
+    return {
+      open: room.status === RoomStatus.Open,
+      hearers: await this.audience({ room, waitingMayChat, isHost: false }, m),
+    };
   }
 
   // Who hears the room's chat now: its active members, less the people held in the waiting

@@ -13,6 +13,7 @@ import {
 } from '../../common/personal-data/processing';
 import { PatientProfileService } from '../users/patient-profile/patient-profile.service';
 import { attachmentSummary, memoKeys, toMessageResponse } from './chat.mapper';
+import { ChatKeys } from './chat-keys';
 import { ChatRepository } from './chat.repository';
 
 // The chat's part of the data export and erasure (section `chat`): the messages the person
@@ -47,6 +48,7 @@ export class ChatPersonalData extends PersonalDataContributor {
   constructor(
     private readonly repo: ChatRepository,
     private readonly keys: PatientProfileService,
+    private readonly sealing: ChatKeys,
   ) {
     super();
   }
@@ -87,7 +89,9 @@ export class ChatPersonalData extends PersonalDataContributor {
     return { messages, attachments, reads };
   }
 
-  eraseFor(subject: PersonalDataSubject, m: EntityManager): Promise<number> {
+  // Also forgets the person's data key wherever the chat keeps it for sealing (ChatKeys).
+  async eraseFor(subject: PersonalDataSubject, m: EntityManager): Promise<number> {
+    await this.sealing.forget(subject.id);
     return this.repo.eraseFor(subject.id, m);
   }
 }

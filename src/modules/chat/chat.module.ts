@@ -8,6 +8,7 @@ import { UsersModule } from '../users/users.module';
 import { AttachmentsService } from './attachments/attachments.service';
 import { ChatAccess } from './chat-access';
 import { ChatEvents } from './chat-events';
+import { ChatKeys } from './chat-keys';
 import { ChatPersonalData } from './chat-personal-data';
 import { ChatRateLimit } from './chat-rate-limit';
 import { ChatController } from './chat.controller';
@@ -47,6 +48,7 @@ import { ChatService } from './chat.service';
     ChatAccess,
     ChatService,
     ChatEvents,
+    ChatKeys,
     ChatRateLimit,
     AttachmentsService,
     ChatPersonalData,

@@ -51,37 +51,53 @@ export class ChatRepository {
     );
   }
 
-  // The next message of a room in one statement: the room's counter is raised (its row stays
-  // locked until the transaction ends, so sends to one room take their numbers in turn) and
-  // the message inserted with it. Null when the (room, sender, clientId) exists already: the
-  // caller rolls back, which gives the number back. The room's chat row must exist.
-  async insertNext(
-    message: Omit<ChatMessageEntity, 'seq' | 'createdAt' | 'erasedAt' | 'room'>,
+  // The room's next messages in one statement (group commit, docs/chat.md): the room's counter
+  // is raised by their number and they are inserted with consecutive numbers, in the order
+  // given. A message whose (room, sender, clientId) exists already is left out and takes no
+  // number; the caller holds the room's turn, so nothing else numbers the room meanwhile.
+  // Answers the inserted ones, by id. The room's chat row must exist.
+  async insertBatch(
+    roomId: string,
+    messages: readonly Omit<
+      ChatMessageEntity,
+      'seq' | 'createdAt' | 'erasedAt' | 'room' | 'roomId'
+    >[],
     rememberSubject: string | null,
     m: EntityManager,
-  ): Promise<{ seq: string; createdAt: Date } | null> {
-    const rows: { seq: string; created_at: Date }[] = await m.query(
-      `WITH next AS (
-         UPDATE chat_rooms SET last_seq = last_seq + 1, subject_id = COALESCE(subject_id, $8)
-          WHERE room_id = $2
+  ): Promise<Map<string, { seq: string; createdAt: Date }>> {
+    const column = <K extends keyof (typeof messages)[number]>(k: K) => messages.map((x) => x[k]);
+    const rows: { id: string; seq: string; created_at: Date }[] = await m.query(
+      `WITH input AS (
+         SELECT * FROM unnest($2::uuid[], $3::uuid[], $4::uuid[], $5::varchar[], $6::text[], $7::uuid[])
+           WITH ORDINALITY AS t(id, sender_id, subject_id, client_id, body, attachment_id, ord)),
+       fresh AS (
+         SELECT i.*, row_number() OVER (ORDER BY i.ord) AS n FROM input i
+          WHERE NOT EXISTS (SELECT 1 FROM chat_messages c
+                             WHERE c.room_id = $1 AND c.sender_id = i.sender_id AND c.client_id = i.client_id)),
+       next AS (
+         UPDATE chat_rooms SET last_seq = last_seq + (SELECT count(*) FROM fresh),
+                subject_id = COALESCE(subject_id, $8)
+          WHERE room_id = $1
           RETURNING last_seq)
        INSERT INTO chat_messages (id, room_id, seq, sender_id, subject_id, client_id, body, attachment_id)
-       SELECT $1, $2, next.last_seq, $3, $4, $5, $6, $7 FROM next
+       SELECT f.id, $1, next.last_seq - (SELECT count(*) FROM fresh) + f.n,
+              f.sender_id, f.subject_id, f.client_id, f.body, f.attachment_id
+         FROM fresh f, next
+        ORDER BY f.n
        ON CONFLICT (room_id, sender_id, client_id) DO NOTHING
-       RETURNING seq, created_at`,
+       RETURNING id, seq, created_at`,
       [
-        message.id,
-        message.roomId,
-        message.senderId,
-        message.subjectId,
-        message.clientId,
-        message.body,
-        message.attachmentId,
+        roomId,
+        column('id'),
+        column('senderId'),
+        column('subjectId'),
+        column('clientId'),
+        column('body'),
+        column('attachmentId'),
         rememberSubject,
       ],
     );
-    const row = rows[0];
-    return row ? { seq: String(row.seq), createdAt: row.created_at } : null;
+    return new Map(rows.map((r) => [r.id, { seq: String(r.seq), createdAt: r.created_at }]));
   }
 
   // The room's chat row, created if absent and locked until the transaction ends.

@@ -1,4 +1,4 @@
-import { Injectable } from '@nestjs/common';
+import { Injectable, Logger } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
 import { DataSource, type EntityManager } from 'typeorm';
 import { auditActor, type AuthUser } from '../../common/auth/auth-user';
@@ -17,6 +17,7 @@ import { UsersService } from '../users/users.service';
 import { ChatAccess, type ChatStanding } from './chat-access';
 import { ChatCipher } from './chat-cipher';
 import { ChatEvents } from './chat-events';
+import { ChatKeys } from './chat-keys';
 import { ChatRateLimit } from './chat-rate-limit';
 import { type ChatAttachmentEntity, ChatMessageEntity, type ChatRoomEntity } from './chat.entity';
 import { ChatErrors } from './chat.errors';
@@ -25,6 +26,7 @@ import {
   encodeSeqCursor,
   type KeyLookup,
   memoKeys,
+  attachmentSummary,
   toMessageResponse,
 } from './chat.mapper';
 import { ChatRepository } from './chat.repository';
@@ -36,7 +38,7 @@ import type {
   ReadPayload,
   SendMessagePayload,
 } from './dto/chat.dto';
-import { KeyedQueue } from './room-queue';
+import { GroupQueue, type Outcome } from './room-queue';
 import { plainText } from './text-policy';
 
 // Messages in a room (docs/chat.md): sent over signaling, kept sealed under the subject
@@ -44,8 +46,18 @@ import { plainText } from './text-policy';
 // Handlers follow one order: standing, limits, act, tell.
 @Injectable()
 export class ChatService {
-  // This instance's sends, one room at a time (KeyedQueue).
-  private readonly turns = new KeyedQueue();
+  private readonly logger = new Logger('ChatService');
+  // This instance's sends, one room's group at a time (GroupQueue).
+  private readonly turns = new GroupQueue<Placing, ChatMessageResponse>((roomId, items) =>
+    this.placeMessages(roomId, items),
+  );
+  // Senders' standings for sends (standingToSend), and the rooms' subjects once known (a room's
+  // subject never changes once set).
+  private readonly standings = new Map<string, { standing: ChatStanding; until: number }>();
+  private readonly subjects = new Map<string, string>();
+  // Rooms whose chat row this instance has made sure of (chat rows are never deleted while
+  // their room exists).
+  private readonly chatRows = new Set<string>();
 
   constructor(
     private readonly dataSource: DataSource,
@@ -54,6 +66,7 @@ export class ChatService {
     private readonly rooms: RoomsService,
     private readonly users: UsersService,
     private readonly keys: PatientProfileService,
+    private readonly sealing: ChatKeys,
     private readonly rate: ChatRateLimit,
     private readonly events: ChatEvents,
     private readonly audit: AuditService,
@@ -61,114 +74,201 @@ export class ChatService {
   ) {}
 
   // `chat:send`. A clientId the sender already used in this room answers the message it made
-  // (a resend after a reconnect, to whichever instance), and nobody hears it twice.
-  // Everything that can be done before the room's turn is: the checks, the key, the sealing;
-  // the room's counter row is locked only from the insert to the commit, so a busy room's
-  // sends follow one another quickly.
+  // (a resend after a reconnect, to whichever instance), and nobody hears it twice; a resend
+  // is answered even when the sender is over their limit, the room closed since or the file
+  // already went out with it. Everything that can be done before the room's turn is: the
+  // checks (from a short-lived copy of the sender's standing), the key, the sealing; the
+  // turn itself checks the room again, numbers, stores and publishes the messages waiting for
+  // it together (`placeMessages`).
   async send(actor: AuthUser, p: SendMessagePayload): Promise<{ message: ChatMessageResponse }> {
     const text = plainText(p.text, this.config.chat.maxTextLength);
     const attachmentId = p.attachmentId ?? null;
     if (text === null && attachmentId === null) throw ChatErrors.empty();
+    try {
+      return { message: await this.sendNew(actor, p, text, attachmentId) };
+    } catch (err) {
+      if (!(err instanceof AppException || err instanceof AlreadySent || err instanceof Refused))
+        throw err;
+      const known = await this.repeated(actor, p.roomId, p.clientId, text, attachmentId);
+      if (known) return { message: known };
+      if (err instanceof Refused) throw await this.refusal(actor, p.roomId);
+      throw err;
+    }
+  }
+
+  private async sendNew(
+    actor: AuthUser,
+    p: SendMessagePayload,
+    text: string | null,
+    attachmentId: string | null,
+  ): Promise<ChatMessageResponse> {
     const m = this.dataSource.manager;
-    // A resend is answered even when the sender is over their limit.
-    const known = await this.repeated(actor, p.roomId, p.clientId, text, attachmentId);
-    if (known) return { message: known };
-    const standing = await this.access.standing(actor, p.roomId, m);
+    const standing = await this.standingToSend(actor, p.roomId);
     if (standing.room.status !== RoomStatus.Open) throw ChatErrors.closed();
     await this.rate.admit(actor.id, p.roomId);
-
-    const chat = await this.repo.findRoom(p.roomId, m);
-    if (!chat) await this.repo.ensureRoom(p.roomId, m);
-    const subjectId = await this.subjectFor(
-      actor,
-      chat ?? { roomId: p.roomId, subjectId: null },
-      m,
-    );
-    const key = await this.writeKey(subjectId);
+    const known = this.subjects.get(p.roomId) ?? standing.chat?.subjectId ?? null;
+    if (!standing.chat && !this.chatRows.has(p.roomId)) {
+      await this.repo.ensureRoom(p.roomId, m);
+      if (this.chatRows.size >= MAX_CACHED) this.chatRows.clear();
+      this.chatRows.add(p.roomId);
+    }
+    const subjectId = await this.subjectFor(actor, { roomId: p.roomId, subjectId: known }, m);
+    const key = await this.sealing.forSealing(subjectId);
     const id = randomUUID();
     const attachment = attachmentId
       ? await this.usableAttachment(actor, p.roomId, attachmentId, m)
       : undefined;
-    const row = {
+    const row: NewMessage = {
       id,
-      roomId: p.roomId,
       senderId: actor.id,
       subjectId,
       clientId: p.clientId,
       body: text === null ? null : ChatCipher.sealText(key, id, subjectId, text),
       attachmentId,
     };
-    const remember =
-      (chat?.subjectId ?? null) === null && subjectId !== actor.id ? subjectId : null;
-    const sent = await this.inRoomTurn(
-      p.roomId,
-      async (tx) => {
-        if (attachmentId && !(await this.repo.claimAttachment(attachmentId, id, tx)))
-          throw ChatErrors.attachmentUsed();
-        const next = await this.repo.insertNext(row, remember, tx);
-        // The same clientId won a race a moment ago: undo (the number and the claim).
-        if (!next) throw new AlreadySent();
-        const entity = Object.assign(new ChatMessageEntity(), {
-          ...row,
-          seq: next.seq,
-          createdAt: next.createdAt,
-          erasedAt: null,
-        });
-        const message = await toMessageResponse(
-          entity,
-          attachment ? { ...attachment, messageId: id } : undefined,
-          () => Promise.resolve(key),
-        );
-        // Who hears it is decided in its turn: a member removed before it is not told.
-        return { message, recipientIds: await this.access.audience(standing, tx) };
-      },
-      (e) => this.events.message.next({ roomId: p.roomId, ...e }),
-    ).catch(async (err: unknown) => {
-      if (!(err instanceof AlreadySent)) throw err;
-      const again = await this.repeated(actor, p.roomId, p.clientId, text, attachmentId);
-      if (!again) throw err;
-      return { message: again };
+    const file = attachment ? attachmentSummary({ ...attachment, messageId: id }, key) : null;
+    return this.turns.run(p.roomId, {
+      row,
+      remember: known === null && subjectId !== actor.id ? subjectId : null,
+      // What everyone is told once it has its number: the text as written, not opened again.
+      respond: (at) => ({
+        id,
+        roomId: p.roomId,
+        seq: Number(at.seq),
+        senderId: actor.id,
+        clientId: p.clientId,
+        text,
+        attachment: file,
+        erased: attachmentId !== null && file === null,
+        createdAt: at.createdAt.toISOString(),
+      }),
     });
-    return { message: sent.message };
   }
 
-  // One transaction in the room's turn (ChatRepository.beginTurn), then `announce` after the
-  // commit and before the turn passes: a room's messages are emitted in their order on every
-  // instance (docs/chat.md, "Delivery"). The turn is a short one: the checks, the key and the
-  // sealing happened before it.
-  private async inRoomTurn<T>(
-    roomId: string,
-    work: (tx: EntityManager) => Promise<T>,
-    announce: (result: T) => void,
-  ): Promise<T> {
-    return this.turns.run(roomId, () => this.turn(roomId, work, announce));
+  // The sender's standing for a send, from a copy at most STANDING_TTL_MS old. Only a first
+  // answer: the message's turn checks the room again (ChatAccess.now), so a removed member is
+  // refused from the removal's commit on, whatever the copy says.
+  private async standingToSend(actor: AuthUser, roomId: string): Promise<ChatStanding> {
+    const key = `${actor.id}:${roomId}`;
+    const known = this.standings.get(key);
+    if (known && known.until > Date.now()) return known.standing;
+    const standing = await this.access.standing(actor, roomId, this.dataSource.manager);
+    if (this.standings.size >= MAX_CACHED) this.standings.clear();
+    this.standings.set(key, { standing, until: Date.now() + STANDING_TTL_MS });
+    return standing;
   }
 
-  private async turn<T>(
+  // Why the turn refused a sender: their standing read afresh, which throws the reason.
+  private async refusal(actor: AuthUser, roomId: string): Promise<AppException> {
+    this.standings.delete(`${actor.id}:${roomId}`);
+    const standing = await this.access.standing(actor, roomId, this.dataSource.manager);
+    if (standing.room.status !== RoomStatus.Open) return ChatErrors.closed();
+    // Admitted or removed between the two reads: refused as waiting, the likelier.
+    return ChatErrors.waiting();
+  }
+
+  // One turn of a room (group commit, docs/chat.md, "Delivery"): the room's advisory lock on a
+  // connection of its own; the room read again (open? who hears it?); the files claimed and the
+  // messages numbered and inserted in one statement (one transaction when files are claimed);
+  // the commit; the publication to every instance; then the lock is given back. So a room's
+  // messages reach Redis, and from there every instance, in `seq` order, and each is
+  // acknowledged only once stored.
+  private async placeMessages(
     roomId: string,
-    work: (tx: EntityManager) => Promise<T>,
-    announce: (result: T) => void,
-  ): Promise<T> {
+    items: Placing[],
+  ): Promise<Outcome<ChatMessageResponse>[]> {
+    const outcomes: (Outcome<ChatMessageResponse> | undefined)[] = items.map(() => undefined);
     const runner = this.dataSource.createQueryRunner();
     await runner.connect();
     try {
-      await this.repo.beginTurn(roomId, runner.manager);
-      await runner.startTransaction();
-      let result: T;
+      const tx = runner.manager;
+      await this.repo.beginTurn(roomId, tx);
+      const { open, hearers } = await this.access.now(roomId, tx);
+      const firstOf = new Map<string, number>();
+      const taking: number[] = [];
+      items.forEach((item, i) => {
+        const { senderId, clientId } = item.row;
+        const same = `${senderId}:${clientId}`;
+        if (!open) outcomes[i] = { ok: false, error: ChatErrors.closed() };
+        else if (!hearers.includes(senderId)) outcomes[i] = { ok: false, error: new Refused() };
+        // The same clientId twice in one group: the first is placed, the others answered as
+        // resends.
+        else if (firstOf.has(same)) outcomes[i] = { ok: false, error: new AlreadySent() };
+        else {
+          firstOf.set(same, i);
+          taking.push(i);
+        }
+      });
+      const claims = taking.filter((i) => items[i].row.attachmentId !== null);
+      if (claims.length > 0) await runner.startTransaction();
       try {
-        result = await work(runner.manager);
-        await runner.commitTransaction();
+        for (const i of claims) {
+          const { attachmentId, id } = items[i].row;
+          if (!(await this.repo.claimAttachment(attachmentId as string, id, tx)))
+            outcomes[i] = { ok: false, error: ChatErrors.attachmentUsed() };
+        }
+        const rows = taking.filter((i) => outcomes[i] === undefined);
+        const remember = rows.map((i) => items[i].remember).find((s) => s !== null) ?? null;
+        const placed =
+          rows.length === 0
+            ? new Map<string, Placed>()
+            : await this.repo.insertBatch(
+                roomId,
+                rows.map((i) => items[i].row),
+                remember,
+                tx,
+              );
+        if (claims.length > 0) await runner.commitTransaction();
+        for (const i of rows) {
+          const at = placed.get(items[i].row.id);
+          outcomes[i] = at
+            ? { ok: true, value: items[i].respond(at) }
+            : { ok: false, error: new AlreadySent() };
+        }
+        if (remember !== null && placed.size > 0) this.rememberSubject(roomId, remember);
       } catch (err) {
-        await runner.rollbackTransaction().catch(() => undefined);
+        if (runner.isTransactionActive) await runner.rollbackTransaction().catch(() => undefined);
         throw err;
       }
-      announce(result);
-      return result;
+      await this.publish(
+        roomId,
+        hearers,
+        outcomes.flatMap((o) => (o?.ok ? [o.value] : [])),
+      );
+      return outcomes.map((o) => o ?? { ok: false, error: new AlreadySent() });
     } finally {
-      // A broken connection has lost its locks with its session.
-      await this.repo.endTurn(runner.manager).catch(() => undefined);
-      await runner.release();
+      // Given back without holding the acknowledgements: whoever waits for the turn waits in
+      // PostgreSQL until the unlock arrives. A broken connection has lost its locks with its
+      // session.
+      void this.repo
+        .endTurn(runner.manager)
+        .catch(() => undefined)
+        .then(() => runner.release())
+        .catch(() => undefined);
     }
+  }
+
+  // Still in the turn: the placed messages, in `seq` order, to every instance. Stored is
+  // stored: if Redis cannot take them, they are acknowledged all the same and read back
+  // from the history.
+  private async publish(
+    roomId: string,
+    hearers: string[],
+    messages: ChatMessageResponse[],
+  ): Promise<void> {
+    try {
+      await this.events.deliver(roomId, hearers, messages);
+    } catch (err) {
+      this.logger.warn(
+        { roomId, count: messages.length, err: err instanceof Error ? err.message : String(err) },
+        'could not publish chat messages; they are stored and in the history',
+      );
+    }
+  }
+
+  private rememberSubject(roomId: string, subjectId: string): void {
+    if (this.subjects.size >= MAX_CACHED) this.subjects.clear();
+    this.subjects.set(roomId, subjectId);
   }
 
   // `chat:typing`: heard by the others who may read the room's chat; nothing is stored.
@@ -377,15 +477,25 @@ export class ChatService {
     if (attachment.erasedAt || attachment.messageId !== null) throw ChatErrors.attachmentUsed();
     return attachment;
   }
-
-  // The subject's data key, made on first use in a short transaction of its own (the key row
-  // is locked while it is made, never while a message waits for its room's turn).
-  private async writeKey(subjectId: string): Promise<Buffer> {
-    const existing = await this.keys.dataKey(subjectId);
-    if (existing) return existing;
-    return this.dataSource.transaction((tx) => this.keys.dataKeyForWrite(subjectId, tx));
-  }
 }
 
-// A resend that raced its original to the insert.
+// How long a sender's standing is taken as known for their next sends (standingToSend).
+const STANDING_TTL_MS = 2000;
+const MAX_CACHED = 10_000;
+
+type NewMessage = Omit<ChatMessageEntity, 'seq' | 'createdAt' | 'erasedAt' | 'room' | 'roomId'>;
+type Placed = { seq: string; createdAt: Date };
+
+// A sealed message waiting for its room's turn.
+interface Placing {
+  row: NewMessage;
+  // The room's subject to keep, when this message is the one that decides it.
+  remember: string | null;
+  respond: (at: Placed) => ChatMessageResponse;
+}
+
+// A message whose clientId its sender used already (a resend, or one racing its original).
 class AlreadySent extends Error {}
+
+// A sender the room's turn did not find among those who may write.
+class Refused extends Error {}

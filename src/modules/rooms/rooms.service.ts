@@ -423,6 +423,12 @@ export class RoomsService {
     return room;
   }
 
+  // The room as it is now, without a check of the caller (the chat reads its status in a
+  // message's turn, after its own check).
+  findRoom(roomId: string, manager: EntityManager): Promise<RoomEntity | null> {
+    return this.rooms.findById(roomId, manager);
+  }
+
   async memberRole(
     roomId: string,
     userId: string,

@@ -4,9 +4,11 @@ import { ChatEvents } from '../chat/chat-events';
 import { SignalingServer, USER_CHANNEL } from './signaling-socket';
 
 // The chat's events turned into socket events (docs/signaling.md, "Chat"): each goes to every
-// device of the users the chat module named (its audience at that moment), on whichever
-// instance they are connected, through the Socket.IO Redis adapter. A message is emitted as
-// soon as its transaction commits, so a room's messages leave in the order of their `seq`.
+// device of the users the chat module named (its audience at that moment). Messages arrive on
+// every instance through the chat's own channel, in each room's `seq` order (ChatEvents), and
+// each instance emits them to the devices connected to it only (`local`), so every device
+// hears a room's messages in that order. Typing and receipts go through the Socket.IO Redis
+// adapter, to whichever instance the devices are on.
 @Injectable()
 export class ChatFanout {
   private subscriptions: Subscription[] = [];
@@ -20,7 +22,7 @@ export class ChatFanout {
     this.subscriptions = [
       this.events.message.subscribe((e) => {
         if (e.recipientIds.length === 0) return;
-        this.server.io.to(e.recipientIds.map(USER_CHANNEL)).emit('chat:message', {
+        this.server.io.local.to(e.recipientIds.map(USER_CHANNEL)).emit('chat:message', {
           message: e.message,
         });
       }),
