@@ -14,6 +14,7 @@ import { Lab, type Settings } from './lib/lab';
 import { renderTable } from './lib/report';
 import { auditTrail } from './scenarios/audit';
 import { callSetup } from './scenarios/calls';
+import { consultationCapacity } from './scenarios/capacity';
 import { idleConnections } from './scenarios/idle';
 import { loginThroughput } from './scenarios/login';
 import { realPeers } from './scenarios/peers';
@@ -35,6 +36,7 @@ export const SCENARIOS: Scenario[] = [
   { id: 's6', title: 'real peers (werift)', run: realPeers, limitSeconds: 180 },
   { id: 's7', title: 'login', run: loginThroughput, limitSeconds: 240 },
   { id: 's8', title: 'audit trail', run: auditTrail, limitSeconds: 420 },
+  { id: 's9', title: 'consultation capacity', run: consultationCapacity, limitSeconds: 1100 },
 ];
 
 function withLimit<T>(p: Promise<T>, seconds: number, what: string): Promise<T> {

@@ -3,7 +3,8 @@
 // user id in the handshake), no validation, no rate limit, no persistence, no audit. It
 // relays offers/answers/candidates to the target's socket in the room, and plays the call
 // events from an in-memory map; `chat:send` numbers the message in its room, hands it to every
-// member who joined the room (`chat:message`) and acks it, with nothing stored. Run as a child process by the harness; it prints
+// member who joined the room (`chat:message`) and acks it, with nothing stored; `call:stats` is
+// acked and `GET /api/v1/ice-servers` answers a fixed list (capacity scenario). Run as a child process by the harness; it prints
 // {"port":N} when listening, answers {rss, heapUsed} to an IPC "mem" message and exits by
 // itself after BENCH_MAX_SECONDS (default 1200).
 import { randomUUID } from 'node:crypto';
@@ -14,7 +15,16 @@ import { Server, type Socket } from 'socket.io';
 type Ack = (a: { ok: true; data: Record<string, unknown> }) => void;
 type Body = Record<string, unknown>;
 
-const httpServer = createServer();
+// The one REST route of the capacity scenario's profile: the TURN refresh, a fixed list.
+const httpServer = createServer((req, res) => {
+  if (req.method === 'GET' && req.url?.startsWith('/api/v1/ice-servers')) {
+    const expiresAt = new Date(Date.now() + 3600_000).toISOString();
+    res.writeHead(200, { 'content-type': 'application/json' });
+    res.end(JSON.stringify({ iceServers: [{ urls: ['stun:127.0.0.1:3478'] }], expiresAt }));
+    return;
+  }
+  res.writeHead(404).end();
+});
 const io = new Server(httpServer, { transports: ['websocket'], serveClient: false });
 const ns = io.of('/signaling');
 const rooms = new Map<string, Map<string, string>>();
@@ -94,6 +104,8 @@ ns.on('connection', (socket: Socket) => {
     }
     ok(ack, { callId: p.callId, roomId: call?.roomId });
   });
+  // Call quality reports: acknowledged, nothing kept.
+  socket.on('call:stats', (_p: Body, ack: unknown) => ok(ack));
   socket.on('call:end', (p: Body, ack: unknown) => {
     const call = calls.get(String(p.callId));
     if (call) {
