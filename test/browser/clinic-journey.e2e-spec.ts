@@ -4,10 +4,12 @@ import {
   baseUrl,
   doctorAndPatient,
   passConsentStep,
+  passPrecheck,
   screenshotBoth,
   signInOnPage,
   waitForVideo,
   waitRoomStatus,
+  waitSignaling,
 } from '../support/demo-driver';
 import { SmtpSink } from '../support/smtp-sink';
 import { WebhookReceiver } from '../support/webhook-receiver';
@@ -94,13 +96,11 @@ describe('browser: from booking by link to a completed appointment', () => {
     expect(await guest.getByTestId('guest-welcome').textContent()).toContain('Zeynep Arslan');
     // The token left the address bar once read.
     expect(guest.url()).not.toContain('invitation=');
-    await guest
-      .getByTestId('signaling-state')
-      .filter({ hasText: /^connected$/ })
-      .waitFor();
+    await waitSignaling(guest, 'connected');
     expect(await passConsentStep(guest)).toBe('granted');
 
     await guest.getByTestId('guest-enter').click();
+    expect(await passPrecheck(guest)).toBe('passed');
     await waitRoomStatus(guest, 'waiting');
     await guest.locator('[data-testid="queue-position"][data-position="1"]').waitFor();
     expect(await guest.getByTestId('queue-position').textContent()).toContain('You are next');
