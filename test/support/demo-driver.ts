@@ -124,9 +124,10 @@ export async function inviteAndAcceptOnPage(
 export async function joinRoomOnPage(page: Page, roomId: string): Promise<void> {
   const item = page.locator(`[data-testid="room-item"][data-room-id="${roomId}"]`);
   await item.getByTestId('room-join').click();
-  const precheck = page.getByTestId('precheck-panel');
-  await precheck.or(page.getByTestId('media-panel')).waitFor({ state: 'visible' });
-  if (await precheck.isVisible()) await passPrecheck(page);
+  await page
+    .locator('[data-testid="precheck-panel"]:visible, [data-testid="media-panel"]:visible')
+    .waitFor();
+  if (await page.getByTestId('precheck-panel').isVisible()) await passPrecheck(page);
 }
 
 export async function waitRoomStatus(page: Page, status: string): Promise<void> {
