@@ -80,7 +80,8 @@ export class CallUi {
     this.render();
     show('call-cancel', status === 'ringing');
     show('call-hangup', status === 'active');
-    show('leave', status !== 'active' && status !== 'ringing');
+    // While ringing, Leave cancels the call; once answered, Hang up ends it.
+    show('leave', status !== 'active');
     if (status !== 'incoming') this.dismissIncoming();
   }
 

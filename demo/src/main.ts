@@ -21,7 +21,7 @@ import {
 } from './i18n.js';
 import { arriveByLink, forgetInvitation, invitationOfPage } from './guest.js';
 import { LocalMedia } from './media.js';
-import { replaceOutgoing, setSending } from './media-control.js';
+import { arriving, replaceOutgoing, setSending } from './media-control.js';
 import { politeInCall, POLITE_TOWARDS_NEWCOMER } from './negotiation.js';
 import { Peer } from './peer.js';
 import { PeerGroup } from './peers.js';
@@ -45,6 +45,7 @@ import {
   labelRemote,
   removeRemote,
   removeWaiting,
+  showRemoteMedia,
   roomItem,
   setConnectionState,
   setRoomStatus,
@@ -105,6 +106,8 @@ const incomingCalls = new Map<
 // The call's clock: from the moment the other side is there (admitted, answered).
 let startedAt: number | undefined;
 let clock: number | undefined;
+// Once a second: what each remote person is sending (the muted indicators on their tiles).
+let mediaWatch: number | undefined;
 let lastRooms: Room[] = [];
 
 const chat = new ChatPanel(
@@ -636,6 +639,16 @@ function beginSession(
     callId ? (stats) => requireSignaling().request('call:stats', { callId, ...stats }) : undefined,
   );
   monitor.start();
+  window.clearInterval(mediaWatch);
+  mediaWatch = window.setInterval(() => {
+    for (const peer of peers.all()) {
+      if (peer.pc.connectionState !== 'connected') continue;
+      arriving(peer.pc).then(
+        (sending) => showRemoteMedia(peer.remoteUserId, sending),
+        () => undefined,
+      );
+    }
+  }, 1000);
   session = { kind, roomId, callId, peers, monitor };
   return session;
 }
@@ -685,6 +698,8 @@ function createPeer(roomId: string, userId: string, polite: boolean, onStalled: 
 function endSession(): void {
   if (!session) return;
   session.monitor.stop();
+  window.clearInterval(mediaWatch);
+  mediaWatch = undefined;
   session.peers.closeAll();
   clearRemotes();
   session = undefined;
@@ -941,7 +956,7 @@ function finishCall(
     setRoomStatus('idle');
     if (status === 'ended') {
       void leaveCallRoom(current.roomId);
-      showEnded('call', 'ended', durationSeconds ?? seconds);
+      showEnded('call', 'hungUp', durationSeconds ?? seconds);
     } else {
       showScreen('home');
     }

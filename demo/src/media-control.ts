@@ -42,3 +42,23 @@ export async function replaceOutgoing(
       .flatMap((pc) => transceiversOf(pc, kind).map((tr) => tr.sender.replaceTrack(track))),
   );
 }
+
+// What the other side of a connection is sending now, per kind: packets arrived since the last
+// look (called about once a second). A muted microphone or a camera turned off on the other
+// side stops its packets (setSending above), whatever the browser does with track.muted.
+const lastPackets = new WeakMap<RTCPeerConnection, Map<string, number>>();
+
+export async function arriving(pc: RTCPeerConnection): Promise<{ audio: boolean; video: boolean }> {
+  const report = await pc.getStats();
+  const before = lastPackets.get(pc) ?? new Map<string, number>();
+  const now = new Map<string, number>();
+  const result = { audio: false, video: false };
+  report.forEach((entry: { id: string; type: string; kind?: string; packetsReceived?: number }) => {
+    if (entry.type !== 'inbound-rtp' || (entry.kind !== 'audio' && entry.kind !== 'video')) return;
+    const packets = entry.packetsReceived ?? 0;
+    now.set(entry.id, packets);
+    if (packets > (before.get(entry.id) ?? 0)) result[entry.kind] = true;
+  });
+  lastPackets.set(pc, now);
+  return result;
+}

@@ -74,9 +74,7 @@ function initials(name: string): string {
 }
 
 // A tile per remote person: their video, or their initials while their camera is off; their
-// name and role; a badge while their microphone is off. Muted-ness is read from the incoming
-// tracks: the other side stops sending a track it mutes (media-control.ts), which mutes or
-// removes it here.
+// name and role; a badge while their microphone is off (showRemoteMedia).
 export function showRemote(userId: string, stream: MediaStream, person: Person | undefined): void {
   let tile = tileOf(userId);
   if (!tile) {
@@ -108,11 +106,7 @@ export function showRemote(userId: string, stream: MediaStream, person: Person |
   }
   labelRemote(userId, person);
   const video = tile.querySelector('video') as HTMLVideoElement;
-  if (video.srcObject !== stream) {
-    video.srcObject = stream;
-    watchTracks(tile, stream);
-  }
-  updateMuted(tile, stream);
+  if (video.srcObject !== stream) video.srcObject = stream;
   // Autoplay with sound needs a user gesture; without one, play muted rather than not at all.
   video.play().catch(() => {
     video.muted = true;
@@ -132,32 +126,15 @@ export function labelRemote(userId: string, person: Person | undefined): void {
   tile.setAttribute('aria-label', name);
 }
 
-function watchTracks(tile: HTMLElement, stream: MediaStream): void {
-  const update = (): void => updateMuted(tile, stream);
-  const watch = (track: MediaStreamTrack): void => {
-    track.addEventListener('mute', update);
-    track.addEventListener('unmute', update);
-    track.addEventListener('ended', update);
-  };
-  stream.getTracks().forEach(watch);
-  stream.addEventListener('addtrack', (e) => {
-    watch(e.track);
-    update();
-  });
-  stream.addEventListener('removetrack', update);
-}
-
-function live(stream: MediaStream, kind: 'audio' | 'video'): boolean {
-  return stream.getTracks().some((tr) => tr.kind === kind && !tr.muted && tr.readyState === 'live');
-}
-
-function updateMuted(tile: HTMLElement, stream: MediaStream): void {
-  const audio = live(stream, 'audio');
-  const video = live(stream, 'video');
-  tile.dataset.audioOff = String(!audio);
-  tile.dataset.videoOff = String(!video);
-  (tile.querySelector('[data-testid="remote-muted"]') as HTMLElement).hidden = audio;
-  (tile.querySelector('[data-testid="remote-camera-off"]') as HTMLElement).hidden = video;
+// What the other side sends (media-control.ts `arriving`): a badge while their microphone is
+// off, their initials instead of the picture while their camera is off.
+export function showRemoteMedia(userId: string, media: { audio: boolean; video: boolean }): void {
+  const tile = tileOf(userId);
+  if (!tile) return;
+  tile.dataset.audioOff = String(!media.audio);
+  tile.dataset.videoOff = String(!media.video);
+  (tile.querySelector('[data-testid="remote-muted"]') as HTMLElement).hidden = media.audio;
+  (tile.querySelector('[data-testid="remote-camera-off"]') as HTMLElement).hidden = media.video;
 }
 
 export function removeRemote(userId: string): void {

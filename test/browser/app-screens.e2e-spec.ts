@@ -14,6 +14,7 @@ import {
 import {
   baseUrl,
   doctorAndPatient,
+  leaveToHome,
   passConsentStep,
   passPrecheck,
   signInOnPage,
@@ -203,13 +204,7 @@ describe.each([
     await patient.getByTestId('user-panel').waitFor({ state: 'visible' });
 
     // ---- Incoming call: the caller's name; Escape declines ----
-    await doctor.getByTestId('leave').click();
-    await doctor
-      .locator('[data-testid="user-panel"]:visible, [data-testid="ended-panel"]:visible')
-      .waitFor();
-    if (await doctor.getByTestId('ended-panel').isVisible()) {
-      await doctor.getByTestId('ended-home').click();
-    }
+    await leaveToHome(doctor);
     await doctor.getByTestId('rooms-refresh').click();
     await doctor
       .getByTestId('call-callee')

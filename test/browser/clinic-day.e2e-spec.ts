@@ -2,6 +2,7 @@ import { authHeader } from '../support/auth';
 import { appAndTwoPeople, pollUntil } from '../support/browser';
 import {
   doctorAndPatient,
+  leaveToHome,
   passPrecheck,
   screenshotBoth,
   signInBoth,
@@ -89,6 +90,8 @@ describe('browser: booking, check-in, the queue and the next patient', () => {
     const inConsultation = doctor.locator(
       `[data-testid="appointment-item"][data-appointment-id="${appointmentId}"][data-status="in_consultation"]`,
     );
+    // The doctor closes the consultation, back on their day, and completes the appointment.
+    await leaveToHome(doctor);
     await doctor.getByTestId('appointments-refresh').click();
     await inConsultation.getByTestId('appointment-complete').click();
     await doctor

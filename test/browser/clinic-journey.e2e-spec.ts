@@ -4,6 +4,7 @@ import { appAndTwoPeople, pollUntil } from '../support/browser';
 import {
   baseUrl,
   doctorAndPatient,
+  leaveToHome,
   passConsentStep,
   passPrecheck,
   screenshotBoth,
@@ -124,6 +125,7 @@ describe('browser: from booking by link to a completed appointment', () => {
     ]);
     await screenshotBoth(pages, 'clinic-journey');
 
+    await leaveToHome(pages.doctor);
     await pages.doctor.getByTestId('appointments-refresh').click();
     const item = `[data-testid="appointment-item"][data-appointment-id="${appointmentId}"]`;
     await pages.doctor

@@ -130,6 +130,19 @@ export async function joinRoomOnPage(page: Page, roomId: string): Promise<void> 
   if (await page.getByTestId('precheck-panel').isVisible()) await passPrecheck(page);
 }
 
+// Leaves the room or call on screen and goes back to the home screen (through the end screen
+// when the consultation had started).
+export async function leaveToHome(page: Page): Promise<void> {
+  await page.getByTestId('leave').click();
+  await page
+    .locator('[data-testid="user-panel"]:visible, [data-testid="ended-panel"]:visible')
+    .waitFor();
+  if (await page.getByTestId('ended-panel').isVisible()) {
+    await page.getByTestId('ended-home').click();
+  }
+  await page.getByTestId('user-panel').waitFor({ state: 'visible' });
+}
+
 export async function waitRoomStatus(page: Page, status: string): Promise<void> {
   await page
     .locator(`[data-testid="room-status"][data-status="${status}"]`)

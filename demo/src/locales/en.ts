@@ -219,6 +219,7 @@ export const en = {
     share: 'Share screen',
     stopShare: 'Stop sharing',
     devices: 'Devices',
+    controls: 'Call controls',
     camera: 'Camera',
     microphone: 'Microphone',
     chat: 'Chat',
@@ -250,6 +251,7 @@ export const en = {
       ended: 'The doctor ended the consultation.',
       replaced: 'You continued on another device.',
       removed: 'You were taken out of the consultation.',
+      hungUp: 'The call was ended.',
     } as Record<string, string>,
   },
   chat: {
@@ -257,6 +259,7 @@ export const en = {
     message: 'Message',
     send: 'Send',
     file: 'Attach a file (JPEG, PNG or PDF)',
+    attach: 'File',
     typing: 'typing…',
     sent: 'sent',
     read: 'read',

@@ -221,6 +221,7 @@ export const tr: Texts = {
     share: 'Ekranı paylaş',
     stopShare: 'Paylaşımı durdur',
     devices: 'Cihazlar',
+    controls: 'Görüşme denetimleri',
     camera: 'Kamera',
     microphone: 'Mikrofon',
     chat: 'Sohbet',
@@ -252,6 +253,7 @@ export const tr: Texts = {
       ended: 'Hekiminiz muayeneyi sonlandırdı.',
       replaced: 'Başka bir cihazda devam ettiniz.',
       removed: 'Muayeneden çıkarıldınız.',
+      hungUp: 'Görüşme sonlandırıldı.',
     },
   },
   chat: {
@@ -259,6 +261,7 @@ export const tr: Texts = {
     message: 'Mesaj',
     send: 'Gönder',
     file: 'Dosya ekle (JPEG, PNG ya da PDF)',
+    attach: 'Dosya',
     typing: 'yazıyor…',
     sent: 'gönderildi',
     read: 'okundu',
