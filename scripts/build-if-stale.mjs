@@ -12,8 +12,8 @@ import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, relative, sep } from 'node:path';
 
 const root = process.cwd();
-// What `npm run build` compiles or copies (tsconfig.build.json, demo/tsconfig.build.json,
-// demo/copy-assets.mjs), and what decides how. Specs are excluded from the build, so editing
+// What `npm run build` compiles or copies (tsconfig.build.json, demo/build.mjs
+// with demo/tsconfig.json), and what decides how. Specs are excluded from the build, so editing
 // one needs no rebuild.
 const DIRECTORIES = ['src', 'migrations', 'scripts', 'demo'];
 const FILES = [

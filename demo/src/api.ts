@@ -5,6 +5,7 @@
 // the refresh token somewhere sturdier (an httpOnly cookie, the OS keychain on mobile).
 import type {
   Appointment,
+  CareRelationship,
   Call,
   ClinicianListing,
   ConsentsResponse,
@@ -125,6 +126,16 @@ export class Api {
     return this.request<User>('GET', '/users/me');
   }
 
+  // Another person's record; Hekim answers only for people one may see (docs/access-model.md).
+  user(id: string): Promise<User> {
+    return this.request<User>('GET', `/users/${encodeURIComponent(id)}`);
+  }
+
+  // A doctor's patients, a patient's doctors (docs/access-model.md, "Listing").
+  careRelationships(): Promise<Page<CareRelationship>> {
+    return this.request<Page<CareRelationship>>('GET', '/care-relationships');
+  }
+
   rooms(): Promise<Page<Room>> {
     return this.request<Page<Room>>('GET', '/rooms');
   }
@@ -199,6 +210,15 @@ export class Api {
     return this.request<Appointment>('POST', `/appointments/${encodeURIComponent(id)}/${act}`, {
       body,
     });
+  }
+
+  // The patient's device check before a consultation (docs/appointments.md, "The queue").
+  precheck(appointmentId: string, passed: boolean, details: string): Promise<Appointment> {
+    return this.request<Appointment>(
+      'POST',
+      `/appointments/${encodeURIComponent(appointmentId)}/precheck`,
+      { body: { passed, details } },
+    );
   }
 
   queue(): Promise<Page<QueueEntry>> {

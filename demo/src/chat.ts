@@ -2,9 +2,11 @@
 // receipts over signaling, files uploaded over REST and sent by id. Every text is put on the
 // page with textContent, never as HTML: a message is plain text whatever it contains.
 import type { Api } from './api.js';
+import { friendlyError } from './errors.js';
+import { t } from './i18n.js';
 import type { ChatMessage } from './contract/signaling-events.js';
 import type { Signaling } from './signaling.js';
-import { byTestId, errorMessage, log } from './view.js';
+import { byTestId, errorMessage, log, notify } from './view.js';
 
 export class ChatPanel {
   private roomId: string | undefined;
@@ -16,6 +18,8 @@ export class ChatPanel {
     private readonly api: Api,
     private readonly signaling: () => Signaling | undefined,
     private readonly myId: () => string | undefined,
+    // The sender's name for messages from others (never their id).
+    private readonly nameOf: (userId: string) => string,
   ) {}
 
   async open(roomId: string): Promise<void> {
@@ -49,7 +53,7 @@ export class ChatPanel {
   onTyping(p: { roomId: string; userId: string }): void {
     if (p.roomId !== this.roomId) return;
     const label = byTestId('chat-typing');
-    label.textContent = 'typing…';
+    label.textContent = t('chat.typing');
     window.clearTimeout(this.typingTimer);
     this.typingTimer = window.setTimeout(() => (label.textContent = ''), 3000);
   }
@@ -63,7 +67,7 @@ export class ChatPanel {
       if (item.dataset.mine === 'true' && Number(item.dataset.seq) <= upTo) {
         item.dataset.read = 'true';
         const receipt = item.querySelector('[data-testid="chat-receipt"]');
-        if (receipt) receipt.textContent = '✓✓ read';
+        if (receipt) receipt.textContent = `✓✓ ${t('chat.read')}`;
       }
     }
   }
@@ -122,9 +126,15 @@ export class ChatPanel {
     item.dataset.testid = 'chat-message';
     item.dataset.seq = String(message.seq);
     item.dataset.mine = String(message.senderId === this.myId());
+    if (message.senderId !== this.myId()) {
+      const sender = document.createElement('span');
+      sender.className = 'sender';
+      sender.textContent = this.nameOf(message.senderId);
+      item.append(sender);
+    }
     const text = document.createElement('span');
     text.dataset.testid = 'chat-text';
-    text.textContent = message.erased ? '(erased)' : (message.text ?? '');
+    text.textContent = message.erased ? t('chat.erased') : (message.text ?? '');
     item.append(text);
     if (message.attachment) {
       const { id, name } = message.attachment;
@@ -132,6 +142,7 @@ export class ChatPanel {
       button.type = 'button';
       button.dataset.testid = 'chat-attachment';
       button.textContent = `📎 ${name}`;
+      button.setAttribute('aria-label', t('chat.download', { name }));
       button.addEventListener('click', () => void this.download(id, name));
       item.append(' ', button);
     }
@@ -139,7 +150,7 @@ export class ChatPanel {
       const receipt = document.createElement('span');
       receipt.dataset.testid = 'chat-receipt';
       receipt.className = 'receipt';
-      receipt.textContent = '✓ sent';
+      receipt.textContent = `✓ ${t('chat.sent')}`;
       item.append(' ', receipt);
     }
     const list = byTestId('chat-messages');
@@ -162,6 +173,7 @@ export class ChatPanel {
       log(`downloaded ${name} (${blob.size} bytes)`);
     } catch (error) {
       log(`download failed: ${errorMessage(error)}`);
+      notify(friendlyError(error));
     }
   }
 }

@@ -2,9 +2,10 @@
 // name, books a free slot, checks in and waits; a doctor opens their calendar, sees today's
 // appointments and the queue, and lets the next patient in.
 import type { Api } from './api.js';
+import { formatTime, formatWhen, t } from './i18n.js';
+import type { People } from './people.js';
 import type { Appointment, ClinicianListing, QueueEntry, Role, Slot } from './types.js';
-import { button } from './render.js';
-import { byTestId, inputValue, log, setText, show } from './view.js';
+import { button, byTestId, element, inputValue, log, notify, setText, show } from './view.js';
 
 const DAY_MS = 86_400_000;
 
@@ -13,7 +14,8 @@ const OPEN: ReadonlySet<Appointment['status']> = new Set(['booked', 'checked_in'
 
 export interface ClinicActions {
   // Joins the appointment's room (a patient lands in its waiting room, the host enters).
-  joinRoom(roomId: string): Promise<void>;
+  // `appointmentId` when a patient goes in: the pre-call check reports to it.
+  joinRoom(roomId: string, appointmentId?: string): Promise<void>;
   // Admits the next person of the caller's queue (signaling `queue:next`).
   queueNext(): Promise<{ roomId: string; displayName: string }>;
   // Reports a failure of a user action on the page.
@@ -23,9 +25,12 @@ export interface ClinicActions {
 export class Clinic {
   private role: Role | undefined;
   private clinicians = new Map<string, ClinicianListing>();
+  private appointments: Appointment[] = [];
+  private queueItems: QueueEntry[] = [];
 
   constructor(
     private readonly api: Api,
+    private readonly people: People,
     private readonly actions: ClinicActions,
   ) {}
 
@@ -52,21 +57,19 @@ export class Clinic {
   private async loadClinicians(): Promise<void> {
     const page = await this.api.clinicians();
     this.clinicians = new Map(page.items.map((c) => [c.id, c]));
+    for (const c of page.items) this.people.remember(c.id, { name: c.displayName, role: 'doctor' });
     const select = byTestId<HTMLSelectElement>('booking-clinician');
     const chosen = select.value;
     select.replaceChildren(
       ...page.items.map((c) => {
         const option = document.createElement('option');
         option.value = c.id;
-        option.textContent = `${c.displayName} (${c.slotMinutes} min)`;
+        option.textContent = c.displayName;
         return option;
       }),
     );
     if (this.clinicians.has(chosen)) select.value = chosen;
-    setText(
-      'booking-empty',
-      page.items.length ? '' : 'No clinician has published working hours yet.',
-    );
+    setText('booking-empty', page.items.length ? '' : t('clinic.noClinicians'));
   }
 
   // The chosen clinician's free slots over the next week, as buttons.
@@ -84,20 +87,24 @@ export class Clinic {
       ...items.slice(0, 24).map((slot) => {
         const item = document.createElement('li');
         item.append(
-          button('booking-slot', when(slot.start), () =>
-            this.actions.run('book', () => this.book(clinicianId, slot)),
+          button(
+            'booking-slot',
+            formatWhen(slot.start),
+            () => this.actions.run('book', () => this.book(clinicianId, slot)),
+            'secondary',
           ),
         );
         return item;
       }),
     );
-    if (!items.length) setText('booking-empty', 'No free time in the next seven days.');
+    setText('booking-empty', items.length ? '' : t('clinic.noSlots'));
   }
 
   private async book(clinicianId: string, slot: Slot): Promise<void> {
     await this.api.book(clinicianId, slot, inputValue('booking-reason'));
-    const name = this.clinicians.get(clinicianId)?.displayName ?? 'the clinician';
-    log(`booked ${when(slot.start)} with ${name}`);
+    const name = this.clinicians.get(clinicianId)?.displayName ?? t('clinic.yourDoctor');
+    log(`booked ${slot.start}`);
+    notify(t('clinic.booked', { when: formatWhen(slot.start), name }));
     byTestId('booking-slots').replaceChildren();
     await this.loadAppointments();
   }
@@ -111,7 +118,29 @@ export class Clinic {
       new Date(now - DAY_MS),
       new Date(now + 31 * DAY_MS),
     );
-    byTestId('appointments-list').replaceChildren(...items.map((a) => this.appointmentItem(a)));
+    this.appointments = items;
+    // A doctor's patients by name (GET /users/:id answers for the patients they treat).
+    if (this.role === 'doctor') {
+      await Promise.all(
+        [...new Set(items.map((a) => a.patientId))]
+          .filter(Boolean)
+          .map((id) => this.people.lookUp(id)),
+      );
+    }
+    this.renderAppointments();
+  }
+
+  // Re-renders in the current language.
+  render(): void {
+    this.renderAppointments();
+    this.renderQueue();
+  }
+
+  private renderAppointments(): void {
+    byTestId('appointments-list').replaceChildren(
+      ...this.appointments.map((a) => this.appointmentItem(a)),
+    );
+    show('appointments-empty', this.appointments.length === 0);
   }
 
   private appointmentItem(a: Appointment): HTMLLIElement {
@@ -121,31 +150,39 @@ export class Clinic {
     item.dataset.status = a.status;
     const other =
       this.role === 'patient'
-        ? (this.clinicians.get(a.clinicianId)?.displayName ?? 'your clinician')
-        : 'patient';
-    item.textContent = `${when(a.start)} with ${other}: ${a.status.replace('_', ' ')} `;
+        ? (this.clinicians.get(a.clinicianId)?.displayName ?? t('clinic.yourDoctor'))
+        : this.people.nameOf(a.patientId, 'clinic.aPatient');
+    const what = element(
+      'span',
+      t('clinic.withName', { when: formatWhen(a.start), name: other }),
+      'what',
+    );
+    const state = element('span', t(`clinic.status.${a.status}`), 'state');
+    state.dataset.testid = 'appointment-status';
+    item.append(what, state);
     const act = (what: string, action: () => Promise<void>) => () =>
       this.actions.run(what, async () => {
         await action();
         await this.refresh();
       });
     if (this.role === 'patient' && OPEN.has(a.status)) {
-      const label = a.status === 'checked_in' ? 'Wait in the room' : 'Check in';
+      const label = a.status === 'checked_in' ? t('clinic.waitInRoom') : t('clinic.checkIn');
       item.append(
         button(
           'appointment-check-in',
           label,
           act('check in', async () => {
             if (a.status === 'booked') await this.api.appointmentAct(a.id, 'check-in');
-            await this.actions.joinRoom(a.roomId);
+            await this.actions.joinRoom(a.roomId, a.id);
           }),
         ),
         button(
           'appointment-cancel',
-          'Cancel',
+          t('clinic.cancel'),
           act('cancel', async () => {
-            await this.api.appointmentAct(a.id, 'cancel', { reason: 'Cancelled by the patient' });
+            await this.api.appointmentAct(a.id, 'cancel', { reason: t('clinic.cancelReason') });
           }),
+          'secondary',
         ),
       );
     }
@@ -154,7 +191,7 @@ export class Clinic {
         item.append(
           button(
             'appointment-join',
-            'Open room',
+            t('clinic.openRoom'),
             act('join', () => this.join(a)),
           ),
         );
@@ -162,7 +199,7 @@ export class Clinic {
         item.append(
           button(
             'appointment-complete',
-            'Complete',
+            t('clinic.complete'),
             act('complete', async () => {
               await this.api.appointmentAct(a.id, 'complete', { outcome: 'Seen' });
             }),
@@ -172,10 +209,11 @@ export class Clinic {
         item.append(
           button(
             'appointment-no-show',
-            'No-show',
+            t('clinic.noShow'),
             act('no-show', async () => {
               await this.api.appointmentAct(a.id, 'no-show');
             }),
+            'secondary',
           ),
         );
     }
@@ -199,12 +237,22 @@ export class Clinic {
     const timezone = Intl.DateTimeFormat().resolvedOptions().timeZone;
     await this.api.openHours(timezone, '08:00', '20:00', 20);
     log(`working hours set: every day 08:00–20:00 (${timezone}), 20-minute slots`);
+    notify(t('clinic.hoursSet'));
   }
 
   async loadQueue(): Promise<void> {
     const { items } = await this.api.queue();
+    this.queueItems = items;
+    for (const entry of items)
+      this.people.remember(entry.patientId, { name: entry.displayName, role: 'patient' });
+    this.renderQueue();
+  }
+
+  private renderQueue(): void {
+    const items = this.queueItems;
     byTestId('queue-list').replaceChildren(...items.map((entry) => queueItem(entry)));
     byTestId<HTMLButtonElement>('queue-next').disabled = items.length === 0;
+    show('queue-empty', items.length === 0);
   }
 
   // "Next patient": the server admits the first person of the queue who is in their
@@ -212,7 +260,8 @@ export class Clinic {
   async next(): Promise<void> {
     const admitted = await this.actions.queueNext();
     await this.actions.joinRoom(admitted.roomId);
-    log(`next patient: ${admitted.displayName}`);
+    log('next patient admitted');
+    notify(t('clinic.nextDone', { name: admitted.displayName }));
     await this.refresh();
   }
 }
@@ -221,20 +270,31 @@ function queueItem(entry: QueueEntry): HTMLLIElement {
   const item = document.createElement('li');
   item.dataset.testid = 'queue-item';
   item.dataset.appointmentId = entry.appointmentId;
-  const waited = Math.floor(entry.waitedSeconds / 60);
-  item.textContent = `${entry.position}. ${entry.displayName}, booked for ${when(entry.start)}, waiting ${waited} min`;
+  const minutes = Math.floor(entry.waitedSeconds / 60);
+  item.append(
+    element(
+      'span',
+      t('clinic.queueLine', {
+        position: entry.position,
+        name: entry.displayName,
+        time: formatTime(entry.start),
+        minutes,
+      }),
+      'what',
+    ),
+  );
+  const check = entry.precheck;
+  const precheck = element(
+    'span',
+    check
+      ? t(check.passed ? 'clinic.precheckPassed' : 'clinic.precheckFailed')
+      : t('clinic.precheckNone'),
+    'precheck state',
+  );
+  precheck.dataset.testid = 'queue-precheck';
+  if (check) precheck.dataset.passed = String(check.passed);
+  item.append(precheck);
   return item;
-}
-
-// An instant in the reader's own time zone and language.
-function when(iso: string): string {
-  return new Date(iso).toLocaleString(undefined, {
-    weekday: 'short',
-    day: 'numeric',
-    month: 'short',
-    hour: '2-digit',
-    minute: '2-digit',
-  });
 }
 
 export function wireClinic(clinic: Clinic, run: ClinicActions['run']): void {

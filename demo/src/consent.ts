@@ -1,29 +1,35 @@
 // The consent step of a patient's sign-in (KVKK/GDPR, docs/compliance.md). Hekim refuses
 // a patient's room join or call answer with CONSENT_REQUIRED until they hold an active
-// `telemedicine` consent, so the page asks first: GET /consents/me lists the texts still to
-// accept (`required`); "I agree" grants each of them with POST /consents {purpose, version}.
-// A server without consent support answers 404 and the step is skipped.
+// `telemedicine` consent, so the app asks first: GET /consents/me lists the texts still to
+// decide (`required`). Each purpose is its own question, with its plain-language title and
+// its full text shown, and its own "I agree" / "I do not agree": agreeing grants that one
+// purpose (POST /consents {purpose, version}); declining grants nothing. A server without
+// consent support answers 404 and the step is skipped.
 import { type Api, ApiError } from './api.js';
+import { friendlyError } from './errors.js';
+import { t } from './i18n.js';
 import type { ConsentsResponse } from './types.js';
-import { byTestId, errorMessage } from './view.js';
+import { button, byTestId, element, errorMessage, notify } from './view.js';
 
-export type ConsentStatus = 'checking' | 'required' | 'granted' | 'not-needed' | 'unsupported';
+export type ConsentStatus =
+  'checking' | 'required' | 'granted' | 'declined' | 'not-needed' | 'unsupported';
+
+type Required = ConsentsResponse['required'][number];
 
 export class ConsentStep {
-  private required: ConsentsResponse['required'] = [];
+  private required: Required[] = [];
+  private readonly decisions = new Map<string, 'granted' | 'declined'>();
 
   constructor(
     private readonly api: Api,
     private readonly log: (message: string) => void,
-  ) {
-    byTestId('consent-agree').addEventListener('click', () => void this.agree());
-  }
+  ) {}
 
   get status(): ConsentStatus {
     return (byTestId('consent-panel').dataset.status ?? 'checking') as ConsentStatus;
   }
 
-  // Shows the texts still to accept, if any. Resolves once the status is known.
+  // Shows the texts still to decide, if any. Resolves once the status is known.
   async check(): Promise<void> {
     this.setStatus('checking');
     let answer: ConsentsResponse;
@@ -37,29 +43,76 @@ export class ConsentStep {
       throw error;
     }
     this.required = answer.required;
-    const list = byTestId('consent-texts');
-    list.replaceChildren(
-      ...answer.required.map((c) => {
-        const item = document.createElement('li');
-        item.dataset.purpose = c.purpose;
-        item.textContent = `${c.text} (${c.purpose}, version ${c.version})`;
-        return item;
-      }),
-    );
+    this.decisions.clear();
+    this.render();
     this.setStatus(answer.required.length > 0 ? 'required' : 'not-needed');
   }
 
-  private async agree(): Promise<void> {
+  // Re-renders in the current language.
+  render(): void {
+    byTestId('consent-texts').replaceChildren(...this.required.map((c) => this.item(c)));
+  }
+
+  private item(c: Required): HTMLLIElement {
+    const item = document.createElement('li');
+    item.dataset.testid = 'consent-item';
+    item.dataset.purpose = c.purpose;
+    const decision = this.decisions.get(c.purpose);
+    if (decision) item.dataset.decision = decision;
+    const headingId = `consent-${c.purpose}`;
+    const title = element('h3', purposeTitle(c.purpose));
+    title.id = headingId;
+    const text = element('p', c.text, 'text');
+    text.dataset.testid = 'consent-text';
+    item.append(title, text, element('p', t('consent.version', { version: c.version }), 'version'));
+    if (decision) {
+      const outcome = element(
+        'p',
+        t(decision === 'granted' ? 'consent.agreed' : 'consent.declined'),
+        'outcome',
+      );
+      outcome.dataset.testid = 'consent-outcome';
+      item.append(outcome);
+    }
+    if (decision !== 'granted') {
+      const row = element('div', undefined, 'decision');
+      row.setAttribute('role', 'group');
+      row.setAttribute('aria-labelledby', headingId);
+      row.append(
+        button('consent-agree', t('consent.agree'), () => void this.agree(c), 'ok'),
+        button('consent-decline', t('consent.decline'), () => this.decline(c), 'secondary'),
+      );
+      item.append(row);
+    }
+    return item;
+  }
+
+  private async agree(c: Required): Promise<void> {
     try {
-      for (const c of this.required) {
-        await this.api.grantConsent(c.purpose, c.version);
-        this.log(`consent granted: ${c.purpose} v${c.version}`);
-      }
-      this.required = [];
-      this.setStatus('granted');
+      await this.api.grantConsent(c.purpose, c.version);
+      this.log(`consent granted: ${c.purpose} v${c.version}`);
+      this.decisions.set(c.purpose, 'granted');
+      this.settle();
     } catch (error) {
       this.log(`consent failed: ${errorMessage(error)}`);
+      notify(friendlyError(error));
     }
+  }
+
+  private decline(c: Required): void {
+    this.decisions.set(c.purpose, 'declined');
+    this.log(`consent declined: ${c.purpose}`);
+    this.settle();
+  }
+
+  // Every purpose decided: granted if all were agreed to, declined otherwise (the panel
+  // stays, so a declined purpose can still be agreed to).
+  private settle(): void {
+    this.render();
+    if (this.required.some((c) => !this.decisions.has(c.purpose))) return;
+    const all = this.required.every((c) => this.decisions.get(c.purpose) === 'granted');
+    this.setStatus(all ? 'granted' : 'declined');
+    if (all) notify(t('consent.done'));
   }
 
   // Only patients consent to being treated; other roles have nothing to accept here.
@@ -70,6 +123,13 @@ export class ConsentStep {
   private setStatus(status: ConsentStatus): void {
     const panel = byTestId('consent-panel');
     panel.dataset.status = status;
-    panel.hidden = status !== 'required';
+    panel.hidden = status !== 'required' && status !== 'declined';
   }
+}
+
+// A purpose's plain-language title; an unknown purpose still gets a readable line.
+export function purposeTitle(purpose: string): string {
+  return t(`consent.purposes.${purpose}`, {
+    defaultValue: t('consent.purposeOther', { purpose: purpose.replace(/_/g, ' ') }),
+  });
 }

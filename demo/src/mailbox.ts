@@ -2,7 +2,9 @@
 // reset mails open this page with `?verify=<token>` or `?reset=<token>`, and in development
 // the local mailbox (GET /dev/mailbox) shows what Hekim would have sent.
 import type { Api } from './api.js';
-import { byTestId, errorMessage, inputValue, log, show } from './view.js';
+import { friendlyError } from './errors.js';
+import { t } from './i18n.js';
+import { byTestId, errorMessage, inputValue, log, notify, show } from './view.js';
 
 const URL_IN_TEXT = /https?:\/\/[^\s]+/g;
 
@@ -47,8 +49,14 @@ export function wireMailbox(api: Api): void {
   const verify = params.get('verify');
   if (verify) {
     api.verifyEmail(verify).then(
-      () => log('e-mail address verified: sign in'),
-      (error: unknown) => log(`verification failed: ${errorMessage(error)}`),
+      () => {
+        log('e-mail address verified: sign in');
+        notify(t('auth.verified'));
+      },
+      (error: unknown) => {
+        log(`verification failed: ${errorMessage(error)}`);
+        notify(friendlyError(error));
+      },
     );
   }
   const reset = params.get('reset');
@@ -58,9 +66,13 @@ export function wireMailbox(api: Api): void {
     api.resetPassword(reset ?? '', byTestId<HTMLInputElement>('reset-password').value).then(
       () => {
         log('password changed: sign in with the new one');
+        notify(t('auth.resetDone'));
         show('reset-form', false);
       },
-      (error: unknown) => log(`reset failed: ${errorMessage(error)}`),
+      (error: unknown) => {
+        log(`reset failed: ${errorMessage(error)}`);
+        notify(friendlyError(error));
+      },
     );
   });
   byTestId<HTMLFormElement>('forgot-form').addEventListener('submit', (event) => {
@@ -68,9 +80,13 @@ export function wireMailbox(api: Api): void {
     api.forgotPassword(inputValue('forgot-email')).then(
       () => {
         log('if the address has an account, a reset link is on its way');
+        notify(t('auth.forgotSent'));
         void loadMailbox(api);
       },
-      (error: unknown) => log(`forgot password: ${errorMessage(error)}`),
+      (error: unknown) => {
+        log(`forgot password: ${errorMessage(error)}`);
+        notify(friendlyError(error));
+      },
     );
   });
   byTestId('mailbox-refresh').addEventListener('click', () => void loadMailbox(api));

@@ -78,6 +78,14 @@ export interface Appointment {
   outcome: string | null;
 }
 
+export interface CareRelationship {
+  id: string;
+  clinicianId: string;
+  patientId: string;
+  since: string;
+  until: string | null;
+}
+
 export interface QueueEntry {
   position: number;
   appointmentId: string;
@@ -88,6 +96,8 @@ export interface QueueEntry {
   checkedInAt: string;
   waitedSeconds: number;
   estimatedWaitMinutes: number;
+  // The last pre-call check the patient's device reported, or null.
+  precheck?: { passed: boolean; at: string; details: string | null } | null;
 }
 
 // The answer to redeeming an invitation link: a guest grant scoped to one room.

@@ -16,8 +16,8 @@ interface CallView {
 }
 
 // Issue scenario 3: a direct call from the demo page. The patient has accepted the doctor's
-// room invitation (their care relationship); the doctor calls the patient by user id, the
-// patient's page rings and accepts, both join the call's room and see each other; the
+// room invitation (their care relationship); the doctor picks the patient by name and calls,
+// the patient's app shows the doctor's name in the incoming-call dialog and accepts, both join the call's room and see each other; the
 // pages report call quality from getStats() (call:stats); the doctor hangs up, both pages show
 // the call ended, and the call's record holds its duration and quality summary.
 describe('browser: a direct video call', () => {
@@ -29,15 +29,15 @@ describe('browser: a direct video call', () => {
     // A doctor rings a patient they treat: the patient accepted the doctor's invitation.
     await inviteAndAcceptOnPage(on.t, on.pages, people);
 
-    await on.pages.doctor.getByTestId('call-user-id').fill(people.patient.id);
+    await on.pages.doctor.getByTestId('call-callee').selectOption({ label: 'Ayşe Yılmaz' });
     await on.pages.doctor.getByTestId('call-start').click();
     await waitCallStatus(on.pages.doctor, 'ringing');
     const incoming = on.pages.patient.getByTestId('incoming-call');
     await incoming.waitFor({ state: 'visible' });
-    // call:incoming names the caller by user id.
-    expect(await on.pages.patient.getByTestId('incoming-call-from').textContent()).toContain(
-      people.doctor.id,
-    );
+    // The dialog names the caller, never by id.
+    const from = await on.pages.patient.getByTestId('incoming-call-from').textContent();
+    expect(from).toBe('Dr. Elif Kaya is calling you');
+    expect(from).not.toContain(people.doctor.id);
     await on.pages.patient.getByTestId('call-accept').click();
     await Promise.all([
       waitCallStatus(on.pages.doctor, 'active'),
@@ -71,6 +71,12 @@ describe('browser: a direct video call', () => {
       waitCallStatus(on.pages.patient, 'ended'),
     ]);
     await on.pages.patient.locator('[data-testid="remote-video"]').waitFor({ state: 'detached' });
+    // Both land on the end-of-call screen with the call's duration, no stale video tile.
+    for (const page of [on.pages.doctor, on.pages.patient]) {
+      await page.getByTestId('ended-panel').waitFor({ state: 'visible' });
+      expect(await page.getByTestId('ended-duration').textContent()).toMatch(/^Duration: \d/);
+      expect(await page.getByTestId('media-panel').isHidden()).toBe(true);
+    }
 
     const call = await readCall();
     expect(call.status).toBe('ended');

@@ -2,6 +2,8 @@ import { authHeader } from '../support/auth';
 import { appAndTwoPeople, pollUntil } from '../support/browser';
 import {
   doctorAndPatient,
+  leaveToHome,
+  passPrecheck,
   screenshotBoth,
   signInBoth,
   waitForVideo,
@@ -68,12 +70,15 @@ describe('browser: booking, check-in, the queue and the next patient', () => {
 
     // Check-in puts the patient in the appointment's waiting room and the doctor's queue.
     await booked.getByTestId('appointment-check-in').click();
+    expect(await passPrecheck(patient)).toBe('passed');
     await waitRoomStatus(patient, 'waiting');
     const queued = doctor.locator(
       `[data-testid="queue-item"][data-appointment-id="${appointmentId}"]`,
     );
     await queued.waitFor();
-    expect(await queued.textContent()).toMatch(/^1\. Ayşe Yılmaz, booked for /);
+    expect(await queued.textContent()).toMatch(/^1\. Ayşe Yılmaz: booked for /);
+    // Her device check reached the doctor's queue.
+    await queued.locator('[data-testid="queue-precheck"][data-passed="true"]').waitFor();
 
     // "Next patient": the doctor enters the room and lets the patient in; video both ways.
     await doctor.getByTestId('queue-next').click();
@@ -85,6 +90,8 @@ describe('browser: booking, check-in, the queue and the next patient', () => {
     const inConsultation = doctor.locator(
       `[data-testid="appointment-item"][data-appointment-id="${appointmentId}"][data-status="in_consultation"]`,
     );
+    // The doctor closes the consultation, back on their day, and completes the appointment.
+    await leaveToHome(doctor);
     await doctor.getByTestId('appointments-refresh').click();
     await inConsultation.getByTestId('appointment-complete').click();
     await doctor

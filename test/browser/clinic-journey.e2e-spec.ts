@@ -1,13 +1,17 @@
 import { authHeader, signIn } from '../support/auth';
+import { seriousViolations } from '../support/axe';
 import { appAndTwoPeople, pollUntil } from '../support/browser';
 import {
   baseUrl,
   doctorAndPatient,
+  leaveToHome,
   passConsentStep,
+  passPrecheck,
   screenshotBoth,
   signInOnPage,
   waitForVideo,
   waitRoomStatus,
+  waitSignaling,
 } from '../support/demo-driver';
 import { SmtpSink } from '../support/smtp-sink';
 import { WebhookReceiver } from '../support/webhook-receiver';
@@ -15,7 +19,7 @@ import { Role } from '../../src/common/auth/role';
 
 // The clinic's whole journey (docs/appointments.md): a doctor books for someone without an
 // account; the invitation e-mail arrives at a real SMTP server; the invitee opens its link in
-// Chromium, consents, checks in, sees their place in the queue and is let in by "Next
+// Chromium, consents, passes the pre-call check, checks in, sees their place in the queue and is let in by "Next
 // patient"; both see each other; the doctor completes the appointment; the hospital's system
 // receives the signed webhooks and verifies them.
 describe('browser: from booking by link to a completed appointment', () => {
@@ -94,16 +98,18 @@ describe('browser: from booking by link to a completed appointment', () => {
     expect(await guest.getByTestId('guest-welcome').textContent()).toContain('Zeynep Arslan');
     // The token left the address bar once read.
     expect(guest.url()).not.toContain('invitation=');
-    await guest
-      .getByTestId('signaling-state')
-      .filter({ hasText: /^connected$/ })
-      .waitFor();
+    await waitSignaling(guest, 'connected');
+    // The arrival screen names the guest and asks for consent: accessible as it is.
+    const violations = await seriousViolations(guest, 'guest arrival');
     expect(await passConsentStep(guest)).toBe('granted');
 
     await guest.getByTestId('guest-enter').click();
+    expect(await passPrecheck(guest)).toBe('passed');
     await waitRoomStatus(guest, 'waiting');
     await guest.locator('[data-testid="queue-position"][data-position="1"]').waitFor();
     expect(await guest.getByTestId('queue-position').textContent()).toContain('You are next');
+    violations.push(...(await seriousViolations(guest, 'guest waiting')));
+    expect(violations).toEqual([]);
 
     // The doctor's queue shows her by name; "Next patient" lets her in.
     const queued = pages.doctor.locator(
@@ -119,6 +125,7 @@ describe('browser: from booking by link to a completed appointment', () => {
     ]);
     await screenshotBoth(pages, 'clinic-journey');
 
+    await leaveToHome(pages.doctor);
     await pages.doctor.getByTestId('appointments-refresh').click();
     const item = `[data-testid="appointment-item"][data-appointment-id="${appointmentId}"]`;
     await pages.doctor

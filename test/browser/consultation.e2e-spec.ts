@@ -7,6 +7,7 @@ import {
   screenshotBoth,
   waitForVideo,
   waitRoomStatus,
+  waitSignaling,
 } from '../support/demo-driver';
 
 // Issue scenarios 1 and 4: a doctor and a patient, each in their own Chromium, meet in a
@@ -75,15 +76,13 @@ describe('browser: a consultation through the waiting room', () => {
     await on.second.context.setOffline(true);
     await on.pages.patient.evaluate('window.hekimDemo.dropSignaling()');
     // At least one reconnection attempt fails while offline.
-    await on.pages.patient
-      .getByTestId('signaling-state')
-      .filter({ hasText: /^connect failed/ })
-      .waitFor({ timeout: 15_000 });
+    await waitSignaling(on.pages.patient, 'failed', 15_000);
+    // People see a banner in plain words, not the transport's error.
+    const banner = on.pages.patient.getByTestId('connection-banner');
+    await banner.waitFor({ state: 'visible' });
+    expect(await banner.textContent()).toMatch(/^Connection lost\. Reconnecting/);
     await on.second.context.setOffline(false);
-    await on.pages.patient
-      .getByTestId('signaling-state')
-      .filter({ hasText: /^connected$/ })
-      .waitFor({ timeout: 15_000 });
+    await waitSignaling(on.pages.patient, 'connected', 15_000);
     await waitRoomStatus(on.pages.patient, 'joined');
     await videoAgain();
     expect(await sessionsOfRoom(met)).toEqual(sameSession);

@@ -34,7 +34,7 @@ describe('browser: the demo page', () => {
     const { page } = browser;
     await page.goto(`${base}/demo`);
     await page.getByTestId('signin-submit').waitFor({ state: 'visible' });
-    expect(await page.title()).toBe('Hekim demo: video consultation');
+    expect(await page.title()).toBe('Hekim: online consultation');
     // main.js ran (it installs the debugging handle) and nobody is signed in yet.
     await page.waitForFunction(() => (globalThis as unknown as DemoWindow).hekimDemo !== undefined);
     expect(
@@ -63,11 +63,17 @@ describe('browser: the demo page', () => {
 
     await page.getByTestId('user-panel').waitFor({ state: 'visible' });
     expect(await page.getByTestId('whoami').textContent()).toBe('Ayşe Yılmaz');
-    expect(await page.getByTestId('my-role').textContent()).toBe('patient');
-    expect(await page.getByTestId('my-user-id').textContent()).toMatch(/^[0-9a-f-]{36}$/);
+    expect(await page.getByTestId('my-role').textContent()).toBe('Patient');
+    expect(await page.getByTestId('greeting').textContent()).toBe('Hello, Ayşe Yılmaz');
     expect(await page.getByTestId('auth-panel').isHidden()).toBe(true);
     // The signaling gateway accepted the access token at the handshake.
-    await page.getByTestId('signaling-state').filter({ hasText: 'connected' }).waitFor();
+    await page
+      .locator('[data-testid="signaling-state"][data-state="connected"]')
+      .waitFor({ state: 'attached' });
+    // People are named, never shown by id: no UUID anywhere in what the page shows.
+    expect(await page.locator('body').innerText()).not.toMatch(
+      /[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}/,
+    );
     await mkdir(join(TEST_OUTPUT, 'browser'), { recursive: true });
     await page.screenshot({
       path: join(TEST_OUTPUT, 'browser', 'demo-signed-in.png'),
@@ -93,7 +99,7 @@ describe('browser: the demo page', () => {
     await page.getByTestId('auth-panel').waitFor({ state: 'visible' });
   });
 
-  it('submits the sign-in form to the API and shows its problem code on failure', async () => {
+  it('submits the sign-in form to the API and says what went wrong in plain words, no code', async () => {
     const { page } = browser;
     await page.goto(`${base}/demo`);
     await page.getByTestId('signin-email').fill('nobody@example.test');
@@ -108,7 +114,8 @@ describe('browser: the demo page', () => {
     });
     const error = page.getByTestId('auth-error');
     await error.filter({ hasText: /\S/ }).waitFor();
-    expect(await error.textContent()).toMatch(/^UNAUTHORIZED: /);
+    expect(await error.textContent()).toBe('The e-mail address or password is not right.');
+    expect(await error.textContent()).not.toMatch(/UNAUTHORIZED|\b[A-Z]{3,}_[A-Z_]+\b/);
     expect(await page.getByTestId('user-panel').isHidden()).toBe(true);
     expect(await page.evaluate(readTokens)).toBeNull();
   });

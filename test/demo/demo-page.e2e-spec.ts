@@ -1,6 +1,7 @@
 import { createTestApp, type TestApp } from '../support/test-app';
 
-// The demo page as a browser first sees it: HTML, its scripts and styles, all from Hekim.
+// The consultation app as a browser first sees it: HTML, its one bundled script, the Socket.IO
+// client and its styles, all from Hekim.
 // Needs `npm run build` (part of `npm test`) to have produced dist/demo.
 describe('demo page (GET /demo)', () => {
   let t: TestApp;
@@ -10,13 +11,13 @@ describe('demo page (GET /demo)', () => {
   });
   afterAll(() => t.close());
 
-  it('serves the page with its module script, the Socket.IO client served by Hekim and its styles', async () => {
+  it('serves the app with its module script, the Socket.IO client served by Hekim and its styles', async () => {
     const res = await t.http().get('/demo').expect(200);
     expect(res.headers['content-type']).toBe('text/html; charset=utf-8');
     expect(res.text).toContain('<script type="module" src="/demo/main.js"></script>');
     expect(res.text).toContain('<script src="/demo/vendor/socket.io.min.js" defer></script>');
     expect(res.text).toContain('<link rel="stylesheet" href="/demo/demo.css" />');
-    for (const testId of ['signin-form', 'connection-state', 'frames-decoded', 'call-status']) {
+    for (const testId of ['signin-form', 'media-panel', 'precheck-panel', 'call-status']) {
       expect(res.text).toContain(`data-testid="${testId}"`);
     }
   });
@@ -31,7 +32,7 @@ describe('demo page (GET /demo)', () => {
     expect(res.text).not.toMatch(/\son[a-z]+=/);
   });
 
-  it('serves the compiled scripts and styles with their content types', async () => {
+  it('serves the bundled script (one module, nothing else to load) and styles with their content types', async () => {
     const page = await t.http().get('/demo').expect(200);
     const scripts = [...page.text.matchAll(/<script[^>]+src="\/demo\/([^"]+)"/g)].map((m) => m[1]);
     expect(scripts).toEqual(['vendor/socket.io.min.js', 'main.js']);
@@ -42,13 +43,10 @@ describe('demo page (GET /demo)', () => {
 
     const main = await t.http().get('/demo/main.js').expect(200);
     expect(main.headers['content-type']).toBe('text/javascript; charset=utf-8');
-    // Every module main.js imports is served too.
-    const imports = [...main.text.matchAll(/from '\.\/([\w-]+\.js)'/g)].map((m) => m[1]);
-    expect(imports).toEqual(expect.arrayContaining(['api.js', 'peer.js', 'signaling.js']));
-    for (const file of imports) {
-      const res = await t.http().get(`/demo/${file}`).expect(200);
-      expect(res.headers['content-type']).toBe('text/javascript; charset=utf-8');
-    }
+    // One bundle (esbuild, demo/build.mjs): no module imports, i18next and both languages in.
+    expect(main.text).not.toMatch(/\bimport\s*[{*\w]|from\s*["']\.\//);
+    expect(main.text).toContain('Çevrim içi muayene');
+    await t.http().get('/demo/main.js.map').expect(200);
 
     const css = await t.http().get('/demo/demo.css').expect(200);
     expect(css.headers['content-type']).toBe('text/css; charset=utf-8');
@@ -56,8 +54,6 @@ describe('demo page (GET /demo)', () => {
 
   it('references no remote origin: no http(s) script, style or connect source', async () => {
     const files = ['/demo', '/demo/demo.css'];
-    const main = await t.http().get('/demo/main.js').expect(200);
-    files.push(...[...main.text.matchAll(/from '\.\/([\w-]+\.js)'/g)].map((m) => `/demo/${m[1]}`));
     for (const file of [...files, '/demo/main.js']) {
       const res = await t.http().get(file).expect(200);
       expect({

@@ -71,7 +71,7 @@ describe('deploy: the image builds from its .dockerignore context and runs', () 
     expect(
       files.filter((f) => /^(\.env|\.data|dist|node_modules|test|coverage)\b/.test(f)),
     ).toEqual([]);
-    for (const needed of ['demo/tsconfig.build.json', 'scripts/keys-rotate.ts', 'src/main.ts']) {
+    for (const needed of ['demo/build.mjs', 'scripts/keys-rotate.ts', 'src/main.ts']) {
       expect(files).toContain(needed);
     }
     copyContext(ROOT, files, contextDir);

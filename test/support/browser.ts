@@ -36,12 +36,29 @@ export interface People {
   close(): Promise<void>;
 }
 
-export async function launchPeople(count = 2): Promise<People> {
+// A desktop window; PHONE is a phone's (CSS pixels of a 6.1" phone, touch, mobile layout).
+export const DESKTOP: ViewportOptions = { viewport: { width: 1200, height: 900 } };
+export const PHONE: ViewportOptions = {
+  viewport: { width: 390, height: 844 },
+  isMobile: true,
+  hasTouch: true,
+  deviceScaleFactor: 2,
+};
+
+export interface ViewportOptions {
+  viewport: { width: number; height: number };
+  isMobile?: boolean;
+  hasTouch?: boolean;
+  deviceScaleFactor?: number;
+}
+
+export async function launchPeople(count = 2, screen: ViewportOptions = DESKTOP): Promise<People> {
   const browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: FLAGS });
   try {
     const people = await Promise.all(
       Array.from({ length: count }, async (): Promise<BrowserPeer> => {
-        const context = await browser.newContext({ viewport: { width: 1200, height: 900 } });
+        // English, whatever the machine's locale: the tests read the English texts.
+        const context = await browser.newContext({ ...screen, locale: 'en-GB' });
         const page = await context.newPage();
         return { context, page, close: () => closeContext(context, page) };
       }),
@@ -70,14 +87,17 @@ export interface AppAndTwoPeople {
   pages: { doctor: Page; patient: Page };
 }
 
-export function appAndTwoPeople(env?: () => NodeJS.ProcessEnv): AppAndTwoPeople {
+export function appAndTwoPeople(
+  env?: () => NodeJS.ProcessEnv,
+  screen: ViewportOptions = DESKTOP,
+): AppAndTwoPeople {
   const set = {} as AppAndTwoPeople;
   let browsers: People | undefined;
   let app: TestApp | undefined;
   beforeAll(async () => {
     app = await createTestApp({ listen: true, env: env?.() });
     set.t = app;
-    browsers = await launchPeople(2);
+    browsers = await launchPeople(2, screen);
     [set.first, set.second] = browsers.people;
     set.pages = { doctor: set.first.page, patient: set.second.page };
   });

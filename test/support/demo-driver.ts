@@ -31,25 +31,49 @@ export async function signInOnPage(
   await page.getByTestId('signin-password').fill(password);
   await page.getByTestId('signin-submit').click();
   await page.getByTestId('user-panel').waitFor({ state: 'visible' });
-  await page
-    .getByTestId('signaling-state')
-    .filter({ hasText: /^connected$/ })
-    .waitFor();
+  await waitSignaling(page, 'connected');
 }
 
-// The consent step after sign-in: a patient reads the required texts and clicks "I agree"
-// when the server lists any. Resolves with the step's final status.
+// The signaling connection's state (data-state: offline, connected, reconnecting, failed);
+// people see a banner instead while it is not connected.
+export async function waitSignaling(page: Page, state: string, timeout?: number): Promise<void> {
+  await page
+    .locator(`[data-testid="signaling-state"][data-state="${state}"]`)
+    .waitFor({ state: 'attached', timeout });
+}
+
+// The pre-call check screen that patients and guests pass before a room: waits for its
+// verdict and joins. Resolves with the verdict (passed or problems).
+export async function passPrecheck(page: Page): Promise<string> {
+  await page.getByTestId('precheck-panel').waitFor({ state: 'visible' });
+  const verdict = page.locator('[data-testid="precheck-verdict"]:not([data-verdict="checking"])');
+  await verdict.waitFor();
+  const result = (await verdict.getAttribute('data-verdict')) ?? 'missing';
+  await page.getByTestId('precheck-continue').click();
+  return result;
+}
+
+// The consent step after sign-in: a patient reads each required purpose's text and answers
+// "I agree" to each, one decision per purpose, when the server lists any. Resolves with the
+// step's final status.
 export async function passConsentStep(page: Page): Promise<string> {
   const panel = page.getByTestId('consent-panel');
   await page.locator('[data-testid="consent-panel"]:not([data-status="checking"])').waitFor({
     state: 'attached',
   });
-  if ((await panel.getAttribute('data-status')) === 'required') {
-    await page.getByTestId('consent-agree').click();
-    await page.locator('[data-testid="consent-panel"][data-status="granted"]').waitFor({
-      state: 'attached',
-    });
+  while ((await panel.getAttribute('data-status')) === 'required') {
+    const agree = page.locator('[data-testid="consent-item"]:not([data-decision="granted"])');
+    const before = await agree.count();
+    if (before === 0) break;
+    await agree.first().getByTestId('consent-agree').click();
+    await page
+      .locator('[data-testid="consent-item"]:not([data-decision="granted"])')
+      .nth(before - 1)
+      .waitFor({ state: 'detached' });
   }
+  await page.locator('[data-testid="consent-panel"]:not([data-status="required"])').waitFor({
+    state: 'attached',
+  });
   return (await panel.getAttribute('data-status')) ?? 'missing';
 }
 
@@ -96,13 +120,33 @@ export async function inviteAndAcceptOnPage(
   return roomId;
 }
 
+// Enters a room from the home screen; a patient passes the pre-call check on the way.
 export async function joinRoomOnPage(page: Page, roomId: string): Promise<void> {
   const item = page.locator(`[data-testid="room-item"][data-room-id="${roomId}"]`);
   await item.getByTestId('room-join').click();
+  await page
+    .locator('[data-testid="precheck-panel"]:visible, [data-testid="media-panel"]:visible')
+    .waitFor();
+  if (await page.getByTestId('precheck-panel').isVisible()) await passPrecheck(page);
+}
+
+// Leaves the room or call on screen and goes back to the home screen (through the end screen
+// when the consultation had started).
+export async function leaveToHome(page: Page): Promise<void> {
+  await page.getByTestId('leave').click();
+  await page
+    .locator('[data-testid="user-panel"]:visible, [data-testid="ended-panel"]:visible')
+    .waitFor();
+  if (await page.getByTestId('ended-panel').isVisible()) {
+    await page.getByTestId('ended-home').click();
+  }
+  await page.getByTestId('user-panel').waitFor({ state: 'visible' });
 }
 
 export async function waitRoomStatus(page: Page, status: string): Promise<void> {
-  await page.locator(`[data-testid="room-status"][data-status="${status}"]`).waitFor();
+  await page
+    .locator(`[data-testid="room-status"][data-status="${status}"]`)
+    .waitFor({ state: 'attached' });
 }
 
 export async function waitCallStatus(page: Page, status: string): Promise<void> {
