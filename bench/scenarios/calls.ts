@@ -13,6 +13,7 @@ import type { Socket } from 'socket.io-client';
 import { alternate, type ScenarioResult, verdict } from '../lib/ab';
 import { createRoom, createUsers, grantConsent, loginAll, metricsText, pool } from '../lib/hekim';
 import type { Lab } from '../lib/lab';
+import { cpuBetween, cpuSnapshot } from '../lib/cpu';
 import { startBare } from '../lib/procs';
 import { connectSocket, request, type Auth } from '../lib/signaling';
 import {
@@ -140,6 +141,8 @@ interface CallRound {
   callsPerSecond: number;
   // Transactions committed in the database per call (Hekim's rounds).
   commitsPerCall?: number;
+  // CPU time the server process spent per call (ms).
+  cpuMsPerCall?: number;
   calls: number;
   errors: number;
   setup: ReturnType<typeof latencySummary>;
@@ -147,6 +150,16 @@ interface CallRound {
   serverSetupP99?: number;
   // Set when that p99 falls in the histogram's first bucket: only its bound (ms) is known.
   serverSetupBelow?: number;
+}
+
+// A round with the server's CPU time per call.
+async function measuredRound(workers: Worker[], seconds: number, pid: number): Promise<CallRound> {
+  const before = cpuSnapshot([pid]);
+  const round = await runRound(workers, seconds);
+  const after = cpuSnapshot([pid]);
+  const cores = cpuBetween(before, after).processes.get(pid) ?? Number.NaN;
+  round.cpuMsPerCall = (cores * ((after.at - before.at) / 1000) * 1000) / Math.max(1, round.calls);
+  return round;
 }
 
 async function runRound(workers: Worker[], seconds: number): Promise<CallRound> {
@@ -320,7 +333,7 @@ export async function callSetup(lab: Lab): Promise<ScenarioResult> {
       async () => {
         const before = setupBuckets(await metricsText(h.url));
         const committed = await commits(db.url);
-        const round = await runRound(hekim, seconds);
+        const round = await measuredRound(hekim, seconds, h.pid);
         round.commitsPerCall = ((await commits(db.url)) - committed) / Math.max(1, round.calls);
         const after = setupBuckets(await metricsText(h.url));
         const delta = after.map((b) => ({
@@ -334,7 +347,7 @@ export async function callSetup(lab: Lab): Promise<ScenarioResult> {
         return round;
       },
       async () => {
-        const sqlRound = await runRound(sql, seconds);
+        const sqlRound = await measuredRound(sql, seconds, sqlServer.pid);
         return { sql: sqlRound, bare: await runRound(base, seconds) };
       },
       lab.log,
@@ -415,10 +428,18 @@ export async function callSetup(lab: Lab): Promise<ScenarioResult> {
       ],
       notes: [
         `median ms per step, Hekim/SQL baseline/bare relay: ${where}`,
-        `transactions committed per call by Hekim: ${fmt(
+        `database commits per call by Hekim: ${fmt(
           med(r.a, (x) => x.commitsPerCall ?? Number.NaN),
           1,
-        )} (the SQL baseline: 3)`,
+        )} ` +
+          '(pg_stat_database.xact_commit: a statement outside a transaction counts as one; the SQL baseline commits 3)',
+        `server CPU ms per call, Hekim/SQL baseline: ${fmt(
+          med(r.a, (x) => x.cpuMsPerCall ?? Number.NaN),
+          1,
+        )}/${fmt(
+          med(rs, (x) => x.cpuMsPerCall ?? Number.NaN),
+          1,
+        )}`,
         `errors: Hekim ${r.a.reduce((n, x) => n + x.errors, 0)}, SQL baseline ${rs.reduce((n, x) => n + x.errors, 0)}, bare relay ${rb.b.reduce((n, x) => n + x.errors, 0)}; ` +
           'server-side p99 from the hekim_call_setup_seconds histogram (bucket-interpolated)',
       ],
