@@ -143,6 +143,8 @@ interface CallRound {
   commitsPerCall?: number;
   // CPU time the server process spent per call (ms).
   cpuMsPerCall?: number;
+  // Shares (%) of the database's active backends by what they waited on (Hekim's rounds).
+  waits?: Record<string, number>;
   calls: number;
   errors: number;
   setup: ReturnType<typeof latencySummary>;
@@ -260,6 +262,47 @@ async function commits(url: string): Promise<number> {
   }
 }
 
+// What the database's active backends wait on while a round runs, sampled every 100 ms from
+// pg_stat_activity: shares of the samples by wait event ("CPU" when waiting on nothing).
+async function sampleWaits<T>(
+  url: string,
+  work: () => Promise<T>,
+): Promise<{ result: T; waits: Record<string, number> }> {
+  const c = new Client({ connectionString: url });
+  await c.connect();
+  const counts = new Map<string, number>();
+  let done = false;
+  const sampler = (async () => {
+    while (!done) {
+      const r = await c.query<{ wait: string; n: string }>(
+        `SELECT coalesce(wait_event_type || ':' || wait_event, 'CPU') AS wait, count(*)::text AS n
+           FROM pg_stat_activity
+          WHERE datname = current_database() AND state = 'active' AND pid <> pg_backend_pid()
+          GROUP BY 1`,
+      );
+      for (const row of r.rows) counts.set(row.wait, (counts.get(row.wait) ?? 0) + Number(row.n));
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+  })();
+  try {
+    const result = await work();
+    return { result, waits: shares(counts) };
+  } finally {
+    done = true;
+    await sampler.catch(() => undefined);
+    await c.end();
+  }
+}
+
+function shares(counts: Map<string, number>): Record<string, number> {
+  const total = [...counts.values()].reduce((a, b) => a + b, 0);
+  return Object.fromEntries(
+    [...counts]
+      .sort((a, b) => b[1] - a[1])
+      .map(([k, n]) => [k, Math.round((1000 * n) / Math.max(1, total)) / 10]),
+  );
+}
+
 // The bars of issue #33 for 8 flows in parallel (quick mode runs 2 and is not judged).
 const MIN_SQL_RATIO = 0.5;
 const MAX_ACCEPT_MS = 25;
@@ -333,7 +376,10 @@ export async function callSetup(lab: Lab): Promise<ScenarioResult> {
       async () => {
         const before = setupBuckets(await metricsText(h.url));
         const committed = await commits(db.url);
-        const round = await measuredRound(hekim, seconds, h.pid);
+        const { result: round, waits } = await sampleWaits(db.url, () =>
+          measuredRound(hekim, seconds, h.pid),
+        );
+        round.waits = waits;
         round.commitsPerCall = ((await commits(db.url)) - committed) / Math.max(1, round.calls);
         const after = setupBuckets(await metricsText(h.url));
         const delta = after.map((b) => ({
@@ -440,11 +486,18 @@ export async function callSetup(lab: Lab): Promise<ScenarioResult> {
           med(rs, (x) => x.cpuMsPerCall ?? Number.NaN),
           1,
         )}`,
+        `database backends during Hekim's rounds, % of samples by wait (round 1): ${Object.entries(
+          r.a[0]?.waits ?? {},
+        )
+          .slice(0, 5)
+          .map(([k, v]) => `${k} ${v}`)
+          .join(', ')}`,
         `errors: Hekim ${r.a.reduce((n, x) => n + x.errors, 0)}, SQL baseline ${rs.reduce((n, x) => n + x.errors, 0)}, bare relay ${rb.b.reduce((n, x) => n + x.errors, 0)}; ` +
           'server-side p99 from the hekim_call_setup_seconds histogram (bucket-interpolated)',
       ],
       data: {
         parallel,
+        waits: r.a.map((x) => x.waits),
         hekim: r.a,
         sqlBaseline: rs,
         baseline: rb.b,
