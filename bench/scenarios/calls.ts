@@ -13,6 +13,7 @@ import type { Socket } from 'socket.io-client';
 import { alternate, type ScenarioResult, verdict } from '../lib/ab';
 import { createRoom, createUsers, grantConsent, loginAll, metricsText, pool } from '../lib/hekim';
 import type { Lab } from '../lib/lab';
+import { cpuBetween, cpuSnapshot } from '../lib/cpu';
 import { startBare } from '../lib/procs';
 import { connectSocket, request, type Auth } from '../lib/signaling';
 import {
@@ -140,6 +141,10 @@ interface CallRound {
   callsPerSecond: number;
   // Transactions committed in the database per call (Hekim's rounds).
   commitsPerCall?: number;
+  // CPU time the server process spent per call (ms).
+  cpuMsPerCall?: number;
+  // Shares (%) of the database's active backends by what they waited on (Hekim's rounds).
+  waits?: Record<string, number>;
   calls: number;
   errors: number;
   setup: ReturnType<typeof latencySummary>;
@@ -147,6 +152,16 @@ interface CallRound {
   serverSetupP99?: number;
   // Set when that p99 falls in the histogram's first bucket: only its bound (ms) is known.
   serverSetupBelow?: number;
+}
+
+// A round with the server's CPU time per call.
+async function measuredRound(workers: Worker[], seconds: number, pid: number): Promise<CallRound> {
+  const before = cpuSnapshot([pid]);
+  const round = await runRound(workers, seconds);
+  const after = cpuSnapshot([pid]);
+  const cores = cpuBetween(before, after).processes.get(pid) ?? Number.NaN;
+  round.cpuMsPerCall = (cores * ((after.at - before.at) / 1000) * 1000) / Math.max(1, round.calls);
+  return round;
 }
 
 async function runRound(workers: Worker[], seconds: number): Promise<CallRound> {
@@ -247,6 +262,47 @@ async function commits(url: string): Promise<number> {
   }
 }
 
+// What the database's active backends wait on while a round runs, sampled every 100 ms from
+// pg_stat_activity: shares of the samples by wait event ("CPU" when waiting on nothing).
+async function sampleWaits<T>(
+  url: string,
+  work: () => Promise<T>,
+): Promise<{ result: T; waits: Record<string, number> }> {
+  const c = new Client({ connectionString: url });
+  await c.connect();
+  const counts = new Map<string, number>();
+  let done = false;
+  const sampler = (async () => {
+    while (!done) {
+      const r = await c.query<{ wait: string; n: string }>(
+        `SELECT coalesce(wait_event_type || ':' || wait_event, 'CPU') AS wait, count(*)::text AS n
+           FROM pg_stat_activity
+          WHERE datname = current_database() AND state = 'active' AND pid <> pg_backend_pid()
+          GROUP BY 1`,
+      );
+      for (const row of r.rows) counts.set(row.wait, (counts.get(row.wait) ?? 0) + Number(row.n));
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+  })();
+  try {
+    const result = await work();
+    return { result, waits: shares(counts) };
+  } finally {
+    done = true;
+    await sampler.catch(() => undefined);
+    await c.end();
+  }
+}
+
+function shares(counts: Map<string, number>): Record<string, number> {
+  const total = [...counts.values()].reduce((a, b) => a + b, 0);
+  return Object.fromEntries(
+    [...counts]
+      .sort((a, b) => b[1] - a[1])
+      .map(([k, n]) => [k, Math.round((1000 * n) / Math.max(1, total)) / 10]),
+  );
+}
+
 // The bars of issue #33 for 8 flows in parallel (quick mode runs 2 and is not judged).
 const MIN_SQL_RATIO = 0.5;
 const MAX_ACCEPT_MS = 25;
@@ -320,7 +376,10 @@ export async function callSetup(lab: Lab): Promise<ScenarioResult> {
       async () => {
         const before = setupBuckets(await metricsText(h.url));
         const committed = await commits(db.url);
-        const round = await runRound(hekim, seconds);
+        const { result: round, waits } = await sampleWaits(db.url, () =>
+          measuredRound(hekim, seconds, h.pid),
+        );
+        round.waits = waits;
         round.commitsPerCall = ((await commits(db.url)) - committed) / Math.max(1, round.calls);
         const after = setupBuckets(await metricsText(h.url));
         const delta = after.map((b) => ({
@@ -334,7 +393,7 @@ export async function callSetup(lab: Lab): Promise<ScenarioResult> {
         return round;
       },
       async () => {
-        const sqlRound = await runRound(sql, seconds);
+        const sqlRound = await measuredRound(sql, seconds, sqlServer.pid);
         return { sql: sqlRound, bare: await runRound(base, seconds) };
       },
       lab.log,
@@ -415,15 +474,30 @@ export async function callSetup(lab: Lab): Promise<ScenarioResult> {
       ],
       notes: [
         `median ms per step, Hekim/SQL baseline/bare relay: ${where}`,
-        `transactions committed per call by Hekim: ${fmt(
+        `database commits per call by Hekim: ${fmt(
           med(r.a, (x) => x.commitsPerCall ?? Number.NaN),
           1,
-        )} (the SQL baseline: 3)`,
+        )} ` +
+          '(pg_stat_database.xact_commit: a statement outside a transaction counts as one; the SQL baseline commits 3)',
+        `server CPU ms per call, Hekim/SQL baseline: ${fmt(
+          med(r.a, (x) => x.cpuMsPerCall ?? Number.NaN),
+          1,
+        )}/${fmt(
+          med(rs, (x) => x.cpuMsPerCall ?? Number.NaN),
+          1,
+        )}`,
+        `database backends during Hekim's rounds, % of samples by wait (round 1): ${Object.entries(
+          r.a[0]?.waits ?? {},
+        )
+          .slice(0, 5)
+          .map(([k, v]) => `${k} ${v}`)
+          .join(', ')}`,
         `errors: Hekim ${r.a.reduce((n, x) => n + x.errors, 0)}, SQL baseline ${rs.reduce((n, x) => n + x.errors, 0)}, bare relay ${rb.b.reduce((n, x) => n + x.errors, 0)}; ` +
           'server-side p99 from the hekim_call_setup_seconds histogram (bucket-interpolated)',
       ],
       data: {
         parallel,
+        waits: r.a.map((x) => x.waits),
         hekim: r.a,
         sqlBaseline: rs,
         baseline: rb.b,

@@ -1,4 +1,5 @@
 import { DataSource } from 'typeorm';
+import { PostgresQueryRunner } from 'typeorm/driver/postgres/PostgresQueryRunner';
 import { Role } from '../../src/common/auth/role';
 import { AppException } from '../../src/common/errors/app.exception';
 import { ErrorCode } from '../../src/common/errors/error-code';
@@ -793,9 +794,33 @@ describe('direct calls', () => {
     await callee.inbox.next('call:incoming');
     await until(async () => (await actions(callId)).length >= 2);
 
-    const accepted = await request(callee.socket, 'call:accept', { callId });
+    // Every statement TypeORM sends, by connection (the audit records ride with the COMMIT).
+    const original = PostgresQueryRunner.prototype.query;
+    const sent = new Map<object, string[]>();
+    const spy = jest.spyOn(PostgresQueryRunner.prototype, 'query').mockImplementation(function (
+      this: PostgresQueryRunner,
+      ...args
+    ) {
+      sent.set(this, [...(sent.get(this) ?? []), args[0]]);
+      return original.apply(this, args);
+    });
+    let accepted: Awaited<ReturnType<typeof request>>;
+    try {
+      accepted = await request(callee.socket, 'call:accept', { callId });
+    } finally {
+      spy.mockRestore();
+    }
     expect(accepted.data).toMatchObject({ roomId, sessionId: expect.any(String), polite: true });
     const sessionId = accepted.data?.sessionId as string;
+    const transaction = [...sent.values()].find(
+      (q) => q[0] === 'START TRANSACTION' && q.some((x) => x.includes('session_participants')),
+    );
+    // One transaction from START to COMMIT (18 round trips: the call's lock and participants,
+    // the consent check's three, the call's and the callee's updates, the pushes' follow-up,
+    // the room's lock, members, names, knocks and session, the session and both stays, the
+    // COMMIT with the five records); each join a transaction of its own took 39 in three.
+    expect(transaction?.at(-1)).toBe('COMMIT');
+    expect(transaction?.length).toBeLessThanOrEqual(18);
     expect(await caller.inbox.next('call:accepted')).toMatchObject({
       sessionId,
       polite: false,

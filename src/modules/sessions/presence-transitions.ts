@@ -10,7 +10,7 @@ import { RoomErrors } from '../rooms/rooms.errors';
 import { RoomsService } from '../rooms/rooms.service';
 import { UsersService } from '../users/users.service';
 import { WebhooksService } from '../webhooks/webhooks.service';
-import type { SessionEntity, SessionParticipantEntity } from './session.entity';
+import type { SessionEntity, SessionParticipantEntity, WaitingEntryEntity } from './session.entity';
 import { SessionsRepository, type SocketRef } from './sessions.repository';
 
 export interface ParticipantView {
@@ -49,11 +49,13 @@ export interface Left {
 }
 
 // What the joins of one transaction already read (a call's accept joins two devices under one
-// lock): the room's member roles and display names, so each join's answer needs no query of
-// its own, and the room's session and live stays as they are after each join.
+// lock): the room's member roles, display names and knocks (which only change under the
+// room's lock, or go), so each join's answer needs no query of its own and a join without a
+// knock deletes none, and the room's session and live stays as they are after each join.
 export interface JoinContext {
   roles: Map<string, MemberRole>;
   names: Map<string, string>;
+  knocks: WaitingEntryEntity[];
   session: SessionEntity | null;
   live: SessionParticipantEntity[];
 }
@@ -186,7 +188,10 @@ export class PresenceTransitions {
       });
     }
     const stay = await this.sessions.addParticipant(session.id, userId, socket, now, m);
-    await this.sessions.deleteWaiting(room.id, userId, m);
+    if (!context || context.knocks.some((k) => k.userId === userId)) {
+      await this.sessions.deleteWaiting(room.id, userId, m);
+      if (context) context.knocks = context.knocks.filter((k) => k.userId !== userId);
+    }
     const view = await this.joinedView(
       {
         room,
@@ -311,7 +316,10 @@ export class PresenceTransitions {
     const roleOf = (id: string): MemberRole => roles.get(id) ?? MemberRole.Participant;
     const role = v.role ?? roleOf(userId);
     const others = v.live.filter((p) => p.userId !== userId);
-    const knocks = role === MemberRole.Host ? await this.sessions.waitingIn(room.id, m) : [];
+    const knocks =
+      role !== MemberRole.Host
+        ? []
+        : (v.context?.knocks ?? (await this.sessions.waitingIn(room.id, m)));
     const wanted = [userId, ...others.map((p) => p.userId), ...knocks.map((w) => w.userId)];
     const known = v.context?.names;
     const names =

@@ -143,6 +143,7 @@ export class RoomPresenceService {
     const context: JoinContext = {
       roles: new Map([...members].map(([id, v]) => [id, v.role])),
       names: await this.steps.displayNames([...members.keys()], m),
+      knocks: await this.sessions.waitingIn(roomId, m),
       session,
       live: session ? await this.sessions.liveParticipants(session.id, m) : [],
     };
