@@ -54,14 +54,17 @@ export class ChatAccess {
   // hear, so a sender missing from `hearers` (removed, no longer a participant, back in the
   // waiting room) is refused there, whatever an earlier check found.
   async now(roomId: string, m: EntityManager): Promise<{ open: boolean; hearers: string[] }> {
-    const room = await this.rooms.findRoom(roomId, m);
+    const room = await this.rooms.withActiveMembers(roomId, m);
     if (!room) return { open: false, hearers: [] };
+    const open = room.status === RoomStatus.Open;
     // The host's setting matters behind a waiting room only.
-    const waitingMayChat =
-      room.waitingRoom && ((await this.chat.findRoom(roomId, m))?.waitingMayChat ?? false);
+    if (!room.waitingRoom) return { open, hearers: room.activeMemberIds };
+    if ((await this.chat.findRoom(roomId, m))?.waitingMayChat)
+      return { open, hearers: room.activeMemberIds };
+    const live = await this.sessions.liveUserIds(roomId, m);
     return {
-      open: room.status === RoomStatus.Open,
-      hearers: await this.audience({ room, waitingMayChat, isHost: false }, m),
+      open,
+      hearers: room.activeMemberIds.filter((id) => id === room.hostId || live.has(id)),
     };
   }
 

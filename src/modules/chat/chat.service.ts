@@ -237,14 +237,9 @@ export class ChatService {
       );
       return outcomes.map((o) => o ?? { ok: false, error: new AlreadySent() });
     } finally {
-      // Given back without holding the acknowledgements: whoever waits for the turn waits in
-      // PostgreSQL until the unlock arrives. A broken connection has lost its locks with its
-      // session.
-      void this.repo
-        .endTurn(runner.manager)
-        .catch(() => undefined)
-        .then(() => runner.release())
-        .catch(() => undefined);
+      // A broken connection has lost its locks with its session.
+      await this.repo.endTurn(runner.manager).catch(() => undefined);
+      await runner.release();
     }
   }
 

@@ -110,6 +110,35 @@ export class RoomsRepository {
     await this.memberRepo(manager).update({ roomId, userId }, { status });
   }
 
+  // A room's status, host, waiting-room flag and active members, in one round trip.
+  async withActiveMembers(
+    roomId: string,
+    manager: EntityManager,
+  ): Promise<RoomWithActiveMembers | null> {
+    const rows: {
+      status: RoomStatus;
+      host_id: string;
+      waiting_room: boolean;
+      members: string[];
+    }[] = await manager.query(
+      `SELECT r.status, r.host_id, r.waiting_room,
+              ARRAY(SELECT m.user_id FROM room_members m
+                     WHERE m.room_id = r.id AND m.status = $2) AS members
+         FROM rooms r WHERE r.id = $1`,
+      [roomId, MemberStatus.Active],
+    );
+    const row = rows[0];
+    return row
+      ? {
+          id: roomId,
+          status: row.status,
+          hostId: row.host_id,
+          waitingRoom: row.waiting_room,
+          activeMemberIds: row.members,
+        }
+      : null;
+  }
+
   async activeMemberIds(roomId: string, manager: EntityManager): Promise<string[]> {
     const rows = await this.memberRepo(manager).find({
       select: { userId: true },
@@ -172,4 +201,12 @@ export class RoomsRepository {
     });
     return rows.map((r) => r.roomId);
   }
+}
+
+export interface RoomWithActiveMembers {
+  id: string;
+  status: RoomStatus;
+  hostId: string;
+  waitingRoom: boolean;
+  activeMemberIds: string[];
 }

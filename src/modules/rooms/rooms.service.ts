@@ -26,7 +26,7 @@ import {
 } from './room.entity';
 import { toRoomResponse } from './room.mapper';
 import { RoomErrors } from './rooms.errors';
-import { RoomsRepository } from './rooms.repository';
+import { RoomsRepository, type RoomWithActiveMembers } from './rooms.repository';
 import {
   type AfterCommit,
   type RoomCloser,
@@ -423,10 +423,10 @@ export class RoomsService {
     return room;
   }
 
-  // The room as it is now, without a check of the caller (the chat reads its status in a
-  // message's turn, after its own check).
-  findRoom(roomId: string, manager: EntityManager): Promise<RoomEntity | null> {
-    return this.rooms.findById(roomId, manager);
+  // The room as it is now and its active members, in one read, without a check of the
+  // caller (the chat reads them in a message's turn, after its own check).
+  withActiveMembers(roomId: string, manager: EntityManager): Promise<RoomWithActiveMembers | null> {
+    return this.rooms.withActiveMembers(roomId, manager);
   }
 
   async memberRole(
