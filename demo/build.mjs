@@ -1,6 +1,6 @@
 // `npm run build:demo`: the consultation app that Hekim serves at /demo, built offline from
 // npm packages only. esbuild bundles demo/src/main.ts (with i18next) into one ES module,
-// dist/demo/main.js; the static files and the Socket.IO browser client (which the socket.io
+// dist/demo/main.js (and peer.js, peers.js on their own); the static files and the Socket.IO browser client (which the socket.io
 // package ships; the gateway does not serve it, serveClient is off) are copied beside it.
 // Same origin, nothing fetched from elsewhere. Prints the gzipped sizes (docs/demo.md).
 import { cpSync, readFileSync, rmSync } from 'node:fs';
@@ -24,6 +24,21 @@ await build({
   minify: true,
   sourcemap: true,
   legalComments: 'eof',
+  charset: 'utf8',
+  tsconfig: 'demo/tsconfig.json',
+  logLevel: 'warning',
+});
+// The WebRTC logic as modules of their own, importable without the app: the perfect
+// negotiation test (test/browser/peer-negotiation.e2e-spec.ts) drives Peer and PeerGroup
+// directly in the page, with no UI around them.
+await build({
+  entryPoints: ['demo/src/peer.ts', 'demo/src/peers.ts'],
+  outdir: out,
+  bundle: true,
+  format: 'esm',
+  target: 'es2022',
+  platform: 'browser',
+  sourcemap: true,
   charset: 'utf8',
   tsconfig: 'demo/tsconfig.json',
   logLevel: 'warning',

@@ -855,7 +855,10 @@ function connectSignaling(): void {
   });
   // The clinician's queue changed: the doctor's day shows it as it is now.
   channel.on('queue:changed', () => {
-    if (me?.role === 'doctor') void run('queue', () => clinic.refresh());
+    if (me?.role !== 'doctor') return;
+    void run('queue', () => clinic.refresh());
+    // A booking begins a care relationship: a new patient to call by name.
+    void run('contacts', loadContacts);
   });
   channel.on('room:admitted', (p) => {
     log('admitted by the host');
@@ -1083,7 +1086,13 @@ function wire(): void {
     showScreen('home');
     setRoomStatus('idle');
     void run('appointments', () => clinic.refresh());
+    void run('contacts', loadContacts);
   });
+  // A booking or a consultation may have begun a care relationship: someone new to call.
+  byTestId('appointments-refresh').addEventListener(
+    'click',
+    () => void run('contacts', loadContacts),
+  );
   byTestId('share-screen').addEventListener('click', () => void run('share', toggleShare));
   byTestId('devices-toggle').addEventListener('click', () => {
     const panel = byTestId('device-panel');

@@ -173,6 +173,25 @@ describe.each([
       () => patient.getByTestId('call-timer').textContent(),
       (text) => text !== null && text >= '00:02',
     );
+    // Device selection: another microphone, swapped in without leaving the call.
+    await patient.getByTestId('devices-toggle').click();
+    const microphones = patient.getByTestId('microphone-select').locator('option');
+    await pollUntil(
+      'the microphones to be listed',
+      () => microphones.count(),
+      (n) => n >= 2,
+    );
+    const other = (await microphones.nth(1).getAttribute('value')) ?? '';
+    await patient.getByTestId('microphone-select').selectOption(other);
+    await pollUntil(
+      'the call to use the chosen microphone',
+      () =>
+        patient.evaluate<string | undefined>(
+          `document.querySelector('[data-testid="local-video"]').srcObject?.getAudioTracks()[0]?.getSettings().deviceId`,
+        ),
+      (id) => id === other,
+    );
+    await patient.getByTestId('devices-toggle').click();
     // The patient mutes: the doctor's tile says so.
     await patient.getByTestId('mute-audio').click();
     expect(await patient.getByTestId('mute-audio').getAttribute('aria-pressed')).toBe('true');
