@@ -39,6 +39,8 @@ COPY migrations ./migrations
 # server serves (dist/demo) are part of `npm run build`.
 COPY scripts ./scripts
 COPY demo ./demo
+# `npm run build` also compiles the client SDK (packages/client); the image does not ship it.
+COPY packages ./packages
 RUN npm run build
 
 # --- runtime ------------------------------------------------------------------------------

@@ -42,8 +42,13 @@ module.exports = {
       displayName: 'unit',
       testEnvironment: 'node',
       rootDir: '.',
-      // bench/**/*.spec.ts: the harness' own pure helpers (the benchmarks are not tests).
-      testMatch: ['<rootDir>/src/**/*.spec.ts', '<rootDir>/bench/**/*.spec.ts'],
+      // bench/**/*.spec.ts: the harness' own pure helpers (the benchmarks are not tests);
+      // test/sdk/**/*.spec.ts: the pure logic of the client SDK (packages/client, docs/sdk.md).
+      testMatch: [
+        '<rootDir>/src/**/*.spec.ts',
+        '<rootDir>/bench/**/*.spec.ts',
+        '<rootDir>/test/sdk/**/*.spec.ts',
+      ],
       transform,
       transformIgnorePatterns,
       moduleNameMapper,

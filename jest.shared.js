@@ -23,7 +23,12 @@ const transformIgnorePatterns = [
 ];
 
 // file-type declares only `import` conditions, which jest's resolver (require) does not take.
-const moduleNameMapper = { '^file-type$': '<rootDir>/node_modules/file-type/index.js' };
+// The client SDK (packages/client) is written as ES modules whose relative imports carry the
+// `.js` suffix of their compiled files; jest resolves them to the sources.
+const moduleNameMapper = {
+  '^file-type$': '<rootDir>/node_modules/file-type/index.js',
+  '^(\\.{1,2}/.*)\\.js$': '$1',
+};
 
 const globalSetup = '<rootDir>/test/support/global-setup.ts';
 const globalTeardown = '<rootDir>/test/support/global-teardown.ts';
