@@ -21,10 +21,23 @@ module.exports = {
     '!src/main.ts',
     '!src/infra/database/data-source.ts',
     '!src/migrate.ts',
+    // The client SDK (docs/sdk.md), measured apart from the server (its own threshold below):
+    // its generated REST types, the copy of the server's event map and the re-exports aside.
+    'packages/client/src/**/*.ts',
+    '!packages/client/src/api/openapi.ts',
+    '!packages/client/src/contract/**',
+    '!packages/client/src/index.ts',
   ],
   coverageDirectory: 'coverage',
   coverageReporters: ['text-summary', 'lcov'],
-  coverageThreshold: { global: { lines: 80, branches: 80 } },
+  // A path's threshold takes its files out of `global`, so the server's figure stays the
+  // server's. The SDK is exercised by test/sdk alone (measured: 84 % lines, 66 % branches):
+  // its device and network failure paths need a browser or a broken network, which the web
+  // app's browser tests bring.
+  coverageThreshold: {
+    global: { lines: 80, branches: 80 },
+    './packages/client/src/': { lines: 75, branches: 55 },
+  },
   // e2e tests start whole apps and real processes; nothing here is a timing assertion.
   testTimeout: 60000,
   // On two cores Jest would run every file in one process, whose heap (each file's modules,

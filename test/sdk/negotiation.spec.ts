@@ -6,7 +6,7 @@ import {
   shouldIgnoreOffer,
 } from '../../packages/client/src/negotiation';
 import { Peer } from '../../packages/client/src/peer';
-import { adviceOf, verdictOf } from '../../packages/client/src/precall';
+import { adviceOf, precheckSummary, verdictOf } from '../../packages/client/src/precall';
 import type {
   IceCandidateLike,
   PeerConnectionLike,
@@ -239,5 +239,22 @@ describe('sdk pre-call check: verdict', () => {
     expect(adviceOf(noMic)).toEqual(['close-other-microphone-apps']);
     const offline = [{ name: 'signaling', status: 'fail', code: 'unreachable' } as const];
     expect(verdictOf(offline)).toBe('blocked');
+  });
+
+  it('summarises the report for the clinician’s queue (POST …/precheck)', () => {
+    const report = {
+      verdict: 'degraded' as const,
+      advice: ['allow-camera'],
+      relayRttMs: 42,
+      checks: [
+        { name: 'camera', status: 'fail', code: 'permission-denied' },
+        { name: 'microphone', status: 'pass', code: 'ok' },
+        { name: 'signaling', status: 'skipped', code: 'not-run' },
+      ] as const,
+    };
+    expect(precheckSummary({ ...report, checks: [...report.checks] })).toEqual({
+      passed: true,
+      details: 'camera permission-denied; microphone ok; relay rtt 42 ms',
+    });
   });
 });

@@ -21,7 +21,7 @@ export {
   shouldIgnoreOffer,
 } from './negotiation.js';
 export { DATA_CHANNEL, Peer } from './peer.js';
-export { adviceOf, precallCheck, verdictOf } from './precall.js';
+export { adviceOf, precallCheck, precheckSummary, verdictOf } from './precall.js';
 export type {
   CheckCode,
   CheckName,

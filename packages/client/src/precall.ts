@@ -321,3 +321,14 @@ async function loopback(
     await Promise.resolve(b.close()).catch(() => undefined);
   }
 }
+
+// The body of POST /api/v1/appointments/{id}/precheck: passed unless blocked, and a short
+// technical note for the clinician's queue (no health data): "camera ok; microphone
+// permission-denied; …; relay rtt 40 ms".
+export function precheckSummary(report: PrecallReport): { passed: boolean; details: string } {
+  const parts = report.checks
+    .filter((c) => c.status !== 'skipped')
+    .map((c) => `${c.name} ${c.code}`);
+  if (report.relayRttMs !== undefined) parts.push(`relay rtt ${report.relayRttMs} ms`);
+  return { passed: report.verdict !== 'blocked', details: parts.join('; ') };
+}
