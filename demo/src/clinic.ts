@@ -137,10 +137,9 @@ export class Clinic {
   }
 
   private renderAppointments(): void {
-    byTestId('appointments-list').replaceChildren(
-      ...this.appointments.map((a) => this.appointmentItem(a)),
-    );
-    show('appointments-empty', this.appointments.length === 0);
+    const shown = this.role === 'doctor' ? this.appointments.filter(ofTheDay) : this.appointments;
+    byTestId('appointments-list').replaceChildren(...shown.map((a) => this.appointmentItem(a)));
+    show('appointments-empty', shown.length === 0);
   }
 
   private appointmentItem(a: Appointment): HTMLLIElement {
@@ -264,6 +263,15 @@ export class Clinic {
     notify(t('clinic.nextDone', { name: admitted.displayName }));
     await this.refresh();
   }
+}
+
+// The doctor's day: from this morning to 24 hours ahead, and any appointment still under way.
+function ofTheDay(a: Appointment): boolean {
+  if (a.status === 'checked_in' || a.status === 'in_consultation') return true;
+  const start = new Date(a.start).getTime();
+  const morning = new Date();
+  morning.setHours(0, 0, 0, 0);
+  return start >= morning.getTime() && start < Date.now() + DAY_MS;
 }
 
 function queueItem(entry: QueueEntry): HTMLLIElement {

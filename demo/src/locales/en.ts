@@ -124,7 +124,7 @@ export const en = {
     freeTimes: 'Free times',
     booked: 'Booked: {{when}} with {{name}}.',
     appointments: 'Appointments',
-    today: 'Today’s appointments',
+    today: 'Your day: the next 24 hours',
     noAppointments: 'No appointments.',
     refresh: 'Refresh',
     withName: '{{when}} with {{name}}',

@@ -124,7 +124,7 @@ export const tr: Texts = {
     freeTimes: 'Boş saatler',
     booked: 'Randevunuz alındı: {{when}}, {{name}}.',
     appointments: 'Randevular',
-    today: 'Bugünkü randevular',
+    today: 'Gününüz: önümüzdeki 24 saat',
     noAppointments: 'Randevu yok.',
     refresh: 'Yenile',
     withName: '{{when}}, {{name}}',
