@@ -4,7 +4,11 @@ import { join } from 'node:path';
 import { Client } from 'pg';
 import { AuditService } from '../../src/modules/audit/audit.service';
 import { octetCountingFrame } from '../../src/modules/audit/siem/syslog-format';
-import { deliverSyslogBatch, SyslogDeliveryError } from '../../src/modules/audit/siem/syslog-tls';
+import {
+  deliverSyslogBatch,
+  SyslogDeliveryError,
+  syslogSecureContext,
+} from '../../src/modules/audit/siem/syslog-tls';
 import { freePort } from '../support/free-port';
 import { makeSiemPki, Rsyslog, type SiemPki, waitFor } from '../support/rsyslog';
 import { createTestApp, type TestApp } from '../support/test-app';
@@ -172,7 +176,7 @@ describe('SIEM forwarding to rsyslog over TLS', () => {
         {
           host: '127.0.0.1',
           port: portOf(rsyslog),
-          ca: readFileSync(pki.caFile, 'utf8'),
+          secureContext: syslogSecureContext({ ca: readFileSync(pki.caFile, 'utf8') }),
           timeoutMs: 10_000,
         },
         octetCountingFrame('<109>1 - - hekim - - - probe'),

@@ -1,17 +1,26 @@
 import type { AppConfig } from '../../../config/app-config';
-import type { AuditEventRow } from '../audit.repository';
 import { SiemForwarder } from './siem-forwarder';
+import type { SiemRecord } from './siem-record';
 import type { SiemMetrics } from './siem.metrics';
 import type { SiemLease, SiemRepository } from './siem.repository';
-import { deliverSyslogBatch, SyslogDeliveryError } from './syslog-tls';
+import { SyslogDeliveryError, syslogSecureContext, type SyslogTlsTarget } from './syslog-tls';
 
+// Each session's deliver() is `deliver`; opened sessions are counted.
+const deliver = jest.fn<Promise<void>, [SyslogTlsTarget, Buffer]>();
+const opened: { discarded: boolean }[] = [];
 jest.mock('./syslog-tls', () => ({
   ...jest.requireActual<typeof import('./syslog-tls')>('./syslog-tls'),
-  deliverSyslogBatch: jest.fn(),
+  syslogSecureContext: jest.fn(() => ({ context: 'made' })),
+  SyslogTlsSession: jest.fn().mockImplementation((target: SyslogTlsTarget) => {
+    const session = { discarded: false };
+    opened.push(session);
+    return {
+      deliver: (payload: Buffer) => deliver(target, payload),
+      discard: () => (session.discarded = true),
+    };
+  }),
 }));
 jest.mock('node:fs/promises', () => ({ readFile: jest.fn(() => Promise.resolve('pem')) }));
-
-const deliver = deliverSyslogBatch as jest.MockedFunction<typeof deliverSyslogBatch>;
 
 const siemConfig = {
   siem: {
@@ -24,22 +33,13 @@ const siemConfig = {
   },
 } as unknown as AppConfig;
 
-function record(seq: number): AuditEventRow {
+function record(seq: number): SiemRecord {
   return {
     seq: String(seq),
-    occurred_at: new Date('2026-12-07T09:00:00.000Z'),
-    actor_user_id: null,
-    actor_role: null,
-    actor_ip: null,
-    actor_user_agent: null,
+    occurredAt: '2026-12-07T09:00:00.000Z',
     action: 'auth.login',
     outcome: 'success',
-    resource_type: null,
-    resource_id: null,
-    subject_id: null,
-    request_id: null,
-    details: {},
-    prev_hash: '0'.repeat(64),
+    prevHash: '0'.repeat(64),
     hash: String(seq).padStart(64, '0'),
     canonical: `{"seq":"${seq}"}`,
   };
@@ -57,6 +57,8 @@ describe('SiemForwarder', () => {
   beforeEach(() => {
     jest.useFakeTimers();
     deliver.mockReset();
+    opened.length = 0;
+    (syslogSecureContext as jest.Mock).mockClear();
     cursor = 0;
     lease = {
       cursor: jest.fn(() => Promise.resolve({ seq: String(cursor), hash: null })),
@@ -101,7 +103,14 @@ describe('SiemForwarder', () => {
     await jest.advanceTimersByTimeAsync(100);
     expect(lease.advance.mock.calls.map(([seq]) => seq)).toEqual(['2', '3']);
     expect(deliver).toHaveBeenCalledTimes(2);
-    expect(deliver.mock.calls[0][0]).toMatchObject({ ca: 'pem', cert: 'pem', key: 'pem' });
+    // The TLS settings are made once from the three files and shared by the sessions.
+    expect(syslogSecureContext).toHaveBeenCalledTimes(1);
+    expect(syslogSecureContext).toHaveBeenCalledWith({ ca: 'pem', cert: 'pem', key: 'pem' });
+    expect(deliver.mock.calls[0][0]).toMatchObject({ host: '127.0.0.1', port: 6514 });
+    // After the full first batch the next session was opened ahead; after the short second
+    // one none was (nothing is left over).
+    expect(opened).toHaveLength(2);
+    expect(opened.every((s) => !s.discarded)).toBe(true);
     expect(metrics.delivered.mock.calls).toEqual([[2], [1]]);
     // The cursor is read once per lease; the second page was read after the first (full) one.
     expect(lease.cursor).toHaveBeenCalledTimes(1);
@@ -121,6 +130,8 @@ describe('SiemForwarder', () => {
     await jest.advanceTimersByTimeAsync(100);
     expect(lease.advance).not.toHaveBeenCalled();
     expect(metrics.failed).toHaveBeenCalledTimes(1);
+    // The session opened ahead for the next batch is given up with the failed one.
+    expect(opened[1].discarded).toBe(true);
     await jest.advanceTimersByTimeAsync(1_000);
     expect(cursor).toBe(3);
     expect(repo.tryLease).toHaveBeenCalledTimes(1);

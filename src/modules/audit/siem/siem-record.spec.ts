@@ -2,7 +2,8 @@ import { createHash } from 'node:crypto';
 import { canonicalJson, chainHash, GENESIS_HASH } from '../chain/audit-chain';
 import { rowToChainRecord } from '../audit-mapper';
 import type { AuditEventRow } from '../audit.repository';
-import { auditSyslogMessage } from './siem-record';
+import { AuditSyslogFormatter, auditSyslogMessage, SIEM_SD_ID, siemRecordOf } from './siem-record';
+import { formatSyslog, octetCountingFrame, SyslogFacility, SyslogSeverity } from './syslog-format';
 
 function row(overrides: Partial<AuditEventRow> = {}): AuditEventRow {
   const base: AuditEventRow = {
@@ -62,5 +63,43 @@ describe('auditSyslogMessage', () => {
       expect(line.startsWith(`<${13 * 8 + severity}>1 `)).toBe(true);
       expect(line.endsWith(`\uFEFF${stored}`)).toBe(true);
     }
+  });
+});
+
+describe('AuditSyslogFormatter', () => {
+  it('writes what formatSyslog and octetCountingFrame write, for every record of a batch', () => {
+    const records = [
+      siemRecordOf(row({ canonical: null })),
+      siemRecordOf(
+        row({ seq: '8', outcome: 'denied', action: 'user read ş', canonical: '{"a":"ü"}' }),
+      ),
+      siemRecordOf(row({ seq: '9', outcome: 'failure', hash: 'x"]\\', canonical: '{}' })),
+    ];
+    const host = 'pod ş-1';
+    const expected = records.map((r) =>
+      octetCountingFrame(
+        formatSyslog({
+          facility: SyslogFacility.LogAudit,
+          severity: r.outcome === 'success' ? SyslogSeverity.Notice : SyslogSeverity.Warning,
+          timestamp: r.occurredAt,
+          hostname: host,
+          appName: 'hekim',
+          procId: null,
+          msgId: r.action,
+          structuredData: [
+            {
+              id: SIEM_SD_ID,
+              params: [
+                ['seq', r.seq],
+                ['hash', r.hash],
+                ['prevHash', r.prevHash],
+              ],
+            },
+          ],
+          message: r.canonical,
+        }),
+      ),
+    );
+    expect(new AuditSyslogFormatter(host).frames(records)).toEqual(Buffer.concat(expected));
   });
 });

@@ -1,14 +1,45 @@
 import { canonicalJson } from '../chain/audit-chain';
 import { rowToChainRecord } from '../audit-mapper';
 import type { AuditEventRow } from '../audit.repository';
-import { formatSyslog, SyslogFacility, SyslogSeverity } from './syslog-format';
+import { escapeParamValue, headerField, SyslogFacility, SyslogSeverity } from './syslog-format';
 
 // The structured-data element that carries a record's place in the chain. Hekim has no
 // private enterprise number of its own: 32473 is the one RFC 5612 reserves for examples and
 // documentation, so receivers match the whole SD-ID string (docs/siem.md).
 export const SIEM_SD_ID = 'hekim@32473';
 
-// One audit record as an RFC 5424 message (docs/siem.md#format):
+// What the forwarder sends of an audit record (SiemRepository.page reads just this).
+export interface SiemRecord {
+  seq: string;
+  hash: string;
+  prevHash: string;
+  action: string;
+  outcome: string;
+  // occurred_at as RFC 3339 in UTC with milliseconds, as Date#toISOString writes it.
+  occurredAt: string;
+  // The exact text the record's hash covers.
+  canonical: string;
+}
+
+// A row of audit_events as the forwarder sends it. Records written before the canonical text
+// was stored are rendered from their fields, as the export renders them (docs/audit.md).
+export function siemRecordOf(row: AuditEventRow): SiemRecord {
+  return {
+    seq: row.seq,
+    hash: row.hash,
+    prevHash: row.prev_hash,
+    action: row.action,
+    outcome: row.outcome,
+    occurredAt: row.occurred_at.toISOString(),
+    canonical: row.canonical ?? canonicalJson(rowToChainRecord(row).body),
+  };
+}
+
+const BOM = '\uFEFF';
+const PRI_SUCCESS = `<${SyslogFacility.LogAudit * 8 + SyslogSeverity.Notice}>1 `;
+const PRI_OTHER = `<${SyslogFacility.LogAudit * 8 + SyslogSeverity.Warning}>1 `;
+
+// Audit records as RFC 5424 messages (docs/siem.md#format):
 //   <PRI>1 <occurredAt> <hostname> hekim - <action> [hekim@32473 seq="…" hash="…" prevHash="…"] BOM<canonical>
 // MSG is the exact text that was hashed, so a receiver checks
 // hash = hex(SHA-256(prevHash || "\n" || MSG)) and prevHash = the hash of seq - 1 with nothing
@@ -16,27 +47,54 @@ export const SIEM_SD_ID = 'hekim@32473';
 // codes) and never a secret: the trail excludes those when it is written (docs/audit.md).
 // The same record always gives the same message from the same host, so a record sent twice
 // (docs/siem.md#at-least-once) arrives as two identical lines.
+//
+// This is formatSyslog (syslog-format.ts) with what is the same for every record worked out
+// once: the forwarder formats every record it sends, and the general formatter (checking the
+// SD-ID and names, cleaning the host name, then framing each message in buffers of its own)
+// cost more than reading the records. siem-record.spec.ts holds the two to the same output.
+export class AuditSyslogFormatter {
+  private readonly prefix: string;
+  // MSGID: the action as a header field (PRINTUSASCII, at most 32), worked out once per action.
+  private readonly msgIds = new Map<string, string>();
+
+  constructor(hostname: string) {
+    this.prefix = ` ${headerField(hostname, 255)} hekim - `;
+  }
+
+  message(record: SiemRecord): string {
+    let msgId = this.msgIds.get(record.action);
+    if (msgId === undefined) {
+      msgId = headerField(record.action, 32);
+      this.msgIds.set(record.action, msgId);
+    }
+    return (
+      (record.outcome === 'success' ? PRI_SUCCESS : PRI_OTHER) +
+      record.occurredAt +
+      this.prefix +
+      msgId +
+      ` [${SIEM_SD_ID} seq="${escapeParamValue(record.seq)}" hash="${escapeParamValue(record.hash)}"` +
+      ` prevHash="${escapeParamValue(record.prevHash)}"] ${BOM}${record.canonical}`
+    );
+  }
+
+  // The records as one payload of RFC 5425 frames (MSG-LEN SP SYSLOG-MSG each, MSG-LEN in
+  // octets), written straight into one buffer.
+  frames(records: readonly SiemRecord[]): Buffer {
+    const messages = records.map((r) => this.message(r));
+    const lengths = messages.map((m) => Buffer.byteLength(m, 'utf8'));
+    let total = 0;
+    for (const length of lengths) total += String(length).length + 1 + length;
+    const payload = Buffer.allocUnsafe(total);
+    let at = 0;
+    for (let i = 0; i < messages.length; i++) {
+      at += payload.write(`${lengths[i]} `, at, 'latin1');
+      at += payload.write(messages[i], at, 'utf8');
+    }
+    return payload;
+  }
+}
+
+// One audit record as an RFC 5424 message, as sent from `hostname`.
 export function auditSyslogMessage(row: AuditEventRow, hostname: string): string {
-  return formatSyslog({
-    facility: SyslogFacility.LogAudit,
-    severity: row.outcome === 'success' ? SyslogSeverity.Notice : SyslogSeverity.Warning,
-    timestamp: row.occurred_at.toISOString(),
-    hostname,
-    appName: 'hekim',
-    procId: null,
-    msgId: row.action,
-    structuredData: [
-      {
-        id: SIEM_SD_ID,
-        params: [
-          ['seq', row.seq],
-          ['hash', row.hash],
-          ['prevHash', row.prev_hash],
-        ],
-      },
-    ],
-    // Records written before the canonical text was stored are rendered from their fields,
-    // as the export renders them (docs/audit.md).
-    message: row.canonical ?? canonicalJson(rowToChainRecord(row).body),
-  });
+  return new AuditSyslogFormatter(hostname).message(siemRecordOf(row));
 }

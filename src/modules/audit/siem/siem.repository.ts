@@ -2,6 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import type { DataSource, QueryRunner } from 'typeorm';
 import type { AuditEventRow } from '../audit.repository';
+import { type SiemRecord, siemRecordOf } from './siem-record';
 
 // Key of the session advisory lock held by the one instance that forwards ("SIEM" in ASCII).
 const FORWARDER_LOCK = 0x5349454d;
@@ -73,17 +74,31 @@ export class SiemRepository {
     return null;
   }
 
-  // The records after `afterSeq`, in seq order, as the forwarder needs them: a record's
-  // details only where it has no canonical text (written before that was stored), since the
-  // canonical text is what is sent; parsing every record's jsonb would cost more than the rest.
-  page(afterSeq: string, limit: number): Promise<AuditEventRow[]> {
-    return this.dataSource.query<AuditEventRow[]>(
-      `SELECT seq, occurred_at, actor_user_id, actor_role, actor_ip, actor_user_agent, action,
-              outcome, resource_type, resource_id, subject_id, request_id,
-              CASE WHEN canonical IS NULL THEN details ELSE '{}'::jsonb END AS details,
-              prev_hash, hash, canonical
+  // The records after `afterSeq`, in seq order, as the forwarder sends them: only the columns
+  // it sends, the time already as RFC 3339 text (as the canonical text writes it), so that
+  // reading a batch costs no more than it must. A record written before the canonical text was
+  // stored is read whole and rendered from its fields.
+  async page(afterSeq: string, limit: number): Promise<SiemRecord[]> {
+    const records = await this.dataSource.query<(SiemRecord & { canonical: string | null })[]>(
+      `SELECT seq, hash, prev_hash AS "prevHash", action, outcome,
+              to_char(occurred_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')
+                AS "occurredAt",
+              canonical
          FROM audit_events WHERE seq > $1 ORDER BY seq ASC LIMIT $2`,
       [afterSeq, limit],
+    );
+    const older = records.filter((r) => r.canonical === null).map((r) => r.seq);
+    if (older.length === 0) return records;
+    const rows = await this.dataSource.query<AuditEventRow[]>(
+      `SELECT seq, occurred_at, actor_user_id, actor_role, actor_ip,
+              actor_user_agent, action, outcome, resource_type, resource_id, subject_id,
+              request_id, details, prev_hash, hash, canonical
+         FROM audit_events WHERE seq = ANY($1::bigint[])`,
+      [older],
+    );
+    const rendered = new Map(rows.map((row) => [row.seq, siemRecordOf(row).canonical]));
+    return records.map((r) =>
+      r.canonical === null ? { ...r, canonical: rendered.get(r.seq)! } : r,
     );
   }
 

@@ -39,7 +39,7 @@ const BOM = '\uFEFF';
 
 // HOSTNAME, APP-NAME, PROCID and MSGID are 1..n PRINTUSASCII characters (33..126) or "-":
 // anything else is dropped, the rest cut to the field's length.
-function headerField(value: string | null, max: number): string {
+export function headerField(value: string | null, max: number): string {
   if (value === null) return NIL;
   const printable = value.replace(/[^\x21-\x7e]/g, '').slice(0, max);
   return printable === '' ? NIL : printable;

@@ -1,13 +1,20 @@
 import { isIP } from 'node:net';
-import { connect } from 'node:tls';
+import { connect, createSecureContext, type SecureContext, type TLSSocket } from 'node:tls';
+
+export interface SyslogTlsMaterial {
+  // PEM certificates the collector's certificate must chain to (and only those).
+  ca: string;
+  // A client certificate and its key, for mutual TLS.
+  cert?: string;
+  key?: string;
+}
 
 export interface SyslogTlsTarget {
   host: string;
   port: number;
-  ca: string;
-  cert?: string;
-  key?: string;
-  // The whole session: connect, handshake, write, and the collector's close.
+  // The TLS settings, made once by syslogSecureContext and shared by every session.
+  secureContext: SecureContext;
+  // Each step: connect and handshake; then write and the collector's close.
   timeoutMs: number;
   // Aborting ends the session at once, unconfirmed (shutdown).
   signal?: AbortSignal;
@@ -21,56 +28,123 @@ export class SyslogDeliveryError extends Error {
   }
 }
 
-// Delivers one batch of framed messages in a TLS session of its own and resolves only when
-// the collector has confirmed it. RFC 5425 has no acknowledgement, so the confirmation is the
-// close: Hekim writes the batch, sends close_notify and its FIN, and waits for the collector
-// to close its side. A collector closes on reaching the end of the stream, that is after it
-// has read every frame before it; a collector that went away, crashed or was cut off resets
-// the connection or never answers, and the batch is not confirmed (the caller sends it again).
-// The collector's certificate must chain to `ca` (and only to it: the public authorities are
-// not trusted) and name `host`; a client certificate is presented when given (mutual TLS).
-export function deliverSyslogBatch(target: SyslogTlsTarget, payload: Buffer): Promise<void> {
-  return new Promise<void>((resolve, reject) => {
-    if (target.signal?.aborted) {
-      reject(new SyslogDeliveryError('stopped before the session started'));
-      return;
-    }
-    const socket = connect({
+// TLS 1.2 or later; the collector's certificate must chain to `ca` (the public authorities
+// are not trusted); a client certificate is presented when given (mutual TLS). Made once and
+// reused: parsing the PEM files for every session would cost more than the session.
+export function syslogSecureContext(material: SyslogTlsMaterial): SecureContext {
+  return createSecureContext({
+    ca: material.ca,
+    cert: material.cert,
+    key: material.key,
+    minVersion: 'TLSv1.2',
+  });
+}
+
+// One TLS session to the collector, carrying one batch of framed messages. It connects and
+// makes its handshake as soon as it is opened, so that the next batch's session is ready by
+// the time the current one is confirmed; it writes nothing until deliver() is called.
+//
+// RFC 5425 has no acknowledgement, so the confirmation is the close: Hekim writes the batch,
+// sends close_notify and its FIN, and waits for the collector to close its side. A collector
+// closes on reaching the end of the stream, that is after it has read every frame before it;
+// a collector that went away, crashed or was cut off resets the connection or never answers,
+// and the batch is not confirmed (the caller sends it again). The collector's certificate must
+// be valid for the secure context's CA and name `host`.
+export class SyslogTlsSession {
+  private readonly socket: TLSSocket;
+  private failure: SyslogDeliveryError | null = null;
+  private connected = false;
+  private peerClosed = false;
+  private delivery: { resolve: () => void; reject: (err: Error) => void } | null = null;
+  private pending: Buffer | null = null;
+  private timer: NodeJS.Timeout;
+  private readonly onAbort = (): void =>
+    this.fail(new Error('stopped before the collector confirmed'));
+
+  constructor(private readonly target: SyslogTlsTarget) {
+    this.socket = connect({
       host: target.host,
       port: target.port,
-      ca: target.ca,
-      cert: target.cert,
-      key: target.key,
-      minVersion: 'TLSv1.2',
+      secureContext: target.secureContext,
       rejectUnauthorized: true,
       // SNI carries names only; an address is still checked against the certificate.
       servername: isIP(target.host) === 0 ? target.host : undefined,
     });
-    let peerClosed = false;
-    let settled = false;
-    const timer = setTimeout(
-      () => settle(new Error(`the collector did not confirm within ${target.timeoutMs} ms`)),
+    this.timer = setTimeout(
+      () => this.fail(new Error(`no TLS session with the collector within ${target.timeoutMs} ms`)),
       target.timeoutMs,
     );
-    const onAbort = (): void => settle(new Error('stopped before the collector confirmed'));
-    target.signal?.addEventListener('abort', onAbort, { once: true });
-    function settle(err?: Error): void {
-      if (settled) return;
-      settled = true;
-      clearTimeout(timer);
-      target.signal?.removeEventListener('abort', onAbort);
-      socket.destroy();
-      if (err) reject(new SyslogDeliveryError(err.message, { cause: err }));
-      else resolve();
-    }
-    socket.once('secureConnect', () => socket.end(payload));
-    // The collector sends nothing; read on so that its end of the stream is seen.
-    socket.on('data', () => undefined);
-    socket.once('end', () => (peerClosed = true));
-    socket.once('error', (err: Error) => settle(err));
-    socket.once('close', (hadError) => {
-      if (!hadError && peerClosed && socket.writableFinished) settle();
-      else settle(new Error('the collector closed the connection before confirming the batch'));
+    if (target.signal?.aborted) this.onAbort();
+    else target.signal?.addEventListener('abort', this.onAbort, { once: true });
+    this.socket.once('secureConnect', () => {
+      this.connected = true;
+      if (this.delivery) this.write();
+      else clearTimeout(this.timer);
     });
-  });
+    // The collector sends nothing; read on so that its end of the stream is seen.
+    this.socket.on('data', () => undefined);
+    this.socket.once('end', () => (this.peerClosed = true));
+    this.socket.once('error', (err: Error) => this.fail(err));
+    this.socket.once('close', (hadError) => {
+      if (this.delivery && !hadError && this.peerClosed && this.socket.writableFinished)
+        this.settle();
+      else this.fail(new Error('the collector closed the connection before confirming the batch'));
+    });
+  }
+
+  // Writes the batch and resolves once the collector has confirmed it by its close. Once per
+  // session.
+  deliver(payload: Buffer): Promise<void> {
+    return new Promise<void>((resolve, reject) => {
+      if (this.failure) return reject(this.failure);
+      if (this.delivery) return reject(new Error('a session carries one batch'));
+      this.delivery = { resolve, reject };
+      this.pending = payload;
+      clearTimeout(this.timer);
+      this.timer = setTimeout(
+        () =>
+          this.fail(new Error(`the collector did not confirm within ${this.target.timeoutMs} ms`)),
+        this.target.timeoutMs,
+      );
+      if (this.connected) this.write();
+    });
+  }
+
+  // Ends a session that will carry nothing (caught up, or shutting down).
+  discard(): void {
+    this.fail(new Error('the session was not used'));
+  }
+
+  private write(): void {
+    const payload = this.pending!;
+    this.pending = null;
+    this.socket.end(payload);
+  }
+
+  private settle(): void {
+    this.finish();
+    this.delivery?.resolve();
+  }
+
+  private fail(err: Error): void {
+    if (this.failure) return;
+    this.failure =
+      err instanceof SyslogDeliveryError
+        ? err
+        : new SyslogDeliveryError(err.message, { cause: err });
+    this.finish();
+    this.delivery?.reject(this.failure);
+  }
+
+  private finish(): void {
+    this.failure ??= new SyslogDeliveryError('the session has ended');
+    clearTimeout(this.timer);
+    this.target.signal?.removeEventListener('abort', this.onAbort);
+    this.socket.destroy();
+  }
+}
+
+// One batch in a session of its own.
+export function deliverSyslogBatch(target: SyslogTlsTarget, payload: Buffer): Promise<void> {
+  return new SyslogTlsSession(target).deliver(payload);
 }
