@@ -10,11 +10,11 @@
 // instances over Redis (each consultation's doctor on one, its patient on the other).
 //
 // Settings (environment): BENCH_CAPACITY_STEPS (consultations at each step, default
-// 10,20,40,80,160), BENCH_CAPACITY_HOLD (seconds held per step, default 15),
+// 10,20,40,80), BENCH_CAPACITY_HOLD (seconds held per step, default 15),
 // BENCH_CAPACITY_STATS / BENCH_CAPACITY_CHAT (seconds between a side's `call:stats` and between
 // chat messages; default 5 and 30, real time: set them lower to compress time), and
 // BENCH_CAPACITY_TWO=0 to skip the two-instance ramp, BENCH_CAPACITY_TWO_STEPS for its own
-// steps (default: the same), BENCH_CAPACITY_STOP_MS for the p99 that stops the ramp (100).
+// steps (default: the same but the last), BENCH_CAPACITY_STOP_MS for the p99 that stops the ramp (100).
 import { Client } from 'pg';
 import { loadavg } from 'node:os';
 import type { ScenarioResult } from '../lib/ab';
@@ -348,7 +348,7 @@ function slopeMb(steps: Step[], of: (s: Step) => number | undefined): number {
 
 export async function consultationCapacity(lab: Lab): Promise<ScenarioResult> {
   const quick = lab.settings.quick;
-  const steps = numbers(process.env.BENCH_CAPACITY_STEPS, quick ? [2, 4] : [10, 20, 40, 80, 160]);
+  const steps = numbers(process.env.BENCH_CAPACITY_STEPS, quick ? [2, 4] : [10, 20, 40, 80]);
   const holdSeconds = Number(process.env.BENCH_CAPACITY_HOLD ?? (quick ? 6 : 15));
   const profile: Profile = {
     statsSeconds: Number(process.env.BENCH_CAPACITY_STATS ?? 5),
@@ -381,7 +381,10 @@ export async function consultationCapacity(lab: Lab): Promise<ScenarioResult> {
       lab.log('  two instances over Redis (doctor on one, patient on the other)');
       pairOf = await ramp(
         lab,
-        numbers(process.env.BENCH_CAPACITY_TWO_STEPS, steps),
+        numbers(
+          process.env.BENCH_CAPACITY_TWO_STEPS,
+          steps.length > 1 ? steps.slice(0, -1) : steps,
+        ),
         profile,
         holdSeconds,
         [h, h2],
