@@ -14,7 +14,8 @@
 // BENCH_CAPACITY_STATS / BENCH_CAPACITY_CHAT (seconds between a side's `call:stats` and between
 // chat messages; default 5 and 30, real time: set them lower to compress time), and
 // BENCH_CAPACITY_TWO=0 to skip the two-instance ramp, BENCH_CAPACITY_TWO_STEPS for its own
-// steps (default: the same but the last), BENCH_CAPACITY_STOP_MS for the p99 that stops the ramp (100).
+// steps (default: the same but the last), BENCH_CAPACITY_STOP_MS for the p99 that stops the ramp (100),
+// BENCH_CAPACITY_NO_RELAY=1 to run the instances without the outbox relay.
 import { Client } from 'pg';
 import { loadavg } from 'node:os';
 import type { ScenarioResult } from '../lib/ab';
@@ -355,7 +356,11 @@ export async function consultationCapacity(lab: Lab): Promise<ScenarioResult> {
     chatSeconds: Number(process.env.BENCH_CAPACITY_CHAT ?? 30),
   };
   const two = process.env.BENCH_CAPACITY_TWO !== '0';
-  const h = await lab.hekim(0);
+  // BENCH_CAPACITY_NO_RELAY=1: the instances run without the outbox relay (mails, webhooks),
+  // to tell its share of the database's time (only when this scenario starts them).
+  const env: Record<string, string> =
+    process.env.BENCH_CAPACITY_NO_RELAY === '1' ? { NOTIFY_RELAY_ENABLED: 'false' } : {};
+  const h = await lab.hekim(0, env);
   const bare = await lab.bareServer();
   const db = await lab.database();
   const pg = new Client({ connectionString: db.url });
@@ -377,7 +382,7 @@ export async function consultationCapacity(lab: Lab): Promise<ScenarioResult> {
     );
     let pairOf: Ramp | undefined;
     if (two) {
-      const h2 = await lab.hekim(1);
+      const h2 = await lab.hekim(1, env);
       lab.log('  two instances over Redis (doctor on one, patient on the other)');
       pairOf = await ramp(
         lab,
