@@ -421,7 +421,6 @@ function report(
     ),
   );
   const last = one.steps[one.steps.length - 1];
-  const heldStep = one.steps.find((s) => s.consultations === one.held) ?? last;
   const cpuOf = (r: Ramp): number => median(r.steps.map((s) => cpuPer(s.hekim, r.idle)));
   const bareCpuPer = median(paired.map((s) => (s.bare ? cpuPer(s.bare, bareIdle) : NaN)));
   const memPer = slopeMb(one.steps, (s) => s.hekim.rssMb);
@@ -515,14 +514,10 @@ function report(
     id: 's9',
     title: 'Consultation capacity',
     rows,
-    ratios: paired.length ? [{ label: 'S9 CPU/consultation', ratio: cpuRatio }] : [],
-    latencies: [
-      {
-        label: `S9 held traffic at ${heldStep.consultations}`,
-        hekim: heldStep.hekim.latency,
-        baseline: heldStep.bare?.latency ?? heldStep.hekim.latency,
-      },
-    ],
+    // Not charted: the CPU ratio is a cost (higher is worse) on another scale than the chart's
+    // throughput ratios, and the held latencies under load would flatten its latency panel.
+    ratios: [],
+    latencies: [],
     notes: [
       `steps ${steps.join(', ')} consultations, each held ${holdSeconds} s (real time); call:stats every ` +
         `${profile.statsSeconds} s per side, a chat message every ${profile.chatSeconds} s; each step is a paired round ` +
