@@ -11,7 +11,8 @@
 // - Merkle-batched: the business transaction inserts its record into a staging table (no
 //   lock); a sealer, every 50 ms, takes what has committed, hashes the records as the leaves of
 //   a Merkle tree and appends one chain link per batch (its root, chained to the previous link).
-// Every variant writes the same business row and the same record content per transaction, with
+// - and, as the ceiling, no record at all: the business row alone.
+// Every other variant writes the same business row and the same record content per transaction, with
 // WRITERS connections at once, each transaction BEGIN / business INSERT / record / COMMIT.
 // Not part of `npm test`; run with
 //   npm run bench:chain -- [seconds=6] [rounds=3] [writers=16] [chains=8]
@@ -71,7 +72,8 @@ const APPEND = `
   UPDATE chain_head SET seq = ins.seq, hash = ins.hash, occurred_at = ins.occurred_at
     FROM ins WHERE chain = $1`;
 
-type Variant = 'one' | 'partitioned' | 'merkle';
+type Variant = 'none' | 'one' | 'partitioned' | 'merkle';
+const VARIANTS = ['none', 'one', 'partitioned', 'merkle'] as const;
 
 const details = (n: number): string =>
   JSON.stringify({ roomId: `00000000-0000-4000-8000-${String(n).padStart(12, '0')}`, n });
@@ -140,7 +142,9 @@ async function round(url: string, variant: Variant, admin: Client): Promise<Roun
       const subject = k % 997;
       await c.query('BEGIN');
       await c.query('INSERT INTO business (subject, v) VALUES ($1, $2)', [subject, `v${k}`]);
-      if (variant === 'merkle') {
+      if (variant === 'none') {
+        // The ceiling: the business change alone.
+      } else if (variant === 'merkle') {
         await c.query(
           `INSERT INTO staged (action, subject, details) VALUES ('consultation.event', $1, $2)`,
           [subject, details(k)],
@@ -164,7 +168,7 @@ async function round(url: string, variant: Variant, admin: Client): Promise<Roun
   });
   // The side job of each design: the sealer (Merkle) or the checkpointer (partitioned).
   const sideJob = (async () => {
-    if (variant === 'one') return;
+    if (variant === 'one' || variant === 'none') return;
     // One more pass after the writers stop, so that everything committed is sealed.
     for (let last = false; !last;) {
       last = stop;
@@ -259,7 +263,7 @@ async function main(): Promise<void> {
       console.error('bench:chain exceeded its time: aborting');
       process.exit(3);
     },
-    (ROUNDS * 3 * (SECONDS + 10) + 60) * 1000,
+    (ROUNDS * VARIANTS.length * (SECONDS + 10) + 60) * 1000,
   );
   watchdog.unref();
   try {
@@ -268,9 +272,9 @@ async function main(): Promise<void> {
       `SELECT name, setting FROM pg_settings WHERE name IN ('fsync', 'synchronous_commit')`,
     );
     const loadAtStart = loadavg().map((x) => Math.round(x * 100) / 100);
-    const runs: Record<Variant, Round[]> = { one: [], partitioned: [], merkle: [] };
+    const runs: Record<Variant, Round[]> = { none: [], one: [], partitioned: [], merkle: [] };
     for (let r = 0; r < ROUNDS; r++)
-      for (const v of ['one', 'partitioned', 'merkle'] as const) {
+      for (const v of VARIANTS) {
         const x = await round(db.url, v, admin);
         runs[v].push(x);
         console.error(`round ${r + 1}/${ROUNDS} ${v}: ${fmt(x.perSecond)} appends/s`);
@@ -291,8 +295,13 @@ async function main(): Promise<void> {
             oneChain: fmt(median(rate('one'))),
             partitioned: fmt(median(rate('partitioned'))),
             merkleBatched: fmt(median(rate('merkle'))),
+            noRecord: fmt(median(rate('none'))),
           },
-          ratioToOneChain: { partitioned: versus('partitioned'), merkleBatched: versus('merkle') },
+          ratioToOneChain: {
+            partitioned: versus('partitioned'),
+            merkleBatched: versus('merkle'),
+            noRecord: versus('none'),
+          },
           merkleSealLagMaxMs: fmt(Math.max(...runs.merkle.map((x) => x.maxSealLagMs ?? 0))),
           merkleAllSealed: runs.merkle.every((x) => x.sealed === x.commits),
           rounds_: runs,

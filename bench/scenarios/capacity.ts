@@ -10,11 +10,12 @@
 // instances over Redis (each consultation's doctor on one, its patient on the other).
 //
 // Settings (environment): BENCH_CAPACITY_STEPS (consultations at each step, default
-// 10,20,40,80,160), BENCH_CAPACITY_HOLD (seconds held per step, default 15),
+// 10,20,40,80), BENCH_CAPACITY_HOLD (seconds held per step, default 15),
 // BENCH_CAPACITY_STATS / BENCH_CAPACITY_CHAT (seconds between a side's `call:stats` and between
 // chat messages; default 5 and 30, real time: set them lower to compress time), and
 // BENCH_CAPACITY_TWO=0 to skip the two-instance ramp, BENCH_CAPACITY_TWO_STEPS for its own
-// steps (default: the same), BENCH_CAPACITY_STOP_MS for the p99 that stops the ramp (100).
+// steps (default: the same but the last), BENCH_CAPACITY_STOP_MS for the p99 that stops the ramp (100),
+// BENCH_CAPACITY_NO_RELAY=1 to run the instances without the outbox relay.
 import { Client } from 'pg';
 import { loadavg } from 'node:os';
 import type { ScenarioResult } from '../lib/ab';
@@ -348,14 +349,18 @@ function slopeMb(steps: Step[], of: (s: Step) => number | undefined): number {
 
 export async function consultationCapacity(lab: Lab): Promise<ScenarioResult> {
   const quick = lab.settings.quick;
-  const steps = numbers(process.env.BENCH_CAPACITY_STEPS, quick ? [2, 4] : [10, 20, 40, 80, 160]);
+  const steps = numbers(process.env.BENCH_CAPACITY_STEPS, quick ? [2, 4] : [10, 20, 40, 80]);
   const holdSeconds = Number(process.env.BENCH_CAPACITY_HOLD ?? (quick ? 6 : 15));
   const profile: Profile = {
     statsSeconds: Number(process.env.BENCH_CAPACITY_STATS ?? 5),
     chatSeconds: Number(process.env.BENCH_CAPACITY_CHAT ?? 30),
   };
   const two = process.env.BENCH_CAPACITY_TWO !== '0';
-  const h = await lab.hekim(0);
+  // BENCH_CAPACITY_NO_RELAY=1: the instances run without the outbox relay (mails, webhooks),
+  // to tell its share of the database's time (only when this scenario starts them).
+  const env: Record<string, string> =
+    process.env.BENCH_CAPACITY_NO_RELAY === '1' ? { NOTIFY_RELAY_ENABLED: 'false' } : {};
+  const h = await lab.hekim(0, env);
   const bare = await lab.bareServer();
   const db = await lab.database();
   const pg = new Client({ connectionString: db.url });
@@ -377,11 +382,14 @@ export async function consultationCapacity(lab: Lab): Promise<ScenarioResult> {
     );
     let pairOf: Ramp | undefined;
     if (two) {
-      const h2 = await lab.hekim(1);
+      const h2 = await lab.hekim(1, env);
       lab.log('  two instances over Redis (doctor on one, patient on the other)');
       pairOf = await ramp(
         lab,
-        numbers(process.env.BENCH_CAPACITY_TWO_STEPS, steps),
+        numbers(
+          process.env.BENCH_CAPACITY_TWO_STEPS,
+          steps.length > 1 ? steps.slice(0, -1) : steps,
+        ),
         profile,
         holdSeconds,
         [h, h2],
@@ -413,7 +421,6 @@ function report(
     ),
   );
   const last = one.steps[one.steps.length - 1];
-  const heldStep = one.steps.find((s) => s.consultations === one.held) ?? last;
   const cpuOf = (r: Ramp): number => median(r.steps.map((s) => cpuPer(s.hekim, r.idle)));
   const bareCpuPer = median(paired.map((s) => (s.bare ? cpuPer(s.bare, bareIdle) : NaN)));
   const memPer = slopeMb(one.steps, (s) => s.hekim.rssMb);
@@ -507,14 +514,10 @@ function report(
     id: 's9',
     title: 'Consultation capacity',
     rows,
-    ratios: paired.length ? [{ label: 'S9 CPU/consultation', ratio: cpuRatio }] : [],
-    latencies: [
-      {
-        label: `S9 held traffic at ${heldStep.consultations}`,
-        hekim: heldStep.hekim.latency,
-        baseline: heldStep.bare?.latency ?? heldStep.hekim.latency,
-      },
-    ],
+    // Not charted: the CPU ratio is a cost (higher is worse) on another scale than the chart's
+    // throughput ratios, and the held latencies under load would flatten its latency panel.
+    ratios: [],
+    latencies: [],
     notes: [
       `steps ${steps.join(', ')} consultations, each held ${holdSeconds} s (real time); call:stats every ` +
         `${profile.statsSeconds} s per side, a chat message every ${profile.chatSeconds} s; each step is a paired round ` +
