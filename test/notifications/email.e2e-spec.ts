@@ -194,9 +194,11 @@ describe('e-mail without SMTP_URL outside production: the local mailbox', () => 
     const s = await signIn(t, Role.Patient);
     await t.http().post('/api/v1/auth/password/forgot').send({ email: s.user.email }).expect(202);
     const dir = join(dataDir, 'mailbox');
+    // The sender writes the .eml, then the .json the listing reads: wait for both.
     await until(() => {
       try {
-        return readdirSync(dir).some((f) => f.endsWith('.eml'));
+        const names = readdirSync(dir);
+        return names.some((f) => f.endsWith('.eml')) && names.some((f) => f.endsWith('.json'));
       } catch {
         return false;
       }
