@@ -1,5 +1,5 @@
 // The signaling connection (docs/signaling.md), typed from the server's own event map
-// (contract/signaling-events.ts, kept equal to the server's file by a test).
+// (contract/signaling-events.ts, generated from the server's file: docs/sdk.md).
 import { io, type Socket } from 'socket.io-client';
 import type {
   Ack,
