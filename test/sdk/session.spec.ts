@@ -35,6 +35,8 @@ class FakeSignaling {
 
 const closed: string[] = [];
 class FakePc {
+  // What the session did to this connection, in order (configurations as their ICE servers).
+  readonly calls: string[] = [];
   connectionState = 'new';
   signalingState = 'stable';
   localDescription = null;
@@ -42,7 +44,7 @@ class FakePc {
   onnegotiationneeded = null;
   onicecandidate = null;
   ontrack = null;
-  onconnectionstatechange = null;
+  onconnectionstatechange: unknown = null;
   onsignalingstatechange = null;
   constructor(private readonly config: { iceServers?: { urls: string[] }[] }) {}
   setLocalDescription = () => Promise.resolve();
@@ -59,8 +61,14 @@ class FakePc {
     onmessage: null,
   });
   getStats = () => Promise.resolve({ forEach: () => undefined });
-  setConfiguration = () => undefined;
-  restartIce = () => undefined;
+  setConfiguration = (c: { iceServers?: unknown }) =>
+    void this.calls.push(`setConfiguration ${JSON.stringify(c.iceServers)}`);
+  restartIce = () => void this.calls.push('restartIce');
+  // The browser's side: the connection's state changes and it says so.
+  become(state: string): void {
+    this.connectionState = state;
+    (this.onconnectionstatechange as ((e: unknown) => void) | null)?.({});
+  }
   close = () => void closed.push(JSON.stringify(this.config.iceServers));
 }
 
@@ -157,5 +165,61 @@ describe('sdk session: waiting, admission, reconnect, end', () => {
     expect(session.state).toBe('ended');
     expect(events.state?.at(-1)).toEqual({ state: 'ended', reason: 'ended-by-host' });
     expect(closed).toHaveLength(1);
+  });
+
+  describe('ICE restart after 3 s of disconnected, with the credentials of the latest ice:servers', () => {
+    afterEach(() => jest.useRealTimers());
+
+    async function joinedWithFreshCredentials() {
+      const { signaling, session } = setup();
+      signaling.answers.push(joined('s1', ['doctor']));
+      await session.join();
+      jest.useFakeTimers();
+      const pc = session.peer('doctor')?.pc as unknown as FakePc;
+      pc.become('connected');
+      // The server hands out fresh TURN credentials before the old expire.
+      const fresh = [{ urls: ['turn:fresh'], username: '2030:u', credential: 'new' }];
+      signaling.server('ice:servers', { iceServers: fresh, expiresAt: '2030-01-01T00:00:00Z' });
+      return { session, pc, fresh };
+    }
+
+    it('waits 3 s, then restarts ICE once, configured with the fresh credentials first', async () => {
+      const { session, pc, fresh } = await joinedWithFreshCredentials();
+      pc.become('disconnected');
+      jest.advanceTimersByTime(2999);
+      expect(pc.calls).not.toContain('restartIce');
+      jest.advanceTimersByTime(1);
+      expect(pc.calls).toEqual([`setConfiguration ${JSON.stringify(fresh)}`, 'restartIce']);
+      expect(session.peer('doctor')?.iceRestarts).toBe(1);
+      jest.advanceTimersByTime(10_000);
+      expect(pc.calls.filter((c) => c === 'restartIce')).toHaveLength(1);
+    });
+
+    it('does not restart when the connection heals within the 3 s', async () => {
+      const { pc } = await joinedWithFreshCredentials();
+      pc.become('disconnected');
+      jest.advanceTimersByTime(2000);
+      pc.become('connected');
+      jest.advanceTimersByTime(10_000);
+      expect(pc.calls).not.toContain('restartIce');
+    });
+
+    it('restarts at once when the connection fails meanwhile, and not again when the timer would have fired', async () => {
+      const { pc } = await joinedWithFreshCredentials();
+      pc.become('disconnected');
+      jest.advanceTimersByTime(1000);
+      pc.become('failed');
+      expect(pc.calls.filter((c) => c === 'restartIce')).toHaveLength(1);
+      jest.advanceTimersByTime(10_000);
+      expect(pc.calls.filter((c) => c === 'restartIce')).toHaveLength(1);
+    });
+
+    it('never restarts a connection the session has closed (left, or ended by the server)', async () => {
+      const { session, pc } = await joinedWithFreshCredentials();
+      pc.become('disconnected');
+      session.end('ended-by-host');
+      jest.advanceTimersByTime(10_000);
+      expect(pc.calls).not.toContain('restartIce');
+    });
   });
 });
