@@ -4,12 +4,13 @@ import { Role } from '../../src/common/auth/role';
 import { createApiClient, unwrap } from '../../packages/client/src/api/client';
 import { CallClient, type Call } from '../../packages/client/src/calls';
 import { precallCheck } from '../../packages/client/src/precall';
-import { ConsultationSession, type SessionEvents } from '../../packages/client/src/session';
+import { ConsultationSession } from '../../packages/client/src/session';
 import { SignalingClient } from '../../packages/client/src/signaling';
 import type { PeerConnectionFactory, WebRtc } from '../../packages/client/src/webrtc';
 import { signIn } from '../support/auth';
 import { careRoom } from '../support/care';
 import { startCoturn, type Coturn } from '../support/coturn';
+import { nextEvent as next, waitFor } from '../support/sdk-sessions';
 import { createTestApp, type TestApp } from '../support/test-app';
 
 // The SDK's core outside a browser: two @hekim/client sessions in Node, with werift (a
@@ -18,26 +19,6 @@ import { createTestApp, type TestApp } from '../support/test-app';
 // connection proves the TURN credentials Hekim issued, and the data channel carries messages
 // end to end. Then the signaling connection drops and the session resumes within the grace.
 const webrtc: WebRtc = { RTCPeerConnection: RTCPeerConnection as unknown as PeerConnectionFactory };
-
-function next<K extends keyof SessionEvents>(
-  session: ConsultationSession,
-  event: K,
-  match: (p: SessionEvents[K]) => boolean = () => true,
-  timeoutMs = 15_000,
-): Promise<SessionEvents[K]> {
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => {
-      off();
-      reject(new Error(`no ${String(event)} within ${timeoutMs} ms`));
-    }, timeoutMs);
-    const off = session.on(event, (p) => {
-      if (!match(p)) return;
-      clearTimeout(timer);
-      off();
-      resolve(p);
-    });
-  });
-}
 
 describe('sdk: two sessions in Node (werift) through Hekim and coturn', () => {
   let turn: Coturn;
@@ -235,11 +216,3 @@ describe('sdk: two sessions in Node (werift) through Hekim and coturn', () => {
     expect(report.relayRttMs).toEqual(expect.any(Number));
   }, 60_000);
 });
-
-async function waitFor(check: () => boolean, timeoutMs = 10_000): Promise<void> {
-  const until = Date.now() + timeoutMs;
-  while (!check()) {
-    if (Date.now() > until) throw new Error('condition not met in time');
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
