@@ -50,6 +50,8 @@ export class SignalingClient extends Emitter<{ connection: ConnectionChange }> {
   readonly socket: TypedSocket;
   private state: ConnectionState = 'connecting';
   private draining = false;
+  // The jittered reconnect after a drain: cancelled by close().
+  private drainReconnect: ReturnType<typeof setTimeout> | undefined;
   private readonly timeoutMs: number;
 
   constructor(options: SignalingOptions) {
@@ -96,7 +98,14 @@ export class SignalingClient extends Emitter<{ connection: ConnectionChange }> {
         // us to another instance); otherwise (revoked session, expired token) stay closed.
         if (this.draining) {
           this.setState('reconnecting', 'server draining');
-          setTimeout(() => this.socket.connect(), 200 + Math.random() * 800);
+          clearTimeout(this.drainReconnect);
+          this.drainReconnect = setTimeout(
+            () => {
+              this.drainReconnect = undefined;
+              this.socket.connect();
+            },
+            200 + Math.random() * 800,
+          );
         } else {
           this.setState('closed', reason);
         }
@@ -133,6 +142,8 @@ export class SignalingClient extends Emitter<{ connection: ConnectionChange }> {
   }
 
   close(): void {
+    clearTimeout(this.drainReconnect);
+    this.drainReconnect = undefined;
     this.socket.disconnect();
     this.setState('closed', 'io client disconnect');
   }
