@@ -26,7 +26,13 @@ describe('closeConnectionsWhileDraining', () => {
     base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
   });
 
-  afterEach(() => server.closeAllConnections());
+  // The first test leaves the server listening; closing only its connections would leave the
+  // listener open and keep Jest's worker alive after the file ("failed to exit gracefully").
+  afterEach(async () => {
+    server.closeAllConnections();
+    if (server.listening) await new Promise<void>((r) => server.close(() => r()));
+    release = undefined;
+  });
 
   const url = (path: string) => `${base}${path}`;
 
