@@ -572,17 +572,25 @@ function report(
   holdSeconds: number,
   steps: number[],
 ): ScenarioResult {
+  // Per-consultation costs from the steps with no error (a step whose events failed did less
+  // work than its consultations ask for); all of them if none is clean. Memory is fitted over
+  // every step: what is held does not depend on whether the events succeeded.
+  const clean = (r: Ramp): Step[] => {
+    const ok = r.steps.filter((s) => s.setup.errors + s.hekim.errors === 0);
+    return ok.length ? ok : r.steps;
+  };
   const paired = one.steps.filter((s) => s.bare);
+  const cleanPaired = clean(one).filter((s) => s.bare);
   const bareIdle = one.bareIdle ?? one.idle;
   const cpuRatio = spread(
     pairedRatios(
-      paired.map((s) => cpuPer(s.hekim, one.idle)),
-      paired.map((s) => (s.bare ? cpuPer(s.bare, bareIdle) : NaN)),
+      cleanPaired.map((s) => cpuPer(s.hekim, one.idle)),
+      cleanPaired.map((s) => (s.bare ? cpuPer(s.bare, bareIdle) : NaN)),
     ),
   );
   const last = one.steps[one.steps.length - 1];
-  const cpuOf = (r: Ramp): number => median(r.steps.map((s) => cpuPer(s.hekim, r.idle)));
-  const bareCpuPer = median(paired.map((s) => (s.bare ? cpuPer(s.bare, bareIdle) : NaN)));
+  const cpuOf = (r: Ramp): number => median(clean(r).map((s) => cpuPer(s.hekim, r.idle)));
+  const bareCpuPer = median(cleanPaired.map((s) => (s.bare ? cpuPer(s.bare, bareIdle) : NaN)));
   const heap = memorySlope(
     one.steps.map((s) => s.hekim),
     (m) => m.retainedMb,
@@ -600,14 +608,14 @@ function report(
     (m) => m.rssMb,
   );
   const minute = (of: (x: DbCounters) => number): number =>
-    median(one.steps.map((s) => perMinute(s.hekim, one.idle, of)));
+    median(clean(one).map((s) => perMinute(s.hekim, one.idle, of)));
   const writes = minute(written);
   const deletes = minute((x) => x.deleted);
   const commits = minute((x) => x.commits);
   const audit = minute((x) => x.audit);
   // The set-up and the end, per consultation (median over the steps' batches).
   const life = (of: (x: DbCounters) => number): number =>
-    median(one.steps.map((s) => of(s.setup.db))) + of(one.endDb);
+    median(clean(one).map((s) => of(s.setup.db))) + of(one.endDb);
   const lifeRows = life(written);
   const lifeCommits = life((x) => x.commits);
   const lifeAudit = life((x) => x.audit);
