@@ -9,19 +9,10 @@
 // bookings (which must be 0 on both sides). Not part of `npm test`; run with
 //   npm run build && npm run bench:booking -- [slots=200] [rounds=3] [racers=4]
 // It needs the built app, PostgreSQL and Redis (as `npm run bench`).
-import { randomBytes } from 'node:crypto';
-import { Client, Pool } from 'pg';
-import {
-  adminToken,
-  createDatabase,
-  createUsers,
-  deleteRedisPrefix,
-  login,
-  PASSWORD,
-  pool,
-  startHekim,
-} from './lib/hekim';
-import { closeAgents, expectOk, http } from './lib/http';
+import { Pool } from 'pg';
+import { createUsers, login, PASSWORD, pool } from './lib/hekim';
+import { expectOk, http } from './lib/http';
+import { runMain, withStandalone, type Standalone } from './lib/standalone';
 import { median, pairedRatios } from './lib/stats';
 
 const SLOTS = Number(process.argv[2] ?? 200);
@@ -78,20 +69,9 @@ const OVERLAPS = (table: string) => `
    AND tstzrange(a.start_at, a.end_at) && tstzrange(b.start_at, b.end_at)
    AND a.status <> 'cancelled' AND b.status <> 'cancelled'`;
 
-async function main(): Promise<void> {
-  const db = await createDatabase();
-  const prefix = `hekimbench-booking-${randomBytes(3).toString('hex')}:`;
-  const hekim = await startHekim({
-    mode: 'server',
-    databaseUrl: db.url,
-    redisPrefix: prefix,
-    env: { NOTIFY_RELAY_ENABLED: 'false' },
-  });
-  const pg = new Client({ connectionString: db.url });
-  await pg.connect();
+async function bench({ db, instances: [hekim], pg, admin }: Standalone): Promise<void> {
   const baseline = new Pool({ connectionString: db.url, max: PG_POOL });
   try {
-    const admin = await adminToken(hekim.url);
     const doctors = await createUsers(hekim.url, admin, 'doctor', DOCTORS);
     const patients = await createUsers(hekim.url, admin, 'patient', RACERS * 4);
     for (const d of doctors) {
@@ -192,20 +172,9 @@ async function main(): Promise<void> {
         2,
       ),
     );
-  } catch (err) {
-    console.error(hekim.output());
-    throw err;
   } finally {
     await baseline.end();
-    await pg.end();
-    await hekim.stop();
-    closeAgents();
-    await db.drop();
-    await deleteRedisPrefix(prefix);
   }
 }
 
-main().catch((err: unknown) => {
-  console.error(err);
-  process.exitCode = 1;
-});
+runMain(() => withStandalone({ name: 'booking', env: { NOTIFY_RELAY_ENABLED: 'false' } }, bench));

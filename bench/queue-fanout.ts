@@ -12,21 +12,10 @@
 // and then checked in straight in the database: check-in opens only INVITATION_EARLY_MINUTES (15) before an
 // appointment, and one clinician's appointments cannot overlap, so no more than a handful could
 // check in through the API at once.
-import { randomBytes } from 'node:crypto';
 import type { Socket } from 'socket.io-client';
-import { Client } from 'pg';
-import {
-  adminToken,
-  createDatabase,
-  createUsers,
-  deleteRedisPrefix,
-  login,
-  loginAll,
-  PASSWORD,
-  pool,
-  startHekim,
-} from './lib/hekim';
-import { closeAgents, expectOk, http } from './lib/http';
+import { createUsers, login, loginAll, PASSWORD, pool } from './lib/hekim';
+import { expectOk, http } from './lib/http';
+import { runMain, withStandalone, type Standalone } from './lib/standalone';
 import { connectSocket, request } from './lib/signaling';
 import { latencySummary } from './lib/stats';
 
@@ -70,17 +59,9 @@ async function consent(base: string, token: string, localAddress: string): Promi
     );
 }
 
-async function main(): Promise<void> {
-  const db = await createDatabase();
-  const prefix = `hekimbench-queue-${randomBytes(3).toString('hex')}:`;
-  const env = { NOTIFY_RELAY_ENABLED: 'false' };
-  const a = await startHekim({ mode: 'server', databaseUrl: db.url, redisPrefix: prefix, env });
-  const b = await startHekim({ mode: 'server', databaseUrl: db.url, redisPrefix: prefix, env });
-  const pg = new Client({ connectionString: db.url });
-  await pg.connect();
+async function bench({ instances: [a, b], pg, admin }: Standalone): Promise<void> {
   const sockets: Socket[] = [];
   try {
-    const admin = await adminToken(a.url);
     const [doctor, other] = await createUsers(a.url, admin, 'doctor', 2);
     const patients = await createUsers(a.url, admin, 'patient', PEOPLE + 1);
     const doctorToken = (await login(a.url, doctor.email, PASSWORD, '127.0.0.2')).accessToken;
@@ -214,21 +195,11 @@ async function main(): Promise<void> {
         2,
       ),
     );
-  } catch (err) {
-    console.error(a.output(), b.output());
-    throw err;
   } finally {
     for (const s of sockets) s.close();
-    await pg.end();
-    await a.stop();
-    await b.stop();
-    closeAgents();
-    await db.drop();
-    await deleteRedisPrefix(prefix);
   }
 }
 
-main().catch((err: unknown) => {
-  console.error(err);
-  process.exitCode = 1;
-});
+runMain(() =>
+  withStandalone({ name: 'queue', instances: 2, env: { NOTIFY_RELAY_ENABLED: 'false' } }, bench),
+);

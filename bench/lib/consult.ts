@@ -14,7 +14,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Socket } from 'socket.io-client';
 import { expectOk, http } from './http';
-import { connectSocket, request } from './signaling';
+import { connectSocket, request, waitFor } from './signaling';
 
 export interface Party {
   id: string;
@@ -90,30 +90,6 @@ const candidate = (n: number): Record<string, unknown> => ({
 // A typical consultation line, numbered so no two are alike.
 const chatText = (n: number): string =>
   `Parasetamol 500 mg, günde 3 kez, tok karnına; kontrol #${n}`;
-
-function waitFor(
-  socket: Socket,
-  event: string,
-  match: (p: Record<string, unknown>) => boolean,
-  timeoutMs = 15_000,
-): Promise<Record<string, unknown>> {
-  const p = new Promise<Record<string, unknown>>((resolve, reject) => {
-    const timer = setTimeout(() => {
-      socket.off(event, h);
-      reject(new Error(`no ${event} within ${timeoutMs} ms`));
-    }, timeoutMs);
-    const h = (payload: Record<string, unknown>): void => {
-      if (!match(payload)) return;
-      clearTimeout(timer);
-      socket.off(event, h);
-      resolve(payload);
-    };
-    socket.on(event, h);
-  });
-  // A flow that fails before awaiting it must not leave an unhandled rejection behind.
-  p.catch(() => undefined);
-  return p;
-}
 
 type Side = 'hekim' | 'bare';
 

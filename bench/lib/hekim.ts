@@ -248,6 +248,10 @@ export async function adminToken(base: string): Promise<string> {
   return (await login(base, ADMIN_EMAIL, ADMIN_PASSWORD)).accessToken;
 }
 
+// The i-th of the loopback addresses (127.0.0.2 … 127.0.0.201) set-up requests come from, as
+// many clients would (docs/performance.md).
+export const benchAddress = (i: number): string => `127.0.0.${2 + (i % 200)}`;
+
 export async function createUsers(
   base: string,
   admin: string,
@@ -264,6 +268,9 @@ export async function createUsers(
       http<{ id: string }>('POST', `${base}/api/v1/users`, {
         token: admin,
         body: { email, password: PASSWORD, displayName: `${label} ${i}`, role },
+        // Spread over loopback addresses as the logins are: the per-address limit of a route
+        // (600 requests a minute) would refuse a ramp's hundreds of accounts from one address.
+        localAddress: benchAddress(i),
       }),
     );
     out[i] = { id: user.id, email, role };
@@ -274,15 +281,22 @@ export async function createUsers(
 export async function loginAll(base: string, users: BenchUser[]): Promise<Tokens[]> {
   const out: Tokens[] = [];
   await pool(users.length, 4, async (i) => {
-    out[i] = await login(base, users[i].email, PASSWORD, `127.0.0.${2 + (i % 200)}`);
+    out[i] = await login(base, users[i].email, PASSWORD, benchAddress(i));
   });
   return out;
 }
 
 // Grants the `telemedicine` consent when the deployment has the consent API (ignored where
 // it does not exist yet).
-export async function grantConsent(base: string, token: string): Promise<void> {
-  const me = await http<{ required?: unknown[] }>('GET', `${base}/api/v1/consents/me`, { token });
+export async function grantConsent(
+  base: string,
+  token: string,
+  localAddress?: string,
+): Promise<void> {
+  const me = await http<{ required?: unknown[] }>('GET', `${base}/api/v1/consents/me`, {
+    token,
+    localAddress,
+  });
   if (me.status === 404 || me.status === 405) return;
   if (me.status !== 200) throw new Error(`GET /consents/me: HTTP ${me.status}`);
   for (const item of me.body?.required ?? []) {
@@ -295,6 +309,7 @@ export async function grantConsent(base: string, token: string): Promise<void> {
       'consent',
       http('POST', `${base}/api/v1/consents`, {
         token,
+        localAddress,
         body: { purpose: 'telemedicine', version: entry.version },
       }),
     );

@@ -61,6 +61,32 @@ export async function request(
   return res.data ?? {};
 }
 
+// The next `event` on `socket` whose payload `match`es, rejected after `timeoutMs`. The promise
+// is marked handled: when a flow fails before awaiting a wait it registered, the wait's later
+// timeout must not become an unhandled rejection (the caller's await still sees it).
+export function waitFor(
+  socket: Socket,
+  event: string,
+  match: (p: Record<string, unknown>) => boolean,
+  timeoutMs = 15_000,
+): Promise<Record<string, unknown>> {
+  const p = new Promise<Record<string, unknown>>((resolve, reject) => {
+    const timer = setTimeout(() => {
+      socket.off(event, h);
+      reject(new Error(`no ${event} within ${timeoutMs} ms`));
+    }, timeoutMs);
+    const h = (payload: Record<string, unknown>): void => {
+      if (!match(payload)) return;
+      clearTimeout(timer);
+      socket.off(event, h);
+      resolve(payload);
+    };
+    socket.on(event, h);
+  });
+  p.catch(() => undefined);
+  return p;
+}
+
 export async function openPairs(specs: PairSpec[]): Promise<Pair[]> {
   const pairs: Pair[] = [];
   for (const s of specs) {

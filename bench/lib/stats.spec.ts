@@ -1,8 +1,10 @@
 import {
   fmt,
   fmtSpread,
+  geometricSteps,
   histogramQuantile,
   latencySummary,
+  linearFit,
   median,
   pairedDifferences,
   pairedRatios,
@@ -11,6 +13,25 @@ import {
 } from './stats';
 
 describe('bench statistics', () => {
+  it('grows a ramp by a factor, in round numbers, never standing still', () => {
+    expect(geometricSteps(20, 1.5, 9)).toEqual([20, 30, 45, 70, 110, 170, 260, 390, 590]);
+    expect(geometricSteps(1, 1.1, 4)).toEqual([1, 2, 3, 5]);
+  });
+
+  it('fits a least-squares line: slope, intercept and how well it explains the points', () => {
+    const exact = linearFit([0, 10, 20, 40], [5, 25, 45, 85]);
+    expect(exact.slope).toBeCloseTo(2);
+    expect(exact.intercept).toBeCloseTo(5);
+    expect(exact.r2).toBeCloseTo(1);
+    // One noisy reading moves the slope a little, not to the two-point figure's 3.
+    const noisy = linearFit([0, 10, 20, 40], [5, 25, 65, 85]);
+    expect(noisy.slope).toBeGreaterThan(1.8);
+    expect(noisy.slope).toBeLessThan(2.2);
+    expect(noisy.r2).toBeLessThan(1);
+    expect(linearFit([3, 3], [1, 2]).slope).toBeNaN();
+    expect(linearFit([1], [1]).slope).toBeNaN();
+  });
+
   it('interpolates percentiles between ranks, whatever the input order', () => {
     expect(percentile([4, 1, 3, 2], 50)).toBe(2.5);
     expect(percentile([10, 20, 30, 40, 50], 90)).toBe(46);

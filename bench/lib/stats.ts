@@ -92,6 +92,40 @@ export function histogramQuantile(
   return prevLe;
 }
 
+// Least-squares line y = intercept + slope·x through the points, with r² (the share of y's
+// variance the line explains); NaN where fewer than two distinct x.
+export function linearFit(
+  xs: readonly number[],
+  ys: readonly number[],
+): { slope: number; intercept: number; r2: number } {
+  const n = Math.min(xs.length, ys.length);
+  const mx = xs.slice(0, n).reduce((s, x) => s + x, 0) / n;
+  const my = ys.slice(0, n).reduce((s, y) => s + y, 0) / n;
+  let sxx = 0;
+  let sxy = 0;
+  let syy = 0;
+  for (let i = 0; i < n; i++) {
+    sxx += (xs[i] - mx) ** 2;
+    sxy += (xs[i] - mx) * (ys[i] - my);
+    syy += (ys[i] - my) ** 2;
+  }
+  if (n < 2 || sxx === 0) return { slope: Number.NaN, intercept: Number.NaN, r2: Number.NaN };
+  const slope = sxy / sxx;
+  return { slope, intercept: my - slope * mx, r2: syy === 0 ? 1 : (sxy * sxy) / (sxx * syy) };
+}
+
+// A ramp's steps: `start`, then ×`growth` each, rounded to fives below 50 and to tens above,
+// always growing; `count` of them.
+export function geometricSteps(start: number, growth: number, count = 40): number[] {
+  const out = [start];
+  while (out.length < count) {
+    const x = out[out.length - 1] * growth;
+    const unit = x < 50 ? 5 : 10;
+    out.push(Math.max(out[out.length - 1] + 1, Math.round(x / unit) * unit));
+  }
+  return out;
+}
+
 // Compact human formatting for tables.
 export function fmt(value: number, digits = 2): string {
   if (!Number.isFinite(value)) return 'n/a';

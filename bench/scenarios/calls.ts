@@ -15,7 +15,7 @@ import { createRoom, createUsers, grantConsent, loginAll, metricsText, pool } fr
 import type { Lab } from '../lib/lab';
 import { cpuBetween, cpuSnapshot } from '../lib/cpu';
 import { startBare } from '../lib/procs';
-import { connectSocket, request, type Auth } from '../lib/signaling';
+import { connectSocket, request, waitFor, type Auth } from '../lib/signaling';
 import {
   fmt,
   fmtSpread,
@@ -33,40 +33,6 @@ interface Worker {
   callers: { id: string; socket: Socket }[];
   callee: { id: string; devices: [Socket, Socket] };
   next: number;
-}
-
-// The promise is marked handled: when a flow fails before awaiting a wait it registered, the
-// wait's later timeout must not become an unhandled rejection.
-function waitFor(
-  socket: Socket,
-  event: string,
-  match: (p: Record<string, unknown>) => boolean,
-  timeoutMs = 15_000,
-): Promise<Record<string, unknown>> {
-  const p = waitForEvent(socket, event, match, timeoutMs);
-  p.catch(() => undefined);
-  return p;
-}
-
-function waitForEvent(
-  socket: Socket,
-  event: string,
-  match: (p: Record<string, unknown>) => boolean,
-  timeoutMs: number,
-): Promise<Record<string, unknown>> {
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => {
-      socket.off(event, h);
-      reject(new Error(`no ${event} within ${timeoutMs} ms`));
-    }, timeoutMs);
-    const h = (p: Record<string, unknown>): void => {
-      if (!match(p)) return;
-      clearTimeout(timer);
-      socket.off(event, h);
-      resolve(p);
-    };
-    socket.on(event, h);
-  });
 }
 
 const SDP = `v=0\r\no=- 1 2 IN IP4 127.0.0.1\r\ns=-\r\n${'a=x-bench:0123456789abcdef\r\n'.repeat(100)}`;
