@@ -1,5 +1,5 @@
+import { Client as PgClient } from 'pg';
 import { DataSource } from 'typeorm';
-import { PostgresQueryRunner } from 'typeorm/driver/postgres/PostgresQueryRunner';
 import { Role } from '../../src/common/auth/role';
 import { AppException } from '../../src/common/errors/app.exception';
 import { ErrorCode } from '../../src/common/errors/error-code';
@@ -116,6 +116,33 @@ describe('direct calls', () => {
       .query(`SELECT action, details FROM audit_events WHERE resource_id = $1 ORDER BY seq`, [
         callId,
       ]);
+  }
+
+  // A doctor's call to a patient over signaling, rung on the patient's one device.
+  async function ringingCall(): Promise<{
+    doctor: SignedIn;
+    patient: SignedIn;
+    caller: Device;
+    callee: Device;
+    callId: string;
+    roomId: string;
+  }> {
+    const { doctor, patient } = await people();
+    const caller = await device(doctor);
+    const callee = await device(patient);
+    const started = await request(caller.socket, 'call:initiate', {
+      calleeIds: [patient.user.id],
+      type: 'audio',
+    });
+    await callee.inbox.next('call:incoming');
+    return {
+      doctor,
+      patient,
+      caller,
+      callee,
+      callId: started.data?.callId as string,
+      roomId: started.data?.roomId as string,
+    };
   }
 
   interface SessionBody {
@@ -782,45 +809,67 @@ describe('direct calls', () => {
   });
 
   it('accept over signaling: the call’s change and both devices’ joins commit in one transaction, records in order', async () => {
-    const { doctor, patient } = await people();
-    const caller = await device(doctor);
-    const callee = await device(patient);
-    const started = await request(caller.socket, 'call:initiate', {
-      calleeIds: [patient.user.id],
-      type: 'audio',
-    });
-    const callId = started.data?.callId as string;
-    const roomId = started.data?.roomId as string;
-    await callee.inbox.next('call:incoming');
+    const { doctor, patient, caller, callee, callId, roomId } = await ringingCall();
     await until(async () => (await actions(callId)).length >= 2);
 
-    // Every statement TypeORM sends, by connection (the audit records ride with the COMMIT).
-    const original = PostgresQueryRunner.prototype.query;
-    const sent = new Map<object, string[]>();
-    const spy = jest.spyOn(PostgresQueryRunner.prototype, 'query').mockImplementation(function (
-      this: PostgresQueryRunner,
-      ...args
-    ) {
-      sent.set(this, [...(sent.get(this) ?? []), args[0]]);
-      return original.apply(this, args);
-    });
+    // Every statement sent to PostgreSQL, by connection, and the round trips they took: a
+    // statement sent while none is awaiting its answer on that connection starts one (the
+    // audit records ride with the COMMIT, the reads behind a lock with the lock).
+    const wire = new Map<
+      object,
+      { sent: { text: string; roundTrip: number }[]; roundTrips: number; waiting: number }
+    >();
+    const proto = PgClient.prototype as unknown as { query: (...args: unknown[]) => unknown };
+    const original = proto.query;
+    proto.query = function (this: object, ...args: unknown[]): unknown {
+      const first = args[0] as string | { text: string };
+      const on = wire.get(this) ?? { sent: [], roundTrips: 0, waiting: 0 };
+      wire.set(this, on);
+      if (on.waiting++ === 0) on.roundTrips++;
+      on.sent.push({
+        text: typeof first === 'string' ? first : first.text,
+        roundTrip: on.roundTrips,
+      });
+      const answer = original.apply(this, args);
+      const settled = (): void => void on.waiting--;
+      if (answer instanceof Promise) answer.then(settled, settled);
+      else settled();
+      return answer;
+    };
     let accepted: Awaited<ReturnType<typeof request>>;
     try {
       accepted = await request(callee.socket, 'call:accept', { callId });
     } finally {
-      spy.mockRestore();
+      proto.query = original;
     }
     expect(accepted.data).toMatchObject({ roomId, sessionId: expect.any(String), polite: true });
     const sessionId = accepted.data?.sessionId as string;
-    const transaction = [...sent.values()].find(
-      (q) => q[0] === 'START TRANSACTION' && q.some((x) => x.includes('session_participants')),
+    // The accept's transaction: its statements from START to COMMIT on its connection (which
+    // ran the edge's lookup of the caller's device before it) and the round trips they took.
+    const transaction = [...wire.values()]
+      .map((c) => {
+        const start = c.sent.findIndex((x) => x.text === 'START TRANSACTION');
+        const sent = c.sent.slice(start);
+        return { statements: sent.map((x) => x.text), roundTrips: sent.map((x) => x.roundTrip) };
+      })
+      .find((c) => c.statements.some((x) => x.includes('session_participants')));
+    // One transaction from START to COMMIT, in at most 11 round trips (docs/calls.md, "What
+    // the server does on accept": START, the call's lock with its reads, the consent check, the
+    // call's and the callee's updates together, the pushes' follow-up, the room's lock with
+    // members, session and knocks, then the names, the session and both stays, the COMMIT with
+    // the five records); 18 before the reads went behind their locks, 39 in three transactions
+    // before that.
+    expect(transaction?.statements.at(-1)).toBe('COMMIT');
+    const roundTrips =
+      (transaction?.roundTrips.at(-1) ?? 0) - (transaction?.roundTrips[0] ?? 0) + 1;
+    expect(roundTrips).toBeLessThanOrEqual(11);
+    // The audit chain's head is locked by the last statement only, sent with the COMMIT: the
+    // lock that serialises every audited transaction is held for that round trip alone.
+    const chain = transaction?.statements.flatMap((x, i) =>
+      x.includes('audit_chain_head') ? [i] : [],
     );
-    // One transaction from START to COMMIT (18 round trips: the call's lock and participants,
-    // the consent check's three, the call's and the callee's updates, the pushes' follow-up,
-    // the room's lock, members, names, knocks and session, the session and both stays, the
-    // COMMIT with the five records); each join a transaction of its own took 39 in three.
-    expect(transaction?.at(-1)).toBe('COMMIT');
-    expect(transaction?.length).toBeLessThanOrEqual(18);
+    expect(chain).toEqual([(transaction?.statements.length ?? 0) - 2]);
+    expect(transaction?.roundTrips.at(-2)).toBe(transaction?.roundTrips.at(-1));
     expect(await caller.inbox.next('call:accepted')).toMatchObject({
       sessionId,
       polite: false,
@@ -871,16 +920,7 @@ describe('direct calls', () => {
   });
 
   it('accept over signaling: a caller’s device the join policy refuses stays out, and the accept stands', async () => {
-    const { doctor, patient } = await people();
-    const caller = await device(doctor);
-    const callee = await device(patient);
-    const started = await request(caller.socket, 'call:initiate', {
-      calleeIds: [patient.user.id],
-      type: 'audio',
-    });
-    const callId = started.data?.callId as string;
-    const roomId = started.data?.roomId as string;
-    await callee.inbox.next('call:incoming');
+    const { doctor, patient, caller, callee, callId, roomId } = await ringingCall();
     // The join policy refuses the caller (what it does for a patient without consent); the
     // accepting device was checked by the accept's own policy and is not asked again.
     const policy = jest

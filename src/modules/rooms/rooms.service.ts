@@ -423,6 +423,18 @@ export class RoomsService {
     return room;
   }
 
+  // lockForPresence with reads behind the lock, sent with it in one round trip: they run after
+  // the lock is granted, as they would if sent after it (RoomsRepository.lockByIdWith).
+  async lockForPresenceWith<T>(
+    roomId: string,
+    manager: EntityManager,
+    reads: () => Promise<T>,
+  ): Promise<{ room: RoomEntity; result: T }> {
+    const { room, result } = await this.rooms.lockByIdWith(roomId, manager, reads);
+    if (!room) throw RoomErrors.notFound();
+    return { room, result };
+  }
+
   // The room as it is now and its active members, in one read, without a check of the
   // caller (the chat reads them in a message's turn, after its own check).
   withActiveMembers(roomId: string, manager: EntityManager): Promise<RoomWithActiveMembers | null> {
