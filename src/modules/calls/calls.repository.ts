@@ -47,10 +47,13 @@ export class CallsRepository {
         callerSocketId: row.callerSocketId,
       }),
     );
+    // Inserted, not saved: save would first look each new row up by its key (a round trip).
     const parts = manager.getRepository(CallParticipantEntity);
-    call.participants = await parts.save(
-      row.snapshot.participants.map((p) => parts.create({ callId: call.id, ...p })),
+    const participants = row.snapshot.participants.map((p) =>
+      parts.create({ callId: call.id, ...p }),
     );
+    await parts.insert(participants);
+    call.participants = participants;
     return call;
   }
 

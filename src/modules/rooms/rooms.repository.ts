@@ -179,6 +179,13 @@ export class RoomsRepository {
     return (res.affected ?? 0) > 0;
   }
 
+  // Closes the room (status and time) in one UPDATE: save would read the row back first.
+  async markClosed(room: RoomEntity, closedAt: Date, manager: EntityManager): Promise<void> {
+    await this.roomRepo(manager).update({ id: room.id }, { status: RoomStatus.Closed, closedAt });
+    room.status = RoomStatus.Closed;
+    room.closedAt = closedAt;
+  }
+
   async save(room: RoomEntity, manager: EntityManager): Promise<RoomEntity> {
     return this.roomRepo(manager).save(room);
   }

@@ -220,9 +220,7 @@ export class RoomsService {
   ): Promise<(() => void)[]> {
     const room = await this.lockForPresence(roomId, m);
     if (room.status === RoomStatus.Closed) return [];
-    room.status = RoomStatus.Closed;
-    room.closedAt = new Date();
-    await this.rooms.save(room, m);
+    await this.rooms.markClosed(room, new Date(), m);
     return this.closed(room.id, actor, reason, m);
   }
 
