@@ -1,5 +1,5 @@
+import { Client as PgClient } from 'pg';
 import { DataSource } from 'typeorm';
-import { PostgresQueryRunner } from 'typeorm/driver/postgres/PostgresQueryRunner';
 import { Role } from '../../src/common/auth/role';
 import { AppException } from '../../src/common/errors/app.exception';
 import { ErrorCode } from '../../src/common/errors/error-code';
@@ -36,6 +36,71 @@ interface CallBody {
 interface Device {
   socket: Client;
   inbox: Inbox;
+}
+
+// A transaction as it went over the wire: its statements from START TRANSACTION to COMMIT or
+// ROLLBACK, and for each the round trip it went out in on its connection.
+interface WireTransaction {
+  statements: string[];
+  roundTrips: number[];
+}
+
+// Every statement sent to PostgreSQL from now until restore(), by connection, and the round
+// trips they took: a statement sent while no other awaits its answer on that connection starts
+// one; one sent while another is in flight (an audit record with the COMMIT, a read behind a
+// lock) rides in it.
+function tapWire(): { transactions: () => WireTransaction[]; restore: () => void } {
+  const wire = new Map<object, { sent: { text: string; roundTrip: number }[]; waiting: number }>();
+  let roundTrips = 0;
+  const proto = PgClient.prototype as unknown as { query: (...args: unknown[]) => unknown };
+  const original = proto.query;
+  proto.query = function (this: object, ...args: unknown[]): unknown {
+    const first = args[0] as string | { text: string };
+    const on = wire.get(this) ?? { sent: [], waiting: 0 };
+    wire.set(this, on);
+    if (on.waiting++ === 0) roundTrips++;
+    on.sent.push({ text: typeof first === 'string' ? first : first.text, roundTrip: roundTrips });
+    const answer = original.apply(this, args);
+    const settled = (): void => void on.waiting--;
+    if (answer instanceof Promise) answer.then(settled, settled);
+    else settled();
+    return answer;
+  };
+  const transactions = (): WireTransaction[] =>
+    [...wire.values()].flatMap(({ sent }) => {
+      const out: WireTransaction[] = [];
+      let open: WireTransaction | undefined;
+      for (const { text, roundTrip } of sent) {
+        if (text === 'START TRANSACTION') open = { statements: [], roundTrips: [] };
+        open?.statements.push(text);
+        open?.roundTrips.push(roundTrip);
+        if (open && (text === 'COMMIT' || text === 'ROLLBACK')) {
+          out.push(open);
+          open = undefined;
+        }
+      }
+      return out;
+    });
+  return { transactions, restore: () => (proto.query = original) };
+}
+
+// Round trips from START TRANSACTION to COMMIT, both included.
+function roundTripsOf(t: WireTransaction): number {
+  return new Set(t.roundTrips).size;
+}
+
+// The audit chain's head is locked by the statement before the COMMIT only, sent with it: the
+// lock that serialises every audited transaction is held for that last round trip alone
+// (docs/audit.md, "Written with the commit").
+function chainLockedAtCommit(t: WireTransaction): boolean {
+  const chain = t.statements.flatMap((x, i) => (x.includes('audit_chain_head') ? [i] : []));
+  const n = t.statements.length;
+  return (
+    chain.length === 1 &&
+    chain[0] === n - 2 &&
+    t.statements[n - 1] === 'COMMIT' &&
+    t.roundTrips[n - 2] === t.roundTrips[n - 1]
+  );
 }
 
 describe('direct calls', () => {
@@ -116,6 +181,33 @@ describe('direct calls', () => {
       .query(`SELECT action, details FROM audit_events WHERE resource_id = $1 ORDER BY seq`, [
         callId,
       ]);
+  }
+
+  // A doctor's call to a patient over signaling, rung on the patient's one device.
+  async function ringingCall(): Promise<{
+    doctor: SignedIn;
+    patient: SignedIn;
+    caller: Device;
+    callee: Device;
+    callId: string;
+    roomId: string;
+  }> {
+    const { doctor, patient } = await people();
+    const caller = await device(doctor);
+    const callee = await device(patient);
+    const started = await request(caller.socket, 'call:initiate', {
+      calleeIds: [patient.user.id],
+      type: 'audio',
+    });
+    await callee.inbox.next('call:incoming');
+    return {
+      doctor,
+      patient,
+      caller,
+      callee,
+      callId: started.data?.callId as string,
+      roomId: started.data?.roomId as string,
+    };
   }
 
   interface SessionBody {
@@ -757,17 +849,30 @@ describe('direct calls', () => {
     const { doctor, patient } = await people();
     const caller = await device(doctor);
     const callee = await device(patient);
-    const started = await request(caller.socket, 'call:initiate', {
-      calleeIds: [patient.user.id],
-      type: 'video',
-      sdp: OFFER,
-    });
-    const callId = started.data?.callId as string;
-    await callee.inbox.next('call:incoming');
-    await until(async () => (await actions(callId)).length >= 2);
-    await request(callee.socket, 'call:accept', { callId, sdp: ANSWER });
-    await request(callee.socket, 'call:end', { callId });
-    await caller.inbox.next('call:ended');
+    const wire = tapWire();
+    let callId: string;
+    try {
+      const started = await request(caller.socket, 'call:initiate', {
+        calleeIds: [patient.user.id],
+        type: 'video',
+        sdp: OFFER,
+      });
+      callId = started.data?.callId as string;
+      await callee.inbox.next('call:incoming');
+      await until(async () => (await actions(callId)).length >= 2);
+      await request(callee.socket, 'call:accept', { callId, sdp: ANSWER });
+      await request(callee.socket, 'call:end', { callId });
+      await caller.inbox.next('call:ended');
+    } finally {
+      wire.restore();
+    }
+    // Every audited transaction of the flow (initiate, the deliveries' group commit, accept,
+    // end) locks the chain's head only with its COMMIT.
+    const audited = wire
+      .transactions()
+      .filter((x) => x.statements.some((q) => q.includes('audit_chain_head')));
+    expect(audited.length).toBeGreaterThanOrEqual(4);
+    expect(audited.filter((x) => !chainLockedAtCommit(x))).toEqual([]);
     const rows = await actions(callId);
     expect(rows.map((r) => r.action)).toEqual([
       'call.initiate',
@@ -782,45 +887,30 @@ describe('direct calls', () => {
   });
 
   it('accept over signaling: the call’s change and both devices’ joins commit in one transaction, records in order', async () => {
-    const { doctor, patient } = await people();
-    const caller = await device(doctor);
-    const callee = await device(patient);
-    const started = await request(caller.socket, 'call:initiate', {
-      calleeIds: [patient.user.id],
-      type: 'audio',
-    });
-    const callId = started.data?.callId as string;
-    const roomId = started.data?.roomId as string;
-    await callee.inbox.next('call:incoming');
+    const { doctor, patient, caller, callee, callId, roomId } = await ringingCall();
     await until(async () => (await actions(callId)).length >= 2);
 
-    // Every statement TypeORM sends, by connection (the audit records ride with the COMMIT).
-    const original = PostgresQueryRunner.prototype.query;
-    const sent = new Map<object, string[]>();
-    const spy = jest.spyOn(PostgresQueryRunner.prototype, 'query').mockImplementation(function (
-      this: PostgresQueryRunner,
-      ...args
-    ) {
-      sent.set(this, [...(sent.get(this) ?? []), args[0]]);
-      return original.apply(this, args);
-    });
+    const wire = tapWire();
     let accepted: Awaited<ReturnType<typeof request>>;
     try {
       accepted = await request(callee.socket, 'call:accept', { callId });
     } finally {
-      spy.mockRestore();
+      wire.restore();
     }
     expect(accepted.data).toMatchObject({ roomId, sessionId: expect.any(String), polite: true });
     const sessionId = accepted.data?.sessionId as string;
-    const transaction = [...sent.values()].find(
-      (q) => q[0] === 'START TRANSACTION' && q.some((x) => x.includes('session_participants')),
-    );
-    // One transaction from START to COMMIT (18 round trips: the call's lock and participants,
-    // the consent check's three, the call's and the callee's updates, the pushes' follow-up,
-    // the room's lock, members, names, knocks and session, the session and both stays, the
-    // COMMIT with the five records); each join a transaction of its own took 39 in three.
-    expect(transaction?.at(-1)).toBe('COMMIT');
-    expect(transaction?.length).toBeLessThanOrEqual(18);
+    const transaction = wire
+      .transactions()
+      .find((c) => c.statements.some((x) => x.includes('session_participants')));
+    // One transaction from START to COMMIT, in at most 11 round trips (docs/calls.md, "What
+    // the server does on accept": START, the call's lock with its reads, the consent check, the
+    // call's and the callee's updates together, the pushes' follow-up, the room's lock with
+    // members, session and knocks, then the names, the session and both stays, the COMMIT with
+    // the five records); 18 before the reads went behind their locks, 39 in three transactions
+    // before that.
+    expect(transaction?.statements.at(-1)).toBe('COMMIT');
+    expect(transaction && roundTripsOf(transaction)).toBeLessThanOrEqual(11);
+    expect(transaction && chainLockedAtCommit(transaction)).toBe(true);
     expect(await caller.inbox.next('call:accepted')).toMatchObject({
       sessionId,
       polite: false,
@@ -871,16 +961,7 @@ describe('direct calls', () => {
   });
 
   it('accept over signaling: a caller’s device the join policy refuses stays out, and the accept stands', async () => {
-    const { doctor, patient } = await people();
-    const caller = await device(doctor);
-    const callee = await device(patient);
-    const started = await request(caller.socket, 'call:initiate', {
-      calleeIds: [patient.user.id],
-      type: 'audio',
-    });
-    const callId = started.data?.callId as string;
-    const roomId = started.data?.roomId as string;
-    await callee.inbox.next('call:incoming');
+    const { doctor, patient, caller, callee, callId, roomId } = await ringingCall();
     // The join policy refuses the caller (what it does for a patient without consent); the
     // accepting device was checked by the accept's own policy and is not asked again.
     const policy = jest

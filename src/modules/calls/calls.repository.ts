@@ -3,6 +3,7 @@ import { InjectRepository } from '@nestjs/typeorm';
 import { Brackets, type EntityManager, In, Repository } from 'typeorm';
 import type { CursorPosition } from '../../common/http/cursor';
 import type { CallSnapshot, CallStatus, CallType } from './call-state-machine';
+import { behindLock } from '../../infra/database/behind-lock';
 import { CallEntity, CallParticipantEntity } from './call.entity';
 
 export interface CallPageFilter {
@@ -46,35 +47,45 @@ export class CallsRepository {
         callerSocketId: row.callerSocketId,
       }),
     );
+    // Inserted, not saved: save would first look each new row up by its key (a round trip).
     const parts = manager.getRepository(CallParticipantEntity);
-    call.participants = await parts.save(
-      row.snapshot.participants.map((p) => parts.create({ callId: call.id, ...p })),
+    const participants = row.snapshot.participants.map((p) =>
+      parts.create({ callId: call.id, ...p }),
     );
+    await parts.insert(participants);
+    call.participants = participants;
     return call;
   }
 
   // Loads a call with its participants under the call row's lock: every change to one call is
-  // serialised, so concurrent accepts, cancels and timeouts have exactly one winner.
+  // serialised, so concurrent accepts, cancels and timeouts have exactly one winner. The lock
+  // and the reads behind it go out together (behindLock): one round trip, and the reads still
+  // see the call as the lock's previous holder committed it.
   async lockById(id: string, manager: EntityManager): Promise<CallEntity | null> {
-    const call = await manager
-      .getRepository(CallEntity)
-      .createQueryBuilder('c')
-      .setLock('pessimistic_write')
-      .where('c.id = :id', { id })
-      .getOne();
-    if (!call) return null;
-    call.participants = await this.participantsOf(call.id, manager);
+    const { locked, result } = await behindLock(
+      manager,
+      { text: `SELECT 1 FROM calls WHERE id = $1 FOR UPDATE`, values: [id] },
+      () =>
+        Promise.all([
+          manager.getRepository(CallEntity).findOne({ where: { id } }),
+          this.participantsOf(id, manager),
+        ]),
+    );
+    const [call, participants] = result;
+    if (locked === 0 || !call) return null;
+    call.participants = participants;
     return call;
   }
 
+  // The same by the call's room: the call's id comes with the lock's answer, so its
+  // participants are read in a second round trip.
   async lockByRoomId(roomId: string, manager: EntityManager): Promise<CallEntity | null> {
-    const call = await manager
-      .getRepository(CallEntity)
-      .createQueryBuilder('c')
-      .setLock('pessimistic_write')
-      .where('c.room_id = :roomId', { roomId })
-      .getOne();
-    if (!call) return null;
+    const { locked, result: call } = await behindLock(
+      manager,
+      { text: `SELECT 1 FROM calls WHERE room_id = $1 FOR UPDATE`, values: [roomId] },
+      () => manager.getRepository(CallEntity).findOne({ where: { roomId } }),
+    );
+    if (locked === 0 || !call) return null;
     call.participants = await this.participantsOf(call.id, manager);
     return call;
   }
@@ -152,17 +163,21 @@ export class CallsRepository {
     call.endedAt = next.endedAt;
     call.endReason = next.endReason;
     call.ringDeadline = ringDeadline;
-    await manager.getRepository(CallEntity).update(
-      { id: call.id },
-      {
-        status: call.status,
-        startedAt: call.startedAt,
-        endedAt: call.endedAt,
-        endReason: call.endReason,
-        ringDeadline,
-      },
-    );
+    // The call's row and each changed participant's, sent together (independent rows: one
+    // round trip on the pipelined connection, behindLock's note).
     const parts = manager.getRepository(CallParticipantEntity);
+    const writes: Promise<unknown>[] = [
+      manager.getRepository(CallEntity).update(
+        { id: call.id },
+        {
+          status: call.status,
+          startedAt: call.startedAt,
+          endedAt: call.endedAt,
+          endReason: call.endReason,
+          ringDeadline,
+        },
+      ),
+    ];
     for (const p of next.participants) {
       const before = call.participants?.find((x) => x.userId === p.userId);
       if (
@@ -172,12 +187,15 @@ export class CallsRepository {
         before.leftAt?.getTime() === p.leftAt?.getTime()
       )
         continue;
-      await parts.update(
-        { callId: call.id, userId: p.userId },
-        { state: p.state, joinedAt: p.joinedAt, leftAt: p.leftAt },
+      writes.push(
+        parts.update(
+          { callId: call.id, userId: p.userId },
+          { state: p.state, joinedAt: p.joinedAt, leftAt: p.leftAt },
+        ),
       );
       if (before) Object.assign(before, p);
     }
+    await Promise.all(writes);
     return call;
   }
 

@@ -10,6 +10,7 @@ import {
   RoomStatus,
   RoomType,
 } from './room.entity';
+import { behindLock } from '../../infra/database/behind-lock';
 
 // The only code that touches the rooms and room_members tables.
 @Injectable()
@@ -72,6 +73,23 @@ export class RoomsRepository {
       .setLock('pessimistic_write')
       .where('r.id = :id', { id })
       .getOne();
+  }
+
+  // lockById with reads behind the lock in the same round trip (behindLock): the room as the
+  // lock's previous holder committed it, and what `reads` resolves with (read after the lock
+  // is granted too). Null when there is no such room.
+  async lockByIdWith<T>(
+    id: string,
+    manager: EntityManager,
+    reads: () => Promise<T>,
+  ): Promise<{ room: RoomEntity | null; result: T }> {
+    const { locked, result } = await behindLock(
+      manager,
+      { text: `SELECT 1 FROM rooms WHERE id = $1 FOR UPDATE`, values: [id] },
+      () => Promise.all([manager.getRepository(RoomEntity).findOne({ where: { id } }), reads()]),
+    );
+    const [room, read] = result;
+    return { room: locked === 0 ? null : room, result: read };
   }
 
   membersOf(roomId: string, manager?: EntityManager): Promise<RoomMemberEntity[]> {
@@ -159,6 +177,13 @@ export class RoomsRepository {
   async removeMember(roomId: string, userId: string, manager: EntityManager): Promise<boolean> {
     const res = await this.memberRepo(manager).delete({ roomId, userId });
     return (res.affected ?? 0) > 0;
+  }
+
+  // Closes the room (status and time) in one UPDATE: save would read the row back first.
+  async markClosed(room: RoomEntity, closedAt: Date, manager: EntityManager): Promise<void> {
+    await this.roomRepo(manager).update({ id: room.id }, { status: RoomStatus.Closed, closedAt });
+    room.status = RoomStatus.Closed;
+    room.closedAt = closedAt;
   }
 
   async save(room: RoomEntity, manager: EntityManager): Promise<RoomEntity> {

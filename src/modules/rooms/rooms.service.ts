@@ -220,9 +220,7 @@ export class RoomsService {
   ): Promise<(() => void)[]> {
     const room = await this.lockForPresence(roomId, m);
     if (room.status === RoomStatus.Closed) return [];
-    room.status = RoomStatus.Closed;
-    room.closedAt = new Date();
-    await this.rooms.save(room, m);
+    await this.rooms.markClosed(room, new Date(), m);
     return this.closed(room.id, actor, reason, m);
   }
 
@@ -421,6 +419,18 @@ export class RoomsService {
     const room = await this.rooms.lockById(roomId, manager);
     if (!room) throw RoomErrors.notFound();
     return room;
+  }
+
+  // lockForPresence with reads behind the lock, sent with it in one round trip: they run after
+  // the lock is granted, as they would if sent after it (RoomsRepository.lockByIdWith).
+  async lockForPresenceWith<T>(
+    roomId: string,
+    manager: EntityManager,
+    reads: () => Promise<T>,
+  ): Promise<{ room: RoomEntity; result: T }> {
+    const { room, result } = await this.rooms.lockByIdWith(roomId, manager, reads);
+    if (!room) throw RoomErrors.notFound();
+    return { room, result };
   }
 
   // The room as it is now and its active members, in one read, without a check of the

@@ -136,16 +136,29 @@ export class RoomPresenceService {
   async joinForCall(roomId: string, joiners: CallJoiner[], m: EntityManager): Promise<CallJoins> {
     const joined: (Joined | null)[] = joiners.map(() => null);
     const after = (): void => this.roomSockets.invalidate(roomId);
-    const room = await this.rooms.lockForPresence(roomId, m);
+    // Two round trips: the room's lock with its members, session and knocks read behind it,
+    // then the members' names and the session's stays (each needs an answer of the first).
+    const {
+      room,
+      result: [members, session, knocks],
+    } = await this.rooms.lockForPresenceWith(roomId, m, () =>
+      Promise.all([
+        this.rooms.memberships(roomId, m),
+        this.sessions.findActiveByRoom(roomId, m),
+        this.sessions.waitingIn(roomId, m),
+      ]),
+    );
     if (room.status === RoomStatus.Closed) return { joined, after };
-    const members = await this.rooms.memberships(roomId, m);
-    const session = await this.sessions.findActiveByRoom(roomId, m);
+    const [names, live] = await Promise.all([
+      this.steps.displayNames([...members.keys()], m),
+      session ? this.sessions.liveParticipants(session.id, m) : Promise.resolve([]),
+    ]);
     const context: JoinContext = {
       roles: new Map([...members].map(([id, v]) => [id, v.role])),
-      names: await this.steps.displayNames([...members.keys()], m),
-      knocks: await this.sessions.waitingIn(roomId, m),
+      names,
+      knocks,
       session,
-      live: session ? await this.sessions.liveParticipants(session.id, m) : [],
+      live,
     };
     for (const [i, { actor, socket, unlessPresent, consentChecked }] of joiners.entries()) {
       const member = members.get(actor.id);

@@ -21,12 +21,10 @@ export class ConsentGate implements RoomJoinPolicy, CallAcceptPolicy {
   async assertMayConsult(user: { id: string; role: Role }, manager: EntityManager): Promise<void> {
     if (user.role !== Role.Patient && user.role !== Role.Guest) return;
     const purpose = ConsentPurpose.Telemedicine;
-    // Shared with other checks, exclusive with a withdrawal (see lockPerson).
-    await this.consents.lockPerson(user.id, purpose, 'check', manager);
-    const grant = await this.consents.inForce(user.id, purpose, manager);
-    if (!grant) throw ConsentErrors.required();
-    const current = await this.consents.currentText(purpose, manager);
-    if (!current || grant.version !== current.version) throw ConsentErrors.required();
+    // Under the person's lock, shared with other checks, exclusive with a withdrawal (see
+    // lockPerson): a grant in force, of the current text. One round trip.
+    if (!(await this.consents.inForceOfCurrentText(user.id, purpose, manager)))
+      throw ConsentErrors.required();
   }
 
   assertMayJoin(

@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import { type EntityManager, IsNull, Repository } from 'typeorm';
+import { behindLock, type LockStatement } from '../../../infra/database/behind-lock';
 import type { ConsentPurpose } from './consent-purpose';
 import { ConsentGrantEntity, ConsentTextEntity } from './consent.entity';
 
@@ -16,6 +17,18 @@ export interface NewGrant {
 // First key of this module's two-key advisory locks (ASCII 'KVKK'); the single-key locks
 // used elsewhere live in a separate key space.
 const LOCK_SPACE = 0x4b564b4b;
+
+function lockPersonStatement(
+  userId: string,
+  purpose: ConsentPurpose,
+  mode: 'change' | 'check',
+): LockStatement {
+  const fn = mode === 'change' ? 'pg_advisory_xact_lock' : 'pg_advisory_xact_lock_shared';
+  return {
+    text: `SELECT ${fn}($1::int, hashtext($2::text))`,
+    values: [LOCK_SPACE, `${userId}:${purpose}`],
+  };
+}
 
 // The only code that touches consent_texts and consent_grants.
 @Injectable()
@@ -66,11 +79,33 @@ export class ConsentsRepository {
     mode: 'change' | 'check',
     manager: EntityManager,
   ): Promise<void> {
-    const fn = mode === 'change' ? 'pg_advisory_xact_lock' : 'pg_advisory_xact_lock_shared';
-    await manager.query(`SELECT ${fn}($1::int, hashtext($2::text))`, [
-      LOCK_SPACE,
-      `${userId}:${purpose}`,
-    ]);
+    const { text, values } = lockPersonStatement(userId, purpose, mode);
+    await manager.query(text, values);
+  }
+
+  // The consent gate's check in one round trip: the shared lock (lockPerson 'check') and,
+  // behind it (behindLock, so read after the lock is granted), whether the person's grant in
+  // force is of the purpose's current text, in one statement.
+  async inForceOfCurrentText(
+    userId: string,
+    purpose: ConsentPurpose,
+    manager: EntityManager,
+  ): Promise<boolean> {
+    const { result } = await behindLock(
+      manager,
+      lockPersonStatement(userId, purpose, 'check'),
+      () =>
+        manager.query<{ ok: boolean }[]>(
+          `SELECT EXISTS (
+             SELECT 1 FROM consent_grants g
+              WHERE g.user_id = $1 AND g.purpose = $2
+                AND g.withdrawn_at IS NULL AND g.superseded_at IS NULL
+                AND g.version = (SELECT max(t.version) FROM consent_texts t WHERE t.purpose = $2)
+           ) AS ok`,
+          [userId, purpose],
+        ),
+    );
+    return result[0]?.ok === true;
   }
 
   insertText(
