@@ -86,4 +86,23 @@ describe('ChatKeys', () => {
     await keys.forSealing('p1');
     expect(w.reads()).toBe(reads + 1);
   });
+
+  it('shares one read between sends that miss at the same moment, but not across an erasure', async () => {
+    const w = world();
+    w.table.set('p1', Buffer.alloc(32, 7));
+    const keys = w.instance();
+    let now = 0;
+    keys.now = () => now;
+    const together = await Promise.all([keys.forSealing('p1'), keys.forSealing('p1')]);
+    expect(together[0]).toEqual(together[1]);
+    expect(w.reads()).toBe(1);
+
+    now = ChatKeys.TTL_MS + 1;
+    const before = keys.forSealing('p1');
+    await keys.forget('p1');
+    const after = keys.forSealing('p1');
+    await Promise.all([before, after]);
+    // The send after the erasure did not join the read that started before it.
+    expect(w.reads()).toBe(3);
+  });
 });

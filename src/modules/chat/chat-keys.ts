@@ -29,6 +29,7 @@ export class ChatKeys implements OnApplicationBootstrap, OnModuleDestroy {
 
   private readonly logger = new Logger('ChatKeys');
   private readonly entries = new Map<string, Entry>();
+  private readonly reading = new Map<string, Promise<Buffer>>();
   // Raised by every erasure: a key read before it must not be kept.
   private epoch = 0;
   private unsubscribe: Unsubscribe | undefined;
@@ -57,6 +58,18 @@ export class ChatKeys implements OnApplicationBootstrap, OnModuleDestroy {
   async forSealing(subjectId: string): Promise<Buffer> {
     const entry = this.entries.get(subjectId);
     if (entry && entry.until > this.now()) return entry.key;
+    // Sends that miss at the same moment share one read (and one unwrapping).
+    // An erasure in between makes later sends read afresh (drop).
+    const known = this.reading.get(subjectId);
+    if (known) return known;
+    const reading: Promise<Buffer> = this.read(subjectId).finally(() => {
+      if (this.reading.get(subjectId) === reading) this.reading.delete(subjectId);
+    });
+    this.reading.set(subjectId, reading);
+    return reading;
+  }
+
+  private async read(subjectId: string): Promise<Buffer> {
     const epoch = this.epoch;
     const key =
       (await this.keys.dataKey(subjectId)) ??
@@ -84,5 +97,6 @@ export class ChatKeys implements OnApplicationBootstrap, OnModuleDestroy {
   private drop(userId: string): void {
     this.epoch++;
     this.entries.delete(userId);
+    this.reading.delete(userId);
   }
 }

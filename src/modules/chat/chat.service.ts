@@ -1,6 +1,6 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
-import { DataSource, type EntityManager } from 'typeorm';
+import { DataSource, type EntityManager, type QueryRunner } from 'typeorm';
 import { auditActor, type AuthUser } from '../../common/auth/auth-user';
 import { Role } from '../../common/auth/role';
 import { MemberRole } from '../rooms/room.entity';
@@ -48,12 +48,19 @@ import { plainText } from './text-policy';
 export class ChatService {
   private readonly logger = new Logger('ChatService');
   // This instance's sends, one room's group at a time (GroupQueue).
-  private readonly turns = new GroupQueue<Placing, ChatMessageResponse>((roomId, items) =>
-    this.placeMessages(roomId, items),
+  private readonly turns = new GroupQueue<Placing, ChatMessageResponse, QueryRunner>(
+    {
+      begin: (roomId) => this.beginTurn(roomId),
+      work: (runner, roomId, items) => this.placeMessages(runner, roomId, items),
+      end: (runner) => this.endTurn(runner),
+    },
+    GROUP_MAX,
+    TURN_GROUPS,
   );
   // Senders' standings for sends (standingToSend), and the rooms' subjects once known (a room's
   // subject never changes once set).
   private readonly standings = new Map<string, { standing: ChatStanding; until: number }>();
+  private readonly readingStandings = new Map<string, Promise<ChatStanding>>();
   private readonly subjects = new Map<string, string>();
   // Rooms whose chat row this instance has made sure of (chat rows are never deleted while
   // their room exists).
@@ -152,10 +159,23 @@ export class ChatService {
     const key = `${actor.id}:${roomId}`;
     const known = this.standings.get(key);
     if (known && known.until > Date.now()) return known.standing;
-    const standing = await this.access.standing(actor, roomId, this.dataSource.manager);
-    if (this.standings.size >= MAX_CACHED) this.standings.clear();
-    this.standings.set(key, { standing, until: Date.now() + STANDING_TTL_MS });
-    return standing;
+    // The sender's other sends that miss at the same moment share one read.
+    const reading = this.readingStandings.get(key);
+    if (reading) return reading;
+    const read = this.access.standing(actor, roomId, this.dataSource.manager).then(
+      (standing) => {
+        this.readingStandings.delete(key);
+        if (this.standings.size >= MAX_CACHED) this.standings.clear();
+        this.standings.set(key, { standing, until: Date.now() + STANDING_TTL_MS });
+        return standing;
+      },
+      (err: unknown) => {
+        this.readingStandings.delete(key);
+        throw err;
+      },
+    );
+    this.readingStandings.set(key, read);
+    return read;
   }
 
   // Why the turn refused a sender: their standing read afresh, which throws the reason.
@@ -167,80 +187,95 @@ export class ChatService {
     return ChatErrors.waiting();
   }
 
-  // One turn of a room (group commit, docs/chat.md, "Delivery"): the room's advisory lock on a
-  // connection of its own; the room read again (open? who hears it?); the files claimed and the
-  // messages numbered and inserted in one statement (one transaction when files are claimed);
-  // the commit; the publication to every instance; then the lock is given back. So a room's
-  // messages reach Redis, and from there every instance, in `seq` order, and each is
-  // acknowledged only once stored.
+  // A room's turn (group commit, docs/chat.md, "Delivery"): the room's advisory lock on a
+  // connection of its own, kept for up to TURN_GROUPS groups in a row while this instance's
+  // sends keep waiting for it (GroupQueue), then given back with the connection.
+  private async beginTurn(roomId: string): Promise<QueryRunner> {
+    const runner = this.dataSource.createQueryRunner();
+    await runner.connect();
+    try {
+      await this.repo.beginTurn(roomId, runner.manager);
+    } catch (err) {
+      await runner.release();
+      throw err;
+    }
+    return runner;
+  }
+
+  private async endTurn(runner: QueryRunner): Promise<void> {
+    try {
+      // A broken connection has lost its locks with its session.
+      await this.repo.endTurn(runner.manager).catch(() => undefined);
+    } finally {
+      await runner.release();
+    }
+  }
+
+  // One group of the room's turn: the room read again (open? who hears it?); the files claimed
+  // and the messages numbered and inserted in one statement (one transaction when files are
+  // claimed); the commit; the publication to every instance, before the next group (or the
+  // unlock). So a room's messages reach Redis, and from there every instance, in `seq` order,
+  // and each is acknowledged only once stored.
   private async placeMessages(
+    runner: QueryRunner,
     roomId: string,
     items: Placing[],
   ): Promise<Outcome<ChatMessageResponse>[]> {
     const outcomes: (Outcome<ChatMessageResponse> | undefined)[] = items.map(() => undefined);
-    const runner = this.dataSource.createQueryRunner();
-    await runner.connect();
-    try {
-      const tx = runner.manager;
-      await this.repo.beginTurn(roomId, tx);
-      const { open, hearers } = await this.access.now(roomId, tx);
-      const firstOf = new Map<string, number>();
-      const taking: number[] = [];
-      items.forEach((item, i) => {
-        const { senderId, clientId } = item.row;
-        const same = `${senderId}:${clientId}`;
-        if (!open) outcomes[i] = { ok: false, error: ChatErrors.closed() };
-        else if (!hearers.includes(senderId)) outcomes[i] = { ok: false, error: new Refused() };
-        // The same clientId twice in one group: the first is placed, the others answered as
-        // resends.
-        else if (firstOf.has(same)) outcomes[i] = { ok: false, error: new AlreadySent() };
-        else {
-          firstOf.set(same, i);
-          taking.push(i);
-        }
-      });
-      const claims = taking.filter((i) => items[i].row.attachmentId !== null);
-      if (claims.length > 0) await runner.startTransaction();
-      try {
-        for (const i of claims) {
-          const { attachmentId, id } = items[i].row;
-          if (!(await this.repo.claimAttachment(attachmentId as string, id, tx)))
-            outcomes[i] = { ok: false, error: ChatErrors.attachmentUsed() };
-        }
-        const rows = taking.filter((i) => outcomes[i] === undefined);
-        const remember = rows.map((i) => items[i].remember).find((s) => s !== null) ?? null;
-        const placed =
-          rows.length === 0
-            ? new Map<string, Placed>()
-            : await this.repo.insertBatch(
-                roomId,
-                rows.map((i) => items[i].row),
-                remember,
-                tx,
-              );
-        if (claims.length > 0) await runner.commitTransaction();
-        for (const i of rows) {
-          const at = placed.get(items[i].row.id);
-          outcomes[i] = at
-            ? { ok: true, value: items[i].respond(at) }
-            : { ok: false, error: new AlreadySent() };
-        }
-        if (remember !== null && placed.size > 0) this.rememberSubject(roomId, remember);
-      } catch (err) {
-        if (runner.isTransactionActive) await runner.rollbackTransaction().catch(() => undefined);
-        throw err;
+    const tx = runner.manager;
+    const { open, hearers } = await this.access.now(roomId, tx);
+    const firstOf = new Map<string, number>();
+    const taking: number[] = [];
+    items.forEach((item, i) => {
+      const { senderId, clientId } = item.row;
+      const same = `${senderId}:${clientId}`;
+      if (!open) outcomes[i] = { ok: false, error: ChatErrors.closed() };
+      else if (!hearers.includes(senderId)) outcomes[i] = { ok: false, error: new Refused() };
+      // The same clientId twice in one group: the first is placed, the others answered as
+      // resends.
+      else if (firstOf.has(same)) outcomes[i] = { ok: false, error: new AlreadySent() };
+      else {
+        firstOf.set(same, i);
+        taking.push(i);
       }
-      await this.publish(
-        roomId,
-        hearers,
-        outcomes.flatMap((o) => (o?.ok ? [o.value] : [])),
-      );
-      return outcomes.map((o) => o ?? { ok: false, error: new AlreadySent() });
-    } finally {
-      // A broken connection has lost its locks with its session.
-      await this.repo.endTurn(runner.manager).catch(() => undefined);
-      await runner.release();
+    });
+    const claims = taking.filter((i) => items[i].row.attachmentId !== null);
+    if (claims.length > 0) await runner.startTransaction();
+    try {
+      for (const i of claims) {
+        const { attachmentId, id } = items[i].row;
+        if (!(await this.repo.claimAttachment(attachmentId as string, id, tx)))
+          outcomes[i] = { ok: false, error: ChatErrors.attachmentUsed() };
+      }
+      const rows = taking.filter((i) => outcomes[i] === undefined);
+      const remember = rows.map((i) => items[i].remember).find((s) => s !== null) ?? null;
+      const placed =
+        rows.length === 0
+          ? new Map<string, Placed>()
+          : await this.repo.insertBatch(
+              roomId,
+              rows.map((i) => items[i].row),
+              remember,
+              tx,
+            );
+      if (claims.length > 0) await runner.commitTransaction();
+      for (const i of rows) {
+        const at = placed.get(items[i].row.id);
+        outcomes[i] = at
+          ? { ok: true, value: items[i].respond(at) }
+          : { ok: false, error: new AlreadySent() };
+      }
+      if (remember !== null && placed.size > 0) this.rememberSubject(roomId, remember);
+    } catch (err) {
+      if (runner.isTransactionActive) await runner.rollbackTransaction().catch(() => undefined);
+      throw err;
     }
+    await this.publish(
+      roomId,
+      hearers,
+      outcomes.flatMap((o) => (o?.ok ? [o.value] : [])),
+    );
+    return outcomes.map((o) => o ?? { ok: false, error: new AlreadySent() });
   }
 
   // Still in the turn: the placed messages, in `seq` order, to every instance. Stored is
@@ -476,6 +511,11 @@ export class ChatService {
 
 // How long a sender's standing is taken as known for their next sends (standingToSend).
 const STANDING_TTL_MS = 2000;
+// Messages of one group (one insert, one publication), and groups one turn serves in a row
+// while this instance's sends keep waiting for it; then the lock goes back, so that a room's
+// turn passes between instances at least every TURN_GROUPS groups.
+const GROUP_MAX = 64;
+const TURN_GROUPS = 8;
 const MAX_CACHED = 10_000;
 
 type NewMessage = Omit<ChatMessageEntity, 'seq' | 'createdAt' | 'erasedAt' | 'room' | 'roomId'>;

@@ -1,6 +1,7 @@
 import 'reflect-metadata';
 import { randomUUID } from 'node:crypto';
 import { createValidationPipe } from '../../common/errors/validation';
+import { SendMessagePayload } from '../chat/dto/chat.dto';
 import {
   IceCandidatePayload,
   MAX_CANDIDATE_LENGTH,
@@ -34,8 +35,18 @@ const candidate = (init: Record<string, unknown> = {}): Record<string, unknown> 
   },
 });
 
+const chatSend = (extra: Record<string, unknown> = {}): Record<string, unknown> => ({
+  roomId,
+  text: 'Parasetamol 500 mg, günde 3 kez',
+  clientId: randomUUID(),
+  ...extra,
+});
+
 // What the DTO machinery says: the accepted payload, or null when it refuses it.
-async function judged(dto: typeof SdpPayload | typeof IceCandidatePayload, body: unknown) {
+async function judged(
+  dto: typeof SdpPayload | typeof IceCandidatePayload | typeof SendMessagePayload,
+  body: unknown,
+) {
   // Bypass the quick look: straight to the pipe, after the same envelope checks.
   if (Buffer.byteLength(JSON.stringify(body) ?? '') > MAX_EVENT_BYTES) return null;
   return (pipe.transform(body, { type: 'body', metatype: dto }) as Promise<object>).then(
@@ -150,6 +161,10 @@ describe('quickRelayPayload', () => {
       [IceCandidatePayload, candidate({ candidate: '' })],
       [IceCandidatePayload, candidate({ sdpMid: null, sdpMLineIndex: null })],
       [IceCandidatePayload, { roomId, to, candidate: { candidate: 'candidate:2' } }],
+      [SendMessagePayload, chatSend()],
+      [SendMessagePayload, chatSend({ text: '' })],
+      [SendMessagePayload, chatSend({ attachmentId: to })],
+      [SendMessagePayload, { roomId, attachmentId: to, clientId: 'c-1_A' }],
     ];
     for (const [dto, body] of shapes)
       expect(quickRelayPayload(dto, body, MAX_EVENT_BYTES)).toBe(body);
@@ -176,6 +191,13 @@ describe('quickRelayPayload', () => {
       [IceCandidatePayload, candidate({ extra: true })],
       [IceCandidatePayload, { roomId, to, candidate: 'candidate:1' }],
       [IceCandidatePayload, { roomId, to }],
+      [SendMessagePayload, chatSend({ text: null })],
+      [SendMessagePayload, chatSend({ clientId: 'a b' })],
+      [SendMessagePayload, chatSend({ clientId: 'x'.repeat(65) })],
+      [SendMessagePayload, chatSend({ roomId: roomId.toUpperCase() })],
+      [SendMessagePayload, chatSend({ attachmentId: null })],
+      [SendMessagePayload, chatSend({ text: 'a\u0000b' })],
+      [SendMessagePayload, chatSend({ extra: 1 })],
     ];
     for (const [dto, body] of unsure)
       expect(quickRelayPayload(dto, body, MAX_EVENT_BYTES)).toBeNull();
@@ -186,6 +208,7 @@ describe('quickRelayPayload', () => {
   it.each([
     ['offers', SdpPayload, offer, 1],
     ['candidates', IceCandidatePayload, candidate, 2],
+    ['chat sends', SendMessagePayload, chatSend, 3],
   ] as const)('never accepts %s that the DTO refuses', async (_name, dto, make, seed) => {
     const singles = singleMutations(make());
     const rnd = prng(seed);

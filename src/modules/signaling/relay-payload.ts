@@ -1,3 +1,4 @@
+import { MAX_TEXT_PAYLOAD, SendMessagePayload } from '../chat/dto/chat.dto';
 import {
   IceCandidatePayload,
   MAX_CANDIDATE_LENGTH,
@@ -11,7 +12,9 @@ import {
 // accepts a payload only when the DTO certainly accepts it too, and gives up (null) on anything
 // else, which then goes through the DTO machinery as before. So the DTOs stay the judges of
 // what is refused and how the error reads; this check may only be narrower than they are
-// (relay-payload.spec.ts holds it to that on valid and hostile payloads).
+// (relay-payload.spec.ts holds it to that on valid and hostile payloads). `chat:send` has one
+// too: at the chat's saturation class-validator was about a tenth of the instance's CPU
+// (docs/chat.md, "Performance").
 
 // validator.js's UUID v4 (class-validator's @IsUUID('4')), in its canonical lower case only:
 // other spellings go through the DTO, which canonicalizes them (common/validation/ids.ts).
@@ -20,6 +23,9 @@ const UUID_V4 = /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f
 const SDP_KEYS = new Set(['roomId', 'to', 'from', 'sdp']);
 const ICE_KEYS = new Set(['roomId', 'to', 'from', 'candidate']);
 const CANDIDATE_KEYS = new Set(['candidate', 'sdpMid', 'sdpMLineIndex', 'usernameFragment']);
+const CHAT_SEND_KEYS = new Set(['roomId', 'text', 'attachmentId', 'clientId']);
+// SendMessagePayload's clientId rule.
+const CLIENT_ID = /^[A-Za-z0-9_-]{1,64}$/;
 
 // A JSON-escaped character takes at most 6 bytes (`\u0001`, or a lone surrogate). Payloads whose
 // strings could not reach the event size limit even so skip measuring their serialisation.
@@ -31,6 +37,7 @@ type Quick<D> = (body: Record<string, unknown>, maxBytes: number) => D | null;
 const QUICK: ReadonlyMap<unknown, Quick<object>> = new Map<unknown, Quick<object>>([
   [SdpPayload, quickSdp],
   [IceCandidatePayload, quickCandidate],
+  [SendMessagePayload, quickChatSend],
 ]);
 
 // The payload as the DTO `dto` would accept it, or null when only the DTO can tell.
@@ -68,6 +75,18 @@ function quickCandidate(
   const chars = candidate.length + lengthOf(from) + lengthOf(sdpMid) + lengthOf(usernameFragment);
   if (!fits(body, chars, maxBytes)) return null;
   return body as unknown as IceCandidatePayload;
+}
+
+// A text, a file or both; the text's own rules (length in characters, plain text) are the chat
+// module's, after validation, as on the DTO path.
+function quickChatSend(body: Record<string, unknown>, maxBytes: number): SendMessagePayload | null {
+  if (!onlyKeys(body, CHAT_SEND_KEYS)) return null;
+  const { roomId, text: message, attachmentId, clientId } = body;
+  if (!isUuid(roomId) || typeof clientId !== 'string' || !CLIENT_ID.test(clientId)) return null;
+  if (attachmentId !== undefined && !isUuid(attachmentId)) return null;
+  if (message !== undefined && !text(message, MAX_TEXT_PAYLOAD)) return null;
+  if (!fits(body, lengthOf(message), maxBytes)) return null;
+  return body as unknown as SendMessagePayload;
 }
 
 function isPlainObject(value: unknown): value is Record<string, unknown> {
