@@ -1,6 +1,9 @@
 import { randomBytes } from 'node:crypto';
 import { DataSource } from 'typeorm';
 import { Role } from '../../src/common/auth/role';
+import { AppException } from '../../src/common/errors/app.exception';
+import { ErrorCode } from '../../src/common/errors/error-code';
+import { ConsentGate } from '../../src/modules/compliance/consents/consent-gate';
 import { acceptInvitation, careRoom, inviteToRoom } from '../support/care';
 import { authHeader, signIn, type SignedIn } from '../support/auth';
 import { type Client, connect, Inbox, request } from '../support/signaling-client';
@@ -274,6 +277,30 @@ describe('compliance: consent gating', () => {
       by: patient.user.id,
     });
     expect(await callStatus(doctor, ringing.id)).toBe('rejected');
+  });
+
+  it('refuses a patient whose grant is of an older text than the current one', async () => {
+    const patient = await signIn(a, Role.Patient);
+    await grant(patient);
+    const gate = a.app.get(ConsentGate);
+    const user = { id: patient.user.id, role: Role.Patient };
+    const codeOf = (e: unknown): unknown => (e instanceof AppException ? e.code : e);
+    // A newer text is published in a transaction rolled back at the end, so that the other
+    // tests keep version 1 as the current one.
+    const rolledBack = new Error('rolled back on purpose');
+    const outcomes: unknown[] = [];
+    await expect(
+      db.transaction(async (m) => {
+        outcomes.push(await gate.assertMayConsult(user, m).then(() => null, codeOf));
+        await m.query(
+          `INSERT INTO consent_texts (purpose, version, text, published_at)
+           VALUES ('telemedicine', 2, 'a newer text', now())`,
+        );
+        outcomes.push(await gate.assertMayConsult(user, m).then(() => null, codeOf));
+        throw rolledBack;
+      }),
+    ).rejects.toBe(rolledBack);
+    expect(outcomes).toEqual([null, ErrorCode.ConsentRequired]);
   });
 
   it('does not gate doctors, and does not touch a doctor who withdraws', async () => {

@@ -4,26 +4,21 @@ import { AppException } from '../../../common/errors/app.exception';
 import { ErrorCode } from '../../../common/errors/error-code';
 import { ConsentGate } from './consent-gate';
 import { ConsentPurpose } from './consent-purpose';
-import type { ConsentGrantEntity, ConsentTextEntity } from './consent.entity';
 import type { ConsentsRepository } from './consents.repository';
 
 const m = {} as EntityManager;
 
+// The repository as the gate sees it: one call, the check under the person's shared lock
+// (ConsentsRepository.inForceOfCurrentText takes the lock and reads behind it).
 function gate(grantVersion: number | null, currentVersion: number | null) {
   const locks: string[] = [];
   const repo = {
-    lockPerson: (userId: string, purpose: ConsentPurpose, mode: string) => {
-      locks.push(`${userId}:${purpose}:${mode}`);
-      return Promise.resolve();
+    inForceOfCurrentText: (userId: string, purpose: ConsentPurpose) => {
+      locks.push(`${userId}:${purpose}:check`);
+      return Promise.resolve(
+        grantVersion !== null && currentVersion !== null && grantVersion === currentVersion,
+      );
     },
-    inForce: () =>
-      Promise.resolve(
-        grantVersion === null ? null : ({ version: grantVersion } as ConsentGrantEntity),
-      ),
-    currentText: () =>
-      Promise.resolve(
-        currentVersion === null ? null : ({ version: currentVersion } as ConsentTextEntity),
-      ),
   } as unknown as ConsentsRepository;
   return { gate: new ConsentGate(repo), locks };
 }
