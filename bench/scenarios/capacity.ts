@@ -13,13 +13,13 @@
 // Settings (environment; docs/performance.md): BENCH_CAPACITY_STEPS (a fixed list of
 // consultations at each step instead of the open ramp), BENCH_CAPACITY_START and
 // BENCH_CAPACITY_GROWTH (the open ramp's first step and factor, 20 and 1.5),
-// BENCH_CAPACITY_MINUTES (the one-instance ramp's time budget, 16; no step starts after it),
-// BENCH_CAPACITY_HOLD (seconds held per step, default 15), BENCH_CAPACITY_STATS /
+// BENCH_CAPACITY_MINUTES (the one-instance ramp's time budget, 12: no step starts that would
+// likely end after it), BENCH_CAPACITY_HOLD (seconds held per step, default 15), BENCH_CAPACITY_STATS /
 // BENCH_CAPACITY_CHAT (seconds between a side's `call:stats` and between chat messages;
 // default 5 and 30, real time: set them lower to compress time), BENCH_CAPACITY_TWO=0 to skip
 // the two-instance ramp, BENCH_CAPACITY_TWO_STEPS for its own fixed steps (default: the open
 // ramp up to the step after the one instance's stopping step) and BENCH_CAPACITY_TWO_MINUTES
-// for its budget (8), BENCH_CAPACITY_STOP_MS for the p99 that stops the ramp (100),
+// for its budget (5), BENCH_CAPACITY_STOP_MS for the p99 that stops the ramp (100),
 // BENCH_CAPACITY_NO_RELAY=1 to run the instances without the outbox relay.
 import { Client } from 'pg';
 import { loadavg } from 'node:os';
@@ -491,7 +491,7 @@ export async function consultationCapacity(lab: Lab): Promise<ScenarioResult> {
   const start = Number(process.env.BENCH_CAPACITY_START ?? 20);
   const growth = Number(process.env.BENCH_CAPACITY_GROWTH ?? 1.5);
   const steps = fixed ?? (quick ? [2, 4] : geometricSteps(start, growth));
-  const budget = Number(process.env.BENCH_CAPACITY_MINUTES ?? (quick ? 2 : 16));
+  const budget = Number(process.env.BENCH_CAPACITY_MINUTES ?? (quick ? 2 : 12));
   const holdSeconds = Number(process.env.BENCH_CAPACITY_HOLD ?? (quick ? 6 : 15));
   const profile: Profile = {
     statsSeconds: Number(process.env.BENCH_CAPACITY_STATS ?? 5),
@@ -550,7 +550,7 @@ export async function consultationCapacity(lab: Lab): Promise<ScenarioResult> {
       pairOf = await ramp(
         lab,
         twoSteps,
-        Number(process.env.BENCH_CAPACITY_TWO_MINUTES ?? (quick ? 2 : 8)),
+        Number(process.env.BENCH_CAPACITY_TWO_MINUTES ?? (quick ? 2 : 5)),
         profile,
         holdSeconds,
         [first.h, second.h],
