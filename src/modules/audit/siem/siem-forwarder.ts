@@ -186,7 +186,8 @@ export class SiemForwarder implements OnApplicationBootstrap, OnModuleDestroy {
         // The next batch's session is opened (its handshake made) while this one is on its way.
         if (full && !this.upcoming) this.upcoming = new SyslogTlsSession(target);
         await session.write(page.payload);
-        if (!full || room === 0) break;
+        // Full, caught up, or the session failed (finish() says why): read no further.
+        if (!full || room === 0 || session.failed) break;
         page = await this.pageAfter(last.seq, Math.min(pageRecords, room));
         if (page.records === 0) {
           full = false;

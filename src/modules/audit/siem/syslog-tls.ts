@@ -100,6 +100,11 @@ export class SyslogTlsSession {
     });
   }
 
+  // The session has ended unconfirmed (or was discarded): finish() rejects.
+  get failed(): boolean {
+    return this.failure !== null && this.delivery === null;
+  }
+
   // Writes a part of the batch (whole frames). Resolves when the part has left for the socket
   // (so that the caller reads the next part meanwhile and holds at most about two in memory),
   // or at once when the session failed: finish() then rejects.
