@@ -338,7 +338,7 @@ describe('loadConfig', () => {
       caFile: ca,
       clientCertFile: undefined,
       clientKeyFile: undefined,
-      batchRecords: 500,
+      batchRecords: 5000,
     });
     expect(
       load({

@@ -24,8 +24,10 @@ const BATCH = 10;
 // Real Hekim processes (dist/, `npm run build` first) forwarding to a real rsyslog: the one
 // that forwards is killed mid-stream (SIGKILL: no chance to clean up) and the other takes the
 // lease over and resumes from the cursor; then the new forwarder is restarted mid-stream
-// (SIGTERM, a new process). Every record arrives, in order, and each interruption repeats at
-// most one batch (SIEM_BATCH_RECORDS), as docs/siem.md#at-least-once says.
+// (SIGTERM, a new process). Every record arrives, in order; the crash repeats at most two
+// batches (SIEM_BATCH_RECORDS: the one on its way and the one confirmed whose cursor update
+// was still pending), the restart at most one (the stop lets the pending update finish), as
+// docs/siem.md#at-least-once says.
 describe('SIEM forwarding across a crash and a restart of Hekim', () => {
   let dir: string;
   let db: TestDatabase;
@@ -107,7 +109,7 @@ describe('SIEM forwarding across a crash and a restart of Hekim', () => {
     );
   }
 
-  it('resumes after the forwarding instance is killed mid-stream, repeating at most one batch', async () => {
+  it('resumes after the forwarding instance is killed mid-stream, repeating at most two batches', async () => {
     await record(3000, 0);
     await cluster.start();
     await cluster.start();
@@ -130,7 +132,7 @@ describe('SIEM forwarding across a crash and a restart of Hekim', () => {
     expect(records.map((r) => r.seq)).toEqual(
       Array.from({ length: await headSeq(admin) }, (_, i) => i + 1),
     );
-    expect(duplicates).toBeLessThanOrEqual(BATCH);
+    expect(duplicates).toBeLessThanOrEqual(2 * BATCH);
   });
 
   it('resumes after a restart of the forwarding instance mid-stream, repeating at most one batch', async () => {

@@ -1,11 +1,13 @@
+import { hostname } from 'node:os';
 import type { AppConfig } from '../../../config/app-config';
 import { SiemForwarder } from './siem-forwarder';
-import type { SiemRecord } from './siem-record';
+import { AuditSyslogFormatter, type SiemRecord } from './siem-record';
 import type { SiemMetrics } from './siem.metrics';
 import type { SiemLease, SiemRepository } from './siem.repository';
 import { SyslogDeliveryError, syslogSecureContext, type SyslogTlsTarget } from './syslog-tls';
 
-// Each session's deliver() is `deliver`; opened sessions are counted.
+// Each session's finish() is `deliver`, with what was written to it; opened sessions are
+// counted.
 const deliver = jest.fn<Promise<void>, [SyslogTlsTarget, Buffer]>();
 const opened: { discarded: boolean }[] = [];
 jest.mock('./syslog-tls', () => ({
@@ -13,9 +15,14 @@ jest.mock('./syslog-tls', () => ({
   syslogSecureContext: jest.fn(() => ({ context: 'made' })),
   SyslogTlsSession: jest.fn().mockImplementation((target: SyslogTlsTarget) => {
     const session = { discarded: false };
+    const parts: Buffer[] = [];
     opened.push(session);
     return {
-      deliver: (payload: Buffer) => deliver(target, payload),
+      write: (part: Buffer) => {
+        parts.push(part);
+        return Promise.resolve();
+      },
+      finish: () => deliver(target, Buffer.concat(parts)),
       discard: () => (session.discarded = true),
     };
   }),
@@ -118,9 +125,101 @@ describe('SiemForwarder', () => {
       ['0', 2],
       ['2', 2],
     ]);
+    // What the collector got: the records' frames, a session each batch.
+    const formatter = new AuditSyslogFormatter(hostname());
+    expect(deliver.mock.calls.map(([, payload]) => payload)).toEqual([
+      formatter.frames(records.slice(0, 2)),
+      formatter.frames(records.slice(2)),
+    ]);
     await f.onModuleDestroy();
     expect(lease.release).toHaveBeenCalledTimes(1);
     expect(metrics.leased).toHaveBeenLastCalledWith(false);
+  });
+
+  it('reads and writes a batch larger than a page page by page, in one session', async () => {
+    deliver.mockResolvedValue(undefined);
+    const many = Array.from({ length: 1201 }, (_, i) => record(i + 1));
+    repo.page.mockImplementation((after: string, limit: number) =>
+      Promise.resolve(many.filter((r) => Number(r.seq) > Number(after)).slice(0, limit)),
+    );
+    const f = forwarder({ siem: { ...siemConfig.siem!, batchRecords: 1000 } } as AppConfig);
+    f.onApplicationBootstrap();
+    await jest.advanceTimersByTimeAsync(100);
+    // Pages of 500; the batch of 1,000 is two pages in one session, then the last 201 (a
+    // short page: caught up, the next look is a second later).
+    expect(repo.page.mock.calls).toEqual([
+      ['0', 500],
+      ['500', 500],
+      ['1000', 500],
+    ]);
+    const formatter = new AuditSyslogFormatter(hostname());
+    // (Buffer#equals: jest's deep equality walks large buffers byte by byte.)
+    expect(deliver).toHaveBeenCalledTimes(2);
+    expect(deliver.mock.calls[0][1].equals(formatter.frames(many.slice(0, 1000)))).toBe(true);
+    expect(deliver.mock.calls[1][1].equals(formatter.frames(many.slice(1000)))).toBe(true);
+    expect(lease.advance.mock.calls.map(([seq]) => seq)).toEqual(['1000', '1201']);
+    expect(metrics.delivered.mock.calls).toEqual([[1000], [201]]);
+    await f.onModuleDestroy();
+  });
+
+  it('writes the next batch while the cursor update is pending, with at most one pending', async () => {
+    deliver.mockResolvedValue(undefined);
+    let commit: () => void = () => undefined;
+    lease.advance.mockImplementationOnce((seq: string) => {
+      return new Promise<void>((resolve) => {
+        commit = () => {
+          cursor = Number(seq);
+          resolve();
+        };
+      });
+    });
+    const f = forwarder();
+    f.onApplicationBootstrap();
+    await jest.advanceTimersByTimeAsync(100);
+    // Batch 2 was written and confirmed while batch 1's update was still under way; its own
+    // update waits for that one.
+    expect(deliver).toHaveBeenCalledTimes(2);
+    expect(lease.advance.mock.calls.map(([seq]) => seq)).toEqual(['2']);
+    expect(cursor).toBe(0);
+    commit();
+    await jest.advanceTimersByTimeAsync(100);
+    expect(lease.advance.mock.calls.map(([seq]) => seq)).toEqual(['2', '3']);
+    expect(cursor).toBe(3);
+    await f.onModuleDestroy();
+  });
+
+  it('records a confirmed batch before it gives the lease up on shutdown', async () => {
+    // The second batch is never confirmed: shutdown ends its session.
+    deliver
+      .mockResolvedValueOnce(undefined)
+      .mockImplementation(
+        (target) =>
+          new Promise<void>((_, reject) =>
+            target.signal!.addEventListener('abort', () =>
+              reject(new SyslogDeliveryError('stopped')),
+            ),
+          ),
+      );
+    let commit: () => void = () => undefined;
+    lease.advance.mockImplementationOnce(
+      (seq: string) =>
+        new Promise<void>((resolve) => {
+          commit = () => {
+            cursor = Number(seq);
+            resolve();
+          };
+        }),
+    );
+    const f = forwarder();
+    f.onApplicationBootstrap();
+    await jest.advanceTimersByTimeAsync(100);
+    const stopped = f.onModuleDestroy();
+    await jest.advanceTimersByTimeAsync(100);
+    expect(lease.release).not.toHaveBeenCalled();
+    commit();
+    await stopped;
+    expect(cursor).toBe(2);
+    expect(lease.release).toHaveBeenCalledTimes(1);
   });
 
   it('keeps the cursor and the lease when the collector does not confirm, and retries', async () => {

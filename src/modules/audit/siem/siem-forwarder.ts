@@ -30,9 +30,18 @@ const BACKLOG_REFRESH_MS = 15_000;
 // The CA and client certificate files are read again after this long (and after any session
 // the collector did not confirm), so a renewed certificate needs no restart.
 const TLS_REREAD_MS = 60_000;
+// A batch (SIEM_BATCH_RECORDS, one TLS session) is read and written in pages of at most this
+// many records: the session starts with the first page, and the next page is read while one is
+// written.
+const PAGE_RECORDS = 500;
 
-interface Batch {
-  rows: SiemRecord[];
+interface Page {
+  // Asked for: the records after `afterSeq`, at most `limit`.
+  afterSeq: string;
+  limit: number;
+  records: number;
+  last: SiemRecord | undefined;
+  // The records' frames.
   payload: Buffer;
 }
 
@@ -41,9 +50,11 @@ interface Batch {
 // delivered at least once whatever fails (the collector, the network, this process). One
 // instance forwards at a time (SiemLease); the others wait to take over.
 //
-// While a full batch is on its way, the next batch is read and formatted and the next
-// session's handshake is made; the next batch is written only once this one is confirmed and the cursor moved, so
-// an interruption still repeats at most one batch (docs/siem.md#at-least-once).
+// A batch is written page by page as it is read (the next page is read and formatted while
+// one is written); the next session's handshake is made while a batch is on its way. The next
+// batch is written once this one is confirmed, while the cursor's update for this one is still
+// under way (at most one update pending): a crash repeats at most two batches, a stop or any
+// other interruption at most one (docs/siem.md#at-least-once).
 @Injectable()
 export class SiemForwarder implements OnApplicationBootstrap, OnModuleDestroy {
   private readonly logger = new Logger('Siem');
@@ -54,7 +65,10 @@ export class SiemForwarder implements OnApplicationBootstrap, OnModuleDestroy {
   private lease: SiemLease | null = null;
   // The cursor as this instance last read or moved it, while it holds the lease.
   private position: string | null = null;
-  private next: { afterSeq: string; batch: Promise<Batch> } | null = null;
+  // The page read ahead.
+  private next: { afterSeq: string; limit: number; page: Promise<Page> } | null = null;
+  // The cursor's update for the last confirmed batch, while it is under way.
+  private committing: Promise<void> | null = null;
   // The session opened for the next batch (its handshake made while this one is delivered).
   private upcoming: SyslogTlsSession | null = null;
   private tls: { target: SyslogTlsTarget; readAt: number } | null = null;
@@ -103,18 +117,23 @@ export class SiemForwarder implements OnApplicationBootstrap, OnModuleDestroy {
           }
           this.logger.log('this instance now forwards the audit trail to the SIEM collector');
         }
-        const sent = await this.forwardBatch(this.lease);
+        const full = await this.forwardBatch(this.lease);
         failures = 0;
         // A full batch: more may be waiting, go on at once.
-        pause = sent === this.settings!.batchRecords ? 0 : IDLE_POLL_MS;
+        pause = full ? 0 : IDLE_POLL_MS;
       } catch (err) {
         failures++;
         // Read the cursor again before the next batch, whoever holds the lease then.
         this.position = null;
         this.next = null;
         this.discardUpcoming();
+        // The update of the batch confirmed before this one: done, or the database failed.
+        const committed = await this.settleCursor().then(
+          () => true,
+          () => false,
+        );
         const message = err instanceof Error ? err.message : String(err);
-        if (err instanceof SyslogDeliveryError) {
+        if (err instanceof SyslogDeliveryError && committed) {
           this.metrics.failed();
           // A renewed CA or certificate may be why: read the files again.
           this.tls = null;
@@ -135,31 +154,81 @@ export class SiemForwarder implements OnApplicationBootstrap, OnModuleDestroy {
     await this.dropLease();
   }
 
-  // Sends the records after the cursor, up to a batch, and moves the cursor once the
-  // collector confirmed them. Answers how many were sent.
-  private async forwardBatch(lease: SiemLease): Promise<number> {
+  // Sends the records after the cursor, up to a batch, in one session, and has the cursor moved
+  // once the collector confirmed them. Answers whether the batch was full (more may wait).
+  private async forwardBatch(lease: SiemLease): Promise<boolean> {
     const batchRecords = this.settings!.batchRecords;
+    const pageRecords = Math.min(PAGE_RECORDS, batchRecords);
     this.position ??= (await lease.cursor()).seq;
-    const { rows, payload } = await this.batchAfter(this.position);
-    if (rows.length === 0) {
+    let page = await this.pageAfter(this.position, pageRecords);
+    if (page.records === 0) {
       this.discardUpcoming();
       // Caught up (also right after a full batch that was the last): show it.
+      await this.settleCursor();
       await this.backlogTask.runOnce();
-      return 0;
+      return false;
     }
-    const last = rows[rows.length - 1];
-    const full = rows.length === batchRecords;
-    if (full) this.prefetch(last.seq);
     const target = await this.target();
     const session = this.upcoming ?? new SyslogTlsSession(target);
-    this.upcoming = full ? new SyslogTlsSession(target) : null;
-    await session.deliver(payload);
-    await lease.advance(last.seq, last.hash);
+    this.upcoming = null;
+    let sent = 0;
+    let last: SiemRecord;
+    let full: boolean;
+    try {
+      for (;;) {
+        last = page.last!;
+        sent += page.records;
+        // A full page: more may be waiting.
+        full = page.records === page.limit;
+        const room = batchRecords - sent;
+        // Read ahead: the next page of this batch, or the first of the next one.
+        if (full) this.prefetch(last.seq, Math.min(pageRecords, room > 0 ? room : pageRecords));
+        // The next batch's session is opened (its handshake made) while this one is on its way.
+        if (full && !this.upcoming) this.upcoming = new SyslogTlsSession(target);
+        await session.write(page.payload);
+        // Full, caught up, or the session failed (finish() says why): read no further.
+        if (!full || room === 0 || session.failed) break;
+        page = await this.pageAfter(last.seq, Math.min(pageRecords, room));
+        if (page.records === 0) {
+          full = false;
+          break;
+        }
+      }
+      if (!full) this.discardUpcoming();
+      await session.finish();
+    } catch (err) {
+      // A page could not be read, or the session failed: it carries nothing more.
+      session.discard();
+      throw err;
+    }
+    this.metrics.delivered(sent);
     this.position = last.seq;
-    this.metrics.delivered(rows.length);
-    // Caught up: show the backlog at once (while streaming, the timed refresh does).
-    if (!full) await this.backlogTask.runOnce();
-    return rows.length;
+    await this.commit(lease, last);
+    // Caught up: the cursor is moved and the backlog shown at once (while streaming, the timed
+    // refresh does).
+    if (!full) {
+      await this.settleCursor();
+      await this.backlogTask.runOnce();
+    }
+    return full;
+  }
+
+  // Moves the cursor to a confirmed record without waiting for it, once the previous update
+  // is done: at most one update is under way, so at most one confirmed batch is not yet
+  // recorded as such.
+  private async commit(lease: SiemLease, last: SiemRecord): Promise<void> {
+    await this.settleCursor();
+    const update = lease.advance(last.seq, last.hash);
+    // Awaited (and its failure seen) by settleCursor; never left unhandled.
+    update.catch(() => undefined);
+    this.committing = update;
+  }
+
+  // Waits for the cursor's pending update; rejects when the database failed it.
+  private async settleCursor(): Promise<void> {
+    const update = this.committing;
+    this.committing = null;
+    await update;
   }
 
   // Where and how to connect: the TLS settings are made from the files once, and again after
@@ -188,24 +257,30 @@ export class SiemForwarder implements OnApplicationBootstrap, OnModuleDestroy {
     this.upcoming = null;
   }
 
-  private prefetch(afterSeq: string): void {
-    const batch = this.read(afterSeq);
-    // Awaited (and its failure seen) by batchAfter; never left unhandled if it is dropped.
-    batch.catch(() => undefined);
-    this.next = { afterSeq, batch };
+  private prefetch(afterSeq: string, limit: number): void {
+    const page = this.read(afterSeq, limit);
+    // Awaited (and its failure seen) by pageAfter; never left unhandled if it is dropped.
+    page.catch(() => undefined);
+    this.next = { afterSeq, limit, page };
   }
 
-  private batchAfter(afterSeq: string): Promise<Batch> {
+  private pageAfter(afterSeq: string, limit: number): Promise<Page> {
     const next = this.next;
     this.next = null;
-    if (next && next.afterSeq === afterSeq) return next.batch;
-    return this.read(afterSeq);
+    if (next && next.afterSeq === afterSeq && next.limit === limit) return next.page;
+    return this.read(afterSeq, limit);
   }
 
-  // The records after `afterSeq`, up to a batch, and the frames that carry them.
-  private async read(afterSeq: string): Promise<Batch> {
-    const rows = await this.siem.page(afterSeq, this.settings!.batchRecords);
-    return { rows, payload: this.formatter.frames(rows) };
+  // The records after `afterSeq`, at most `limit`, and the frames that carry them.
+  private async read(afterSeq: string, limit: number): Promise<Page> {
+    const rows = await this.siem.page(afterSeq, limit);
+    return {
+      afterSeq,
+      limit,
+      records: rows.length,
+      last: rows[rows.length - 1],
+      payload: this.formatter.frames(rows),
+    };
   }
 
   private async dropLease(): Promise<void> {
@@ -215,13 +290,16 @@ export class SiemForwarder implements OnApplicationBootstrap, OnModuleDestroy {
     this.next = null;
     this.discardUpcoming();
     this.metrics.leased(false);
-    if (lease)
-      await lease.release().catch((err: unknown) => {
-        this.logger.warn(
-          { err: err instanceof Error ? err.message : String(err) },
-          'SIEM lease release failed (its connection ends it)',
-        );
-      });
+    if (!lease) return;
+    // A confirmed batch is recorded as such before the lease goes (a stop repeats no more than
+    // the batch it interrupted).
+    await this.settleCursor().catch(() => undefined);
+    await lease.release().catch((err: unknown) => {
+      this.logger.warn(
+        { err: err instanceof Error ? err.message : String(err) },
+        'SIEM lease release failed (its connection ends it)',
+      );
+    });
   }
 
   private sleep(ms: number): Promise<void> {

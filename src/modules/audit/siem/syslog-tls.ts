@@ -42,7 +42,8 @@ export function syslogSecureContext(material: SyslogTlsMaterial): SecureContext 
 
 // One TLS session to the collector, carrying one batch of framed messages. It connects and
 // makes its handshake as soon as it is opened, so that the next batch's session is ready by
-// the time the current one is confirmed; it writes nothing until deliver() is called.
+// the time the current one is confirmed; it writes nothing until the batch starts. The batch
+// is written in parts as they are read (write), then closed and confirmed (finish).
 //
 // RFC 5425 has no acknowledgement, so the confirmation is the close: Hekim writes the batch,
 // sends close_notify and its FIN, and waits for the collector to close its side. A collector
@@ -55,8 +56,13 @@ export class SyslogTlsSession {
   private failure: SyslogDeliveryError | null = null;
   private connected = false;
   private peerClosed = false;
+  // The batch has started: its first part was written or it was finished.
+  private started = false;
+  // finish() was called: the session ends once what is queued is written.
+  private ending = false;
   private delivery: { resolve: () => void; reject: (err: Error) => void } | null = null;
-  private pending: Buffer | null = null;
+  // Parts written before the handshake ended.
+  private queued: Buffer[] = [];
   private timer: NodeJS.Timeout;
   private readonly onAbort = (): void =>
     this.fail(new Error('stopped before the collector confirmed'));
@@ -78,8 +84,10 @@ export class SyslogTlsSession {
     else target.signal?.addEventListener('abort', this.onAbort, { once: true });
     this.socket.once('secureConnect', () => {
       this.connected = true;
-      if (this.delivery) this.write();
-      else clearTimeout(this.timer);
+      if (!this.started) return clearTimeout(this.timer);
+      for (const part of this.queued) this.socket.write(part);
+      this.queued = [];
+      if (this.ending) this.socket.end();
     });
     // The collector sends nothing; read on so that its end of the stream is seen.
     this.socket.on('data', () => undefined);
@@ -92,22 +100,50 @@ export class SyslogTlsSession {
     });
   }
 
-  // Writes the batch and resolves once the collector has confirmed it by its close. Once per
+  // The session has ended unconfirmed (or was discarded): finish() rejects.
+  get failed(): boolean {
+    return this.failure !== null && this.delivery === null;
+  }
+
+  // Writes a part of the batch (whole frames). Resolves when the part has left for the socket
+  // (so that the caller reads the next part meanwhile and holds at most about two in memory),
+  // or at once when the session failed: finish() then rejects.
+  write(part: Buffer): Promise<void> {
+    if (this.failure || this.ending) return Promise.resolve();
+    this.begin();
+    if (!this.connected) {
+      this.queued.push(part);
+      return Promise.resolve();
+    }
+    if (this.socket.write(part)) return Promise.resolve();
+    return new Promise<void>((resolve) => {
+      const done = (): void => {
+        this.socket.off('drain', done);
+        this.socket.off('close', done);
+        resolve();
+      };
+      this.socket.on('drain', done);
+      this.socket.on('close', done);
+    });
+  }
+
+  // Ends the batch and resolves once the collector has confirmed it by its close. Once per
   // session.
-  deliver(payload: Buffer): Promise<void> {
+  finish(): Promise<void> {
     return new Promise<void>((resolve, reject) => {
       if (this.failure) return reject(this.failure);
       if (this.delivery) return reject(new Error('a session carries one batch'));
       this.delivery = { resolve, reject };
-      this.pending = payload;
-      clearTimeout(this.timer);
-      this.timer = setTimeout(
-        () =>
-          this.fail(new Error(`the collector did not confirm within ${this.target.timeoutMs} ms`)),
-        this.target.timeoutMs,
-      );
-      if (this.connected) this.write();
+      this.begin();
+      this.ending = true;
+      if (this.connected) this.socket.end();
     });
+  }
+
+  // The whole batch at once.
+  deliver(payload: Buffer): Promise<void> {
+    void this.write(payload);
+    return this.finish();
   }
 
   // Ends a session that will carry nothing (caught up, or shutting down).
@@ -115,14 +151,20 @@ export class SyslogTlsSession {
     this.fail(new Error('the session was not used'));
   }
 
-  private write(): void {
-    const payload = this.pending!;
-    this.pending = null;
-    this.socket.end(payload);
+  // The batch starts: from now on the collector has timeoutMs to take it and confirm it.
+  private begin(): void {
+    if (this.started) return;
+    this.started = true;
+    clearTimeout(this.timer);
+    this.timer = setTimeout(
+      () =>
+        this.fail(new Error(`the collector did not confirm within ${this.target.timeoutMs} ms`)),
+      this.target.timeoutMs,
+    );
   }
 
   private settle(): void {
-    this.finish();
+    this.teardown();
     this.delivery?.resolve();
   }
 
@@ -132,12 +174,13 @@ export class SyslogTlsSession {
       err instanceof SyslogDeliveryError
         ? err
         : new SyslogDeliveryError(err.message, { cause: err });
-    this.finish();
+    this.teardown();
     this.delivery?.reject(this.failure);
   }
 
-  private finish(): void {
+  private teardown(): void {
     this.failure ??= new SyslogDeliveryError('the session has ended');
+    this.queued = [];
     clearTimeout(this.timer);
     this.target.signal?.removeEventListener('abort', this.onAbort);
     this.socket.destroy();
