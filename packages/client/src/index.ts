@@ -20,6 +20,8 @@ export {
   isOfferCollision,
   shouldIgnoreOffer,
 } from './negotiation.js';
+export { arrivingSince, replaceOutgoingTrack, setSending, transceiversOf } from './media.js';
+export type { MediaKind, RemoteMedia } from './media.js';
 export { DATA_CHANNEL, Peer } from './peer.js';
 export { adviceOf, precallCheck, precheckSummary, verdictOf } from './precall.js';
 export type {
