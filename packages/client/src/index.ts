@@ -9,7 +9,13 @@ export type {
   Problem,
 } from './api/client.js';
 export { Call, CallClient } from './calls.js';
-export type { CallClientEvents, CallEvents, CallSessionOptions, IncomingCall } from './calls.js';
+export type {
+  CallClientEvents,
+  CallEvents,
+  CallSessionOptions,
+  CallSessionOptionsSource,
+  IncomingCall,
+} from './calls.js';
 export type * from './contract/signaling-events.js';
 export { CLIENT_EVENTS, SERVER_EVENTS } from './contract/signaling-events.js';
 export { HekimError } from './errors.js';
