@@ -149,10 +149,9 @@ describe('sdk media controls', () => {
     expect(pcs.map((pc) => pc.transceivers[1].sender.track)).toEqual([screen, screen]);
     s.attach({ ...joined(['doctor', 'nurse', 'interpreter']) });
     expect(pcs).toHaveLength(3);
-    expect(pcs[2].transceivers.map((t) => (t.sender.track as { label: string }).label)).toEqual([
-      'mic',
-      'screen',
-    ]);
+    expect(
+      pcs[2].transceivers.map((t) => (t.sender.track as unknown as { label: string }).label),
+    ).toEqual(['mic', 'screen']);
   });
 
   it('session: setSending applies to live connections and to connections made later', () => {
