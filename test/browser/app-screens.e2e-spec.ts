@@ -13,6 +13,7 @@ import {
 import {
   baseUrl,
   bookFirstSlotOnPage,
+  chatSendOccluders,
   doctorAndPatient,
   leaveToHome,
   passConsentStep,
@@ -177,6 +178,9 @@ describe.each([
     await patientTile.getByTestId('remote-muted').waitFor({ state: 'visible' });
     await check(patient, 'call');
     await check(doctor, 'call-doctor');
+    // The chat's Send button is never under the self-view (on a phone the self-view sits in a
+    // corner of the other person's picture), wherever the page is scrolled.
+    expect(await chatSendOccluders(patient)).toEqual([]);
     await patient.getByTestId('mute-audio').click();
     await patientTile.getByTestId('remote-muted').waitFor({ state: 'hidden' });
 

@@ -51,8 +51,8 @@ describe('browser: a direct video call', () => {
     // Audio and video flow both ways (inbound-rtp bytes of each kind keep growing on each
     // side): the SDK's sessions carry the media in Chromium, not only the negotiation.
     const flows = await Promise.all([
-      waitForMediaFlow(on.pages.patient, 'the caller'),
-      waitForMediaFlow(('the caller', 'the callee'), 'the callee'),
+      waitForMediaFlow(on.pages.doctor, 'the caller'),
+      waitForMediaFlow(on.pages.patient, 'the callee'),
     ]);
     for (const { after } of flows) {
       expect(after.audioBytes).toBeGreaterThan(0);

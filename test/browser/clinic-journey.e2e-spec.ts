@@ -127,8 +127,8 @@ describe('browser: from booking by link to a completed appointment', () => {
     // Audio and video flow both ways (inbound-rtp bytes of each kind keep growing on each
     // side): the SDK's sessions carry the media in Chromium, not only the negotiation.
     const flows = await Promise.all([
-      waitForMediaFlow(guest, 'the doctor'),
-      waitForMediaFlow(('the doctor', 'the invitee'), 'the invitee'),
+      waitForMediaFlow(pages.doctor, 'the doctor'),
+      waitForMediaFlow(guest, 'the invitee'),
     ]);
     for (const { after } of flows) {
       expect(after.audioBytes).toBeGreaterThan(0);

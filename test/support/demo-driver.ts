@@ -375,3 +375,38 @@ export async function waitForMediaFlow(
   );
   return { before, after };
 }
+
+// What covers the chat's Send button: the page is scrolled from top to bottom in steps, and
+// wherever the button's centre is on screen (and not behind the call's sticky controls, which
+// scroll content passes under by design), document.elementFromPoint at that centre must be
+// the button or inside it. Resolves with a description of each cover found ([] when none).
+export async function chatSendOccluders(page: Page): Promise<string[]> {
+  return page.evaluate<string[]>(`(async () => {
+    const send = document.querySelector('[data-testid="chat-send"]');
+    const toolbar = document.querySelector('.toolbar');
+    if (!send || send.offsetParent === null) return ['the Send button is not shown'];
+    const found = new Set();
+    const frame = () => new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(r)));
+    const height = document.documentElement.scrollHeight;
+    let seen = 0;
+    for (let y = 0; y <= height; y += 40) {
+      window.scrollTo(0, y);
+      await frame();
+      const r = send.getBoundingClientRect();
+      const x = r.left + r.width / 2;
+      const cy = r.top + r.height / 2;
+      if (cy < 0 || cy > window.innerHeight || x < 0 || x > window.innerWidth) continue;
+      const bar = toolbar && toolbar.getBoundingClientRect();
+      if (bar && cy >= bar.top && cy <= bar.bottom) continue;
+      seen += 1;
+      const hit = document.elementFromPoint(x, cy);
+      if (hit !== send && !send.contains(hit)) {
+        const tile = hit && hit.closest('[data-testid]');
+        found.add((tile ? tile.dataset.testid : hit && hit.tagName) + ' at scroll ' + y);
+      }
+    }
+    window.scrollTo(0, 0);
+    if (seen === 0) found.add('the Send button was never on screen');
+    return [...found];
+  })()`);
+}
