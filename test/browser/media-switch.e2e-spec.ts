@@ -8,7 +8,8 @@ import { meetInConsultation, screenshotBoth, waitForMediaFlow } from '../support
 // growing after each switch and the frame size follows the source (Chromium's fake camera is
 // 640×480, 4:3; the fake screen is the window's size, 1280×720 here, 16:9). Headless Chromium
 // answers getDisplayMedia with that screen under --use-fake-ui-for-media-stream;
-// `device-count=2` gives it a second fake camera.
+// `device-count=3` gives it more fake cameras: fake_device_1 is a Y16 depth camera (nothing a
+// video encoder sends), fake_device_2 an MJPEG one, which the switch uses.
 interface Sent {
   label: string | undefined;
   width: number | undefined;
@@ -47,12 +48,35 @@ const wide = (r: Received): boolean =>
 const narrow = (r: Received): boolean =>
   r.frameWidth !== undefined && r.frameHeight !== undefined && r.frameWidth / r.frameHeight < 1.5;
 
+// When media stops: each side's connection, what the patient sends (tracks and outbound-rtp)
+// and the tail of both event logs.
+async function diagnose(pages: { doctor: Page; patient: Page }): Promise<unknown> {
+  const read = (page: Page) =>
+    page.evaluate(`(async () => {
+      const pc = window.hekimDemo.pc;
+      const rtp = [];
+      (await pc.getStats()).forEach((e) => {
+        if (e.type === 'outbound-rtp' || e.type === 'inbound-rtp')
+          rtp.push([e.type, e.kind, e.bytesSent ?? e.bytesReceived, e.active]);
+      });
+      return {
+        state: pc.connectionState,
+        signaling: pc.signalingState,
+        senders: pc.getSenders().map((s) => s.track && [s.track.kind, s.track.label, s.track.readyState, s.track.enabled]),
+        directions: pc.getTransceivers().map((t) => [t.direction, t.currentDirection]),
+        rtp,
+        log: document.querySelector('[data-testid="event-log"]').innerText.split(String.fromCharCode(10)).slice(0, 15),
+      };
+    })()`);
+  return { doctor: await read(pages.doctor), patient: await read(pages.patient) };
+}
+
 describe('browser: screen share and camera switch reach the other side', () => {
   const on = appAndTwoPeople(undefined, { viewport: { width: 1280, height: 720 } }, [
-    '--use-fake-device-for-media-stream=device-count=2',
+    '--use-fake-device-for-media-stream=device-count=3',
   ]);
 
-  it('sends the shared screen, then the camera again, then the second camera', async () => {
+  it('sends the shared screen, then the camera again, then another camera', async () => {
     const { pages } = on;
     const { doctor, patient } = pages;
     await meetInConsultation(on.t, pages);
@@ -86,18 +110,25 @@ describe('browser: screen share and camera switch reach the other side', () => {
     await patient.getByTestId('devices-toggle').click();
     const cameras = patient.getByTestId('camera-select').locator('option');
     await pollUntil(
-      'both cameras to be listed',
+      'the cameras to be listed',
       () => cameras.count(),
-      (n) => n >= 2,
+      (n) => n >= 3,
     );
-    const second = await cameras.filter({ hasText: 'fake_device_1' }).getAttribute('value');
-    await patient.getByTestId('camera-select').selectOption(second ?? '');
+    const other = await cameras.filter({ hasText: 'fake_device_2' }).getAttribute('value');
+    await patient.getByTestId('camera-select').selectOption(other ?? '');
     await pollUntil(
-      'the patient to send the second camera',
+      'the patient to send the other camera',
       () => readSent(patient),
-      (s) => s.label === 'fake_device_1',
+      (s) => s.label === 'fake_device_2',
     );
-    const { before, after } = await waitForMediaFlow(doctor, 'the doctor, after the switch');
+    const { before, after } = await waitForMediaFlow(doctor, 'the doctor, after the switch').catch(
+      async (error: unknown) => {
+        throw new Error(
+          `${(error as Error).message}\n${JSON.stringify(await diagnose(pages), null, 1)}`,
+          { cause: error },
+        );
+      },
+    );
     expect(after.framesDecoded).toBeGreaterThan(before.framesDecoded);
     // Swapped in place: no renegotiation, no new peer connection on either side.
     expect(await doctor.evaluate<number>('window.hekimDemo.peerConnections.length')).toBe(pcBefore);
