@@ -81,8 +81,7 @@ interface MediaSession {
 // The browser's WebRTC, handed to the SDK (which reaches for no global itself).
 const webrtc: WebRtc = {
   RTCPeerConnection: RTCPeerConnection,
-  getUserMedia: (constraints) =>
-    navigator.mediaDevices.getUserMedia(constraints),
+  getUserMedia: (constraints) => navigator.mediaDevices.getUserMedia(constraints),
 };
 // Quality readings every 2 s (the SDK's default is 5 s): the indicator settles within seconds.
 const STATS_INTERVAL_MS = 2000;
