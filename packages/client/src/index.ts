@@ -28,7 +28,7 @@ export {
 } from './negotiation.js';
 export { arrivingSince, replaceOutgoingTrack, setSending, transceiversOf } from './media.js';
 export type { MediaKind, RemoteMedia } from './media.js';
-export { DATA_CHANNEL, Peer } from './peer.js';
+export { DATA_CHANNEL, Peer, STALL_MS } from './peer.js';
 export { adviceOf, precallCheck, precheckSummary, verdictOf } from './precall.js';
 export type {
   CheckCode,

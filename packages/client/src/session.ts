@@ -449,11 +449,19 @@ export class ConsultationSession extends Emitter<SessionEvents> {
         },
         error: (error) => this.emit('error', { error }),
         log: (message) => this.emit('log', { message: `${userId}: ${message}` }),
+        stalled: () => this.replaceStalled(userId, peer),
       },
     );
     for (const kind of this.notSending) setSending(peer.pc, kind, false);
     this.peers.set(userId, peer);
     return peer;
+  }
+
+  // A connection stuck at `new` (peer.ts, STALL_MS): a fresh one takes its place.
+  private replaceStalled(userId: string, stalled: Peer): void {
+    if (this.peers.get(userId) !== stalled || this.current === 'ended') return;
+    this.dropPeer(userId);
+    this.createPeer(userId, stalled.polite);
   }
 
   private dropPeer(userId: string): void {
