@@ -13,9 +13,9 @@ import { join, relative, sep } from 'node:path';
 
 const root = process.cwd();
 // What `npm run build` compiles or copies (tsconfig.build.json, demo/build.mjs
-// with demo/tsconfig.json), and what decides how. Specs are excluded from the build, so editing
-// one needs no rebuild.
-const DIRECTORIES = ['src', 'migrations', 'scripts', 'demo'];
+// with demo/tsconfig.json, and the SDK's sources that the demo bundles), and what decides how.
+// Specs are excluded from the build, so editing one needs no rebuild.
+const DIRECTORIES = ['src', 'migrations', 'scripts', 'demo', 'packages/client/src'];
 const FILES = [
   'package.json',
   'package-lock.json',

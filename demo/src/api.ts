@@ -1,4 +1,7 @@
-// REST client for /api/v1 with access-token refresh (docs/contract.md).
+// The app's REST calls, made with the SDK's client (@hekim/client's createApiClient, typed
+// from Hekim's OpenAPI document: paths, parameters and bodies are checked by the compiler),
+// plus what only an app decides: where the tokens live and when they are refreshed
+// (docs/contract.md).
 //
 // Tokens live in sessionStorage: each browser tab is its own signed-in user (a doctor in one
 // tab, a patient in the other), and a reload keeps the tab signed in. A real app would keep
@@ -13,7 +16,6 @@ import type {
   LoginResponse,
   MailboxEntry,
   Page,
-  Problem,
   QueueEntry,
   Redeemed,
   Room,
@@ -21,21 +23,22 @@ import type {
   TokenPair,
   User,
 } from './types.js';
-import type { ChatAttachment, ChatMessage } from './contract/signaling-events.js';
+import {
+  type ApiClient,
+  type ChatAttachment,
+  type ChatMessage,
+  type components,
+  createApiClient,
+  HekimError,
+  unwrap,
+} from '../../packages/client/src/index.js';
 
-const BASE = '/api/v1';
+type ConsentPurpose = components['schemas']['ConsentPurpose'];
+
+// An answer of the SDK's client, whatever its path.
+type Answer = { data?: unknown; error?: unknown; response: Response };
+
 const STORAGE_KEY = 'hekim-demo.tokens';
-
-export class ApiError extends Error {
-  constructor(
-    readonly status: number,
-    readonly code: string,
-    detail: string,
-  ) {
-    super(detail);
-    this.name = 'ApiError';
-  }
-}
 
 type TokenListener = (accessToken: string | undefined) => void;
 
@@ -49,6 +52,14 @@ export class Api {
   private refreshTimer: number | undefined;
   private readonly listeners = new Set<TokenListener>();
   onRefreshFailed: ((error: unknown) => void) | undefined;
+  // Anonymous calls (sign-in, registration, links) and calls as the signed-in person; the
+  // latter refresh an expired access token once and replay the request.
+  private readonly anonymous: ApiClient = createApiClient({ baseUrl: location.origin });
+  private readonly client: ApiClient = createApiClient({
+    baseUrl: location.origin,
+    token: () => this.tokens?.accessToken,
+    fetch: (request) => this.fetchRefreshing(request),
+  });
 
   get accessToken(): string | undefined {
     return this.tokens?.accessToken;
@@ -60,44 +71,44 @@ export class Api {
   }
 
   async register(email: string, password: string, displayName: string): Promise<User> {
-    return this.request<User>('POST', '/auth/register', {
-      body: { email, password, displayName },
-      anonymous: true,
-    });
+    return this.data<User>(
+      this.anonymous.POST('/api/v1/auth/register', { body: { email, password, displayName } }),
+    );
   }
 
   async login(email: string, password: string, otp?: string): Promise<User> {
-    const body = await this.request<LoginResponse>('POST', '/auth/login', {
-      body: otp ? { email, password, otp } : { email, password },
-      anonymous: true,
-    });
+    const body = await this.data<LoginResponse>(
+      this.anonymous.POST('/api/v1/auth/login', {
+        body: otp ? { email, password, otp } : { email, password },
+      }),
+    );
     this.setTokens(body);
     return body.user;
   }
 
   // Account mails (docs/notifications.md): the links carry `?verify=` and `?reset=` tokens.
   async verifyEmail(token: string): Promise<void> {
-    await this.request<void>('POST', '/auth/email/verify', { body: { token }, anonymous: true });
+    await this.data(this.anonymous.POST('/api/v1/auth/email/verify', { body: { token } }));
   }
 
   async forgotPassword(email: string): Promise<void> {
-    await this.request<void>('POST', '/auth/password/forgot', { body: { email }, anonymous: true });
+    await this.data(this.anonymous.POST('/api/v1/auth/password/forgot', { body: { email } }));
   }
 
   async resetPassword(token: string, newPassword: string): Promise<void> {
-    await this.request<void>('POST', '/auth/password/reset', {
-      body: { token, newPassword },
-      anonymous: true,
-    });
+    await this.data(
+      this.anonymous.POST('/api/v1/auth/password/reset', { body: { token, newPassword } }),
+    );
   }
 
   // An invitation link's token (docs/appointments.md, "Invitations"): the first redeem on
   // this device answers a device secret that every later redeem must carry.
   redeem(token: string, deviceSecret?: string): Promise<Redeemed> {
-    return this.request<Redeemed>('POST', '/invitations/redeem', {
-      body: deviceSecret ? { token, deviceSecret } : { token },
-      anonymous: true,
-    });
+    return this.data<Redeemed>(
+      this.anonymous.POST('/api/v1/invitations/redeem', {
+        body: deviceSecret ? { token, deviceSecret } : { token },
+      }),
+    );
   }
 
   // Signs in with a guest grant; `renew` gets the next one when it runs out.
@@ -108,7 +119,7 @@ export class Api {
 
   // The local mailbox of development; 404 when the server sends real mail.
   mailbox(): Promise<{ items: MailboxEntry[] }> {
-    return this.request<{ items: MailboxEntry[] }>('GET', '/dev/mailbox', { anonymous: true });
+    return this.data(this.anonymous.GET('/api/v1/dev/mailbox'));
   }
 
   async logout(): Promise<void> {
@@ -116,89 +127,98 @@ export class Api {
     this.renewGrant = undefined;
     try {
       if (this.tokens && refreshToken)
-        await this.request<void>('POST', '/auth/logout', { body: { refreshToken } });
+        await this.data(this.client.POST('/api/v1/auth/logout', { body: { refreshToken } }));
     } finally {
       this.setTokens(undefined);
     }
   }
 
   me(): Promise<User> {
-    return this.request<User>('GET', '/users/me');
+    return this.data<User>(this.client.GET('/api/v1/users/me'));
   }
 
   // Another person's record; Hekim answers only for people one may see (docs/access-model.md).
   user(id: string): Promise<User> {
-    return this.request<User>('GET', `/users/${encodeURIComponent(id)}`);
+    return this.data<User>(this.client.GET('/api/v1/users/{id}', { params: { path: { id } } }));
   }
 
   // A doctor's patients, a patient's doctors (docs/access-model.md, "Listing").
   careRelationships(): Promise<Page<CareRelationship>> {
-    return this.request<Page<CareRelationship>>('GET', '/care-relationships');
+    return this.data(this.client.GET('/api/v1/care-relationships'));
   }
 
   rooms(): Promise<Page<Room>> {
-    return this.request<Page<Room>>('GET', '/rooms');
+    return this.data(this.client.GET('/api/v1/rooms'));
   }
 
   createRoom(name: string, memberIds: string[]): Promise<unknown> {
-    return this.request<unknown>('POST', '/rooms', {
-      body: { name, type: 'consultation', memberIds, waitingRoom: true },
-    });
+    return this.data(
+      this.client.POST('/api/v1/rooms', {
+        body: { name, type: 'consultation', memberIds, waitingRoom: true },
+      }),
+    );
   }
 
   // The invited patient's answer (docs/rooms.md): accepting begins a care relationship with
   // the room's clinicians; declining drops the invitation.
-  acceptInvitation(roomId: string): Promise<Room> {
-    return this.request<Room>('POST', `/rooms/${encodeURIComponent(roomId)}/accept`);
+  acceptInvitation(id: string): Promise<Room> {
+    return this.data(this.client.POST('/api/v1/rooms/{id}/accept', { params: { path: { id } } }));
   }
 
-  declineInvitation(roomId: string): Promise<unknown> {
-    return this.request<unknown>('POST', `/rooms/${encodeURIComponent(roomId)}/decline`);
+  declineInvitation(id: string): Promise<unknown> {
+    return this.data(this.client.POST('/api/v1/rooms/{id}/decline', { params: { path: { id } } }));
   }
 
   iceServers(): Promise<IceServersResponse> {
-    return this.request<IceServersResponse>('GET', '/ice-servers');
+    return this.data(this.client.GET('/api/v1/ice-servers'));
   }
 
   consents(): Promise<ConsentsResponse> {
-    return this.request<ConsentsResponse>('GET', '/consents/me');
+    return this.data(this.client.GET('/api/v1/consents/me'));
   }
 
-  grantConsent(purpose: string, version: string): Promise<unknown> {
-    return this.request<unknown>('POST', '/consents', { body: { purpose, version } });
+  grantConsent(purpose: ConsentPurpose, version: number): Promise<unknown> {
+    return this.data(this.client.POST('/api/v1/consents', { body: { purpose, version } }));
   }
 
   // ---- The clinic's day (docs/appointments.md) ----
 
   clinicians(): Promise<Page<ClinicianListing>> {
-    return this.request<Page<ClinicianListing>>('GET', '/clinicians?limit=200');
+    return this.data(this.client.GET('/api/v1/clinicians', { params: { query: { limit: 200 } } }));
   }
 
-  slots(clinicianId: string, from: Date, to: Date): Promise<Page<Slot>> {
-    const query = new URLSearchParams({ from: from.toISOString(), to: to.toISOString() });
-    return this.request<Page<Slot>>(
-      'GET',
-      `/clinicians/${encodeURIComponent(clinicianId)}/slots?${query.toString()}`,
+  slots(id: string, from: Date, to: Date): Promise<Page<Slot>> {
+    return this.data(
+      this.client.GET('/api/v1/clinicians/{id}/slots', {
+        params: { path: { id }, query: { from: from.toISOString(), to: to.toISOString() } },
+      }),
     );
   }
 
   // Working hours for the demo's doctor: every day, `start`–`end` in their time zone.
   openHours(timezone: string, start: string, end: string, slotMinutes: number): Promise<unknown> {
     const weekly = [1, 2, 3, 4, 5, 6, 7].map((weekday) => ({ weekday, start, end }));
-    return this.request<unknown>('PUT', '/clinicians/me/availability', {
-      body: { timezone, weekly, slotMinutes, exceptions: [] },
-    });
+    return this.data(
+      this.client.PUT('/api/v1/clinicians/me/availability', {
+        body: { timezone, weekly, slotMinutes, exceptions: [] },
+      }),
+    );
   }
 
   appointments(from: Date, to: Date): Promise<Page<Appointment>> {
-    const query = new URLSearchParams({ from: from.toISOString(), to: to.toISOString() });
-    return this.request<Page<Appointment>>('GET', `/appointments?${query.toString()}`);
+    return this.data(
+      this.client.GET('/api/v1/appointments', {
+        params: { query: { from: from.toISOString(), to: to.toISOString() } },
+      }),
+    );
   }
 
   book(clinicianId: string, slot: Slot, reason: string): Promise<Appointment> {
-    return this.request<Appointment>('POST', '/appointments', {
-      body: { clinicianId, start: slot.start, end: slot.end, ...(reason ? { reason } : {}) },
-    });
+    return this.data(
+      this.client.POST('/api/v1/appointments', {
+        body: { clinicianId, start: slot.start, end: slot.end, ...(reason ? { reason } : {}) },
+      }),
+    );
   }
 
   // check-in, no-show, complete, cancel: the appointment's acts.
@@ -207,88 +227,91 @@ export class Api {
     act: 'check-in' | 'no-show' | 'complete' | 'cancel',
     body?: object,
   ): Promise<Appointment> {
-    return this.request<Appointment>('POST', `/appointments/${encodeURIComponent(id)}/${act}`, {
-      body,
-    });
+    const params = { params: { path: { id } } };
+    const answer =
+      act === 'check-in'
+        ? this.client.POST('/api/v1/appointments/{id}/check-in', params)
+        : act === 'no-show'
+          ? this.client.POST('/api/v1/appointments/{id}/no-show', params)
+          : act === 'complete'
+            ? this.client.POST('/api/v1/appointments/{id}/complete', {
+                ...params,
+                body: (body ?? {}) as never,
+              })
+            : this.client.POST('/api/v1/appointments/{id}/cancel', {
+                ...params,
+                body: (body ?? {}) as never,
+              });
+    return this.data(answer);
   }
 
   // The patient's device check before a consultation (docs/appointments.md, "The queue").
-  precheck(appointmentId: string, passed: boolean, details: string): Promise<Appointment> {
-    return this.request<Appointment>(
-      'POST',
-      `/appointments/${encodeURIComponent(appointmentId)}/precheck`,
-      { body: { passed, details } },
+  precheck(id: string, passed: boolean, details: string): Promise<Appointment> {
+    return this.data(
+      this.client.POST('/api/v1/appointments/{id}/precheck', {
+        params: { path: { id } },
+        body: { passed, details },
+      }),
     );
   }
 
   queue(): Promise<Page<QueueEntry>> {
-    return this.request<Page<QueueEntry>>('GET', '/clinicians/me/queue');
+    return this.data(this.client.GET('/api/v1/clinicians/me/queue'));
   }
 
   call(id: string): Promise<Call> {
-    return this.request<Call>('GET', `/calls/${encodeURIComponent(id)}`);
+    return this.data(this.client.GET('/api/v1/calls/{id}', { params: { path: { id } } }));
   }
 
   // The room's chat history, newest first (docs/chat.md).
-  async messages(roomId: string): Promise<Page<ChatMessage>> {
-    return this.request<Page<ChatMessage>>(
-      'GET',
-      `/rooms/${encodeURIComponent(roomId)}/messages?limit=200`,
+  async messages(id: string): Promise<Page<ChatMessage>> {
+    return this.data(
+      this.client.GET('/api/v1/rooms/{id}/messages', {
+        params: { path: { id }, query: { limit: 200 } },
+      }),
     );
   }
 
-  async chatReads(roomId: string): Promise<{ userId: string; messageId: string }[]> {
-    const chat = await this.request<{ reads: { userId: string; messageId: string }[] }>(
-      'GET',
-      `/rooms/${encodeURIComponent(roomId)}/chat`,
+  async chatReads(id: string): Promise<{ userId: string; messageId: string }[]> {
+    const chat = await this.data<{ reads: { userId: string; messageId: string }[] }>(
+      this.client.GET('/api/v1/rooms/{id}/chat', { params: { path: { id } } }),
     );
     return chat.reads;
   }
 
   // Multipart upload of one file (field `file`); the server judges it by its content.
-  async uploadAttachment(roomId: string, file: File): Promise<ChatAttachment> {
+  async uploadAttachment(id: string, file: File): Promise<ChatAttachment> {
     const form = new FormData();
     form.append('file', file, file.name);
-    const res = await fetch(`${BASE}/rooms/${encodeURIComponent(roomId)}/attachments`, {
-      method: 'POST',
-      headers: this.tokens ? { Authorization: `Bearer ${this.tokens.accessToken}` } : {},
-      body: form,
-    });
-    if (!res.ok) throw await toApiError(res);
-    return (await res.json()) as ChatAttachment;
+    return this.data(
+      this.client.POST('/api/v1/rooms/{id}/attachments', {
+        params: { path: { id } },
+        body: form as never,
+        bodySerializer: (body: unknown) => body as FormData,
+      }),
+    );
   }
 
   async downloadAttachment(id: string): Promise<Blob> {
-    const res = await fetch(`${BASE}/attachments/${encodeURIComponent(id)}`, {
-      headers: this.tokens ? { Authorization: `Bearer ${this.tokens.accessToken}` } : {},
-    });
-    if (!res.ok) throw await toApiError(res);
-    return res.blob();
+    return this.data(
+      this.client.GET('/api/v1/attachments/{id}', { params: { path: { id } }, parseAs: 'blob' }),
+    );
   }
 
-  private async request<T>(
-    method: string,
-    path: string,
-    options: { body?: unknown; anonymous?: boolean; retried?: boolean } = {},
-  ): Promise<T> {
-    const headers: Record<string, string> = { Accept: 'application/json' };
-    if (options.body !== undefined) headers['Content-Type'] = 'application/json';
-    if (!options.anonymous && this.tokens) {
-      headers.Authorization = `Bearer ${this.tokens.accessToken}`;
-    }
-    const res = await fetch(BASE + path, {
-      method,
-      headers,
-      body: options.body === undefined ? undefined : JSON.stringify(options.body),
-    });
-    // An expired access token: refresh once and replay the request.
-    if (res.status === 401 && !options.anonymous && !options.retried && this.tokens) {
-      await this.refresh();
-      return this.request<T>(method, path, { ...options, retried: true });
-    }
-    if (!res.ok) throw await toApiError(res);
-    if (res.status === 204) return undefined as T;
-    return (await res.json()) as T;
+  // The data of an answer, or the SDK's HekimError with the problem's code.
+  private async data<T>(answer: Promise<Answer>): Promise<T> {
+    // REST refusals become the SDK's HekimError (the problem document's `code`).
+    return unwrap(await answer) as T;
+  }
+
+  // An expired access token: refresh once and replay the request with the new one.
+  private async fetchRefreshing(request: Request): Promise<Response> {
+    const replay = request.clone();
+    const res = await fetch(request);
+    if (res.status !== 401 || !this.tokens) return res;
+    await this.refresh();
+    if (this.tokens) replay.headers.set('Authorization', `Bearer ${this.tokens.accessToken}`);
+    return fetch(replay);
   }
 
   // Refresh tokens rotate: each one works once, and presenting a spent one again revokes the
@@ -307,12 +330,11 @@ export class Api {
       return;
     }
     const refreshToken = this.tokens?.refreshToken;
-    if (!refreshToken) throw new ApiError(401, 'UNAUTHORIZED', 'Not signed in.');
+    if (!refreshToken) throw new HekimError({ code: 'UNAUTHORIZED', message: 'Not signed in.' });
     try {
-      const pair = await this.request<TokenPair>('POST', '/auth/refresh', {
-        body: { refreshToken },
-        anonymous: true,
-      });
+      const pair = await this.data<TokenPair>(
+        this.anonymous.POST('/api/v1/auth/refresh', { body: { refreshToken } }),
+      );
       this.setTokens(pair);
     } catch (error) {
       this.setTokens(undefined);
@@ -357,13 +379,4 @@ function readStoredTokens(): TokenPair | undefined {
     sessionStorage.removeItem(STORAGE_KEY);
     return undefined;
   }
-}
-
-async function toApiError(res: Response): Promise<ApiError> {
-  const type = res.headers.get('content-type') ?? '';
-  if (type.includes('json')) {
-    const problem = (await res.json()) as Partial<Problem>;
-    return new ApiError(res.status, problem.code ?? 'INTERNAL', problem.detail ?? res.statusText);
-  }
-  return new ApiError(res.status, 'INTERNAL', `${res.status} ${res.statusText}`);
 }

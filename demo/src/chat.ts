@@ -1,11 +1,10 @@
 // The consultation chat beside the video (docs/chat.md): history over REST, messages and
-// receipts over signaling, files uploaded over REST and sent by id. Every text is put on the
+// receipts through the SDK's ConsultationSession (sendChat, typing, markRead), files uploaded over REST and sent by id. Every text is put on the
 // page with textContent, never as HTML: a message is plain text whatever it contains.
 import type { Api } from './api.js';
 import { friendlyError } from './errors.js';
 import { t } from './i18n.js';
-import type { ChatMessage } from './contract/signaling-events.js';
-import type { Signaling } from './signaling.js';
+import type { ChatMessage, ConsultationSession } from '../../packages/client/src/index.js';
 import { byTestId, errorMessage, log, notify } from './view.js';
 
 export class ChatPanel {
@@ -16,7 +15,7 @@ export class ChatPanel {
 
   constructor(
     private readonly api: Api,
-    private readonly signaling: () => Signaling | undefined,
+    private readonly session: () => ConsultationSession | undefined,
     private readonly myId: () => string | undefined,
     // The sender's name for messages from others (never their id).
     private readonly nameOf: (userId: string) => string,
@@ -74,27 +73,17 @@ export class ChatPanel {
 
   async sendText(text: string): Promise<void> {
     const roomId = this.roomId;
-    const channel = this.signaling();
-    if (!roomId || !channel || text.trim() === '') return;
-    const { message } = await channel.request('chat:send', {
-      roomId,
-      text,
-      clientId: crypto.randomUUID(),
-    });
-    this.show(message);
+    const session = this.session();
+    if (!roomId || !session || text.trim() === '') return;
+    this.show(await session.sendChat({ text }));
   }
 
   async sendFile(file: File): Promise<void> {
     const roomId = this.roomId;
-    const channel = this.signaling();
-    if (!roomId || !channel) return;
+    const session = this.session();
+    if (!roomId || !session) return;
     const attachment = await this.api.uploadAttachment(roomId, file);
-    const { message } = await channel.request('chat:send', {
-      roomId,
-      attachmentId: attachment.id,
-      clientId: crypto.randomUUID(),
-    });
-    this.show(message);
+    this.show(await session.sendChat({ attachmentId: attachment.id }));
   }
 
   typing(): void {
@@ -102,8 +91,8 @@ export class ChatPanel {
     const now = Date.now();
     if (!roomId || now - this.lastTypingSent < 2000) return;
     this.lastTypingSent = now;
-    void this.signaling()
-      ?.request('chat:typing', { roomId })
+    void this.session()
+      ?.typing()
       .catch(() => undefined);
   }
 
@@ -112,8 +101,8 @@ export class ChatPanel {
     const roomId = this.roomId;
     const newest = [...this.seen.values()].sort((a, b) => b.seq - a.seq)[0];
     if (!roomId || !newest) return;
-    void this.signaling()
-      ?.request('chat:read', { roomId, messageId: newest.id })
+    void this.session()
+      ?.markRead(newest.id)
       .catch(() => undefined);
   }
 

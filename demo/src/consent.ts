@@ -5,7 +5,8 @@
 // its full text shown, and its own "I agree" / "I do not agree": agreeing grants that one
 // purpose (POST /consents {purpose, version}); declining grants nothing. A server without
 // consent support answers 404 and the step is skipped.
-import { type Api, ApiError } from './api.js';
+import { HekimError } from '../../packages/client/src/index.js';
+import type { Api } from './api.js';
 import { friendlyError } from './errors.js';
 import { t } from './i18n.js';
 import type { ConsentsResponse } from './types.js';
@@ -36,7 +37,7 @@ export class ConsentStep {
     try {
       answer = await this.api.consents();
     } catch (error) {
-      if (error instanceof ApiError && error.status === 404) {
+      if (error instanceof HekimError && error.code === 'NOT_FOUND') {
         this.setStatus('unsupported');
         return;
       }

@@ -1,9 +1,24 @@
 // Wiring of the Hekim consultation app: sign-in, the patient's home and the doctor's day,
 // the pre-call check, the waiting and call screens (peers, media, quality), direct calls and
 // the end-of-call screen. Each concern lives in its own file; this one only connects them to
-// the page and to Hekim's events. The WebRTC and signaling logic (negotiation.ts, peer.ts,
-// peers.ts, signaling.ts, media-control.ts, precheck.ts) knows nothing of the UI.
-import { Api, ApiError } from './api.js';
+// the page and to Hekim's events. Everything WebRTC and signaling is the SDK's
+// (@hekim/client, packages/client, bundled from its sources): SignalingClient, CallClient and
+// ConsultationSession (perfect negotiation, ICE restarts, rejoin, queue, chat, quality) and
+// its media controls; this app only shows what they report.
+import {
+  type Call,
+  CallClient,
+  type CallSessionOptions,
+  type CallState,
+  ConsultationSession,
+  HekimError,
+  type QualityLevel,
+  type QualitySample,
+  type SessionOptions,
+  SignalingClient,
+  type WebRtc,
+} from '../../packages/client/src/index.js';
+import { Api } from './api.js';
 import { CallUi, type IncomingCall } from './call-ui.js';
 import { ChatPanel } from './chat.js';
 import { Clinic, wireClinic } from './clinic.js';
@@ -21,25 +36,9 @@ import {
 } from './i18n.js';
 import { arriveByLink, forgetInvitation, invitationOfPage } from './guest.js';
 import { LocalMedia } from './media.js';
-import { arriving, replaceOutgoing, setSending } from './media-control.js';
-import { politeInCall, POLITE_TOWARDS_NEWCOMER } from './negotiation.js';
-import { Peer } from './peer.js';
-import { PeerGroup } from './peers.js';
 import { People, roleLabel } from './people.js';
 import { PrecheckScreen } from './precheck-screen.js';
-import { Signaling, SignalingError } from './signaling.js';
-import { QualityMonitor } from './stats.js';
-import type { QualitySample } from './stats-math.js';
-import {
-  displayNameOf,
-  type CallJoinInfo,
-  type JoinedRoom,
-  type JoinResult,
-  type Redeemed,
-  type Room,
-  type User,
-  userIdOf,
-} from './types.js';
+import { displayNameOf, type Redeemed, type Room, type User, userIdOf } from './types.js';
 import {
   clearRemotes,
   labelRemote,
@@ -50,7 +49,7 @@ import {
   setConnectionState,
   setRoomStatus,
   showRemote,
-  showSample,
+  showQuality,
   showWaiting,
   updateMediaButtons,
 } from './render.js';
@@ -69,14 +68,23 @@ import { wireMailbox } from './mailbox.js';
 
 const ACTIVE_ROOM_KEY = 'hekim-demo.activeRoom';
 
-// A live media session: a consultation room, or the room of a direct call.
+// A live media session: a consultation room, or the room of a direct call (then `call` is
+// the SDK's Call and `session` opens once it is answered).
 interface MediaSession {
   kind: 'room' | 'call';
   roomId: string;
   callId?: string;
-  peers: PeerGroup;
-  monitor: QualityMonitor;
+  call?: Call;
+  session?: ConsultationSession;
 }
+
+// The browser's WebRTC, handed to the SDK (which reaches for no global itself).
+const webrtc: WebRtc = {
+  RTCPeerConnection: RTCPeerConnection,
+  getUserMedia: (constraints) => navigator.mediaDevices.getUserMedia(constraints),
+};
+// Quality readings every 2 s (the SDK's default is 5 s): the indicator settles within seconds.
+const STATS_INTERVAL_MS = 2000;
 
 await initI18n();
 
@@ -84,24 +92,21 @@ const api = new Api();
 const media = new LocalMedia();
 const people = new People(api);
 const consent = new ConsentStep(api, log);
-const precheck = new PrecheckScreen(api, media, () => signaling?.connected ?? false);
+const precheck = new PrecheckScreen(api, media, webrtc, () => signaling);
 const clinic = new Clinic(api, people, {
   joinRoom: (roomId, appointmentId) => goToRoom(roomId, appointmentId),
   queueNext: () => requireSignaling().request('queue:next', {}),
   run: (what, action) => void run(what, action),
 });
-let signaling: Signaling | undefined;
+let signaling: SignalingClient | undefined;
+let calls: CallClient | undefined;
 let me: User | undefined;
 let session: MediaSession | undefined;
-let iceServers: RTCIceServer[] = [];
-let lastSample: QualitySample | undefined;
+let lastQuality: { level: QualityLevel; sample: QualitySample } | undefined;
 // Set while the page is an invitation's guest (arrived by link, no account).
 let visit: Redeemed | undefined;
 let outgoing: { callId: string; roomId: string; calleeName: string } | undefined;
-const incomingCalls = new Map<
-  string,
-  { roomId: string; fromId: string; fromName: string; iceServers: RTCIceServer[] }
->();
+const incomingCalls = new Map<string, { call: Call; fromName: string }>();
 
 // The call's clock: from the moment the other side is there (admitted, answered).
 let startedAt: number | undefined;
@@ -112,7 +117,7 @@ let lastRooms: Room[] = [];
 
 const chat = new ChatPanel(
   api,
-  () => signaling,
+  () => session?.session,
   () => me?.id,
   (userId) => people.nameOf(userId),
 );
@@ -136,7 +141,7 @@ async function run(what: string, action: () => Promise<void>): Promise<void> {
 }
 
 function isCode(error: unknown, code: string): boolean {
-  return (error instanceof ApiError || error instanceof SignalingError) && error.code === code;
+  return error instanceof HekimError && error.code === code;
 }
 
 // ---- Sign-in ----
@@ -291,6 +296,8 @@ async function goToRoom(roomId: string, appointmentId?: string): Promise<void> {
 
 async function signOut(): Promise<void> {
   await run('leave', leave);
+  calls?.close();
+  calls = undefined;
   signaling?.close();
   signaling = undefined;
   await api.logout();
@@ -375,45 +382,42 @@ async function createRoom(name: string, patientId: string): Promise<void> {
 }
 
 async function joinRoom(roomId: string): Promise<void> {
-  const channel = requireSignaling();
+  requireSignaling();
   await startLocalMedia();
   setRoomStatus('joining');
-  let result: JoinResult;
+  // One ConsultationSession per room visit: it joins, or knocks and waits to be admitted
+  // (its state becomes `joined` then), and rejoins by itself after a signaling drop.
+  const current = beginSession('room', roomId);
+  const room = openSession(current, roomId);
+  let state;
   try {
-    result = await channel.request('room:join', { roomId });
+    state = await room.join();
   } catch (error) {
+    endSession();
     setRoomStatus('idle');
     throw error;
   }
   sessionStorage.setItem(ACTIVE_ROOM_KEY, roomId);
-  if ('waiting' in result) {
-    // Behind a waiting room: nothing to connect yet; room:admitted follows when the host lets
-    // us in.
-    beginSession('room', roomId, undefined, true);
+  if (state === 'waiting') {
     setRoomStatus('waiting');
     setMode('waiting');
     log('waiting for the host to admit you');
     // The host may let waiting people chat; if not, the history says so in the log.
     void chat.open(roomId);
-    return;
   }
-  enterRoom(roomId, result);
 }
 
-function enterRoom(roomId: string, joined: JoinedRoom): void {
-  // A (re)join starts from fresh peer connections: the others see offers from a new peer
-  // connection and replace theirs (PeerGroup.receive), so nothing stale is kept anywhere.
-  iceServers = joined.iceServers;
-  const current = beginSession('room', roomId, undefined, joined.polite);
+// The session is in the room (joined, admitted, or an answered call): the live screen.
+function entered(current: MediaSession, room: ConsultationSession): void {
+  log(`joined room (${room.participants.length} participant(s))`);
+  for (const participant of room.participants) {
+    people.remember(participant.userId, { name: participant.displayName, role: participant.role });
+  }
+  if (current.kind === 'call') return;
   setRoomStatus('joined');
   setMode('live');
   startClock();
-  void chat.open(roomId);
-  log(`joined room (${joined.participants.length} participant(s), polite=${joined.polite})`);
-  for (const participant of joined.participants) {
-    people.remember(participant.userId, { name: participant.displayName, role: participant.role });
-    if (participant.userId !== me?.id) current.peers.ensure(participant.userId);
-  }
+  void chat.open(current.roomId);
 }
 
 async function admit(roomId: string, userId: string): Promise<void> {
@@ -422,20 +426,17 @@ async function admit(roomId: string, userId: string): Promise<void> {
   log('admitted a waiting participant');
 }
 
-// ---- Direct calls ----
+// ---- Direct calls (the SDK's CallClient and Call) ----
 
 async function startCall(calleeId: string): Promise<void> {
-  const channel = requireSignaling();
+  const client = requireCalls();
   // One media session at a time: a consultation in progress is left properly first.
   if (session) await leave();
   await startLocalMedia();
   const calleeName = people.nameOf(calleeId);
-  const ack = await channel.request('call:initiate', { calleeIds: [calleeId], type: 'video' });
-  iceServers = ack.iceServers;
-  // In a call the roles come from the call, not from who happens to join its room first:
-  // the caller is impolite, the callee polite, whatever order the two joins land in.
-  beginSession('call', ack.roomId, ack.callId, politeInCall(true));
-  outgoing = { callId: ack.callId, roomId: ack.roomId, calleeName };
+  const call = await client.start([calleeId], 'video');
+  const current = beginSession('call', call.roomId ?? '', call);
+  outgoing = { callId: call.callId, roomId: current.roomId, calleeName };
   callUi.setStatus('ringing', { name: calleeName });
   setRoomStatus('calling');
   setMode('live');
@@ -443,56 +444,96 @@ async function startCall(calleeId: string): Promise<void> {
   log('ringing…');
 }
 
-async function acceptCall(call: IncomingCall): Promise<void> {
-  const ring = incomingCalls.get(call.callId);
+async function acceptCall(incoming: IncomingCall): Promise<void> {
+  const ring = incomingCalls.get(incoming.callId);
   if (!ring) return;
   if (session) await leave();
   await startLocalMedia();
-  iceServers = ring.iceServers;
-  // The session exists before the accept goes out: the caller's offer may arrive before our
-  // own acknowledgement does.
-  beginSession('call', ring.roomId, call.callId, politeInCall(false));
-  const accepted = await requireSignaling().request('call:accept', { callId: call.callId });
-  incomingCalls.delete(call.callId);
-  callUi.setStatus('active', { name: ring.fromName });
-  setRoomStatus('in call');
-  setMode('live');
-  setText('call-title', t('call.status.active', { name: ring.fromName }));
-  startClock();
-  await joinCallRoom(call.callId, ring.roomId, accepted);
+  // The session opens inside accept() (the ack carries the join answer); the caller's offer
+  // may arrive right after, so the page's session is in place before.
+  beginSession('call', ring.call.roomId ?? '', ring.call);
+  await ring.call.accept();
+  incomingCalls.delete(incoming.callId);
 }
 
-// Both parties of an answered call meet in the call's room, like a consultation without a
-// waiting room: room:join, then perfect negotiation over the relay. (A server that already
-// put us there on accept answers the join as a resume: it is safe to send either way.) A
-// peer connection is only created once the other side is known to be in the room: an offer
-// to someone who has not joined yet would be refused by the relay and lost.
-async function joinCallRoom(callId: string, roomId: string, info: CallJoinInfo): Promise<void> {
-  const joined = await requireSignaling().request('room:join', { roomId });
-  const current = session;
-  if (current?.callId !== callId || 'waiting' in joined) return;
-  iceServers = info.iceServers ?? joined.iceServers;
-  log(`in the call's room (${joined.participants.length} other participant(s))`);
-  for (const participant of joined.participants) {
-    if (participant.userId !== me?.id) current.peers.ensure(participant.userId);
-  }
-}
-
-async function rejectCall(call: IncomingCall): Promise<void> {
-  incomingCalls.delete(call.callId);
+async function rejectCall(incoming: IncomingCall): Promise<void> {
+  const ring = incomingCalls.get(incoming.callId);
+  incomingCalls.delete(incoming.callId);
   callUi.setStatus('rejected', { byMe: true });
-  await requireSignaling().request('call:reject', { callId: call.callId });
+  await ring?.call.reject();
 }
 
 async function cancelCall(): Promise<void> {
-  if (!outgoing) return;
-  const { callId } = outgoing;
+  const call = session?.call;
+  if (!outgoing || !call) return;
   outgoing = undefined;
   endSession();
   media.stop();
   showScreen('home');
   callUi.setStatus('cancelled', { byMe: true });
-  await requireSignaling().request('call:cancel', { callId });
+  await call.cancel();
+}
+
+// What the page shows as a call's state changes (the SDK's ringing state machine).
+function callStateChanged(call: Call, state: CallState): void {
+  const name =
+    outgoing?.callId === call.callId
+      ? outgoing.calleeName
+      : incomingCalls.get(call.callId)?.fromName;
+  switch (state.phase) {
+    case 'active': {
+      callUi.setStatus('active', { name });
+      setRoomStatus('in call');
+      setMode('live');
+      setText('call-title', t('call.status.active', { name: name ?? t('call.someone') }));
+      startClock();
+      outgoing = undefined;
+      break;
+    }
+    case 'answered-elsewhere':
+      incomingCalls.delete(call.callId);
+      callUi.setStatus('answered-elsewhere');
+      break;
+    case 'rejected':
+    case 'cancelled':
+    case 'missed':
+    case 'ended':
+      if (state.phase === 'missed') {
+        const ring = incomingCalls.get(call.callId);
+        if (ring) callUi.missed(ring.fromName);
+      }
+      finishCall(call.callId, state.phase, state.durationSeconds ?? undefined);
+      break;
+    case 'incoming':
+    case 'outgoing':
+      // Ringing: the dialog and the call screen show it already.
+      break;
+  }
+}
+
+function finishCall(
+  callId: string,
+  status: 'rejected' | 'cancelled' | 'ended' | 'missed',
+  durationSeconds?: number,
+): void {
+  incomingCalls.delete(callId);
+  const name = outgoing?.callId === callId ? outgoing.calleeName : undefined;
+  if (outgoing?.callId === callId) outgoing = undefined;
+  const current = session?.callId === callId ? session : undefined;
+  if (current) {
+    endSession();
+    teardownMedia();
+    const seconds = stopClock();
+    setRoomStatus('idle');
+    if (status === 'ended') {
+      void leaveCallRoom(current.roomId);
+      showEnded('call', 'hungUp', durationSeconds ?? seconds);
+    } else {
+      showScreen('home');
+    }
+  }
+  callUi.setStatus(status, { name });
+  log(`call ${status}`);
 }
 
 // ---- Media session ----
@@ -553,7 +594,7 @@ function showEnded(kind: 'room' | 'call', reason: string, seconds: number | unde
     seconds === undefined ? '' : t('ended.duration', { duration: formatDuration(seconds) }),
   );
   byTestId('ended-duration').dataset.seconds = String(seconds ?? '');
-  showSample(undefined);
+  showQuality(undefined);
   showScreen('ended');
 }
 
@@ -577,15 +618,12 @@ async function fillDevices(): Promise<void> {
   await fill('microphone-select', 'audioinput', media.deviceIdOf('audio'));
 }
 
-function peerConnections(): RTCPeerConnection[] {
-  return session?.peers.all().map((p) => p.pc) ?? [];
-}
-
 async function switchDevice(kind: 'audio' | 'video', deviceId: string): Promise<void> {
   if (!deviceId || media.deviceIdOf(kind) === deviceId) return;
   try {
     const track = await media.switchDevice(kind, deviceId);
-    if (!(kind === 'video' && media.sharing)) await replaceOutgoing(peerConnections(), kind, track);
+    // While the screen is shared the new camera waits: stopping the share sends it.
+    if (!(kind === 'video' && media.sharing)) await session?.session?.replaceTrack(kind, track);
     log(`switched ${kind} device`);
   } catch (error) {
     log(`device switch failed: ${errorMessage(error)}`);
@@ -596,7 +634,7 @@ async function switchDevice(kind: 'audio' | 'video', deviceId: string): Promise<
 async function toggleShare(): Promise<void> {
   if (media.sharing) {
     const camera = media.stopScreenShare();
-    if (camera) await replaceOutgoing(peerConnections(), 'video', camera);
+    if (camera) await session?.session?.replaceTrack('video', camera);
     byTestId<HTMLVideoElement>('local-video').srcObject = media.current ?? null;
   } else {
     let track: MediaStreamTrack;
@@ -607,104 +645,151 @@ async function toggleShare(): Promise<void> {
       notify(t('media.shareFailed'));
       return;
     }
-    await replaceOutgoing(peerConnections(), 'video', track);
+    await session?.session?.replaceTrack('video', track);
     byTestId<HTMLVideoElement>('local-video').srcObject = new MediaStream([track]);
   }
   updateMediaButtons(media);
 }
 
-// Starts a media session (closing any previous one). `polite` is our perfect-negotiation role
-// towards the others: the join answer's flag in a room, the callee's role in a call.
-function beginSession(
-  kind: MediaSession['kind'],
-  roomId: string,
-  callId: string | undefined,
-  polite: boolean,
-): MediaSession {
-  endSession();
-  const peers = new PeerGroup(
-    polite,
-    (userId, role) => createPeer(roomId, userId, role, () => peers.replace(userId)),
-    (userId) => {
-      removeRemote(userId);
-      setConnectionState(peers.first?.pc.connectionState ?? 'closed');
-    },
-  );
-  const monitor = new QualityMonitor(
-    () => peers.first?.pc,
-    (sample) => {
-      lastSample = sample;
-      showSample(sample);
-    },
-    callId ? (stats) => requireSignaling().request('call:stats', { callId, ...stats }) : undefined,
-  );
-  monitor.start();
-  window.clearInterval(mediaWatch);
-  mediaWatch = window.setInterval(() => {
-    for (const peer of peers.all()) {
-      if (peer.pc.connectionState !== 'connected') continue;
-      arriving(peer.pc).then(
-        (sending) => showRemoteMedia(peer.remoteUserId, sending),
-        () => undefined,
-      );
-    }
-  }, 1000);
-  session = { kind, roomId, callId, peers, monitor };
-  return session;
-}
-
-function createPeer(roomId: string, userId: string, polite: boolean, onStalled: () => void): Peer {
-  const config: RTCConfiguration = {
-    iceServers,
+// What every session of this page sends and how (the current camera and microphone).
+function sessionOptions(): CallSessionOptions {
+  const stream = media.current;
+  return {
+    webrtc,
+    localTracks: stream?.getTracks().map((track) => ({ track, stream })) ?? [],
     // Relay-only forces media through TURN: what a patient behind a strict NAT gets anyway.
     iceTransportPolicy: byTestId<HTMLInputElement>('relay-only').checked ? 'relay' : 'all',
+    statsIntervalMs: STATS_INTERVAL_MS,
   };
-  const peer = new Peer(
-    userId,
-    polite,
-    config,
-    media.current,
-    {
-      sendOffer: (sdp) => requireSignaling().request('call:offer', { roomId, to: userId, sdp }),
-      sendAnswer: (sdp) => requireSignaling().request('call:answer', { roomId, to: userId, sdp }),
-      // The contract's candidate line is a string (empty: end of candidates); the DOM's
-      // RTCIceCandidateInit leaves it optional.
-      sendCandidate: ({ candidate = '', ...rest }) =>
-        requireSignaling().request('call:ice-candidate', {
-          roomId,
-          to: userId,
-          candidate: { ...rest, candidate },
-        }),
-    },
-    {
-      onRemoteStream: (stream) => showRemote(userId, stream, people.get(userId)),
-      onStateChange: (state) => {
-        setConnectionState(state);
-        log(`peer connection: ${state}`);
-      },
-      onError: (error) => log(`negotiation error: ${errorMessage(error)}`),
-      onLog: log,
-      onStalled,
-    },
+}
+
+// Starts a media session (closing any previous one): a room's, or a call's.
+function beginSession(kind: MediaSession['kind'], roomId: string, call?: Call): MediaSession {
+  endSession();
+  const current: MediaSession = { kind, roomId };
+  if (call) {
+    current.call = call;
+    current.callId = call.callId;
+    call.on('state', (state) => callStateChanged(call, state));
+    // The call's session opens when it is answered (accept, or call:accepted).
+    call.on('session', (opened) => {
+      current.roomId = opened.roomId;
+      wireSession(current, opened);
+    });
+    if (call.session) wireSession(current, call.session);
+  }
+  window.clearInterval(mediaWatch);
+  mediaWatch = window.setInterval(() => void watchMedia(current), 1000);
+  session = current;
+  return current;
+}
+
+function openSession(current: MediaSession, roomId: string): ConsultationSession {
+  const options: SessionOptions = { ...sessionOptions(), signaling: requireSignaling(), roomId };
+  const opened = new ConsultationSession(options);
+  wireSession(current, opened);
+  return opened;
+}
+
+// Connects a ConsultationSession's events to the page.
+function wireSession(current: MediaSession, room: ConsultationSession): void {
+  current.session = room;
+  const live = (): boolean => session === current;
+  // Joining while muted: the new connections do not send what is off either.
+  if (!media.audioEnabled) room.setSending('audio', false);
+  if (!media.videoEnabled) room.setSending('video', false);
+  room.on('state', ({ state, reason }) => {
+    if (!live()) return;
+    log(`session ${state}${reason ? ` (${reason})` : ''}`);
+    if (state === 'joined') entered(current, room);
+    else if (state === 'waiting' && current.kind === 'room') {
+      setRoomStatus('waiting');
+      setMode('waiting');
+    }
+  });
+  room.on('participant-joined', (p) => {
+    if (!live() || p.userId === me?.id) return;
+    people.remember(p.userId, { name: p.displayName, role: p.role });
+    labelRemote(p.userId, people.get(p.userId));
+    log('a participant joined');
+    notify(t('room.joined', { name: people.nameOf(p.userId) }));
+  });
+  room.on('participant-left', ({ userId }) => {
+    if (!live()) return;
+    removeRemote(userId);
+    setConnectionState(firstPeer()?.connectionState ?? 'closed');
+    log('a participant left');
+    notify(t('room.left', { name: people.nameOf(userId) }));
+  });
+  room.on('track', ({ userId, track, streams }) => {
+    if (!live()) return;
+    const stream =
+      (streams[0] as MediaStream | undefined) ?? new MediaStream([track as MediaStreamTrack]);
+    showRemote(userId, stream, people.get(userId));
+  });
+  room.on('peer-state', ({ state }) => {
+    if (!live()) return;
+    setConnectionState(state);
+    log(`peer connection: ${state}`);
+  });
+  room.on('quality', ({ level, sample }) => {
+    if (!live()) return;
+    lastQuality = { level, sample };
+    showQuality(lastQuality);
+  });
+  room.on('chat-message', (message) => chat.onMessage(message));
+  room.on('chat-typing', ({ userId }) => chat.onTyping({ roomId: room.roomId, userId }));
+  room.on('chat-read', ({ userId, messageId }) =>
+    chat.onRead({ roomId: room.roomId, userId, messageId }),
   );
-  setConnectionState(peer.pc.connectionState);
-  // Joining while muted: the new connection does not send what is off either.
-  if (!media.audioEnabled) setSending([peer.pc], 'audio', false);
-  if (!media.videoEnabled) setSending([peer.pc], 'video', false);
-  return peer;
+  room.on('reconnected', ({ resumed }) => log(`back in the room (resumed: ${resumed})`));
+  room.on('error', ({ error }) => log(`session error: ${errorMessage(error)}`));
+  room.on('log', ({ message }) => log(message));
+}
+
+// Once a second: what each remote person is sending (the muted indicators on their tiles),
+// and the frames decoded so far (the technical panel).
+async function watchMedia(current: MediaSession): Promise<void> {
+  const room = current.session;
+  if (!room || session !== current) return;
+  for (const participant of room.participants) {
+    const sending = await room.remoteMedia(participant.userId).catch(() => undefined);
+    if (sending) showRemoteMedia(participant.userId, sending);
+  }
+  const pc = firstPeer();
+  if (!pc || pc.connectionState !== 'connected') return;
+  const report = await pc.getStats();
+  let frames = 0;
+  report.forEach((entry: { type: string; kind?: string; framesDecoded?: number }) => {
+    if (entry.type === 'inbound-rtp' && entry.kind === 'video') frames += entry.framesDecoded ?? 0;
+  });
+  setText('frames-decoded', String(frames));
+}
+
+// The peer connection to the first other participant (the debug handle, the state line).
+function firstPeer(): RTCPeerConnection | undefined {
+  return peerConnections()[0];
+}
+
+function peerConnections(): RTCPeerConnection[] {
+  const room = session?.session;
+  if (!room) return [];
+  return room.participants
+    .map((p) => room.peer(p.userId)?.pc as RTCPeerConnection | undefined)
+    .filter((pc): pc is RTCPeerConnection => pc !== undefined);
 }
 
 // Closes every peer connection of the current session (the local camera stays on).
 function endSession(): void {
-  if (!session) return;
-  session.monitor.stop();
+  const current = session;
+  if (!current) return;
+  session = undefined;
   window.clearInterval(mediaWatch);
   mediaWatch = undefined;
-  session.peers.closeAll();
+  current.session?.end('closed by the page');
   clearRemotes();
-  session = undefined;
   setConnectionState('closed');
-  showSample(undefined);
+  showQuality(undefined);
 }
 
 async function leave(): Promise<void> {
@@ -722,14 +807,14 @@ async function leave(): Promise<void> {
     if (wasLive) showEnded('room', 'left', seconds);
     else showScreen('home');
     await requireSignaling().request('room:leave', { roomId: current.roomId });
-  } else if (current.callId) {
+  } else if (current.call) {
     if (wasLive) showEnded('call', 'left', seconds);
     else showScreen('home');
-    if (outgoing?.callId === current.callId && callStatus() === 'ringing') {
+    if (outgoing?.callId === current.call.callId && current.call.state.phase === 'outgoing') {
       outgoing = undefined;
-      await requireSignaling().request('call:cancel', { callId: current.callId });
+      await current.call.cancel();
     } else {
-      await requireSignaling().request('call:end', { callId: current.callId });
+      await current.call.hangUp();
       await leaveCallRoom(current.roomId);
     }
   }
@@ -761,82 +846,48 @@ async function leaveCallRoom(roomId: string): Promise<void> {
   await signaling?.request('room:leave', { roomId }).catch(() => undefined);
 }
 
-function callStatus(): string | undefined {
-  return byTestId('call-status').dataset.status;
-}
-
 // ---- Signaling events ----
 
 function connectSignaling(): void {
-  const token = api.accessToken;
-  if (!token || signaling) return;
-  const channel = new Signaling(token);
+  if (!api.accessToken || signaling) return;
+  // The token is asked at every (re)connection: a reconnect presents the current one.
+  const channel = new SignalingClient({ url: location.origin, token: () => api.accessToken ?? '' });
   signaling = channel;
+  calls = new CallClient(channel, sessionOptions);
   let everConnected = false;
 
-  channel.onConnect((recovered) => {
-    setSignalingState('connected');
-    const rejoin = session?.kind === 'room' ? session.roomId : undefined;
-    const resume = everConnected ? rejoin : (sessionStorage.getItem(ACTIVE_ROOM_KEY) ?? undefined);
-    everConnected = true;
-    log(recovered ? 'signaling reconnected (state recovered)' : 'signaling connected');
-    // Back within the reconnect grace: join again and the session goes on (a reload lands
-    // here too, from sessionStorage).
-    if (resume && !recovered) void run('rejoin', () => joinRoom(resume));
-    // In a call the peer connection usually survives a signaling drop (media does not go
-    // through Hekim); joining the call's room again is enough to be counted back in.
-    const call = session?.kind === 'call' ? session : undefined;
-    if (call?.callId && callStatus() === 'active' && !recovered) {
-      const { callId, roomId } = call;
-      void run('rejoin call', () => joinCallRoom(callId, roomId, {}));
+  channel.on('connection', ({ state, reason }) => {
+    if (state === 'connected') {
+      setSignalingState('connected');
+      log('signaling connected');
+      // A reload lands here with the room it was in (sessionStorage): join again within the
+      // grace. Later reconnects are the session's own business (it rejoins by itself).
+      const resume = everConnected ? undefined : sessionStorage.getItem(ACTIVE_ROOM_KEY);
+      everConnected = true;
+      if (resume && !session) void run('rejoin', () => joinRoom(resume));
+    } else if (state === 'reconnecting' || state === 'closed') {
+      // A sign-out closes on purpose; anything else is a lost connection.
+      if (signaling === channel) setSignalingState('reconnecting');
+      log(`signaling disconnected: ${reason ?? state}`);
     }
   });
-  channel.onDisconnect((reason) => {
-    // A sign-out closes on purpose; anything else is a lost connection being re-established.
-    if (signaling === channel) setSignalingState('reconnecting');
-    log(`signaling disconnected: ${reason}`);
-  });
-  channel.onConnectError((message) => {
-    // UNAUTHORIZED when the server refused the token; a transport error when unreachable.
+  // A refused or failed handshake (UNAUTHORIZED when the server refused the token; a
+  // transport error when unreachable): the banner says so until a retry succeeds.
+  channel.socket.on('connect_error', (error: Error) => {
     setSignalingState('failed');
-    log(`signaling connect failed: ${message}`);
+    log(`signaling connect failed: ${error.message}`);
   });
+  channel.connect().catch((error: unknown) => log(`signaling: ${errorMessage(error)}`));
 
-  channel.on('auth:expired', () => {
+  channel.listen('auth:expired', () => {
     log('signaling token expired; refreshing');
     void run('refresh', async () => {
       await api.refresh();
-      channel.reconnect();
+      if (!channel.connected) channel.socket.connect();
     });
   });
-  channel.on('ice:servers', (payload) => {
-    iceServers = payload.iceServers;
-    for (const peer of session?.peers.all() ?? []) peer.updateIceServers(payload.iceServers);
-    log(`fresh ICE servers until ${payload.expiresAt}`);
-  });
-
-  channel.on('chat:message', (p) => chat.onMessage(p.message));
-  channel.on('chat:typing', (p) => chat.onTyping(p));
-  channel.on('chat:read', (p) => chat.onRead(p));
-  channel.on('room:participant-joined', (p) => {
-    if (!session || session.roomId !== p.roomId || p.userId === me?.id) return;
-    people.remember(p.userId, { name: p.displayName, role: p.role });
-    labelRemote(p.userId, people.get(p.userId));
-    // Someone we already know (a reload, a new device) announces itself with an offer from a
-    // new peer connection, which PeerGroup.receive handles; only newcomers are set up here.
-    // In a call both roles are fixed by the call (the group's default).
-    if (session.kind === 'call') session.peers.ensure(p.userId);
-    else session.peers.ensure(p.userId, POLITE_TOWARDS_NEWCOMER);
-    log('a participant joined');
-    notify(t('room.joined', { name: people.nameOf(p.userId) }));
-  });
-  channel.on('room:participant-left', (p) => {
-    if (session?.roomId !== p.roomId) return;
-    session.peers.remove(p.userId);
-    log('a participant left');
-    notify(t('room.left', { name: people.nameOf(p.userId) }));
-  });
-  channel.on('room:waiting', (p) => {
+  channel.listen('ice:servers', (payload) => log(`fresh ICE servers until ${payload.expiresAt}`));
+  channel.listen('room:waiting', (p) => {
     const userId = userIdOf(p.user);
     people.remember(userId, { name: displayNameOf(p.user), role: p.user.role });
     const name = people.nameOf(userId);
@@ -847,125 +898,60 @@ function connectSignaling(): void {
   // Our place in the clinician's queue while we wait (docs/appointments.md, "The queue").
   // It may arrive before the join that follows a check-in: a person hears only of their own
   // appointments, so it is shown whatever the page is doing.
-  channel.on('queue:update', (p) => {
+  channel.listen('queue:update', (p) => {
     const position = byTestId('queue-position');
     position.dataset.position = String(p.position);
     position.dataset.minutes = String(p.estimatedWaitMinutes);
     renderQueuePosition();
   });
   // The clinician's queue changed: the doctor's day shows it as it is now.
-  channel.on('queue:changed', () => {
+  channel.listen('queue:changed', () => {
     if (me?.role !== 'doctor') return;
     void run('queue', () => clinic.refresh());
     // A booking begins a care relationship: a new patient to call by name.
     void run('contacts', loadContacts);
   });
-  channel.on('room:admitted', (p) => {
+  // The session attaches itself (ConsultationSession); the page says so.
+  channel.listen('room:admitted', () => {
     log('admitted by the host');
     notify(t('room.admitted'));
     setText('queue-position', '');
     delete byTestId('queue-position').dataset.position;
-    if (p.participants && p.iceServers && p.sessionId !== undefined && p.polite !== undefined) {
-      enterRoom(p.roomId, p);
-    } else {
-      void run('join', () => joinRoom(p.roomId));
-    }
   });
-  channel.on('room:replaced', (p) => {
+  channel.listen('room:replaced', (p) => {
     if (session?.roomId !== p.roomId) return;
     sessionOver('replaced');
     log('joined from another device; this page left the room');
   });
-
-  channel.on('room:session-ended', (p) => {
-    if (session?.roomId !== p.roomId) return;
+  channel.listen('room:session-ended', (p) => {
+    if (session?.roomId !== p.roomId || session.kind !== 'room') return;
     sessionOver('ended');
     log(`consultation ended: ${p.reason}`);
   });
   // Taken out of the room (by its host, or consent withdrawn): leave it and forget it.
-  channel.on('room:removed', (p) => {
+  channel.listen('room:removed', (p) => {
     if (session?.roomId === p.roomId) sessionOver('removed');
     log(`removed from a room: ${p.reason}`);
     void run('rooms', loadRooms);
   });
-  // The instance is shutting down; Socket.IO reconnects (to another one) and we rejoin.
-  channel.on('server:draining', () => log('server draining; reconnecting'));
+  // The instance is shutting down; the SDK reconnects (to another one) and the session rejoins.
+  channel.listen('server:draining', () => log('server draining; reconnecting'));
 
-  channel.on('call:offer', (p) => void run('offer', () => onDescription('offer', p)));
-  channel.on('call:answer', (p) => void run('answer', () => onDescription('answer', p)));
-  channel.on('call:ice-candidate', (p) => {
-    const peers = session?.roomId === p.roomId ? session.peers : undefined;
-    const signal = { kind: 'candidate', candidate: p.candidate } as const;
-    if (peers) void run('candidate', () => peers.receive(p.from, signal));
-  });
-
-  channel.on('call:incoming', (p) => {
+  calls.on('incoming', (call) => {
     // call:incoming names the caller by id; the callee may read the record of someone they
     // are in care with (the only people who may ring them), so the dialog shows a name.
     void run('incoming call', async () => {
-      const fromId = userIdOf(p.from);
+      const fromId = call.incoming?.from ?? '';
       const fromName = (await people.lookUp(fromId))?.name ?? t('call.someone');
-      incomingCalls.set(p.callId, { roomId: p.roomId, fromId, fromName, iceServers: p.iceServers });
-      callUi.ring({ callId: p.callId, fromName, type: p.type });
+      incomingCalls.set(call.callId, { call, fromName });
+      call.on('state', (state) => {
+        // Until it is answered here, the call is only a ringing dialog.
+        if (session?.callId !== call.callId) callStateChanged(call, state);
+      });
+      callUi.ring({ callId: call.callId, fromName, type: call.incoming?.type ?? 'video' });
       log('incoming call');
     });
   });
-  channel.on('call:accepted', (p) => {
-    if (session?.callId !== p.callId) return;
-    const roomId = session.roomId;
-    const name = outgoing?.calleeName;
-    outgoing = undefined;
-    callUi.setStatus('active', { name });
-    setRoomStatus('in call');
-    setText('call-title', t('call.status.active', { name: name ?? t('call.someone') }));
-    startClock();
-    void run('join call', () => joinCallRoom(p.callId, roomId, p));
-  });
-  channel.on('call:answered-elsewhere', (p) => {
-    incomingCalls.delete(p.callId);
-    callUi.setStatus('answered-elsewhere');
-  });
-  channel.on('call:rejected', (p) => finishCall(p.callId, 'rejected'));
-  channel.on('call:cancelled', (p) => finishCall(p.callId, 'cancelled'));
-  channel.on('call:ended', (p) => finishCall(p.callId, 'ended', p.durationSeconds ?? undefined));
-  channel.on('call:missed', (p) => {
-    const ring = incomingCalls.get(p.callId);
-    if (ring) callUi.missed(ring.fromName);
-    finishCall(p.callId, 'missed');
-  });
-}
-
-async function onDescription(
-  type: 'offer' | 'answer',
-  p: { roomId: string; from: string; sdp: string },
-): Promise<void> {
-  if (session?.roomId !== p.roomId) return;
-  await session.peers.receive(p.from, { kind: type, sdp: p.sdp });
-}
-
-function finishCall(
-  callId: string,
-  status: 'rejected' | 'cancelled' | 'ended' | 'missed',
-  durationSeconds?: number,
-): void {
-  incomingCalls.delete(callId);
-  const name = outgoing?.callId === callId ? outgoing.calleeName : undefined;
-  if (outgoing?.callId === callId) outgoing = undefined;
-  const current = session?.callId === callId ? session : undefined;
-  if (current) {
-    endSession();
-    teardownMedia();
-    const seconds = stopClock();
-    setRoomStatus('idle');
-    if (status === 'ended') {
-      void leaveCallRoom(current.roomId);
-      showEnded('call', 'hungUp', durationSeconds ?? seconds);
-    } else {
-      showScreen('home');
-    }
-  }
-  callUi.setStatus(status, { name });
-  log(`call ${status}`);
 }
 
 // The waiting screen's line: next, or the place in the queue and the estimated wait.
@@ -1020,22 +1006,27 @@ function rerender(): void {
     labelRemote(userId, people.get(userId));
   }
   const quality = byTestId('quality');
-  if (!quality.hidden && lastSample) showSample(lastSample);
+  if (!quality.hidden && lastQuality) showQuality(lastQuality);
 }
 
-function requireSignaling(): Signaling {
+function requireSignaling(): SignalingClient {
   if (!signaling) throw new Error('not connected to signaling');
   return signaling;
+}
+
+function requireCalls(): CallClient {
+  if (!calls) throw new Error('not connected to signaling');
+  return calls;
 }
 
 // ---- Debugging handle for tests and curious developers (read-only) ----
 
 const debugHandle = Object.freeze({
   get pc(): RTCPeerConnection | undefined {
-    return session?.peers.first?.pc;
+    return firstPeer();
   },
   get peerConnections(): RTCPeerConnection[] {
-    return session?.peers.all().map((p) => p.pc) ?? [];
+    return peerConnections();
   },
   get state() {
     return {
@@ -1044,15 +1035,15 @@ const debugHandle = Object.freeze({
       session: session
         ? { kind: session.kind, roomId: session.roomId, callId: session.callId }
         : undefined,
-      connectionState: session?.peers.first?.pc.connectionState,
+      connectionState: firstPeer()?.connectionState,
       audioEnabled: media.audioEnabled,
       videoEnabled: media.videoEnabled,
-      quality: lastSample,
+      quality: lastQuality,
     };
   },
   // Drops the signaling transport as a network failure would; Socket.IO then reconnects.
   dropSignaling(): void {
-    signaling?.simulateNetworkDrop();
+    signaling?.socket.io.engine.close();
   },
 });
 Object.defineProperty(window, 'hekimDemo', { value: debugHandle, enumerable: true });
@@ -1138,20 +1129,22 @@ function wire(): void {
   byTestId('mute-audio').addEventListener('click', () => {
     const on = !media.audioEnabled;
     media.setAudioEnabled(on);
-    setSending(peerConnections(), 'audio', on);
+    session?.session?.setSending('audio', on);
     updateMediaButtons(media);
   });
   byTestId('toggle-video').addEventListener('click', () => {
     const on = !media.videoEnabled;
     media.setVideoEnabled(on);
-    setSending(peerConnections(), 'video', on);
+    session?.session?.setSending('video', on);
     updateMediaButtons(media);
   });
   // ?relay=1 preselects relay-only, handy for trying TURN from a bookmark.
   byTestId<HTMLInputElement>('relay-only').checked =
     new URLSearchParams(location.search).get('relay') === '1';
   api.onTokenChange((token) => {
-    if (token) void signaling?.updateToken(token).catch(() => signaling?.reconnect());
+    // Hands the refreshed token to the open socket (auth:refresh) before the old one expires;
+    // a reconnect asks for the current token by itself.
+    if (token && signaling?.connected) void signaling.refreshToken(token).catch(() => undefined);
   });
   api.onRefreshFailed = (error) => {
     log(`session expired: ${errorMessage(error)}`);

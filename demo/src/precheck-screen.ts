@@ -1,20 +1,24 @@
 // The pre-call check screen: the camera's picture, the microphone's level, one line per check
-// with what to do when it failed, and a verdict. "Join" goes on whatever the verdict (a
+// with what to do when it failed, and a verdict. The checks are the SDK's precallCheck
+// (camera, microphone, signaling, a TURN allocation and a loopback through the relay). "Join" goes on whatever the verdict (a
 // person may still want to try); the patient's result is reported to their clinician's
 // queue (POST /appointments/:id/precheck).
+import {
+  precallCheck,
+  type PrecallReport,
+  precheckSummary,
+  type SignalingClient,
+  type WebRtc,
+} from '../../packages/client/src/index.js';
 import type { Api } from './api.js';
 import { t } from './i18n.js';
 import type { LocalMedia } from './media.js';
-import {
-  cameraWorks,
-  type CheckName,
-  type CheckResult,
-  microphoneWorks,
-  relayWorks,
-  verdict,
-  watchLevel,
-} from './precheck.js';
 import { byTestId, element, errorMessage, log, showScreen } from './view.js';
+
+// The screen's lines; the SDK's signaling check is "connection", its TURN allocation and the
+// loopback through it together are "relay" (shown only where Hekim hands out a TURN server).
+type CheckName = 'camera' | 'microphone' | 'connection' | 'relay';
+type CheckResult = { name: CheckName; ok: boolean };
 
 const FIX: Record<CheckName, string> = {
   camera: 'precheck.cameraFix',
@@ -39,7 +43,8 @@ export class PrecheckScreen {
   constructor(
     private readonly api: Api,
     private readonly media: LocalMedia,
-    private readonly signalingConnected: () => boolean,
+    private readonly webrtc: WebRtc,
+    private readonly signaling: () => SignalingClient | undefined,
   ) {
     byTestId('precheck-continue').addEventListener('click', () => {
       const context = this.context;
@@ -85,29 +90,30 @@ export class PrecheckScreen {
       const meter = byTestId<HTMLMeterElement>('precheck-level');
       this.stopLevel = watchLevel(stream, (level) => (meter.value = level));
     }
-    const results: CheckResult[] = [
-      { name: 'camera', ok: cameraWorks(stream) },
-      { name: 'microphone', ok: microphoneWorks(stream) },
-      { name: 'connection', ok: this.signalingConnected() },
-    ];
-    this.results = results;
-    this.render();
-    const relay = await relayWorks(this.api).catch((error: unknown) => {
-      log(`pre-call check: relay: ${errorMessage(error)}`);
-      return false;
-    });
+    const signaling = this.signaling();
+    let report: PrecallReport;
+    try {
+      report = await precallCheck({
+        webrtc: this.webrtc,
+        iceServers: () => this.api.iceServers().then((answer) => answer.iceServers),
+        ...(signaling ? { signaling } : {}),
+        timeoutMs: 5000,
+      });
+    } catch (error) {
+      log(`pre-call check: ${errorMessage(error)}`);
+      return;
+    }
     if (run !== this.running) return;
-    if (relay !== undefined) results.push({ name: 'relay', ok: relay });
+    const results = screenResults(report);
     this.results = results;
-    this.render();
-    const passed = verdict(results);
+    // The relay is advice (many networks do not need it); the rest must work.
+    const passed = results.filter((r) => r.name !== 'relay').every((r) => r.ok);
     this.setVerdict(passed ? 'passed' : 'problems');
-    log(`pre-call check: ${results.map((r) => `${r.name} ${r.ok ? 'ok' : 'failed'}`).join(', ')}`);
+    log(`pre-call check: ${report.verdict}; ${precheckSummary(report).details}`);
     const appointmentId = this.context?.appointmentId;
     if (appointmentId) {
-      const details = results.map((r) => `${r.name} ${r.ok ? 'ok' : 'failed'}`).join('; ');
       await this.api
-        .precheck(appointmentId, passed, details)
+        .precheck(appointmentId, passed, precheckSummary(report).details)
         .catch((error: unknown) => log(`pre-call report: ${errorMessage(error)}`));
     }
   }
@@ -148,4 +154,42 @@ export class PrecheckScreen {
     byTestId('precheck-verdict').dataset.verdict = state;
     this.render();
   }
+}
+
+// The SDK's checks as the screen's lines.
+function screenResults(report: PrecallReport): CheckResult[] {
+  const status = (name: string) => report.checks.find((c) => c.name === name)?.status;
+  const results: CheckResult[] = [
+    { name: 'camera', ok: status('camera') === 'pass' },
+    { name: 'microphone', ok: status('microphone') === 'pass' },
+    { name: 'connection', ok: status('signaling') === 'pass' },
+  ];
+  if (status('turn') !== 'skipped') {
+    results.push({ name: 'relay', ok: status('turn') === 'pass' && status('media') !== 'fail' });
+  }
+  return results;
+}
+
+// A live microphone level between 0 and 1, sampled on every animation frame until stopped.
+function watchLevel(stream: MediaStream, onLevel: (level: number) => void): () => void {
+  const AudioCtx = window.AudioContext;
+  if (!AudioCtx || stream.getAudioTracks().length === 0) return () => undefined;
+  const context = new AudioCtx();
+  const analyser = context.createAnalyser();
+  analyser.fftSize = 512;
+  context.createMediaStreamSource(stream).connect(analyser);
+  const data = new Uint8Array(analyser.fftSize);
+  let frame = 0;
+  const tick = (): void => {
+    analyser.getByteTimeDomainData(data);
+    let peak = 0;
+    for (const v of data) peak = Math.max(peak, Math.abs(v - 128) / 128);
+    onLevel(peak);
+    frame = window.requestAnimationFrame(tick);
+  };
+  tick();
+  return () => {
+    window.cancelAnimationFrame(frame);
+    void context.close();
+  };
 }

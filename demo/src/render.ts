@@ -4,8 +4,7 @@
 import { t } from './i18n.js';
 import type { LocalMedia } from './media.js';
 import { roleLabel, type Person } from './people.js';
-import { qualityLevel } from './quality.js';
-import type { QualitySample } from './stats-math.js';
+import type { QualityLevel, QualitySample } from '../../packages/client/src/index.js';
 import type { Room } from './types.js';
 import { button, byTestId, element, errorMessage, log, setText, show } from './view.js';
 
@@ -126,7 +125,7 @@ export function labelRemote(userId: string, person: Person | undefined): void {
   tile.setAttribute('aria-label', name);
 }
 
-// What the other side sends (media-control.ts `arriving`): a badge while their microphone is
+// What the other side sends (the SDK's ConsultationSession.remoteMedia): a badge while their microphone is
 // off, their initials instead of the picture while their camera is off.
 export function showRemoteMedia(userId: string, media: { audio: boolean; video: boolean }): void {
   const tile = tileOf(userId);
@@ -151,27 +150,29 @@ export function setRoomStatus(status: string): void {
   el.textContent = t(`room.status.${status}`, { defaultValue: '' });
 }
 
-export function setConnectionState(state: RTCPeerConnectionState): void {
+export function setConnectionState(state: string): void {
   setText('connection-state', state);
 }
 
-// The quality indicator (good / fair / poor, quality.ts) instead of raw figures; the figures
-// stay in the indicator's tooltip for support.
-export function showSample(sample: QualitySample | undefined): void {
+// The quality indicator: the SDK's level (good / fair / poor, docs/sdk.md "Quality level")
+// in words instead of raw figures; the figures stay in the indicator's tooltip for support.
+export function showQuality(
+  quality: { level: QualityLevel; sample: QualitySample } | undefined,
+): void {
   const el = byTestId('quality');
-  if (!sample) {
+  if (!quality) {
     el.dataset.level = 'unknown';
     el.hidden = true;
     return;
   }
-  setText('frames-decoded', String(sample.framesDecoded));
-  const level = qualityLevel(sample);
+  const { level, sample } = quality;
+  const figure = (value: number | undefined): string => (value === undefined ? '?' : String(value));
   el.dataset.level = level;
-  el.dataset.rttMs = String(sample.rttMs);
-  el.dataset.lossPct = String(sample.packetLossPct);
-  el.dataset.jitterMs = String(sample.jitterMs);
+  el.dataset.rttMs = figure(sample.rttMs);
+  el.dataset.lossPct = figure(sample.packetLossPct);
+  el.dataset.jitterMs = figure(sample.jitterMs);
   el.textContent = `${t('media.quality.label')}: ${t(`media.quality.${level}`)}`;
-  el.title = `RTT ${sample.rttMs} ms, loss ${sample.packetLossPct} %, jitter ${sample.jitterMs} ms`;
+  el.title = `RTT ${figure(sample.rttMs)} ms, loss ${figure(sample.packetLossPct)} %, jitter ${figure(sample.jitterMs)} ms`;
   el.hidden = false;
 }
 

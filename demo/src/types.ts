@@ -1,12 +1,9 @@
-// The shapes this client exchanges with Hekim: REST (docs/contract.md) and signaling (docs/signaling.md).
-// An app would generate the REST half from /docs-json; it is written out here to keep the
-// sample self-contained.
+// The REST shapes the app's screens read (docs/contract.md), as the app names them. Requests
+// go through the SDK's client, typed from the OpenAPI document; signaling's shapes are the
+// SDK's (its copy of the server's event map).
+import type { IceServer } from '../../packages/client/src/index.js';
 
-import type {
-  Ack,
-  ClientToServerEvents,
-  ServerToClientEvents,
-} from './contract/signaling-events.js';
+export type ConsentPurpose = 'telemedicine' | 'data_processing';
 
 export type Role = 'patient' | 'doctor' | 'admin' | 'compliance_officer' | 'guest';
 
@@ -119,14 +116,19 @@ export interface Page<T> {
 }
 
 export interface IceServersResponse {
-  iceServers: RTCIceServer[];
+  iceServers: IceServer[];
   ttlSeconds: number;
   expiresAt: string;
 }
 
 export interface ConsentsResponse {
-  consents: { purpose: string; version: string; grantedAt: string; withdrawnAt: string | null }[];
-  required: { purpose: string; version: string; text: string }[];
+  consents: {
+    purpose: ConsentPurpose;
+    version: number;
+    grantedAt: string;
+    withdrawnAt: string | null;
+  }[];
+  required: { purpose: ConsentPurpose; version: number; text: string }[];
 }
 
 export interface Call {
@@ -151,56 +153,8 @@ export interface Problem {
   requestId?: string;
 }
 
-// ---- Signaling (namespace /signaling) ----
-
-export type { Ack } from './contract/signaling-events.js';
-
-export interface Participant {
-  userId: string;
-  displayName: string;
-  role: string;
-}
-
-export interface JoinedRoom {
-  sessionId: string;
-  participants: Participant[];
-  iceServers: RTCIceServer[];
-  // Perfect negotiation role of this client towards the others in the room (§6).
-  polite: boolean;
-}
-
-export type JoinResult = JoinedRoom | { waiting: true };
-
-// What the call:accept answer and call:accepted may carry about the call's room (servers that
-// put both parties into it themselves); all optional, the page joins the room either way.
-export type CallJoinInfo = Partial<JoinedRoom>;
-
-export type CallStats = {
-  callId: string;
-  rttMs: number;
-  jitterMs: number;
-  packetLossPct: number;
-  bitrateKbps: number;
-};
-
-// Client → server events: [payload, data of a successful acknowledgement], read from the
-// server's own event map (contract/signaling-events.ts, a copy of the server's file that
-// test/platform/demo-contract.static-spec.ts keeps identical).
-type AckData<F> = F extends (p: never, ack: (a: Ack<infer D>) => void) => void ? D : never;
-export type ClientEvents = {
-  [E in keyof ClientToServerEvents]: [
-    Parameters<ClientToServerEvents[E]>[0],
-    AckData<ClientToServerEvents[E]>,
-  ];
-};
-
 // The user someone refers to: the contract sends ids, some events a small user object.
 export type UserRef = string | { id?: string; userId?: string; displayName?: string };
-
-// Server → client events and their payloads.
-export type ServerEvents = {
-  [E in keyof ServerToClientEvents]: Parameters<ServerToClientEvents[E]>[0];
-};
 
 export function userIdOf(ref: UserRef): string {
   return typeof ref === 'string' ? ref : (ref.userId ?? ref.id ?? '');

@@ -1,7 +1,6 @@
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Page } from 'playwright-core';
-import { authHeader } from '../support/auth';
 import { seriousViolations } from '../support/axe';
 import {
   appAndTwoPeople,
@@ -13,6 +12,8 @@ import {
 } from '../support/browser';
 import {
   baseUrl,
+  bookFirstSlotOnPage,
+  chatSendOccluders,
   doctorAndPatient,
   leaveToHome,
   passConsentStep,
@@ -96,30 +97,9 @@ describe.each([
     }
     expect(await passConsentStep(patient)).toBe('granted');
 
-    // ---- The doctor's calendar: slots all day, so that check-in is open whatever the hour ----
+    // ---- The doctor's calendar open all day; the patient books by the doctor's name ----
     await signInOnPage(doctor, base, people.doctor.email, people.doctor.password);
-    await t
-      .http()
-      .put('/api/v1/clinicians/me/availability')
-      .set(authHeader(people.doctor.accessToken))
-      .send({
-        timezone: 'UTC',
-        slotMinutes: 5,
-        weekly: [1, 2, 3, 4, 5, 6, 7].map((weekday) => ({ weekday, start: '00:00', end: '24:00' })),
-      })
-      .expect(200);
-
-    // ---- Patient's home: book by the doctor's name ----
-    await patient.getByTestId('appointments-refresh').click();
-    await patient
-      .getByTestId('booking-clinician')
-      .locator('option', { hasText: 'Dr. Elif Kaya' })
-      .waitFor({ state: 'attached' });
-    await patient.getByTestId('booking-clinician').selectOption({ label: 'Dr. Elif Kaya' });
-    await patient.getByTestId('booking-find').click();
-    await patient.getByTestId('booking-slot').first().click();
-    const booked = patient.locator('[data-testid="appointment-item"][data-status="booked"]');
-    await booked.waitFor();
+    const { booked } = await bookFirstSlotOnPage(t, patient, people.doctor);
     expect(await booked.getByTestId('appointment-status').textContent()).toBe('Booked');
     await check(patient, 'patient-home');
 
@@ -198,6 +178,9 @@ describe.each([
     await patientTile.getByTestId('remote-muted').waitFor({ state: 'visible' });
     await check(patient, 'call');
     await check(doctor, 'call-doctor');
+    // The chat's Send button is never under the self-view (on a phone the self-view sits in a
+    // corner of the other person's picture), wherever the page is scrolled.
+    expect(await chatSendOccluders(patient)).toEqual([]);
     await patient.getByTestId('mute-audio').click();
     await patientTile.getByTestId('remote-muted').waitFor({ state: 'hidden' });
 

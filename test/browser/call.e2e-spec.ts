@@ -6,6 +6,7 @@ import {
   screenshotBoth,
   signInBoth,
   waitCallStatus,
+  waitForMediaFlow,
   waitForVideo,
 } from '../support/demo-driver';
 
@@ -47,6 +48,16 @@ describe('browser: a direct video call', () => {
       waitForVideo(on.pages.doctor, 'the caller'),
       waitForVideo(on.pages.patient, 'the callee'),
     ]);
+    // Audio and video flow both ways (inbound-rtp bytes of each kind keep growing on each
+    // side): the SDK's sessions carry the media in Chromium, not only the negotiation.
+    const flows = await Promise.all([
+      waitForMediaFlow(on.pages.doctor, 'the caller'),
+      waitForMediaFlow(on.pages.patient, 'the callee'),
+    ]);
+    for (const { after } of flows) {
+      expect(after.audioBytes).toBeGreaterThan(0);
+      expect(after.videoBytes).toBeGreaterThan(0);
+    }
     await screenshotBoth(on.pages, 'call');
 
     const callId = await on.pages.doctor.evaluate<string>('window.hekimDemo.state.session.callId');

@@ -1,6 +1,7 @@
 import { authHeader } from '../support/auth';
 import { appAndTwoPeople, pollUntil } from '../support/browser';
 import {
+  bookFirstSlotOnPage,
   doctorAndPatient,
   leaveToHome,
   passPrecheck,
@@ -39,34 +40,15 @@ describe('browser: booking, check-in, the queue and the next patient', () => {
     );
     expect(opened.weekly[0]).toMatchObject({ start: '08:00', end: '20:00' });
     expect(opened.slotMinutes).toBe(20);
-    // Whatever the hour of the run, the next slot must start within minutes, so that check-in
-    // is open: the whole day in 5-minute slots.
-    await t
-      .http()
-      .put('/api/v1/clinicians/me/availability')
-      .set(authHeader(people.doctor.accessToken))
-      .send({
-        timezone: 'UTC',
-        slotMinutes: 5,
-        weekly: [1, 2, 3, 4, 5, 6, 7].map((weekday) => ({ weekday, start: '00:00', end: '24:00' })),
-      })
-      .expect(200);
-
-    // The patient finds the doctor by name and books the first free time.
-    await patient.getByTestId('appointments-refresh').click();
-    await patient
-      .getByTestId('booking-clinician')
-      .locator(`option[value="${people.doctor.id}"]`)
-      .filter({ hasText: 'Dr. Elif Kaya' })
-      .waitFor({ state: 'attached' });
-    await patient.getByTestId('booking-clinician').selectOption(people.doctor.id);
-    await patient.getByTestId('booking-reason').fill('Follow-up of the blood test');
-    await patient.getByTestId('booking-find').click();
-    await patient.getByTestId('booking-slot').first().click();
-    const booked = patient.locator('[data-testid="appointment-item"][data-status="booked"]');
-    await booked.waitFor();
+    // The patient finds the doctor by name and books the first free time (the whole day in
+    // 5-minute slots, so that check-in is open whatever the hour of the run).
+    const { booked, appointmentId } = await bookFirstSlotOnPage(
+      t,
+      patient,
+      people.doctor,
+      'Follow-up of the blood test',
+    );
     expect(await booked.textContent()).toContain('Dr. Elif Kaya');
-    const appointmentId = (await booked.getAttribute('data-appointment-id')) ?? '';
 
     // Check-in puts the patient in the appointment's waiting room and the doctor's queue.
     await booked.getByTestId('appointment-check-in').click();

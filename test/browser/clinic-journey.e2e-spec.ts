@@ -9,6 +9,7 @@ import {
   passPrecheck,
   screenshotBoth,
   signInOnPage,
+  waitForMediaFlow,
   waitForVideo,
   waitRoomStatus,
   waitSignaling,
@@ -123,6 +124,16 @@ describe('browser: from booking by link to a completed appointment', () => {
       waitForVideo(pages.doctor, 'the doctor'),
       waitForVideo(guest, 'the invitee'),
     ]);
+    // Audio and video flow both ways (inbound-rtp bytes of each kind keep growing on each
+    // side): the SDK's sessions carry the media in Chromium, not only the negotiation.
+    const flows = await Promise.all([
+      waitForMediaFlow(pages.doctor, 'the doctor'),
+      waitForMediaFlow(guest, 'the invitee'),
+    ]);
+    for (const { after } of flows) {
+      expect(after.audioBytes).toBeGreaterThan(0);
+      expect(after.videoBytes).toBeGreaterThan(0);
+    }
     await screenshotBoth(pages, 'clinic-journey');
 
     await leaveToHome(pages.doctor);

@@ -3,38 +3,39 @@ import { join } from 'node:path';
 import type { Page } from 'playwright-core';
 import { appAndTwoPeople, pollUntil, TEST_OUTPUT } from '../support/browser';
 
-// The demo's PeerGroup and Peer (demo/src/peers.ts, peer.ts) in two real Chromium processes,
-// wired to each other through this test instead of the signaling gateway. Both sides add
-// their tracks at once and their offers are held back until both exist, so every run is a
-// glare: the polite side must roll back and answer, the impolite side must ignore the
-// crossing offer and its candidates. Then one side reloads and comes back with a new peer
-// connection, which the other side must recognise and replace.
+// The SDK's Peer (packages/client/src/peer.ts, served as /demo/sdk.js) in two real Chromium
+// processes, wired to each other through this test instead of the signaling gateway. Both
+// sides add their tracks at once and their offers are held back until both exist, so every
+// run is a glare: the polite side must roll back and answer, the impolite side must ignore
+// the crossing offer and its candidates. Then one side reloads and comes back with a new peer
+// connection, which the other side must recognise (the SDK's isNewRemoteSession, as
+// ConsultationSession does) and replace.
 
 interface InPage {
-  __group?: {
-    first?: { pc: { connectionState: string; close(): void } };
-  };
-  // Delivers a relayed signal to the page's PeerGroup (and notes it in __log).
+  __peer?: { pc: { connectionState: string; close(): void } };
+  // Delivers a relayed signal to the page's Peer (and notes it in __log).
   __receive?(kind: string, payload: unknown): Promise<void>;
   __errors: string[];
 }
 
-// Runs in the page: imports the compiled Peer from Hekim and starts it with the fake camera.
+// Runs in the page: imports the SDK built by demo/build.mjs and starts a Peer with the fake
+// camera.
 const startPeer = (polite: boolean): string => `(async () => {
-  const { Peer } = await import('/demo/peer.js');
-  const { PeerGroup } = await import('/demo/peers.js');
+  const { Peer, isNewRemoteSession } = await import('/demo/sdk.js');
   const local = await navigator.mediaDevices.getUserMedia({ audio: true, video: true });
   document.querySelector('[data-testid="local-video"]').srcObject = local;
   document.querySelector('[data-testid="media-panel"]').hidden = false;
   window.__errors = [];
   // What happened, for the failure message: negotiation steps and each signal received.
   window.__log = [];
-  const group = new PeerGroup(${polite}, (id, polite) => new Peer(id, polite, { iceServers: [] }, local, {
-    sendOffer: (sdp) => window.relay('offer', sdp),
-    sendAnswer: (sdp) => window.relay('answer', sdp),
-    sendCandidate: (candidate) => window.relay('candidate', candidate),
-  }, {
-    onRemoteStream: (stream) => {
+  const tracks = local.getTracks().map((track) => ({ track, stream: local }));
+  const signals = {
+    offer: (sdp) => window.relay('offer', sdp),
+    answer: (sdp) => window.relay('answer', sdp),
+    candidate: (candidate) => window.relay('candidate', candidate),
+  };
+  const callbacks = {
+    track: (track, streams) => {
       let video = document.querySelector('[data-testid="remote-video"]');
       if (!video) {
         video = document.createElement('video');
@@ -43,29 +44,35 @@ const startPeer = (polite: boolean): string => `(async () => {
         video.autoplay = true;
         document.querySelector('[data-testid="remote-videos"]').append(video);
       }
-      video.srcObject = stream;
+      video.srcObject = streams[0];
     },
-    onStateChange: (state) => {
+    state: (state) => {
       document.querySelector('[data-testid="connection-state"]').textContent = state;
     },
-    onError: (error) => window.__errors.push(String(error)),
-    onLog: (message) => window.__log.push(message),
-    onStalled: () => group.replace(id),
-  }), () => undefined);
-  window.__group = group;
+    message: () => undefined,
+    error: (error) => window.__errors.push(String(error)),
+    log: (message) => window.__log.push(message),
+  };
+  const create = () =>
+    new Peer('other', ${polite}, RTCPeerConnection, { iceServers: [] }, tracks, signals, callbacks);
+  window.__peer = create();
   const ufrag = (sdp) => (/a=ice-ufrag:(\\S+)/.exec(sdp) || [])[1];
-  window.__receive = (kind, payload) => {
+  window.__receive = async (kind, payload) => {
     window.__log.push(kind === 'candidate'
       ? 'got candidate ' + payload.usernameFragment + ' ' + payload.candidate
       : 'got ' + kind + ' ufrag ' + ufrag(payload));
-    const signal = kind === 'candidate' ? { kind, candidate: payload } : { kind, sdp: payload };
-    return group.receive('other', signal);
+    if (kind === 'candidate') return window.__peer.handleCandidate(payload);
+    if (kind === 'offer' && isNewRemoteSession(window.__peer.remoteSdp, payload)) {
+      window.__log.push('new remote connection: replacing ours');
+      window.__peer.close();
+      window.__peer = create();
+    }
+    return window.__peer.handleDescription(kind, payload);
   };
-  group.ensure('other');
 })()`;
 
 const readPeer = `(async () => {
-  const pc = window.__group.first.pc;
+  const pc = window.__peer.pc;
   let framesDecoded = 0;
   (await pc.getStats()).forEach((e) => {
     if (e.type === 'inbound-rtp' && e.kind === 'video') framesDecoded += e.framesDecoded || 0;
@@ -76,7 +83,7 @@ const readPeer = `(async () => {
 // When a side does not connect: its ICE state, the ICE usernames of both descriptions, how
 // many remote candidates it knows, and its log.
 const diagnosePeer = `(async () => {
-  const pc = window.__group.first.pc;
+  const pc = window.__peer.pc;
   const ufrag = (d) => d && (/a=ice-ufrag:(\\S+)/.exec(d.sdp) || [])[1];
   let remoteCandidates = 0;
   (await pc.getStats()).forEach((e) => { if (e.type === 'remote-candidate') remoteCandidates += 1; });
@@ -182,7 +189,7 @@ describe('browser: perfect negotiation between two Chromium peers', () => {
     // drop its old connection for a fresh one instead of failing on the stranger's offer.
     await polite.page.evaluate(() => {
       const g = globalThis as unknown as InPage & { __old?: unknown };
-      g.__old = g.__group?.first?.pc;
+      g.__old = g.__peer?.pc;
     });
     await impolite.page.reload();
     await impolite.page.evaluate(startPeer(false));
@@ -190,13 +197,13 @@ describe('browser: perfect negotiation between two Chromium peers', () => {
     expect([c.errors, d.errors, relayErrors]).toEqual([[], [], []]);
     const replaced = await polite.page.evaluate(() => {
       const g = globalThis as unknown as InPage & { __old?: { connectionState: string } };
-      return { fresh: g.__group?.first?.pc !== g.__old, old: g.__old?.connectionState };
+      return { fresh: g.__peer?.pc !== g.__old, old: g.__old?.connectionState };
     });
     expect(replaced).toEqual({ fresh: true, old: 'closed' });
 
     await Promise.all(
       [polite, impolite].map((p) =>
-        p.page.evaluate(() => (globalThis as unknown as InPage).__group?.first?.pc.close()),
+        p.page.evaluate(() => (globalThis as unknown as InPage).__peer?.pc.close()),
       ),
     );
   });

@@ -1,7 +1,7 @@
 import { createTestApp, type TestApp } from '../support/test-app';
 
-// The consultation app as a browser first sees it: HTML, its one bundled script, the Socket.IO
-// client and its styles, all from Hekim.
+// The consultation app as a browser first sees it: HTML, its one bundled script (the app with
+// the SDK it is built on, Socket.IO's client inside) and its styles, all from Hekim.
 // Needs `npm run build` (part of `npm test`) to have produced dist/demo.
 describe('demo page (GET /demo)', () => {
   let t: TestApp;
@@ -11,11 +11,10 @@ describe('demo page (GET /demo)', () => {
   });
   afterAll(() => t.close());
 
-  it('serves the app with its module script, the Socket.IO client served by Hekim and its styles', async () => {
+  it('serves the app with its module script and its styles', async () => {
     const res = await t.http().get('/demo').expect(200);
     expect(res.headers['content-type']).toBe('text/html; charset=utf-8');
     expect(res.text).toContain('<script type="module" src="/demo/main.js"></script>');
-    expect(res.text).toContain('<script src="/demo/vendor/socket.io.min.js" defer></script>');
     expect(res.text).toContain('<link rel="stylesheet" href="/demo/demo.css" />');
     for (const testId of ['signin-form', 'media-panel', 'precheck-panel', 'call-status']) {
       expect(res.text).toContain(`data-testid="${testId}"`);
@@ -35,17 +34,16 @@ describe('demo page (GET /demo)', () => {
   it('serves the bundled script (one module, nothing else to load) and styles with their content types', async () => {
     const page = await t.http().get('/demo').expect(200);
     const scripts = [...page.text.matchAll(/<script[^>]+src="\/demo\/([^"]+)"/g)].map((m) => m[1]);
-    expect(scripts).toEqual(['vendor/socket.io.min.js', 'main.js']);
-
-    const client = await t.http().get('/demo/vendor/socket.io.min.js').expect(200);
-    expect(client.headers['content-type']).toBe('text/javascript; charset=utf-8');
-    expect(client.text).toContain('Socket.IO');
+    expect(scripts).toEqual(['main.js']);
 
     const main = await t.http().get('/demo/main.js').expect(200);
     expect(main.headers['content-type']).toBe('text/javascript; charset=utf-8');
-    // One bundle (esbuild, demo/build.mjs): no module imports, i18next and both languages in.
+    // One bundle (esbuild, demo/build.mjs): no module imports; i18next, both languages and the
+    // SDK (its signaling namespace, its REST paths) in.
     expect(main.text).not.toMatch(/\bimport\s*[{*\w]|from\s*["']\.\//);
     expect(main.text).toContain('Çevrim içi muayene');
+    expect(main.text).toContain('/signaling');
+    expect(main.text).toContain('/api/v1/appointments/{id}/precheck');
     await t.http().get('/demo/main.js.map').expect(200);
 
     const css = await t.http().get('/demo/demo.css').expect(200);
@@ -58,11 +56,15 @@ describe('demo page (GET /demo)', () => {
       const res = await t.http().get(file).expect(200);
       expect({
         file,
-        // Absolute URLs (http, https, ws, wss) and protocol-relative src/href alike.
-        remote: res.text.match(/\b(?:https?|wss?):\/\/|(?:src|href)="\/\//gi),
+        // Absolute URLs with a host (http, https, ws, wss) and protocol-relative src/href alike.
+        // The one host allowed is in the text of an error of Socket.IO's client (bundled with the
+        // SDK): a link to its migration guide in a message, never fetched.
+        remote: (res.text.match(/\b(?:https?|wss?):\/\/[\w.-]+|(?:src|href)="\/\//gi) ?? []).filter(
+          (url) => url !== 'https://socket.io',
+        ),
       }).toEqual({
         file,
-        remote: null,
+        remote: [],
       });
     }
   });

@@ -52,8 +52,16 @@ export interface ViewportOptions {
   deviceScaleFactor?: number;
 }
 
-export async function launchPeople(count = 2, screen: ViewportOptions = DESKTOP): Promise<People> {
-  const browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: FLAGS });
+// `flags` replace FLAGS of the same name (e.g. `--use-fake-device-for-media-stream=device-count=2`
+// for a second fake camera).
+export async function launchPeople(
+  count = 2,
+  screen: ViewportOptions = DESKTOP,
+  flags: readonly string[] = [],
+): Promise<People> {
+  const name = (flag: string): string => flag.split('=')[0];
+  const args = [...FLAGS.filter((f) => !flags.some((x) => name(x) === name(f))), ...flags];
+  const browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args });
   try {
     const people = await Promise.all(
       Array.from({ length: count }, async (): Promise<BrowserPeer> => {
@@ -90,6 +98,7 @@ export interface AppAndTwoPeople {
 export function appAndTwoPeople(
   env?: () => NodeJS.ProcessEnv,
   screen: ViewportOptions = DESKTOP,
+  flags: readonly string[] = [],
 ): AppAndTwoPeople {
   const set = {} as AppAndTwoPeople;
   let browsers: People | undefined;
@@ -97,7 +106,7 @@ export function appAndTwoPeople(
   beforeAll(async () => {
     app = await createTestApp({ listen: true, env: env?.() });
     set.t = app;
-    browsers = await launchPeople(2, screen);
+    browsers = await launchPeople(2, screen, flags);
     [set.first, set.second] = browsers.people;
     set.pages = { doctor: set.first.page, patient: set.second.page };
   });

@@ -1,6 +1,6 @@
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { Page } from 'playwright-core';
+import type { Locator, Page } from 'playwright-core';
 import { Role } from '../../src/common/auth/role';
 import { authHeader, createUser, login, type TestUser } from './auth';
 import { pollUntil, TEST_OUTPUT } from './browser';
@@ -176,6 +176,41 @@ export async function doctorAndPatient(t: TestApp): Promise<{ doctor: Person; pa
   return { doctor, patient };
 }
 
+// The clinic's day set up for a browser test: the doctor's calendar open all day in 5-minute
+// slots (whatever the hour of the run, the next slot starts within minutes, so check-in is
+// open), then the patient finds the doctor by name on their page and books the first free
+// slot. Resolves with the booked appointment's item on the patient's page and its id.
+export async function bookFirstSlotOnPage(
+  t: TestApp,
+  patient: Page,
+  doctor: Person,
+  reason?: string,
+): Promise<{ booked: Locator; appointmentId: string }> {
+  await t
+    .http()
+    .put('/api/v1/clinicians/me/availability')
+    .set(authHeader(doctor.accessToken))
+    .send({
+      timezone: 'UTC',
+      slotMinutes: 5,
+      weekly: [1, 2, 3, 4, 5, 6, 7].map((weekday) => ({ weekday, start: '00:00', end: '24:00' })),
+    })
+    .expect(200);
+  await patient.getByTestId('appointments-refresh').click();
+  const clinician = patient.getByTestId('booking-clinician');
+  await clinician
+    .locator(`option[value="${doctor.id}"]`)
+    .filter({ hasText: doctor.displayName })
+    .waitFor({ state: 'attached' });
+  await clinician.selectOption({ label: doctor.displayName });
+  if (reason) await patient.getByTestId('booking-reason').fill(reason);
+  await patient.getByTestId('booking-find').click();
+  await patient.getByTestId('booking-slot').first().click();
+  const booked = patient.locator('[data-testid="appointment-item"][data-status="booked"]');
+  await booked.waitFor();
+  return { booked, appointmentId: (await booked.getAttribute('data-appointment-id')) ?? '' };
+}
+
 // Both people sign in on their pages; the patient goes through the consent step.
 export async function signInBoth(
   t: TestApp,
@@ -294,4 +329,84 @@ export async function waitForVideo(page: Page, who: string, frames = 30): Promis
       cause: error,
     });
   }
+}
+
+export interface FlowReading {
+  audioBytes: number;
+  videoBytes: number;
+  framesDecoded: number;
+}
+
+// inbound-rtp bytes by kind over all the page's peer connections (through window.hekimDemo).
+const READ_FLOW = `(async () => {
+  const pcs = (window.hekimDemo && window.hekimDemo.peerConnections) || [];
+  const r = { audioBytes: 0, videoBytes: 0, framesDecoded: 0 };
+  for (const pc of pcs) {
+    (await pc.getStats()).forEach((e) => {
+      if (e.type !== 'inbound-rtp') return;
+      if (e.kind === 'audio') r.audioBytes += e.bytesReceived || 0;
+      if (e.kind === 'video') {
+        r.videoBytes += e.bytesReceived || 0;
+        r.framesDecoded += e.framesDecoded || 0;
+      }
+    });
+  }
+  return r;
+})()`;
+
+export function readFlow(page: Page): Promise<FlowReading> {
+  return page.evaluate<FlowReading>(READ_FLOW);
+}
+
+// Audio and video keep arriving from the other side: inbound-rtp bytes of each kind and the
+// decoded video frames grow past a first reading. Resolves with both readings.
+export async function waitForMediaFlow(
+  page: Page,
+  who: string,
+): Promise<{ before: FlowReading; after: FlowReading }> {
+  const before = await readFlow(page);
+  const after = await pollUntil(
+    `${who} to keep receiving audio and video`,
+    () => readFlow(page),
+    (r) =>
+      r.audioBytes > before.audioBytes &&
+      r.videoBytes > before.videoBytes &&
+      r.framesDecoded > before.framesDecoded,
+  );
+  return { before, after };
+}
+
+// What covers the chat's Send button: the page is scrolled from top to bottom in steps, and
+// wherever the button's centre is on screen (and not behind the call's sticky controls, which
+// scroll content passes under by design), document.elementFromPoint at that centre must be
+// the button or inside it. Resolves with a description of each cover found ([] when none).
+export async function chatSendOccluders(page: Page): Promise<string[]> {
+  return page.evaluate<string[]>(`(async () => {
+    const send = document.querySelector('[data-testid="chat-send"]');
+    const toolbar = document.querySelector('.toolbar');
+    if (!send || send.offsetParent === null) return ['the Send button is not shown'];
+    const found = new Set();
+    const frame = () => new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(r)));
+    const height = document.documentElement.scrollHeight;
+    let seen = 0;
+    for (let y = 0; y <= height; y += 40) {
+      window.scrollTo(0, y);
+      await frame();
+      const r = send.getBoundingClientRect();
+      const x = r.left + r.width / 2;
+      const cy = r.top + r.height / 2;
+      if (cy < 0 || cy > window.innerHeight || x < 0 || x > window.innerWidth) continue;
+      const bar = toolbar && toolbar.getBoundingClientRect();
+      if (bar && cy >= bar.top && cy <= bar.bottom) continue;
+      seen += 1;
+      const hit = document.elementFromPoint(x, cy);
+      if (hit !== send && !send.contains(hit)) {
+        const tile = hit && hit.closest('[data-testid]');
+        found.add((tile ? tile.dataset.testid : hit && hit.tagName) + ' at scroll ' + y);
+      }
+    }
+    window.scrollTo(0, 0);
+    if (seen === 0) found.add('the Send button was never on screen');
+    return [...found];
+  })()`);
 }

@@ -28,6 +28,9 @@ export interface CallEvents {
 }
 
 export type CallSessionOptions = Omit<SessionOptions, 'signaling' | 'roomId' | 'callId'>;
+// The options of each call's session, or a function that gives them when the session opens
+// (the local tracks of the moment: an app that starts its camera only for the call).
+export type CallSessionOptionsSource = CallSessionOptions | (() => CallSessionOptions);
 
 // One call as this device sees it.
 export class Call extends Emitter<CallEvents> {
@@ -37,7 +40,7 @@ export class Call extends Emitter<CallEvents> {
   constructor(
     private current: CallState,
     private readonly signaling: SignalingClient,
-    private readonly sessionOptions: CallSessionOptions,
+    private readonly sessionOptions: CallSessionOptionsSource,
     readonly incoming?: IncomingCall,
   ) {
     super();
@@ -124,8 +127,10 @@ export class Call extends Emitter<CallEvents> {
   }
 
   private newSession(roomId: string): ConsultationSession {
+    const options =
+      typeof this.sessionOptions === 'function' ? this.sessionOptions() : this.sessionOptions;
     const session = new ConsultationSession({
-      ...this.sessionOptions,
+      ...options,
       signaling: this.signaling,
       roomId,
       callId: this.callId,
@@ -148,7 +153,7 @@ export class CallClient extends Emitter<CallClientEvents> {
 
   constructor(
     private readonly signaling: SignalingClient,
-    private readonly sessionOptions: CallSessionOptions,
+    private readonly sessionOptions: CallSessionOptionsSource,
   ) {
     super();
     const s = signaling;

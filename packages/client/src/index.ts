@@ -9,7 +9,13 @@ export type {
   Problem,
 } from './api/client.js';
 export { Call, CallClient } from './calls.js';
-export type { CallClientEvents, CallEvents, CallSessionOptions, IncomingCall } from './calls.js';
+export type {
+  CallClientEvents,
+  CallEvents,
+  CallSessionOptions,
+  CallSessionOptionsSource,
+  IncomingCall,
+} from './calls.js';
 export type * from './contract/signaling-events.js';
 export { CLIENT_EVENTS, SERVER_EVENTS } from './contract/signaling-events.js';
 export { HekimError } from './errors.js';
@@ -20,7 +26,9 @@ export {
   isOfferCollision,
   shouldIgnoreOffer,
 } from './negotiation.js';
-export { DATA_CHANNEL, Peer } from './peer.js';
+export { arrivingSince, replaceOutgoingTrack, setSending, transceiversOf } from './media.js';
+export type { MediaKind, RemoteMedia } from './media.js';
+export { DATA_CHANNEL, Peer, STALL_MS } from './peer.js';
 export { adviceOf, precallCheck, precheckSummary, verdictOf } from './precall.js';
 export type {
   CheckCode,

@@ -24,7 +24,16 @@ export interface PeerCallbacks {
   error(error: unknown): void;
   // What negotiation decided and why (glare, restarts), for a debug log. Never SDP.
   log(message: string): void;
+  // Optional: the connection is still `new` STALL_MS after an offer/answer exchange settled
+  // (impolite side only); the owner replaces it with a fresh peer connection.
+  stalled?(): void;
 }
+
+// After a glare, Chromium can leave the polite side's transport gathering nothing, so the
+// connection stays `new` for good and an ICE restart does not revive it (docs/demo.md, "The
+// stall that kept the scenarios out of `npm test`"). The impolite side starts a fresh peer
+// connection instead; its offer carries a new SDP session, so the polite side replaces its own.
+export const STALL_MS = 4000;
 
 // The data channel every peer connection carries, negotiated out of band (same id on both
 // sides), so neither side has to wait for the other to open it: the app's small messages
@@ -43,6 +52,7 @@ export class Peer {
   private held: IceCandidateLike[] = [];
   private inbox: Promise<void> = Promise.resolve();
   private restartTimer: ReturnType<typeof setTimeout> | undefined;
+  private stallTimer: ReturnType<typeof setTimeout> | undefined;
   private closed = false;
   // Restarts done by this side, for tests and the debug log.
   iceRestarts = 0;
@@ -131,6 +141,7 @@ export class Peer {
     if (this.closed) return;
     this.closed = true;
     clearTimeout(this.restartTimer);
+    clearTimeout(this.stallTimer);
     this.pc.onnegotiationneeded = null;
     this.pc.onicecandidate = null;
     this.pc.ontrack = null;
@@ -245,6 +256,19 @@ export class Peer {
         this.releaseCandidates();
       }
     }
+    this.watchStall();
+  }
+
+  // The exchange settled: if the connection is still `new` STALL_MS later, it is stuck.
+  private watchStall(): void {
+    if (this.polite || !this.on.stalled) return;
+    clearTimeout(this.stallTimer);
+    this.stallTimer = setTimeout(() => {
+      if (this.closed || this.polite || this.pc.connectionState !== 'new') return;
+      if (this.pc.signalingState !== 'stable') return;
+      this.on.log('still new after negotiating: starting a fresh connection');
+      this.on.stalled?.();
+    }, STALL_MS);
   }
 
   private async applyCandidate(candidate: IceCandidateLike): Promise<void> {

@@ -117,6 +117,11 @@ export function adviceOf(checks: readonly CheckResult[]): string[] {
   return out;
 }
 
+function isTurn(server: IceServer): boolean {
+  const urls = Array.isArray(server.urls) ? server.urls : [server.urls];
+  return urls.some((url) => /^turns?:/.test(url));
+}
+
 export async function precallCheck(options: PrecallOptions): Promise<PrecallReport> {
   const timeoutMs = options.timeoutMs ?? 8000;
   const checks: CheckResult[] = [];
@@ -194,6 +199,11 @@ export async function precallCheck(options: PrecallOptions): Promise<PrecallRepo
   );
   if (!iceServers) {
     checks.push({ name: 'turn', status: 'fail', code: refused ? 'refused' : 'unreachable' });
+    checks.push({ name: 'media', status: 'skipped', code: 'not-run' });
+  } else if (!iceServers.some(isTurn)) {
+    // This deployment hands out no TURN server (media goes direct or not at all): nothing
+    // to allocate, and a relay-only loopback could only time out.
+    checks.push({ name: 'turn', status: 'skipped', code: 'not-run' });
     checks.push({ name: 'media', status: 'skipped', code: 'not-run' });
   } else {
     const result = await loopback(options.webrtc, iceServers, microphone, timeoutMs);

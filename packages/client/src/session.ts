@@ -12,6 +12,13 @@ import type {
 } from './contract/signaling-events.js';
 import { Emitter } from './emitter.js';
 import { HekimError } from './errors.js';
+import {
+  arrivingSince,
+  type MediaKind,
+  type RemoteMedia,
+  replaceOutgoingTrack,
+  setSending,
+} from './media.js';
 import { isNewRemoteSession, POLITE_TOWARDS_NEWCOMER } from './negotiation.js';
 import { Peer } from './peer.js';
 import {
@@ -95,12 +102,17 @@ export class ConsultationSession extends Emitter<SessionEvents> {
   private statsTimer: ReturnType<typeof setInterval> | undefined;
   private readonly unlisten: (() => void)[] = [];
   private readonly thresholds: QualityThresholds;
+  // Media controls (media.ts): what new peer connections send, and the last packet counts.
+  private localTracks: { track: TrackLike; stream?: StreamLike }[];
+  private readonly notSending = new Set<MediaKind>();
+  private readonly arrived = new Map<string, Map<string, number>>();
 
   constructor(private readonly options: SessionOptions) {
     super();
     this.roomId = options.roomId;
     this.callId = options.callId;
     this.thresholds = options.thresholds ?? DEFAULT_THRESHOLDS;
+    this.localTracks = [...(options.localTracks ?? [])];
     this.listen();
   }
 
@@ -180,6 +192,38 @@ export class ConsultationSession extends Emitter<SessionEvents> {
   broadcast(data: unknown): void {
     const text = JSON.stringify(data);
     for (const peer of this.peers.values()) peer.send(text);
+  }
+
+  // Sends `track` instead of the outgoing track of its kind on every peer connection (screen
+  // share, another camera or microphone), with no renegotiation; connections made later send
+  // it too. Resolves with the number of senders replaced.
+  async replaceTrack(kind: MediaKind, track: TrackLike): Promise<number> {
+    this.localTracks = this.localTracks.map((t) => (t.track.kind === kind ? { track } : t));
+    let replaced = 0;
+    for (const peer of this.peers.values())
+      replaced += await replaceOutgoingTrack(peer.pc, kind, track);
+    return replaced;
+  }
+
+  // Stops (or resumes) sending one kind to everyone: the other side receives no packets of it
+  // (its "muted" indicator, see remoteMedia). Applies to connections made later as well.
+  setSending(kind: MediaKind, sending: boolean): void {
+    if (sending) this.notSending.delete(kind);
+    else this.notSending.add(kind);
+    for (const peer of this.peers.values()) setSending(peer.pc, kind, sending);
+  }
+
+  // What one participant is sending now: packets of each kind arrived since the last call for
+  // them (call it about once a second); undefined without a connected peer connection.
+  async remoteMedia(userId: string): Promise<RemoteMedia | undefined> {
+    const peer = this.peers.get(userId);
+    if (!peer || peer.connectionState !== 'connected') return undefined;
+    const { media, packets } = arrivingSince(
+      statsEntries(await peer.pc.getStats()),
+      this.arrived.get(userId) ?? new Map(),
+    );
+    this.arrived.set(userId, packets);
+    return media;
   }
 
   // Chat (docs/chat.md). `clientId` makes a resend after a reconnect idempotent.
@@ -386,7 +430,7 @@ export class ConsultationSession extends Emitter<SessionEvents> {
       polite,
       this.options.webrtc.RTCPeerConnection,
       this.configuration(),
-      this.options.localTracks ?? [],
+      this.localTracks,
       {
         offer: async (sdp) => void (await s.request('call:offer', { roomId, to: userId, sdp })),
         answer: async (sdp) => void (await s.request('call:answer', { roomId, to: userId, sdp })),
@@ -405,10 +449,19 @@ export class ConsultationSession extends Emitter<SessionEvents> {
         },
         error: (error) => this.emit('error', { error }),
         log: (message) => this.emit('log', { message: `${userId}: ${message}` }),
+        stalled: () => this.replaceStalled(userId, peer),
       },
     );
+    for (const kind of this.notSending) setSending(peer.pc, kind, false);
     this.peers.set(userId, peer);
     return peer;
+  }
+
+  // A connection stuck at `new` (peer.ts, STALL_MS): a fresh one takes its place.
+  private replaceStalled(userId: string, stalled: Peer): void {
+    if (this.peers.get(userId) !== stalled || this.current === 'ended') return;
+    this.dropPeer(userId);
+    this.createPeer(userId, stalled.polite);
   }
 
   private dropPeer(userId: string): void {
@@ -416,6 +469,7 @@ export class ConsultationSession extends Emitter<SessionEvents> {
     this.peers.delete(userId);
     this.trackers.delete(userId);
     this.counters.delete(userId);
+    this.arrived.delete(userId);
   }
 
   private closePeers(): void {

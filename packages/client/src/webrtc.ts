@@ -73,6 +73,19 @@ export interface StatsReportLike {
   forEach(callback: (entry: StatsEntry) => void): void;
 }
 
+// An RTCRtpSender and RTCRtpTransceiver, as far as the media controls (media.ts) use them.
+export interface SenderLike {
+  readonly track: TrackLike | null;
+  replaceTrack(track: TrackLike | null): Promise<unknown>;
+}
+
+export interface TransceiverLike {
+  direction: string;
+  readonly currentDirection?: string | null;
+  readonly sender: SenderLike;
+  readonly receiver: { readonly track: TrackLike };
+}
+
 export interface PeerConnectionLike {
   // PeerConnectionState and SignalingStateName values; typed as string so that an
   // implementation with a state of its own still fits.
@@ -92,6 +105,8 @@ export interface PeerConnectionLike {
   getStats(): Promise<StatsReportLike>;
   setConfiguration(configuration: PeerConfiguration): unknown;
   restartIce(): void;
+  // Optional: only the media controls (media.ts) need it; without it they do nothing.
+  getTransceivers?(): TransceiverLike[];
   close(): unknown;
   onnegotiationneeded: Handler<unknown>;
   onicecandidate: Handler<{ candidate: IceCandidateLike | null | undefined }>;
