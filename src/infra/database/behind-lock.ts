@@ -25,7 +25,7 @@ export async function behindLock<T>(
   lock: LockStatement,
   reads: () => Promise<T>,
 ): Promise<{ locked: number; result: T }> {
-  const client = await transactionClient(manager);
+  const client = await transactionClient(manager, 'a lock with reads behind it');
   const sent: Promise<{ rowCount: number | null }> = client.query(lock.text, lock.values);
   // Observed at once, so that a failing lock is never unhandled while the reads run.
   sent.catch(() => undefined);
@@ -51,16 +51,17 @@ async function lockAnswer(
   }
 }
 
-// The connection of the manager's transaction: a lock taken outside one would be released at
-// once, so there is none without it.
-async function transactionClient(manager: EntityManager): Promise<PoolClient> {
+// The connection of the manager's transaction, for statements that must run inside one (a lock
+// or an audit append taken outside one would be released at once). `what` names the caller in
+// the error, e.g. "appending to the audit chain".
+export async function transactionClient(manager: EntityManager, what: string): Promise<PoolClient> {
   const runner = manager.queryRunner;
   if (
     !(runner instanceof PostgresQueryRunner) ||
     !runner.isTransactionActive ||
     runner.isReleased
   ) {
-    throw new Error('a lock with reads behind it needs a PostgreSQL transaction');
+    throw new Error(`${what} needs a PostgreSQL transaction`);
   }
   return (await runner.connect()) as PoolClient;
 }

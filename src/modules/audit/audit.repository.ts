@@ -6,7 +6,7 @@ import { InjectRepository } from '@nestjs/typeorm';
 import { Pool, type PoolClient } from 'pg';
 import { type EntityManager, QueryFailedError, Repository } from 'typeorm';
 import type { PostgresDriver } from 'typeorm/driver/postgres/PostgresDriver';
-import { PostgresQueryRunner } from 'typeorm/driver/postgres/PostgresQueryRunner';
+import { transactionClient } from '../../infra/database/behind-lock';
 import { AuditCheckpointEntity } from './audit-checkpoint.entity';
 import { AuditEventEntity } from './audit-event.entity';
 import { RecordLinesCopy } from './export/audit-line-copy';
@@ -316,19 +316,8 @@ function appendQuery(rows: AuditUnplacedRow[]): { name: string; text: string; va
 const inSeqOrder = (records: AppendedRecord[]): AppendedRecord[] =>
   records.sort((a, b) => (BigInt(a.seq) < BigInt(b.seq) ? -1 : 1));
 
-// The connection of the manager's transaction: appends hold the chain lock until the
-// transaction ends, so they never run outside one.
-async function transactionClient(manager: EntityManager): Promise<PoolClient> {
-  const runner = manager.queryRunner;
-  if (
-    !(runner instanceof PostgresQueryRunner) ||
-    !runner.isTransactionActive ||
-    runner.isReleased
-  ) {
-    throw new Error('appending to the audit chain needs a PostgreSQL transaction');
-  }
-  return (await runner.connect()) as PoolClient;
-}
+// Appends hold the chain lock until the transaction ends, so they never run outside one.
+const APPENDING = 'appending to the audit chain';
 
 // A chain statement on the transaction's connection, its error as TypeORM's. APPEND_ONE
 // without the head row fails on the NOT NULL seq: say why. The query is sent before the first
@@ -385,7 +374,7 @@ export class AuditRepository implements OnModuleDestroy {
     rows: AuditUnplacedRow[],
     manager: EntityManager,
   ): Promise<{ answers: Promise<AppendedRecord[]> }> {
-    const client = await transactionClient(manager);
+    const client = await transactionClient(manager, APPENDING);
     const answers = queryOn<AppendedRecord>(client, appendQuery(rows)).then(inSeqOrder);
     return { answers };
   }
@@ -396,7 +385,7 @@ export class AuditRepository implements OnModuleDestroy {
     manager: EntityManager,
     query: { name: string; text: string; values: unknown[] },
   ): Promise<R[]> {
-    return queryOn<R>(await transactionClient(manager), query);
+    return queryOn<R>(await transactionClient(manager, APPENDING), query);
   }
 
   // Every record where the person is the actor or the subject, in chain order (data export).
