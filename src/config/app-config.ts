@@ -100,6 +100,8 @@ export class AppConfig {
     retentionDays: number;
     checkpointEveryRecords: number;
     checkpointEveryMinutes: number;
+    // The server's host in FHIR AuditEvents (AUDIT_SOURCE_HOST).
+    sourceHost: string;
   };
 
   encryption!: {

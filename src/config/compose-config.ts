@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import { availableParallelism } from 'node:os';
+import { availableParallelism, hostname } from 'node:os';
 import { dirname, join } from 'node:path';
 import { isRole, Role } from '../common/auth/role';
 import { defaultPasswordHashConcurrency } from '../common/crypto/password-hasher';
@@ -34,6 +34,14 @@ function packageVersion(): string {
 function defaultAppBaseUrl(host: string, port: number): string {
   const local = ['0.0.0.0', '::', ''].includes(host) ? '127.0.0.1' : host;
   return `http://${local.includes(':') ? `[${local}]` : local}:${port}/demo/`;
+}
+
+// The server's host in FHIR AuditEvents: AUDIT_SOURCE_HOST, else the public host of
+// APP_BASE_URL, else this machine's name (docs/audit.md).
+function auditSourceHost(env: EnvironmentVariables): string {
+  if (env.AUDIT_SOURCE_HOST) return env.AUDIT_SOURCE_HOST;
+  if (env.APP_BASE_URL) return new URL(env.APP_BASE_URL).hostname.replace(/^\[(.*)\]$/, '$1');
+  return hostname() || 'localhost';
 }
 
 // tls://host[:port] (6514, RFC 5425's port, when left out); read-env has checked the shape
@@ -137,6 +145,7 @@ export function composeConfig(
       retentionDays: env.AUDIT_RETENTION_DAYS,
       checkpointEveryRecords: env.AUDIT_CHECKPOINT_EVERY_RECORDS,
       checkpointEveryMinutes: env.AUDIT_CHECKPOINT_EVERY_MINUTES,
+      sourceHost: auditSourceHost(env),
     },
     encryption: { dataEncryptionKey: secrets.DATA_ENCRYPTION_KEY as string },
     patientData: {

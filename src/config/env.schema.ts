@@ -23,6 +23,12 @@ const MINUTES_LIST = /^\s*$|^\s*\d{1,5}(\s*,\s*\d{1,5})*\s*$/;
 
 const HTTP = ['http', 'https'];
 
+// A DNS host name (RFC 1123 labels, IPv4 literals included) or an IPv6 literal.
+const HOST_LABEL = '[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?';
+const AUDIT_SOURCE_HOST_PATTERN = new RegExp(
+  `^(?:(?=.{1,253}$)${HOST_LABEL}(?:\\.${HOST_LABEL})*|(?=.*:)[0-9A-Fa-f:.]{2,45})$`,
+);
+
 // Every variable Hekim reads. docs/configuration.md and .env.example list the same names;
 // a unit test keeps the three in step.
 export class EnvironmentVariables {
@@ -208,6 +214,13 @@ export class EnvironmentVariables {
 
   @IntegerVar({ min: 1, max: 1440, unit: 'minutes' })
   AUDIT_CHECKPOINT_EVERY_MINUTES: number = 15;
+
+  // The server's network address in FHIR AuditEvents (docs/audit.md, "IHE BALP"): a host name
+  // or an IP literal. Unset: the host of APP_BASE_URL when set, else this machine's host name.
+  @PatternVar(AUDIT_SOURCE_HOST_PATTERN, 'must be a host name or an IP address literal', {
+    optional: true,
+  })
+  AUDIT_SOURCE_HOST?: string;
 
   @SecretVar()
   DATA_ENCRYPTION_KEY?: string;

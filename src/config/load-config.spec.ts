@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdtempSync, readFileSync, statSync, writeFileSync } from 'node:fs';
-import { availableParallelism, tmpdir } from 'node:os';
+import { availableParallelism, hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Role } from '../common/auth/role';
 import { defaultPasswordHashConcurrency } from '../common/crypto/password-hasher';
@@ -71,6 +71,20 @@ describe('loadConfig', () => {
     expect(problemsOf({ ...secrets, PASSWORD_HASH_CONCURRENCY: '0' })).toEqual([
       expect.stringMatching(/^PASSWORD_HASH_CONCURRENCY: must be a whole number from 1 to 64/),
     ]);
+  });
+
+  it('takes the audit source host from AUDIT_SOURCE_HOST, else APP_BASE_URL, else the machine', () => {
+    const host = (env: NodeJS.ProcessEnv) =>
+      loadConfig({ ...secrets, ...env }, { persistGeneratedSecrets: false }).audit.sourceHost;
+    expect(host({ AUDIT_SOURCE_HOST: 'audit.example.org' })).toBe('audit.example.org');
+    expect(host({ AUDIT_SOURCE_HOST: '10.0.0.5' })).toBe('10.0.0.5');
+    expect(host({ AUDIT_SOURCE_HOST: '2001:db8::1' })).toBe('2001:db8::1');
+    expect(host({ APP_BASE_URL: 'https://app.example.org/x/' })).toBe('app.example.org');
+    expect(host({})).toBe(hostname() || 'localhost');
+    for (const bad of ['https://audit.example.org', 'two words', 'a_b.example', '-x.example'])
+      expect(problemsOf({ ...secrets, AUDIT_SOURCE_HOST: bad })).toEqual([
+        expect.stringMatching(/^AUDIT_SOURCE_HOST: must be a host name or an IP address literal/),
+      ]);
   });
 
   it('names every offending variable with what it expects', () => {

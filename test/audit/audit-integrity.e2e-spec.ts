@@ -38,10 +38,13 @@ describe('audit trail: checkpoints, export and offline verification', () => {
   let t: TestApp;
   let dir: string;
   let keyFile: string;
+  const SOURCE_HOST = 'audit.hekim.test';
   let db: DataSource;
 
   beforeAll(async () => {
-    t = await createTestApp({ env: { AUDIT_CHECKPOINT_EVERY_RECORDS: '5' } });
+    t = await createTestApp({
+      env: { AUDIT_CHECKPOINT_EVERY_RECORDS: '5', AUDIT_SOURCE_HOST: SOURCE_HOST },
+    });
     db = t.app.get(DataSource);
     await recordMany(t, 23);
     dir = await tempDir();
@@ -334,9 +337,12 @@ describe('audit trail: checkpoints, export and offline verification', () => {
     const { text } = await exportToFile(t, ExportFormat.Fhir, dir);
     const bundle = JSON.parse(text) as {
       resourceType: string;
+      meta: { tag: { system: string; code: string }[] };
       entry: { resource: { resourceType: string; [k: string]: unknown } }[];
     };
     expect(bundle.resourceType).toBe('Bundle');
+    // The host travels in the Bundle, for the offline verifier (docs/audit.md, "IHE BALP").
+    expect(bundle.meta.tag).toEqual([{ system: 'urn:hekim:audit:source-host', code: SOURCE_HOST }]);
     const events = bundle.entry.filter((e) => e.resource.resourceType === 'AuditEvent');
     expect(events.length).toBeGreaterThan(20);
     expect(bundle.entry.some((e) => e.resource.resourceType === 'Provenance')).toBe(true);
@@ -355,7 +361,8 @@ describe('audit trail: checkpoints, export and offline verification', () => {
           network: { address: '203.0.113.7', type: '2' },
         },
       ],
-      source: { observer: { display: 'hekim' } },
+      // The configured host (AUDIT_SOURCE_HOST), as the server's address.
+      source: { site: 'hekim', observer: { display: SOURCE_HOST } },
       entity: [
         { what: { identifier: { value: 'u-0' } } },
         {

@@ -6,7 +6,12 @@ import {
   recordLine,
   type AuditRecordBody,
 } from '../chain/audit-chain';
-import { toFhirAuditEvent, toFhirProvenance } from './audit-fhir';
+import {
+  FHIR_SOURCE_HOST_TAG,
+  LEGACY_SOURCE_HOST,
+  toFhirAuditEvent,
+  toFhirProvenance,
+} from './audit-fhir';
 import type { ChainRecordItem, CheckpointItem } from '../verification/audit-verifier';
 
 export enum ExportFormat {
@@ -146,6 +151,7 @@ export async function* renderExport(
   pages: AsyncIterable<readonly ChainRecordItem[]>,
   checkpoints: readonly CheckpointItem[],
   generatedAt: string,
+  sourceHost: string = LEGACY_SOURCE_HOST,
 ): AsyncGenerator<string> {
   switch (format) {
     case ExportFormat.Ndjson:
@@ -159,15 +165,17 @@ export async function* renderExport(
         yield checkpoints.map((cp) => csvLine(csvCheckpointRow(cp))).join('');
       return;
     case ExportFormat.Fhir: {
-      // One entry per line, so that the Bundle can be written and read as a stream.
-      yield `{"resourceType":"Bundle","type":"collection","timestamp":${JSON.stringify(generatedAt)},"entry":[\n`;
+      // One entry per line, so that the Bundle can be written and read as a stream. The first
+      // line carries the server's host (readExport takes it from there).
+      const tag = { system: FHIR_SOURCE_HOST_TAG, code: sourceHost };
+      yield `{"resourceType":"Bundle","meta":${JSON.stringify({ tag: [tag] })},"type":"collection","timestamp":${JSON.stringify(generatedAt)},"entry":[\n`;
       let first = true;
       const entry = (resource: fhir4.AuditEvent | fhir4.Provenance): string => {
         const line = `${first ? '' : ','}${JSON.stringify({ resource })}\n`;
         first = false;
         return line;
       };
-      yield* chunked(pages, (r) => entry(toFhirAuditEvent(r.body, r.prevHash, r.hash)));
+      yield* chunked(pages, (r) => entry(toFhirAuditEvent(r.body, r.prevHash, r.hash, sourceHost)));
       yield `${checkpoints.map((cp) => entry(toFhirProvenance(cp.body, cp.signature))).join('')}]}\n`;
       return;
     }

@@ -14,6 +14,8 @@ import {
 import {
   FHIR_CHAIN_EXTENSION,
   FHIR_CHECKPOINT_EXTENSION,
+  FHIR_SOURCE_HOST_TAG,
+  LEGACY_SOURCE_HOST,
   toFhirAuditEvent,
   toFhirProvenance,
 } from './audit-fhir';
@@ -76,7 +78,20 @@ interface FhirExtension {
   extension?: FhirExtension[];
 }
 
-function fhirItem(line: string): ExportItem {
+// The server's host from the Bundle's first line (`{"resourceType":"Bundle",…,"entry":[`);
+// exports made before it was carried there used LEGACY_SOURCE_HOST.
+export function fhirSourceHost(header: string): string {
+  let bundle: { meta?: { tag?: { system?: unknown; code?: unknown }[] } };
+  try {
+    bundle = JSON.parse(`${header}]}`) as typeof bundle;
+  } catch {
+    throw new ExportFormatError('the first line is not the start of a FHIR Bundle');
+  }
+  const code = bundle.meta?.tag?.find((t) => t.system === FHIR_SOURCE_HOST_TAG)?.code;
+  return typeof code === 'string' ? code : LEGACY_SOURCE_HOST;
+}
+
+function fhirItem(line: string, sourceHost: string): ExportItem {
   const entry = parseJson(line.replace(/^,/, ''));
   const resource = entry.resource as Record<string, unknown> & { extension?: FhirExtension[] };
   const ext = resource.extension ?? [];
@@ -91,7 +106,7 @@ function fhirItem(line: string): ExportItem {
       body,
     };
     // Every readable field must say what the hashed record says: re-render and compare.
-    const expected = toFhirAuditEvent(body, item.prevHash, item.hash);
+    const expected = toFhirAuditEvent(body, item.prevHash, item.hash, sourceHost);
     if (canonicalJson(expected) !== canonicalJson(resource))
       item.mismatch = 'the AuditEvent differs from its hashed record';
     return { kind: 'record', item };
@@ -148,10 +163,12 @@ export async function* readExport(path: string): AsyncGenerator<ExportItem> {
   }
   const lines = createInterface({ input: createReadStream(path), crlfDelay: Infinity });
   let n = 0;
+  let sourceHost = LEGACY_SOURCE_HOST;
   for await (const line of lines) {
     n++;
     if (line === '') continue;
     if (format === ExportFormat.Ndjson) yield ndjsonItem(line);
-    else if (n > 1 && line !== ']}') yield fhirItem(line);
+    else if (n === 1) sourceHost = fhirSourceHost(line);
+    else if (line !== ']}') yield fhirItem(line, sourceHost);
   }
 }

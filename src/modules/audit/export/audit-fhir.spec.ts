@@ -188,6 +188,8 @@ describe('FHIR AuditEvent mapping', () => {
       subjectId: patientId,
       ...extra,
     });
+    // The deployment's host (AUDIT_SOURCE_HOST), the server's network address.
+    const HOST = 'hekim.example.org';
     const codes = (c?: { coding?: { code?: string }[] }) => (c?.coding ?? []).map((x) => x.code);
     // Client and server agent types per interaction, as BALP 1.1.4 fixes them.
     const AGENT_TYPES: Record<string, [string, string]> = {
@@ -211,7 +213,7 @@ describe('FHIR AuditEvent mapping', () => {
     ])(
       '%s follows %s with the structure and codes the profile requires',
       (action, name, code, verb) => {
-        const e = toFhirAuditEvent(record(action), '0'.repeat(64), '1'.repeat(64));
+        const e = toFhirAuditEvent(record(action), '0'.repeat(64), '1'.repeat(64), HOST);
         expect(e.meta?.profile).toEqual([`${BALP}.${name}`]);
         // type rest, a restful-interaction subtype beside Hekim's own action code, the action.
         expect(e.type).toMatchObject({
@@ -238,8 +240,9 @@ describe('FHIR AuditEvent mapping', () => {
         expect(server[0]).toMatchObject({
           requestor: false,
           who: { display: 'hekim' },
-          network: { address: 'hekim', type: '1' },
+          network: { address: HOST, type: '1' },
         });
+        expect(e.source.observer).toEqual({ display: HOST });
         expect(e.agent).toHaveLength(3);
         expect(e.agent.filter((a) => a.requestor)).toHaveLength(1);
         expect(e.source.type?.[0].code).toBe('4');
@@ -339,6 +342,23 @@ describe('FHIR AuditEvent mapping', () => {
         expect(person[0].what?.identifier?.value).toBe(patientId);
       },
     );
+
+    it('gives an IP literal host as an IP address and keeps the old name without a host', () => {
+      const server = (e: ReturnType<typeof toFhirAuditEvent>) =>
+        e.agent.find((a) => codes(a.type).includes('110153'));
+      for (const [host, type] of [
+        ['10.0.0.5', '2'],
+        ['2001:db8::1', '2'],
+        ['app-1.internal', '1'],
+      ]) {
+        const e = toFhirAuditEvent(record('user.read'), '', '', host);
+        expect(server(e)?.network).toEqual({ address: host, type });
+        expect(e.source.observer).toEqual({ display: host });
+      }
+      const old = toFhirAuditEvent(record('user.read'), '', '');
+      expect(server(old)?.network).toEqual({ address: 'hekim', type: '1' });
+      expect(old.source.observer).toEqual({ display: 'hekim' });
+    });
 
     // Every action of the mapping table, with and without a subject, against the published
     // rules (balpViolations above), and the check itself catches a broken event.

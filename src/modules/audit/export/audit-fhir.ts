@@ -1,3 +1,4 @@
+import { isIP } from 'node:net';
 import type * as fhir4 from 'fhir/r4';
 import { canonicalJson, type AuditRecordBody, type CheckpointBody } from '../chain/audit-chain';
 
@@ -6,6 +7,11 @@ import { canonicalJson, type AuditRecordBody, type CheckpointBody } from '../cha
 // verifies offline like the other formats.
 export const FHIR_CHAIN_EXTENSION = 'urn:hekim:audit:chain';
 export const FHIR_CHECKPOINT_EXTENSION = 'urn:hekim:audit:checkpoint';
+// The Bundle's meta.tag that carries the server's host (AUDIT_SOURCE_HOST), so that the
+// offline verifier re-renders every AuditEvent with the host the export was made with.
+export const FHIR_SOURCE_HOST_TAG = 'urn:hekim:audit:source-host';
+// What exports made before the host was configurable carry as the server's address.
+export const LEGACY_SOURCE_HOST = 'hekim';
 const ACTION_SYSTEM = 'urn:hekim:audit:action';
 const ROLE_SYSTEM = 'urn:hekim:role';
 const USER_SYSTEM = 'urn:hekim:user';
@@ -169,21 +175,21 @@ const AGENT_TYPES: Record<Interaction, { client: fhir4.Coding; server: fhir4.Cod
   'search-type': { client: SOURCE_ROLE, server: DESTINATION_ROLE },
 };
 
-function balpParts(body: AuditRecordBody, interaction: Interaction) {
+function balpParts(body: AuditRecordBody, interaction: Interaction, sourceHost: string) {
   const client: fhir4.AuditEventAgent = {
     type: { coding: [AGENT_TYPES[interaction].client] },
     who: { display: body.actor.userAgent ?? 'client' },
     requestor: false,
     ...(body.actor.ip ? { network: { address: body.actor.ip, type: '2' as const } } : {}),
   };
-  // The profiles require the server's network address, which the trail does not keep (nor
-  // which instance served the request): it is filled with Hekim's site name, as a machine
-  // name (network type 1), the same name as source.site (docs/audit.md).
+  // The profiles require the server's network address. The trail does not keep which
+  // instance served the request: it is the deployment's host (AUDIT_SOURCE_HOST), a machine
+  // name (network type 1) or an IP address (type 2), as is source.observer (docs/audit.md).
   const server: fhir4.AuditEventAgent = {
     type: { coding: [AGENT_TYPES[interaction].server] },
     who: { display: 'hekim' },
     requestor: false,
-    network: { address: 'hekim', type: '1' },
+    network: { address: sourceHost, type: isIP(sourceHost) ? '2' : '1' },
   };
   const data: fhir4.AuditEventEntity =
     interaction === 'search-type'
@@ -216,6 +222,7 @@ export function toFhirAuditEvent(
   body: AuditRecordBody,
   prevHash: string,
   hash: string,
+  sourceHost: string = LEGACY_SOURCE_HOST,
 ): fhir4.AuditEvent {
   const agent: fhir4.AuditEventAgent = {
     type: {
@@ -269,7 +276,7 @@ export function toFhirAuditEvent(
   if (SECURITY_SUBTYPES[body.action]) subtype.push(SECURITY_SUBTYPES[body.action]);
   const agents = [agent];
   if (profile && interaction) {
-    const balp = balpParts(body, interaction);
+    const balp = balpParts(body, interaction, sourceHost);
     subtype.push(balp.subtype);
     agents.push(...balp.agents);
     // BALP's own data entity replaces the generic one; the patient entity stays, as a
@@ -298,7 +305,7 @@ export function toFhirAuditEvent(
     agent: agents,
     source: {
       site: 'hekim',
-      observer: { display: 'hekim' },
+      observer: { display: sourceHost },
       type: [
         {
           system: 'http://terminology.hl7.org/CodeSystem/security-source-type',

@@ -1,3 +1,4 @@
+import type { AppConfig } from '../../../config/app-config';
 import type { AuditCheckpointer } from '../chain/audit-checkpointer';
 import { AuditTrailService, CHAIN_PAGE_SIZE } from './audit-trail.service';
 import type { AuditEventRow, AuditRepository } from '../audit.repository';
@@ -31,7 +32,12 @@ describe('AuditTrailService pages read ahead', () => {
       findChainPage: () =>
         ++calls === 1 ? Promise.resolve(full) : Promise.reject(new Error('connection terminated')),
     } as unknown as AuditRepository;
-    const service = new AuditTrailService(repository, {} as AuditService, {} as AuditCheckpointer);
+    const service = new AuditTrailService(
+      repository,
+      {} as AuditService,
+      {} as AuditCheckpointer,
+      {} as AppConfig,
+    );
     const unhandled: unknown[] = [];
     const onUnhandled = (reason: unknown): void => void unhandled.push(reason);
     process.on('unhandledRejection', onUnhandled);

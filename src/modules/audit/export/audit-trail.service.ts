@@ -1,4 +1,5 @@
 import { Injectable } from '@nestjs/common';
+import { AppConfig } from '../../../config/app-config';
 import { AuditAction, AuditOutcome } from '../audit-action';
 import { AuditCheckpointer } from '../chain/audit-checkpointer';
 import { canonicalJson, recordLine } from '../chain/audit-chain';
@@ -60,6 +61,7 @@ export class AuditTrailService {
     private readonly repository: AuditRepository,
     private readonly audit: AuditService,
     private readonly checkpointer: AuditCheckpointer,
+    private readonly config: AppConfig,
   ) {}
 
   // Reading the trail is itself recorded (it shows other people's activity).
@@ -255,7 +257,7 @@ export class AuditTrailService {
       return {
         filename: `hekim-audit-empty.${media.extension}`,
         contentType: media.contentType,
-        body: renderExport(format, this.none(), [], generatedAt),
+        body: renderExport(format, this.none(), [], generatedAt, this.config.audit.sourceHost),
       };
     }
     const checkpoints = await this.repository.findCheckpointsInRange(bounds.first, end.seq);
@@ -273,6 +275,7 @@ export class AuditTrailService {
               this.chainPages(bounds.first, end.seq),
               checkpoints.map(toCheckpointItem),
               generatedAt,
+              this.config.audit.sourceHost,
             ),
     };
   }
