@@ -4,7 +4,7 @@ import { authHeader, signIn, type SignedIn } from '../support/auth';
 import { acceptInvitation, inviteToRoom } from '../support/care';
 import { type Client, connect, Inbox, request } from '../support/signaling-client';
 import { createTestApp, type TestApp } from '../support/test-app';
-import { history, messageOf, sendChat } from './chat-support';
+import { history, messageOf, sendChat, tapTurns } from './chat-support';
 
 interface Device {
   socket: Client;
@@ -103,6 +103,33 @@ describe('chat: messages in a room', () => {
     );
     expect(audits.length).toBeGreaterThanOrEqual(3);
     expect(JSON.stringify(audits)).not.toContain('Ateş');
+  });
+
+  it('takes a room turn in 3 round trips: lock and room read together, insert, unlock', async () => {
+    const { doctor, patients, roomId } = await room();
+    const d = await device(doctor);
+    await device(patients[0]);
+    messageOf(await sendChat(d.socket, roomId, { text: 'first' }));
+
+    const wire = tapTurns();
+    let sent;
+    try {
+      sent = messageOf(await sendChat(d.socket, roomId, { text: 'counted' }));
+    } finally {
+      wire.restore();
+    }
+    expect(sent.seq).toBe(2);
+    // The lone send's turn (docs/chat.md, "Delivery"): the room's lock with the room and its
+    // members read behind it, in one round trip; the insert (its own durable commit); the
+    // unlock, after the publication.
+    const turns = wire.turns();
+    expect(turns).toHaveLength(1);
+    const [turn] = turns;
+    expect(turn.statements).toHaveLength(4);
+    expect(turn.statements[1]).toContain('room_members');
+    expect(turn.statements[2]).toContain('INSERT INTO chat_messages');
+    expect(turn.roundTrips[0]).toBe(turn.roundTrips[1]);
+    expect(new Set(turn.roundTrips).size).toBe(3);
   });
 
   it('answers a resend of a clientId with the same message and tells nobody twice', async () => {

@@ -26,6 +26,17 @@ export async function behindLock<T>(
   reads: () => Promise<T>,
 ): Promise<{ locked: number; result: T }> {
   const client = await transactionClient(manager, 'a lock with reads behind it');
+  return behindLockOn(client, lock, reads);
+}
+
+// The same on a connection the caller holds outside a transaction, for a lock kept by the
+// session (the chat's room turn, docs/chat.md "Delivery"): `reads` must query through that
+// connection (e.g. the manager of the query runner it belongs to).
+export async function behindLockOn<T>(
+  client: PoolClient,
+  lock: LockStatement,
+  reads: () => Promise<T>,
+): Promise<{ locked: number; result: T }> {
   const sent: Promise<{ rowCount: number | null }> = client.query(lock.text, lock.values);
   // Observed at once, so that a failing lock is never unhandled while the reads run.
   sent.catch(() => undefined);

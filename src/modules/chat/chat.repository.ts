@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import { type EntityManager, Repository } from 'typeorm';
+import type { LockStatement } from '../../infra/database/behind-lock';
 import { affectedRows } from '../../common/personal-data/personal-data.contributor';
 import {
   ChatAttachmentEntity,
@@ -33,10 +34,12 @@ export class ChatRepository {
   // the Socket.IO adapter, so that the room's messages leave in the order of their numbers.
   // `endTurn` gives it back (all of this session's advisory locks: the connection is the
   // caller's alone while it holds it).
-  async beginTurn(roomId: string, m: EntityManager): Promise<void> {
-    await m.query(`SELECT pg_advisory_lock(hashtextextended($1, 0))`, [
-      `hekim:chat-room:${roomId}`,
-    ]);
+  // (The statement only: the caller sends it with the turn's first read behind it.)
+  turnLock(roomId: string): LockStatement {
+    return {
+      text: `SELECT pg_advisory_lock(hashtextextended($1, 0))`,
+      values: [`hekim:chat-room:${roomId}`],
+    };
   }
 
   async endTurn(m: EntityManager): Promise<void> {

@@ -1,5 +1,6 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
+import type { PoolClient } from 'pg';
 import { DataSource, type EntityManager, type QueryRunner } from 'typeorm';
 import { auditActor, type AuthUser } from '../../common/auth/auth-user';
 import { Role } from '../../common/auth/role';
@@ -8,6 +9,7 @@ import { AppException } from '../../common/errors/app.exception';
 import type { RequestMeta } from '../../common/http/request-meta';
 import { DEFAULT_PAGE_SIZE } from '../../common/http/cursor';
 import { AppConfig } from '../../config/app-config';
+import { behindLockOn } from '../../infra/database/behind-lock';
 import { AuditAction, AuditOutcome } from '../audit/audit-action';
 import { AuditService } from '../audit/audit.service';
 import { RoomStatus } from '../rooms/room.entity';
@@ -48,9 +50,9 @@ import { plainText } from './text-policy';
 export class ChatService {
   private readonly logger = new Logger('ChatService');
   // This instance's sends, one room's group at a time (GroupQueue).
-  private readonly turns = new GroupQueue<Placing, ChatMessageResponse, QueryRunner>(
+  private readonly turns = new GroupQueue<Placing, ChatMessageResponse, Turn>(
     {
-      begin: (roomId) => this.beginTurn(roomId),
+      begin: () => this.beginTurn(),
       work: (runner, roomId, items) => this.placeMessages(runner, roomId, items),
       end: (runner) => this.endTurn(runner),
     },
@@ -190,19 +192,19 @@ export class ChatService {
   // A room's turn (group commit, docs/chat.md, "Delivery"): the room's advisory lock on a
   // connection of its own, kept for up to TURN_GROUPS groups in a row while this instance's
   // sends keep waiting for it (GroupQueue), then given back with the connection.
-  private async beginTurn(roomId: string): Promise<QueryRunner> {
+  // The lock itself is sent by the turn's first group, with the room's read behind it.
+  private async beginTurn(): Promise<Turn> {
     const runner = this.dataSource.createQueryRunner();
-    await runner.connect();
     try {
-      await this.repo.beginTurn(roomId, runner.manager);
+      const client = (await runner.connect()) as PoolClient;
+      return { runner, client, locked: false };
     } catch (err) {
       await runner.release();
       throw err;
     }
-    return runner;
   }
 
-  private async endTurn(runner: QueryRunner): Promise<void> {
+  private async endTurn({ runner }: Turn): Promise<void> {
     try {
       // A broken connection has lost its locks with its session.
       await this.repo.endTurn(runner.manager).catch(() => undefined);
@@ -217,13 +219,14 @@ export class ChatService {
   // unlock). So a room's messages reach Redis, and from there every instance, in `seq` order,
   // and each is acknowledged only once stored.
   private async placeMessages(
-    runner: QueryRunner,
+    turn: Turn,
     roomId: string,
     items: Placing[],
   ): Promise<Outcome<ChatMessageResponse>[]> {
     const outcomes: (Outcome<ChatMessageResponse> | undefined)[] = items.map(() => undefined);
+    const { runner } = turn;
     const tx = runner.manager;
-    const { open, hearers } = await this.access.now(roomId, tx);
+    const { open, hearers } = await this.roomNow(turn, roomId);
     const firstOf = new Map<string, number>();
     const taking: number[] = [];
     items.forEach((item, i) => {
@@ -276,6 +279,19 @@ export class ChatService {
       outcomes.flatMap((o) => (o?.ok ? [o.value] : [])),
     );
     return outcomes.map((o) => o ?? { ok: false, error: new AlreadySent() });
+  }
+
+  // The room as it stands in the turn (ChatAccess.now). The turn's first group sends the
+  // room's lock and this read behind it in one round trip (behindLockOn, docs/chat.md
+  // "Delivery"): the read runs once the lock is granted and sees what the previous holder
+  // committed, as if sent after the lock's answer. A lock that fails throws (the group is
+  // refused and the turn ends).
+  private async roomNow(turn: Turn, roomId: string): Promise<{ open: boolean; hearers: string[] }> {
+    const read = () => this.access.now(roomId, turn.runner.manager);
+    if (turn.locked) return read();
+    const { result } = await behindLockOn(turn.client, this.repo.turnLock(roomId), read);
+    turn.locked = true;
+    return result;
   }
 
   // Still in the turn: the placed messages, in `seq` order, to every instance. Stored is
@@ -520,6 +536,14 @@ const MAX_CACHED = 10_000;
 
 type NewMessage = Omit<ChatMessageEntity, 'seq' | 'createdAt' | 'erasedAt' | 'room' | 'roomId'>;
 type Placed = { seq: string; createdAt: Date };
+
+// A room's turn on this instance: a connection of its own, and whether the room's lock has
+// been taken on it yet (by the first group, roomNow).
+interface Turn {
+  runner: QueryRunner;
+  client: PoolClient;
+  locked: boolean;
+}
 
 // A sealed message waiting for its room's turn.
 interface Placing {
