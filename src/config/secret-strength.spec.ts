@@ -17,6 +17,13 @@ describe('secret strength (production)', () => {
     }
   });
 
+  it('does not take letters inside random text for a placeholder', () => {
+    // A 4-letter word inside random base64 refused about one genuine secret in 10,000.
+    expect(secretWeakness('Qm7TODOzK2pV9xR4wL8nB3cF6hJ1sD5gY0tU', 32)).toBeUndefined();
+    expect(secretWeakness('Qm7k2DUMMYpV9xR4wL8nB3cF6hJ1sD5gY0tU', 32)).toBeUndefined();
+    expect(secretWeakness('Qm7k2-dummy-V9xR4wL8nB3cF6hJ1sD5gY0tU', 32)).toMatch(/placeholder/);
+  });
+
   it.each([
     ['too short', 'Zx8#kP2!', /too short/],
     ['a placeholder', 'please-change-me-before-going-live-42', /placeholder/],
