@@ -6,7 +6,7 @@
 // to the other side) is measured, with the instance's CPU, its memory after a full collection,
 // and the database's writes and audit records. The ramp grows by half a step each time
 // (20, 30, 45, 70, 110, 170, …) until the p99 passes 100 ms or anything fails, within a time
-// budget. Each step is a paired round: the same number of consultations, with the same
+// budget; a step whose p99 passes 50 ms is held a second time, and that hold decides it. Each step is a paired round: the same number of consultations, with the same
 // profile, held on the bare relay right after Hekim's hold. Then the same ramp on two instances
 // over Redis (each consultation's doctor on one, its patient on the other).
 //
@@ -120,6 +120,8 @@ interface Step {
     db: DbCounters;
   };
   hekim: Hold;
+  // Held again when the first hold's p99 passed 50 ms: this one decides the step (judged).
+  recheck?: Hold;
   bare?: Hold;
   // Seconds from the step's start (accounts) to the end of its holds.
   seconds: number;
@@ -374,6 +376,15 @@ async function ramp(
       const h = await hold(hekim, profile, holdSeconds, side, pg, async () => {
         if (bare) b = await hold(bareCs, profile, holdSeconds, bare.side);
       });
+      // A hold's p99 rests on a few hundred samples, and one stall of this shared machine
+      // (another process, the bench's own collection) moves it past 50 ms on its own: a step
+      // past 50 ms is held once more and the second hold decides. Both are reported; a step
+      // that is really saturated passes it twice.
+      const recheck =
+        setup.errors + h.errors === 0 && h.latency.p99 > P99_HELD_MS
+          ? await hold(hekim, profile, holdSeconds, side)
+          : undefined;
+      const judged = recheck ?? h;
       const step: Step = {
         consultations: n,
         setup: {
@@ -384,25 +395,26 @@ async function ramp(
           byKind: Object.fromEntries([...setup.byKind].map(([k, v]) => [k, median(v)])),
         },
         hekim: h,
+        ...(recheck ? { recheck } : {}),
         ...(b ? { bare: b } : {}),
         seconds: (Date.now() - stepStart) / 1000,
         loadAverage: loadavg().map((x) => Math.round(x * 100) / 100),
       };
       out.push(step);
       lab.log(
-        `   ${n} consultations: p99 ${fmt(h.latency.p99)} ms (bare ${fmt(b?.latency.p99 ?? NaN)}), ` +
+        `   ${n} consultations: p99 ${fmt(h.latency.p99)} ms${recheck ? `, held again ${fmt(recheck.latency.p99)} ms` : ''} (bare ${fmt(b?.latency.p99 ?? NaN)}), ` +
           `CPU ${fmt(h.cpuCores)} cores (bare ${fmt(b?.cpuCores ?? NaN)}), ` +
           `retained ${fmt(h.memory?.retainedMb ?? NaN)} MB, RSS ${fmt(h.memory?.rssMb ?? NaN)} MB, ` +
           `rows ${fmt(h.db ? written(h.db) : NaN)}, errors ${h.errors + setup.errors}, ` +
           `${fmt(step.seconds, 0)} s, load ${step.loadAverage.join(' ')}`,
       );
-      if (setup.errors + h.errors > 0) {
-        stoppedBy = `errors at ${n} (${[...setup.errorTexts, ...h.errorTexts][0] ?? ''})`;
+      if (setup.errors + judged.errors > 0) {
+        stoppedBy = `errors at ${n} (${[...setup.errorTexts, ...judged.errorTexts][0] ?? ''})`;
         lowerBound = false;
         break;
       }
-      if (h.latency.p99 > P99_STOP_MS) {
-        stoppedBy = `p99 ${fmt(h.latency.p99)} ms > ${P99_STOP_MS} ms at ${n}`;
+      if (judged.latency.p99 > P99_STOP_MS) {
+        stoppedBy = `p99 ${fmt(judged.latency.p99)} ms > ${P99_STOP_MS} ms at ${n}${recheck ? ` (held twice: ${fmt(h.latency.p99)}, ${fmt(recheck.latency.p99)})` : ''}`;
         lowerBound = false;
         break;
       }
@@ -420,7 +432,10 @@ async function ramp(
     endDb = minus(await counters(pg), before, Math.max(1, hekim.length));
     endLatency = latencySummary(endRec.samples);
   }
-  const held = out.filter((s) => s.hekim.errors === 0 && s.hekim.latency.p99 <= P99_HELD_MS);
+  const held = out.filter((s) => {
+    const judged = s.recheck ?? s.hekim;
+    return judged.errors === 0 && judged.latency.p99 <= P99_HELD_MS;
+  });
   const heldN = held.length ? held[held.length - 1].consultations : 0;
   return {
     idle,
@@ -705,7 +720,7 @@ function report(
       `steps ${one.steps.map((s) => s.consultations).join(', ')} consultations, each held ${holdSeconds} s (real time); call:stats every ` +
         `${profile.statsSeconds} s per side, a chat message every ${profile.chatSeconds} s; each step is a paired round ` +
         '(Hekim held, then the bare relay with the same consultations); the ratio is the median of the per-step ratios',
-      `p99 by step (ms): ${one.steps.map((s) => `${s.consultations}: ${fmt(s.hekim.latency.p99)} (bare ${fmt(s.bare?.latency.p99 ?? NaN)})`).join(', ')}`,
+      `p99 by step (ms): ${one.steps.map((s) => `${s.consultations}: ${fmt(s.hekim.latency.p99)}${s.recheck ? ` → ${fmt(s.recheck.latency.p99)}` : ''} (bare ${fmt(s.bare?.latency.p99 ?? NaN)})`).join(', ')}`,
       `set-up medians at the last step (ms): ${Object.entries(last?.setup.byKind ?? {})
         .map(([k, v]) => `${k} ${fmt(v)}`)
         .join(', ')}; end (call:end + leave) p50 ${fmt(one.ends.p50)} ms`,
