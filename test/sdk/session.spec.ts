@@ -1,5 +1,13 @@
 import type { SessionEvents } from '../../packages/client/src/session';
-import { FakePc, fakeSession, joined, resetFakePcs } from './fakes';
+import type { ConnectionChange } from '../../packages/client/src/signaling';
+import {
+  connectedOverFakeSocket,
+  FakePc,
+  fakeSession,
+  type FakeSocket,
+  joined,
+  resetFakePcs,
+} from './fakes';
 
 // The session's bookkeeping against a scripted signaling connection: waiting room and queue,
 // admission, a reconnect after the grace ran out (a new server session), the server ending it.
@@ -137,5 +145,60 @@ describe('sdk session: waiting, admission, reconnect, end', () => {
       jest.advanceTimersByTime(10_000);
       expect(pc.calls).not.toContain('restartIce');
     });
+  });
+});
+
+// docs/signaling.md: a socket whose access token expired without `auth:refresh` is told
+// `auth:expired` and closed by the server. docs/sdk.md: any server disconnect but a drain's is
+// final (state `closed`, Socket.IO's reason), and a final close ends the session.
+describe('sdk session: the access token expires (auth:expired)', () => {
+  beforeEach(() => {
+    resetFakePcs();
+    jest.useFakeTimers();
+  });
+  afterEach(() => jest.useRealTimers());
+
+  function joinedOverSocket() {
+    const { socket, client: signaling } = connectedOverFakeSocket();
+    const { session } = fakeSession({ signaling });
+    session.attach(joined('s1', ['doctor']));
+    const changes: ConnectionChange[] = [];
+    const states: SessionEvents['state'][] = [];
+    signaling.on('connection', (c) => changes.push(c));
+    session.on('state', (s) => states.push(s));
+    return { socket, signaling, session, changes, states };
+  }
+
+  // What the server does when the token expires (src/modules/signaling/socket-upkeep.ts).
+  function expire(socket: FakeSocket): void {
+    socket.server('auth:expired', {});
+    socket.server('disconnect', 'io server disconnect');
+  }
+
+  function expectEnded(t: ReturnType<typeof joinedOverSocket>): void {
+    expect(t.changes).toEqual([{ state: 'closed', reason: 'io server disconnect' }]);
+    expect(t.signaling.connectionState).toBe('closed');
+    expect(t.states).toEqual([{ state: 'ended', reason: 'io server disconnect' }]);
+    expect(t.session.state).toBe('ended');
+    expect(FakePc.closed).toEqual([JSON.stringify([{ urls: ['turn:s1'] }])]);
+    // The socket stays closed (no reconnect with the expired token) and the ended session
+    // listens to it no more.
+    expect(t.socket.connects).toBe(0);
+    expect(t.socket.listeners('room:session-ended')).toBe(0);
+  }
+
+  it('ends the session with the close, closes its connections, and tells both kinds of listener once', () => {
+    const t = joinedOverSocket();
+    expire(t.socket);
+    jest.advanceTimersByTime(5000);
+    expectEnded(t);
+  });
+
+  it('is final even after the instance announced a drain (the cut is the expiry’s, not the drain’s)', () => {
+    const t = joinedOverSocket();
+    t.socket.server('server:draining', { reconnect: true });
+    expire(t.socket);
+    jest.advanceTimersByTime(5000);
+    expectEnded(t);
   });
 });
