@@ -53,7 +53,16 @@ describe('appointments: booking and the life of an appointment (docs/appointment
   let db: DataSource;
 
   beforeAll(async () => {
-    t = await createTestApp({ env: { AUTH_RATE_LIMIT_PER_MINUTE: '10000' } });
+    t = await createTestApp({
+      env: {
+        AUTH_RATE_LIMIT_PER_MINUTE: '10000',
+        // The race below has six bookings in PostgreSQL at once, the losers each waiting on
+        // its connection for the winner's commit. With the test pool of 5 the sixth waited for
+        // a connection, and got a 503 at the pool's 3 s timeout whenever the winner took that
+        // long on a loaded machine. Room for all six and some to spare: the pool is not the race.
+        DATABASE_POOL_SIZE: '10',
+      },
+    });
     db = t.app.get(DataSource);
   });
   afterAll(() => t.close());
@@ -149,6 +158,7 @@ describe('appointments: booking and the life of an appointment (docs/appointment
   it('never books a clinician twice, however many patients race for the slot', async () => {
     const doctor = await clinicWithHours();
     const patients = await Promise.all(Array.from({ length: 6 }, () => signIn(t, Role.Patient)));
+    expect(t.config.database.poolSize).toBeGreaterThan(patients.length);
     const answers = await Promise.all(
       patients.map((p) => book(p, { clinicianId: doctor.user.id, ...SLOT })),
     );

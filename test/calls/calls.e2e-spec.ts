@@ -1,4 +1,3 @@
-import { Client as PgClient } from 'pg';
 import { DataSource } from 'typeorm';
 import { Role } from '../../src/common/auth/role';
 import { AppException } from '../../src/common/errors/app.exception';
@@ -8,6 +7,7 @@ import { CallsService } from '../../src/modules/calls/calls.service';
 import { RoomJoinPolicy } from '../../src/modules/sessions/ports/room-join.policy';
 import { authHeader, signIn, type SignedIn } from '../support/auth';
 import { careRoom } from '../support/care';
+import { tapPgWire, type WireSpan } from '../support/pg-wire-tap';
 import { type Client, connect, Inbox, request, until } from '../support/signaling-client';
 import { createTestApp, type TestApp } from '../support/test-app';
 
@@ -40,48 +40,16 @@ interface Device {
 
 // A transaction as it went over the wire: its statements from START TRANSACTION to COMMIT or
 // ROLLBACK, and for each the round trip it went out in on its connection.
-interface WireTransaction {
-  statements: string[];
-  roundTrips: number[];
-}
+type WireTransaction = WireSpan;
 
-// Every statement sent to PostgreSQL from now until restore(), by connection, and the round
-// trips they took: a statement sent while no other awaits its answer on that connection starts
-// one; one sent while another is in flight (an audit record with the COMMIT, a read behind a
-// lock) rides in it.
+// Every transaction sent to PostgreSQL from now until restore() (test/support/pg-wire-tap.ts
+// counts the round trips).
 function tapWire(): { transactions: () => WireTransaction[]; restore: () => void } {
-  const wire = new Map<object, { sent: { text: string; roundTrip: number }[]; waiting: number }>();
-  let roundTrips = 0;
-  const proto = PgClient.prototype as unknown as { query: (...args: unknown[]) => unknown };
-  const original = proto.query;
-  proto.query = function (this: object, ...args: unknown[]): unknown {
-    const first = args[0] as string | { text: string };
-    const on = wire.get(this) ?? { sent: [], waiting: 0 };
-    wire.set(this, on);
-    if (on.waiting++ === 0) roundTrips++;
-    on.sent.push({ text: typeof first === 'string' ? first : first.text, roundTrip: roundTrips });
-    const answer = original.apply(this, args);
-    const settled = (): void => void on.waiting--;
-    if (answer instanceof Promise) answer.then(settled, settled);
-    else settled();
-    return answer;
-  };
-  const transactions = (): WireTransaction[] =>
-    [...wire.values()].flatMap(({ sent }) => {
-      const out: WireTransaction[] = [];
-      let open: WireTransaction | undefined;
-      for (const { text, roundTrip } of sent) {
-        if (text === 'START TRANSACTION') open = { statements: [], roundTrips: [] };
-        open?.statements.push(text);
-        open?.roundTrips.push(roundTrip);
-        if (open && (text === 'COMMIT' || text === 'ROLLBACK')) {
-          out.push(open);
-          open = undefined;
-        }
-      }
-      return out;
-    });
-  return { transactions, restore: () => (proto.query = original) };
+  const { spans, restore } = tapPgWire({
+    opens: (sql) => sql === 'START TRANSACTION',
+    closes: (sql) => sql === 'COMMIT' || sql === 'ROLLBACK',
+  });
+  return { transactions: spans, restore };
 }
 
 // Round trips from START TRANSACTION to COMMIT, both included.

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
-import { Client as PgClient } from 'pg';
 import sharp from 'sharp';
 import { authHeader, type SignedIn } from '../support/auth';
+import { tapPgWire, type WireSpan } from '../support/pg-wire-tap';
 import { type AckResult, type Client, request } from '../support/signaling-client';
 import type { TestApp } from '../support/test-app';
 
@@ -83,45 +83,14 @@ export function smallPdf(): Buffer {
 // A room's turn as it went over the wire (docs/chat.md, "Delivery"): the statements on the
 // turn's connection from its advisory lock to its unlock, and for each the round trip it went
 // out in on that connection.
-export interface WireTurn {
-  statements: string[];
-  roundTrips: number[];
-}
+export type WireTurn = WireSpan;
 
-// Every statement sent to PostgreSQL until restore(), by connection: a statement sent while no
-// other awaits its answer on that connection starts a round trip; one sent while another is in
-// flight (a read behind a lock) rides in it. (As test/calls/calls.e2e-spec.ts counts them.)
+// Every turn sent to PostgreSQL until restore(), by connection (test/support/pg-wire-tap.ts
+// counts the round trips, as for test/calls/calls.e2e-spec.ts).
 export function tapTurns(): { turns: () => WireTurn[]; restore: () => void } {
-  const wire = new Map<object, { sent: { text: string; roundTrip: number }[]; waiting: number }>();
-  let roundTrips = 0;
-  const proto = PgClient.prototype as unknown as { query: (...args: unknown[]) => unknown };
-  const original = proto.query;
-  proto.query = function (this: object, ...args: unknown[]): unknown {
-    const first = args[0] as string | { text: string };
-    const on = wire.get(this) ?? { sent: [], waiting: 0 };
-    wire.set(this, on);
-    if (on.waiting++ === 0) roundTrips++;
-    on.sent.push({ text: typeof first === 'string' ? first : first.text, roundTrip: roundTrips });
-    const answer = original.apply(this, args);
-    const settled = (): void => void on.waiting--;
-    if (answer instanceof Promise) answer.then(settled, settled);
-    else settled();
-    return answer;
-  };
-  const turns = (): WireTurn[] =>
-    [...wire.values()].flatMap(({ sent }) => {
-      const out: WireTurn[] = [];
-      let open: WireTurn | undefined;
-      for (const { text, roundTrip } of sent) {
-        if (text.includes('pg_advisory_lock(')) open = { statements: [], roundTrips: [] };
-        open?.statements.push(text);
-        open?.roundTrips.push(roundTrip);
-        if (open && text.includes('pg_advisory_unlock_all')) {
-          out.push(open);
-          open = undefined;
-        }
-      }
-      return out;
-    });
-  return { turns, restore: () => (proto.query = original) };
+  const { spans, restore } = tapPgWire({
+    opens: (sql) => sql.includes('pg_advisory_lock('),
+    closes: (sql) => sql.includes('pg_advisory_unlock_all'),
+  });
+  return { turns: spans, restore };
 }

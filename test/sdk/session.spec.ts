@@ -1,95 +1,19 @@
-import type { JoinedAnswer } from '../../packages/client/src/contract/signaling-events';
-import { ConsultationSession, type SessionEvents } from '../../packages/client/src/session';
-import type { ConnectionChange, SignalingClient } from '../../packages/client/src/signaling';
-import type { PeerConnectionFactory } from '../../packages/client/src/webrtc';
+import type { SessionEvents } from '../../packages/client/src/session';
+import type { ConnectionChange } from '../../packages/client/src/signaling';
+import {
+  connectedOverFakeSocket,
+  FakePc,
+  fakeSession,
+  type FakeSocket,
+  joined,
+  resetFakePcs,
+} from './fakes';
 
 // The session's bookkeeping against a scripted signaling connection: waiting room and queue,
 // admission, a reconnect after the grace ran out (a new server session), the server ending it.
 // Real peer connections and a real server: test/sdk/werift-sessions.e2e-spec.ts.
-class FakeSignaling {
-  connected = true;
-  readonly sent: { event: string; payload: unknown }[] = [];
-  answers: unknown[] = [];
-  private readonly handlers = new Map<string, ((p: unknown) => void)[]>();
-  private readonly connectionListeners: ((c: ConnectionChange) => void)[] = [];
-
-  request(event: string, payload: unknown): Promise<unknown> {
-    this.sent.push({ event, payload });
-    return Promise.resolve(event === 'room:join' ? this.answers.shift() : {});
-  }
-  listen(event: string, handler: (p: unknown) => void): () => void {
-    this.handlers.set(event, [...(this.handlers.get(event) ?? []), handler]);
-    return () => undefined;
-  }
-  on(_event: 'connection', listener: (c: ConnectionChange) => void): () => void {
-    this.connectionListeners.push(listener);
-    return () => undefined;
-  }
-  server(event: string, payload: unknown): void {
-    for (const h of this.handlers.get(event) ?? []) h(payload);
-  }
-  connection(change: ConnectionChange): void {
-    for (const l of this.connectionListeners) l(change);
-  }
-}
-
-const closed: string[] = [];
-class FakePc {
-  // What the session did to this connection, in order (configurations as their ICE servers).
-  readonly calls: string[] = [];
-  connectionState = 'new';
-  signalingState = 'stable';
-  localDescription = null;
-  remoteDescription = null;
-  onnegotiationneeded = null;
-  onicecandidate = null;
-  ontrack = null;
-  onconnectionstatechange: unknown = null;
-  onsignalingstatechange = null;
-  constructor(private readonly config: { iceServers?: { urls: string[] }[] }) {}
-  setLocalDescription = () => Promise.resolve();
-  setRemoteDescription = () => Promise.resolve();
-  addIceCandidate = () => Promise.resolve();
-  createOffer = () => Promise.resolve({ type: 'offer' as const, sdp: '' });
-  addTrack = () => undefined;
-  createDataChannel = () => ({
-    label: 'hekim',
-    readyState: 'connecting',
-    send: () => undefined,
-    close: () => undefined,
-    onopen: null,
-    onmessage: null,
-  });
-  getStats = () => Promise.resolve({ forEach: () => undefined });
-  setConfiguration = (c: { iceServers?: unknown }) =>
-    void this.calls.push(`setConfiguration ${JSON.stringify(c.iceServers)}`);
-  restartIce = () => void this.calls.push('restartIce');
-  // The browser's side: the connection's state changes and it says so.
-  become(state: string): void {
-    this.connectionState = state;
-    (this.onconnectionstatechange as ((e: unknown) => void) | null)?.({});
-  }
-  close = () => void closed.push(JSON.stringify(this.config.iceServers));
-}
-
-const joined = (sessionId: string, userIds: string[], polite = true): JoinedAnswer => ({
-  roomId: 'r1',
-  sessionId,
-  participants: userIds.map((userId) => ({ userId, displayName: userId, role: 'host' })),
-  iceServers: [{ urls: [`turn:${sessionId}`] }],
-  expiresAt: '2030-01-01T00:00:00Z',
-  polite,
-});
-
 function setup() {
-  const signaling = new FakeSignaling();
-  const session = new ConsultationSession({
-    signaling: signaling as unknown as SignalingClient,
-    webrtc: { RTCPeerConnection: FakePc as unknown as PeerConnectionFactory },
-    roomId: 'r1',
-    statsIntervalMs: 0,
-    newId: () => 'client-1',
-  });
+  const { signaling, session } = fakeSession();
   const events: { [K in keyof SessionEvents]?: SessionEvents[K][] } = {};
   for (const name of ['state', 'queue', 'reconnected', 'participant-left'] as const) {
     session.on(name, (p) => ((events[name] ??= []) as unknown[]).push(p));
@@ -98,7 +22,7 @@ function setup() {
 }
 
 describe('sdk session: waiting, admission, reconnect, end', () => {
-  beforeEach(() => (closed.length = 0));
+  beforeEach(resetFakePcs);
 
   it('waits behind the waiting room, follows its queue place, and joins when admitted', async () => {
     const { signaling, session, events } = setup();
@@ -132,7 +56,7 @@ describe('sdk session: waiting, admission, reconnect, end', () => {
     expect(events.reconnected).toEqual([{ resumed: false }]);
     expect(session.sessionId).toBe('s2');
     expect(session.peer('doctor')).not.toBe(first);
-    expect(closed).toEqual([JSON.stringify([{ urls: ['turn:s1'] }])]);
+    expect(FakePc.closed).toEqual([JSON.stringify([{ urls: ['turn:s1'] }])]);
   });
 
   it('resumes the same session within the grace, keeping the connection and dropping who left', async () => {
@@ -164,7 +88,7 @@ describe('sdk session: waiting, admission, reconnect, end', () => {
     });
     expect(session.state).toBe('ended');
     expect(events.state?.at(-1)).toEqual({ state: 'ended', reason: 'ended-by-host' });
-    expect(closed).toHaveLength(1);
+    expect(FakePc.closed).toHaveLength(1);
   });
 
   describe('ICE restart after 3 s of disconnected, with the credentials of the latest ice:servers', () => {
@@ -221,5 +145,60 @@ describe('sdk session: waiting, admission, reconnect, end', () => {
       jest.advanceTimersByTime(10_000);
       expect(pc.calls).not.toContain('restartIce');
     });
+  });
+});
+
+// docs/signaling.md: a socket whose access token expired without `auth:refresh` is told
+// `auth:expired` and closed by the server. docs/sdk.md: any server disconnect but a drain's is
+// final (state `closed`, Socket.IO's reason), and a final close ends the session.
+describe('sdk session: the access token expires (auth:expired)', () => {
+  beforeEach(() => {
+    resetFakePcs();
+    jest.useFakeTimers();
+  });
+  afterEach(() => jest.useRealTimers());
+
+  function joinedOverSocket() {
+    const { socket, client: signaling } = connectedOverFakeSocket();
+    const { session } = fakeSession({ signaling });
+    session.attach(joined('s1', ['doctor']));
+    const changes: ConnectionChange[] = [];
+    const states: SessionEvents['state'][] = [];
+    signaling.on('connection', (c) => changes.push(c));
+    session.on('state', (s) => states.push(s));
+    return { socket, signaling, session, changes, states };
+  }
+
+  // What the server does when the token expires (src/modules/signaling/socket-upkeep.ts).
+  function expire(socket: FakeSocket): void {
+    socket.server('auth:expired', {});
+    socket.server('disconnect', 'io server disconnect');
+  }
+
+  function expectEnded(t: ReturnType<typeof joinedOverSocket>): void {
+    expect(t.changes).toEqual([{ state: 'closed', reason: 'io server disconnect' }]);
+    expect(t.signaling.connectionState).toBe('closed');
+    expect(t.states).toEqual([{ state: 'ended', reason: 'io server disconnect' }]);
+    expect(t.session.state).toBe('ended');
+    expect(FakePc.closed).toEqual([JSON.stringify([{ urls: ['turn:s1'] }])]);
+    // The socket stays closed (no reconnect with the expired token) and the ended session
+    // listens to it no more.
+    expect(t.socket.connects).toBe(0);
+    expect(t.socket.listeners('room:session-ended')).toBe(0);
+  }
+
+  it('ends the session with the close, closes its connections, and tells both kinds of listener once', () => {
+    const t = joinedOverSocket();
+    expire(t.socket);
+    jest.advanceTimersByTime(5000);
+    expectEnded(t);
+  });
+
+  it('is final even after the instance announced a drain (the cut is the expiry’s, not the drain’s)', () => {
+    const t = joinedOverSocket();
+    t.socket.server('server:draining', { reconnect: true });
+    expire(t.socket);
+    jest.advanceTimersByTime(5000);
+    expectEnded(t);
   });
 });

@@ -1,42 +1,12 @@
-import type { io } from 'socket.io-client';
-import { type ConnectionChange, SignalingClient } from '../../packages/client/src/signaling';
+import type { ConnectionChange } from '../../packages/client/src/signaling';
+import { connectedOverFakeSocket } from './fakes';
 
 // The signaling connection's reconnect after `server:draining`, on a scripted Socket.IO socket
 // (the real drain, across two instances: test/sdk/werift-drain.e2e-spec.ts).
-class FakeSocket {
-  connected = false;
-  connects = 0;
-  private readonly handlers = new Map<string, ((...args: unknown[]) => void)[]>();
-  on(event: string, handler: (...args: unknown[]) => void): this {
-    this.handlers.set(event, [...(this.handlers.get(event) ?? []), handler]);
-    return this;
-  }
-  off(): this {
-    return this;
-  }
-  connect(): this {
-    this.connects++;
-    return this;
-  }
-  disconnect(): this {
-    this.connected = false;
-    return this;
-  }
-  server(event: string, ...args: unknown[]): void {
-    for (const h of this.handlers.get(event) ?? []) h(...args);
-  }
-}
-
 function setup() {
-  const socket = new FakeSocket();
-  const client = new SignalingClient({
-    url: 'https://hekim.test',
-    token: 't',
-    io: (() => socket) as unknown as typeof io,
-  });
+  const { socket, client } = connectedOverFakeSocket();
   const changes: ConnectionChange[] = [];
   client.on('connection', (c) => changes.push(c));
-  socket.server('connect');
   return { socket, client, changes };
 }
 

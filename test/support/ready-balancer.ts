@@ -1,4 +1,5 @@
-import { connect, createServer, type Server, type Socket } from 'node:net';
+import { connect } from 'node:net';
+import { PipingListener } from './piping-listener';
 
 // A TCP load balancer in front of several Hekim instances, as production has one: it probes
 // each instance's readiness (GET /health/ready) every 100 ms and sends every new connection
@@ -8,8 +9,13 @@ import { connect, createServer, type Server, type Socket } from 'node:net';
 export class ReadyBalancer {
   // Which backend each accepted connection went to, in order.
   readonly routed: string[] = [];
-  private server: Server | undefined;
-  private readonly sockets = new Set<Socket>();
+  private readonly listener = new PipingListener(() => {
+    const backend = this.backends.find((b) => this.ready.get(b));
+    if (!backend) return undefined;
+    this.routed.push(backend);
+    const { hostname, port } = new URL(backend);
+    return connect(Number(port), hostname);
+  });
   private readonly ready = new Map<string, boolean>();
   private probing: NodeJS.Timeout | undefined;
   port = 0;
@@ -35,41 +41,11 @@ export class ReadyBalancer {
         );
       }
     }, 100);
-    this.server = createServer((client) => {
-      const backend = this.backends.find((b) => this.ready.get(b));
-      if (!backend) {
-        client.destroy();
-        return;
-      }
-      this.routed.push(backend);
-      const { hostname, port } = new URL(backend);
-      const upstream = connect(Number(port), hostname);
-      this.sockets.add(client).add(upstream);
-      const drop = () => {
-        client.destroy();
-        upstream.destroy();
-        this.sockets.delete(client);
-        this.sockets.delete(upstream);
-      };
-      client.on('error', drop).on('close', drop);
-      upstream.on('error', drop).on('close', drop);
-      client.pipe(upstream).pipe(client);
-    });
-    await new Promise<void>((resolve, reject) => {
-      this.server?.once('error', reject);
-      this.server?.listen(0, '127.0.0.1', () => resolve());
-    });
-    const address = this.server.address();
-    this.port = typeof address === 'object' && address ? address.port : 0;
+    this.port = await this.listener.listen(0);
   }
 
   async stop(): Promise<void> {
     clearInterval(this.probing);
-    for (const socket of this.sockets) socket.destroy();
-    this.sockets.clear();
-    await new Promise<void>((resolve) =>
-      this.server ? this.server.close(() => resolve()) : resolve(),
-    );
-    this.server = undefined;
+    await this.listener.close();
   }
 }

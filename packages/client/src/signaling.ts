@@ -90,6 +90,11 @@ export class SignalingClient extends Emitter<{ connection: ConnectionChange }> {
     this.socket.on('server:draining', () => {
       this.draining = true;
     });
+    // The token expired: the server cuts this socket now, draining or not, and that cut is
+    // final like any server disconnect but a drain's (the app refreshes and connects again).
+    this.socket.on('auth:expired', () => {
+      this.draining = false;
+    });
     this.socket.on('disconnect', (reason: string) => {
       if (reason === 'io client disconnect') {
         this.setState('closed', reason);

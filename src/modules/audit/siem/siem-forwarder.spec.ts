@@ -162,17 +162,24 @@ describe('SiemForwarder', () => {
     await f.onModuleDestroy();
   });
 
+  // Holds the next cursor update until the test calls the function returned.
+  function holdNextAdvance(): () => void {
+    let commit: () => void = () => undefined;
+    lease.advance.mockImplementationOnce(
+      (seq: string) =>
+        new Promise<void>((resolve) => {
+          commit = () => {
+            cursor = Number(seq);
+            resolve();
+          };
+        }),
+    );
+    return () => commit();
+  }
+
   it('writes the next batch while the cursor update is pending, with at most one pending', async () => {
     deliver.mockResolvedValue(undefined);
-    let commit: () => void = () => undefined;
-    lease.advance.mockImplementationOnce((seq: string) => {
-      return new Promise<void>((resolve) => {
-        commit = () => {
-          cursor = Number(seq);
-          resolve();
-        };
-      });
-    });
+    const commit = holdNextAdvance();
     const f = forwarder();
     f.onApplicationBootstrap();
     await jest.advanceTimersByTimeAsync(100);
@@ -200,16 +207,7 @@ describe('SiemForwarder', () => {
             ),
           ),
       );
-    let commit: () => void = () => undefined;
-    lease.advance.mockImplementationOnce(
-      (seq: string) =>
-        new Promise<void>((resolve) => {
-          commit = () => {
-            cursor = Number(seq);
-            resolve();
-          };
-        }),
-    );
+    const commit = holdNextAdvance();
     const f = forwarder();
     f.onApplicationBootstrap();
     await jest.advanceTimersByTimeAsync(100);
