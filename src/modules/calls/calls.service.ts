@@ -293,9 +293,13 @@ export class CallsService {
       if (action === 'accept') await this.acceptPolicy.assertMayAccept(actor, callId, m);
       const before = toSnapshot(locked);
       const next = this.decide(before, { kind: action, by: actor.id }, now);
-      const after = await this.persist(locked, before, next, now, actor, m);
+      // The call's rows and the pushes' follow-up (rows of the devices module) are independent:
+      // sent together, one round trip on the pipelined connection (behindLock's note).
+      const [after] = await Promise.all([
+        this.persist(locked, before, next, now, actor, m),
+        this.stopRinging(locked, before, next, { kind: action, by: actor.id }, m),
+      ]);
       await this.webhook(m, callChanged(locked, before, next, { kind: action, by: actor.id }, now));
-      await this.stopRinging(locked, before, next, { kind: action, by: actor.id }, m);
       const details: Record<string, unknown> = { status: next.status };
       if (next.endReason) details.reason = next.endReason;
       const left = action === 'end' && !TERMINAL.has(next.status);
