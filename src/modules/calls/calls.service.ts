@@ -64,20 +64,25 @@ export interface ActOptions {
   devices?: AcceptDevices;
 }
 
+// A device of the caller's, as the signaling edge finds it.
+export type CallerDevice = SocketRef & { user: AuthUser };
+
 // The devices the server joins to the call's room on an accept over signaling (docs/calls.md,
-// "What the server does on accept"), as the signaling edge found them: the accepting socket,
-// and the caller's device it picked (null when none). The caller's device is joined only if
-// the caller is still in the call and not already in its room; the accepting one takes its
-// user's place in the room.
+// "What the server does on accept"): the accepting socket, and how the signaling edge finds
+// the caller's device (null when none) from the socket that started the call, which the
+// accept reads with the call under its lock, so that nothing is looked up before the
+// transaction. The caller's device is joined only if the caller is still in the call and not
+// already in its room; the accepting one takes its user's place in the room.
 export interface AcceptDevices {
   accepting: SocketRef;
-  caller: (SocketRef & { user: AuthUser }) | null;
+  findCaller: (callerId: string, callerSocketId: string | null) => Promise<CallerDevice | null>;
 }
 
-// An accept over signaling, committed: the call as accepted and the joins of its devices
-// (null where a device was not joined).
+// An accept over signaling, committed: the call as accepted, the caller's device that was
+// looked for, and the joins of both devices (null where a device was not joined).
 export interface SignalingAccept {
   call: CallView;
+  callerDevice: CallerDevice | null;
   callerJoin: Joined | null;
   accepterJoin: Joined | null;
 }
@@ -85,6 +90,7 @@ export interface SignalingAccept {
 type Actor = (Pick<AuthUser, 'role'> & { id: string | null }) | { id: string | null };
 
 interface DeviceJoins {
+  callerDevice: CallerDevice | null;
   callerJoin: Joined | null;
   accepterJoin: Joined | null;
   after: () => void;
@@ -239,18 +245,10 @@ export class CallsService {
     });
     return {
       call: view,
+      callerDevice: joins?.callerDevice ?? null,
       callerJoin: joins?.callerJoin ?? null,
       accepterJoin: joins?.accepterJoin ?? null,
     };
-  }
-
-  // Who started the call and from which socket, for a participant (null for anyone else): the
-  // edge picks the caller's device to join on accept from it.
-  starterOf(
-    callId: string,
-    userId: string,
-  ): Promise<{ callerId: string; callerSocketId: string | null } | null> {
-    return this.calls.starterFor(callId, userId);
   }
 
   // Where the caller started the call, when over signaling: the device joined on accept.
@@ -295,9 +293,13 @@ export class CallsService {
       if (action === 'accept') await this.acceptPolicy.assertMayAccept(actor, callId, m);
       const before = toSnapshot(locked);
       const next = this.decide(before, { kind: action, by: actor.id }, now);
-      const after = await this.persist(locked, before, next, now, actor, m);
+      // The call's rows and the pushes' follow-up (rows of the devices module) are independent:
+      // sent together, one round trip on the pipelined connection (behindLock's note).
+      const [after] = await Promise.all([
+        this.persist(locked, before, next, now, actor, m),
+        this.stopRinging(locked, before, next, { kind: action, by: actor.id }, m),
+      ]);
       await this.webhook(m, callChanged(locked, before, next, { kind: action, by: actor.id }, now));
-      await this.stopRinging(locked, before, next, { kind: action, by: actor.id }, m);
       const details: Record<string, unknown> = { status: next.status };
       if (next.endReason) details.reason = next.endReason;
       const left = action === 'end' && !TERMINAL.has(next.status);
@@ -323,7 +325,9 @@ export class CallsService {
   }
 
   // The caller's device first (it was there first, so the accepting device is the polite one),
-  // then the accepting device. The caller's is joined only while the caller is in the call.
+  // then the accepting device. The caller's is looked for, and joined, only while the caller is
+  // in the call; it is found from the socket that started the call, read with the call under
+  // its lock (a socket on this instance is found in memory, one elsewhere through the adapter).
   private async joinDevices(
     call: CallEntity,
     next: CallSnapshot,
@@ -331,11 +335,13 @@ export class CallsService {
     devices: AcceptDevices,
     m: EntityManager,
   ): Promise<DeviceJoins> {
-    const caller = devices.caller;
-    const callerIn =
-      caller !== null &&
-      caller.user.id === call.callerId &&
+    const callerInCall =
+      call.callerId !== actor.id &&
       next.participants.some((p) => p.userId === call.callerId && p.state === 'joined');
+    const caller = callerInCall
+      ? await devices.findCaller(call.callerId, call.callerSocketId)
+      : null;
+    const callerIn = caller !== null && caller.user.id === call.callerId;
     const accepting = {
       socketId: devices.accepting.socketId,
       instanceId: devices.accepting.instanceId,
@@ -358,6 +364,7 @@ export class CallsService {
       m,
     );
     return {
+      callerDevice: caller,
       callerJoin: callerIn ? joined[0] : null,
       accepterJoin: joined.at(-1) ?? null,
       after,

@@ -1,8 +1,7 @@
 import { Injectable, Logger } from '@nestjs/common';
 import type { Subscription } from 'rxjs';
 import { type CallChange, CallEvents, type CallView } from '../calls/call-events';
-import type { AuthUser } from '../../common/auth/auth-user';
-import { type AcceptDevices, CallsService } from '../calls/calls.service';
+import { type AcceptDevices, CallsService, type SignalingAccept } from '../calls/calls.service';
 import { IceService } from '../ice/ice.service';
 import { type Joined, RoomPresenceService } from '../sessions/room-presence.service';
 import { RoomFanout } from './room-fanout';
@@ -63,24 +62,18 @@ export class CallFanout {
     return { callId, roomId, iceServers: ice.iceServers, expiresAt: ice.expiresAt };
   }
 
-  // The devices an accept over signaling joins to the call's room, found before its
-  // transaction (which decides whether each may join, and joins them): the accepting socket,
-  // and the caller's device (joinable). Nothing is looked up for a non-participant: their
-  // accept fails in the transaction.
-  async acceptDevices(
-    user: AuthUser,
-    callId: string,
-    socket: { id: string; data: SocketData },
-  ): Promise<AcceptDevices> {
-    const accepting = { socketId: socket.id, instanceId: socket.data.instanceId };
-    const starter = await this.calls.starterOf(callId, user.id);
-    if (!starter || starter.callerId === user.id) return { accepting, caller: null };
-    const device = await this.callerDevice(starter.callerId, starter.callerSocketId);
+  // The devices an accept over signaling joins to the call's room: the accepting socket, and
+  // how to find the caller's device, which the accept's transaction asks for (with the socket
+  // that started the call, read under the call's lock) only when the caller is to be joined.
+  acceptDevices(socket: { id: string; data: SocketData }): AcceptDevices {
     return {
-      accepting,
-      caller: device
-        ? { socketId: device.id, instanceId: device.data.instanceId, user: device.data.user }
-        : null,
+      accepting: { socketId: socket.id, instanceId: socket.data.instanceId },
+      findCaller: async (callerId, callerSocketId) => {
+        const device = await this.callerDevice(callerId, callerSocketId);
+        return device
+          ? { socketId: device.id, instanceId: device.data.instanceId, user: device.data.user }
+          : null;
+      },
     };
   }
 
@@ -112,7 +105,7 @@ export class CallFanout {
     by: string,
     sdp: string | undefined,
     devices: AcceptDevices,
-    joins: { callerJoin: Joined | null; accepterJoin: Joined | null },
+    joins: Pick<SignalingAccept, 'callerDevice' | 'callerJoin' | 'accepterJoin'>,
   ): JoinedAnswer | null {
     const accepting = devices.accepting.socketId;
     this.server.io
@@ -120,8 +113,12 @@ export class CallFanout {
       .except(accepting)
       .emit('call:answered-elsewhere', { callId: call.id });
     const caller =
-      devices.caller && joins.callerJoin
-        ? this.announceJoin(joins.callerJoin, devices.caller.socketId, devices.caller.user.id)
+      joins.callerDevice && joins.callerJoin
+        ? this.announceJoin(
+            joins.callerJoin,
+            joins.callerDevice.socketId,
+            joins.callerDevice.user.id,
+          )
         : null;
     const accepter = joins.accepterJoin
       ? this.announceJoin(joins.accepterJoin, accepting, by)
@@ -232,6 +229,10 @@ export class CallFanout {
     starter: string | null,
   ): Promise<{ id: string; data: SocketData } | undefined> {
     const io = this.server.io;
+    // A socket id is unique across instances: the starter connected here is found in memory,
+    // without asking the other instances (a Redis round trip even when there are none).
+    const here = starter ? io.sockets.get(starter) : undefined;
+    if (here?.connected && here.data.user.id === callerId) return here;
     const device = starter
       ? (await io.in(starter).fetchSockets()).find((s) => s.data.user.id === callerId)
       : undefined;

@@ -227,7 +227,7 @@ export class SignalingGateway
     @MessageBody() body: unknown,
   ): Promise<Ack<CallAnswer>> {
     return this.runner.run(socket, AcceptCallPayload, body, async (p, user) => {
-      const devices = await this.callFanout.acceptDevices(user, p.callId, socket);
+      const devices = this.callFanout.acceptDevices(socket);
       const accept = await this.calls.acceptOverSignaling(user, p.callId, p.sdp, devices);
       const { call } = accept;
       let joined: JoinedAnswer | null = null;
