@@ -21,9 +21,16 @@ import { Client } from 'pg';
 import type { Socket } from 'socket.io-client';
 import { alternate } from './lib/ab';
 import { closeAgents } from './lib/http';
+import { metricsText } from './lib/hekim';
 import { bareSpecs, hekimSpecs, Lab } from './lib/lab';
 import { closePairs, openPairs, sleep, type Pair } from './lib/signaling';
-import { latencySummary, median, pairedRatios, type LatencySummary } from './lib/stats';
+import {
+  histogramQuantile,
+  latencySummary,
+  median,
+  pairedRatios,
+  type LatencySummary,
+} from './lib/stats';
 
 const ROOMS = Number(process.argv[2] ?? 8);
 const SECONDS = Number(process.argv[3] ?? 5);
@@ -183,6 +190,47 @@ async function drive(
   };
 }
 
+// The server's own timing of a send per stage (hekim_chat_send_stage_seconds, docs/chat.md,
+// "Delivery"): cumulative bucket counts per stage.
+const STAGES = ['queue', 'read', 'insert', 'publish', 'send'] as const;
+type Buckets = Map<string, Map<number, number>>;
+function stageBuckets(text: string): Buckets {
+  const out: Buckets = new Map();
+  for (const line of text.split('\n')) {
+    if (!line.startsWith('hekim_chat_send_stage_seconds_bucket{')) continue;
+    const stage = /stage="([^"]+)"/.exec(line)?.[1];
+    const le = /le="([^"]+)"/.exec(line)?.[1];
+    if (stage === undefined || le === undefined) continue;
+    const v = le === '+Inf' ? Number.POSITIVE_INFINITY : Number(le);
+    const m = out.get(stage) ?? new Map<number, number>();
+    m.set(v, Number(line.slice(line.lastIndexOf(' ') + 1)));
+    out.set(stage, m);
+  }
+  return out;
+}
+// p50 and p99 (ms, bucket-interpolated) of each stage between two readings.
+function stageQuantiles(
+  before: Buckets,
+  after: Buckets,
+): Record<string, { count: number; p50Ms: number; p99Ms: number }> {
+  const out: Record<string, { count: number; p50Ms: number; p99Ms: number }> = {};
+  for (const stage of STAGES) {
+    const a = after.get(stage);
+    if (!a) continue;
+    const b = before.get(stage);
+    const delta = [...a]
+      .sort((x, y) => x[0] - y[0])
+      .map(([le, count]) => ({ le, count: count - (b?.get(le) ?? 0) }));
+    const count = delta.at(-1)?.count ?? 0;
+    out[stage] = {
+      count,
+      p50Ms: Number((histogramQuantile(0.5, delta) * 1000).toFixed(2)),
+      p99Ms: Number((histogramQuantile(0.99, delta) * 1000).toFixed(2)),
+    };
+  }
+  return out;
+}
+
 const f = (x: number, d = 0): string => (Number.isFinite(x) ? x.toFixed(d) : 'n/a');
 const load = (): string =>
   loadavg()
@@ -261,8 +309,16 @@ async function main(): Promise<void> {
     log(
       `  open loop: Hekim at ${half}/s (${process.env.BENCH_CHAT_OPEN_RATE ? 'fixed; saturation' : 'half of'} ${f(saturation)}/s), load ${load()}`,
     );
+    const stagesBefore = stageBuckets(await metricsText(hekim.url));
     const open = await drive(hekimPairs, SECONDS, { rate: half });
+    const stages = stageQuantiles(stagesBefore, stageBuckets(await metricsText(hekim.url)));
     log(`  ${line('Hekim open loop', open)}`);
+    log(
+      `  open loop, server side (p50 / p99 ms, warm-up and drain included): ` +
+        Object.entries(stages)
+          .map(([k, v]) => `${k} ${f(v.p50Ms, 1)} / ${f(v.p99Ms, 1)}`)
+          .join(', '),
+    );
     if (open.schedule) {
       const { lag, fromSchedule, loopDelayP99Ms } = open.schedule;
       log(
@@ -308,6 +364,7 @@ async function main(): Promise<void> {
         sendLagP99Ms: Number((open.schedule?.lag.p99 ?? NaN).toFixed(2)),
         fromScheduleP99Ms: Number((open.schedule?.fromSchedule.p99 ?? NaN).toFixed(2)),
         benchLoopDelayP99Ms: Number((open.schedule?.loopDelayP99Ms ?? NaN).toFixed(2)),
+        serverStages: stages,
         verdict: open.latency.p99 <= GOAL_P99_MS && open.shed === 0 ? 'PASS' : 'FALL SHORT',
       },
       hekimRefusedOrTimedOut: refused,

@@ -20,6 +20,7 @@ import { ChatAccess, type ChatStanding } from './chat-access';
 import { ChatCipher } from './chat-cipher';
 import { ChatEvents } from './chat-events';
 import { ChatKeys } from './chat-keys';
+import { ChatMetrics } from './chat.metrics';
 import { ChatRateLimit } from './chat-rate-limit';
 import { type ChatAttachmentEntity, ChatMessageEntity, type ChatRoomEntity } from './chat.entity';
 import { ChatErrors } from './chat.errors';
@@ -83,6 +84,7 @@ export class ChatService {
     private readonly events: ChatEvents,
     private readonly audit: AuditService,
     private readonly config: AppConfig,
+    private readonly metrics: ChatMetrics,
   ) {}
 
   // `chat:send`. A clientId the sender already used in this room answers the message it made
@@ -93,11 +95,14 @@ export class ChatService {
   // turn itself checks the room again, numbers, stores and publishes the messages waiting for
   // it together (`placeMessages`).
   async send(actor: AuthUser, p: SendMessagePayload): Promise<{ message: ChatMessageResponse }> {
+    const started = performance.now();
     const text = plainText(p.text, this.config.chat.maxTextLength);
     const attachmentId = p.attachmentId ?? null;
     if (text === null && attachmentId === null) throw ChatErrors.empty();
     try {
-      return { message: await this.sendNew(actor, p, text, attachmentId) };
+      const message = await this.sendNew(actor, p, text, attachmentId);
+      this.metrics.since('send', started);
+      return { message };
     } catch (err) {
       if (!(err instanceof AppException || err instanceof AlreadySent || err instanceof Refused))
         throw err;
@@ -140,6 +145,7 @@ export class ChatService {
     };
     const file = attachment ? attachmentSummary({ ...attachment, messageId: id }, key) : null;
     return this.turns.run(p.roomId, {
+      queuedAt: performance.now(),
       row,
       remember: known === null && subjectId !== actor.id ? subjectId : null,
       // What everyone is told once it has its number: the text as written, not opened again.
@@ -232,6 +238,8 @@ export class ChatService {
     const outcomes: (Outcome<ChatMessageResponse> | undefined)[] = items.map(() => undefined);
     const { runner } = turn;
     const tx = runner.manager;
+    for (const item of items) this.metrics.since('queue', item.queuedAt);
+    const inserting = performance.now();
     const firstOf = new Map<string, number>();
     const taking: number[] = [];
     items.forEach((item, i) => {
@@ -267,6 +275,7 @@ export class ChatService {
               tx,
             );
       if (claims.length > 0) await runner.commitTransaction();
+      this.metrics.since('insert', inserting);
       for (const i of rows) {
         const at = placed.get(items[i].row.id);
         outcomes[i] = at
@@ -281,11 +290,12 @@ export class ChatService {
     // Issued now, answered later: the turn goes on with its next group (whose publication is
     // issued after this one, on the same connection, so Redis accepts them in `seq` order)
     // while this one is on its way; these sends are answered once it is accepted.
+    const publishing = performance.now();
     const published = this.publish(
       roomId,
       hearers,
       outcomes.flatMap((o) => (o?.ok ? [o.value] : [])),
-    );
+    ).then(() => this.metrics.since('publish', publishing));
     return {
       outcomes: outcomes.map((o) => o ?? { ok: false, error: new AlreadySent() }),
       after: published,
@@ -298,10 +308,16 @@ export class ChatService {
   // committed, as if sent after the lock's answer. A lock that fails throws (the group is
   // refused and the turn ends).
   private async roomNow(turn: Turn, roomId: string): Promise<RoomNow> {
+    const reading = performance.now();
     const read = () => this.access.now(roomId, turn.runner.manager);
-    if (turn.locked) return read();
+    if (turn.locked) {
+      const room = await read();
+      this.metrics.since('read', reading);
+      return room;
+    }
     const { result } = await behindLockOn(turn.client, this.repo.turnLock(roomId), read);
     turn.locked = true;
+    this.metrics.since('read', reading);
     return result;
   }
 
@@ -561,6 +577,8 @@ type RoomNow = { open: boolean; hearers: string[] };
 
 // A sealed message waiting for its room's turn.
 interface Placing {
+  // When it joined its room's queue (performance.now()).
+  queuedAt: number;
   row: NewMessage;
   // The room's subject to keep, when this message is the one that decides it.
   remember: string | null;
