@@ -16,13 +16,21 @@
 // a watchdog stops the whole run if it overruns.
 import { randomUUID } from 'node:crypto';
 import { loadavg } from 'node:os';
+import { monitorEventLoopDelay, performance } from 'node:perf_hooks';
 import { Client } from 'pg';
 import type { Socket } from 'socket.io-client';
 import { alternate } from './lib/ab';
 import { closeAgents } from './lib/http';
+import { metricsText } from './lib/hekim';
 import { bareSpecs, hekimSpecs, Lab } from './lib/lab';
 import { closePairs, openPairs, sleep, type Pair } from './lib/signaling';
-import { latencySummary, median, pairedRatios, type LatencySummary } from './lib/stats';
+import {
+  histogramQuantile,
+  latencySummary,
+  median,
+  pairedRatios,
+  type LatencySummary,
+} from './lib/stats';
 
 const ROOMS = Number(process.argv[2] ?? 8);
 const SECONDS = Number(process.argv[3] ?? 5);
@@ -56,6 +64,15 @@ export interface ChatLoad {
   perSecond: number;
   latency: LatencySummary;
   refusals: string[];
+  // Open loop only: how the generator kept to its schedule.
+  schedule?: {
+    // How late each send left, after the time the constant rate gave it.
+    lag: LatencySummary;
+    // Ack latency counted from that scheduled time (includes the lag).
+    fromSchedule: LatencySummary;
+    // The bench process's own event-loop delay while measuring.
+    loopDelayP99Ms: number;
+  };
 }
 
 interface AckBody {
@@ -88,9 +105,15 @@ async function drive(
     p.a.on('chat:message', onMessage);
     p.b.on('chat:message', onMessage);
   }
-  const send = (s: Sender): void => {
+  const lags: number[] = [];
+  const fromDue: number[] = [];
+  const eld = monitorEventLoopDelay({ resolution: 1 });
+  eld.enable();
+  const send = (s: Sender, dueAt?: number): void => {
     const counted = measuring;
     const t0 = process.hrtime.bigint();
+    const sentAt = performance.now();
+    if (dueAt !== undefined && counted) lags.push(sentAt - dueAt);
     s.inFlight++;
     outstanding++;
     s.socket
@@ -109,6 +132,7 @@ async function drive(
           } else if (counted && measuring) {
             r.acked++;
             samples.push(Number(process.hrtime.bigint() - t0) / 1e6);
+            if (dueAt !== undefined) fromDue.push(performance.now() - dueAt);
           }
           if ('window' in mode && !stopped) send(s);
         },
@@ -118,26 +142,30 @@ async function drive(
   if ('window' in mode) {
     for (const s of senders) for (let i = 0; i < mode.window; i++) send(s);
   } else {
-    const t0 = Date.now();
+    const t0 = performance.now();
     let due = 0;
     let rr = 0;
     timer = setInterval(() => {
-      const should = Math.floor(((Date.now() - t0) / 1000) * mode.rate);
+      const should = Math.floor(((performance.now() - t0) / 1000) * mode.rate);
       for (; due < should; due++) {
+        const dueAt = t0 + ((due + 1) * 1000) / mode.rate;
         const s = senders[rr++ % senders.length];
         if (s.inFlight >= MAX_BACKLOG) {
           if (measuring) r.shed++;
           continue;
         }
-        send(s);
+        send(s, dueAt);
       }
     }, 1);
   }
   await sleep(WARMUP_SECONDS * 1000);
   measuring = true;
+  eld.reset();
   const m0 = process.hrtime.bigint();
   await sleep(seconds * 1000);
   measuring = false;
+  eld.disable();
+  const loopDelayP99Ms = eld.percentile(99) / 1e6;
   const elapsed = Number(process.hrtime.bigint() - m0) / 1e9;
   stopped = true;
   if (timer) clearInterval(timer);
@@ -155,7 +183,52 @@ async function drive(
     perSecond: r.acked / elapsed,
     latency: latencySummary(samples),
     refusals: [...refusals],
+    schedule:
+      'rate' in mode
+        ? { lag: latencySummary(lags), fromSchedule: latencySummary(fromDue), loopDelayP99Ms }
+        : undefined,
   };
+}
+
+// The server's own timing of a send per stage (hekim_chat_send_stage_seconds, docs/chat.md,
+// "Delivery"): cumulative bucket counts per stage.
+const STAGES = ['queue', 'read', 'insert', 'publish', 'send'] as const;
+type Buckets = Map<string, Map<number, number>>;
+function stageBuckets(text: string): Buckets {
+  const out: Buckets = new Map();
+  for (const line of text.split('\n')) {
+    if (!line.startsWith('hekim_chat_send_stage_seconds_bucket{')) continue;
+    const stage = /stage="([^"]+)"/.exec(line)?.[1];
+    const le = /le="([^"]+)"/.exec(line)?.[1];
+    if (stage === undefined || le === undefined) continue;
+    const v = le === '+Inf' ? Number.POSITIVE_INFINITY : Number(le);
+    const m = out.get(stage) ?? new Map<number, number>();
+    m.set(v, Number(line.slice(line.lastIndexOf(' ') + 1)));
+    out.set(stage, m);
+  }
+  return out;
+}
+// p50 and p99 (ms, bucket-interpolated) of each stage between two readings.
+function stageQuantiles(
+  before: Buckets,
+  after: Buckets,
+): Record<string, { count: number; p50Ms: number; p99Ms: number }> {
+  const out: Record<string, { count: number; p50Ms: number; p99Ms: number }> = {};
+  for (const stage of STAGES) {
+    const a = after.get(stage);
+    if (!a) continue;
+    const b = before.get(stage);
+    const delta = [...a]
+      .sort((x, y) => x[0] - y[0])
+      .map(([le, count]) => ({ le, count: count - (b?.get(le) ?? 0) }));
+    const count = delta.at(-1)?.count ?? 0;
+    out[stage] = {
+      count,
+      p50Ms: Number((histogramQuantile(0.5, delta) * 1000).toFixed(2)),
+      p99Ms: Number((histogramQuantile(0.99, delta) * 1000).toFixed(2)),
+    };
+  }
+  return out;
 }
 
 const f = (x: number, d = 0): string => (Number.isFinite(x) ? x.toFixed(d) : 'n/a');
@@ -229,10 +302,31 @@ async function main(): Promise<void> {
     const ratios = pairedRatios(hekimRates, bareRates);
     const ratio = median(ratios);
     const saturation = median(hekimRates);
-    const half = Math.max(1, Math.round(saturation / 2));
-    log(`  open loop: Hekim at ${half}/s (half of ${f(saturation)}/s), load ${load()}`);
+    // BENCH_CHAT_OPEN_RATE: the open loop at this rate instead (to compare two builds at the
+    // same offered load).
+    const half =
+      Number(process.env.BENCH_CHAT_OPEN_RATE) || Math.max(1, Math.round(saturation / 2));
+    log(
+      `  open loop: Hekim at ${half}/s (${process.env.BENCH_CHAT_OPEN_RATE ? 'fixed; saturation' : 'half of'} ${f(saturation)}/s), load ${load()}`,
+    );
+    const stagesBefore = stageBuckets(await metricsText(hekim.url));
     const open = await drive(hekimPairs, SECONDS, { rate: half });
+    const stages = stageQuantiles(stagesBefore, stageBuckets(await metricsText(hekim.url)));
     log(`  ${line('Hekim open loop', open)}`);
+    log(
+      `  open loop, server side (p50 / p99 ms, warm-up and drain included): ` +
+        Object.entries(stages)
+          .map(([k, v]) => `${k} ${f(v.p50Ms, 1)} / ${f(v.p99Ms, 1)}`)
+          .join(', '),
+    );
+    if (open.schedule) {
+      const { lag, fromSchedule, loopDelayP99Ms } = open.schedule;
+      log(
+        `  open loop schedule: sends left p50 ${f(lag.p50, 2)} / p99 ${f(lag.p99, 2)} ms after their time;` +
+          ` acks from the scheduled time p50 ${f(fromSchedule.p50, 1)} / p99 ${f(fromSchedule.p99, 1)} ms;` +
+          ` bench event-loop delay p99 ${f(loopDelayP99Ms, 1)} ms`,
+      );
+    }
     // Persisted: every acked send of the run is a row (counted on the bench database).
     const db = await lab.database();
     const pg = new Client({ connectionString: db.url });
@@ -267,6 +361,10 @@ async function main(): Promise<void> {
         p50Ms: Number(open.latency.p50.toFixed(2)),
         p99Ms: Number(open.latency.p99.toFixed(2)),
         maxMs: Number(open.latency.max.toFixed(2)),
+        sendLagP99Ms: Number((open.schedule?.lag.p99 ?? NaN).toFixed(2)),
+        fromScheduleP99Ms: Number((open.schedule?.fromSchedule.p99 ?? NaN).toFixed(2)),
+        benchLoopDelayP99Ms: Number((open.schedule?.loopDelayP99Ms ?? NaN).toFixed(2)),
+        serverStages: stages,
         verdict: open.latency.p99 <= GOAL_P99_MS && open.shed === 0 ? 'PASS' : 'FALL SHORT',
       },
       hekimRefusedOrTimedOut: refused,

@@ -132,6 +132,26 @@ describe('chat: messages in a room', () => {
     expect(new Set(turn.roundTrips).size).toBe(3);
   });
 
+  it('times each stage of a send on /metrics (queue, read, insert, publish, the whole send)', async () => {
+    const { doctor, patients, roomId } = await room();
+    const d = await device(doctor);
+    await device(patients[0]);
+    const count = async (stage: string): Promise<number> => {
+      const res = await t.http().get('/metrics').expect(200);
+      const m = new RegExp(
+        `^hekim_chat_send_stage_seconds_count\\{stage="${stage}"\\} (\\d+)$`,
+        'm',
+      ).exec(res.text);
+      return m ? Number(m[1]) : 0;
+    };
+    const stages = ['queue', 'read', 'insert', 'publish', 'send'];
+    const before = await Promise.all(stages.map(count));
+    messageOf(await sendChat(d.socket, roomId, { text: 'timed' }));
+    const after = await Promise.all(stages.map(count));
+    // One message, one group: each stage observed once more.
+    expect(after.map((n, i) => n - before[i])).toEqual([1, 1, 1, 1, 1]);
+  });
+
   it('answers a resend of a clientId with the same message and tells nobody twice', async () => {
     const { doctor, patients, roomId } = await room();
     const d = await device(doctor);

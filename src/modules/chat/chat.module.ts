@@ -9,6 +9,7 @@ import { AttachmentsService } from './attachments/attachments.service';
 import { ChatAccess } from './chat-access';
 import { ChatEvents } from './chat-events';
 import { ChatKeys } from './chat-keys';
+import { ChatMetrics } from './chat.metrics';
 import { ChatPersonalData } from './chat-personal-data';
 import { ChatRateLimit } from './chat-rate-limit';
 import { ChatController } from './chat.controller';
@@ -44,6 +45,7 @@ import { ChatService } from './chat.service';
   ],
   controllers: [ChatController],
   providers: [
+    ChatMetrics,
     ChatRepository,
     ChatAccess,
     ChatService,

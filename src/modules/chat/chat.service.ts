@@ -20,6 +20,7 @@ import { ChatAccess, type ChatStanding } from './chat-access';
 import { ChatCipher } from './chat-cipher';
 import { ChatEvents } from './chat-events';
 import { ChatKeys } from './chat-keys';
+import { ChatMetrics } from './chat.metrics';
 import { ChatRateLimit } from './chat-rate-limit';
 import { type ChatAttachmentEntity, ChatMessageEntity, type ChatRoomEntity } from './chat.entity';
 import { ChatErrors } from './chat.errors';
@@ -40,7 +41,7 @@ import type {
   ReadPayload,
   SendMessagePayload,
 } from './dto/chat.dto';
-import { GroupQueue, type Outcome } from './room-queue';
+import { GroupQueue, type Outcome, type Worked } from './room-queue';
 import { plainText } from './text-policy';
 
 // Messages in a room (docs/chat.md): sent over signaling, kept sealed under the subject
@@ -50,10 +51,13 @@ import { plainText } from './text-policy';
 export class ChatService {
   private readonly logger = new Logger('ChatService');
   // This instance's sends, one room's group at a time (GroupQueue).
-  private readonly turns = new GroupQueue<Placing, ChatMessageResponse, Turn>(
+  private readonly turns = new GroupQueue<Placing, ChatMessageResponse, Turn, RoomNow>(
     {
       begin: () => this.beginTurn(),
-      work: (runner, roomId, items) => this.placeMessages(runner, roomId, items),
+      read: (turn, roomId) => this.roomNow(turn, roomId),
+      // Files are claimed in a transaction of the group's own.
+      alone: (items) => items.some((item) => item.row.attachmentId !== null),
+      work: (turn, roomId, items, room) => this.placeMessages(turn, roomId, items, room),
       end: (runner) => this.endTurn(runner),
     },
     GROUP_MAX,
@@ -80,6 +84,7 @@ export class ChatService {
     private readonly events: ChatEvents,
     private readonly audit: AuditService,
     private readonly config: AppConfig,
+    private readonly metrics: ChatMetrics,
   ) {}
 
   // `chat:send`. A clientId the sender already used in this room answers the message it made
@@ -90,11 +95,14 @@ export class ChatService {
   // turn itself checks the room again, numbers, stores and publishes the messages waiting for
   // it together (`placeMessages`).
   async send(actor: AuthUser, p: SendMessagePayload): Promise<{ message: ChatMessageResponse }> {
+    const started = performance.now();
     const text = plainText(p.text, this.config.chat.maxTextLength);
     const attachmentId = p.attachmentId ?? null;
     if (text === null && attachmentId === null) throw ChatErrors.empty();
     try {
-      return { message: await this.sendNew(actor, p, text, attachmentId) };
+      const message = await this.sendNew(actor, p, text, attachmentId);
+      this.metrics.since('send', started);
+      return { message };
     } catch (err) {
       if (!(err instanceof AppException || err instanceof AlreadySent || err instanceof Refused))
         throw err;
@@ -137,6 +145,7 @@ export class ChatService {
     };
     const file = attachment ? attachmentSummary({ ...attachment, messageId: id }, key) : null;
     return this.turns.run(p.roomId, {
+      queuedAt: performance.now(),
       row,
       remember: known === null && subjectId !== actor.id ? subjectId : null,
       // What everyone is told once it has its number: the text as written, not opened again.
@@ -213,20 +222,24 @@ export class ChatService {
     }
   }
 
-  // One group of the room's turn: the room read again (open? who hears it?); the files claimed
-  // and the messages numbered and inserted in one statement (one transaction when files are
-  // claimed); the commit; the publication to every instance, before the next group (or the
-  // unlock). So a room's messages reach Redis, and from there every instance, in `seq` order,
-  // and each is acknowledged only once stored.
+  // One group of the room's turn, given the room as read for it (roomNow: open? who hears
+  // it?, read once all of the group's sends were there, beside the previous group's insert):
+  // the files claimed and the messages numbered and inserted in one statement (one
+  // transaction when files are claimed); the commit; the publication to every instance,
+  // issued before the next group's insert can be (which waits for this one's answer) and
+  // awaited before the unlock. So a room's messages reach Redis, and from there every
+  // instance, in `seq` order, and each is acknowledged only once stored and published.
   private async placeMessages(
     turn: Turn,
     roomId: string,
     items: Placing[],
-  ): Promise<Outcome<ChatMessageResponse>[]> {
+    { open, hearers }: RoomNow,
+  ): Promise<Worked<ChatMessageResponse>> {
     const outcomes: (Outcome<ChatMessageResponse> | undefined)[] = items.map(() => undefined);
     const { runner } = turn;
     const tx = runner.manager;
-    const { open, hearers } = await this.roomNow(turn, roomId);
+    for (const item of items) this.metrics.since('queue', item.queuedAt);
+    const inserting = performance.now();
     const firstOf = new Map<string, number>();
     const taking: number[] = [];
     items.forEach((item, i) => {
@@ -262,6 +275,7 @@ export class ChatService {
               tx,
             );
       if (claims.length > 0) await runner.commitTransaction();
+      this.metrics.since('insert', inserting);
       for (const i of rows) {
         const at = placed.get(items[i].row.id);
         outcomes[i] = at
@@ -273,12 +287,19 @@ export class ChatService {
       if (runner.isTransactionActive) await runner.rollbackTransaction().catch(() => undefined);
       throw err;
     }
-    await this.publish(
+    // Issued now, answered later: the turn goes on with its next group (whose publication is
+    // issued after this one, on the same connection, so Redis accepts them in `seq` order)
+    // while this one is on its way; these sends are answered once it is accepted.
+    const publishing = performance.now();
+    const published = this.publish(
       roomId,
       hearers,
       outcomes.flatMap((o) => (o?.ok ? [o.value] : [])),
-    );
-    return outcomes.map((o) => o ?? { ok: false, error: new AlreadySent() });
+    ).then(() => this.metrics.since('publish', publishing));
+    return {
+      outcomes: outcomes.map((o) => o ?? { ok: false, error: new AlreadySent() }),
+      after: published,
+    };
   }
 
   // The room as it stands in the turn (ChatAccess.now). The turn's first group sends the
@@ -286,11 +307,17 @@ export class ChatService {
   // "Delivery"): the read runs once the lock is granted and sees what the previous holder
   // committed, as if sent after the lock's answer. A lock that fails throws (the group is
   // refused and the turn ends).
-  private async roomNow(turn: Turn, roomId: string): Promise<{ open: boolean; hearers: string[] }> {
+  private async roomNow(turn: Turn, roomId: string): Promise<RoomNow> {
+    const reading = performance.now();
     const read = () => this.access.now(roomId, turn.runner.manager);
-    if (turn.locked) return read();
+    if (turn.locked) {
+      const room = await read();
+      this.metrics.since('read', reading);
+      return room;
+    }
     const { result } = await behindLockOn(turn.client, this.repo.turnLock(roomId), read);
     turn.locked = true;
+    this.metrics.since('read', reading);
     return result;
   }
 
@@ -545,8 +572,13 @@ interface Turn {
   locked: boolean;
 }
 
+// The room as its turn read it (ChatAccess.now).
+type RoomNow = { open: boolean; hearers: string[] };
+
 // A sealed message waiting for its room's turn.
 interface Placing {
+  // When it joined its room's queue (performance.now()).
+  queuedAt: number;
   row: NewMessage;
   // The room's subject to keep, when this message is the one that decides it.
   remember: string | null;

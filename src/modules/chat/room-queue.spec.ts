@@ -163,4 +163,163 @@ describe('GroupQueue', () => {
     ]);
     await expect(q.run('room', 3)).resolves.toBe(3);
   });
+
+  describe('pipelined (a read before each work, an `after` behind it)', () => {
+    // A promise settled from outside.
+    const deferred = <T = void>() => {
+      let resolve!: (v: T) => void;
+      let reject!: (e: unknown) => void;
+      const promise = new Promise<T>((res, rej) => {
+        resolve = res;
+        reject = rej;
+      });
+      return { promise, resolve, reject };
+    };
+
+    // Turns whose reads, works and afters each wait for the test to let them go, logging what
+    // is issued and when.
+    const controlled = (alone: (items: number[]) => boolean = () => false) => {
+      const log: string[] = [];
+      const works: { items: number[]; done: ReturnType<typeof deferred<void>> }[] = [];
+      const afters: ReturnType<typeof deferred<void>>[] = [];
+      const reads: ReturnType<typeof deferred<void>>[] = [];
+      let working = 0;
+      let turns = 0;
+      const turnsOf: Turns<number, number, number, string> = {
+        begin: () => Promise.resolve(++turns),
+        read: async (turn, _key, items) => {
+          log.push(`read ${turn}: ${items.join(',')}`);
+          const read = deferred();
+          reads.push(read);
+          await read.promise;
+          return `room for ${items.join(',')}`;
+        },
+        alone,
+        work: async (turn, _key, items, room) => {
+          working += 1;
+          // Works never overlap.
+          expect(working).toBe(1);
+          expect(room).toBe(`room for ${items.join(',')}`);
+          log.push(`work ${turn}: ${items.join(',')}`);
+          const done = deferred();
+          works.push({ items, done });
+          try {
+            await done.promise;
+          } finally {
+            working -= 1;
+          }
+          if (items.includes(99)) throw new Error('broken');
+          const after = deferred();
+          afters.push(after);
+          return {
+            outcomes: items.map((n) => ({ ok: true as const, value: n })),
+            after: after.promise.then(() => log.push(`after ${items.join(',')}`)),
+          };
+        },
+        end: (turn) => {
+          log.push(`end ${turn}`);
+          return Promise.resolve();
+        },
+      };
+      return { log, reads, works, afters, turns: turnsOf };
+    };
+
+    it('reads the next group beside the current work, works the next group while the previous one’s `after` is under way, and answers each group after its `after`', async () => {
+      const { log, reads, works, afters, turns } = controlled();
+      const q = new GroupQueue(turns, 64, 8);
+      const answered: number[] = [];
+      const send = (n: number) => q.run('room', n).then((v) => answered.push(v));
+      const jobs = [send(1)];
+      await until(() => reads.length === 1);
+      // Arrived while the first group is read: read as soon as that group's work is issued,
+      // beside it.
+      jobs.push(send(2), send(3));
+      reads[0].resolve();
+      await until(() => log.includes('read 1: 2,3'));
+      expect(works).toHaveLength(1);
+      reads[1].resolve();
+      for (let i = 0; i < 20; i++) await new Promise((r) => setImmediate(r));
+      // Its work waits for the current one.
+      expect(works).toHaveLength(1);
+      works[0].done.resolve();
+      // The second group is worked on while the first one's `after` is still under way, and
+      // nobody is answered yet.
+      await until(() => works.length === 2);
+      expect(answered).toEqual([]);
+      afters[0].resolve();
+      await until(() => answered.length === 1);
+      expect(answered).toEqual([1]);
+      works[1].done.resolve();
+      await until(() => afters.length === 2);
+      // The turn is not given back while an `after` is under way.
+      expect(log).not.toContain('end 1');
+      afters[1].resolve();
+      await Promise.all(jobs);
+      expect(answered).toEqual([1, 2, 3]);
+      await until(() => q.size === 0);
+      expect(log).toEqual([
+        'read 1: 1',
+        'work 1: 1',
+        'read 1: 2,3',
+        'work 1: 2,3',
+        'after 1',
+        'after 2,3',
+        'end 1',
+      ]);
+    });
+
+    it('when a work fails, the group read beside it is served first in a new turn, read again', async () => {
+      const { log, reads, works, afters, turns } = controlled();
+      const q = new GroupQueue(turns, 64, 8);
+      const failing = q.run('room', 99).catch((e: Error) => e.message);
+      await until(() => reads.length === 1);
+      const next = q.run('room', 4);
+      reads[0].resolve();
+      await until(() => log.includes('read 1: 4'));
+      works[0].done.resolve();
+      await expect(failing).resolves.toBe('broken');
+      // Its read is awaited before the turn is given back, and made again in the new turn.
+      reads[1].resolve();
+      await until(() => reads.length === 3);
+      reads[2].resolve();
+      await until(() => works.length === 2);
+      works[1].done.resolve();
+      await until(() => afters.length === 1);
+      afters[0].resolve();
+      await expect(next).resolves.toBe(4);
+      await until(() => q.size === 0);
+      expect(log).toEqual([
+        'read 1: 99',
+        'work 1: 99',
+        'read 1: 4',
+        'end 1',
+        'read 2: 4',
+        'work 2: 4',
+        'after 4',
+        'end 2',
+      ]);
+    });
+
+    it('issues nothing beside a group that wants the turn alone', async () => {
+      const { log, reads, works, afters, turns } = controlled((items) => items.includes(7));
+      const q = new GroupQueue(turns, 64, 8);
+      const first = q.run('room', 7);
+      await until(() => reads.length === 1);
+      const second = q.run('room', 8);
+      reads[0].resolve();
+      await until(() => works.length === 1);
+      // Give the queue every chance to issue the next read: it does not.
+      for (let i = 0; i < 20; i++) await new Promise((r) => setImmediate(r));
+      expect(log).toEqual(['read 1: 7', 'work 1: 7']);
+      works[0].done.resolve();
+      await until(() => reads.length === 2);
+      reads[1].resolve();
+      await until(() => works.length === 2);
+      expect(log.slice(2)).toEqual(['read 1: 8', 'work 1: 8']);
+      works[1].done.resolve();
+      await until(() => afters.length === 2);
+      afters.forEach((a) => a.resolve());
+      await expect(Promise.all([first, second])).resolves.toEqual([7, 8]);
+    });
+  });
 });
