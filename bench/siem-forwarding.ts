@@ -202,15 +202,15 @@ async function main(): Promise<number> {
     console.error(`load average before: ${loadBefore}`);
     // The forwarder's reads: when the first one of a round that found records began.
     const siem = app.get(SiemRepository);
-    const page = siem.page.bind(siem);
+    const framedPage = siem.framedPage.bind(siem);
     let firstRead = Number.NaN;
-    siem.page = (afterSeq, limit) => {
+    siem.framedPage = (afterSeq, limit, formatter) => {
       const at = performance.now();
-      const rows = page(afterSeq, limit);
-      void rows.then((found) => {
-        if (found.length > 0 && Number.isNaN(firstRead)) firstRead = at;
+      const page = framedPage(afterSeq, limit, formatter);
+      void page.then((found) => {
+        if (found.records > 0 && Number.isNaN(firstRead)) firstRead = at;
       });
-      return rows;
+      return page;
     };
     for (let r = 0; r < rounds; r++) {
       // Hekim: the round's records appear at once; the forwarder, idle, finds them.
