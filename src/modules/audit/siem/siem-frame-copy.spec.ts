@@ -121,59 +121,34 @@ describe('frameCopySql', () => {
 describe('FrameCopy', () => {
   const formatter = new AuditSyslogFormatter('h');
 
-  it('gives its pages as each is complete, the last one short, then pages of none', async () => {
-    const copy = new FrameCopy('COPY …', formatter, 2);
+  it('sends its COPY and resolves with the page once the server is ready again', async () => {
+    const copy = new FrameCopy('COPY …', formatter);
     const sent: string[] = [];
     copy.submit({ query: (text: string) => sent.push(text) } as never);
     expect(sent).toEqual(['COPY …']);
-    const records = [1, 2, 3, 4, 5].map((seq) => record(seq));
-    const [first, second, third, fourth] = [copy.next(), copy.next(), copy.next(), copy.next()];
-    const chunks = messages(records);
-    for (const m of chunks.slice(0, 3)) copy.handleCopyData({ chunk: m });
-    // Two pages complete while the server is still sending.
-    expect((await first).payload.equals(formatter.frames(records.slice(0, 2)))).toBe(true);
-    for (const m of chunks.slice(3)) copy.handleCopyData({ chunk: m });
-    expect((await second).last).toEqual({ seq: '4', hash: records[3].hash });
+    for (const m of messages([record(1)])) copy.handleCopyData({ chunk: m });
     copy.handleCommandComplete();
     copy.handleReadyForQuery();
-    await expect(copy.done).resolves.toBeUndefined();
-    const last = await third;
-    expect(last.records).toBe(1);
-    expect(last.payload.equals(formatter.frames(records.slice(4)))).toBe(true);
-    await expect(fourth).resolves.toMatchObject({ records: 0 });
-    await expect(copy.next()).resolves.toMatchObject({ records: 0 });
+    await expect(copy.result).resolves.toMatchObject({ records: 1, last: { seq: '1' } });
   });
 
-  it('rejects the pages not yet complete with the server’s error, or bytes it could not read', async () => {
-    const failed = new FrameCopy('COPY …', formatter, 1);
-    const [first, second] = [failed.next(), failed.next()];
-    const chunks = messages([record(1), record(2)]);
-    failed.handleCopyData({ chunk: chunks[0] });
+  it('rejects with the server’s error, or with bytes it could not read', async () => {
+    const failed = new FrameCopy('COPY …', formatter);
     failed.handleError(new Error('canceling statement due to statement timeout'));
     failed.handleReadyForQuery();
-    await expect(first).resolves.toMatchObject({ records: 1 });
-    await expect(second).rejects.toThrow(/statement timeout/);
-    await expect(failed.next()).rejects.toThrow(/statement timeout/);
-    await expect(failed.done).rejects.toThrow(/statement timeout/);
+    await expect(failed.result).rejects.toThrow(/statement timeout/);
 
     const garbled = new FrameCopy('COPY …', formatter);
     garbled.handleCopyData({ chunk: Buffer.from('garbage') });
     garbled.handleCopyData({ chunk: END });
     garbled.handleReadyForQuery();
-    await expect(garbled.next()).rejects.toThrow(/signature/);
-    // The connection itself is fine: the server finished the command.
-    await expect(garbled.done).resolves.toBeUndefined();
-
-    const unended = new FrameCopy('COPY …', formatter);
-    unended.handleCopyData({ chunk: messages([record(1)])[0] });
-    unended.handleReadyForQuery();
-    await expect(unended.next()).rejects.toThrow(/end marker/);
+    await expect(garbled.result).rejects.toThrow(/signature/);
 
     const rows = new FrameCopy('SELECT 1', formatter);
     rows.handleRowDescription();
     rows.handleDataRow();
     rows.handleReadyForQuery();
-    await expect(rows.next()).rejects.toThrow(/rows where a COPY/);
+    await expect(rows.result).rejects.toThrow(/rows where a COPY/);
 
     const copyIn = new FrameCopy('COPY … FROM STDIN', formatter);
     const refused: string[] = [];

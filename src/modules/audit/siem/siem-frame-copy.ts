@@ -122,26 +122,11 @@ export class FrameWriter {
     }
   }
 
-  // Records written since the last take().
-  get written(): number {
-    return this.records;
-  }
-
-  // The frames written since the last take(), handed over; the next ones go to a new buffer.
-  take(): FramedPage {
-    const page = { records: this.records, last: this.last, payload: this.out.subarray(0, this.at) };
-    this.out = Buffer.allocUnsafe(Math.max(this.at, 1024));
-    this.at = 0;
-    this.records = 0;
-    this.last = undefined;
-    return page;
-  }
-
-  // The last frames, of the records up to the first without its canonical text (the caller
+  // The frames written, of the records up to the first without its canonical text (the caller
   // renders the rest); throws unless the COPY data ended as it must.
   page(): FramedPage {
     if (!this.ended) throw new FrameCopyError('the COPY ended before its end marker');
-    return this.take();
+    return { records: this.records, last: this.last, payload: this.out.subarray(0, this.at) };
   }
 
   // MSG-LEN SP <PRI>1 TIMESTAMP prefix MSGID [hekim@32473 seq="…" hash="…" prevHash="…"] BOM
@@ -275,41 +260,27 @@ function headerEnd(buf: Buffer, pos: number, end: number): number {
 }
 
 // frameCopySql run with client.query() on a connection that is not pipelined (node-postgres
-// refuses custom queries there), read as pages of `pageRecords` records while the server is
-// still sending: next() gives them in order, as each is complete; the last one (once the COPY
-// has ended) may be shorter, down to no records; after it, next() gives pages of none. Every
-// page not yet complete rejects with the error that ended the COPY (the server's, the
-// connection's, or bytes that are not the expected COPY). `done` settles when the connection
-// is free again (or broken).
+// refuses custom queries there); `result` resolves with the page once the server is ready for
+// the next query, or rejects with the error that ended it (the server's, the connection's, or
+// bytes that are not the expected COPY).
 export class FrameCopy implements Submittable {
-  readonly done: Promise<void>;
+  readonly result: Promise<FramedPage>;
   private readonly writer: FrameWriter;
-  private readonly pages: Deferred[] = [];
-  private taken = 0;
-  private completed = 0;
   private failure: Error | null = null;
-  private finished = false;
-  private resolveDone!: () => void;
-  private rejectDone!: (err: Error) => void;
+  private settled = false;
+  private resolve!: (page: FramedPage) => void;
+  private reject!: (err: Error) => void;
 
   constructor(
     private readonly text: string,
     formatter: AuditSyslogFormatter,
-    private readonly pageRecords = Number.POSITIVE_INFINITY,
     expectedBytes?: number,
   ) {
     this.writer = new FrameWriter(formatter, expectedBytes);
-    this.done = new Promise<void>((resolve, reject) => {
-      this.resolveDone = resolve;
-      this.rejectDone = reject;
+    this.result = new Promise<FramedPage>((resolve, reject) => {
+      this.resolve = resolve;
+      this.reject = reject;
     });
-    // Awaited by whoever holds the connection; never left unhandled.
-    this.done.catch(() => undefined);
-  }
-
-  // The next page, in order.
-  next(): Promise<FramedPage> {
-    return this.slot(this.taken++).promise;
   }
 
   submit(connection: Connection): void {
@@ -324,9 +295,7 @@ export class FrameCopy implements Submittable {
       this.writer.copyData(message.chunk);
     } catch (err) {
       this.failure = err as Error;
-      return;
     }
-    if (this.writer.written >= this.pageRecords) this.complete(this.writer.take());
   }
 
   // Never for a COPY TO; answered as node-postgres answers a query that has no data to send.
@@ -349,64 +318,22 @@ export class FrameCopy implements Submittable {
   handlePortalSuspended(): void {}
 
   handleError(err: Error): void {
-    this.fail(err);
-    this.rejectDone(err);
+    this.settle(err);
   }
 
   handleReadyForQuery(): void {
-    this.resolveDone();
-    if (this.failure) return this.fail(this.failure);
+    if (this.failure) return this.settle(this.failure);
     try {
-      this.complete(this.writer.page());
+      this.settle(null, this.writer.page());
     } catch (err) {
-      return this.fail(err as Error);
+      this.settle(err as Error);
     }
-    this.finished = true;
-    // Pages asked for beyond the last: none.
-    for (let i = this.completed; i < this.pages.length; i++) this.pages[i].resolve(EMPTY_PAGE());
   }
 
-  private complete(page: FramedPage): void {
-    if (this.failure || this.finished) return;
-    this.slot(this.completed++).resolve(page);
+  private settle(err: Error | null, page?: FramedPage): void {
+    if (this.settled) return;
+    this.settled = true;
+    if (err) this.reject(err);
+    else this.resolve(page!);
   }
-
-  private fail(err: Error): void {
-    if (this.finished) return;
-    this.failure ??= err;
-    this.finished = true;
-    for (let i = this.completed; i < this.pages.length; i++) this.pages[i].reject(this.failure);
-  }
-
-  private slot(i: number): Deferred {
-    while (this.pages.length <= i) {
-      const d = deferred();
-      if (this.finished) {
-        if (this.failure) d.reject(this.failure);
-        else d.resolve(EMPTY_PAGE());
-      }
-      this.pages.push(d);
-    }
-    return this.pages[i];
-  }
-}
-
-const EMPTY_PAGE = (): FramedPage => ({ records: 0, last: undefined, payload: Buffer.alloc(0) });
-
-interface Deferred {
-  promise: Promise<FramedPage>;
-  resolve: (page: FramedPage) => void;
-  reject: (err: Error) => void;
-}
-
-function deferred(): Deferred {
-  let resolve!: (page: FramedPage) => void;
-  let reject!: (err: Error) => void;
-  const promise = new Promise<FramedPage>((res, rej) => {
-    resolve = res;
-    reject = rej;
-  });
-  // A page nobody asks for may fail with the COPY; whoever asks sees it.
-  promise.catch(() => undefined);
-  return { promise, resolve, reject };
 }

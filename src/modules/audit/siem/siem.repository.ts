@@ -56,8 +56,8 @@ export class SiemLease {
 }
 
 // The forwarder reads its pages as COPYs, which node-postgres refuses on the main pool's
-// pipelined connections: one connection of its own, named apart in pg_stat_activity (one COPY
-// runs at a time, and the cursor moves through the lease's connection).
+// pipelined connections: one connection of its own, named apart in pg_stat_activity (one page
+// is read at a time, and the cursor moves through the lease's connection).
 const FRAME_COPY_POOL = {
   max: 1,
   connectionTimeoutMillis: 10_000,
@@ -68,25 +68,11 @@ const FRAME_COPY_POOL = {
 // About what a record's frame takes (the first guess of a page's buffer, which grows as needed).
 const FRAME_BYTES_GUESS = 700;
 
-// Pages one COPY reads ahead (SiemRepository.framedPage): with the default batch, a batch.
-const PAGES_PER_COPY = 10;
-
-// A COPY being read page by page: the next page it gives starts after `after`.
-interface Reading {
-  after: string;
-  limit: number;
-  formatter: AuditSyslogFormatter;
-  copy: FrameCopy;
-  // Pages asked of it so far.
-  pages: number;
-}
-
 // The forwarder's own table (siem_forwarding_cursor) and lock, and its reads of the trail.
 @Injectable()
 export class SiemRepository {
   private readonly logger = new Logger('Siem');
   private copies: Pool | undefined;
-  private reading: Reading | null = null;
 
   constructor(@InjectDataSource() private readonly dataSource: DataSource) {}
 
@@ -137,33 +123,31 @@ export class SiemRepository {
 
   // The records after `afterSeq`, at most `limit`, in seq order, as the forwarder sends them:
   // their RFC 5425 frames, written from the bytes of a binary COPY (siem-frame-copy.ts) with
-  // no row objects or strings in between. One COPY reads PAGES_PER_COPY pages ahead: the
-  // next call that asks for the page after this one gets it from the same COPY, as soon as
-  // the server has sent it, with no query of its own (a call that asks for anything else starts
-  // a new COPY; the old one ends by itself). Those frames stop before a record written before
-  // the canonical text was stored; from there (and when the COPY found nothing) the rest of the
-  // page is read and rendered by page().
+  // no row objects or strings in between. Those frames stop before a record written before the
+  // canonical text was stored; from there (and when the COPY found nothing) the rest of the
+  // page is read and rendered by page(). A connection left by a failed COPY is closed, not
+  // reused.
   async framedPage(
     afterSeq: string,
     limit: number,
     formatter: AuditSyslogFormatter,
   ): Promise<FramedPage> {
-    let reading = this.reading;
-    this.reading = null;
-    if (
-      reading === null ||
-      reading.after !== afterSeq ||
-      reading.limit !== limit ||
-      reading.formatter !== formatter ||
-      reading.pages === PAGES_PER_COPY
-    )
-      reading = this.startCopy(afterSeq, limit, formatter);
-    reading.pages++;
-    const copied = await reading.copy.next();
-    if (copied.records === limit) {
-      this.reading = { ...reading, after: copied.last!.seq };
-      return copied;
+    const client = await this.copyPool().connect();
+    let copied: FramedPage;
+    try {
+      const copy = new FrameCopy(
+        frameCopySql(afterSeq, limit),
+        formatter,
+        limit * FRAME_BYTES_GUESS,
+      );
+      client.query(copy);
+      copied = await copy.result;
+    } catch (err) {
+      client.release(true);
+      throw err;
     }
+    client.release();
+    if (copied.records === limit) return copied;
     // Caught up, or the next record has no stored canonical text.
     const rest = await this.page(copied.last?.seq ?? afterSeq, limit - copied.records);
     if (rest.length === 0) return copied;
@@ -175,33 +159,8 @@ export class SiemRepository {
     };
   }
 
-  // A COPY of the PAGES_PER_COPY pages after `afterSeq`, on the read connection once it is
-  // free. A connection left by a failed COPY is closed, not reused.
-  private startCopy(afterSeq: string, limit: number, formatter: AuditSyslogFormatter): Reading {
-    const copy = new FrameCopy(
-      frameCopySql(afterSeq, limit * PAGES_PER_COPY),
-      formatter,
-      limit,
-      limit * FRAME_BYTES_GUESS,
-    );
-    this.copyPool()
-      .connect()
-      .then(
-        (client) => {
-          client.query(copy);
-          copy.done.then(
-            () => client.release(),
-            () => client.release(true),
-          );
-        },
-        (err: Error) => copy.handleError(err),
-      );
-    return { after: afterSeq, limit, formatter, copy, pages: 0 };
-  }
-
   // Ends the page reads' connection (the forwarder has stopped).
   async close(): Promise<void> {
-    this.reading = null;
     const copies = this.copies;
     this.copies = undefined;
     await copies?.end();
