@@ -141,6 +141,7 @@ const load = (): string =>
     .map((l) => l.toFixed(1))
     .join(' ');
 const round2 = (x: number): number => Math.round(x * 100) / 100;
+const cpuMs = (u: NodeJS.CpuUsage): number => (u.user + u.system) / 1000;
 
 async function main(): Promise<number> {
   const records = Number(process.argv[2] ?? 20_000);
@@ -202,15 +203,15 @@ async function main(): Promise<number> {
     console.error(`load average before: ${loadBefore}`);
     // The forwarder's reads: when the first one of a round that found records began.
     const siem = app.get(SiemRepository);
-    const page = siem.page.bind(siem);
+    const framedPage = siem.framedPage.bind(siem);
     let firstRead = Number.NaN;
-    siem.page = (afterSeq, limit) => {
+    siem.framedPage = (afterSeq, limit, formatter) => {
       const at = performance.now();
-      const rows = page(afterSeq, limit);
-      void rows.then((found) => {
-        if (found.length > 0 && Number.isNaN(firstRead)) firstRead = at;
+      const page = framedPage(afterSeq, limit, formatter);
+      void page.then((found) => {
+        if (found.records > 0 && Number.isNaN(firstRead)) firstRead = at;
       });
-      return rows;
+      return page;
     };
     for (let r = 0; r < rounds; r++) {
       // Hekim: the round's records appear at once; the forwarder, idle, finds them.
@@ -221,9 +222,13 @@ async function main(): Promise<number> {
       await db.query('BEGIN');
       await insertGeneratedChain(db, records);
       firstRead = Number.NaN;
+      // This process's CPU time in each phase (the forwarder, or the raw writer; the file
+      // follower in both).
+      const hekimCpu = process.cpuUsage();
       await db.query('COMMIT');
       const committedAt = performance.now();
       const fwd = await received.until(hekimMark, records);
+      const hekimCpuMs = cpuMs(process.cpuUsage(hekimCpu));
       // Raw: the same records, the same lines, one TLS connection.
       const rows = (
         await db.query<AuditEventRow>(
@@ -239,8 +244,10 @@ async function main(): Promise<number> {
       megabytes = payload.length / 1024 / 1024;
       const rawMark = received.mark();
       const connectedAt = performance.now();
+      const rawCpu = process.cpuUsage();
       await writeRaw(rsyslog.options.port, ca, payload);
       const raw = await received.until(rawMark, records);
+      const rawCpuMs = cpuMs(process.cpuUsage(rawCpu));
       const same =
         rows.length === records &&
         received.digest(fwd.from, fwd.to) === received.digest(raw.from, raw.to);
@@ -254,6 +261,9 @@ async function main(): Promise<number> {
         ratio: round2(rawSeconds / hekimSeconds),
         // From the commit: with the forwarder's idle poll (at most 1 s) before its first read.
         hekimFromCommitSeconds: round2((fwd.lastAt - committedAt) / 1000),
+        // CPU time of this process per 1,000 records, each phase.
+        hekimCpuMsPer1000: round2((hekimCpuMs * 1000) / records),
+        rawCpuMsPer1000: round2((rawCpuMs * 1000) / records),
         load: load(),
       };
       console.error(JSON.stringify(row));

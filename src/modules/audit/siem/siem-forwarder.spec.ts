@@ -1,6 +1,7 @@
 import { hostname } from 'node:os';
 import type { AppConfig } from '../../../config/app-config';
 import { SiemForwarder } from './siem-forwarder';
+import type { FramedPage } from './siem-frame-copy';
 import { AuditSyslogFormatter, type SiemRecord } from './siem-record';
 import type { SiemMetrics } from './siem.metrics';
 import type { SiemLease, SiemRepository } from './siem.repository';
@@ -52,12 +53,33 @@ function record(seq: number): SiemRecord {
   };
 }
 
+// What SiemRepository.framedPage answers, from records in memory.
+function framed(
+  all: readonly SiemRecord[],
+  after: string,
+  limit: number,
+  formatter: AuditSyslogFormatter,
+): FramedPage {
+  const rows = all.filter((r) => Number(r.seq) > Number(after)).slice(0, limit);
+  const last = rows[rows.length - 1];
+  return {
+    records: rows.length,
+    last: last && { seq: last.seq, hash: last.hash },
+    payload: formatter.frames(rows),
+  };
+}
+
+// The pages asked for: after which seq, how many at most.
+function pagesAsked(framedPage: jest.Mock): [string, number][] {
+  return framedPage.mock.calls.map(([after, limit]: [string, number]) => [after, limit]);
+}
+
 // The forwarding loop with its collaborators faked: which failures give the lease up, that the
 // cursor moves only after a confirmed delivery, and that shutdown stops the loop.
 describe('SiemForwarder', () => {
   let cursor: number;
   let lease: jest.Mocked<SiemLease>;
-  let repo: { tryLease: jest.Mock; backlog: jest.Mock; page: jest.Mock };
+  let repo: { tryLease: jest.Mock; backlog: jest.Mock; framedPage: jest.Mock; close: jest.Mock };
   let metrics: jest.Mocked<Pick<SiemMetrics, 'backlog' | 'leased' | 'delivered' | 'failed'>>;
   const records = [1, 2, 3].map(record);
 
@@ -78,9 +100,10 @@ describe('SiemForwarder', () => {
     repo = {
       tryLease: jest.fn(() => Promise.resolve(lease)),
       backlog: jest.fn(() => Promise.resolve({ records: 0, oldestAt: null })),
-      page: jest.fn((after: string, limit: number) =>
-        Promise.resolve(records.filter((r) => Number(r.seq) > Number(after)).slice(0, limit)),
+      framedPage: jest.fn((after: string, limit: number, formatter: AuditSyslogFormatter) =>
+        Promise.resolve(framed(records, after, limit, formatter)),
       ),
+      close: jest.fn(() => Promise.resolve()),
     };
     metrics = { backlog: jest.fn(), leased: jest.fn(), delivered: jest.fn(), failed: jest.fn() };
   });
@@ -121,7 +144,7 @@ describe('SiemForwarder', () => {
     expect(metrics.delivered.mock.calls).toEqual([[2], [1]]);
     // The cursor is read once per lease; the second page was read after the first (full) one.
     expect(lease.cursor).toHaveBeenCalledTimes(1);
-    expect(repo.page.mock.calls.slice(0, 2)).toEqual([
+    expect(pagesAsked(repo.framedPage).slice(0, 2)).toEqual([
       ['0', 2],
       ['2', 2],
     ]);
@@ -134,20 +157,23 @@ describe('SiemForwarder', () => {
     await f.onModuleDestroy();
     expect(lease.release).toHaveBeenCalledTimes(1);
     expect(metrics.leased).toHaveBeenLastCalledWith(false);
+    // The page reads' connection is closed once the loop has stopped.
+    expect(repo.close).toHaveBeenCalledTimes(1);
   });
 
   it('reads and writes a batch larger than a page page by page, in one session', async () => {
     deliver.mockResolvedValue(undefined);
     const many = Array.from({ length: 1201 }, (_, i) => record(i + 1));
-    repo.page.mockImplementation((after: string, limit: number) =>
-      Promise.resolve(many.filter((r) => Number(r.seq) > Number(after)).slice(0, limit)),
+    repo.framedPage.mockImplementation(
+      (after: string, limit: number, formatter: AuditSyslogFormatter) =>
+        Promise.resolve(framed(many, after, limit, formatter)),
     );
     const f = forwarder({ siem: { ...siemConfig.siem!, batchRecords: 1000 } } as AppConfig);
     f.onApplicationBootstrap();
     await jest.advanceTimersByTimeAsync(100);
     // Pages of 500; the batch of 1,000 is two pages in one session, then the last 201 (a
     // short page: caught up, the next look is a second later).
-    expect(repo.page.mock.calls).toEqual([
+    expect(pagesAsked(repo.framedPage)).toEqual([
       ['0', 500],
       ['500', 500],
       ['1000', 500],

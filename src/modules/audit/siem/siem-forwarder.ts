@@ -14,7 +14,8 @@ import {
   SyslogTlsSession,
   type SyslogTlsTarget,
 } from './syslog-tls';
-import { AuditSyslogFormatter, type SiemRecord } from './siem-record';
+import type { FramedPage } from './siem-frame-copy';
+import { AuditSyslogFormatter } from './siem-record';
 import { SiemMetrics } from './siem.metrics';
 import { type SiemLease, SiemRepository } from './siem.repository';
 
@@ -35,14 +36,10 @@ const TLS_REREAD_MS = 60_000;
 // written.
 const PAGE_RECORDS = 500;
 
-interface Page {
+interface Page extends FramedPage {
   // Asked for: the records after `afterSeq`, at most `limit`.
   afterSeq: string;
   limit: number;
-  records: number;
-  last: SiemRecord | undefined;
-  // The records' frames.
-  payload: Buffer;
 }
 
 // Streams the audit trail to the SIEM collector (docs/siem.md): in seq order, a batch per TLS
@@ -101,6 +98,7 @@ export class SiemForwarder implements OnApplicationBootstrap, OnModuleDestroy {
     this.wake?.();
     await this.loop;
     await this.backlogTask.stop();
+    await this.siem.close();
   }
 
   private async run(): Promise<void> {
@@ -172,7 +170,7 @@ export class SiemForwarder implements OnApplicationBootstrap, OnModuleDestroy {
     const session = this.upcoming ?? new SyslogTlsSession(target);
     this.upcoming = null;
     let sent = 0;
-    let last: SiemRecord;
+    let last: NonNullable<Page['last']>;
     let full: boolean;
     try {
       for (;;) {
@@ -216,7 +214,7 @@ export class SiemForwarder implements OnApplicationBootstrap, OnModuleDestroy {
   // Moves the cursor to a confirmed record without waiting for it, once the previous update
   // is done: at most one update is under way, so at most one confirmed batch is not yet
   // recorded as such.
-  private async commit(lease: SiemLease, last: SiemRecord): Promise<void> {
+  private async commit(lease: SiemLease, last: NonNullable<Page['last']>): Promise<void> {
     await this.settleCursor();
     const update = lease.advance(last.seq, last.hash);
     // Awaited (and its failure seen) by settleCursor; never left unhandled.
@@ -271,16 +269,9 @@ export class SiemForwarder implements OnApplicationBootstrap, OnModuleDestroy {
     return this.read(afterSeq, limit);
   }
 
-  // The records after `afterSeq`, at most `limit`, and the frames that carry them.
+  // The records after `afterSeq`, at most `limit`, as the frames that carry them.
   private async read(afterSeq: string, limit: number): Promise<Page> {
-    const rows = await this.siem.page(afterSeq, limit);
-    return {
-      afterSeq,
-      limit,
-      records: rows.length,
-      last: rows[rows.length - 1],
-      payload: this.formatter.frames(rows),
-    };
+    return { afterSeq, limit, ...(await this.siem.framedPage(afterSeq, limit, this.formatter)) };
   }
 
   private async dropLease(): Promise<void> {

@@ -35,9 +35,18 @@ export function siemRecordOf(row: AuditEventRow): SiemRecord {
   };
 }
 
-const BOM = '\uFEFF';
-const PRI_SUCCESS = `<${SyslogFacility.LogAudit * 8 + SyslogSeverity.Notice}>1 `;
-const PRI_OTHER = `<${SyslogFacility.LogAudit * 8 + SyslogSeverity.Warning}>1 `;
+// The fixed parts of a message, in order (AuditSyslogFormatter#message; the frames written
+// from a COPY's bytes use the same, siem-frame-copy.ts).
+export const SIEM_MESSAGE_PARTS = {
+  priSuccess: `<${SyslogFacility.LogAudit * 8 + SyslogSeverity.Notice}>1 `,
+  priOther: `<${SyslogFacility.LogAudit * 8 + SyslogSeverity.Warning}>1 `,
+  seq: ` [${SIEM_SD_ID} seq="`,
+  hash: '" hash="',
+  prevHash: '" prevHash="',
+  // Then the byte order mark before MSG.
+  endBom: '"] \uFEFF',
+} as const;
+const P = SIEM_MESSAGE_PARTS;
 
 // Audit records as RFC 5424 messages (docs/siem.md#format):
 //   <PRI>1 <occurredAt> <hostname> hekim - <action> [hekim@32473 seq="…" hash="…" prevHash="…"] BOM<canonical>
@@ -53,32 +62,48 @@ const PRI_OTHER = `<${SyslogFacility.LogAudit * 8 + SyslogSeverity.Warning}>1 `;
 // SD-ID and names, cleaning the host name, then framing each message in buffers of its own)
 // cost more than reading the records. siem-record.spec.ts holds the two to the same output.
 export class AuditSyslogFormatter {
-  private readonly prefix: string;
+  // Between TIMESTAMP and MSGID: ` HOSTNAME APP-NAME PROCID `.
+  readonly prefixText: string;
   // MSGID: the action as a header field (PRINTUSASCII, at most 32), worked out once per action.
   private readonly msgIds = new Map<string, string>();
 
   constructor(hostname: string) {
-    this.prefix = ` ${headerField(hostname, 255)} hekim - `;
+    this.prefixText = ` ${headerField(hostname, 255)} hekim - `;
+  }
+
+  msgId(action: string): string {
+    let msgId = this.msgIds.get(action);
+    if (msgId === undefined) {
+      msgId = headerField(action, 32);
+      this.msgIds.set(action, msgId);
+    }
+    return msgId;
   }
 
   message(record: SiemRecord): string {
-    let msgId = this.msgIds.get(record.action);
-    if (msgId === undefined) {
-      msgId = headerField(record.action, 32);
-      this.msgIds.set(record.action, msgId);
-    }
     return (
-      (record.outcome === 'success' ? PRI_SUCCESS : PRI_OTHER) +
+      (record.outcome === 'success' ? P.priSuccess : P.priOther) +
       record.occurredAt +
-      this.prefix +
-      msgId +
-      ` [${SIEM_SD_ID} seq="${escapeParamValue(record.seq)}" hash="${escapeParamValue(record.hash)}"` +
-      ` prevHash="${escapeParamValue(record.prevHash)}"] ${BOM}${record.canonical}`
+      this.prefixText +
+      this.msgId(record.action) +
+      P.seq +
+      escapeParamValue(record.seq) +
+      P.hash +
+      escapeParamValue(record.hash) +
+      P.prevHash +
+      escapeParamValue(record.prevHash) +
+      P.endBom +
+      record.canonical
     );
   }
 
-  // The records as one payload of RFC 5425 frames (MSG-LEN SP SYSLOG-MSG each, MSG-LEN in
-  // octets), written straight into one buffer.
+  // One record's frame as text (MSG-LEN SP SYSLOG-MSG, MSG-LEN in octets).
+  frameText(record: SiemRecord): string {
+    const message = this.message(record);
+    return `${Buffer.byteLength(message, 'utf8')} ${message}`;
+  }
+
+  // The records as one payload of RFC 5425 frames, written straight into one buffer.
   frames(records: readonly SiemRecord[]): Buffer {
     const messages = records.map((r) => this.message(r));
     const lengths = messages.map((m) => Buffer.byteLength(m, 'utf8'));

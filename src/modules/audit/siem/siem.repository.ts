@@ -1,8 +1,11 @@
-import { Injectable } from '@nestjs/common';
+import { Injectable, Logger } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
+import { Pool } from 'pg';
 import type { DataSource, QueryRunner } from 'typeorm';
+import type { PostgresDriver } from 'typeorm/driver/postgres/PostgresDriver';
 import type { AuditEventRow } from '../audit.repository';
-import { type SiemRecord, siemRecordOf } from './siem-record';
+import { FrameCopy, frameCopySql, type FramedPage } from './siem-frame-copy';
+import { type AuditSyslogFormatter, type SiemRecord, siemRecordOf } from './siem-record';
 
 // Key of the session advisory lock held by the one instance that forwards ("SIEM" in ASCII).
 const FORWARDER_LOCK = 0x5349454d;
@@ -52,9 +55,25 @@ export class SiemLease {
   }
 }
 
+// The forwarder reads its pages as COPYs, which node-postgres refuses on the main pool's
+// pipelined connections: one connection of its own, named apart in pg_stat_activity (one page
+// is read at a time, and the cursor moves through the lease's connection).
+const FRAME_COPY_POOL = {
+  max: 1,
+  connectionTimeoutMillis: 10_000,
+  application_name: 'hekim-siem',
+  pipeline: false,
+};
+
+// About what a record's frame takes (the first guess of a page's buffer, which grows as needed).
+const FRAME_BYTES_GUESS = 700;
+
 // The forwarder's own table (siem_forwarding_cursor) and lock, and its reads of the trail.
 @Injectable()
 export class SiemRepository {
+  private readonly logger = new Logger('Siem');
+  private copies: Pool | undefined;
+
   constructor(@InjectDataSource() private readonly dataSource: DataSource) {}
 
   // The lease when no other instance holds it, else null (at once, never waiting).
@@ -100,6 +119,67 @@ export class SiemRepository {
     return records.map((r) =>
       r.canonical === null ? { ...r, canonical: rendered.get(r.seq)! } : r,
     );
+  }
+
+  // The records after `afterSeq`, at most `limit`, in seq order, as the forwarder sends them:
+  // their RFC 5425 frames, written from the bytes of a binary COPY (siem-frame-copy.ts) with
+  // no row objects or strings in between. Those frames stop before a record written before the
+  // canonical text was stored; from there (and when the COPY found nothing) the rest of the
+  // page is read and rendered by page(). A connection left by a failed COPY is closed, not
+  // reused.
+  async framedPage(
+    afterSeq: string,
+    limit: number,
+    formatter: AuditSyslogFormatter,
+  ): Promise<FramedPage> {
+    const client = await this.copyPool().connect();
+    let copied: FramedPage;
+    try {
+      const copy = new FrameCopy(
+        frameCopySql(afterSeq, limit),
+        formatter,
+        limit * FRAME_BYTES_GUESS,
+      );
+      client.query(copy);
+      copied = await copy.result;
+    } catch (err) {
+      client.release(true);
+      throw err;
+    }
+    client.release();
+    if (copied.records === limit) return copied;
+    // Caught up, or the next record has no stored canonical text.
+    const rest = await this.page(copied.last?.seq ?? afterSeq, limit - copied.records);
+    if (rest.length === 0) return copied;
+    const restLast = rest[rest.length - 1];
+    return {
+      records: copied.records + rest.length,
+      last: { seq: restLast.seq, hash: restLast.hash },
+      payload: Buffer.concat([copied.payload, formatter.frames(rest)]),
+    };
+  }
+
+  // Ends the page reads' connection (the forwarder has stopped).
+  async close(): Promise<void> {
+    const copies = this.copies;
+    this.copies = undefined;
+    await copies?.end();
+  }
+
+  private copyPool(): Pool {
+    if (this.copies === undefined) {
+      const main = (this.dataSource.driver as PostgresDriver).master as Pool;
+      this.copies = new Pool({ ...main.options, ...FRAME_COPY_POOL });
+      // An idle connection the server closes (a restart, a terminated backend) is dropped by
+      // the pool; without a listener its error would end the process.
+      this.copies.on('error', (e) =>
+        this.logger.warn(
+          { err: e.message },
+          'an idle SIEM read connection failed; the pool drops it',
+        ),
+      );
+    }
+    return this.copies;
   }
 
   // How far the collector is behind the chain head, read in one statement.
