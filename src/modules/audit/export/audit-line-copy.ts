@@ -16,11 +16,10 @@
 // of its own: per-record work and a copy of every byte, which this path exists to avoid.
 
 import { Readable } from 'node:stream';
+import { binaryCopyHeaderEnd } from '../../../infra/database/binary-copy';
 import type { Connection, Submittable } from 'pg';
 import { recordLineHead } from '../chain/audit-chain';
 
-const SIGNATURE = Buffer.from([0x50, 0x47, 0x43, 0x4f, 0x50, 0x59, 0x0a, 0xff, 0x0d, 0x0a, 0x00]);
-const HEADER_FIXED = SIGNATURE.length + 8;
 const FIELDS = 3;
 // A tuple's field count and its three lengths.
 const TUPLE_FRAMING = 2 + FIELDS * 4;
@@ -155,7 +154,7 @@ export class RecordLineAssembler {
     let pos = start;
     let size = 0;
     if (!this.headerRead) {
-      pos = headerEnd(buf, pos, end);
+      pos = binaryCopyHeaderEnd(buf, pos, end, (why) => new LineCopyError(why));
       this.headerRead = true;
     }
     while (pos < end) {
@@ -237,18 +236,6 @@ const EMPTY = Buffer.alloc(0);
 
 function splitTuple(): LineCopyError {
   return new LineCopyError('a tuple split across CopyData messages');
-}
-
-// The end of the header that starts at pos in buf, within the message ending at end.
-function headerEnd(buf: Buffer, pos: number, end: number): number {
-  if (end - pos < HEADER_FIXED || !buf.subarray(pos, pos + SIGNATURE.length).equals(SIGNATURE))
-    throw new LineCopyError('not a binary COPY (signature)');
-  // Bit 16 of the flags: each tuple carries an OID, which this reader does not expect.
-  if ((buf.readUInt32BE(pos + SIGNATURE.length) & 0x10000) !== 0)
-    throw new LineCopyError('a binary COPY with OIDs');
-  const after = pos + HEADER_FIXED + buf.readUInt32BE(pos + SIGNATURE.length + 4);
-  if (after > end) throw new LineCopyError('not a binary COPY (header extension)');
-  return after;
 }
 
 function fieldLength(buf: Buffer, pos: number): number {

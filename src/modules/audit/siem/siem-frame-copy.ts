@@ -14,6 +14,7 @@
 // so the output is always AuditSyslogFormatter#frames's (siem-frame-copy.spec.ts holds the two
 // to the same bytes).
 
+import { binaryCopyHeaderEnd } from '../../../infra/database/binary-copy';
 import type { Connection, Submittable } from 'pg';
 import { type AuditSyslogFormatter, SIEM_MESSAGE_PARTS, type SiemRecord } from './siem-record';
 
@@ -36,8 +37,6 @@ const OUTCOME = 4;
 const OCCURRED_AT = 5;
 const CANONICAL = 6;
 
-const SIGNATURE = Buffer.from([0x50, 0x47, 0x43, 0x4f, 0x50, 0x59, 0x0a, 0xff, 0x0d, 0x0a, 0x00]);
-const HEADER_FIXED = SIGNATURE.length + 8;
 const SUCCESS = Buffer.from('success');
 
 // 1 for the bytes a PARAM-VALUE holds escaped: '"', '\' and ']' (RFC 5424 §6.3.3).
@@ -90,7 +89,7 @@ export class FrameWriter {
   copyData(buf: Buffer, start = 0, end = buf.length): void {
     let pos = start;
     if (!this.headerRead) {
-      pos = headerEnd(buf, pos, end);
+      pos = binaryCopyHeaderEnd(buf, pos, end, (why) => new FrameCopyError(why));
       this.headerRead = true;
     }
     while (pos < end) {
@@ -245,18 +244,6 @@ function put(out: Buffer, o: number, from: Buffer, start: number, end: number): 
 
 function splitTuple(): FrameCopyError {
   return new FrameCopyError('a tuple split across CopyData messages');
-}
-
-// The end of the header that starts at pos in buf, within the message ending at end.
-function headerEnd(buf: Buffer, pos: number, end: number): number {
-  if (end - pos < HEADER_FIXED || !buf.subarray(pos, pos + SIGNATURE.length).equals(SIGNATURE))
-    throw new FrameCopyError('not a binary COPY (signature)');
-  // Bit 16 of the flags: each tuple carries an OID, which this reader does not expect.
-  if ((buf.readUInt32BE(pos + SIGNATURE.length) & 0x10000) !== 0)
-    throw new FrameCopyError('a binary COPY with OIDs');
-  const after = pos + HEADER_FIXED + buf.readUInt32BE(pos + SIGNATURE.length + 4);
-  if (after > end) throw new FrameCopyError('not a binary COPY (header extension)');
-  return after;
 }
 
 // frameCopySql run with client.query() on a connection that is not pipelined (node-postgres
