@@ -345,8 +345,7 @@ export class PresenceTransitions {
   }
 
   async displayNames(userIds: string[], m: EntityManager): Promise<Map<string, string>> {
-    const users = await this.users.findByIds([...new Set(userIds)], m);
-    return new Map(users.map((u) => [u.id, u.displayName]));
+    return this.users.displayNames([...new Set(userIds)], m);
   }
 
   // A join or admission the consent gate refused is recorded (`denied`) after its transaction

@@ -2,7 +2,20 @@ import { Injectable } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import { Brackets, type EntityManager, In, Repository } from 'typeorm';
 import { Role } from '../../common/auth/role';
+import { type Prepared, preparedRows } from '../../infra/database/prepared';
 import { UserEntity, UserStatus } from './user.entity';
+
+// What a call reads of its people (who may ring whom, the names a join answers with): only
+// those columns, by statements prepared once per connection (docs/performance.md, scenario 5).
+const DISPLAY_NAMES: Prepared = {
+  name: 'hekim_users_display_names',
+  text: `SELECT id, display_name AS "displayName" FROM users WHERE id = ANY($1::uuid[])`,
+};
+
+const STANDINGS: Prepared = {
+  name: 'hekim_users_standings',
+  text: `SELECT id, role, status FROM users WHERE id = ANY($1::uuid[])`,
+};
 
 export interface UserSearch {
   role?: Role;
@@ -31,6 +44,21 @@ export class UsersRepository {
   findByIds(ids: readonly string[], manager?: EntityManager): Promise<UserEntity[]> {
     if (ids.length === 0) return Promise.resolve([]);
     return this.repo(manager).find({ where: { id: In([...ids]) } });
+  }
+
+  // The display names of these users (those that exist).
+  async displayNames(
+    ids: readonly string[],
+    manager: EntityManager,
+  ): Promise<{ id: string; displayName: string }[]> {
+    if (ids.length === 0) return [];
+    return preparedRows(manager, DISPLAY_NAMES, [[...ids]]);
+  }
+
+  // The role and status of these users (those that exist).
+  async standings(ids: readonly string[]): Promise<Pick<UserEntity, 'id' | 'role' | 'status'>[]> {
+    if (ids.length === 0) return [];
+    return preparedRows(this.users.manager, STANDINGS, [[...ids]]);
   }
 
   // The ids among `ids` that belong to active users.
