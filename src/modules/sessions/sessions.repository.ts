@@ -25,10 +25,19 @@ const ACTIVE_SESSION_OF_ROOM: Prepared = {
   text: `SELECT ${SESSION_COLUMNS} FROM room_sessions WHERE room_id = $1 AND status = $2 LIMIT 1`,
 };
 
-const OPEN_SESSION: Prepared = {
-  name: 'hekim_session_open',
-  text: `INSERT INTO room_sessions (room_id, status, started_at) VALUES ($1, $2, $3)
-      RETURNING ${SESSION_COLUMNS}`,
+// A room's session opened with its first stay, in one statement.
+const OPEN_SESSION_WITH_STAY: Prepared = {
+  name: 'hekim_session_open_with_stay',
+  text: `WITH s AS (
+      INSERT INTO room_sessions (room_id, status, started_at) VALUES ($1, $2, $3)
+      RETURNING ${SESSION_COLUMNS}
+    ), p AS (
+      INSERT INTO session_participants (session_id, user_id, socket_id, instance_id, joined_at,
+                                        left_at)
+      SELECT s.id, $4::uuid, $5::varchar, $6::varchar, $3::timestamptz, NULL FROM s
+      RETURNING ${STAY_COLUMNS}
+    )
+    SELECT row_to_json(s) AS session, row_to_json(p) AS stay FROM s, p`,
 };
 
 const END_SESSION: Prepared = {
@@ -104,13 +113,31 @@ export class SessionsRepository {
     return session ?? null;
   }
 
-  async open(roomId: string, at: Date, manager: EntityManager): Promise<SessionEntity> {
-    const [session] = await preparedRows<SessionEntity>(manager, OPEN_SESSION, [
-      roomId,
-      SessionStatus.Active,
-      at,
-    ]);
-    return session;
+  // A room's session opened (active from `at`) with its first stay, in one statement.
+  async openWithStay(
+    roomId: string,
+    userId: string,
+    socket: SocketRef,
+    at: Date,
+    manager: EntityManager,
+  ): Promise<{ session: SessionEntity; stay: SessionParticipantEntity }> {
+    const [row] = await preparedRows<{ session: JsonRow; stay: JsonRow }>(
+      manager,
+      OPEN_SESSION_WITH_STAY,
+      [roomId, SessionStatus.Active, at, userId, socket.socketId, socket.instanceId],
+    );
+    return {
+      session: withDates(row.session, [
+        'startedAt',
+        'endedAt',
+        'anonymizedAt',
+      ]) as unknown as SessionEntity,
+      stay: withDates(row.stay, [
+        'joinedAt',
+        'leftAt',
+        'graceUntil',
+      ]) as unknown as SessionParticipantEntity,
+    };
   }
 
   async end(session: SessionEntity, at: Date, reason: string, m: EntityManager): Promise<void> {
@@ -408,4 +435,13 @@ export class SessionsRepository {
     );
     return rows.map((r) => ({ roomId: r.room_id, userId: r.user_id }));
   }
+}
+
+type JsonRow = Record<string, unknown>;
+
+// A row read as JSON (row_to_json) has its timestamps as text: these become Dates again.
+function withDates(row: JsonRow, keys: string[]): JsonRow {
+  const out = { ...row };
+  for (const k of keys) if (typeof out[k] === 'string') out[k] = new Date(out[k]);
+  return out;
 }

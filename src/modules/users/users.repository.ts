@@ -12,6 +12,11 @@ const DISPLAY_NAMES: Prepared = {
   text: `SELECT id, display_name AS "displayName" FROM users WHERE id = ANY($1::uuid[])`,
 };
 
+const ACTIVE_IDS: Prepared = {
+  name: 'hekim_users_active_ids',
+  text: `SELECT id FROM users WHERE id = ANY($1::uuid[]) AND status = $2`,
+};
+
 const STANDINGS: Prepared = {
   name: 'hekim_users_standings',
   text: `SELECT id, role, status FROM users WHERE id = ANY($1::uuid[])`,
@@ -64,10 +69,10 @@ export class UsersRepository {
   // The ids among `ids` that belong to active users.
   async activeIds(ids: readonly string[], manager?: EntityManager): Promise<string[]> {
     if (ids.length === 0) return [];
-    const rows = await this.repo(manager).find({
-      select: { id: true },
-      where: { id: In([...ids]), status: UserStatus.Active },
-    });
+    const rows = await preparedRows<{ id: string }>(manager ?? this.users.manager, ACTIVE_IDS, [
+      [...ids],
+      UserStatus.Active,
+    ]);
     return rows.map((r) => r.id);
   }
 
