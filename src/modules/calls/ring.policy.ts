@@ -25,7 +25,7 @@ export class RingPolicy {
   // True when the call may ring; an unknown or deactivated callee is refused like one the
   // caller may not reach, so the answer tells nothing about who exists.
   async allows(caller: AuthUser, calleeIds: readonly string[]): Promise<boolean> {
-    const callees = await this.users.findByIds(calleeIds);
+    const callees = await this.users.standings(calleeIds);
     if (callees.length !== calleeIds.length) return false;
     if (callees.some((u) => u.status !== UserStatus.Active)) return false;
     const from: Party = { id: caller.id, role: caller.role };

@@ -7,6 +7,7 @@ import {
   CareRelationshipEntity,
   type CareSource,
 } from './care-relationship.entity';
+import { type Prepared, preparedRows } from '../../infra/database/prepared';
 
 export type CareFilter = 'current' | 'active' | 'follow_up' | 'ended' | 'all';
 
@@ -27,6 +28,28 @@ export interface CareEnd {
 
 // Whether a relationship is active (live or in follow-up) is the database clock's call.
 const ACTIVE = '(c.until IS NULL OR c.until > now())';
+
+// The statements of every call (may the doctor and the patient ring each other; the live
+// relationships of the call's room, ended with it), in plain SQL and prepared once per
+// connection (docs/performance.md, scenario 5). Rows come aliased to the entity's properties.
+const ACTIVE_ID: Prepared = {
+  name: 'hekim_care_active_id',
+  text: `SELECT c.id FROM care_relationships c
+      WHERE c.clinician_id = $1 AND c.patient_id = $2 AND ${ACTIVE}
+      ORDER BY c.since ASC LIMIT 1`,
+};
+
+const LIVE_FROM_SOURCE: Prepared = {
+  name: 'hekim_care_live_from_source',
+  text: `SELECT c.id, c.clinician_id AS "clinicianId", c.patient_id AS "patientId", c.source,
+           c.source_id AS "sourceId", c.since, c.until, c.ended_at AS "endedAt",
+           c.ended_by AS "endedBy", c.end_reason AS "endReason", c.created_at AS "createdAt"
+      FROM care_relationships c
+      WHERE c.source = $1 AND c.source_id = $2 AND c.until IS NULL
+        AND ($3::uuid IS NULL OR c.clinician_id = $3 OR c.patient_id = $3)
+      ORDER BY c.since ASC
+      FOR UPDATE`,
+};
 
 // The only code that touches care_relationships.
 @Injectable()
@@ -73,15 +96,11 @@ export class CareRepository {
     manager: EntityManager,
     partyId?: string,
   ): Promise<CareRelationshipEntity[]> {
-    const qb = this.repo(manager)
-      .createQueryBuilder('c')
-      .setLock('pessimistic_write')
-      .where('c.source = :source AND c.source_id = :sourceId AND c.until IS NULL', {
-        source,
-        sourceId,
-      });
-    if (partyId) qb.andWhere('(c.clinician_id = :partyId OR c.patient_id = :partyId)', { partyId });
-    return qb.orderBy('c.since', 'ASC').getMany();
+    return preparedRows<CareRelationshipEntity>(manager, LIVE_FROM_SOURCE, [
+      source,
+      sourceId,
+      partyId ?? null,
+    ]);
   }
 
   async setEnd(id: string, end: CareEnd, manager: EntityManager): Promise<void> {
@@ -96,17 +115,10 @@ export class CareRepository {
   }
 
   async activeId(clinicianId: string, patientId: string): Promise<string | null> {
-    const row = await this.relationships
-      .createQueryBuilder('c')
-      .select('c.id', 'id')
-      .where('c.clinician_id = :clinicianId AND c.patient_id = :patientId', {
-        clinicianId,
-        patientId,
-      })
-      .andWhere(ACTIVE)
-      .orderBy('c.since', 'ASC')
-      .limit(1)
-      .getRawOne<{ id: string }>();
+    const [row] = await preparedRows<{ id: string }>(this.relationships.manager, ACTIVE_ID, [
+      clinicianId,
+      patientId,
+    ]);
     return row?.id ?? null;
   }
 

@@ -11,6 +11,52 @@ import {
   RoomType,
 } from './room.entity';
 import { behindLock } from '../../infra/database/behind-lock';
+import { type Prepared, preparedRows } from '../../infra/database/prepared';
+
+// The statements of a call's room (opened with the call, joined on accept, closed on end), in
+// plain SQL and prepared once per connection (docs/performance.md, scenario 5). Rows come
+// aliased to the entities' property names.
+const ROOM_COLUMNS = `id, name, type, host_id AS "hostId", status, waiting_room AS "waitingRoom",
+    max_participants AS "maxParticipants", scheduled_for AS "scheduledFor",
+    closed_at AS "closedAt", created_at AS "createdAt", updated_at AS "updatedAt"`;
+
+const ROOM_BY_ID: Prepared = {
+  name: 'hekim_room_by_id',
+  text: `SELECT ${ROOM_COLUMNS} FROM rooms WHERE id = $1`,
+};
+
+const LOCK_ROOM: Prepared = {
+  name: 'hekim_room_lock',
+  text: `SELECT ${ROOM_COLUMNS} FROM rooms WHERE id = $1 FOR UPDATE`,
+};
+
+const MEMBERS_OF: Prepared = {
+  name: 'hekim_room_members_of',
+  text: `SELECT room_id AS "roomId", user_id AS "userId", role, status, created_at AS "createdAt"
+      FROM room_members WHERE room_id = $1 ORDER BY created_at ASC`,
+};
+
+// A room and its members in one statement: the host (active), then the others.
+const INSERT_WITH_MEMBERS: Prepared = {
+  name: 'hekim_room_insert_with_members',
+  text: `WITH r AS (
+      INSERT INTO rooms (name, type, host_id, status, waiting_room, max_participants,
+                         scheduled_for)
+      VALUES ($1, $2, $3, $4, $5, $6, $7)
+      RETURNING ${ROOM_COLUMNS}
+    ), m AS (
+      INSERT INTO room_members (room_id, user_id, role, status)
+      SELECT r.id, u.user_id, u.role, u.status
+        FROM r, unnest($8::uuid[], $9::text[], $10::text[]) AS u(user_id, role, status)
+    )
+    SELECT * FROM r`,
+};
+
+const MARK_CLOSED: Prepared = {
+  name: 'hekim_room_mark_closed',
+  text: `UPDATE rooms SET status = $2, closed_at = $3, updated_at = CURRENT_TIMESTAMP
+      WHERE id = $1`,
+};
 
 // The only code that touches the rooms and room_members tables.
 @Injectable()
@@ -36,20 +82,24 @@ export class RoomsRepository {
     participants: { userId: string; status: MemberStatus }[],
     manager: EntityManager,
   ): Promise<RoomEntity> {
-    const repo = this.roomRepo(manager);
-    const saved = await repo.save(repo.create({ ...room, status: RoomStatus.Open }));
     const members = [
-      { roomId: saved.id, userId: room.hostId, role: MemberRole.Host, status: MemberStatus.Active },
+      { userId: room.hostId, role: MemberRole.Host, status: MemberStatus.Active },
       ...participants
         .filter((p) => p.userId !== room.hostId)
-        .map((p) => ({
-          roomId: saved.id,
-          userId: p.userId,
-          role: MemberRole.Participant,
-          status: p.status,
-        })),
+        .map((p) => ({ userId: p.userId, role: MemberRole.Participant, status: p.status })),
     ];
-    await this.memberRepo(manager).insert(members);
+    const [saved] = await preparedRows<RoomEntity>(manager, INSERT_WITH_MEMBERS, [
+      room.name,
+      room.type,
+      room.hostId,
+      RoomStatus.Open,
+      room.waitingRoom,
+      room.maxParticipants,
+      room.scheduledFor,
+      members.map((m) => m.userId),
+      members.map((m) => m.role),
+      members.map((m) => m.status),
+    ]);
     return saved;
   }
 
@@ -67,12 +117,8 @@ export class RoomsRepository {
   // Locks the room row for the rest of the transaction: joins and admissions to one room are
   // serialised, so capacity checks cannot be raced past.
   async lockById(id: string, manager: EntityManager): Promise<RoomEntity | null> {
-    return manager
-      .getRepository(RoomEntity)
-      .createQueryBuilder('r')
-      .setLock('pessimistic_write')
-      .where('r.id = :id', { id })
-      .getOne();
+    const [room] = await preparedRows<RoomEntity>(manager, LOCK_ROOM, [id]);
+    return room ?? null;
   }
 
   // lockById with reads behind the lock in the same round trip (behindLock): the room as the
@@ -86,14 +132,19 @@ export class RoomsRepository {
     const { locked, result } = await behindLock(
       manager,
       { text: `SELECT 1 FROM rooms WHERE id = $1 FOR UPDATE`, values: [id] },
-      () => Promise.all([manager.getRepository(RoomEntity).findOne({ where: { id } }), reads()]),
+      () => Promise.all([preparedRows<RoomEntity>(manager, ROOM_BY_ID, [id]), reads()]),
     );
-    const [room, read] = result;
-    return { room: locked === 0 ? null : room, result: read };
+    const [[room], read] = result;
+    return { room: locked === 0 ? null : (room ?? null), result: read };
   }
 
   membersOf(roomId: string, manager?: EntityManager): Promise<RoomMemberEntity[]> {
     return this.memberRepo(manager).find({ where: { roomId }, order: { createdAt: 'ASC' } });
+  }
+
+  // membersOf inside a transaction, by its prepared statement (a call's joins).
+  membersIn(roomId: string, manager: EntityManager): Promise<RoomMemberEntity[]> {
+    return preparedRows<RoomMemberEntity>(manager, MEMBERS_OF, [roomId]);
   }
 
   findMember(
@@ -181,7 +232,7 @@ export class RoomsRepository {
 
   // Closes the room (status and time) in one UPDATE: save would read the row back first.
   async markClosed(room: RoomEntity, closedAt: Date, manager: EntityManager): Promise<void> {
-    await this.roomRepo(manager).update({ id: room.id }, { status: RoomStatus.Closed, closedAt });
+    await preparedRows(manager, MARK_CLOSED, [room.id, RoomStatus.Closed, closedAt]);
     room.status = RoomStatus.Closed;
     room.closedAt = closedAt;
   }

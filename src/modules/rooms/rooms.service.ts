@@ -459,7 +459,7 @@ export class RoomsService {
     roomId: string,
     manager: EntityManager,
   ): Promise<Map<string, { role: MemberRole; status: MemberStatus }>> {
-    const members = await this.rooms.membersOf(roomId, manager);
+    const members = await this.rooms.membersIn(roomId, manager);
     return new Map(members.map((m) => [m.userId, { role: m.role, status: m.status }]));
   }
 

@@ -169,8 +169,10 @@ export class PresenceTransitions {
     if (live.length >= room.maxParticipants) throw RoomErrors.full();
     const now = new Date();
     let session = existing;
+    let stay: SessionParticipantEntity | undefined;
     if (!session) {
-      session = await this.sessions.open(room.id, now, m);
+      // The session and its first stay in one statement.
+      ({ session, stay } = await this.sessions.openWithStay(room.id, userId, socket, now, m));
       await this.record(
         {
           userId,
@@ -187,7 +189,7 @@ export class PresenceTransitions {
         startedAt: now.toISOString(),
       });
     }
-    const stay = await this.sessions.addParticipant(session.id, userId, socket, now, m);
+    stay ??= await this.sessions.addParticipant(session.id, userId, socket, now, m);
     if (!context || context.knocks.some((k) => k.userId === userId)) {
       await this.sessions.deleteWaiting(room.id, userId, m);
       if (context) context.knocks = context.knocks.filter((k) => k.userId !== userId);
@@ -345,8 +347,7 @@ export class PresenceTransitions {
   }
 
   async displayNames(userIds: string[], m: EntityManager): Promise<Map<string, string>> {
-    const users = await this.users.findByIds([...new Set(userIds)], m);
-    return new Map(users.map((u) => [u.id, u.displayName]));
+    return this.users.displayNames([...new Set(userIds)], m);
   }
 
   // A join or admission the consent gate refused is recorded (`denied`) after its transaction

@@ -8,6 +8,74 @@ import {
   SessionStatus,
   WaitingEntryEntity,
 } from './session.entity';
+import { type Prepared, preparedQuery, preparedRows } from '../../infra/database/prepared';
+
+// The statements of a room's presence changes (a call's joins on accept, its session ended
+// with its room), in plain SQL and prepared once per connection (docs/performance.md,
+// scenario 5). Rows come aliased to the entities' property names.
+const SESSION_COLUMNS = `id, room_id AS "roomId", status, started_at AS "startedAt",
+    ended_at AS "endedAt", end_reason AS "endReason", anonymized_at AS "anonymizedAt"`;
+
+const STAY_COLUMNS = `id, session_id AS "sessionId", user_id AS "userId", joined_at AS "joinedAt",
+    left_at AS "leftAt", socket_id AS "socketId", grace_until AS "graceUntil",
+    instance_id AS "instanceId"`;
+
+const ACTIVE_SESSION_OF_ROOM: Prepared = {
+  name: 'hekim_session_active_of_room',
+  text: `SELECT ${SESSION_COLUMNS} FROM room_sessions WHERE room_id = $1 AND status = $2 LIMIT 1`,
+};
+
+// A room's session opened with its first stay, in one statement.
+const OPEN_SESSION_WITH_STAY: Prepared = {
+  name: 'hekim_session_open_with_stay',
+  text: `WITH s AS (
+      INSERT INTO room_sessions (room_id, status, started_at) VALUES ($1, $2, $3)
+      RETURNING ${SESSION_COLUMNS}
+    ), p AS (
+      INSERT INTO session_participants (session_id, user_id, socket_id, instance_id, joined_at,
+                                        left_at)
+      SELECT s.id, $4::uuid, $5::varchar, $6::varchar, $3::timestamptz, NULL FROM s
+      RETURNING ${STAY_COLUMNS}
+    )
+    SELECT row_to_json(s) AS session, row_to_json(p) AS stay FROM s, p`,
+};
+
+const END_SESSION: Prepared = {
+  name: 'hekim_session_end',
+  text: `UPDATE room_sessions SET status = $2, ended_at = $3, end_reason = $4 WHERE id = $1`,
+};
+
+const LIVE_STAYS: Prepared = {
+  name: 'hekim_session_live_stays',
+  text: `SELECT ${STAY_COLUMNS} FROM session_participants
+      WHERE session_id = $1 AND left_at IS NULL ORDER BY joined_at ASC`,
+};
+
+const ADD_STAY: Prepared = {
+  name: 'hekim_session_add_stay',
+  text: `INSERT INTO session_participants (session_id, user_id, socket_id, instance_id, joined_at,
+                                           left_at)
+      VALUES ($1, $2, $3, $4, $5, NULL)
+      RETURNING ${STAY_COLUMNS}`,
+};
+
+const MARK_LEFT: Prepared = {
+  name: 'hekim_session_mark_left',
+  text: `UPDATE session_participants SET left_at = $2, socket_id = NULL, grace_until = NULL
+      WHERE id = ANY($1::uuid[])`,
+};
+
+const KNOCKS_IN: Prepared = {
+  name: 'hekim_session_knocks_in',
+  text: `SELECT room_id AS "roomId", user_id AS "userId", socket_id AS "socketId",
+           requested_at AS "requestedAt", instance_id AS "instanceId"
+      FROM room_waiting WHERE room_id = $1 ORDER BY requested_at ASC`,
+};
+
+const DELETE_KNOCK: Prepared = {
+  name: 'hekim_session_delete_knock',
+  text: `DELETE FROM room_waiting WHERE room_id = $1 AND user_id = $2`,
+};
 
 // A socket and the instance that holds it.
 export interface SocketRef {
@@ -37,21 +105,43 @@ export class SessionsRepository {
     return (manager?.getRepository(SessionEntity) ?? this.sessions).findOne({ where: { id } });
   }
 
-  findActiveByRoom(roomId: string, manager: EntityManager): Promise<SessionEntity | null> {
-    return manager
-      .getRepository(SessionEntity)
-      .findOne({ where: { roomId, status: SessionStatus.Active } });
+  async findActiveByRoom(roomId: string, manager: EntityManager): Promise<SessionEntity | null> {
+    const [session] = await preparedRows<SessionEntity>(manager, ACTIVE_SESSION_OF_ROOM, [
+      roomId,
+      SessionStatus.Active,
+    ]);
+    return session ?? null;
   }
 
-  async open(roomId: string, at: Date, manager: EntityManager): Promise<SessionEntity> {
-    const repo = manager.getRepository(SessionEntity);
-    return repo.save(repo.create({ roomId, status: SessionStatus.Active, startedAt: at }));
+  // A room's session opened (active from `at`) with its first stay, in one statement.
+  async openWithStay(
+    roomId: string,
+    userId: string,
+    socket: SocketRef,
+    at: Date,
+    manager: EntityManager,
+  ): Promise<{ session: SessionEntity; stay: SessionParticipantEntity }> {
+    const [row] = await preparedRows<{ session: JsonRow; stay: JsonRow }>(
+      manager,
+      OPEN_SESSION_WITH_STAY,
+      [roomId, SessionStatus.Active, at, userId, socket.socketId, socket.instanceId],
+    );
+    return {
+      session: withDates(row.session, [
+        'startedAt',
+        'endedAt',
+        'anonymizedAt',
+      ]) as unknown as SessionEntity,
+      stay: withDates(row.stay, [
+        'joinedAt',
+        'leftAt',
+        'graceUntil',
+      ]) as unknown as SessionParticipantEntity,
+    };
   }
 
   async end(session: SessionEntity, at: Date, reason: string, m: EntityManager): Promise<void> {
-    await m
-      .getRepository(SessionEntity)
-      .update({ id: session.id }, { status: SessionStatus.Ended, endedAt: at, endReason: reason });
+    await preparedRows(m, END_SESSION, [session.id, SessionStatus.Ended, at, reason]);
   }
 
   // The joined sockets of the room's active session by user: the relay's check, on every
@@ -84,9 +174,7 @@ export class SessionsRepository {
   }
 
   liveParticipants(sessionId: string, manager: EntityManager): Promise<SessionParticipantEntity[]> {
-    return manager
-      .getRepository(SessionParticipantEntity)
-      .find({ where: { sessionId, leftAt: IsNull() }, order: { joinedAt: 'ASC' } });
+    return preparedRows<SessionParticipantEntity>(manager, LIVE_STAYS, [sessionId]);
   }
 
   participantsOf(sessionIds: string[]): Promise<SessionParticipantEntity[]> {
@@ -105,17 +193,14 @@ export class SessionsRepository {
     at: Date,
     manager: EntityManager,
   ): Promise<SessionParticipantEntity> {
-    const repo = manager.getRepository(SessionParticipantEntity);
-    return repo.save(
-      repo.create({
-        sessionId,
-        userId,
-        socketId: socket.socketId,
-        instanceId: socket.instanceId,
-        joinedAt: at,
-        leftAt: null,
-      }),
-    );
+    const [stay] = await preparedRows<SessionParticipantEntity>(manager, ADD_STAY, [
+      sessionId,
+      userId,
+      socket.socketId,
+      socket.instanceId,
+      at,
+    ]);
+    return stay;
   }
 
   async attachSocket(id: string, socket: SocketRef, manager: EntityManager): Promise<void> {
@@ -154,13 +239,7 @@ export class SessionsRepository {
 
   async markLeft(ids: string[], at: Date, manager: EntityManager): Promise<void> {
     if (ids.length === 0) return;
-    await manager
-      .getRepository(SessionParticipantEntity)
-      .createQueryBuilder()
-      .update()
-      .set({ leftAt: at, socketId: null, graceUntil: null })
-      .whereInIds(ids)
-      .execute();
+    await preparedRows(manager, MARK_LEFT, [ids, at]);
   }
 
   // The socket went away: its stays enter the reconnect grace. Returns the affected rows.
@@ -302,15 +381,13 @@ export class SessionsRepository {
   }
 
   waitingIn(roomId: string, manager: EntityManager): Promise<WaitingEntryEntity[]> {
-    return manager
-      .getRepository(WaitingEntryEntity)
-      .find({ where: { roomId }, order: { requestedAt: 'ASC' } });
+    return preparedRows<WaitingEntryEntity>(manager, KNOCKS_IN, [roomId]);
   }
 
   // Returns whether there was a knock to withdraw.
   async deleteWaiting(roomId: string, userId: string, manager: EntityManager): Promise<boolean> {
-    const result = await manager.getRepository(WaitingEntryEntity).delete({ roomId, userId });
-    return (result.affected ?? 0) > 0;
+    const result = await preparedQuery(manager, DELETE_KNOCK, [roomId, userId]);
+    return (result.rowCount ?? 0) > 0;
   }
 
   // Every knock of a person, for their data export; all of them go on erasure.
@@ -358,4 +435,13 @@ export class SessionsRepository {
     );
     return rows.map((r) => ({ roomId: r.room_id, userId: r.user_id }));
   }
+}
+
+type JsonRow = Record<string, unknown>;
+
+// A row read as JSON (row_to_json) has its timestamps as text: these become Dates again.
+function withDates(row: JsonRow, keys: string[]): JsonRow {
+  const out = { ...row };
+  for (const k of keys) if (typeof out[k] === 'string') out[k] = new Date(out[k]);
+  return out;
 }

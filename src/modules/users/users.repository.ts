@@ -2,7 +2,25 @@ import { Injectable } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import { Brackets, type EntityManager, In, Repository } from 'typeorm';
 import { Role } from '../../common/auth/role';
+import { type Prepared, preparedRows } from '../../infra/database/prepared';
 import { UserEntity, UserStatus } from './user.entity';
+
+// What a call reads of its people (who may ring whom, the names a join answers with): only
+// those columns, by statements prepared once per connection (docs/performance.md, scenario 5).
+const DISPLAY_NAMES: Prepared = {
+  name: 'hekim_users_display_names',
+  text: `SELECT id, display_name AS "displayName" FROM users WHERE id = ANY($1::uuid[])`,
+};
+
+const ACTIVE_IDS: Prepared = {
+  name: 'hekim_users_active_ids',
+  text: `SELECT id FROM users WHERE id = ANY($1::uuid[]) AND status = $2`,
+};
+
+const STANDINGS: Prepared = {
+  name: 'hekim_users_standings',
+  text: `SELECT id, role, status FROM users WHERE id = ANY($1::uuid[])`,
+};
 
 export interface UserSearch {
   role?: Role;
@@ -33,13 +51,28 @@ export class UsersRepository {
     return this.repo(manager).find({ where: { id: In([...ids]) } });
   }
 
+  // The display names of these users (those that exist).
+  async displayNames(
+    ids: readonly string[],
+    manager: EntityManager,
+  ): Promise<{ id: string; displayName: string }[]> {
+    if (ids.length === 0) return [];
+    return preparedRows(manager, DISPLAY_NAMES, [[...ids]]);
+  }
+
+  // The role and status of these users (those that exist).
+  async standings(ids: readonly string[]): Promise<Pick<UserEntity, 'id' | 'role' | 'status'>[]> {
+    if (ids.length === 0) return [];
+    return preparedRows(this.users.manager, STANDINGS, [[...ids]]);
+  }
+
   // The ids among `ids` that belong to active users.
   async activeIds(ids: readonly string[], manager?: EntityManager): Promise<string[]> {
     if (ids.length === 0) return [];
-    const rows = await this.repo(manager).find({
-      select: { id: true },
-      where: { id: In([...ids]), status: UserStatus.Active },
-    });
+    const rows = await preparedRows<{ id: string }>(manager ?? this.users.manager, ACTIVE_IDS, [
+      [...ids],
+      UserStatus.Active,
+    ]);
     return rows.map((r) => r.id);
   }
 

@@ -121,6 +121,17 @@ export class UsersService {
     return this.users.findByIds(ids, manager);
   }
 
+  // Display names by id, of the users among `ids` that exist (a join's answer).
+  async displayNames(ids: readonly string[], manager: EntityManager): Promise<Map<string, string>> {
+    const rows = await this.users.displayNames(ids, manager);
+    return new Map(rows.map((u) => [u.id, u.displayName]));
+  }
+
+  // The role and status of the users among `ids` that exist (who may ring whom).
+  standings(ids: readonly string[]): Promise<Pick<UserEntity, 'id' | 'role' | 'status'>[]> {
+    return this.users.standings(ids);
+  }
+
   // The ids among `ids` that belong to active users (e.g. the callees of a call).
   activeIds(ids: readonly string[], manager: EntityManager): Promise<string[]> {
     return this.users.activeIds(ids, manager);

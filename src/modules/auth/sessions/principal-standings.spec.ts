@@ -28,7 +28,7 @@ function record() {
     },
   } as unknown as DeviceSessionsRepository;
   const userRepo = {
-    findByIds: (ids: readonly string[]) =>
+    standings: (ids: readonly string[]) =>
       Promise.resolve(
         ids.flatMap((id) => {
           const u = users.get(id);

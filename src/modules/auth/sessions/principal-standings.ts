@@ -150,7 +150,7 @@ export class PrincipalStandings implements OnApplicationBootstrap, OnModuleDestr
     const epoch = this.epoch;
     const [sessions, users] = await Promise.all([
       this.sessions.findByIds([...new Set(principals.map((p) => p.sessionId))]),
-      this.users.findByIds([...new Set(principals.map((p) => p.userId))]),
+      this.users.standings([...new Set(principals.map((p) => p.userId))]),
     ]);
     const sessionById = new Map(sessions.map((s) => [s.id, s]));
     const userById = new Map(users.map((u) => [u.id, u]));

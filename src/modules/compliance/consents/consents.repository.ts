@@ -2,6 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import { type EntityManager, IsNull, Repository } from 'typeorm';
 import { behindLock, type LockStatement } from '../../../infra/database/behind-lock';
+import { type Prepared, preparedRows } from '../../../infra/database/prepared';
 import type { ConsentPurpose } from './consent-purpose';
 import { ConsentGrantEntity, ConsentTextEntity } from './consent.entity';
 
@@ -29,6 +30,17 @@ function lockPersonStatement(
     values: [LOCK_SPACE, `${userId}:${purpose}`],
   };
 }
+
+// The consent gate's read (every call's accept and join), prepared once per connection.
+const IN_FORCE_OF_CURRENT_TEXT: Prepared = {
+  name: 'hekim_consent_in_force_of_current_text',
+  text: `SELECT EXISTS (
+      SELECT 1 FROM consent_grants g
+       WHERE g.user_id = $1 AND g.purpose = $2
+         AND g.withdrawn_at IS NULL AND g.superseded_at IS NULL
+         AND g.version = (SELECT max(t.version) FROM consent_texts t WHERE t.purpose = $2)
+    ) AS ok`,
+};
 
 // The only code that touches consent_texts and consent_grants.
 @Injectable()
@@ -94,16 +106,7 @@ export class ConsentsRepository {
     const { result } = await behindLock(
       manager,
       lockPersonStatement(userId, purpose, 'check'),
-      () =>
-        manager.query<{ ok: boolean }[]>(
-          `SELECT EXISTS (
-             SELECT 1 FROM consent_grants g
-              WHERE g.user_id = $1 AND g.purpose = $2
-                AND g.withdrawn_at IS NULL AND g.superseded_at IS NULL
-                AND g.version = (SELECT max(t.version) FROM consent_texts t WHERE t.purpose = $2)
-           ) AS ok`,
-          [userId, purpose],
-        ),
+      () => preparedRows<{ ok: boolean }>(manager, IN_FORCE_OF_CURRENT_TEXT, [userId, purpose]),
     );
     return result[0]?.ok === true;
   }
