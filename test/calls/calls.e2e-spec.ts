@@ -840,6 +840,12 @@ describe('direct calls', () => {
       .transactions()
       .filter((x) => x.statements.some((q) => q.includes('audit_chain_head')));
     expect(audited.length).toBeGreaterThanOrEqual(4);
+    // And each of their round trips left in one write to the socket, not one per statement
+    // (docs/calls.md, "Round trips of the accept").
+    const all = wire.transactions();
+    const sum = (f: (x: WireTransaction) => number): number => all.reduce((a, x) => a + f(x), 0);
+    expect(sum((x) => x.writes)).toBeLessThanOrEqual(sum(roundTripsOf));
+    expect(sum((x) => x.writes)).toBeLessThan(sum((x) => x.statements.length));
     expect(audited.filter((x) => !chainLockedAtCommit(x))).toEqual([]);
     const rows = await actions(callId);
     expect(rows.map((r) => r.action)).toEqual([
@@ -880,6 +886,9 @@ describe('direct calls', () => {
     expect(transaction?.statements.at(-1)).toBe('COMMIT');
     expect(transaction && roundTripsOf(transaction)).toBeLessThanOrEqual(9);
     expect(transaction && chainLockedAtCommit(transaction)).toBe(true);
+    // A round trip's statements leave in one write to the socket, not one write each (a
+    // connection's statements are corked per tick, src/infra/database/typeorm-options.ts).
+    expect(transaction?.writes).toBeLessThanOrEqual(transaction ? roundTripsOf(transaction) : 0);
     expect(await caller.inbox.next('call:accepted')).toMatchObject({
       sessionId,
       polite: false,
