@@ -1,6 +1,13 @@
 import 'reflect-metadata';
 import { randomUUID } from 'node:crypto';
+import type { Type } from '@nestjs/common';
 import { createValidationPipe } from '../../common/errors/validation';
+import {
+  AcceptCallPayload,
+  CALLEES_HARD_LIMIT,
+  CallIdPayload,
+  InitiateCallPayload,
+} from '../calls/dto/call.dto';
 import { SendMessagePayload } from '../chat/dto/chat.dto';
 import {
   IceCandidatePayload,
@@ -42,11 +49,25 @@ const chatSend = (extra: Record<string, unknown> = {}): Record<string, unknown> 
   ...extra,
 });
 
+const callId = randomUUID();
+const callIdOnly = (extra: Record<string, unknown> = {}): Record<string, unknown> => ({
+  callId,
+  ...extra,
+});
+const accept = (extra: Record<string, unknown> = {}): Record<string, unknown> => ({
+  callId,
+  sdp: sdpOf(2048),
+  ...extra,
+});
+const initiate = (extra: Record<string, unknown> = {}): Record<string, unknown> => ({
+  calleeIds: [to, roomId],
+  type: 'video',
+  sdp: sdpOf(2048),
+  ...extra,
+});
+
 // What the DTO machinery says: the accepted payload, or null when it refuses it.
-async function judged(
-  dto: typeof SdpPayload | typeof IceCandidatePayload | typeof SendMessagePayload,
-  body: unknown,
-) {
+async function judged(dto: Type<unknown>, body: unknown) {
   // Bypass the quick look: straight to the pipe, after the same envelope checks.
   if (Buffer.byteLength(JSON.stringify(body) ?? '') > MAX_EVENT_BYTES) return null;
   return (pipe.transform(body, { type: 'body', metatype: dto }) as Promise<object>).then(
@@ -91,6 +112,10 @@ const odd: unknown[] = [
   { toString: 'x' },
   randomUUID(),
   randomUUID().toUpperCase(),
+  'audio',
+  [randomUUID()],
+  [randomUUID(), randomUUID().toUpperCase()],
+  Array.from({ length: CALLEES_HARD_LIMIT }, () => randomUUID()),
   '00000000-0000-1000-8000-000000000000',
   'é'.repeat(64),
   'é'.repeat(65),
@@ -165,6 +190,15 @@ describe('quickRelayPayload', () => {
       [SendMessagePayload, chatSend({ text: '' })],
       [SendMessagePayload, chatSend({ attachmentId: to })],
       [SendMessagePayload, { roomId, attachmentId: to, clientId: 'c-1_A' }],
+      [CallIdPayload, callIdOnly()],
+      [AcceptCallPayload, accept()],
+      [AcceptCallPayload, { callId }],
+      [InitiateCallPayload, initiate()],
+      [InitiateCallPayload, { calleeIds: [to], type: 'audio' }],
+      [
+        InitiateCallPayload,
+        initiate({ calleeIds: Array.from({ length: CALLEES_HARD_LIMIT }, () => randomUUID()) }),
+      ],
     ];
     for (const [dto, body] of shapes)
       expect(quickRelayPayload(dto, body, MAX_EVENT_BYTES)).toBe(body);
@@ -198,6 +232,24 @@ describe('quickRelayPayload', () => {
       [SendMessagePayload, chatSend({ attachmentId: null })],
       [SendMessagePayload, chatSend({ text: 'a\u0000b' })],
       [SendMessagePayload, chatSend({ extra: 1 })],
+      [CallIdPayload, callIdOnly({ callId: callId.toUpperCase() })],
+      [CallIdPayload, callIdOnly({ sdp: 'v=0' })],
+      [CallIdPayload, { callId: '00000000-0000-1000-8000-000000000000' }],
+      [AcceptCallPayload, accept({ sdp: null })],
+      [AcceptCallPayload, accept({ sdp: '' })],
+      [AcceptCallPayload, accept({ sdp: 'x'.repeat(MAX_SDP_LENGTH + 1) })],
+      [AcceptCallPayload, accept({ calleeIds: [to] })],
+      [InitiateCallPayload, initiate({ calleeIds: [] })],
+      [InitiateCallPayload, initiate({ calleeIds: [to, to] })],
+      [InitiateCallPayload, initiate({ calleeIds: [to, to.toUpperCase()] })],
+      [InitiateCallPayload, initiate({ calleeIds: to })],
+      [
+        InitiateCallPayload,
+        initiate({ calleeIds: Array.from({ length: CALLEES_HARD_LIMIT + 1 }, () => randomUUID()) }),
+      ],
+      [InitiateCallPayload, initiate({ type: 'screen' })],
+      [InitiateCallPayload, initiate({ callId })],
+      [InitiateCallPayload, Object.assign(Object.create(null) as object, initiate())],
     ];
     for (const [dto, body] of unsure)
       expect(quickRelayPayload(dto, body, MAX_EVENT_BYTES)).toBeNull();
@@ -206,10 +258,15 @@ describe('quickRelayPayload', () => {
   // The property the gateway relies on: whatever the quick look accepts, the DTO accepts, with
   // the same values; it may only be narrower.
   it.each([
-    ['offers', SdpPayload, offer, 1],
-    ['candidates', IceCandidatePayload, candidate, 2],
-    ['chat sends', SendMessagePayload, chatSend, 3],
-  ] as const)('never accepts %s that the DTO refuses', async (_name, dto, make, seed) => {
+    // The last column: how many cases at least the quick look takes (a call id alone has few
+    // accepted variations: the id itself, or a stranger key removed that was not there).
+    ['offers', SdpPayload, offer, 1, 50],
+    ['candidates', IceCandidatePayload, candidate, 2, 50],
+    ['chat sends', SendMessagePayload, chatSend, 3, 50],
+    ['call ids (reject, cancel, end)', CallIdPayload, callIdOnly, 4, 5],
+    ['accepts', AcceptCallPayload, accept, 5, 30],
+    ['initiations', InitiateCallPayload, initiate, 6, 30],
+  ] as const)('never accepts %s that the DTO refuses', async (_name, dto, make, seed, least) => {
     const singles = singleMutations(make());
     const rnd = prng(seed);
     const pick = (): Mutation => singles[Math.floor(rnd() * singles.length)];
@@ -232,7 +289,7 @@ describe('quickRelayPayload', () => {
       );
     }
     // The cases reach both sides of the line.
-    expect(quickly).toBeGreaterThan(50);
+    expect(quickly).toBeGreaterThan(least);
     expect(refused).toBeGreaterThan(300);
   });
 

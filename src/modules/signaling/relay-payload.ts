@@ -1,3 +1,9 @@
+import {
+  AcceptCallPayload,
+  CALLEES_HARD_LIMIT,
+  CallIdPayload,
+  InitiateCallPayload,
+} from '../calls/dto/call.dto';
 import { MAX_TEXT_PAYLOAD, SendMessagePayload } from '../chat/dto/chat.dto';
 import {
   IceCandidatePayload,
@@ -14,7 +20,9 @@ import {
 // what is refused and how the error reads; this check may only be narrower than they are
 // (relay-payload.spec.ts holds it to that on valid and hostile payloads). `chat:send` has one
 // too: at the chat's saturation class-validator was about a tenth of the instance's CPU
-// (docs/chat.md, "Performance").
+// (docs/chat.md, "Performance"). So do the call events of a call's setup and end
+// (`call:initiate`, `call:accept`, `call:reject`, `call:cancel`, `call:end`): the DTO machinery
+// was a few per cent of the server's CPU per call (docs/performance.md, scenario 5).
 
 // validator.js's UUID v4 (class-validator's @IsUUID('4')), in its canonical lower case only:
 // other spellings go through the DTO, which canonicalizes them (common/validation/ids.ts).
@@ -24,6 +32,10 @@ const SDP_KEYS = new Set(['roomId', 'to', 'from', 'sdp']);
 const ICE_KEYS = new Set(['roomId', 'to', 'from', 'candidate']);
 const CANDIDATE_KEYS = new Set(['candidate', 'sdpMid', 'sdpMLineIndex', 'usernameFragment']);
 const CHAT_SEND_KEYS = new Set(['roomId', 'text', 'attachmentId', 'clientId']);
+const CALL_ID_KEYS = new Set(['callId']);
+const ACCEPT_KEYS = new Set(['callId', 'sdp']);
+const INITIATE_KEYS = new Set(['calleeIds', 'type', 'sdp']);
+const CALL_TYPES = new Set(['audio', 'video']);
 // SendMessagePayload's clientId rule.
 const CLIENT_ID = /^[A-Za-z0-9_-]{1,64}$/;
 
@@ -38,6 +50,9 @@ const QUICK: ReadonlyMap<unknown, Quick<object>> = new Map<unknown, Quick<object
   [SdpPayload, quickSdp],
   [IceCandidatePayload, quickCandidate],
   [SendMessagePayload, quickChatSend],
+  [CallIdPayload, quickCallId],
+  [AcceptCallPayload, quickAccept],
+  [InitiateCallPayload, quickInitiate],
 ]);
 
 // The payload as the DTO `dto` would accept it, or null when only the DTO can tell.
@@ -87,6 +102,46 @@ function quickChatSend(body: Record<string, unknown>, maxBytes: number): SendMes
   if (message !== undefined && !text(message, MAX_TEXT_PAYLOAD)) return null;
   if (!fits(body, lengthOf(message), maxBytes)) return null;
   return body as unknown as SendMessagePayload;
+}
+
+function quickCallId(body: Record<string, unknown>): CallIdPayload | null {
+  if (!onlyKeys(body, CALL_ID_KEYS) || !isUuid(body.callId)) return null;
+  return body as unknown as CallIdPayload;
+}
+
+function quickAccept(body: Record<string, unknown>, maxBytes: number): AcceptCallPayload | null {
+  if (!onlyKeys(body, ACCEPT_KEYS) || !isUuid(body.callId)) return null;
+  const { sdp } = body;
+  if (sdp !== undefined && !sdpText(sdp)) return null;
+  if (!fits(body, lengthOf(sdp), maxBytes)) return null;
+  return body as unknown as AcceptCallPayload;
+}
+
+// Callees as canonical ids, none twice, within the hard bound (the configured maximum is the
+// service's check, as on the DTO path).
+function quickInitiate(
+  body: Record<string, unknown>,
+  maxBytes: number,
+): InitiateCallPayload | null {
+  if (!onlyKeys(body, INITIATE_KEYS)) return null;
+  const { calleeIds, type, sdp } = body;
+  if (typeof type !== 'string' || !CALL_TYPES.has(type)) return null;
+  if (!Array.isArray(calleeIds) || Object.getPrototypeOf(calleeIds) !== Array.prototype)
+    return null;
+  if (calleeIds.length < 1 || calleeIds.length > CALLEES_HARD_LIMIT) return null;
+  const seen = new Set<unknown>();
+  for (const id of calleeIds as unknown[]) {
+    if (!isUuid(id) || seen.has(id)) return null;
+    seen.add(id);
+  }
+  if (sdp !== undefined && !sdpText(sdp)) return null;
+  if (!fits(body, lengthOf(sdp) + calleeIds.length * 40, maxBytes)) return null;
+  return body as unknown as InitiateCallPayload;
+}
+
+// `@IsString() @MinLength(1) @MaxLength(MAX_SDP_LENGTH)`, narrowed as the relay's SDP is.
+function sdpText(value: unknown): value is string {
+  return text(value, MAX_SDP_LENGTH) && hasCountedFirstChar(value);
 }
 
 function isPlainObject(value: unknown): value is Record<string, unknown> {
