@@ -129,46 +129,60 @@ export async function idleConnections(lab: Lab): Promise<ScenarioResult> {
       `the open-file limit (${openFileLimit()}) is too low for ${count} sockets: run \`ulimit -n ${count + 2000}\` first`,
     );
   // Three A/B pairs (one in a quick run): how much free space V8 keeps inside its pages after
-  // a collection varies from round to round, and one pair cannot show that spread.
+  // a collection varies from round to round, and one pair cannot show that spread. Each round
+  // starts both servers afresh, so that no round measures memory a previous one left behind.
   const rounds = lab.settings.quick ? 1 : 3;
-  // Both servers get their own process here, started with the inspector (loopback only).
-  const hi = await inspectArgs();
   const db = await lab.database();
-  const h = await lab.start({
-    mode: 'server',
+  const hekimOptions = {
+    mode: 'server' as const,
     databaseUrl: db.url,
     redisPrefix: lab.redisPrefix,
-    nodeArgs: hi.args,
-  });
-  const bi = await inspectArgs();
-  const bare = await startBare(bi.args);
-  lab.onClose(() => bare.stop());
+  };
   // Idle sockets do not join rooms, so a few users' tokens are shared by many sockets (a
-  // user may have many devices); every handshake is still verified.
-  const admin = await lab.admin(h.url);
-  const users = await createUsers(h.url, admin, 'patient', 20, 'idle');
-  const tokens = await loginAll(h.url, users);
-  const hekimSide: Side = {
-    name: 'hekim',
-    base: h.url,
-    auth: (i) => ({ token: tokens[i % tokens.length].accessToken }),
-    inspector: await Inspector.connect(hi.port),
+  // user may have many devices); every handshake is still verified. The users are made on an
+  // instance of their own; their tokens hold on every instance of the run (same keys, same
+  // database).
+  const setup = await lab.start(hekimOptions);
+  const admin = await lab.admin(setup.url);
+  const users = await createUsers(setup.url, admin, 'patient', 20, 'idle');
+  const tokens = await loginAll(setup.url, users);
+  await setup.stop();
+  // A side's round on a process of its own, started with the inspector (loopback only).
+  const fresh = async <T>(
+    name: string,
+    start: (nodeArgs: string[]) => Promise<{ url: string; stop: () => Promise<void> }>,
+    auth: (i: number) => Auth,
+    run: (side: Side) => Promise<T>,
+  ): Promise<T> => {
+    const i = await inspectArgs();
+    const server = await start(i.args);
+    try {
+      const inspector = await Inspector.connect(i.port);
+      try {
+        return await run({ name, base: server.url, auth, inspector });
+      } finally {
+        inspector.close();
+      }
+    } finally {
+      await server.stop();
+    }
   };
-  const bareSide: Side = {
-    name: 'bare',
-    base: bare.url,
-    auth: (i) => ({ userId: users[i % users.length].id }),
-    inspector: await Inspector.connect(bi.port),
-  };
-  lab.onClose(() => {
-    hekimSide.inspector.close();
-    bareSide.inspector.close();
-    return Promise.resolve();
-  });
   const r = await alternate(
     rounds,
-    () => hold(count, hekimSide),
-    () => hold(count, bareSide),
+    () =>
+      fresh(
+        'hekim',
+        (nodeArgs) => lab.start({ ...hekimOptions, nodeArgs }),
+        (i) => ({ token: tokens[i % tokens.length].accessToken }),
+        (side) => hold(count, side),
+      ),
+    () =>
+      fresh(
+        'bare',
+        (nodeArgs) => startBare(nodeArgs),
+        (i) => ({ userId: users[i % users.length].id }),
+        (side) => hold(count, side),
+      ),
     lab.log,
   );
   const rss = spread(
