@@ -2,7 +2,9 @@
 // parameters Hekim uses (src/common/crypto/password-hasher.ts, through the same functions), on
 // the same hashing threads (as many as Hekim's PASSWORD_HASH_CONCURRENCY; its default when not
 // given), `concurrency` callers, for `seconds`. Nothing else runs in this process, so each
-// thread hashes back to back. Prints {"ops": N, "seconds": S}.
+// thread hashes back to back. Prints {"ops": N, "seconds": S, "thread": {run, wait, idle}}, the
+// last the hashing thread's shares of the time (../lib/cpu.ts).
+import { busiestThread, threadTimes } from '../lib/cpu';
 import {
   hashPassword,
   setPasswordHashConcurrency,
@@ -17,6 +19,7 @@ async function main(): Promise<void> {
   const hash = await hashPassword(password);
   await verifyPassword(hash, password);
   let ops = 0;
+  const threads = threadTimes(process.pid);
   const t0 = process.hrtime.bigint();
   const end = Date.now() + seconds * 1000;
   await Promise.all(
@@ -28,7 +31,8 @@ async function main(): Promise<void> {
     }),
   );
   const elapsed = Number(process.hrtime.bigint() - t0) / 1e9;
-  process.stdout.write(`${JSON.stringify({ ops, seconds: elapsed })}\n`);
+  const thread = busiestThread(process.pid, threads, threadTimes(process.pid), elapsed * 1000);
+  process.stdout.write(`${JSON.stringify({ ops, seconds: elapsed, thread })}\n`);
 }
 
 void main();

@@ -1,4 +1,4 @@
-import { cpuBetween, cpuSnapshot } from './cpu';
+import { busiestThread, cpuBetween, cpuSnapshot, threadTimes } from './cpu';
 
 describe('bench CPU readings from /proc', () => {
   it('turns two snapshots into the share of the cores and the cores each process used', () => {
@@ -21,5 +21,32 @@ describe('bench CPU readings from /proc', () => {
     expect(usage.processes.get(process.pid)).toBeGreaterThan(0);
     expect(usage.processes.get(gone)).toBe(0);
     expect(usage.machine).toBeGreaterThan(0);
+  });
+});
+
+describe('bench thread times from /proc', () => {
+  it('picks the busiest thread but the main one and splits the wall time', () => {
+    const pid = 10;
+    const before = new Map([
+      [10, { run: 0, wait: 0 }],
+      [11, { run: 1e9, wait: 0 }],
+      [12, { run: 0, wait: 0 }],
+    ]);
+    const after = new Map([
+      [10, { run: 5e9, wait: 0 }],
+      // 1 s running and 0.5 s waiting for a core, over 2 s.
+      [11, { run: 2e9, wait: 0.5e9 }],
+      [12, { run: 0.2e9, wait: 0 }],
+    ]);
+    const shares = busiestThread(pid, before, after, 2000);
+    expect(shares?.run).toBeCloseTo(0.5);
+    expect(shares?.wait).toBeCloseTo(0.25);
+    expect(shares?.idle).toBeCloseTo(0.25);
+  });
+
+  it('reads the threads of this process', () => {
+    const times = threadTimes(process.pid);
+    expect(times.get(process.pid)?.run).toBeGreaterThan(0);
+    expect(busiestThread(process.pid, new Map(), new Map(), 1000)).toBeUndefined();
   });
 });

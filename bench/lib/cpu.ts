@@ -1,6 +1,6 @@
 // CPU time from /proc (Linux): how busy the machine's cores and given processes were over a
 // stretch of a scenario. Ticks are USER_HZ (100 per second on Linux).
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { cpus } from 'node:os';
 
 const TICKS_PER_SECOND = 100;
@@ -58,3 +58,61 @@ export function cpuBetween(before: CpuSnapshot, after: CpuSnapshot): CpuUsage {
 }
 
 export const CORES = cpus().length;
+
+// Per thread, from /proc/<pid>/task/<tid>/schedstat: nanoseconds spent running and waiting on
+// a run queue for a core (the rest of the time the thread slept: it had nothing to do).
+export interface ThreadTimes {
+  run: number;
+  wait: number;
+}
+
+export function threadTimes(pid: number): Map<number, ThreadTimes> {
+  const out = new Map<number, ThreadTimes>();
+  let tids: string[];
+  try {
+    tids = readdirSync(`/proc/${pid}/task`);
+  } catch {
+    return out;
+  }
+  for (const tid of tids) {
+    try {
+      const [run, wait] = readFileSync(`/proc/${pid}/task/${tid}/schedstat`, 'utf8')
+        .trim()
+        .split(' ')
+        .map(Number);
+      out.set(Number(tid), { run, wait });
+    } catch {
+      // the thread ended meanwhile
+    }
+  }
+  return out;
+}
+
+// Shares of the wall time (0–1) a thread spent running, waiting for a core and idle.
+export interface ThreadShares {
+  run: number;
+  wait: number;
+  idle: number;
+}
+
+// The thread other than the main one (tid = pid) that ran most between two readings: a
+// hashing thread, while logins or verifications keep it busy.
+export function busiestThread(
+  pid: number,
+  before: Map<number, ThreadTimes>,
+  after: Map<number, ThreadTimes>,
+  wallMs: number,
+): ThreadShares | undefined {
+  let best: ThreadTimes | undefined;
+  for (const [tid, t] of after) {
+    if (tid === pid) continue;
+    const b = before.get(tid) ?? { run: 0, wait: 0 };
+    const d = { run: t.run - b.run, wait: t.wait - b.wait };
+    if (!best || d.run > best.run) best = d;
+  }
+  if (!best || wallMs <= 0) return undefined;
+  const wall = wallMs * 1e6;
+  const run = best.run / wall;
+  const wait = best.wait / wall;
+  return { run, wait, idle: Math.max(0, 1 - run - wait) };
+}

@@ -17,14 +17,19 @@ interface Memory {
   // For the reader: V8's committed heap and memory outside it (buffers).
   heapTotal: number;
   external: number;
+  spaces: RetainedMemory['spaces'];
 }
 
 interface Sample {
   sockets: number;
   rssPerSocket: number;
   heapPerSocket: number;
+  // RSS per socket read after a single full collection (the figure of runs before session 40).
+  rssPerSocketOneGc: number;
   before: Memory;
   after: Memory;
+  beforeOneGc: Memory;
+  afterOneGc: Memory;
   // The same readings without the forced collection, for comparison with earlier runs.
   beforeNoGc: Memory;
   afterNoGc: Memory;
@@ -44,18 +49,19 @@ interface Side {
 // socket holds a heartbeat frame instead, as an idle socket does from then on.
 const IDLE_MS = 30_000;
 
-// What the process holds: read through its inspector after a full collection (see
-// ../lib/inspector.ts), after a pause. The same reading without the collection is kept beside
-// it. BENCH_HEAP_SNAPSHOTS=<dir> also writes a heap snapshot of each reading (for a diff);
-// taking one grows the process' RSS, so the RSS figures of such a run are not comparable.
+// What the process holds: read through its inspector after full collections until the heap
+// stops shrinking (see Inspector.compacted in ../lib/inspector.ts), after a pause. The
+// readings after the first collection and without any are kept beside it. BENCH_HEAP_SNAPSHOTS=<dir>
+// also writes a heap snapshot of each reading (for a diff); taking one grows the process'
+// RSS, so the RSS figures of such a run are not comparable.
 async function settled(
   side: Side,
   label: string,
   pauseMs: number,
-): Promise<{ gc: Memory; noGc: Memory }> {
+): Promise<{ gc: Memory; oneGc: Memory; noGc: Memory }> {
   await sleep(pauseMs);
   const noGc = await side.inspector.usage();
-  const gc = await side.inspector.retained();
+  const { first, last } = await side.inspector.compacted();
   const dir = process.env.BENCH_HEAP_SNAPSHOTS;
   if (dir) {
     mkdirSync(dir, { recursive: true });
@@ -66,8 +72,9 @@ async function settled(
     heap: m.heapUsed,
     heapTotal: m.heapTotal,
     external: m.external,
+    spaces: m.spaces,
   });
-  return { gc: memory(gc), noGc: memory(noGc) };
+  return { gc: memory(last), oneGc: memory(first), noGc: memory(noGc) };
 }
 
 let round = 0;
@@ -94,8 +101,11 @@ async function hold(count: number, side: Side): Promise<Sample> {
       sockets: sockets.length,
       rssPerSocket: (after.gc.rss - before.gc.rss) / sockets.length,
       heapPerSocket: (after.gc.heap - before.gc.heap) / sockets.length,
+      rssPerSocketOneGc: (after.oneGc.rss - before.oneGc.rss) / sockets.length,
       before: before.gc,
       after: after.gc,
+      beforeOneGc: before.oneGc,
+      afterOneGc: after.oneGc,
       beforeNoGc: before.noGc,
       afterNoGc: after.noGc,
       connectSeconds,
@@ -118,47 +128,61 @@ export async function idleConnections(lab: Lab): Promise<ScenarioResult> {
     throw new Error(
       `the open-file limit (${openFileLimit()}) is too low for ${count} sockets: run \`ulimit -n ${count + 2000}\` first`,
     );
-  // Memory is not what a shared machine's noise moves most, and 10,000 authenticated
-  // handshakes take minutes here: one A/B pair at that size, two below 5,000.
-  const rounds = lab.settings.quick || count >= 5000 ? 1 : 2;
-  // Both servers get their own process here, started with the inspector (loopback only).
-  const hi = await inspectArgs();
+  // Three A/B pairs (one in a quick run): how much free space V8 keeps inside its pages after
+  // a collection varies from round to round, and one pair cannot show that spread. Each round
+  // starts both servers afresh, so that no round measures memory a previous one left behind.
+  const rounds = lab.settings.quick ? 1 : 3;
   const db = await lab.database();
-  const h = await lab.start({
-    mode: 'server',
+  const hekimOptions = {
+    mode: 'server' as const,
     databaseUrl: db.url,
     redisPrefix: lab.redisPrefix,
-    nodeArgs: hi.args,
-  });
-  const bi = await inspectArgs();
-  const bare = await startBare(bi.args);
-  lab.onClose(() => bare.stop());
+  };
   // Idle sockets do not join rooms, so a few users' tokens are shared by many sockets (a
-  // user may have many devices); every handshake is still verified.
-  const admin = await lab.admin(h.url);
-  const users = await createUsers(h.url, admin, 'patient', 20, 'idle');
-  const tokens = await loginAll(h.url, users);
-  const hekimSide: Side = {
-    name: 'hekim',
-    base: h.url,
-    auth: (i) => ({ token: tokens[i % tokens.length].accessToken }),
-    inspector: await Inspector.connect(hi.port),
+  // user may have many devices); every handshake is still verified. The users are made on an
+  // instance of their own; their tokens hold on every instance of the run (same keys, same
+  // database).
+  const setup = await lab.start(hekimOptions);
+  const admin = await lab.admin(setup.url);
+  const users = await createUsers(setup.url, admin, 'patient', 20, 'idle');
+  const tokens = await loginAll(setup.url, users);
+  await setup.stop();
+  // A side's round on a process of its own, started with the inspector (loopback only).
+  const fresh = async <T>(
+    name: string,
+    start: (nodeArgs: string[]) => Promise<{ url: string; stop: () => Promise<void> }>,
+    auth: (i: number) => Auth,
+    run: (side: Side) => Promise<T>,
+  ): Promise<T> => {
+    const i = await inspectArgs();
+    const server = await start(i.args);
+    try {
+      const inspector = await Inspector.connect(i.port);
+      try {
+        return await run({ name, base: server.url, auth, inspector });
+      } finally {
+        inspector.close();
+      }
+    } finally {
+      await server.stop();
+    }
   };
-  const bareSide: Side = {
-    name: 'bare',
-    base: bare.url,
-    auth: (i) => ({ userId: users[i % users.length].id }),
-    inspector: await Inspector.connect(bi.port),
-  };
-  lab.onClose(() => {
-    hekimSide.inspector.close();
-    bareSide.inspector.close();
-    return Promise.resolve();
-  });
   const r = await alternate(
     rounds,
-    () => hold(count, hekimSide),
-    () => hold(count, bareSide),
+    () =>
+      fresh(
+        'hekim',
+        (nodeArgs) => lab.start({ ...hekimOptions, nodeArgs }),
+        (i) => ({ token: tokens[i % tokens.length].accessToken }),
+        (side) => hold(count, side),
+      ),
+    () =>
+      fresh(
+        'bare',
+        (nodeArgs) => startBare(nodeArgs),
+        (i) => ({ userId: users[i % users.length].id }),
+        (side) => hold(count, side),
+      ),
     lab.log,
   );
   const rss = spread(
@@ -167,16 +191,24 @@ export async function idleConnections(lab: Lab): Promise<ScenarioResult> {
       r.b.map((x) => x.rssPerSocket),
     ),
   );
+  const rssOneGc = spread(
+    pairedRatios(
+      r.a.map((x) => x.rssPerSocketOneGc),
+      r.b.map((x) => x.rssPerSocketOneGc),
+    ),
+  );
   const heap = spread(
     pairedRatios(
       r.a.map((x) => x.heapPerSocket),
       r.b.map((x) => x.heapPerSocket),
     ),
   );
-  const kb = (xs: Sample[], k: 'rssPerSocket' | 'heapPerSocket'): string =>
+  const kb = (xs: Sample[], k: 'rssPerSocket' | 'heapPerSocket' | 'rssPerSocketOneGc'): string =>
     `${fmt(median(xs.map((x) => x[k])) / 1024, 1)} KB`;
   const kbNoGc = (xs: Sample[]): string =>
     `${fmt(median(xs.map((x) => (x.afterNoGc.heap - x.beforeNoGc.heap) / x.sockets)) / 1024, 1)} KB`;
+  const slack = (xs: Sample[], k: 'after' | 'afterOneGc'): string =>
+    fmt(median(xs.map((x) => (x[k].heapTotal - x[k].heap) / 1e6)), 1);
   return {
     id: 's4',
     title: 'Idle authenticated connections',
@@ -189,6 +221,15 @@ export async function idleConnections(lab: Lab): Promise<ScenarioResult> {
         ratio: fmtSpread(rss, 2, '×'),
         bar: '≤ 1.2×',
         verdict: verdict(rss.median <= 1.2),
+      },
+      {
+        scenario: '4',
+        metric: `RSS per socket after one collection (${count} sockets; as before session 40)`,
+        hekim: kb(r.a, 'rssPerSocketOneGc'),
+        baseline: kb(r.b, 'rssPerSocketOneGc'),
+        ratio: fmtSpread(rssOneGc, 2, '×'),
+        bar: 'report',
+        verdict: 'REPORT',
       },
       {
         scenario: '4',
@@ -205,10 +246,13 @@ export async function idleConnections(lab: Lab): Promise<ScenarioResult> {
     notes: [
       `connect time for ${count} sockets (100 at a time): Hekim ${fmt(median(r.a.map((x) => x.connectSeconds)), 1)} s, ` +
         `baseline ${fmt(median(r.b.map((x) => x.connectSeconds)), 1)} s; RSS and heap used read ` +
-        "through each process' inspector right after a forced full GC (HeapProfiler.collectGarbage), " +
-        'the same way for both',
+        "through each process' inspector after forced full GCs (HeapProfiler.collectGarbage) until " +
+        "V8's heap stopped shrinking (at most 4), the same way for both",
+      "free space inside V8's committed pages after the first and the last collection (median, MB): " +
+        `Hekim ${slack(r.a, 'afterOneGc')} and ${slack(r.a, 'after')}, ` +
+        `baseline ${slack(r.b, 'afterOneGc')} and ${slack(r.b, 'after')}`,
       `without the forced GC (as before): heap per socket Hekim ${kbNoGc(r.a)}, baseline ${kbNoGc(r.b)}`,
     ],
-    data: { count, hekim: r.a, baseline: r.b, rss, heap },
+    data: { count, hekim: r.a, baseline: r.b, rss, rssOneGc, heap },
   };
 }

@@ -10,6 +10,7 @@ import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import { defaultPasswordHashConcurrency } from '../../src/common/crypto/password-hasher';
 import { alternate, verdict, type ScenarioResult } from '../lib/ab';
+import { busiestThread, threadTimes, type ThreadShares } from '../lib/cpu';
 import { createUsers, login, PASSWORD, type HekimInstance } from '../lib/hekim';
 import { hekimSpecs, type Lab } from '../lib/lab';
 import { atRate, closePairs, openPairs, type LoadResult } from '../lib/signaling';
@@ -21,7 +22,13 @@ const WHOLE_POOL = 4;
 // A light relay (a few consultations' offers and candidates) next to the login burst.
 const RELAY_RATE = 200;
 
-function argon2Loop(seconds: number, limit: number): Promise<number> {
+// A side's round: its rate, and where its (busiest) hashing thread's time went meanwhile.
+interface Round {
+  rate: number;
+  thread: ThreadShares | undefined;
+}
+
+function argon2Loop(seconds: number, limit: number): Promise<Round> {
   return new Promise((resolve, reject) => {
     execFile(
       process.execPath,
@@ -34,8 +41,12 @@ function argon2Loop(seconds: number, limit: number): Promise<number> {
       { timeout: (seconds + 30) * 1000 },
       (err, stdout) => {
         if (err) return reject(new Error(`argon2 loop failed: ${err.message}`));
-        const r = JSON.parse(stdout.trim()) as { ops: number; seconds: number };
-        resolve(r.ops / r.seconds);
+        const r = JSON.parse(stdout.trim()) as {
+          ops: number;
+          seconds: number;
+          thread?: ThreadShares;
+        };
+        resolve({ rate: r.ops / r.seconds, thread: r.thread });
       },
     );
   });
@@ -47,9 +58,11 @@ export async function loginThroughput(lab: Lab): Promise<ScenarioResult> {
   const h = await lab.hekim(0);
   const users = await createUsers(h.url, await lab.admin(h.url), 'patient', 32, 'login');
   let k = 0;
-  // CONCURRENCY clients logging in for `seconds`; logins/s.
-  const logins = async (target: HekimInstance, forSeconds = seconds): Promise<number> => {
+  // CONCURRENCY clients logging in for `seconds`; logins/s, and where the busiest hashing
+  // thread's time went (with one thread: is it ever idle while logins wait?).
+  const logins = async (target: HekimInstance, forSeconds = seconds): Promise<Round> => {
     let ok = 0;
+    const threads = threadTimes(target.pid);
     const t0 = process.hrtime.bigint();
     const end = Date.now() + forSeconds * 1000;
     await Promise.all(
@@ -67,7 +80,9 @@ export async function loginThroughput(lab: Lab): Promise<ScenarioResult> {
         }
       }),
     );
-    return ok / (Number(process.hrtime.bigint() - t0) / 1e9);
+    const elapsed = Number(process.hrtime.bigint() - t0) / 1e9;
+    const thread = busiestThread(target.pid, threads, threadTimes(target.pid), elapsed * 1000);
+    return { rate: ok / elapsed, thread };
   };
 
   // Hekim (`target`) against the raw loop, both with at most `hashesAtOnce` hashes at once.
@@ -78,7 +93,9 @@ export async function loginThroughput(lab: Lab): Promise<ScenarioResult> {
       () => argon2Loop(seconds, hashesAtOnce),
       lab.log,
     );
-    return { ...r, ratio: spread(pairedRatios(r.a, r.b)) };
+    const a = r.a.map((x) => x.rate);
+    const b = r.b.map((x) => x.rate);
+    return { a, b, threads: { a: r.a, b: r.b }, ratio: spread(pairedRatios(a, b)) };
   };
 
   lab.log(`  hashes at once: ${limit} (the default here) in Hekim and in the loop`);
@@ -121,6 +138,14 @@ export async function loginThroughput(lab: Lab): Promise<ScenarioResult> {
     const p99 = (r: LoadResult) => r.latency.p99;
     const p99Diff = spread(pairedDifferences(relay.a.map(p99), relay.b.map(p99)));
 
+    // The hashing thread's time over the default rounds: running, waiting for a core, idle.
+    const shares = (xs: Round[]): string => {
+      const ts = xs.map((x) => x.thread).filter((t): t is ThreadShares => t !== undefined);
+      if (ts.length === 0) return 'not read (no /proc)';
+      const pct = (k: keyof ThreadShares): string =>
+        `${fmt(median(ts.map((t) => t[k] * 100)), 0)} %`;
+      return `running ${pct('run')}, waiting for a core ${pct('wait')}, idle ${pct('idle')}`;
+    };
     return {
       id: 's7',
       title: 'Login throughput vs raw argon2id',
@@ -159,6 +184,8 @@ export async function loginThroughput(lab: Lab): Promise<ScenarioResult> {
         'argon2id m=19456 KiB, t=2, p=1 through src/common/crypto/password-hasher.ts in both, ' +
           `on ${limit} hashing thread${limit > 1 ? 's' : ''} (PASSWORD_HASH_CONCURRENCY's default here), each ` +
           `hashing its queue back to back; the report rows use ${WHOLE_POOL} threads`,
+        `hashing thread's time during the rounds of row 1 (median, /proc/<pid>/task/*/schedstat): ` +
+          `Hekim ${shares(byDefault.threads.a)}; raw loop ${shares(byDefault.threads.b)}`,
         `relay during the burst: "Hekim" is the default limit, "baseline" ${WHOLE_POOL} hashing threads, ` +
           'both serving the same login burst',
       ],
@@ -166,6 +193,7 @@ export async function loginThroughput(lab: Lab): Promise<ScenarioResult> {
         hekim: byDefault.a,
         baseline: byDefault.b,
         ratio,
+        hashingThread: byDefault.threads,
         wholePool: { hekim: byWholePool.a, baseline: byWholePool.b, ratio: ratioWhole },
         relayDuringBurst: {
           limit: relay.a.map((r) => r.latency),
