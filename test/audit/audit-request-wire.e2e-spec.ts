@@ -61,9 +61,12 @@ describe('audit trail: an audited request on the wire', () => {
     const all = tap.writes();
     const insert = all.find((w) => w.bytes.includes(ROOM_INSERT));
     if (!insert) throw new Error('the room insert was not written');
+    // The request's own START TRANSACTION and COMMIT around its insert (the connection may
+    // have carried other work before or after it).
     const own = all.filter((w) => w.socket === insert.socket);
-    const first = own.findIndex((w) => w.bytes.includes('START TRANSACTION'));
-    const last = own.findIndex((w, i) => i > first && w.bytes.includes(COMMIT));
+    const at = own.indexOf(insert);
+    const first = own.findLastIndex((w, i) => i <= at && w.bytes.includes('START TRANSACTION'));
+    const last = own.findIndex((w, i) => i >= at && w.bytes.includes(COMMIT));
     expect(first).toBeGreaterThanOrEqual(0);
     expect(last).toBeGreaterThan(first);
     return { span: spans[0], writes: own.slice(first, last + 1) };
