@@ -1,11 +1,15 @@
+import { Socket } from 'node:net';
 import { Client, type Connection, type Submittable } from 'pg';
 import { TEST_DATABASE_URL } from '../support/test-env';
 
 // The audit export's COPY reader (RecordLinesCopy, src/modules/audit/audit-line-copy.ts)
-// reads a node-postgres connection's socket itself while its COPY runs, which the driver does
-// not document. This names each part of the driver it relies on, against a real PostgreSQL,
-// so that a pg upgrade that changes one fails here with what changed, not as a broken export.
-describe('audit export: the node-postgres internals the COPY reader relies on', () => {
+// reads a node-postgres connection's socket itself while its COPY runs, and an audit record
+// sent with its transaction's COMMIT holds that socket's writes so that both go out in one
+// (GuardedClient's per-tick writes, src/infra/database/typeorm-options.ts), which the driver
+// does not document. This
+// names each part of the driver they rely on, against a real PostgreSQL, so that a pg upgrade
+// that changes one fails here with what changed, not as a broken export or a lost write.
+describe('audit: the node-postgres internals the COPY reader and the commit write rely on', () => {
   let client: Client;
 
   beforeEach(async () => {
@@ -55,5 +59,17 @@ describe('audit export: the node-postgres internals the COPY reader relies on', 
     socket.removeListener('data', driverRead);
     socket.on('data', driverRead);
     expect((await client.query<{ n: number }>('SELECT 2 AS n')).rows).toEqual([{ n: 2 }]);
+  });
+
+  it('writes a query to connection.stream at once, where cork() holds it until uncork()', async () => {
+    const socket = client.connection.stream as Socket;
+    expect(socket).toBeInstanceOf(Socket);
+    socket.cork();
+    const answer = client.query<{ n: number }>('SELECT 3 AS n');
+    // Written to the socket (not queued in the driver), and held there.
+    expect(socket.writableLength).toBeGreaterThan(0);
+    socket.uncork();
+    expect(socket.writableLength).toBe(0);
+    expect((await answer).rows).toEqual([{ n: 3 }]);
   });
 });

@@ -1,3 +1,4 @@
+import { Socket } from 'node:net';
 import type { Writable } from 'node:stream';
 import { Client as PgClient } from 'pg';
 
@@ -101,4 +102,63 @@ function countWrites(stream: Writable, counted: () => void): void {
       counted();
       writev.apply(this, args);
     };
+}
+
+// One write to a node-postgres client's socket: the socket, and the bytes handed to the
+// kernel at once.
+export interface PgWrite {
+  socket: object;
+  bytes: Buffer;
+}
+
+// Taps what goes out on the sockets of node-postgres's clients from now until restore(): one
+// entry per write handed to the kernel (what Node's socket gives its _write or _writev at
+// once). Statements sent in one tick (GuardedClient, src/infra/database/typeorm-options.ts)
+// share an entry. Restore in a `finally`: the tap patches
+// pg's Client and Node's Socket for the whole process.
+export function tapPgWrites(): { writes: () => PgWrite[]; restore: () => void } {
+  const pgSockets = new WeakSet<object>();
+  const writes: PgWrite[] = [];
+  const client = PgClient.prototype as unknown as { query: (...args: unknown[]) => unknown };
+  const query = client.query;
+  client.query = function (this: PgClient, ...args: unknown[]): unknown {
+    pgSockets.add(this.connection.stream);
+    return query.apply(this, args);
+  };
+  type Chunk = { chunk: Buffer | string };
+  const socket = Socket.prototype as unknown as {
+    _write: (chunk: Buffer | string, ...rest: unknown[]) => unknown;
+    _writev: (chunks: Chunk[], ...rest: unknown[]) => unknown;
+  };
+  const write = socket._write;
+  const writev = socket._writev;
+  const bytes = (c: Buffer | string): Buffer => (typeof c === 'string' ? Buffer.from(c) : c);
+  socket._write = function (this: object, chunk, ...rest) {
+    if (pgSockets.has(this)) writes.push({ socket: this, bytes: bytes(chunk) });
+    return write.call(this, chunk, ...rest);
+  };
+  socket._writev = function (this: object, chunks, ...rest) {
+    if (pgSockets.has(this)) {
+      writes.push({ socket: this, bytes: Buffer.concat(chunks.map((c) => bytes(c.chunk))) });
+    }
+    return writev.call(this, chunks, ...rest);
+  };
+  return {
+    writes: () => [...writes],
+    restore: () => {
+      client.query = query;
+      socket._write = write;
+      socket._writev = writev;
+    },
+  };
+}
+
+// The bytes of a simple-protocol query message (`Q`, its length, the text, NUL), as the COMMIT
+// TypeORM sends goes out.
+export function simpleQueryMessage(text: string): Buffer {
+  const body = Buffer.from(`${text}\0`);
+  const header = Buffer.alloc(5);
+  header.write('Q');
+  header.writeUInt32BE(body.length + 4, 1);
+  return Buffer.concat([header, body]);
 }

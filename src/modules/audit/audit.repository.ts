@@ -7,6 +7,7 @@ import { Pool, type PoolClient } from 'pg';
 import { type EntityManager, QueryFailedError, Repository } from 'typeorm';
 import type { PostgresDriver } from 'typeorm/driver/postgres/PostgresDriver';
 import { transactionClient } from '../../infra/database/behind-lock';
+import type { Prepared } from '../../infra/database/prepared';
 import { AuditCheckpointEntity } from './audit-checkpoint.entity';
 import { AuditEventEntity } from './audit-event.entity';
 import { RecordLinesCopy } from './export/audit-line-copy';
@@ -68,16 +69,19 @@ export const ABOUT_PERSON_SQL = `
 // head is read in the locking statement itself. occurredAt is the later of the database's
 // clock and the head's time, so it never goes backwards along seq whichever instance writes,
 // even if the clock is stepped back.
-const LOCK_AND_HEAD_SQL = `SELECT seq, hash,
+const LOCK_AND_HEAD: Prepared = {
+  name: 'hekim_audit_lock_head',
+  text: `SELECT seq, hash,
     GREATEST(occurred_at, date_trunc('milliseconds', clock_timestamp())) AS now
-  FROM audit_chain_head WHERE id = 1 FOR UPDATE`;
+  FROM audit_chain_head WHERE id = 1 FOR UPDATE`,
+};
 
 // One record in one round trip, the common case (a record in its request's transaction): the
 // lock, the head, the time, the canonical text ($1..$3 around occurredAt and seq, see
 // canonicalAround) and its hash, SHA-256(prevHash || "\n" || canonical) as audit-chain.ts
 // computes it, all in the inserting statement. Prepared once per connection: planning this
 // statement costs more than running it.
-const APPEND_ONE = {
+const APPEND_ONE: Prepared = {
   name: 'hekim_audit_append_one',
   // The head is outer-joined so that, without its row, the INSERT fails on the NOT NULL seq
   // (and aborts the transaction) instead of inserting nothing: a record sent behind the
@@ -110,7 +114,7 @@ const APPEND_ONE = {
 // head trigger instead of one per record. All share the time read under the lock. The records
 // come as one array per column ($1..$3 the canonical text around occurredAt and seq); the head
 // is outer-joined as in APPEND_ONE, so that without its row the INSERT fails on the NOT NULL seq.
-const APPEND_MANY = {
+const APPEND_MANY: Prepared = {
   name: 'hekim_audit_append_many',
   text: `WITH RECURSIVE h AS (
       SELECT seq, hash,
@@ -255,11 +259,10 @@ function missingHeadError(): Error {
   );
 }
 
-function appendOneQuery(row: AuditUnplacedRow): {
-  name: string;
-  text: string;
-  values: unknown[];
-} {
+// A prepared statement with the values of one run.
+type PreparedRun = Prepared & { values: unknown[] };
+
+function appendOneQuery(row: AuditUnplacedRow): PreparedRun {
   return {
     ...APPEND_ONE,
     values: [
@@ -279,11 +282,7 @@ function appendOneQuery(row: AuditUnplacedRow): {
   };
 }
 
-function appendManyQuery(rows: AuditUnplacedRow[]): {
-  name: string;
-  text: string;
-  values: unknown[];
-} {
+function appendManyQuery(rows: AuditUnplacedRow[]): PreparedRun {
   const column = <T>(of: (row: AuditUnplacedRow) => T): T[] => rows.map(of);
   return {
     ...APPEND_MANY,
@@ -308,7 +307,7 @@ function appendManyQuery(rows: AuditUnplacedRow[]): {
 
 // The statement that appends these rows: APPEND_ONE for one (the common case, whose plan is
 // the simpler), APPEND_MANY for more.
-function appendQuery(rows: AuditUnplacedRow[]): { name: string; text: string; values: unknown[] } {
+function appendQuery(rows: AuditUnplacedRow[]): PreparedRun {
   return rows.length === 1 ? appendOneQuery(rows[0]) : appendManyQuery(rows);
 }
 
@@ -322,10 +321,7 @@ const APPENDING = 'appending to the audit chain';
 // A chain statement on the transaction's connection, its error as TypeORM's. APPEND_ONE
 // without the head row fails on the NOT NULL seq: say why. The query is sent before the first
 // await, so statements started one after the other go out in that order.
-async function queryOn<R extends object>(
-  client: PoolClient,
-  query: { name: string; text: string; values: unknown[] },
-): Promise<R[]> {
+async function queryOn<R extends object>(client: PoolClient, query: PreparedRun): Promise<R[]> {
   try {
     return (await client.query<R>(query)).rows;
   } catch (e) {
@@ -350,11 +346,7 @@ export class AuditRepository implements OnModuleDestroy {
 
   // Takes the chain lock, held until the manager's transaction ends, and reads the head.
   async lockChainAndReadHead(manager: EntityManager): Promise<LockedHead> {
-    const rows = await this.preparedQuery<LockedHead>(manager, {
-      name: 'hekim_audit_lock_head',
-      text: LOCK_AND_HEAD_SQL,
-      values: [],
-    });
+    const rows = await this.preparedQuery<LockedHead>(manager, { ...LOCK_AND_HEAD, values: [] });
     if (rows.length === 0) throw missingHeadError();
     return rows[0];
   }
@@ -368,8 +360,9 @@ export class AuditRepository implements OnModuleDestroy {
   // Sends the rows' append statement (one, as appendMany; at least one row) on the
   // transaction's connection without waiting for its answer, so that what the caller sends next
   // (its COMMIT) travels in the same round trip: the pool's connections are pipelined
-  // (typeorm-options.ts). Resolves once it is sent, with the answers to come (in chain order);
-  // call it only when nothing else runs on the connection.
+  // (typeorm-options.ts), and a connection's statements of one tick go out in one write
+  // (GuardedClient there), so both reach PostgreSQL together. Resolves once it is sent, with the
+  // answers to come (in chain order); call it only when nothing else runs on the connection.
   async sendAppends(
     rows: AuditUnplacedRow[],
     manager: EntityManager,
@@ -383,7 +376,7 @@ export class AuditRepository implements OnModuleDestroy {
   // a transaction, outside one the chain lock would be released at once.
   private async preparedQuery<R extends object>(
     manager: EntityManager,
-    query: { name: string; text: string; values: unknown[] },
+    query: PreparedRun,
   ): Promise<R[]> {
     return queryOn<R>(await transactionClient(manager, APPENDING), query);
   }

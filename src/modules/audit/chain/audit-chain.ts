@@ -54,19 +54,20 @@ export function canonicalJson(value: unknown): string {
 // action < actor < details < occurredAt < outcome < requestId < resource < seq < subjectId,
 // so `before + occurredAt + between + seq + after` is canonicalJson of the whole record (the
 // single-record append lets PostgreSQL fill them in under the chain lock).
+// Written out with the keys in their canonical order, as recordLine is (once per record
+// appended; audit-chain.spec.ts checks it against the general form).
 export function canonicalAround(
   body: Omit<AuditRecordBody, 'seq' | 'occurredAt'>,
 ): [before: string, between: string, after: string] {
-  const first = canonicalJson({ action: body.action, actor: body.actor, details: body.details });
-  const middle = canonicalJson({
-    outcome: body.outcome,
-    requestId: body.requestId,
-    resource: body.resource,
-  });
+  const s = JSON.stringify;
+  const { actor, resource } = body;
   return [
-    `${first.slice(0, -1)},"occurredAt":"`,
-    `",${middle.slice(1, -1)},"seq":"`,
-    `","subjectId":${JSON.stringify(body.subjectId)}}`,
+    `{"action":${s(body.action)}` +
+      `,"actor":{"ip":${s(actor.ip)},"role":${s(actor.role)},"userAgent":${s(actor.userAgent)}` +
+      `,"userId":${s(actor.userId)}},"details":${canonicalJson(body.details)},"occurredAt":"`,
+    `","outcome":${s(body.outcome)},"requestId":${s(body.requestId)}` +
+      `,"resource":{"id":${s(resource.id)},"type":${s(resource.type)}},"seq":"`,
+    `","subjectId":${s(body.subjectId)}}`,
   ];
 }
 
