@@ -1,5 +1,7 @@
+import { createHash } from 'node:crypto';
 import { DataSource } from 'typeorm';
 import { Role } from '../../src/common/auth/role';
+import { AppConfig } from '../../src/config/app-config';
 import { authHeader, createUser, login, signIn } from '../support/auth';
 import { createTestApp, type TestApp } from '../support/test-app';
 
@@ -156,6 +158,49 @@ describe('auth: refresh rotation, device sessions, logout', () => {
       [old.user.id],
     );
     expect(oldRow.revoked_reason).toBe('expired');
+  });
+
+  // The session and its first refresh token are written by one prepared statement
+  // (DeviceSessionsRepository.openSession): what it returns is what the token, the audit record
+  // and the rows say, on every login (a statement prepared once, then reused, per connection).
+  it('opens a session whose id the access token, the audit record and the rows agree on', async () => {
+    const u = await createUser(t, { role: Role.Patient });
+    for (let i = 0; i < 3; i++) {
+      const before = Date.now();
+      const res = await t
+        .http()
+        .post('/api/v1/auth/login')
+        .set('User-Agent', `HekimBench/${i}`)
+        .send({ email: u.email, password: u.password })
+        .expect(200);
+      const sid = (
+        JSON.parse(Buffer.from(res.body.accessToken.split('.')[1], 'base64url').toString()) as {
+          sid: string;
+        }
+      ).sid;
+      const [row] = await db.query<
+        { user_id: string; user_agent: string; expires_at: Date; hash: string }[]
+      >(
+        `SELECT s.user_id, s.user_agent, s.expires_at, r.token_hash AS hash
+         FROM auth_sessions s JOIN auth_refresh_tokens r ON r.session_id = s.id WHERE s.id = $1`,
+        [sid],
+      );
+      expect(row).toMatchObject({ user_id: u.id, user_agent: `HekimBench/${i}` });
+      expect(row.hash).toBe(createHash('sha256').update(res.body.refreshToken).digest('hex'));
+      // REFRESH_TOKEN_TTL_SECONDS after the login, give or take the request.
+      const ttlMs = t.app.get(AppConfig).auth.refreshTokenTtlSeconds * 1000;
+      expect(row.expires_at.getTime() - before).toBeGreaterThanOrEqual(ttlMs - 1000);
+      expect(row.expires_at.getTime() - before).toBeLessThan(ttlMs + 60_000);
+      const audit = await auditOf(u.id);
+      expect(
+        audit.filter((a) => a.action === 'auth.login' && a.outcome === 'success'),
+      ).toHaveLength(i + 1);
+      expect(audit.at(-1)).toMatchObject({
+        action: 'auth.login',
+        details: { sessionId: sid, secondFactor: 'none' },
+      });
+      await refresh(res.body.refreshToken).expect(200);
+    }
   });
 
   it('stores refresh tokens only as hashes', async () => {

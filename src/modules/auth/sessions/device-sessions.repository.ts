@@ -1,8 +1,24 @@
 import { Injectable } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
+import { type Prepared, preparedRows } from '../../../infra/database/prepared';
 import { type EntityManager, In, IsNull, MoreThan, Repository } from 'typeorm';
 import { DeviceSessionEntity, type SessionRevocationReason } from './device-session.entity';
 import { RefreshTokenEntity } from './refresh-token.entity';
+
+// Its columns aliased to the entity's property names (preparedRows).
+const OPEN_SESSION: Prepared = {
+  name: 'hekim_auth_open_session',
+  text: `WITH session AS (
+           INSERT INTO auth_sessions (user_id, user_agent, ip, last_used_at, expires_at)
+           VALUES ($1, $2, $3, $4, $5)
+           RETURNING id, user_id, user_agent, ip, created_at, last_used_at, expires_at
+         ), token AS (
+           INSERT INTO auth_refresh_tokens (session_id, token_hash) SELECT id, $6 FROM session
+         )
+         SELECT id, user_id AS "userId", user_agent AS "userAgent", ip, created_at AS "createdAt",
+                last_used_at AS "lastUsedAt", expires_at AS "expiresAt"
+         FROM session`,
+};
 
 // The only code that touches auth_sessions and auth_refresh_tokens.
 @Injectable()
@@ -17,36 +33,24 @@ export class DeviceSessionsRepository {
   }
 
   // A new session and its first refresh token, in one statement (one round trip on every
-  // login's path; a data-modifying WITH runs to completion whether or not it is read).
+  // login's path; a data-modifying WITH runs to completion whether or not it is read),
+  // prepared once per connection (docs/performance.md, scenario 7).
   async openSession(
     input: Pick<DeviceSessionEntity, 'userId' | 'userAgent' | 'ip' | 'lastUsedAt' | 'expiresAt'>,
     tokenHash: string,
     manager: EntityManager,
   ): Promise<DeviceSessionEntity> {
-    const rows = await manager.query<SessionRow[]>(
-      `WITH session AS (
-         INSERT INTO auth_sessions (user_id, user_agent, ip, last_used_at, expires_at)
-         VALUES ($1, $2, $3, $4, $5)
-         RETURNING id, user_id, user_agent, ip, created_at, last_used_at, expires_at
-       ), token AS (
-         INSERT INTO auth_refresh_tokens (session_id, token_hash) SELECT id, $6 FROM session
-       )
-       SELECT * FROM session`,
-      [input.userId, input.userAgent, input.ip, input.lastUsedAt, input.expiresAt, tokenHash],
-    );
+    const rows = await preparedRows<SessionRow>(manager, OPEN_SESSION, [
+      input.userId,
+      input.userAgent,
+      input.ip,
+      input.lastUsedAt,
+      input.expiresAt,
+      tokenHash,
+    ]);
     const row = rows[0];
     if (!row) throw new Error('opening a session returned no row');
-    return this.repo(manager).create({
-      id: row.id,
-      userId: row.user_id,
-      userAgent: row.user_agent,
-      ip: row.ip,
-      createdAt: row.created_at,
-      lastUsedAt: row.last_used_at,
-      expiresAt: row.expires_at,
-      revokedAt: null,
-      revokedReason: null,
-    });
+    return this.repo(manager).create({ ...row, revokedAt: null, revokedReason: null });
   }
 
   async addRefreshToken(
@@ -135,12 +139,7 @@ export class DeviceSessionsRepository {
   }
 }
 
-interface SessionRow {
-  id: string;
-  user_id: string;
-  user_agent: string | null;
-  ip: string | null;
-  created_at: Date;
-  last_used_at: Date;
-  expires_at: Date;
-}
+type SessionRow = Pick<
+  DeviceSessionEntity,
+  'id' | 'userId' | 'userAgent' | 'ip' | 'createdAt' | 'lastUsedAt' | 'expiresAt'
+>;
