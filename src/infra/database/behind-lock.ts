@@ -1,5 +1,5 @@
 import type { PoolClient } from 'pg';
-import { type EntityManager, QueryFailedError } from 'typeorm';
+import { type EntityManager, QueryFailedError, QueryRunnerAlreadyReleasedError } from 'typeorm';
 import { PostgresQueryRunner } from 'typeorm/driver/postgres/PostgresQueryRunner';
 
 export interface LockStatement {
@@ -64,9 +64,14 @@ async function lockAnswer(
 
 // The connection of the manager's transaction, for statements that must run inside one (a lock
 // or an audit append taken outside one would be released at once). `what` names the caller in
-// the error, e.g. "appending to the audit chain".
+// the error, e.g. "appending to the audit chain". A transaction whose connection was lost
+// (PostgreSQL terminated its backend, and TypeORM released the runner with the transaction still
+// open) fails as TypeORM's QueryRunnerAlreadyReleasedError, which the error filter answers with
+// 503 (common/errors/dependency-failure.ts), as the transaction's own next statement would.
 export async function transactionClient(manager: EntityManager, what: string): Promise<PoolClient> {
   const runner = manager.queryRunner;
+  if (runner instanceof PostgresQueryRunner && runner.isTransactionActive && runner.isReleased)
+    throw new QueryRunnerAlreadyReleasedError();
   if (
     !(runner instanceof PostgresQueryRunner) ||
     !runner.isTransactionActive ||
