@@ -3,6 +3,7 @@ import type { PostgresDriver } from 'typeorm/driver/postgres/PostgresDriver';
 import { PostgresQueryRunner } from 'typeorm/driver/postgres/PostgresQueryRunner';
 import { isDependencyFailure } from '../../common/errors/dependency-failure';
 import { transactionClient } from './behind-lock';
+import { preparedQuery } from './prepared';
 
 // A runner in the state its transaction leaves it in, without a database.
 function managerWith(state: { isTransactionActive: boolean; isReleased: boolean }): EntityManager {
@@ -32,5 +33,16 @@ describe('transactionClient', () => {
       );
       expect(isDependencyFailure(await outside.catch((e: unknown) => e))).toBe(false);
     }
+  });
+
+  it('never runs a prepared statement of a transaction that lost its connection on the pool', async () => {
+    const pool = { query: jest.fn() };
+    const manager = Object.assign(managerWith({ isTransactionActive: true, isReleased: true }), {
+      connection: { driver: { master: pool } },
+    });
+    await expect(
+      preparedQuery(manager, { name: 'test_lost', text: 'SELECT 1' }, []),
+    ).rejects.toBeInstanceOf(QueryRunnerAlreadyReleasedError);
+    expect(pool.query).not.toHaveBeenCalled();
   });
 });

@@ -64,20 +64,23 @@ async function lockAnswer(
 
 // The connection of the manager's transaction, for statements that must run inside one (a lock
 // or an audit append taken outside one would be released at once). `what` names the caller in
-// the error, e.g. "appending to the audit chain". A transaction whose connection was lost
-// (PostgreSQL terminated its backend, and TypeORM released the runner with the transaction still
-// open) fails as TypeORM's QueryRunnerAlreadyReleasedError, which the error filter answers with
-// 503 (common/errors/dependency-failure.ts), as the transaction's own next statement would.
+// the error, e.g. "appending to the audit chain". A transaction whose connection was lost fails
+// as heldConnection says.
 export async function transactionClient(manager: EntityManager, what: string): Promise<PoolClient> {
   const runner = manager.queryRunner;
-  if (runner instanceof PostgresQueryRunner && runner.isTransactionActive && runner.isReleased)
-    throw new QueryRunnerAlreadyReleasedError();
-  if (
-    !(runner instanceof PostgresQueryRunner) ||
-    !runner.isTransactionActive ||
-    runner.isReleased
-  ) {
+  if (!(runner instanceof PostgresQueryRunner) || !runner.isTransactionActive) {
     throw new Error(`${what} needs a PostgreSQL transaction`);
   }
+  heldConnection(runner);
   return (await runner.connect()) as PoolClient;
+}
+
+// Throws when the runner's transaction lost its connection (PostgreSQL terminated its backend,
+// and TypeORM released the runner with the transaction still open): TypeORM's
+// QueryRunnerAlreadyReleasedError, which the error filter answers with 503
+// (common/errors/dependency-failure.ts), as the transaction's own next statement through
+// TypeORM would. A statement of that transaction must fail, never run anywhere else.
+export function heldConnection(runner: unknown): void {
+  if (runner instanceof PostgresQueryRunner && runner.isTransactionActive && runner.isReleased)
+    throw new QueryRunnerAlreadyReleasedError();
 }

@@ -2,6 +2,7 @@ import type { Pool, PoolClient, QueryResult } from 'pg';
 import { type EntityManager, QueryFailedError } from 'typeorm';
 import type { PostgresDriver } from 'typeorm/driver/postgres/PostgresDriver';
 import { PostgresQueryRunner } from 'typeorm/driver/postgres/PostgresQueryRunner';
+import { heldConnection } from './behind-lock';
 
 // A statement of a hot path, prepared once per connection under its name (planned once, not
 // on every call) and sent in plain SQL: no query building, no entity hydration. Its rows come
@@ -27,7 +28,8 @@ export async function preparedRows<R>(
 // statements started one after the other, awaited or not, go out in that order and behind
 // anything already sent on it (a lock taken by behindLock); on the connection of a query
 // runner that holds none yet, once connected; on the pool without one. Its error is TypeORM's
-// QueryFailedError, as a statement sent through the manager would throw.
+// QueryFailedError, as a statement sent through the manager would throw; a transaction whose
+// connection was lost fails as heldConnection (behind-lock.ts) says, not on the pool.
 export async function preparedQuery<R>(
   manager: EntityManager,
   statement: Prepared,
@@ -35,6 +37,7 @@ export async function preparedQuery<R>(
 ): Promise<QueryResult & { rows: R[] }> {
   const query = { name: statement.name, text: statement.text, values };
   const runner = manager.queryRunner;
+  heldConnection(runner);
   let sent: Promise<QueryResult>;
   if (runner instanceof PostgresQueryRunner && !runner.isReleased) {
     const held = (runner as unknown as { databaseConnection?: PoolClient }).databaseConnection;
